@@ -1,0 +1,87 @@
+"""Lodestar ILP: an LTI 1.3 Advantage tool for Individual Learning Plans.
+
+``create_app`` assembles the Flask application: settings from the environment, the database
+and migrations, shared short-lived state, the outbound HTTP session, and one blueprint per
+feature (launch, grades, plans, portfolio, relevance).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Jinja templates live at the top of the repository, one folder per blueprint.
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Lodestar application.
+
+    :param config: overrides applied after the environment is read (tests pass
+        ``{"ILP_ENV": "testing", ...}`` style values here).
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from lti_tool import audit, cli, errors, http, store
+    from lti_tool.extensions import db, migrate
+    from lti_tool.settings import load_settings
+
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATE_DIR),
+                static_folder=str(STATIC_DIR))
+    env_overrides = {k: str(v) for k, v in (config or {}).items() if k.startswith("ILP_")}
+    import os
+
+    settings = load_settings(Path(app.instance_path), {**os.environ, **env_overrides})
+    app.config.update(settings)
+    if config:
+        app.config.update({k: v for k, v in config.items() if not k.startswith("ILP_")})
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["ILP_PROXY_COUNT"]:
+        n = app.config["ILP_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n,  # type: ignore[method-assign]
+                                x_prefix=n)
+
+    # Import models so SQLAlchemy and Alembic see every table.
+    from lti_tool import models  # noqa: F401
+    from lti_tool.launch import models as launch_models  # noqa: F401
+    from lti_tool.plans import models as plan_models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    store.init_store(app)
+    http.init_http(app)
+
+    from lti_tool.grades import bp as grades_bp
+    from lti_tool.launch import bp as launch_bp
+    from lti_tool.launch.session import init_session
+    from lti_tool.plans import bp as plans_bp
+    from lti_tool.portfolio import bp as portfolio_bp
+
+    app.register_blueprint(launch_bp)
+    app.register_blueprint(grades_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(portfolio_bp)
+    init_session(app)
+    errors.register_error_handlers(app)
+    audit.init_app(app)
+    cli.register(app)
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        # The LMS frames us, so no X-Frame-Options; links carry a launch token, so keep
+        # it out of Referer headers sent elsewhere.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return app

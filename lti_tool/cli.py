@@ -1,0 +1,225 @@
+"""The ``ilp`` command: ``ilp run``, ``ilp db upgrade``, ``ilp demo``, ``ilp platforms ...``,
+``ilp keys ...``. It is Flask's CLI group bound to ``create_app``."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from lti_tool.errors import ToolError
+
+
+def _create_app() -> Flask:
+    from lti_tool import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``ilp`` console script."""
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=True,
+                     help="Lodestar ILP administration.")
+    cli.main(prog_name="ilp")
+
+
+def _fail(err: ToolError) -> None:
+    click.echo(f"Error: {err.message}", err=True)
+    sys.exit(2)
+
+
+@click.group("platforms", help="Register learning platforms (tenants).")
+def platforms_cli() -> None:
+    """Manage platform registrations."""
+
+
+@platforms_cli.command("add")
+@click.option("--issuer", required=True, help="The platform's iss, e.g. https://canvas.instructure.com")
+@click.option("--client-id", required=True, help="The client id the LMS issued to Lodestar")
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True,
+              help="A deployment id (repeat for several)")
+@click.option("--auth-login-url", required=True, help="Platform OIDC authorization URL")
+@click.option("--auth-token-url", required=True, help="Platform OAuth2 token URL")
+@click.option("--key-set-url", required=True, help="Platform JWKS URL")
+@click.option("--name", default=None, help="A human name, e.g. 'Springfield USD Canvas'")
+@click.option("--lms", type=click.Choice(["canvas", "schoology", "moodle", "generic"]),
+              default="generic", show_default=True)
+@click.option("--district", default=None, help="District that owns this registration")
+@click.option("--audience", default=None, help="Token audience if not the token URL")
+@with_appcontext
+def platforms_add(issuer: str, client_id: str, deployment_ids: tuple[str, ...],
+                  auth_login_url: str, auth_token_url: str, key_set_url: str,
+                  name: str | None, lms: str, district: str | None,
+                  audience: str | None) -> None:
+    """Register a platform, or add deployments to an existing registration."""
+    from lti_tool.launch import services
+
+    try:
+        platform = services.add_platform(
+            issuer=issuer, client_id=client_id, deployment_ids=list(deployment_ids),
+            auth_login_url=auth_login_url, auth_token_url=auth_token_url,
+            key_set_url=key_set_url, name=name, lms=lms, district=district,
+            auth_audience=audience)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(f"Registered platform {platform.id}: {platform.name} "
+               f"({platform.issuer}, client {platform.client_id}); deployments: "
+               + ", ".join(d.deployment_id for d in platform.deployments))
+
+
+@platforms_cli.command("list")
+@with_appcontext
+def platforms_list() -> None:
+    """List registered platforms."""
+    from lti_tool.launch import services
+
+    rows = services.list_platforms()
+    if not rows:
+        click.echo("No platforms registered. Add one with `ilp platforms add`.")
+    for p in rows:
+        state = "active" if p.active else "inactive"
+        click.echo(f"{p.id}\t{p.name}\t{p.lms}\t{p.issuer}\t{p.client_id}\t{state}\t"
+                   + ",".join(d.deployment_id for d in p.deployments))
+
+
+@platforms_cli.command("remove")
+@click.argument("platform_id", type=int)
+@click.option("--purge", is_flag=True,
+              help="Delete the registration AND all of its tenant's data (irreversible).")
+@with_appcontext
+def platforms_remove(platform_id: int, purge: bool) -> None:
+    """Deactivate a platform (launches stop; data is kept unless --purge)."""
+    from lti_tool.launch import services
+
+    if purge:
+        click.confirm("This deletes every plan, person and course of this tenant. Continue?",
+                      abort=True)
+    try:
+        platform = services.remove_platform(platform_id, purge=purge)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(("Deleted" if purge else "Deactivated") + f" platform {platform_id} ({platform.name}).")
+
+
+@click.group("people", help="People of a tenant.")
+def people_cli() -> None:
+    """Manage people."""
+
+
+@people_cli.command("mark-counselor")
+@click.option("--platform", "platform_id", type=int, required=True, help="Platform (tenant) id")
+@click.option("--sub", default=None, help="The person's LTI user id (sub)")
+@click.option("--email", default=None, help="The person's email (once they have launched)")
+@click.option("--revoke", is_flag=True, help="Take counselor rights away instead")
+@with_appcontext
+def people_mark_counselor(platform_id: int, sub: str | None, email: str | None,
+                          revoke: bool) -> None:
+    """Let a person review plans across the tenant (a counselor's caseload)."""
+    from lti_tool.launch import services
+
+    try:
+        person = services.mark_counselor(platform_id, sub=sub, email=email,
+                                         counselor=not revoke)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(f"{person.sub}: counselor = {person.is_counselor}")
+
+
+@click.group("keys", help="The tool's signing keys.")
+def keys_cli() -> None:
+    """Manage signing keys."""
+
+
+@keys_cli.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """Show keys and their status."""
+    from sqlalchemy import select
+
+    from lti_tool.extensions import db
+    from lti_tool.launch.models import ToolKey
+
+    for key in db.session.execute(select(ToolKey).order_by(ToolKey.id)).scalars():
+        click.echo(f"{key.kid}\t{key.status}\t{key.created_at:%Y-%m-%d %H:%M}")
+
+
+@keys_cli.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Make a new signing key; the old one stays published until `ilp keys retire`."""
+    from lti_tool.launch import keys
+
+    new = keys.rotate()
+    click.echo(f"New active key {new.kid}. The previous key stays in the JWKS; retire it with "
+               "`ilp keys retire` once platforms have refreshed (a day is plenty).")
+
+
+@keys_cli.command("retire")
+@click.option("--kid", default=None, help="Retire only this key (default: all previous keys)")
+@with_appcontext
+def keys_retire(kid: str | None) -> None:
+    """Remove rotated-out keys from the JWKS."""
+    from lti_tool.launch import keys
+
+    try:
+        retired = keys.retire(kid)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(f"Retired {len(retired)} key(s).")
+
+
+@click.command("demo")
+@click.option("--tool-port", default=5000, show_default=True)
+@click.option("--lms-port", default=5001, show_default=True)
+@click.option("--once", is_flag=True, help="Set everything up, print the URL and exit.")
+@with_appcontext
+def demo(tool_port: int, lms_port: int, once: bool) -> None:
+    """Run Lodestar and the sandbox LMS with a seeded district, and print where to start.
+
+    The tool answers on http://localhost:<tool-port> and the sandbox LMS on
+    http://127.0.0.1:<lms-port>: two different sites, so the tool really runs in a
+    cross-site iframe as it does inside Canvas or Schoology.
+    """
+    from flask import current_app
+
+    from lti_tool.demo import prepare_demo, serve_demo
+
+    tool_url = f"http://localhost:{tool_port}"
+    lms_url = f"http://127.0.0.1:{lms_port}"
+    sandbox_app = prepare_demo(current_app._get_current_object(),  # type: ignore[attr-defined]
+                               tool_url=tool_url, lms_url=lms_url)
+    click.echo("")
+    click.echo("Lodestar ILP demo")
+    click.echo(f"  Sandbox LMS (start here): {lms_url}/")
+    click.echo(f"  Lodestar tool:            {tool_url}/")
+    click.echo("Open the first URL and choose a person to open Lodestar inside the course page.")
+    if once:
+        return
+    servers = serve_demo(current_app._get_current_object(), sandbox_app,  # type: ignore[attr-defined]
+                         tool_port=tool_port, lms_port=lms_port)
+    click.echo("Press Ctrl+C to stop.")
+    stop = threading.Event()
+    try:
+        while not stop.is_set():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("Stopping.")
+    finally:
+        for server in servers:
+            server.shutdown()
+
+
+def register(app: Flask) -> None:
+    """Attach our command groups to the app's CLI."""
+    app.cli.add_command(platforms_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(people_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,55 @@
+"""Wiring for ``ilp demo`` and the browser tests: the tool next to the sandbox LMS.
+
+``prepare_demo`` brings the database up to date, builds the sandbox LMS with its seeded
+district and registers it as a platform of the tool, exactly as a district admin would with
+``ilp platforms add``. ``serve_demo`` serves both apps on threads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer
+
+from lti_tool.launch import keys, services
+from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
+
+SANDBOX_NAME = "Sandbox LMS (demo district)"
+
+
+def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
+    """Register the sandbox as a platform of the tool; returns the platform id."""
+    state = get_state(sandbox_app)
+    with tool_app.app_context():
+        platform = services.add_platform(
+            issuer=state.issuer, client_id=state.client_id,
+            deployment_ids=[state.deployment_id],
+            auth_login_url=state.base_url + "/auth", auth_token_url=state.base_url + "/token",
+            key_set_url=state.base_url + "/jwks", name=SANDBOX_NAME, lms="generic",
+            district=state.district.name,
+        )
+        for counselor in state.district.users_of_kind("counselor"):
+            services.mark_counselor(platform.id, sub=counselor.sub)
+        keys.active_key()
+        return platform.id
+
+
+def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
+    """Migrate the tool's database, build the seeded sandbox and register it."""
+    from flask_migrate import upgrade
+
+    with tool_app.app_context():
+        upgrade()
+    sandbox_app = create_sandbox_app({"SANDBOX_BASE_URL": lms_url, "SANDBOX_TOOL_URL": tool_url})
+    register_sandbox(tool_app, sandbox_app)
+    return sandbox_app
+
+
+def serve_demo(tool_app: Flask, sandbox_app: Flask, *, tool_port: int,
+               lms_port: int) -> list[BaseWSGIServer]:
+    """Serve the tool on localhost and the sandbox on 127.0.0.1, each on its own thread."""
+    tool_server, _ = run_in_thread(tool_app, "localhost", tool_port)
+    lms_server, _ = run_in_thread(sandbox_app, "127.0.0.1", lms_port)
+    servers: list[Any] = [tool_server, lms_server]
+    return servers

@@ -1,0 +1,155 @@
+"""One exception hierarchy for the whole tool, and the handlers that turn it into pages.
+
+Every error a person can cause (a forged launch, a form with bad input, a plan they may not
+read) or an LMS can cause (500, 429, a timeout) is a ``ToolError`` with an HTTP status and a
+message written for the person looking at the page. Handlers log it, roll back the database
+session so nothing half-written is kept, and render ``templates/errors/error.html`` (or JSON
+for API clients). Unexpected exceptions become a plain 500 page without a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ToolError(Exception):
+    """Base class: an error with an HTTP status and a message safe to show to a person."""
+
+    status_code: int = 500
+    title: str = "Something went wrong"
+    message: str = "Lodestar could not finish this request."
+
+    def __init__(self, message: str | None = None, *, status_code: int | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        #: Extra context for the log only (never shown to the person).
+        self.detail = detail
+
+
+class LaunchError(ToolError):
+    """An LTI login or launch was rejected (bad token, unknown platform, replay, ...)."""
+
+    status_code = 400
+    title = "This launch could not be accepted"
+    message = "The launch from your learning platform could not be verified."
+
+
+class LaunchRequired(ToolError):
+    """The request carries no valid Lodestar session or launch token."""
+
+    status_code = 401
+    title = "Please open Lodestar from your course"
+    message = (
+        "Your Lodestar session has ended or could not be found. Open Lodestar again from "
+        "your course in your learning platform."
+    )
+
+
+class NotAuthorized(ToolError):
+    """The person is known but the policy does not allow this action."""
+
+    status_code = 403
+    title = "Not available to you"
+    message = "You do not have access to this page."
+
+
+class NotFound(ToolError):
+    """A record does not exist (or is invisible to this tenant)."""
+
+    status_code = 404
+    title = "Not found"
+    message = "That page or record does not exist."
+
+
+class InvalidInput(ToolError):
+    """A form or request parameter did not validate."""
+
+    status_code = 400
+    title = "Please check the form"
+    message = "Some of what was sent could not be accepted."
+
+
+class ConfigurationError(ToolError):
+    """The deployment is misconfigured (missing secret, unknown setting value)."""
+
+    status_code = 500
+    title = "Lodestar is not configured correctly"
+
+
+class LmsApiError(ToolError):
+    """The LMS answered with an error, timed out, or sent something we cannot read."""
+
+    status_code = 502
+    title = "The learning platform did not answer as expected"
+    message = "Your learning platform did not answer as expected. Please try again shortly."
+
+    def __init__(self, message: str | None = None, *, upstream_status: int | None = None,
+                 retryable: bool = False, url: str | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message, detail=detail)
+        #: The status the LMS answered with (None for timeouts and connection errors).
+        self.upstream_status = upstream_status
+        #: Whether trying again later may succeed (429, 5xx, timeouts).
+        self.retryable = retryable
+        self.url = url
+
+
+class SyncError(ToolError):
+    """A roster or grade sync could not complete."""
+
+    status_code = 502
+    title = "Sync did not complete"
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith("/api/") or (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _render(status: int, title: str, message: str) -> tuple[Response | str, int]:
+    if _wants_json():
+        body: dict[str, Any] = {"error": title, "message": message, "status": status}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers for ``ToolError``, HTTP errors and anything unexpected."""
+    from lti_tool.extensions import db
+
+    @app.errorhandler(ToolError)
+    def handle_tool_error(err: ToolError) -> Any:
+        db.session.rollback()
+        level = logging.ERROR if err.status_code >= 500 else logging.WARNING
+        log.log(level, "%s %s -> %s %s: %s%s", request.method, request.path, err.status_code,
+                type(err).__name__, err.message, f" ({err.detail})" if err.detail else "")
+        return _render(err.status_code, err.title, err.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(err: HTTPException) -> Any:
+        if err.code and err.code >= 500:
+            db.session.rollback()
+        code = err.code or 500
+        return _render(code, err.name, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(err: Exception) -> Any:
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _render(500, ToolError.title,
+                       "Lodestar hit an unexpected problem. Nothing you saved was lost; "
+                       "please try again.")

@@ -1,0 +1,7 @@
+"""Roster and grade sync from the LMS (NRPS, AGS, Canvas and Schoology REST), class page."""
+
+from flask import Blueprint
+
+bp = Blueprint("grades", __name__, url_prefix="/courses")
+
+from lti_tool.grades import views  # noqa: E402,F401

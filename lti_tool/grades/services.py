@@ -1,0 +1,46 @@
+"""Reading the roster we hold for a course (sync writes it; pages only read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lti_tool.errors import NotFound
+from lti_tool.extensions import db
+from lti_tool.launch.session import Actor
+from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of the class roster."""
+
+    person: Person
+    role: Role
+    status: EnrollmentStatus
+
+
+def get_course(actor: Actor, course_id: int) -> Course:
+    """A course of the actor's tenant.
+
+    :raises NotFound: when absent or in another tenant.
+    """
+    course = db.session.get(Course, course_id)
+    if course is None or course.tenant_id != actor.tenant_id:
+        raise NotFound()
+    return course
+
+
+def roster(course: Course, *, include_inactive: bool = False) -> list[RosterRow]:
+    """The course's people known so far (teachers first, then students by name)."""
+    query = (select(Enrollment, Person).join(Person, Person.id == Enrollment.person_id)
+             .where(Enrollment.course_id == course.id))
+    if not include_inactive:
+        query = query.where(Enrollment.status == EnrollmentStatus.ACTIVE)
+    rows = [RosterRow(person=p, role=Role(e.role), status=EnrollmentStatus(e.status))
+            for e, p in db.session.execute(query)]
+    order = {Role.TEACHER: 0, Role.STUDENT: 1, Role.GUARDIAN: 2}
+    rows.sort(key=lambda r: (order.get(r.role, 3), (r.person.family_name or r.person.name or "").lower(),
+                             r.person.name.lower()))
+    return rows

@@ -1,0 +1,131 @@
+"""The tool's RSA signing keys: create, rotate, retire, publish.
+
+Keys live in the database (``tool_keys``), never in files. The private half is encrypted
+with a Fernet key derived from ``ILP_SECRET_KEY``. Rotation is two-phase so no LMS ever sees
+a token signed by a key it cannot fetch: ``rotate`` makes a new key active and keeps the old
+one published as ``previous``; ``retire`` removes a previous key from the JWKS later.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from jwcrypto.jwk import JWK
+from sqlalchemy import select
+
+from lti_tool.db import utcnow
+from lti_tool.errors import NotFound, ToolError
+from lti_tool.extensions import db
+from lti_tool.launch.models import KeyStatus, ToolKey
+
+
+def _fernet() -> Fernet:
+    secret = current_app.config["SECRET_KEY"].encode()
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"lodestar-tool-keys",
+                   info=b"private-key-encryption").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def public_jwk_for(public_pem: str) -> dict[str, Any]:
+    """The JWK (with RFC 7638 thumbprint ``kid``, ``alg`` RS256, ``use`` sig) of a PEM key."""
+    jwk = JWK.from_pem(public_pem.encode())
+    data: dict[str, Any] = json.loads(jwk.export_public())
+    data["kid"] = jwk.thumbprint()
+    data["alg"] = "RS256"
+    data["use"] = "sig"
+    return data
+
+
+def create_key(status: KeyStatus = KeyStatus.ACTIVE) -> ToolKey:
+    """Generate a 2048-bit RSA key pair and store it (not committed)."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    jwk = public_jwk_for(public_pem)
+    key = ToolKey(kid=jwk["kid"], public_jwk=jwk, public_pem=public_pem, status=status,
+                  private_key_encrypted=_fernet().encrypt(private_pem.encode()).decode())
+    db.session.add(key)
+    return key
+
+
+def active_key() -> ToolKey:
+    """The key that signs now; creates one on first use."""
+    key = db.session.execute(
+        select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE).order_by(ToolKey.id.desc())
+    ).scalars().first()
+    if key is None:
+        key = create_key()
+        db.session.commit()
+    return key
+
+
+def private_pem(key: ToolKey) -> str:
+    """Decrypt a key's private PEM.
+
+    :raises ToolError: when ILP_SECRET_KEY changed since the key was made.
+    """
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return _fernet().decrypt(key.private_key_encrypted.encode()).decode()
+    except InvalidToken as err:
+        raise ToolError("The tool's signing key cannot be read: ILP_SECRET_KEY changed. "
+                        "Run `ilp keys rotate` to make a new key.") from err
+
+
+def published_keys() -> list[ToolKey]:
+    """Keys in the JWKS: the active one and those kept from before a rotation."""
+    return list(db.session.execute(
+        select(ToolKey).where(ToolKey.status.in_([KeyStatus.ACTIVE, KeyStatus.PREVIOUS]))
+        .order_by(ToolKey.id.desc())
+    ).scalars())
+
+
+def jwks() -> dict[str, list[dict[str, Any]]]:
+    """The tool's public JWKS document."""
+    if not published_keys():
+        active_key()
+    return {"keys": [k.public_jwk for k in published_keys()]}
+
+
+def rotate() -> ToolKey:
+    """Make a new active key; the old active key stays published as ``previous``."""
+    now = utcnow()
+    for key in db.session.execute(
+        select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE)
+    ).scalars():
+        key.status = KeyStatus.PREVIOUS
+        key.rotated_at = now
+    new = create_key()
+    db.session.commit()
+    return new
+
+
+def retire(kid: str | None = None) -> list[ToolKey]:
+    """Remove previous keys from the JWKS (one by ``kid``, or all previous ones).
+
+    :raises NotFound: when ``kid`` names no previous key.
+    """
+    query = select(ToolKey).where(ToolKey.status == KeyStatus.PREVIOUS)
+    if kid:
+        query = query.where(ToolKey.kid == kid)
+    keys = list(db.session.execute(query).scalars())
+    if kid and not keys:
+        raise NotFound(f"No previous (rotated-out) key with kid {kid}")
+    for key in keys:
+        key.status = KeyStatus.RETIRED
+        key.retired_at = utcnow()
+    db.session.commit()
+    return keys

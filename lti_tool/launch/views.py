@@ -1,0 +1,155 @@
+"""HTTP endpoints of the LTI handshake. Thin: parse, call a service, render or redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from pylti1p3.exception import LtiException, OIDCException
+
+from lti_tool import policy
+from lti_tool.errors import LaunchError
+from lti_tool.launch import bp, keys, services
+from lti_tool.launch.lti import classify, make_message_launch, make_oidc_login
+from lti_tool.launch.session import current_actor, lurl, start_session
+from lti_tool.models import Role
+
+
+def _base_url() -> str:
+    return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
+
+
+@bp.get("/")
+def index() -> str:
+    """A landing page for people who open the tool outside their LMS."""
+    return render_template("launch/index.html")
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> Any:
+    """OIDC third-party initiated login: redirect the browser to the platform's auth URL."""
+    params = request.values
+    if not params.get("iss") or not params.get("login_hint"):
+        raise LaunchError("The login request is missing iss or login_hint.", status_code=400)
+    target = params.get("target_link_uri")
+    launch_url = _base_url() + url_for("launch.launch")
+    if target and not target.startswith(_base_url()):
+        raise LaunchError("The target_link_uri does not belong to this tool.", status_code=400)
+    try:
+        return make_oidc_login().redirect(launch_url)
+    except LtiException as err:
+        raise classify(err) from err
+    except OIDCException as err:
+        raise classify(LtiException(str(err))) from err
+
+
+@bp.post("/lti/launch")
+def launch() -> Any:
+    """Validate the platform's id_token, record the launch, open the session, go home."""
+    if not request.form.get("id_token"):
+        raise LaunchError("The launch is missing its id_token.", status_code=400)
+    message_launch = make_message_launch()
+    try:
+        body = message_launch.get_launch_data()
+    except LtiException as err:
+        current_app.logger.warning("Launch rejected: %s", err)
+        raise classify(err) from err
+    result = services.record_launch(body)
+    start_session(result, message_launch.get_launch_id())
+    if result.message_type == "LtiDeepLinkingRequest":
+        return redirect(lurl("portfolio.deep_link_picker"))
+    return redirect(landing_url(result.landing, result.course_id))
+
+
+def landing_url(role: Role | None, course_id: int | None) -> str:
+    """Where a launch with this role lands."""
+    if role == Role.TEACHER and course_id is not None:
+        return lurl("grades.class_page", course_id=course_id)
+    if role == Role.STUDENT:
+        return lurl("plans.my_plan")
+    if role == Role.GUARDIAN:
+        return lurl("plans.guardian_home")
+    if role == Role.COUNSELOR:
+        return lurl("plans.caseload")
+    if role == Role.ADMIN:
+        return lurl("launch.admin")
+    return lurl("launch.no_role")
+
+
+@bp.get("/lti/jwks")
+def jwks() -> Any:
+    """The tool's public keys (active and recently rotated-out)."""
+    response = jsonify(keys.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/lti/config/canvas.json")
+def canvas_config() -> Any:
+    """The Canvas developer key JSON (Admin > Developer Keys > + LTI Key > Paste JSON)."""
+    base = _base_url()
+    host = request.host.split(":")[0]
+    title = current_app.config["ILP_TOOL_TITLE"]
+    launch_url = base + url_for("launch.launch")
+    return jsonify({
+        "title": title,
+        "description": "Individual Learning Plans: goals, career clusters, course plan and a "
+                       "portfolio of class work linked to each student's goals.",
+        "oidc_initiation_url": base + url_for("launch.login"),
+        "target_link_uri": launch_url,
+        "public_jwk_url": base + url_for("launch.jwks"),
+        "scopes": [
+            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+        ],
+        "extensions": [{
+            "platform": "canvas.instructure.com",
+            "domain": host,
+            "tool_id": "lodestar-ilp",
+            "privacy_level": "public",
+            "settings": {
+                "text": title,
+                "placements": [
+                    {"placement": "course_navigation", "message_type": "LtiResourceLinkRequest",
+                     "target_link_uri": launch_url, "text": title, "default": "enabled"},
+                    {"placement": "user_navigation", "message_type": "LtiResourceLinkRequest",
+                     "target_link_uri": launch_url, "text": "My Learning Plan"},
+                    {"placement": "assignment_selection", "message_type": "LtiDeepLinkingRequest",
+                     "target_link_uri": launch_url, "text": "Plan reflection"},
+                    {"placement": "link_selection", "message_type": "LtiDeepLinkingRequest",
+                     "target_link_uri": launch_url, "text": "Plan reflection"},
+                ],
+            },
+        }],
+        "custom_fields": {
+            "lms_user_id": "$Canvas.user.id",
+            "lms_course_id": "$Canvas.course.id",
+        },
+    })
+
+
+@bp.get("/admin")
+def admin() -> str:
+    """Tenant settings for an institution administrator."""
+    actor = current_actor()
+    policy.require(actor, policy.Action.ADMIN_TENANT)
+    from lti_tool.models import Platform
+    from lti_tool.extensions import db
+
+    platform = db.session.get(Platform, actor.tenant_id)
+    return render_template("launch/admin.html", platform=platform, keys=keys.published_keys())
+
+
+@bp.get("/welcome")
+def no_role() -> str:
+    """A launch without any role Lodestar knows (e.g. a designer or guest)."""
+    current_actor()
+    return render_template("launch/no_role.html")
+
+
+@bp.app_context_processor
+def inject_actor() -> dict[str, Any]:
+    return {"actor": g.get("actor")}

@@ -1,0 +1,247 @@
+"""Core records every feature shares: tenants (platform registrations), people, courses.
+
+A *tenant* is one LMS registration (``Platform``: issuer + client_id). Every person, course
+and plan row carries ``tenant_id`` and no query ever crosses it. A district may own several
+tenants (for example a Canvas and a Schoology instance); ``district`` only labels them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import created_at, intpk, str255, updated_at, url
+from lti_tool.extensions import db
+
+
+class LmsKind(enum.StrEnum):
+    """Which LMS family a platform is; decides which REST adapter sync may use."""
+
+    CANVAS = "canvas"
+    SCHOOLOGY = "schoology"
+    MOODLE = "moodle"
+    GENERIC = "generic"
+
+
+class Role(enum.StrEnum):
+    """Lodestar's own roles, derived from LTI role claims (see ``launch/roles.py``)."""
+
+    STUDENT = "student"
+    TEACHER = "teacher"
+    GUARDIAN = "guardian"
+    COUNSELOR = "counselor"
+    ADMIN = "admin"
+
+
+class Platform(db.Model):
+    """An LMS registration: one issuer + client_id. This row *is* the tenant."""
+
+    __tablename__ = "platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[intpk]
+    name: Mapped[str255]
+    #: The platform's ``iss`` claim, e.g. ``https://canvas.instructure.com``.
+    issuer: Mapped[str] = mapped_column(String(512))
+    #: The client_id the LMS issued to Lodestar (Canvas: the developer key id).
+    client_id: Mapped[str255]
+    #: OIDC authorization endpoint of the platform (where login redirects the browser).
+    auth_login_url: Mapped[url]
+    #: OAuth2 token endpoint for LTI Advantage service tokens.
+    auth_token_url: Mapped[url]
+    #: The platform's public JWKS, used to verify id_tokens.
+    key_set_url: Mapped[url]
+    #: ``aud`` for client assertions if the platform wants something other than the token URL.
+    auth_audience: Mapped[str | None] = mapped_column(String(2048))
+    lms: Mapped[LmsKind] = mapped_column(String(20), default=LmsKind.GENERIC)
+    district: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Per-LMS REST settings (Canvas API base URL, Schoology consumer key id, ...).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created_at]
+
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Platform {self.id} {self.name!r} {self.issuer} {self.client_id}>"
+
+
+class Deployment(db.Model):
+    """A deployment of Lodestar inside a platform (``deployment_id`` claim)."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[intpk]
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    #: The LTI ``https://purl.imsglobal.org/spec/lti/claim/deployment_id`` value.
+    deployment_id: Mapped[str255]
+    created_at: Mapped[created_at]
+
+    platform: Mapped[Platform] = relationship(back_populates="deployments")
+
+
+class Person(db.Model):
+    """Someone who launched Lodestar or was listed by the LMS roster, within one tenant."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("tenant_id", "sub"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"),
+                                           index=True)
+    #: The LTI ``sub`` claim: the platform's stable, opaque user id.
+    sub: Mapped[str255]
+    name: Mapped[str] = mapped_column(String(255), default="")
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    #: The LMS's own user id (Canvas ``$Canvas.user.id`` custom variable), for REST calls.
+    lms_user_id: Mapped[str | None] = mapped_column(String(255))
+    #: Institution-level Lodestar roles seen at the last launch (``admin``).
+    institution_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Marked by the tenant's admin: may review plans across the tenant (caseload).
+    is_counselor: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_launch_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    @property
+    def display_name(self) -> str:
+        """A name fit to show; falls back to the email or a neutral label."""
+        return self.name or self.email or "Unnamed person"
+
+
+class Course(db.Model):
+    """An LTI context (a course or section) within one tenant."""
+
+    __tablename__ = "courses"
+    __table_args__ = (UniqueConstraint("tenant_id", "context_id"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"),
+                                           index=True)
+    #: The LTI ``context.id`` claim.
+    context_id: Mapped[str255]
+    title: Mapped[str] = mapped_column(String(255), default="")
+    label: Mapped[str | None] = mapped_column(String(255))
+    #: The LMS's own course id (Canvas ``$Canvas.course.id``), for REST calls.
+    lms_course_id: Mapped[str | None] = mapped_column(String(255))
+    #: NRPS ``context_memberships_url`` from the latest launch.
+    nrps_url: Mapped[str | None] = mapped_column(String(2048))
+    #: AGS endpoint claim from the latest launch (``lineitems`` URL and scopes).
+    ags_endpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    deployment_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    @property
+    def display_title(self) -> str:
+        """Course title for headings."""
+        return self.title or self.label or "Untitled course"
+
+
+class EnrollmentStatus(enum.StrEnum):
+    """Whether a membership is current. Rows are never deleted by sync, only deactivated."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class Enrollment(db.Model):
+    """A person's role in a course. Access checks read ``status`` on every request."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint("course_id", "person_id", "role"),
+        Index("ix_enrollments_person_role", "person_id", "role"),
+    )
+
+    id: Mapped[intpk]
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(String(20))
+    status: Mapped[EnrollmentStatus] = mapped_column(String(20), default=EnrollmentStatus.ACTIVE)
+    #: Raw LTI role URIs as the platform sent them.
+    lti_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Where we learned of it: ``launch``, ``nrps``, ``canvas`` or ``schoology``.
+    source: Mapped[str] = mapped_column(String(20), default="launch")
+    last_seen_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    course: Mapped[Course] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class Mentorship(db.Model):
+    """A guardian (LTI Mentor) and a student they may see, from ``role_scope_mentor``."""
+
+    __tablename__ = "mentorships"
+    __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"),
+                                           index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    #: False once a later launch no longer lists the student in ``role_scope_mentor``.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    student: Mapped[Person] = relationship(foreign_keys=[student_id])
+
+
+class ResourceLink(db.Model):
+    """A placement of Lodestar in a course (``resource_link`` claim)."""
+
+    __tablename__ = "resource_links"
+    __table_args__ = (UniqueConstraint("course_id", "resource_link_id"),)
+
+    id: Mapped[intpk]
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    #: The LTI ``resource_link.id`` claim.
+    resource_link_id: Mapped[str255]
+    title: Mapped[str | None] = mapped_column(String(255))
+    #: Custom parameters of the placement (e.g. ``activity=reflection`` from Deep Linking).
+    custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, when. Written for every plan view and change."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(80))
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created_at]
+
+
+class ShortLivedValue(db.Model):
+    """Key/value rows with an expiry: OIDC nonces, launch data, JWKS and token caches.
+
+    Used when no Redis is configured; every worker on every host shares the database, so a
+    nonce consumed by one worker is gone for all.
+    """
+
+    __tablename__ = "short_lived_values"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -1,0 +1,7 @@
+"""The ILP itself: profile, goals, clusters, course plan, snapshots."""
+
+from flask import Blueprint
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+from lti_tool.plans import views  # noqa: E402,F401

@@ -1,0 +1,45 @@
+"""Plan pages: a student's own plan, a plan read by others, guardian and counselor homes."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from lti_tool import policy
+from lti_tool.launch.session import current_actor, current_person
+from lti_tool.plans import bp, services
+
+
+@bp.get("/me")
+def my_plan() -> str:
+    """The student's own plan (empty to start)."""
+    actor = current_actor()
+    person = current_person()
+    policy.require(actor, policy.Action.READ_PLAN, person)
+    plan = services.open_plan(actor, person)
+    return render_template("plans/plan.html", plan=plan, student=person, own=True)
+
+
+@bp.get("/students/<int:person_id>")
+def student_plan(person_id: int) -> str:
+    """Someone else's plan, for a teacher, guardian or counselor the policy allows."""
+    actor = current_actor()
+    student = services.get_person(actor, person_id)
+    policy.require(actor, policy.Action.READ_PLAN, student)
+    plan = services.open_plan(actor, student)
+    return render_template("plans/plan.html", plan=plan, student=student,
+                           own=student.id == actor.person_id)
+
+
+@bp.get("/family")
+def guardian_home() -> str:
+    """A guardian's list of the students they may see."""
+    actor = current_actor()
+    return render_template("plans/guardian.html", students=services.guarded_students(actor))
+
+
+@bp.get("/caseload")
+def caseload() -> str:
+    """A counselor's caseload across the tenant."""
+    actor = current_actor()
+    policy.require(actor, policy.Action.REVIEW_CASELOAD)
+    return render_template("plans/caseload.html", students=services.caseload(actor))

@@ -1,0 +1,102 @@
+"""Settings: defaults in code, deployment values from ``ILP_*`` environment variables.
+
+Nothing secret lives in the repository. ``load_settings`` turns the environment into a plain
+mapping for ``app.config``; invalid values raise ``ConfigurationError`` at start-up, not on
+the first request. See ``config/production.env.example`` for every variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lti_tool.errors import ConfigurationError
+
+#: Seconds of clock difference tolerated between the LMS and us for ``iat``/``exp``.
+DEFAULT_JWT_LEEWAY = 30
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigurationError(f"Expected a boolean, got {value!r}")
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as err:
+        raise ConfigurationError(f"{name} must be a whole number, got {value!r}") from err
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
+    key = env.get("ILP_SECRET_KEY")
+    if key:
+        if environment == "production" and len(key) < 32:
+            raise ConfigurationError("ILP_SECRET_KEY must be at least 32 characters")
+        return key
+    if environment == "production":
+        raise ConfigurationError("ILP_SECRET_KEY must be set in production")
+    # Development and the demo: keep one random key per instance folder so sessions and
+    # encrypted signing keys survive restarts.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from ``ILP_*`` environment variables.
+
+    :param instance_path: the app's instance folder (SQLite file and dev secret live there).
+    :param env: the environment to read (``os.environ`` by default).
+    :raises ConfigurationError: for missing or malformed values.
+    """
+    env = os.environ if env is None else env
+    environment = env.get("ILP_ENV", "development")
+    if environment not in {"development", "production", "testing"}:
+        raise ConfigurationError("ILP_ENV must be development, production or testing")
+
+    database_url = env.get("ILP_DATABASE_URL") or f"sqlite:///{instance_path / 'lodestar.sqlite'}"
+    cookie_secure = _bool(env.get("ILP_COOKIE_SECURE", "true"))
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        # Several threads (demo server, browser tests) share one SQLite file.
+        engine_options = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+
+    return {
+        "ILP_ENV": environment,
+        "TESTING": environment == "testing",
+        "SECRET_KEY": _secret_key(env, instance_path, environment),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "ILP_REDIS_URL": env.get("ILP_REDIS_URL") or None,
+        # Public base URL of the tool when it cannot be derived from the request
+        # (for example in background jobs and the CLI). No trailing slash.
+        "ILP_BASE_URL": (env.get("ILP_BASE_URL") or "").rstrip("/") or None,
+        "ILP_PROXY_COUNT": _int("ILP_PROXY_COUNT", env.get("ILP_PROXY_COUNT", "0")),
+        "ILP_JWT_LEEWAY": _int("ILP_JWT_LEEWAY", env.get("ILP_JWT_LEEWAY", str(DEFAULT_JWT_LEEWAY))),
+        "ILP_LAUNCH_TOKEN_TTL": _int("ILP_LAUNCH_TOKEN_TTL", env.get("ILP_LAUNCH_TOKEN_TTL", "7200")),
+        "ILP_JWKS_CACHE_SECONDS": _int("ILP_JWKS_CACHE_SECONDS", env.get("ILP_JWKS_CACHE_SECONDS", "3600")),
+        "ILP_HTTP_TIMEOUT": float(env.get("ILP_HTTP_TIMEOUT", "10")),
+        "ILP_HTTP_RETRIES": _int("ILP_HTTP_RETRIES", env.get("ILP_HTTP_RETRIES", "3")),
+        "ILP_TOOL_TITLE": env.get("ILP_TOOL_TITLE", "Lodestar ILP"),
+        # Cookies must cross the LMS iframe boundary: SameSite=None requires Secure, and
+        # Partitioned (CHIPS) keeps them working where third-party cookies are blocked.
+        "SESSION_COOKIE_NAME": "lodestar_session",
+        "SESSION_COOKIE_SECURE": cookie_secure,
+        "SESSION_COOKIE_SAMESITE": "None" if cookie_secure else "Lax",
+        "SESSION_COOKIE_PARTITIONED": cookie_secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    }

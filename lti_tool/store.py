@@ -1,0 +1,151 @@
+"""Shared short-lived state: OIDC nonces, launch data, JWKS and service-token caches.
+
+Two backends with one interface. ``DatabaseStore`` (the default) keeps rows in
+``short_lived_values``; ``RedisStore`` is used when ``ILP_REDIS_URL`` is set. Both are safe
+with many workers on many hosts, and ``pop`` is atomic so a nonce can be used exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+from sqlalchemy import delete, select
+
+from lti_tool.db import utcnow
+from lti_tool.extensions import db
+from lti_tool.models import ShortLivedValue
+
+
+class Store(Protocol):
+    """What the launch and sync code needs from shared short-lived state."""
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        """Store JSON-serialisable ``value`` under ``key`` for ``ttl`` seconds."""
+
+    def get(self, key: str) -> Any | None:
+        """Return the value, or None when missing or expired."""
+
+    def pop(self, key: str) -> Any | None:
+        """Atomically remove and return the value (None if it was not there)."""
+
+    def delete(self, key: str) -> None:
+        """Remove the key if present."""
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        """Store only if absent; True when this call stored it (a lock / first-use check)."""
+
+
+class DatabaseStore:
+    """Short-lived values in the application database (SQLite or PostgreSQL)."""
+
+    #: One ``set`` in this many also deletes expired rows, so the table stays small.
+    CLEANUP_EVERY = 50
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        expires = utcnow() + dt.timedelta(seconds=ttl)
+        row = db.session.get(ShortLivedValue, key)
+        if row is None:
+            db.session.add(ShortLivedValue(key=key, value=json.dumps(value), expires_at=expires))
+        else:
+            row.value = json.dumps(value)
+            row.expires_at = expires
+        if random.randrange(self.CLEANUP_EVERY) == 0:  # noqa: S311 - not security relevant
+            self.purge_expired()
+        db.session.commit()
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        from sqlalchemy.exc import IntegrityError
+
+        existing = db.session.get(ShortLivedValue, key)
+        if existing is not None:
+            if existing.expires_at > utcnow():
+                return False
+            db.session.delete(existing)
+            db.session.flush()
+        db.session.add(ShortLivedValue(key=key, value=json.dumps(value),
+                                       expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        return True
+
+    def get(self, key: str) -> Any | None:
+        row = db.session.execute(
+            select(ShortLivedValue.value).where(
+                ShortLivedValue.key == key, ShortLivedValue.expires_at > utcnow()
+            )
+        ).scalar_one_or_none()
+        return None if row is None else json.loads(row)
+
+    def pop(self, key: str) -> Any | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        # The DELETE decides who wins: of two workers racing on one nonce, exactly one
+        # sees rowcount 1.
+        result = db.session.execute(
+            delete(ShortLivedValue).where(
+                ShortLivedValue.key == key, ShortLivedValue.expires_at > utcnow()
+            )
+        )
+        db.session.commit()
+        return value if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    def delete(self, key: str) -> None:
+        db.session.execute(delete(ShortLivedValue).where(ShortLivedValue.key == key))
+        db.session.commit()
+
+    def purge_expired(self) -> int:
+        """Delete expired rows; returns how many went."""
+        result = db.session.execute(
+            delete(ShortLivedValue).where(ShortLivedValue.expires_at <= utcnow())
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class RedisStore:
+    """Short-lived values in Redis (``ILP_REDIS_URL``), namespaced under ``lodestar:``."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+    @staticmethod
+    def _k(key: str) -> str:
+        return f"lodestar:{key}"
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        self._redis.set(self._k(key), json.dumps(value), ex=max(ttl, 1))
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        return bool(self._redis.set(self._k(key), json.dumps(value), ex=max(ttl, 1), nx=True))
+
+    def get(self, key: str) -> Any | None:
+        raw = self._redis.get(self._k(key))
+        return None if raw is None else json.loads(raw)
+
+    def pop(self, key: str) -> Any | None:
+        raw = self._redis.getdel(self._k(key))
+        return None if raw is None else json.loads(raw)
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(self._k(key))
+
+
+def init_store(app: Flask) -> None:
+    """Choose the backend once per app: Redis when configured, else the database."""
+    redis_url = app.config.get("ILP_REDIS_URL")
+    app.extensions["lodestar_store"] = RedisStore(redis_url) if redis_url else DatabaseStore()
+
+
+def get_store() -> Store:
+    """The store of the current app."""
+    store: Store = current_app.extensions["lodestar_store"]
+    return store

@@ -1,0 +1,107 @@
+"""Drive real LTI 1.3 launches: tool (Flask test client) <-> sandbox LMS.
+
+The driver plays the browser: it follows the tool's OIDC redirect to the sandbox's
+authorization endpoint, reads the auto-submitted form and posts it back to the tool. Tests
+that need a forged or altered id_token take the state and nonce from a real login and sign
+their own claims with the sandbox's helpers.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from lti_tool.sandbox import get_state
+from lti_tool.sandbox.launch import build_launch_claims, login_initiation_url
+
+RESOURCE = "LtiResourceLinkRequest"
+DEEP_LINK = "LtiDeepLinkingRequest"
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """The hidden inputs of an auto-submitting form, by name."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]+>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and value:
+            fields[name.group(1)] = unescape(value.group(1))
+    return fields
+
+
+class LtiDriver:
+    """Launch seeded sandbox people into the tool."""
+
+    def __init__(self, client: FlaskClient, app: Flask, sandbox: Flask) -> None:
+        self.client = client
+        self.app = app
+        self.state = get_state(sandbox)
+        self.lms = sandbox.test_client()
+
+    # -- seeded people ------------------------------------------------------------------
+
+    def people(self, kind: str) -> list[Any]:
+        return list(self.state.district.users_of_kind(kind))
+
+    def person(self, kind: str, index: int = 0) -> Any:
+        return self.people(kind)[index]
+
+    def course_of(self, user: Any) -> Any:
+        courses = self.state.district.courses_of(user.sub)
+        return courses[0] if courses else next(iter(self.state.district.courses.values()))
+
+    # -- the handshake ------------------------------------------------------------------
+
+    def login(self, user: Any, course: Any | None = None, *,
+              message_type: str = RESOURCE) -> TestResponse:
+        """Step 1: the platform opens the tool's login initiation URL."""
+        course = course or self.course_of(user)
+        url = login_initiation_url(self.state, user, course, message_type=message_type)
+        parts = urlsplit(url)
+        return self.client.get(f"{parts.path}?{parts.query}")
+
+    def authorize(self, login_response: TestResponse) -> dict[str, str]:
+        """Step 2: the browser follows the redirect to the platform's auth endpoint."""
+        assert login_response.status_code == 302, login_response.get_data(as_text=True)
+        location = urlsplit(login_response.headers["Location"])
+        answer = self.lms.get(f"{location.path}?{location.query}")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return hidden_inputs(answer.get_data(as_text=True))
+
+    def post_launch(self, form: dict[str, str]) -> TestResponse:
+        """Step 3: the auto-submitted form posts the id_token to the tool."""
+        return self.client.post("/lti/launch", data=form)
+
+    def launch(self, user: Any, course: Any | None = None, *,
+               message_type: str = RESOURCE) -> TestResponse:
+        """The whole handshake for one person."""
+        return self.post_launch(self.authorize(self.login(user, course,
+                                                          message_type=message_type)))
+
+    def begin(self, user: Any, course: Any | None = None) -> tuple[str, str]:
+        """Run the login step only; return (state, nonce) the tool chose."""
+        response = self.login(user, course)
+        query = parse_qs(urlsplit(response.headers["Location"]).query)
+        return query["state"][0], query["nonce"][0]
+
+    def claims(self, user: Any, nonce: str, course: Any | None = None,
+               **overrides: Any) -> dict[str, Any]:
+        """A correct id_token body for ``user``, with ``overrides`` applied (None deletes)."""
+        course = course or self.course_of(user)
+        body = build_launch_claims(self.state, user, course, nonce=nonce)
+        for key, value in overrides.items():
+            if value is None:
+                body.pop(key, None)
+            else:
+                body[key] = value
+        return body
+
+    def sign(self, claims: dict[str, Any], **kwargs: Any) -> str:
+        """Sign with the platform's key (or whatever ``kwargs`` say)."""
+        return str(self.state.sign_jwt(claims, **kwargs))
