@@ -75,6 +75,10 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = _make_app(database_url, tmp_path)
     with app.app_context():
         _empty_tables()
+    if app.config.get("ILP_REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(app.config["ILP_REDIS_URL"]).flushdb()
     yield app
     with app.app_context():
         db.session.remove()

@@ -1,0 +1,196 @@
+# ruff: noqa: E501  (HTML templates read better unwrapped)
+"""Inline Jinja templates of the sandbox LMS pages.
+
+They are served through a :class:`jinja2.DictLoader` installed on the sandbox
+app, so the package needs no template data files.  Names end in ``.html`` so
+Flask autoescapes them.
+"""
+
+from __future__ import annotations
+
+BASE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{% block title %}Sandbox LMS{% endblock %} · {{ district.name }} (pretend LMS)</title>
+  <style>
+    :root { --ink: #1c2430; --muted: #4f5b6b; --line: #d5dbe3; --brand: #1f4e79; --bg: #f5f7fa; }
+    * { box-sizing: border-box; }
+    body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+           color: var(--ink); background: var(--bg); }
+    a { color: var(--brand); }
+    a:focus-visible, button:focus-visible { outline: 3px solid #f0b429; outline-offset: 2px; }
+    .skip { position: absolute; left: -999px; }
+    .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 10; }
+    header.lms { background: var(--brand); color: #fff; padding: .75rem 1.5rem; display: flex;
+                 gap: 1rem; align-items: baseline; flex-wrap: wrap; }
+    header.lms a { color: #fff; }
+    header.lms .brand { font-weight: 700; font-size: 1.15rem; text-decoration: none; }
+    .badge { background: #f0b429; color: #1c2430; border-radius: 999px; padding: .1rem .6rem;
+             font-size: .8rem; font-weight: 600; }
+    main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
+    main.wide { max-width: none; }
+    .card { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem 1.25rem;
+            margin-bottom: 1.25rem; }
+    .muted { color: var(--muted); }
+    .grid { display: grid; gap: 1.25rem; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); }
+    ul.people { list-style: none; padding: 0; margin: 0; }
+    ul.people li { padding: .35rem 0; border-bottom: 1px solid var(--line); }
+    ul.people li:last-child { border-bottom: 0; }
+    dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+    dl.kv dt { font-weight: 600; }
+    dl.kv dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+    iframe.tool { width: 100%; height: 80vh; border: 1px solid var(--line); border-radius: .5rem;
+                  background: #fff; }
+    .toolbar { display: flex; gap: 1rem; flex-wrap: wrap; align-items: baseline; margin-bottom: .75rem; }
+  </style>
+</head>
+<body>
+  <a class="skip" href="#content">Skip to content</a>
+  <header class="lms">
+    <a class="brand" href="{{ url_for('sandbox.home') }}">{{ district.school }} · Sandbox LMS</a>
+    <span class="badge">Pretend LMS for trying Lodestar</span>
+    {% block header_extra %}{% endblock %}
+  </header>
+  <main id="content" class="{% block main_class %}{% endblock %}">
+  {% block content %}{% endblock %}
+  </main>
+</body>
+</html>
+"""
+
+HOME = """{% extends "base.html" %}
+{% block title %}Home{% endblock %}
+{% block content %}
+<h1>{{ district.name }}</h1>
+<p>This is a <strong>pretend learning management system</strong> that speaks LTI 1.3 Advantage.
+It exists so you can open the Lodestar ILP tool the way a teacher, student, counselor, parent or
+district administrator would see it inside Canvas or Schoology. Nothing here is real: every person,
+course and grade is invented and kept in memory only.</p>
+<p class="muted">Pick a person below and follow “Open Lodestar as …”. The course page embeds Lodestar
+in an iframe and performs a real LTI launch (OIDC login, signed id_token) for that person.</p>
+
+<h2>Courses</h2>
+<div class="grid">
+{% for entry in courses %}
+  <section class="card" aria-labelledby="course-{{ entry.course.context_id }}">
+    <h3 id="course-{{ entry.course.context_id }}">{{ entry.course.title }}
+      <span class="muted">({{ entry.course.label }})</span></h3>
+    {% if entry.teacher %}
+    <h4>Teacher</h4>
+    <ul class="people">
+      <li>{{ entry.teacher.name }} —
+        <a href="{{ url_for('sandbox.course_view', context_id=entry.course.context_id, user=entry.teacher.sub) }}">Open Lodestar as {{ entry.teacher.name }}</a>
+        <br><a href="{{ url_for('sandbox.course_view', context_id=entry.course.context_id, user=entry.teacher.sub, message='deep_link') }}">Add a plan reflection activity (Deep Linking)</a>
+      </li>
+    </ul>
+    {% endif %}
+    <h4>Students ({{ entry.students|length }})</h4>
+    <ul class="people">
+    {% for student in entry.students %}
+      <li>{{ student.name }} —
+        <a href="{{ url_for('sandbox.course_view', context_id=entry.course.context_id, user=student.sub) }}">Open Lodestar as {{ student.name }}</a></li>
+    {% endfor %}
+    </ul>
+  </section>
+{% endfor %}
+</div>
+
+<h2>Staff and family</h2>
+<div class="grid">
+{% for entry in others %}
+  <section class="card" aria-labelledby="person-{{ entry.user.sub }}">
+    <h3 id="person-{{ entry.user.sub }}">{{ entry.heading }}</h3>
+    <p>{{ entry.user.name }}{% if entry.note %} <span class="muted">— {{ entry.note }}</span>{% endif %}</p>
+    {% if entry.course %}
+    <p><a href="{{ url_for('sandbox.course_view', context_id=entry.course.context_id, user=entry.user.sub) }}">Open Lodestar as {{ entry.user.name }}</a>
+      <span class="muted">(from {{ entry.course.title }})</span></p>
+    {% endif %}
+  </section>
+{% endfor %}
+</div>
+
+<h2>Tool registration</h2>
+<section class="card" aria-label="LTI registration values">
+  <p class="muted">Lodestar must be registered with these values to accept launches from this sandbox.</p>
+  <dl class="kv">
+    <dt>Issuer</dt><dd>{{ state.issuer }}</dd>
+    <dt>Client ID</dt><dd>{{ state.client_id }}</dd>
+    <dt>Deployment ID</dt><dd>{{ state.deployment_id }}</dd>
+    <dt>Authorization URL</dt><dd>{{ state.auth_url }}</dd>
+    <dt>Access token URL</dt><dd>{{ state.token_url }}</dd>
+    <dt>Platform JWKS URL</dt><dd>{{ state.jwks_url }}</dd>
+    <dt>Tool login URL</dt><dd>{{ state.tool_login_url }}</dd>
+    <dt>Tool launch URL</dt><dd>{{ state.tool_launch_url }}</dd>
+    <dt>Tool JWKS URL</dt><dd>{{ state.tool_jwks_url }}</dd>
+  </dl>
+</section>
+{% endblock %}
+"""
+
+COURSE = """{% extends "base.html" %}
+{% block title %}{{ course.title }}{% endblock %}
+{% block main_class %}wide{% endblock %}
+{% block header_extra %}
+  <span>{{ course.title }} ({{ course.label }})</span>
+  <span>Signed in as <strong>{{ user.name }}</strong> ({{ role_label }})</span>
+  <a href="{{ url_for('sandbox.home') }}">Switch person</a>
+{% endblock %}
+{% block content %}
+<h1>{{ heading }}</h1>
+<div class="toolbar">
+  <a href="{{ launch_url }}" target="_blank" rel="noopener">Open in new window</a>
+  {% for link in links if link.id != active_link_id %}
+  <a href="{{ url_for('sandbox.course_view', context_id=course.context_id, user=user.sub, resource_link=link.id) }}">{{ link.title }}</a>
+  {% endfor %}
+</div>
+<iframe class="tool" title="Lodestar ILP" name="lodestar-frame" id="lodestar-frame" src="{{ launch_url }}"
+        allow="clipboard-write; fullscreen"></iframe>
+{% endblock %}
+"""
+
+AUTH_POST = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Launching Lodestar…</title></head>
+<body>
+  <p>Launching Lodestar…</p>
+  <form id="lti-launch" method="post" action="{{ redirect_uri }}">
+    <input type="hidden" name="id_token" value="{{ id_token }}">
+    <input type="hidden" name="state" value="{{ state_value }}">
+    <noscript><button type="submit">Continue to Lodestar</button></noscript>
+  </form>
+  <script>document.getElementById("lti-launch").submit();</script>
+</body>
+</html>
+"""
+
+DEEP_LINK_DONE = """{% extends "base.html" %}
+{% block title %}Content added{% endblock %}
+{% block content %}
+<h1>{% if titles %}Added: {{ titles|join(", ") }}{% else %}Nothing was added{% endif %}</h1>
+{% if message %}<p>{{ message }}</p>{% endif %}
+{% if error_message %}<p role="alert">{{ error_message }}</p>{% endif %}
+{% if skipped %}<p class="muted">Ignored unsupported content items: {{ skipped|join(", ") }}</p>{% endif %}
+<p><a href="{{ back_url }}">Back to {{ course.title }}</a></p>
+{% endblock %}
+"""
+
+RETURNED = """{% extends "base.html" %}
+{% block title %}Returned from Lodestar{% endblock %}
+{% block content %}
+<h1>Returned from Lodestar</h1>
+{% if message %}<p>{{ message }}</p>{% endif %}
+{% if error_message %}<p role="alert">{{ error_message }}</p>{% endif %}
+<p><a href="{{ url_for('sandbox.home') }}">Back to {{ district.name }}</a>{% if course %} · {{ course.title }}{% endif %}</p>
+{% endblock %}
+"""
+
+TEMPLATES: dict[str, str] = {
+    "base.html": BASE,
+    "home.html": HOME,
+    "course.html": COURSE,
+    "auth_post.html": AUTH_POST,
+    "deep_link_done.html": DEEP_LINK_DONE,
+    "returned.html": RETURNED,
+}

@@ -1,0 +1,53 @@
+"""Real headless Chromium (Debian's package) driven by Playwright, and the live demo stack."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("ILP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip (or fail, when ILP_REQUIRE_BROWSER is set) without a Chromium binary."""
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    message = f"Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)"
+    if os.environ.get("ILP_REQUIRE_BROWSER"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium browser."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class DemoStack:
+    """The tool on http://localhost:<port> and the sandbox LMS on http://127.0.0.1:<port>."""
+
+    tool_url: str
+    lms_url: str
+    tool_app: Any
+    sandbox_app: Any
