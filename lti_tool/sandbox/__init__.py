@@ -79,7 +79,8 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     secret = app.config["SANDBOX_SECRET_KEY"] or secrets.token_hex(32)
     app.config["SANDBOX_SECRET_KEY"] = secret
     app.config["SECRET_KEY"] = secret
-    app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment]
+    app.jinja_loader = DictLoader(TEMPLATES)
+    app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
 
     app.extensions["sandbox"] = SandboxState(
         base_url=str(app.config["SANDBOX_BASE_URL"]),

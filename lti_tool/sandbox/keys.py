@@ -151,6 +151,6 @@ def sign_jwt(
     algorithm = get_default_algorithms().get(alg)
     if algorithm is None:
         raise ValueError(f"unsupported alg {alg!r}")
-    prepared = algorithm.prepare_key(key)  # type: ignore[arg-type]
+    prepared = algorithm.prepare_key(key)
     signature = algorithm.sign(signing_input.encode("ascii"), prepared)
     return signing_input + "." + b64url(signature)

@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from . import vocab
@@ -498,6 +499,4 @@ class SandboxState:
 
 def _ts(value: str) -> float:
     """Parse an ISO 8601 timestamp to epoch seconds (``Z`` allowed)."""
-    from datetime import datetime
-
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()

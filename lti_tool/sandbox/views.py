@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import (
     Blueprint,
@@ -105,7 +105,7 @@ def home() -> str:
             {
                 "user": user,
                 "heading": "Counselor",
-                "note": "sees every student",
+                "note": "school counselor, institution role Staff",
                 "course": first_course,
             }
         )
@@ -126,7 +126,7 @@ def home() -> str:
             {
                 "user": user,
                 "heading": "District administrator",
-                "note": None,
+                "note": "institution role Administrator",
                 "course": first_course,
             }
         )
@@ -366,6 +366,10 @@ def list_faults() -> Response:
         return jsonify({"faults": [f.to_json() for f in current.faults]})
 
 
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @bp.post("/_sandbox/faults")
 def add_fault() -> tuple[Response, int]:
     """Inject a fault: JSON ``{path_prefix, status, count=1, retry_after=null}``."""
@@ -376,11 +380,9 @@ def add_fault() -> tuple[Response, int]:
     count, retry_after = body.get("count", 1), body.get("retry_after")
     if not isinstance(prefix, str) or not prefix.startswith("/"):
         raise SandboxError("path_prefix must be a path starting with /")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (status, count)):
+    if not _is_int(status) or not _is_int(count):
         raise SandboxError("status and count must be integers")
-    if retry_after is not None and (
-        not isinstance(retry_after, int) or isinstance(retry_after, bool)
-    ):
+    if retry_after is not None and not _is_int(retry_after):
         raise SandboxError("retry_after must be an integer or null")
     fault = state().inject_fault(prefix, status, count, retry_after)
     return jsonify(fault.to_json()), 201

@@ -1,0 +1,1 @@
+"""Tests of the sandbox LMS (lti_tool.sandbox)."""
