@@ -176,6 +176,66 @@ def keys_retire(kid: str | None) -> None:
     click.echo(f"Retired {len(retired)} key(s).")
 
 
+@click.command("sync")
+@click.argument("what", type=click.Choice(["roster", "grades", "all"]))
+@click.option("--course", "course_id", type=int, default=None, help="Lodestar course id")
+@click.option("--context-id", default=None, help="The LMS context id (with --platform)")
+@click.option("--platform", "platform_id", type=int, default=None, help="Platform (tenant) id")
+@with_appcontext
+def sync_command(what: str, course_id: int | None, context_id: str | None,
+                 platform_id: int | None) -> None:
+    """Pull roster and/or grades of a course from its LMS, with a progress bar."""
+    from sqlalchemy import select
+
+    from lti_tool.extensions import db
+    from lti_tool.grades import sync
+    from lti_tool.grades.models import SyncKind, SyncStatus
+    from lti_tool.models import Course
+
+    course = None
+    if course_id is not None:
+        course = db.session.get(Course, course_id)
+    elif context_id and platform_id:
+        course = db.session.execute(select(Course).where(
+            Course.tenant_id == platform_id, Course.context_id == context_id)).scalar_one_or_none()
+    if course is None:
+        click.echo("Error: name a known course with --course, or --platform and --context-id.",
+                   err=True)
+        sys.exit(2)
+    kinds = [SyncKind.ROSTER, SyncKind.GRADES] if what == "all" else [SyncKind(what)]
+    failed = False
+    for kind in kinds:
+        run = sync.create_run(course, kind, requested_by=None)
+        with click.progressbar(length=0, label=f"{kind} sync of {course.display_title}",
+                               show_pos=True) as bar:
+            run = sync.execute_run(run.id, progress=bar.update)
+        if run.status == SyncStatus.SUCCEEDED:
+            click.echo(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in run.counts.items()))
+        else:
+            failed = True
+            click.echo(f"{kind}: {run.status}: {run.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run a background job worker (needs ILP_REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    from lti_tool.jobs import QUEUE
+
+    url = current_app.config.get("ILP_REDIS_URL")
+    if not url:
+        click.echo("Error: ILP_REDIS_URL is not set; without it jobs run inline.", err=True)
+        sys.exit(2)
+    Worker([QUEUE], connection=Redis.from_url(url)).work(burst=burst)
+
+
 @click.command("demo")
 @click.option("--tool-port", default=5000, show_default=True)
 @click.option("--lms-port", default=5001, show_default=True)
@@ -223,3 +283,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(sync_command)
+    app.cli.add_command(worker_command)

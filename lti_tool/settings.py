@@ -91,6 +91,12 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "ILP_HTTP_TIMEOUT": float(env.get("ILP_HTTP_TIMEOUT", "10")),
         "ILP_HTTP_RETRIES": _int("ILP_HTTP_RETRIES", env.get("ILP_HTTP_RETRIES", "3")),
         "ILP_TOOL_TITLE": env.get("ILP_TOOL_TITLE", "Lodestar ILP"),
+        # A teacher's launch syncs roster and grades when the last sync is older than this.
+        "ILP_SYNC_ON_LAUNCH": _bool(env.get("ILP_SYNC_ON_LAUNCH", "true")),
+        # Run syncs in the request even when Redis is configured (tests, single host).
+        "ILP_SYNC_INLINE": _bool(env.get("ILP_SYNC_INLINE", "false")),
+        "ILP_SYNC_MAX_AGE_MINUTES": _int("ILP_SYNC_MAX_AGE_MINUTES",
+                                         env.get("ILP_SYNC_MAX_AGE_MINUTES", "60")),
         # Cookies must cross the LMS iframe boundary: SameSite=None requires Secure, and
         # Partitioned (CHIPS) keeps them working where third-party cookies are blocked.
         "SESSION_COOKIE_NAME": "lodestar_session",

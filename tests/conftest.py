@@ -64,6 +64,8 @@ def _make_app(url: str, instance: Path, **extra: Any) -> Flask:
         "ILP_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "ILP_HTTP_RETRIES": "1",
         "ILP_HTTP_TIMEOUT": "5",
+        "ILP_SYNC_ON_LAUNCH": "false",
+        "ILP_SYNC_INLINE": "true",
     }
     config.update(extra)
     return create_app(config)
@@ -120,8 +122,15 @@ def platform_id(app: Flask, sandbox: Flask) -> int:
     """The sandbox registered as a platform of the tool (the district admin's first step)."""
     from lti_tool.demo import register_sandbox
 
-    get_state(sandbox).faults.clear()
-    return register_sandbox(app, sandbox)
+    from lti_tool.launch import keys
+
+    state = get_state(sandbox)
+    state.clear_faults()
+    platform = register_sandbox(app, sandbox)
+    with app.app_context():
+        # The sandbox verifies our client assertions with our current public keys.
+        state.tool_jwks = keys.jwks()
+    return platform
 
 
 @pytest.fixture

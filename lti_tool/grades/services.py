@@ -9,6 +9,7 @@ from sqlalchemy import select
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.launch.session import Actor
+from lti_tool.grades.models import Assignment, Grade
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
 
 
@@ -44,3 +45,28 @@ def roster(course: Course, *, include_inactive: bool = False) -> list[RosterRow]
     rows.sort(key=lambda r: (order.get(r.role, 3), (r.person.family_name or r.person.name or "").lower(),
                              r.person.name.lower()))
     return rows
+
+
+@dataclass(frozen=True)
+class AssignmentSummary:
+    """An assignment with how many results we hold and their average percentage."""
+
+    assignment: Assignment
+    graded: int
+    average_percent: float | None
+
+
+def assignment_summaries(course: Course) -> list[AssignmentSummary]:
+    """Active assignments of a course with result counts, in one query."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(Assignment, func.count(Grade.score),
+               func.avg(Grade.score / func.nullif(Grade.score_maximum, 0)))
+        .outerjoin(Grade, Grade.assignment_id == Assignment.id)
+        .where(Assignment.course_id == course.id, Assignment.active.is_(True))
+        .group_by(Assignment.id)
+        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.title)
+    ).all()
+    return [AssignmentSummary(a, int(n), round(float(avg) * 100, 1) if avg is not None else None)
+            for a, n, avg in rows]

@@ -56,6 +56,9 @@ def launch() -> Any:
         raise classify(err) from err
     result = services.record_launch(body)
     start_session(result, message_launch.get_launch_id())
+    from lti_tool.grades.sync import sync_after_launch
+
+    sync_after_launch(result.course_id, result.person_id, result.roles)
     if result.message_type == "LtiDeepLinkingRequest":
         return redirect(lurl("portfolio.deep_link_picker"))
     return redirect(landing_url(result.landing, result.course_id))

@@ -1,0 +1,585 @@
+"""Canvas REST through canvasapi, for one person's OAuth2 access token.
+
+``CanvasClient`` reads assignments, submissions, enrollment grades and the student list of a
+course and returns the plain dataclasses of ``lti_tool.grades.types``; no canvasapi object
+leaves this module.
+
+canvasapi has no timeouts, no retries and its own ``requests.Session``. So:
+
+* ``_install_session`` swaps that session for a ``_CanvasTransport`` around ours (the one
+  place that reaches into canvasapi's private state), which gives every request our
+  User-Agent, a timeout and the client's ``per_page``, remembers the last response (for
+  ``Retry-After`` and the status behind an exception) and stops runaway paging;
+* ``CanvasClient`` maps canvasapi and requests exceptions to ``LmsApiError`` and retries the
+  retryable ones itself (429, Canvas's legacy "403 Forbidden (Rate Limit Exceeded)", 5xx,
+  connection errors and timeouts) with exponential backoff and ``Retry-After``.
+
+Pass a session without transport-level retries (``make_session(retries=0)``, the default when
+none is given): a session that retries by itself multiplies the attempts made here.
+A client keeps per-call state, so use one client per request or job, not across threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import requests
+from canvasapi import Canvas
+from canvasapi.exceptions import CanvasException
+
+from lti_tool.errors import LmsApiError
+from lti_tool.grades.types import (
+    LmsAssignment,
+    LmsAttachment,
+    LmsEnrollmentGrade,
+    LmsScore,
+    RosterMember,
+)
+from lti_tool.http import MAX_RETRY_AFTER, make_session
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Timeout for sessions that have no default of their own (plain ``requests.Session``).
+DEFAULT_TIMEOUT = 10.0
+
+#: First backoff delay in seconds; doubled on every further failure, capped at MAX_BACKOFF.
+BACKOFF_BASE = 0.5
+MAX_BACKOFF = 30.0
+
+RECONNECT_MESSAGE = (
+    "Your Canvas connection has expired or was revoked. Connect Canvas again to continue."
+)
+NOT_ALLOWED_WITH_TOKEN_MESSAGE = (
+    "Canvas did not accept your Canvas connection for this. Connect Canvas again; if this "
+    "keeps happening, your Canvas role may not allow it."
+)
+RATE_LIMITED_MESSAGE = (
+    "Canvas is limiting how fast Lodestar may read right now. Please try again in a few "
+    "minutes."
+)
+
+
+class _PageCapReached(Exception):
+    """Raised by the transport when a listing wants more than ``max_pages`` pages."""
+
+    def __init__(self, pages: int, url: str) -> None:
+        super().__init__(f"more than {pages} pages at {url}")
+        self.pages = pages
+        self.url = url
+
+
+class _CanvasTransport:
+    """Stands in for the ``requests.Session`` inside canvasapi's ``Requester``.
+
+    canvasapi calls ``get``/``post``/``put``/``patch``/``delete`` on its session with
+    ``headers`` and ``params``/``data``; each is forwarded to the wrapped session with:
+
+    * our User-Agent (canvasapi sets ``python-canvasapi/x.y`` per request, which would
+      override the session's header);
+    * a timeout (the session's ``default_timeout`` or ``DEFAULT_TIMEOUT``);
+    * ``per_page`` replaced by ours on the first page of a listing (canvasapi appends its
+      own ``per_page=100`` after any we pass in, and Canvas reads the last one).
+
+    It also keeps ``last_response`` (None after a connection error), counts successful
+    responses, logs Canvas's ``X-Rate-Limit-Remaining`` at debug, and raises
+    ``_PageCapReached`` when a listing reaches ``page_limit`` pages and Canvas still links
+    a next page, so a listing can never loop forever.
+    """
+
+    def __init__(self, session: requests.Session) -> None:
+        self.session = session
+        self.per_page: int | None = None
+        self.last_response: requests.Response | None = None
+        self.ok_responses = 0
+        self.page_limit: int | None = None
+        self.pages = 0
+
+    def start_listing(self, page_limit: int) -> None:
+        """Count pages from here on; more than ``page_limit`` raises ``_PageCapReached``."""
+        self.page_limit = page_limit
+        self.pages = 0
+
+    def stop_listing(self) -> None:
+        self.page_limit = None
+        self.pages = 0
+
+    def get(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+            ) -> requests.Response:
+        return self._send("GET", url, headers, **kwargs)
+
+    def post(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+             ) -> requests.Response:
+        return self._send("POST", url, headers, **kwargs)
+
+    def put(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+            ) -> requests.Response:
+        return self._send("PUT", url, headers, **kwargs)
+
+    def patch(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+              ) -> requests.Response:
+        return self._send("PATCH", url, headers, **kwargs)
+
+    def delete(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+               ) -> requests.Response:
+        return self._send("DELETE", url, headers, **kwargs)
+
+    def _send(self, method: str, url: str, headers: dict[str, str] | None,
+              **kwargs: Any) -> requests.Response:
+        headers = dict(headers or {})
+        user_agent = self.session.headers.get("User-Agent")
+        if user_agent:
+            headers["User-Agent"] = str(user_agent)
+        params = kwargs.get("params")
+        if self.per_page is not None and isinstance(params, list) and any(
+                key == "per_page" for key, _ in params):
+            kwargs["params"] = [(k, v) for k, v in params if k != "per_page"]
+            kwargs["params"].append(("per_page", self.per_page))
+        kwargs.setdefault("timeout", getattr(self.session, "default_timeout", DEFAULT_TIMEOUT))
+        self.last_response = None
+        response = self.session.request(method, url, headers=headers, **kwargs)
+        self.last_response = response
+        remaining = response.headers.get("X-Rate-Limit-Remaining")
+        if remaining is not None:
+            log.debug("Canvas %s %s -> %s, X-Rate-Limit-Remaining %s", method, url,
+                      response.status_code, remaining)
+        if response.status_code < 400:
+            self.ok_responses += 1
+            if self.page_limit is not None and method == "GET":
+                self.pages += 1
+                if self.pages >= self.page_limit and "next" in response.links:
+                    raise _PageCapReached(self.pages, response.url)
+        return response
+
+
+def _install_session(canvas: Canvas, session: requests.Session) -> _CanvasTransport:
+    """Make ``canvas`` send every request through ``session``; return the transport.
+
+    canvasapi's ``Requester`` builds its own ``requests.Session`` (no timeout, canvasapi's
+    User-Agent) and offers no way to pass one in (ucfopen/canvasapi issue #629), so this
+    replaces the private ``canvas._Canvas__requester._session``. It is the only place that
+    touches canvasapi internals; if a canvasapi upgrade renames them, this fails loudly.
+    """
+    requester = canvas._Canvas__requester  # type: ignore[attr-defined]
+    if not isinstance(requester._session, requests.Session | _CanvasTransport):
+        raise TypeError("canvasapi's Requester no longer keeps a requests.Session in _session")
+    transport = _CanvasTransport(session)
+    requester._session = transport
+    return transport
+
+
+def _parse_datetime(value: Any) -> dt.datetime | None:
+    """An aware datetime from Canvas's ISO 8601 strings (naive values are taken as UTC)."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            log.warning("Canvas sent an unreadable date %r; ignoring it", value)
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def _float(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), if any."""
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _submission_state(sub: Any) -> str | None:
+    """One word for a submission: excused, missing, late, pending, else workflow_state.
+
+    A late submission that has been graded reads "graded"; ``late`` only marks
+    submitted-but-ungraded work.
+    """
+    workflow_state = getattr(sub, "workflow_state", None)
+    if getattr(sub, "excused", False):
+        return "excused"
+    if getattr(sub, "missing", False):
+        return "missing"
+    if getattr(sub, "late", False) and workflow_state == "submitted":
+        return "late"
+    if workflow_state == "pending_review":
+        return "pending"
+    return workflow_state
+
+
+def _teacher_comment(sub: Any) -> str | None:
+    """The newest submission comment not written by the student, if any."""
+    comments = getattr(sub, "submission_comments", None) or []
+    student = getattr(sub, "user_id", None)
+    for comment in reversed(comments):
+        if isinstance(comment, dict) and comment.get("author_id") != student:
+            return _str_or_none(comment.get("comment"))
+    return None
+
+
+def _attachment(file: Any) -> LmsAttachment:
+    size = getattr(file, "size", None)
+    return LmsAttachment(
+        filename=str(getattr(file, "display_name", None) or getattr(file, "filename", "")),
+        url=str(getattr(file, "url", "") or ""),
+        content_type=_str_or_none(getattr(file, "content-type", None)),
+        size=int(size) if isinstance(size, int | float) else None,
+    )
+
+
+class CanvasClient:
+    """Canvas REST for one person's OAuth2 access token.
+
+    :param base_url: the Canvas root, e.g. ``https://school.instructure.com`` (a trailing
+        ``/`` or ``/api/v1`` is removed).
+    :param access_token: the person's OAuth2 access token (see ``canvas_oauth``).
+    :param session: the outbound session; default ``make_session(retries=0)``.
+    :param max_pages: most pages one listing may read; more raises ``LmsApiError``.
+    :param per_page: page size asked of Canvas (Canvas caps it, usually at 100).
+    :param max_retries: retries of a retryable failure (consecutive, per page).
+    :param sleep: how to wait between retries (tests pass a recorder).
+    """
+
+    def __init__(self, base_url: str, access_token: str, *,
+                 session: requests.Session | None = None, max_pages: int = 50,
+                 per_page: int = 100, max_retries: int = 3,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        base_url = base_url.strip().rstrip("/")
+        base_url = base_url.removesuffix("/api/v1")
+        self.base_url = base_url
+        self.max_pages = max_pages
+        self.per_page = per_page
+        self.max_retries = max_retries
+        self._sleep = sleep
+        self._canvas = Canvas(base_url, access_token)
+        self._transport = _install_session(self._canvas, session or make_session(retries=0))
+        self._transport.per_page = per_page
+        self._courses: dict[str, Any] = {}
+
+    # -- public API ------------------------------------------------------------------------
+
+    def list_assignments(self, course_id: str | int) -> list[LmsAssignment]:
+        """The course's assignments.
+
+        :calls: ``GET /api/v1/courses/:course_id`` (once per client and course), then
+            ``GET /api/v1/courses/:course_id/assignments``
+        """
+        course = self._course(course_id)
+        return self._collect(
+            f"the assignments of Canvas course {course_id}",
+            course.get_assignments,
+            lambda a: LmsAssignment(
+                external_id=str(a.id),
+                title=str(getattr(a, "name", "") or ""),
+                source="canvas",
+                score_maximum=_float(getattr(a, "points_possible", None)),
+                due_at=_parse_datetime(getattr(a, "due_at", None)),
+                html_url=_str_or_none(getattr(a, "html_url", None)),
+                description=_str_or_none(getattr(a, "description", None)),
+            ),
+        )
+
+    def list_submissions(self, course_id: str | int, *,
+                         assignment_ids: list[str] | None = None,
+                         student_ids: list[str] | None = None) -> list[LmsScore]:
+        """Submissions and scores, for all students (default) or some, with comments.
+
+        ``url`` is the submitted link for ``online_url`` submissions, else Canvas's
+        ``preview_url`` of the submission; ``body`` is the text of text-entry submissions.
+        An empty ``assignment_ids`` or ``student_ids`` list returns ``[]`` without a call.
+
+        :calls: ``GET /api/v1/courses/:course_id`` (once per client and course), then
+            ``GET /api/v1/courses/:course_id/students/submissions`` with
+            ``student_ids[]`` (``all`` by default), ``assignment_ids[]`` and
+            ``include[]=submission_comments``
+        """
+        if assignment_ids == [] or student_ids == []:
+            return []
+        kwargs: dict[str, Any] = {
+            "student_ids": [str(s) for s in student_ids] if student_ids else ["all"],
+            "include": ["submission_comments"],
+        }
+        if assignment_ids:
+            kwargs["assignment_ids"] = [str(a) for a in assignment_ids]
+        course = self._course(course_id)
+        return self._collect(
+            f"the submissions of Canvas course {course_id}",
+            lambda: course.get_multiple_submissions(**kwargs),
+            self._score,
+        )
+
+    def list_user_enrollments_with_grades(self, user_id: str | int = "self"
+                                          ) -> list[LmsEnrollmentGrade]:
+        """A person's active and completed enrollments with course scores and grades.
+
+        Canvas's enrollment objects carry ``grades`` but not the course name, so names
+        and terms come from one listing of the person's courses; a course missing there
+        (e.g. concluded) is looked up alone, and left nameless if Canvas refuses.
+
+        :calls: ``GET /api/v1/users/:user_id``, then
+            ``GET /api/v1/users/:user_id/enrollments`` with ``state[]=active,completed``
+            and ``include[]=current_points``, then ``GET /api/v1/users/:user_id/courses``
+            with ``include[]=term``, and ``GET /api/v1/courses/:id`` for any course missing
+        """
+        what = f"the Canvas enrollments of user {user_id}"
+        user = self._retrying(what, lambda: self._canvas.get_user(user_id))
+        enrollments = self._collect(
+            what,
+            lambda: user.get_enrollments(state=["active", "completed"],
+                                         include=["current_points"]),
+            lambda e: {
+                "course_id": str(e.course_id),
+                "role": str(getattr(e, "role", None) or getattr(e, "type", "")),
+                "state": str(getattr(e, "enrollment_state", "") or ""),
+                "grades": dict(getattr(e, "grades", None) or {}),
+            },
+        )
+        courses: dict[str, tuple[str, str | None]] = {}
+        try:
+            for course_id, name, term in self._collect(
+                    f"the Canvas courses of user {user_id}",
+                    lambda: user.get_courses(include=["term"],
+                                             state=["available", "completed"]),
+                    self._course_summary):
+                courses[course_id] = (name, term)
+        except LmsApiError as err:
+            if err.upstream_status not in (403, 404):
+                raise
+            log.info("Canvas would not list the courses of user %s (%s); looking them up "
+                     "one by one", user_id, err.upstream_status)
+        results = []
+        for enrollment in enrollments:
+            course_id = enrollment["course_id"]
+            if course_id not in courses:
+                courses[course_id] = self._lookup_course_name(course_id)
+            name, term = courses[course_id]
+            grades = enrollment["grades"]
+            results.append(LmsEnrollmentGrade(
+                lms_course_id=course_id,
+                course_name=name,
+                role=enrollment["role"],
+                state=enrollment["state"],
+                current_score=_float(grades.get("current_score")),
+                final_score=_float(grades.get("final_score")),
+                current_grade=_str_or_none(grades.get("current_grade")),
+                final_grade=_str_or_none(grades.get("final_grade")),
+                term=term,
+            ))
+        return results
+
+    def list_students(self, course_id: str | int) -> list[RosterMember]:
+        """The course's students (active and invited), with email when Canvas shows it.
+
+        :calls: ``GET /api/v1/courses/:course_id`` (once per client and course), then
+            ``GET /api/v1/courses/:course_id/search_users`` with
+            ``enrollment_type[]=student`` and ``include[]=email``
+        """
+        course = self._course(course_id)
+        return self._collect(
+            f"the students of Canvas course {course_id}",
+            lambda: course.get_users(enrollment_type=["student"], include=["email"]),
+            lambda u: RosterMember(
+                user_id=None,
+                name=str(getattr(u, "name", "") or ""),
+                given_name=_str_or_none(getattr(u, "first_name", None)),
+                family_name=_str_or_none(getattr(u, "last_name", None)),
+                email=_str_or_none(getattr(u, "email", None)),
+                roles=("StudentEnrollment",),
+                status="Active",
+                lms_user_id=str(u.id),
+            ),
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _score(sub: Any) -> LmsScore:
+        online_url = getattr(sub, "submission_type", None) == "online_url"
+        url = getattr(sub, "url", None) if online_url else getattr(sub, "preview_url", None)
+        return LmsScore(
+            assignment_external_id=str(sub.assignment_id),
+            user_id=None,
+            score=_float(getattr(sub, "score", None)),
+            comment=_teacher_comment(sub),
+            submitted_at=_parse_datetime(getattr(sub, "submitted_at", None)),
+            graded_at=_parse_datetime(getattr(sub, "graded_at", None)),
+            state=_submission_state(sub),
+            lms_user_id=str(sub.user_id),
+            url=_str_or_none(url),
+            body=_str_or_none(getattr(sub, "body", None)),
+            attachments=tuple(_attachment(f) for f in getattr(sub, "attachments", None) or ()),
+        )
+
+    @staticmethod
+    def _course_summary(course: Any) -> tuple[str, str, str | None]:
+        term = getattr(course, "term", None)
+        term_name = _str_or_none(term.get("name")) if isinstance(term, dict) else None
+        return str(course.id), str(getattr(course, "name", "") or ""), term_name
+
+    def _lookup_course_name(self, course_id: str) -> tuple[str, str | None]:
+        """Name and term of one course; ("", None) when Canvas will not show it."""
+        try:
+            course = self._retrying(
+                f"Canvas course {course_id}",
+                lambda: self._canvas.get_course(course_id, include=["term"]))
+        except LmsApiError as err:
+            if err.upstream_status not in (403, 404):
+                raise
+            return "", None
+        _, name, term = self._course_summary(course)
+        return name, term
+
+    def _course(self, course_id: str | int) -> Any:
+        key = str(course_id)
+        if key not in self._courses:
+            self._courses[key] = self._retrying(
+                f"Canvas course {course_id}", lambda: self._canvas.get_course(key))
+        return self._courses[key]
+
+    def _collect(self, what: str, make_list: Callable[[], Iterable[Any]],
+                 convert: Callable[[Any], T]) -> list[T]:
+        """Read a canvasapi ``PaginatedList`` to the end, with retries and a page cap.
+
+        A ``PaginatedList`` caches the items it has read and keeps its next-page URL when a
+        request fails, so a retry iterates it again, skips what was already converted and
+        re-requests only the failed page.
+        """
+        items: list[T] = []
+        paginated = make_list()  # lazy: no request yet
+        cap = self.max_pages * self.per_page
+
+        def read() -> list[T]:
+            for index, obj in enumerate(paginated):
+                if index < len(items):
+                    continue
+                if len(items) >= cap:
+                    raise _PageCapReached(self.max_pages, "")
+                items.append(convert(obj))
+            return items
+
+        self._transport.start_listing(self.max_pages)
+        try:
+            return self._retrying(what, read)
+        finally:
+            self._transport.stop_listing()
+
+    def _retrying(self, what: str, call: Callable[[], T]) -> T:
+        """Run ``call``; retry retryable Canvas failures, map every failure to LmsApiError.
+
+        Waits ``Retry-After`` when Canvas sends one (a wait longer than ``MAX_RETRY_AFTER``
+        is not slept: the retryable error is raised for a background job to reschedule),
+        else 0.5, 1, 2 ... seconds capped at ``MAX_BACKOFF``. The failure count restarts
+        whenever a request has succeeded since the last failure (a later page).
+        """
+        failures = 0
+        ok_seen = self._transport.ok_responses
+        while True:
+            try:
+                return call()
+            except _PageCapReached as exc:
+                log.warning("Stopped reading %s after %s pages of up to %s (at %s)", what,
+                            self.max_pages, self.per_page, exc.url or "item cap")
+                raise LmsApiError(
+                    f"Canvas returned more than {self.max_pages * self.per_page} items for "
+                    f"{what}; Lodestar stopped reading after {self.max_pages} pages.",
+                    retryable=False, url=exc.url or None,
+                    detail=f"page cap {self.max_pages} x {self.per_page}",
+                ) from None
+            except (CanvasException, requests.RequestException, ValueError) as exc:
+                error = self._to_lms_error(exc, what)
+                cause: Exception = exc
+            if self._transport.ok_responses > ok_seen:
+                failures = 0
+                ok_seen = self._transport.ok_responses
+            if not error.retryable or failures >= self.max_retries:
+                raise error from cause
+            delay = _retry_after(self._transport.last_response)
+            if delay is not None and delay > MAX_RETRY_AFTER:
+                error.detail = f"{error.detail}; Retry-After {delay:.0f}s is too long to wait"
+                raise error from cause
+            if delay is None:
+                delay = min(BACKOFF_BASE * 2 ** failures, MAX_BACKOFF)
+            failures += 1
+            log.info("Canvas failed reading %s (%s); retry %s of %s in %.1fs", what,
+                     error.upstream_status or type(cause).__name__, failures,
+                     self.max_retries, delay)
+            self._sleep(delay)
+
+    def _to_lms_error(self, exc: Exception, what: str) -> LmsApiError:
+        """Classify a failure by the HTTP status behind it (or the exception when none)."""
+        response = self._transport.last_response
+        if response is not None and response.status_code >= 400:
+            return _error_for_response(response, what, exc)
+        if isinstance(exc, requests.Timeout | requests.ConnectionError):
+            url = exc.request.url if exc.request is not None else None
+            return LmsApiError(
+                "Canvas could not be reached or did not answer in time. Please try again "
+                "shortly.", retryable=True, url=url, detail=f"{type(exc).__name__}: {exc}")
+        url = response.url if response is not None else None
+        return LmsApiError("Canvas sent an answer Lodestar could not read.", retryable=False,
+                           url=url, detail=f"reading {what}: {type(exc).__name__}: {exc}")
+
+
+def _error_for_response(response: requests.Response, what: str,
+                        exc: Exception) -> LmsApiError:
+    status = response.status_code
+    body = response.text or ""
+    detail = f"{type(exc).__name__} reading {what}: {body[:300]}"
+
+    def error(message: str, retryable: bool) -> LmsApiError:
+        return LmsApiError(message, upstream_status=status, retryable=retryable,
+                           url=response.url, detail=detail)
+
+    if status == 401:
+        # Canvas adds WWW-Authenticate when the token itself is bad (expired, revoked).
+        if "WWW-Authenticate" in response.headers:
+            return error(RECONNECT_MESSAGE, False)
+        return error(NOT_ALLOWED_WITH_TOKEN_MESSAGE, False)
+    if status == 403:
+        if "Rate Limit Exceeded" in body:  # Canvas's legacy throttling answer
+            return error(RATE_LIMITED_MESSAGE, True)
+        return error(f"Canvas did not allow Lodestar to read {what} with your account.",
+                     False)
+    if status == 404:
+        return error(f"Canvas could not find {what}. It may have been deleted.", False)
+    if status == 429:
+        return error(RATE_LIMITED_MESSAGE, True)
+    if status >= 500:
+        return error(f"Canvas had a problem answering ({status}). Please try again shortly.",
+                     True)
+    return error(f"Canvas refused the request for {what} ({status}).", False)

@@ -1,0 +1,107 @@
+"""Assignments, grades and sync runs pulled from the LMS. Sync writes; pages only read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import created_at, intpk, updated_at
+from lti_tool.extensions import db
+from lti_tool.models import Person
+
+
+class Assignment(db.Model):
+    """A gradable item of a course: an AGS line item or an LMS (Canvas/Schoology) assignment."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("course_id", "source", "external_id"),)
+
+    id: Mapped[intpk]
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    #: ``ags``, ``canvas`` or ``schoology``.
+    source: Mapped[str] = mapped_column(String(20))
+    #: The AGS line item URL, or the LMS's assignment id.
+    external_id: Mapped[str] = mapped_column(String(1024))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    score_maximum: Mapped[float | None] = mapped_column(Float)
+    due_at: Mapped[dt.datetime | None]
+    html_url: Mapped[str | None] = mapped_column(String(2048))
+    resource_link_id: Mapped[str | None] = mapped_column(String(255))
+    tag: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    #: False once a complete sync no longer lists it (rows are never deleted by sync).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_synced_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class Grade(db.Model):
+    """A student's result on an assignment, as the LMS last reported it."""
+
+    __tablename__ = "grades"
+    __table_args__ = (UniqueConstraint("assignment_id", "person_id"),
+                      Index("ix_grades_person", "person_id"))
+
+    id: Mapped[intpk]
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    score: Mapped[float | None] = mapped_column(Float)
+    score_maximum: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(40))
+    submitted_at: Mapped[dt.datetime | None]
+    graded_at: Mapped[dt.datetime | None]
+    url: Mapped[str | None] = mapped_column(String(2048))
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    last_synced_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    assignment: Mapped[Assignment] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class SyncKind(enum.StrEnum):
+    """What a sync run pulls."""
+
+    ROSTER = "roster"
+    GRADES = "grades"
+
+
+class SyncStatus(enum.StrEnum):
+    """Lifecycle of a sync run."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    #: Stopped part-way; what was seen is kept, nothing was deactivated.
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class SyncRun(db.Model):
+    """One roster or grade sync of one course: when, how it went, what it counted."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_course_kind", "course_id", "kind", "id"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    kind: Mapped[SyncKind] = mapped_column(String(20))
+    status: Mapped[SyncStatus] = mapped_column(String(20), default=SyncStatus.QUEUED)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    #: RQ job id when run in the background.
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    #: A message fit for the teacher, when the run failed or stopped part-way.
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]

@@ -1,0 +1,567 @@
+"""Schoology REST API v1 client: sections, rosters, assignments and grades.
+
+Schoology's REST API (https://developers.schoology.com/api) is authorised with *two-legged*
+OAuth 1.0a: the district's system-level consumer key and secret sign every request and no
+token is involved. We attach ``requests_oauthlib.OAuth1`` to each request (signature
+``HMAC-SHA1`` by default, ``PLAINTEXT`` on request; both with an empty token, which
+Schoology accepts) and ask for JSON with ``Accept: application/json``.
+
+Every method returns the plain dataclasses of ``lti_tool.grades.types`` so sync code does
+not care whether data came from Schoology, Canvas or LTI Advantage services.
+
+Behaviour worth knowing:
+
+* **Paging.** List endpoints take ``start``/``limit`` (Schoology caps ``limit`` at 200) and
+  answer with ``total`` and ``links.next`` (an absolute URL). We follow ``links.next`` only
+  on the configured API host (never sending the signed header elsewhere), stop when ``total``
+  items have been read, and refuse to read more than ``max_pages`` pages: hitting the cap
+  raises :class:`~lti_tool.errors.LmsApiError` rather than returning a silently truncated
+  roster (a partial roster would make sync mark real students inactive).
+* **Errors and retries.** 401/403 and 404 raise a non-retryable ``LmsApiError``; 429, 5xx,
+  timeouts and connection errors are retried here up to ``max_retries`` times with
+  exponential backoff (``Retry-After`` honoured up to ``MAX_RETRY_AFTER`` seconds; a longer
+  demand is raised at once as a retryable error so a background job can be rescheduled),
+  then raised as a retryable ``LmsApiError``. Bodies that are not JSON raise too. The
+  ``sleep`` callable is injectable so tests never wait.
+* **Transport retries.** Without a ``session`` argument the client builds one with
+  ``make_session(retries=0)`` so this class owns the retry policy. If you pass the app's
+  shared session (which already retries 429/5xx in urllib3), the two layers multiply; pass
+  ``max_retries=0`` in that case, or a session without transport retries.
+* **Due dates.** Schoology sends ``due`` as ``"YYYY-MM-DD HH:MM:SS"`` with no offset, in
+  the school's local time. We only turn it into an aware UTC ``due_at`` when the caller
+  says which time zone that is (``school_timezone``); otherwise ``due_at`` is ``None``
+  (the raw string is never guessed into UTC, and the assignment description is left as the
+  teacher wrote it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import requests
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_PLAINTEXT, SIGNATURE_TYPE_AUTH_HEADER
+from requests_oauthlib import OAuth1
+
+from lti_tool.errors import LmsApiError
+from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, LmsScore, RosterMember
+from lti_tool.http import MAX_RETRY_AFTER, make_session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.schoology.com/v1"
+#: Schoology refuses to return more than this many items per page.
+MAX_LIMIT = 200
+SOURCE = "schoology"
+
+#: Enrollment ``status`` codes: 1 active, 2 expired, 3 invite pending, 4 request pending,
+#: 5 archived. Only 1 is a current member; everything else is "Inactive" in NRPS terms.
+ENROLLMENT_ACTIVE = 1
+
+#: Grade ``exception`` codes.
+GRADE_EXCEPTIONS = {1: "excused", 2: "incomplete", 3: "missing"}
+
+ROLE_INSTRUCTOR = "Instructor"
+ROLE_LEARNER = "Learner"
+
+MSG_AUTH = ("Schoology did not accept Lodestar's API key; the district admin should check it "
+            "in Lodestar's settings")
+MSG_NOT_FOUND = ("Schoology could not find that course section or user. It may have been "
+                 "deleted, or Lodestar's API key may not be allowed to see it.")
+MSG_RATE_LIMITED = ("Schoology is limiting how often Lodestar may call it. Please try again "
+                    "in a few minutes.")
+MSG_UNAVAILABLE = ("Schoology did not answer as expected. Please try again shortly.")
+MSG_UNREADABLE = "Schoology sent a reply Lodestar could not read."
+MSG_TOO_MANY_PAGES = ("This Schoology list is longer than Lodestar reads in one go; please "
+                      "ask your Lodestar administrator to raise the page limit.")
+MSG_BAD_LINK = "Schoology pointed Lodestar at an unexpected address; the request was stopped."
+
+_SIGNATURES = {"HMAC-SHA1": SIGNATURE_HMAC_SHA1, "PLAINTEXT": SIGNATURE_PLAINTEXT}
+
+
+class _Retryable(Exception):
+    """Internal: a failed attempt that may be retried after ``wait`` seconds (or backoff)."""
+
+    def __init__(self, error: LmsApiError, wait: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.wait = wait
+
+
+class SchoologyClient:
+    """A read-only client for one district's Schoology, signed with its consumer key.
+
+    :param consumer_key: the district's Schoology API consumer key (system-level key).
+    :param consumer_secret: its secret.
+    :param base_url: API root, ``https://api.schoology.com/v1`` unless the district has its
+        own API host.
+    :param session: outbound session; by default ``make_session(retries=0)`` (see module
+        docstring about stacking retries).
+    :param limit: page size, 1..200.
+    :param max_pages: most pages read for one list before giving up with ``LmsApiError``.
+    :param max_retries: retries after the first attempt for 429, 5xx and network errors.
+    :param sleep: called with the seconds to wait between retries (tests inject a fake).
+    :param backoff: first backoff in seconds when no ``Retry-After`` is sent; doubles each
+        retry, capped at ``MAX_RETRY_AFTER``.
+    :param school_timezone: IANA name or ``tzinfo`` of the school; enables ``due_at``.
+    :param signature_method: ``"HMAC-SHA1"`` (default; the secret never leaves us) or
+        ``"PLAINTEXT"`` (the secret travels in the header, over TLS).
+    """
+
+    def __init__(self, consumer_key: str, consumer_secret: str, *,
+                 base_url: str = DEFAULT_BASE_URL,
+                 session: requests.Session | None = None,
+                 limit: int = MAX_LIMIT,
+                 max_pages: int = 50,
+                 max_retries: int = 3,
+                 sleep: Callable[[float], None] = time.sleep,
+                 backoff: float = 0.5,
+                 school_timezone: str | dt.tzinfo | None = None,
+                 signature_method: str = "HMAC-SHA1") -> None:
+        if not consumer_key or not consumer_secret:
+            raise ValueError("Schoology consumer key and secret are required")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+        if max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        if max_retries < 0:
+            raise ValueError("max_retries must not be negative")
+        if signature_method not in _SIGNATURES:
+            raise ValueError(f"signature_method must be one of {sorted(_SIGNATURES)}")
+        self.base_url = base_url.rstrip("/")
+        base = urlsplit(self.base_url)
+        if base.scheme not in ("https", "http") or not base.netloc:
+            raise ValueError("base_url must be an absolute http(s) URL")
+        self._base_scheme = base.scheme
+        self._base_netloc = base.netloc.lower()
+        self.session = session if session is not None else make_session(retries=0)
+        self.limit = limit
+        self.max_pages = max_pages
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self._auth = OAuth1(consumer_key, client_secret=consumer_secret,
+                            signature_method=_SIGNATURES[signature_method],
+                            signature_type=SIGNATURE_TYPE_AUTH_HEADER)
+        if isinstance(school_timezone, str):
+            school_timezone = ZoneInfo(school_timezone)
+        self.school_timezone: dt.tzinfo | None = school_timezone
+        #: section id -> {enrollment id -> uid}, filled by ``list_section_enrollments``.
+        self._enrollment_uids: dict[str, dict[str, str]] = {}
+
+    # ------------------------------------------------------------------ sections
+
+    def get_section(self, section_id: str | int) -> dict[str, Any]:
+        """``GET /sections/{section_id}``: ``{"id", "title", "course_title", "course_id"}``."""
+        data = self._get_json(self._url(f"/sections/{_seg(section_id)}"))
+        return _section_summary(data)
+
+    def list_user_sections(self, uid: str | int) -> list[dict[str, Any]]:
+        """``GET /users/{uid}/sections`` (paged): the user's sections, summarised like
+        :meth:`get_section`."""
+        items = self._paginate(self._url(f"/users/{_seg(uid)}/sections"), _list_key("section"))
+        return [_section_summary(item) for item in items]
+
+    # ------------------------------------------------------------------ roster
+
+    def list_section_enrollments(self, section_id: str | int) -> list[RosterMember]:
+        """``GET /sections/{section_id}/enrollments`` (paged): everyone in the section.
+
+        ``admin == 1`` (section admin, i.e. teacher) gives ``("Instructor",)``, anyone else
+        ``("Learner",)``. Status 1 is "Active"; 2 expired, 3/4 pending and 5 archived are
+        "Inactive". ``lms_user_id`` is the Schoology ``uid``; ``user_id`` (the LTI ``sub``)
+        is unknown here and left ``None``. Also remembers enrollment id -> uid for
+        :meth:`list_grades`.
+        """
+        key = str(section_id)
+        items = self._paginate(self._url(f"/sections/{_seg(section_id)}/enrollments"),
+                               _list_key("enrollment"))
+        members: list[RosterMember] = []
+        uids: dict[str, str] = {}
+        for item in items:
+            uid = _str_or_none(item.get("uid"))
+            enrollment_id = _str_or_none(item.get("id"))
+            if enrollment_id and uid:
+                uids[enrollment_id] = uid
+            members.append(_roster_member(item))
+        self._enrollment_uids[key] = uids
+        return members
+
+    # ------------------------------------------------------------------ assignments
+
+    def list_assignments(self, section_id: str | int) -> list[LmsAssignment]:
+        """``GET /sections/{section_id}/assignments`` (paged).
+
+        ``external_id`` is the Schoology assignment id, ``score_maximum`` its
+        ``max_points``, ``html_url`` its ``web_url``. ``due_at`` is set only when
+        ``school_timezone`` was given (Schoology's ``due`` carries no offset).
+        """
+        items = self._paginate(self._url(f"/sections/{_seg(section_id)}/assignments"),
+                               _list_key("assignment"))
+        return [self._assignment(item) for item in items]
+
+    def _assignment(self, item: dict[str, Any]) -> LmsAssignment:
+        return LmsAssignment(
+            external_id=str(item.get("id", "")),
+            title=str(item.get("title") or ""),
+            source=SOURCE,
+            score_maximum=_as_float(item.get("max_points")),
+            due_at=self.parse_due(item.get("due")),
+            html_url=_str_or_none(item.get("web_url")),
+            description=_str_or_none(item.get("description")),
+        )
+
+    def parse_due(self, raw: Any) -> dt.datetime | None:
+        """Schoology's ``"YYYY-MM-DD HH:MM:SS"`` school-local time as aware UTC.
+
+        ``None`` when there is no due date, it cannot be parsed, or no ``school_timezone``
+        was configured (we will not pretend a local wall-clock time is UTC).
+        """
+        if not raw or not isinstance(raw, str) or raw.startswith("0000-00-00"):
+            return None
+        if self.school_timezone is None:
+            return None
+        try:
+            naive = dt.datetime.strptime(raw.strip(), "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            log.warning("Unreadable Schoology due date %r", raw)
+            return None
+        return naive.replace(tzinfo=self.school_timezone).astimezone(dt.UTC)
+
+    # ------------------------------------------------------------------ grades
+
+    def list_grades(self, section_id: str | int) -> list[LmsScore]:
+        """``GET /sections/{section_id}/grades`` (paged): every grade in the section.
+
+        Grades name an ``enrollment_id``; we map it to the student's uid with the section's
+        enrollments (one extra, paged ``/enrollments`` call, cached per client; call
+        :meth:`forget_enrollments` to refresh). Grades whose enrollment is unknown are
+        skipped (logged). ``exception`` 1/2/3 becomes ``state`` "excused"/"incomplete"/
+        "missing"; otherwise "pending" when Schoology marks it so, "graded" when there is a
+        grade. ``graded_at`` is Schoology's ``timestamp`` (last change to the grade).
+        """
+        key = str(section_id)
+        items = self._paginate(self._url(f"/sections/{_seg(section_id)}/grades"), _grade_items)
+        if key not in self._enrollment_uids:
+            self.list_section_enrollments(section_id)
+        uids = self._enrollment_uids.get(key, {})
+        scores: list[LmsScore] = []
+        skipped = 0
+        for item in items:
+            uid = uids.get(str(item.get("enrollment_id")))
+            if uid is None:
+                skipped += 1
+                continue
+            scores.append(_score(item, uid))
+        if skipped:
+            log.warning("Skipped %d Schoology grade(s) in section %s with an unknown "
+                        "enrollment", skipped, key)
+        return scores
+
+    def forget_enrollments(self, section_id: str | int | None = None) -> None:
+        """Drop the cached enrollment id -> uid map (of one section, or all)."""
+        if section_id is None:
+            self._enrollment_uids.clear()
+        else:
+            self._enrollment_uids.pop(str(section_id), None)
+
+    def list_user_grades(self, uid: str | int) -> list[LmsEnrollmentGrade]:
+        """``GET /users/{uid}/grades`` (paged by enrollment): the course grade per section.
+
+        Schoology reports per-period grades in ``final_grade``; the entry with
+        ``period_id == "final"`` is the overall course grade. Schoology computes it from
+        graded items only (like Canvas's *current* score) and has no "ungraded counts as
+        zero" variant, so it is reported as both ``current_*`` and ``final_*``: a number
+        goes to ``*_score``, a letter to ``*_grade``. The course name is
+        ``"Course: Section"`` from the payload or, when the payload has no titles, from one
+        extra ``/users/{uid}/sections`` call; failing both, the section id. Sections come
+        from the user's active enrollments, as Schoology documents, hence
+        ``state="active"``; the role is ``"Learner"``. ``term`` is the period title when the
+        section reports exactly one grading period, else ``None``.
+        """
+        items = self._paginate(self._url(f"/users/{_seg(uid)}/grades"), _list_key("section"))
+        titles: dict[str, str] | None = None
+        results: list[LmsEnrollmentGrade] = []
+        for item in items:
+            section_id = str(item.get("section_id", ""))
+            name = _course_name(item)
+            if not name:
+                if titles is None:
+                    titles = self._user_section_titles(uid)
+                name = titles.get(section_id) or section_id
+            overall = None
+            for entry in _as_list(item.get("final_grade")):
+                if isinstance(entry, dict) and str(entry.get("period_id")) == "final":
+                    overall = entry.get("grade")
+            score = _as_float(overall)
+            letter = None if score is not None or overall in (None, "") else str(overall)
+            periods = [p for p in _as_list(item.get("period")) if isinstance(p, dict)]
+            term = _str_or_none(periods[0].get("period_title")) if len(periods) == 1 else None
+            results.append(LmsEnrollmentGrade(
+                lms_course_id=section_id, course_name=name, role=ROLE_LEARNER,
+                state="active", current_score=score, final_score=score,
+                current_grade=letter, final_grade=letter, term=term,
+            ))
+        return results
+
+    def _user_section_titles(self, uid: str | int) -> dict[str, str]:
+        titles: dict[str, str] = {}
+        for section in self.list_user_sections(uid):
+            name = _join_titles(section.get("course_title"), section.get("title"))
+            if name:
+                titles[str(section["id"])] = name
+        return titles
+
+    # ------------------------------------------------------------------ transport
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def _paginate(self, url: str,
+                  extract: Callable[[dict[str, Any]], list[Any]]) -> Iterator[dict[str, Any]]:
+        """Yield the items of every page, following ``links.next`` within the caps."""
+        params: dict[str, Any] | None = {"start": 0, "limit": self.limit}
+        seen: set[str] = set()
+        read = 0
+        for _page in range(self.max_pages):
+            data = self._get_json(url, params)
+            for item in extract(data):
+                if isinstance(item, dict):
+                    read += 1
+                    yield item
+            total = _as_int(data.get("total"))
+            next_url = _next_link(data)
+            if not next_url or (total is not None and read >= total):
+                return
+            url = self._checked_next(next_url, url)
+            if url in seen:
+                log.warning("Schoology repeated the page %s; stopping", url)
+                return
+            seen.add(url)
+            params = None  # the next link carries start/limit itself
+        raise LmsApiError(MSG_TOO_MANY_PAGES, retryable=False, url=url,
+                          detail=f"more than {self.max_pages} pages of {self.limit}")
+
+    def _checked_next(self, next_url: str, current: str) -> str:
+        """Only follow links to our API host (the signed header must not go elsewhere)."""
+        parts = urlsplit(next_url)
+        if parts.netloc.lower() != self._base_netloc or parts.scheme not in ("http", "https"):
+            raise LmsApiError(MSG_BAD_LINK, retryable=False, url=current,
+                              detail=f"links.next points to {parts.scheme}://{parts.netloc}")
+        if parts.scheme != self._base_scheme:
+            # Schoology has been seen to write http:// links; keep the configured scheme.
+            parts = parts._replace(scheme=self._base_scheme)
+        return urlunsplit(parts)
+
+    def _get_json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """GET with retries; the parsed JSON object or ``LmsApiError``."""
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(url, params)
+            except _Retryable as failure:
+                if attempt >= self.max_retries:
+                    raise failure.error from None
+                wait = failure.wait
+                if wait is None:
+                    wait = min(self.backoff * (2 ** attempt), MAX_RETRY_AFTER)
+                attempt += 1
+                log.info("Schoology %s: retry %d/%d in %.1fs (%s)", url, attempt,
+                         self.max_retries, wait, failure.error.detail)
+                self._sleep(wait)
+
+    def _attempt(self, url: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            resp = self.session.get(url, params=params, auth=self._auth,
+                                    headers={"Accept": "application/json"})
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Retryable(LmsApiError(MSG_UNAVAILABLE, retryable=True, url=url,
+                                         detail=f"{type(exc).__name__}: {exc}")) from exc
+        except requests.RequestException as exc:
+            raise LmsApiError(MSG_UNAVAILABLE, retryable=False, url=url,
+                              detail=f"{type(exc).__name__}: {exc}") from exc
+        status = resp.status_code
+        if status in (401, 403):
+            raise LmsApiError(MSG_AUTH, upstream_status=status, retryable=False, url=url,
+                              detail=_snippet(resp))
+        if status == 404:
+            raise LmsApiError(MSG_NOT_FOUND, upstream_status=status, retryable=False, url=url,
+                              detail=_snippet(resp))
+        if status == 429:
+            wait = _retry_after(resp.headers.get("Retry-After"))
+            error = LmsApiError(MSG_RATE_LIMITED, upstream_status=status, retryable=True,
+                                url=url, detail=f"429 Retry-After={wait}")
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                raise error  # too long to wait inside a request; reschedule the job
+            raise _Retryable(error, wait)
+        if status >= 500:
+            raise _Retryable(LmsApiError(MSG_UNAVAILABLE, upstream_status=status,
+                                         retryable=True, url=url, detail=_snippet(resp)))
+        if status >= 400:
+            raise LmsApiError(MSG_UNAVAILABLE, upstream_status=status, retryable=False,
+                              url=url, detail=_snippet(resp))
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise LmsApiError(MSG_UNREADABLE, upstream_status=status, retryable=False,
+                              url=url, detail=f"not JSON: {_snippet(resp)}") from exc
+        if not isinstance(data, dict):
+            raise LmsApiError(MSG_UNREADABLE, upstream_status=status, retryable=False,
+                              url=url, detail=f"expected a JSON object, got {type(data).__name__}")
+        return data
+
+
+# ---------------------------------------------------------------------- mapping helpers
+
+def _roster_member(item: dict[str, Any]) -> RosterMember:
+    first = _str_or_none(item.get("name_first"))
+    if _flag(item.get("use_preferred_first_name")) and item.get("name_first_preferred"):
+        first = _str_or_none(item.get("name_first_preferred"))
+    last = _str_or_none(item.get("name_last"))
+    name = _str_or_none(item.get("name_display")) or " ".join(p for p in (first, last) if p)
+    status_code = _as_int(item.get("status"))
+    status = "Active" if status_code in (None, ENROLLMENT_ACTIVE) else "Inactive"
+    return RosterMember(
+        user_id=None,
+        name=name,
+        given_name=first,
+        family_name=last,
+        email=_str_or_none(item.get("primary_email")),
+        roles=(ROLE_INSTRUCTOR,) if _flag(item.get("admin")) else (ROLE_LEARNER,),
+        status=status,
+        lms_user_id=_str_or_none(item.get("uid")),
+    )
+
+
+def _score(item: dict[str, Any], uid: str) -> LmsScore:
+    exception = _as_int(item.get("exception")) or 0
+    score = None if exception else _as_float(item.get("grade"))
+    if exception in GRADE_EXCEPTIONS:
+        state: str | None = GRADE_EXCEPTIONS[exception]
+    elif _flag(item.get("pending")):
+        state = "pending"
+    elif score is not None:
+        state = "graded"
+    else:
+        state = None
+    stamp = _as_int(item.get("timestamp"))
+    return LmsScore(
+        assignment_external_id=str(item.get("assignment_id", "")),
+        user_id=None,
+        score=score,
+        score_maximum=_as_float(item.get("max_points")),
+        comment=_str_or_none(item.get("comment")),
+        graded_at=dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None,
+        state=state,
+        lms_user_id=uid,
+    )
+
+
+def _section_summary(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(data.get("id", "")),
+        "title": _str_or_none(data.get("section_title") or data.get("title")),
+        "course_title": _str_or_none(data.get("course_title")),
+        "course_id": _str_or_none(data.get("course_id")),
+    }
+
+
+def _course_name(item: dict[str, Any]) -> str:
+    return _join_titles(item.get("course_title"),
+                        item.get("section_title") or item.get("title"))
+
+
+def _join_titles(course: Any, section: Any) -> str:
+    return ": ".join(str(p) for p in (course, section) if p)
+
+
+def _list_key(key: str) -> Callable[[dict[str, Any]], list[Any]]:
+    def extract(data: dict[str, Any]) -> list[Any]:
+        return _as_list(data.get(key))
+    return extract
+
+
+def _grade_items(data: dict[str, Any]) -> list[Any]:
+    grades = data.get("grades")
+    if isinstance(grades, dict):
+        return _as_list(grades.get("grade"))
+    return _as_list(data.get("grade"))
+
+
+def _next_link(data: dict[str, Any]) -> str | None:
+    links = data.get("links")
+    if isinstance(links, dict) and isinstance(links.get("next"), str) and links["next"]:
+        return str(links["next"])
+    return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _snippet(resp: requests.Response, size: int = 300) -> str:
+    text = resp.text or ""
+    return f"HTTP {resp.status_code}: {text[:size]}"
+
+
+def _seg(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):  # a one-item list serialised as an object
+        return [value]
+    return []
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip() in ("1", "true", "True")
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _as_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None

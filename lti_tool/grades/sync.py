@@ -1,0 +1,371 @@
+"""Roster and grade sync: pull from the LMS, upsert into our tables, record the run.
+
+Rules every path follows:
+
+* Upserts are keyed (tenant + sub for people, course + person + role for enrollments,
+  course + source + external id for assignments, assignment + person for grades), so running
+  a sync twice changes nothing the second time.
+* Only a *complete* sync deactivates what it did not see. A sync that stops part-way
+  (an LMS 500, a 429 that outlasts our patience) keeps what it saw and touches nothing else;
+  its run is marked ``partial`` with a message for the teacher.
+* Nothing is ever deleted by sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from lti_tool.db import utcnow
+from lti_tool.errors import LmsApiError, SyncError
+from lti_tool.extensions import db
+from lti_tool.grades.lti_services import LtiServiceClient
+from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
+from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
+from lti_tool.launch import roles as lti_roles
+from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Platform, Role
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+SYNCED_ROLES = (Role.STUDENT, Role.TEACHER)
+
+
+@dataclass
+class Counts:
+    """What a sync run did."""
+
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    pages: int = 0
+    unmatched: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"seen": self.seen, "created": self.created, "updated": self.updated,
+                "deactivated": self.deactivated, "pages": self.pages,
+                "unmatched": self.unmatched, **self.extra}
+
+
+# -- roster -------------------------------------------------------------------------------
+
+def _roles_of(member: RosterMember) -> set[Role]:
+    return lti_roles.context_roles(member.roles, has_mentor_scope=False) & set(SYNCED_ROLES)
+
+
+def upsert_members(course: Course, members: Iterable[RosterMember],
+                   enrollments: dict[tuple[int, Role], Enrollment], seen: set[tuple[int, Role]],
+                   counts: Counts, *, source: str = "nrps") -> None:
+    """Upsert one page of members into people and enrollments (three queries a page)."""
+    members = [m for m in members if m.user_id]
+    subs = {str(m.user_id) for m in members}
+    people = {p.sub: p for p in db.session.execute(
+        select(Person).where(Person.tenant_id == course.tenant_id, Person.sub.in_(subs))
+    ).scalars()} if subs else {}
+    now = utcnow()
+    for member in members:
+        sub = str(member.user_id)
+        person = people.get(sub)
+        if person is None:
+            person = Person(tenant_id=course.tenant_id, sub=sub, name=member.name,
+                            given_name=member.given_name, family_name=member.family_name,
+                            email=member.email, lms_user_id=member.lms_user_id)
+            db.session.add(person)
+            people[sub] = person
+        else:
+            # The LMS is the source of truth for names; keep what we have if it sends none.
+            person.name = member.name or person.name
+            person.given_name = member.given_name or person.given_name
+            person.family_name = member.family_name or person.family_name
+            person.email = member.email or person.email
+            person.lms_user_id = member.lms_user_id or person.lms_user_id
+    db.session.flush()
+    for member in members:
+        person = people[str(member.user_id)]
+        active = member.status.lower() == "active"
+        for role in _roles_of(member):
+            counts.seen += 1
+            key = (person.id, role)
+            seen.add(key)
+            enrollment = enrollments.get(key)
+            status = EnrollmentStatus.ACTIVE if active else EnrollmentStatus.INACTIVE
+            if enrollment is None:
+                enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
+                                        status=status, lti_roles=list(member.roles),
+                                        source=source, last_seen_at=now)
+                db.session.add(enrollment)
+                enrollments[key] = enrollment
+                counts.created += 1
+            else:
+                if enrollment.status != status or enrollment.lti_roles != list(member.roles):
+                    counts.updated += 1
+                enrollment.status = status
+                enrollment.lti_roles = list(member.roles)
+                enrollment.last_seen_at = now
+
+
+def sync_roster(course: Course, *, progress: Progress | None = None,
+                limit: int | None = None) -> Counts:
+    """Pull the course roster through NRPS.
+
+    :raises SyncError: when the course has no roster service.
+    :raises LmsApiError: when the LMS fails; pages already seen are committed.
+    """
+    if not course.nrps_url:
+        raise SyncError("This course's platform did not offer a roster service (NRPS) at the "
+                        "last launch.", status_code=409)
+    platform = db.session.get(Platform, course.tenant_id)
+    assert platform is not None
+    counts = Counts()
+    enrollments = {(e.person_id, Role(e.role)): e for e in db.session.execute(
+        select(Enrollment).where(Enrollment.course_id == course.id,
+                                 Enrollment.role.in_(SYNCED_ROLES))
+    ).scalars()}
+    seen: set[tuple[int, Role]] = set()
+    client = LtiServiceClient(platform)
+    for page in client.member_pages(course.nrps_url, limit=limit):
+        upsert_members(course, page, enrollments, seen, counts)
+        counts.pages += 1
+        db.session.commit()  # what was seen is kept even if a later page fails
+        if progress:
+            progress(len(page))
+    # Complete: whoever the LMS no longer lists is inactive (never deleted).
+    for key, enrollment in enrollments.items():
+        if key not in seen and enrollment.status == EnrollmentStatus.ACTIVE:
+            enrollment.status = EnrollmentStatus.INACTIVE
+            counts.deactivated += 1
+    db.session.commit()
+    return counts
+
+
+# -- grades -------------------------------------------------------------------------------
+
+def upsert_assignments(course: Course, items: Iterable[LmsAssignment],
+                       counts: Counts) -> dict[str, Assignment]:
+    """Upsert assignments; returns them by external id."""
+    existing = {(a.source, a.external_id): a for a in db.session.execute(
+        select(Assignment).where(Assignment.course_id == course.id)).scalars()}
+    now = utcnow()
+    by_id: dict[str, Assignment] = {}
+    for item in items:
+        row = existing.get((item.source, item.external_id))
+        if row is None:
+            row = Assignment(course_id=course.id, source=item.source,
+                             external_id=item.external_id)
+            db.session.add(row)
+            existing[(item.source, item.external_id)] = row
+            counts.created += 1
+        row.title = item.title or row.title or "Untitled"
+        row.score_maximum = item.score_maximum
+        row.due_at = item.due_at
+        row.html_url = item.html_url or row.html_url
+        row.resource_link_id = item.resource_link_id
+        row.tag = item.tag
+        row.description = item.description or row.description
+        row.active = True
+        row.last_synced_at = now
+        by_id[item.external_id] = row
+    db.session.flush()
+    return by_id
+
+
+def upsert_scores(course: Course, assignment: Assignment, scores: Iterable[LmsScore],
+                  people: dict[str, Person], grades: dict[tuple[int, int], Grade],
+                  counts: Counts) -> None:
+    """Upsert one assignment's results; unknown users are counted, not invented."""
+    now = utcnow()
+    for score in scores:
+        person = people.get(score.user_id or "") if score.user_id else \
+            people.get("lms:" + (score.lms_user_id or ""))
+        if person is None:
+            counts.unmatched += 1
+            continue
+        counts.seen += 1
+        key = (assignment.id, person.id)
+        grade = grades.get(key)
+        if grade is None:
+            grade = Grade(assignment_id=assignment.id, person_id=person.id)
+            db.session.add(grade)
+            grades[key] = grade
+            counts.created += 1
+        elif grade.score != score.score or grade.comment != score.comment:
+            counts.updated += 1
+        grade.score = score.score
+        grade.score_maximum = score.score_maximum or assignment.score_maximum
+        grade.comment = score.comment
+        grade.state = score.state
+        grade.submitted_at = score.submitted_at or grade.submitted_at
+        grade.graded_at = score.graded_at or grade.graded_at
+        grade.url = score.url or grade.url
+        if score.attachments:
+            grade.attachments = [a.__dict__.copy() for a in score.attachments]
+        grade.last_synced_at = now
+
+
+def _people_index(course: Course) -> dict[str, Person]:
+    index: dict[str, Person] = {}
+    for person in db.session.execute(
+        select(Person).join(Enrollment, Enrollment.person_id == Person.id)
+        .where(Enrollment.course_id == course.id)
+    ).scalars():
+        index[person.sub] = person
+        if person.lms_user_id:
+            index["lms:" + person.lms_user_id] = person
+    return index
+
+
+def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
+    """Pull AGS line items and all their results.
+
+    :raises SyncError: when the course has no AGS endpoint.
+    :raises LmsApiError: when the LMS fails; assignments and results seen are kept.
+    """
+    endpoint = course.ags_endpoint or {}
+    line_items_url = endpoint.get("lineitems")
+    if not line_items_url:
+        raise SyncError("This course's platform did not offer grade services (AGS) at the "
+                        "last launch.", status_code=409)
+    platform = db.session.get(Platform, course.tenant_id)
+    assert platform is not None
+    client = LtiServiceClient(platform)
+    counts = Counts()
+    items = client.line_items(line_items_url)
+    by_id = upsert_assignments(course, items, counts)
+    db.session.commit()
+    people = _people_index(course)
+    grades = {(g.assignment_id, g.person_id): g for g in db.session.execute(
+        select(Grade).join(Assignment).where(Assignment.course_id == course.id)).scalars()}
+    results_counts = Counts()
+    for item in items:
+        upsert_scores(course, by_id[item.external_id], client.results(item.external_id),
+                      people, grades, results_counts)
+        results_counts.pages += 1
+        db.session.commit()
+        if progress:
+            progress(1)
+    # Complete: line items the LMS no longer lists are inactive.
+    seen_ids = {a.id for a in by_id.values()}
+    result = db.session.execute(
+        update(Assignment).where(Assignment.course_id == course.id, Assignment.source == "ags",
+                                 Assignment.active.is_(True), Assignment.id.not_in(seen_ids))
+        .values(active=False))
+    counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    db.session.commit()
+    counts.extra = {"results_seen": results_counts.seen,
+                    "results_created": results_counts.created,
+                    "results_updated": results_counts.updated}
+    counts.unmatched = results_counts.unmatched
+    return counts
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+RUNNERS: dict[SyncKind, Callable[..., Counts]] = {
+    SyncKind.ROSTER: sync_roster,
+    SyncKind.GRADES: sync_grades,
+}
+
+
+def create_run(course: Course, kind: SyncKind, requested_by: int | None) -> SyncRun:
+    """A queued run record."""
+    run = SyncRun(tenant_id=course.tenant_id, course_id=course.id, kind=kind,
+                  status=SyncStatus.QUEUED, requested_by=requested_by, counts={})
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
+    """Run a queued sync and record how it went. Never raises for LMS trouble."""
+    run = db.session.get(SyncRun, run_id)
+    if run is None:
+        raise SyncError(f"No sync run {run_id}", status_code=404)
+    course = db.session.get(Course, run.course_id)
+    assert course is not None
+    run.status, run.started_at, run.error = SyncStatus.RUNNING, utcnow(), None
+    db.session.commit()
+    try:
+        counts = RUNNERS[SyncKind(run.kind)](course, progress=progress)
+    except LmsApiError as err:
+        db.session.rollback()
+        log.warning("Sync %s of course %s stopped: %s (%s)", run.kind, course.id, err.message,
+                    err.detail)
+        run = db.session.get(SyncRun, run_id)
+        assert run is not None
+        run.status = SyncStatus.PARTIAL if err.retryable else SyncStatus.FAILED
+        run.error = (err.message + (" Nothing that was already stored was removed; "
+                                    "try again later." if err.retryable else ""))
+    except SyncError as err:
+        db.session.rollback()
+        run = db.session.get(SyncRun, run_id)
+        assert run is not None
+        run.status, run.error = SyncStatus.FAILED, err.message
+    else:
+        run.status, run.counts = SyncStatus.SUCCEEDED, counts.as_dict()
+    run.finished_at = utcnow()
+    db.session.commit()
+    return run
+
+
+def start_sync(course: Course, kinds: Iterable[SyncKind], *,
+               requested_by: int | None = None) -> list[SyncRun]:
+    """Queue sync runs: as RQ jobs when Redis is configured, else run them now."""
+    runs = [create_run(course, kind, requested_by) for kind in kinds]
+    if current_app.config.get("ILP_REDIS_URL") and not current_app.config.get("ILP_SYNC_INLINE"):
+        from lti_tool import jobs
+
+        for run in runs:
+            run.job_id = jobs.enqueue_sync(run.id)
+        db.session.commit()
+        return runs
+    return [execute_run(run.id) for run in runs]
+
+
+def latest_runs(course: Course) -> dict[SyncKind, SyncRun]:
+    """The newest run of each kind for a course."""
+    latest: dict[SyncKind, SyncRun] = {}
+    for run in db.session.execute(
+        select(SyncRun).where(SyncRun.course_id == course.id).order_by(SyncRun.id.desc())
+        .limit(20)
+    ).scalars():
+        latest.setdefault(SyncKind(run.kind), run)
+    return latest
+
+
+def needs_sync(course: Course, max_age_minutes: int) -> bool:
+    """Whether the roster was not synced successfully within ``max_age_minutes``."""
+    run = db.session.execute(
+        select(SyncRun).where(SyncRun.course_id == course.id, SyncRun.kind == SyncKind.ROSTER,
+                              SyncRun.status.in_([SyncStatus.SUCCEEDED, SyncStatus.QUEUED,
+                                                  SyncStatus.RUNNING]))
+        .order_by(SyncRun.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if run is None:
+        return True
+    stamp = run.finished_at or run.created_at
+    return (utcnow() - stamp).total_seconds() > max_age_minutes * 60
+
+
+def sync_after_launch(course_id: int | None, person_id: int, roles: Iterable[Role]) -> None:
+    """After a teacher's launch, refresh a stale roster and grades (errors are recorded on
+    the run, never raised: the launch itself must not fail because the LMS API is down)."""
+    if course_id is None or Role.TEACHER not in set(roles) \
+            or not current_app.config.get("ILP_SYNC_ON_LAUNCH"):
+        return
+    course = db.session.get(Course, course_id)
+    if course is None or not course.nrps_url:
+        return
+    if not needs_sync(course, current_app.config["ILP_SYNC_MAX_AGE_MINUTES"]):
+        return
+    kinds = [SyncKind.ROSTER] + ([SyncKind.GRADES] if course.ags_endpoint else [])
+    try:
+        start_sync(course, kinds, requested_by=person_id)
+    except Exception:  # noqa: BLE001 - a broken sync must never break a launch
+        db.session.rollback()
+        log.exception("Sync after launch failed for course %s", course_id)
