@@ -107,6 +107,56 @@ def platforms_remove(platform_id: int, purge: bool) -> None:
     click.echo(("Deleted" if purge else "Deactivated") + f" platform {platform_id} ({platform.name}).")
 
 
+@platforms_cli.command("canvas-api")
+@click.option("--platform", "platform_id", type=int, required=True)
+@click.option("--base-url", required=True, help="e.g. https://district.instructure.com")
+@click.option("--client-id", required=True, help="Canvas API developer key id")
+@click.option("--client-secret", required=True, prompt=True, hide_input=True,
+              help="Canvas API developer key secret (prompted if omitted)")
+@with_appcontext
+def platforms_canvas_api(platform_id: int, base_url: str, client_id: str,
+                         client_secret: str) -> None:
+    """Let teachers and students connect their Canvas accounts (REST API)."""
+    from lti_tool.extensions import db
+    from lti_tool.grades import lms_rest
+    from lti_tool.models import Platform
+
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        _fail(ToolError(f"No platform with id {platform_id}"))
+        return
+    try:
+        lms_rest.configure_canvas(platform, base_url=base_url, client_id=client_id,
+                                  client_secret=client_secret)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(f"Canvas API configured for platform {platform_id}. Redirect URI to enter in "
+               "the Canvas API developer key: <tool base URL>/lms/canvas/callback")
+
+
+@platforms_cli.command("schoology-api")
+@click.option("--platform", "platform_id", type=int, required=True)
+@click.option("--consumer-key", required=True)
+@click.option("--consumer-secret", required=True, prompt=True, hide_input=True)
+@click.option("--timezone", default=None, help="School time zone, e.g. America/Chicago")
+@with_appcontext
+def platforms_schoology_api(platform_id: int, consumer_key: str, consumer_secret: str,
+                            timezone: str | None) -> None:
+    """Let Lodestar read sections, assignments and grades through Schoology's REST API."""
+    from lti_tool.extensions import db
+    from lti_tool.grades import lms_rest
+    from lti_tool.models import Platform
+
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        _fail(ToolError(f"No platform with id {platform_id}"))
+        return
+    lms_rest.configure_schoology(platform, consumer_key=consumer_key,
+                                 consumer_secret=consumer_secret, timezone=timezone)
+    click.echo(f"Schoology API configured for platform {platform_id}.")
+
+
 @click.group("people", help="People of a tenant.")
 def people_cli() -> None:
     """Manage people."""

@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("grades", __name__, url_prefix="/courses")
+bp = Blueprint("grades", __name__)
 
 from lti_tool.grades import views  # noqa: E402,F401

@@ -70,8 +70,16 @@ class Grade(db.Model):
 class SyncKind(enum.StrEnum):
     """What a sync run pulls."""
 
+    #: NRPS members of a course.
     ROSTER = "roster"
+    #: AGS line items and results of a course.
     GRADES = "grades"
+    #: Canvas REST: assignments and submissions (with attachments) of a course.
+    CANVAS = "canvas"
+    #: Canvas REST: one student's enrollments with grades across courses.
+    CANVAS_TRANSCRIPT = "canvas_transcript"
+    #: Schoology REST: assignments and grades of a section.
+    SCHOOLOGY = "schoology"
 
 
 class SyncStatus(enum.StrEnum):
@@ -93,7 +101,10 @@ class SyncRun(db.Model):
 
     id: Mapped[intpk]
     tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    #: The course synced (course-level kinds).
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    #: The person synced (person-level kinds such as a student's transcript).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     kind: Mapped[SyncKind] = mapped_column(String(20))
     status: Mapped[SyncStatus] = mapped_column(String(20), default=SyncStatus.QUEUED)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -105,3 +116,47 @@ class SyncRun(db.Model):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
+
+
+class LmsCredential(db.Model):
+    """A person's OAuth2 token for an LMS REST API (Canvas), encrypted at rest."""
+
+    __tablename__ = "lms_credentials"
+    __table_args__ = (UniqueConstraint("person_id", "kind"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    #: ``canvas``.
+    kind: Mapped[str] = mapped_column(String(20))
+    access_token_encrypted: Mapped[str] = mapped_column(Text)
+    refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime | None]
+    #: The LMS's user id for this token (Canvas ``user.id``).
+    lms_user_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class TranscriptEntry(db.Model):
+    """A student's enrollment in an LMS course with its course grade (current and past)."""
+
+    __tablename__ = "transcript_entries"
+    __table_args__ = (UniqueConstraint("person_id", "source", "lms_course_id"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    lms_course_id: Mapped[str] = mapped_column(String(255))
+    course_name: Mapped[str] = mapped_column(String(500), default="")
+    term: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str | None] = mapped_column(String(40))
+    current_score: Mapped[float | None] = mapped_column(Float)
+    final_score: Mapped[float | None] = mapped_column(Float)
+    current_grade: Mapped[str | None] = mapped_column(String(40))
+    final_grade: Mapped[str | None] = mapped_column(String(40))
+    last_synced_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]

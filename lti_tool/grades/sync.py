@@ -264,17 +264,70 @@ def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
     return counts
 
 
+def sync_rest_course(course: Course, items: list[LmsAssignment], scores: list[LmsScore],
+                     source: str) -> Counts:
+    """Store assignments and scores read from an LMS REST API (complete lists)."""
+    counts = Counts()
+    by_id = upsert_assignments(course, items, counts)
+    people = _people_index(course)
+    grades = {(g.assignment_id, g.person_id): g for g in db.session.execute(
+        select(Grade).join(Assignment).where(Assignment.course_id == course.id)).scalars()}
+    by_assignment: dict[str, list[LmsScore]] = {}
+    for score in scores:
+        by_assignment.setdefault(score.assignment_external_id, []).append(score)
+    results = Counts()
+    for external_id, assignment in by_id.items():
+        upsert_scores(course, assignment, by_assignment.get(external_id, []), people, grades,
+                      results)
+    seen_ids = {a.id for a in by_id.values()}
+    result = db.session.execute(
+        update(Assignment).where(Assignment.course_id == course.id,
+                                 Assignment.source == source, Assignment.active.is_(True),
+                                 Assignment.id.not_in(seen_ids)).values(active=False))
+    counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    db.session.commit()
+    counts.extra = {"results_seen": results.seen, "results_created": results.created,
+                    "results_updated": results.updated}
+    counts.unmatched = results.unmatched
+    return counts
+
+
 # -- runs ---------------------------------------------------------------------------------
 
-RUNNERS: dict[SyncKind, Callable[..., Counts]] = {
-    SyncKind.ROSTER: sync_roster,
-    SyncKind.GRADES: sync_grades,
-}
+def _dispatch(run: SyncRun, progress: Progress | None) -> Counts:
+    from lti_tool.grades import lms_rest
+
+    kind = SyncKind(run.kind)
+    if kind == SyncKind.CANVAS_TRANSCRIPT:
+        person = db.session.get(Person, run.person_id)
+        if person is None:
+            raise SyncError("That person no longer exists.", status_code=404)
+        entries = lms_rest.canvas_client_for(person.id).list_user_enrollments_with_grades()
+        counts = Counts(seen=len(entries))
+        counts.updated = lms_rest.store_transcript(person, "canvas", entries)
+        return counts
+    course = db.session.get(Course, run.course_id)
+    if course is None:
+        raise SyncError("That course no longer exists.", status_code=404)
+    if kind == SyncKind.ROSTER:
+        return sync_roster(course, progress=progress)
+    if kind == SyncKind.GRADES:
+        return sync_grades(course, progress=progress)
+    if kind == SyncKind.CANVAS:
+        if run.requested_by is None:
+            raise SyncError("A Canvas sync runs with a teacher's Canvas connection.")
+        items, scores = lms_rest.canvas_course_data(course, run.requested_by)
+        return sync_rest_course(course, items, scores, "canvas")
+    items, scores = lms_rest.schoology_course_data(course)
+    return sync_rest_course(course, items, scores, "schoology")
 
 
-def create_run(course: Course, kind: SyncKind, requested_by: int | None) -> SyncRun:
-    """A queued run record."""
-    run = SyncRun(tenant_id=course.tenant_id, course_id=course.id, kind=kind,
+def create_run(course: Course | None, kind: SyncKind, requested_by: int | None, *,
+               person: Person | None = None) -> SyncRun:
+    """A queued run record for a course (or, for person-level kinds, a person)."""
+    tenant_id = course.tenant_id if course else person.tenant_id  # type: ignore[union-attr]
+    run = SyncRun(tenant_id=tenant_id, course_id=course.id if course else None,
+                  person_id=person.id if person else None, kind=kind,
                   status=SyncStatus.QUEUED, requested_by=requested_by, counts={})
     db.session.add(run)
     db.session.commit()
@@ -286,15 +339,13 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
     run = db.session.get(SyncRun, run_id)
     if run is None:
         raise SyncError(f"No sync run {run_id}", status_code=404)
-    course = db.session.get(Course, run.course_id)
-    assert course is not None
     run.status, run.started_at, run.error = SyncStatus.RUNNING, utcnow(), None
     db.session.commit()
     try:
-        counts = RUNNERS[SyncKind(run.kind)](course, progress=progress)
+        counts = _dispatch(run, progress)
     except LmsApiError as err:
         db.session.rollback()
-        log.warning("Sync %s of course %s stopped: %s (%s)", run.kind, course.id, err.message,
+        log.warning("Sync %s (run %s) stopped: %s (%s)", run.kind, run_id, err.message,
                     err.detail)
         run = db.session.get(SyncRun, run_id)
         assert run is not None
@@ -313,10 +364,10 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
     return run
 
 
-def start_sync(course: Course, kinds: Iterable[SyncKind], *,
-               requested_by: int | None = None) -> list[SyncRun]:
+def start_sync(course: Course | None, kinds: Iterable[SyncKind], *,
+               requested_by: int | None = None, person: Person | None = None) -> list[SyncRun]:
     """Queue sync runs: as RQ jobs when Redis is configured, else run them now."""
-    runs = [create_run(course, kind, requested_by) for kind in kinds]
+    runs = [create_run(course, kind, requested_by, person=person) for kind in kinds]
     if current_app.config.get("ILP_REDIS_URL") and not current_app.config.get("ILP_SYNC_INLINE"):
         from lti_tool import jobs
 

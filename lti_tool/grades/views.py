@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from lti_tool import policy
-from lti_tool.grades import bp, services, sync
+from lti_tool.extensions import db
+from lti_tool.grades import bp, lms_rest, services, sync
 from lti_tool.grades.models import SyncKind, SyncStatus
-from lti_tool.launch.session import current_actor, lurl
-from lti_tool.models import Role
+from lti_tool.launch.session import current_actor, current_person, lurl
+from lti_tool.models import LmsKind, Platform, Role
 
 
-@bp.get("/<int:course_id>")
+@bp.get("/courses/<int:course_id>")
 def class_page(course_id: int) -> str:
     """Roster, assignments and the last sync of the teacher's course."""
     actor = current_actor()
@@ -25,22 +26,85 @@ def class_page(course_id: int) -> str:
         teachers=[r for r in rows if r.role == Role.TEACHER],
         assignments=services.assignment_summaries(course),
         runs=sync.latest_runs(course), SyncKind=SyncKind, SyncStatus=SyncStatus,
+        rest=_rest_options(actor.person_id, course.tenant_id),
     )
 
 
-@bp.post("/<int:course_id>/sync")
+def _rest_options(person_id: int, tenant_id: int) -> dict[str, bool]:
+    platform = db.session.get(Platform, tenant_id)
+    settings = (platform.settings if platform else None) or {}
+    return {
+        "canvas": bool(settings.get("canvas_client_id")),
+        "canvas_connected": lms_rest.has_canvas_token(person_id),
+        "schoology": bool(settings.get("schoology_consumer_key")),
+    }
+
+
+def _flash_runs(runs: list) -> None:  # type: ignore[type-arg]
+    if any(r.status == SyncStatus.QUEUED for r in runs):
+        flash("Sync started. Refresh this page in a minute to see the results.", "info")
+    elif all(r.status == SyncStatus.SUCCEEDED for r in runs):
+        flash("Up to date.", "info")
+    else:
+        flash("The sync did not complete: " + "; ".join(r.error or "" for r in runs if r.error),
+              "error")
+
+
+@bp.post("/courses/<int:course_id>/sync")
 def sync_now(course_id: int) -> Response:
     """Pull roster and grades from the LMS now (or queue it, with background jobs)."""
     actor = current_actor()
     course = services.get_course(actor, course_id)
     policy.require(actor, policy.Action.SYNC_CLASS, course)
-    runs = sync.start_sync(course, [SyncKind.ROSTER, SyncKind.GRADES],
-                           requested_by=actor.person_id)
-    if any(r.status == SyncStatus.QUEUED for r in runs):
-        flash("Sync started. Refresh this page in a minute to see the results.", "info")
-    elif all(r.status == SyncStatus.SUCCEEDED for r in runs):
-        flash("Roster and grades are up to date.", "info")
-    else:
-        flash("The sync did not complete: " + "; ".join(r.error or "" for r in runs if r.error),
-              "error")
+    source = request.form.get("source", "lti")
+    kinds = {"lti": [SyncKind.ROSTER, SyncKind.GRADES], "canvas": [SyncKind.CANVAS],
+             "schoology": [SyncKind.SCHOOLOGY]}.get(source)
+    if kinds is None:
+        flash("Unknown sync source.", "error")
+        return redirect(lurl("grades.class_page", course_id=course.id))
+    _flash_runs(sync.start_sync(course, kinds, requested_by=actor.person_id))
     return redirect(lurl("grades.class_page", course_id=course.id))
+
+
+@bp.get("/lms/canvas/connect")
+def canvas_connect() -> Response:
+    """Send the person to Canvas to authorise Lodestar (opened in a new tab)."""
+    current_actor()
+    person = current_person()
+    return_to = request.args.get("return_to", "")
+    if not return_to.startswith("/"):
+        return_to = url_for("plans.my_plan")
+    url = lms_rest.canvas_connect_url(person, redirect_uri=_callback_url(),
+                                      return_to=return_to)
+    return redirect(url)
+
+
+def _callback_url() -> str:
+    base = current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
+    return base + url_for("grades.canvas_callback")
+
+
+@bp.get("/lms/canvas/callback")
+def canvas_callback() -> str:
+    """Canvas sends the person back here with a one-time code."""
+    result = lms_rest.canvas_callback(state=request.args.get("state", ""),
+                                      code=request.args.get("code"),
+                                      error=request.args.get("error"),
+                                      redirect_uri=_callback_url())
+    return render_template("grades/canvas_connected.html", result=result)
+
+
+@bp.post("/me/grades/sync")
+def sync_my_grades() -> Response:
+    """A student pulls their grades across Canvas courses into their plan."""
+    actor = current_actor()
+    person = current_person()
+    policy.require(actor, policy.Action.EDIT_PLAN, person)
+    platform = db.session.get(Platform, actor.tenant_id)
+    if platform is None or platform.lms != LmsKind.CANVAS:
+        flash("Grades across courses come from Canvas, which this school does not use.",
+              "error")
+    else:
+        _flash_runs(sync.start_sync(None, [SyncKind.CANVAS_TRANSCRIPT],
+                                    requested_by=person.id, person=person))
+    return redirect(lurl("plans.my_plan"))

@@ -8,29 +8,24 @@ one published as ``previous``; ``retire`` removes a previous key from the JWKS l
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
+from lti_tool import crypto
 from lti_tool.db import utcnow
-from lti_tool.errors import NotFound, ToolError
+from lti_tool.errors import ConfigurationError, NotFound, ToolError
 from lti_tool.extensions import db
 from lti_tool.launch.models import KeyStatus, ToolKey
 
 
-def _fernet() -> Fernet:
-    secret = current_app.config["SECRET_KEY"].encode()
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"lodestar-tool-keys",
-                   info=b"private-key-encryption").derive(secret)
-    return Fernet(base64.urlsafe_b64encode(derived))
+#: HKDF purpose for the tool's private keys (kept from the first release: changing it would
+#: make stored keys unreadable).
+KEY_PURPOSE = "private-key-encryption"
 
 
 def public_jwk_for(public_pem: str) -> dict[str, Any]:
@@ -55,7 +50,7 @@ def create_key(status: KeyStatus = KeyStatus.ACTIVE) -> ToolKey:
     ).decode()
     jwk = public_jwk_for(public_pem)
     key = ToolKey(kid=jwk["kid"], public_jwk=jwk, public_pem=public_pem, status=status,
-                  private_key_encrypted=_fernet().encrypt(private_pem.encode()).decode())
+                  private_key_encrypted=crypto.encrypt(private_pem, KEY_PURPOSE))
     db.session.add(key)
     return key
 
@@ -76,11 +71,9 @@ def private_pem(key: ToolKey) -> str:
 
     :raises ToolError: when ILP_SECRET_KEY changed since the key was made.
     """
-    from cryptography.fernet import InvalidToken
-
     try:
-        return _fernet().decrypt(key.private_key_encrypted.encode()).decode()
-    except InvalidToken as err:
+        return crypto.decrypt(key.private_key_encrypted, KEY_PURPOSE)
+    except ConfigurationError as err:
         raise ToolError("The tool's signing key cannot be read: ILP_SECRET_KEY changed. "
                         "Run `ilp keys rotate` to make a new key.") from err
 

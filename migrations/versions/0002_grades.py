@@ -1,8 +1,8 @@
-"""assignments, grades, sync runs
+"""assignments, grades, sync runs, LMS credentials, transcripts
 
 Revision ID: 0002_grades
 Revises: 0001_core
-Create Date: 2026-11-28 20:19:53.790105
+Create Date: 2026-11-28 20:25:09.427071
 
 """
 from alembic import op
@@ -43,10 +43,27 @@ def upgrade():
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assignments_course_id'), ['course_id'], unique=False)
 
+    op.create_table('lms_credentials',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('access_token_encrypted', sa.Text(), nullable=False),
+    sa.Column('refresh_token_encrypted', sa.Text(), nullable=True),
+    sa.Column('expires_at', lti_tool.db.UTCDateTime(), nullable=True),
+    sa.Column('lms_user_id', sa.String(length=255), nullable=True),
+    sa.Column('created_at', lti_tool.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', lti_tool.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_lms_credentials_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['platforms.id'], name=op.f('fk_lms_credentials_tenant_id_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_credentials')),
+    sa.UniqueConstraint('person_id', 'kind', name=op.f('uq_lms_credentials_person_id_kind'))
+    )
     op.create_table('sync_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('requested_by', sa.Integer(), nullable=True),
@@ -57,12 +74,37 @@ def upgrade():
     sa.Column('finished_at', lti_tool.db.UTCDateTime(), nullable=True),
     sa.Column('created_at', lti_tool.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_sync_runs_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_sync_runs_person_id_people'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['requested_by'], ['people.id'], name=op.f('fk_sync_runs_requested_by_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['platforms.id'], name=op.f('fk_sync_runs_tenant_id_platforms'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_runs'))
     )
     with op.batch_alter_table('sync_runs', schema=None) as batch_op:
         batch_op.create_index('ix_sync_runs_course_kind', ['course_id', 'kind', 'id'], unique=False)
+
+    op.create_table('transcript_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('lms_course_id', sa.String(length=255), nullable=False),
+    sa.Column('course_name', sa.String(length=500), nullable=False),
+    sa.Column('term', sa.String(length=255), nullable=True),
+    sa.Column('state', sa.String(length=40), nullable=True),
+    sa.Column('current_score', sa.Float(), nullable=True),
+    sa.Column('final_score', sa.Float(), nullable=True),
+    sa.Column('current_grade', sa.String(length=40), nullable=True),
+    sa.Column('final_grade', sa.String(length=40), nullable=True),
+    sa.Column('last_synced_at', lti_tool.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lti_tool.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', lti_tool.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_transcript_entries_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['platforms.id'], name=op.f('fk_transcript_entries_tenant_id_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transcript_entries')),
+    sa.UniqueConstraint('person_id', 'source', 'lms_course_id', name=op.f('uq_transcript_entries_person_id_source_lms_course_id'))
+    )
+    with op.batch_alter_table('transcript_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transcript_entries_person_id'), ['person_id'], unique=False)
 
     op.create_table('grades',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -96,10 +138,15 @@ def downgrade():
         batch_op.drop_index('ix_grades_person')
 
     op.drop_table('grades')
+    with op.batch_alter_table('transcript_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transcript_entries_person_id'))
+
+    op.drop_table('transcript_entries')
     with op.batch_alter_table('sync_runs', schema=None) as batch_op:
         batch_op.drop_index('ix_sync_runs_course_kind')
 
     op.drop_table('sync_runs')
+    op.drop_table('lms_credentials')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_course_id'))
 

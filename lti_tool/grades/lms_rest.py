@@ -1,0 +1,255 @@
+"""Canvas and Schoology REST: per-tenant API settings, personal Canvas tokens, REST syncs.
+
+LTI Advantage (NRPS/AGS) only sees line items the tool owns. To attach *any* Canvas
+assignment as evidence, read submissions with their files, and show a student's grades
+across courses, Lodestar also calls the LMS REST APIs:
+
+* **Canvas** with the person's own OAuth2 token (Canvas developer API key flow), so Canvas
+  itself enforces what each teacher or student may read.
+* **Schoology** with the district's API consumer key (two-legged OAuth 1.0a).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from lti_tool import crypto
+from lti_tool.db import utcnow
+from lti_tool.errors import InvalidInput, LaunchRequired, LmsApiError, NotFound, SyncError
+from lti_tool.extensions import db
+from lti_tool.grades import canvas_oauth
+from lti_tool.grades.canvas import CanvasClient
+from lti_tool.grades.models import LmsCredential, TranscriptEntry
+from lti_tool.grades.schoology import SchoologyClient
+from lti_tool.http import make_session
+from lti_tool.models import Course, LmsKind, Person, Platform
+from lti_tool.store import get_store
+
+SECRET_PURPOSE = "platform-api-secret"
+TOKEN_PURPOSE = "lms-api-token"
+STATE_TTL = 600
+
+
+# -- tenant settings ----------------------------------------------------------------------
+
+def configure_canvas(platform: Platform, *, base_url: str, client_id: str,
+                     client_secret: str) -> None:
+    """Store a tenant's Canvas API developer key (secret encrypted).
+
+    :raises InvalidInput: for a malformed URL.
+    """
+    if not base_url.startswith(("https://", "http://")):
+        raise InvalidInput("The Canvas URL must start with https://")
+    platform.settings = {**(platform.settings or {}), "canvas_api_url": base_url.rstrip("/"),
+                         "canvas_client_id": client_id,
+                         "canvas_client_secret": crypto.encrypt(client_secret, SECRET_PURPOSE)}
+    db.session.commit()
+
+
+def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secret: str,
+                        timezone: str | None = None,
+                        base_url: str = "https://api.schoology.com/v1") -> None:
+    """Store a tenant's Schoology API consumer key (secret encrypted)."""
+    platform.settings = {**(platform.settings or {}), "schoology_consumer_key": consumer_key,
+                         "schoology_consumer_secret": crypto.encrypt(consumer_secret,
+                                                                     SECRET_PURPOSE),
+                         "schoology_timezone": timezone, "schoology_api_url": base_url}
+    db.session.commit()
+
+
+def canvas_config(platform: Platform) -> canvas_oauth.CanvasOAuthConfig | None:
+    """The tenant's Canvas developer key, or None when not configured."""
+    settings = platform.settings or {}
+    if not settings.get("canvas_client_id"):
+        return None
+    return canvas_oauth.CanvasOAuthConfig(
+        base_url=settings["canvas_api_url"], client_id=settings["canvas_client_id"],
+        client_secret=crypto.decrypt(settings["canvas_client_secret"], SECRET_PURPOSE))
+
+
+def schoology_client(platform: Platform) -> SchoologyClient | None:
+    """A Schoology REST client for the tenant, or None when not configured."""
+    settings = platform.settings or {}
+    if not settings.get("schoology_consumer_key"):
+        return None
+    return SchoologyClient(
+        settings["schoology_consumer_key"],
+        crypto.decrypt(settings["schoology_consumer_secret"], SECRET_PURPOSE),
+        base_url=settings.get("schoology_api_url") or "https://api.schoology.com/v1",
+        school_timezone=settings.get("schoology_timezone") or None,
+        session=_rest_session())
+
+
+def _rest_session() -> Any:
+    # The adapters retry with their own rate-limit rules; no second layer of retries.
+    return make_session(timeout=current_app.config["ILP_HTTP_TIMEOUT"], retries=0)
+
+
+# -- Canvas OAuth2 ------------------------------------------------------------------------
+
+def canvas_connect_url(person: Person, *, redirect_uri: str, return_to: str) -> str:
+    """Where to send a person to authorise Lodestar in Canvas (opened in a new tab).
+
+    :raises SyncError: when the tenant has no Canvas API key configured.
+    """
+    platform = db.session.get(Platform, person.tenant_id)
+    config = canvas_config(platform) if platform else None
+    if config is None:
+        raise SyncError("Canvas API access is not set up for this school yet; ask your "
+                        "Lodestar administrator.", status_code=409)
+    state = secrets.token_urlsafe(24)
+    get_store().set(f"canvas-oauth:{state}",
+                    {"person_id": person.id, "tenant_id": person.tenant_id,
+                     "return_to": return_to}, STATE_TTL)
+    return canvas_oauth.authorize_url(config, redirect_uri=redirect_uri, state=state)
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    """The person who connected and where to send them back."""
+
+    person_id: int
+    return_to: str
+
+
+def canvas_callback(*, state: str, code: str | None, error: str | None,
+                    redirect_uri: str) -> ConnectResult:
+    """Finish the OAuth2 flow: check state (single use), exchange the code, store tokens.
+
+    :raises LaunchRequired: for an unknown or reused state.
+    :raises LmsApiError: when Canvas refuses the code.
+    """
+    pending = get_store().pop(f"canvas-oauth:{state}") if state else None
+    if not pending:
+        raise LaunchRequired("This Canvas sign-in link has expired. Start again from Lodestar.")
+    if error or not code:
+        raise LmsApiError("Canvas access was not granted" + (f" ({error})." if error else "."),
+                          upstream_status=400)
+    person = db.session.get(Person, pending["person_id"])
+    platform = db.session.get(Platform, pending["tenant_id"])
+    config = canvas_config(platform) if platform else None
+    if person is None or config is None:
+        raise NotFound()
+    token = canvas_oauth.exchange_code(config, code, redirect_uri=redirect_uri,
+                                       session=_rest_session())
+    _save_token(person, token)
+    return ConnectResult(person_id=person.id, return_to=pending["return_to"])
+
+
+def _save_token(person: Person, token: canvas_oauth.CanvasToken) -> LmsCredential:
+    credential = db.session.execute(select(LmsCredential).where(
+        LmsCredential.person_id == person.id, LmsCredential.kind == LmsKind.CANVAS)
+    ).scalar_one_or_none()
+    if credential is None:
+        credential = LmsCredential(tenant_id=person.tenant_id, person_id=person.id,
+                                   kind=LmsKind.CANVAS, access_token_encrypted="")
+        db.session.add(credential)
+    credential.access_token_encrypted = crypto.encrypt(token.access_token, TOKEN_PURPOSE)
+    credential.refresh_token_encrypted = (crypto.encrypt(token.refresh_token, TOKEN_PURPOSE)
+                                          if token.refresh_token else None)
+    credential.expires_at = token.expires_at
+    credential.lms_user_id = token.canvas_user_id or credential.lms_user_id
+    if token.canvas_user_id and not person.lms_user_id:
+        person.lms_user_id = token.canvas_user_id
+    db.session.commit()
+    return credential
+
+
+def has_canvas_token(person_id: int) -> bool:
+    """Whether the person connected their Canvas account."""
+    return db.session.execute(select(LmsCredential.id).where(
+        LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS)
+    ).first() is not None
+
+
+def canvas_client_for(person_id: int) -> CanvasClient:
+    """A Canvas client with the person's token, refreshed when about to expire.
+
+    :raises SyncError: when the person has not connected Canvas or no key is configured.
+    """
+    credential = db.session.execute(select(LmsCredential).where(
+        LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS)
+    ).scalar_one_or_none()
+    platform = db.session.get(Platform, credential.tenant_id) if credential else None
+    config = canvas_config(platform) if platform else None
+    if credential is None or config is None:
+        raise SyncError("Connect your Canvas account first (Lodestar needs your permission "
+                        "to read assignments and submissions).", status_code=409)
+    token = canvas_oauth.CanvasToken(
+        access_token=crypto.decrypt(credential.access_token_encrypted, TOKEN_PURPOSE),
+        refresh_token=(crypto.decrypt(credential.refresh_token_encrypted, TOKEN_PURPOSE)
+                       if credential.refresh_token_encrypted else None),
+        expires_at=credential.expires_at, canvas_user_id=credential.lms_user_id)
+    if token.expires_within(300) and token.refresh_token:
+        person = db.session.get(Person, person_id)
+        assert person is not None
+        token = canvas_oauth.refresh_token(config, token, session=_rest_session())
+        _save_token(person, token)
+    return CanvasClient(config.base_url, token.access_token, session=_rest_session())
+
+
+# -- REST syncs ---------------------------------------------------------------------------
+
+def canvas_course_data(course: Course, person_id: int) -> tuple[list[Any], list[Any]]:
+    """Assignments and submissions of a Canvas course, read with the person's token.
+
+    :raises SyncError: when the course has no Canvas id (the launch lacked the custom field).
+    """
+    if not course.lms_course_id:
+        raise SyncError("This course has no Canvas course id: add the custom field "
+                        "lms_course_id=$Canvas.course.id to the developer key.",
+                        status_code=409)
+    client = canvas_client_for(person_id)
+    return (client.list_assignments(course.lms_course_id),
+            client.list_submissions(course.lms_course_id))
+
+
+def schoology_course_data(course: Course) -> tuple[list[Any], list[Any]]:
+    """Assignments and grades of a Schoology section with the district's API key."""
+    platform = db.session.get(Platform, course.tenant_id)
+    client = schoology_client(platform) if platform else None
+    if client is None:
+        raise SyncError("Schoology API access is not set up for this school yet.",
+                        status_code=409)
+    section_id = course.lms_course_id or course.context_id
+    client.list_section_enrollments(section_id)  # fills the enrollment -> user map
+    return client.list_assignments(section_id), client.list_grades(section_id)
+
+
+def store_transcript(person: Person, source: str, entries: list[Any]) -> int:
+    """Upsert a student's course grades; returns how many rows changed or were added."""
+    existing = {e.lms_course_id: e for e in db.session.execute(
+        select(TranscriptEntry).where(TranscriptEntry.person_id == person.id,
+                                      TranscriptEntry.source == source)).scalars()}
+    now = utcnow()
+    changed = 0
+    for item in entries:
+        row = existing.get(item.lms_course_id)
+        if row is None:
+            row = TranscriptEntry(tenant_id=person.tenant_id, person_id=person.id,
+                                  source=source, lms_course_id=item.lms_course_id)
+            db.session.add(row)
+            existing[item.lms_course_id] = row
+            changed += 1
+        elif (row.current_score, row.final_score, row.current_grade) != \
+                (item.current_score, item.final_score, item.current_grade):
+            changed += 1
+        row.course_name, row.term, row.state = item.course_name, item.term, item.state
+        row.current_score, row.final_score = item.current_score, item.final_score
+        row.current_grade, row.final_grade = item.current_grade, item.final_grade
+        row.last_synced_at = now
+    db.session.commit()
+    return changed
+
+
+def transcript(person_id: int) -> list[TranscriptEntry]:
+    """A student's stored course grades, newest first."""
+    return list(db.session.execute(
+        select(TranscriptEntry).where(TranscriptEntry.person_id == person_id)
+        .order_by(TranscriptEntry.state, TranscriptEntry.course_name)).scalars())
+
