@@ -13,12 +13,13 @@ Rules every path follows:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from lti_tool.db import utcnow
 from lti_tool.errors import LmsApiError, SyncError
@@ -59,16 +60,21 @@ def _roles_of(member: RosterMember) -> set[Role]:
     return lti_roles.context_roles(member.roles, has_mentor_scope=False) & set(SYNCED_ROLES)
 
 
-def upsert_members(course: Course, members: Iterable[RosterMember],
-                   enrollments: dict[tuple[int, Role], Enrollment], seen: set[tuple[int, Role]],
-                   counts: Counts, *, source: str = "nrps") -> None:
-    """Upsert one page of members into people and enrollments (three queries a page)."""
+def upsert_members(course: Course, members: Iterable[RosterMember], counts: Counts, *,
+                   seen_at: dt.datetime, source: str = "nrps") -> None:
+    """Upsert one page of members into people and enrollments.
+
+    Three queries a page whatever its size (people by sub, enrollments by person, then the
+    batched writes); nothing is carried across pages, so commits between pages never
+    leave expired objects that would be reloaded one by one.
+    """
     members = [m for m in members if m.user_id]
     subs = {str(m.user_id) for m in members}
+    if not subs:
+        return
     people = {p.sub: p for p in db.session.execute(
         select(Person).where(Person.tenant_id == course.tenant_id, Person.sub.in_(subs))
-    ).scalars()} if subs else {}
-    now = utcnow()
+    ).scalars()}
     for member in members:
         sub = str(member.user_id)
         person = people.get(sub)
@@ -80,34 +86,42 @@ def upsert_members(course: Course, members: Iterable[RosterMember],
             people[sub] = person
         else:
             # The LMS is the source of truth for names; keep what we have if it sends none.
-            person.name = member.name or person.name
-            person.given_name = member.given_name or person.given_name
-            person.family_name = member.family_name or person.family_name
-            person.email = member.email or person.email
-            person.lms_user_id = member.lms_user_id or person.lms_user_id
+            _set(person, "name", member.name or person.name)
+            _set(person, "given_name", member.given_name or person.given_name)
+            _set(person, "family_name", member.family_name or person.family_name)
+            _set(person, "email", member.email or person.email)
+            _set(person, "lms_user_id", member.lms_user_id or person.lms_user_id)
     db.session.flush()
+    person_ids = [p.id for p in people.values()]
+    enrollments = {(e.person_id, Role(e.role)): e for e in db.session.execute(
+        select(Enrollment).where(Enrollment.course_id == course.id,
+                                 Enrollment.person_id.in_(person_ids))
+    ).scalars()}
     for member in members:
         person = people[str(member.user_id)]
-        active = member.status.lower() == "active"
+        status = (EnrollmentStatus.ACTIVE if member.status.lower() == "active"
+                  else EnrollmentStatus.INACTIVE)
+        roles = list(member.roles)
         for role in _roles_of(member):
             counts.seen += 1
-            key = (person.id, role)
-            seen.add(key)
-            enrollment = enrollments.get(key)
-            status = EnrollmentStatus.ACTIVE if active else EnrollmentStatus.INACTIVE
+            enrollment = enrollments.get((person.id, role))
             if enrollment is None:
                 enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
-                                        status=status, lti_roles=list(member.roles),
-                                        source=source, last_seen_at=now)
+                                        status=status, lti_roles=roles, source=source)
                 db.session.add(enrollment)
-                enrollments[key] = enrollment
+                enrollments[(person.id, role)] = enrollment
                 counts.created += 1
-            else:
-                if enrollment.status != status or enrollment.lti_roles != list(member.roles):
-                    counts.updated += 1
+            elif enrollment.status != status or enrollment.lti_roles != roles:
                 enrollment.status = status
-                enrollment.lti_roles = list(member.roles)
-                enrollment.last_seen_at = now
+                enrollment.lti_roles = roles
+                counts.updated += 1
+            enrollment.last_seen_at = seen_at
+
+
+def _set(row: object, attr: str, value: object) -> None:
+    """Assign only when different, so unchanged rows are not written."""
+    if getattr(row, attr) != value:
+        setattr(row, attr, value)
 
 
 def sync_roster(course: Course, *, progress: Progress | None = None,
@@ -122,24 +136,25 @@ def sync_roster(course: Course, *, progress: Progress | None = None,
                         "last launch.", status_code=409)
     platform = db.session.get(Platform, course.tenant_id)
     assert platform is not None
+    course_id, nrps_url = course.id, course.nrps_url
     counts = Counts()
-    enrollments = {(e.person_id, Role(e.role)): e for e in db.session.execute(
-        select(Enrollment).where(Enrollment.course_id == course.id,
-                                 Enrollment.role.in_(SYNCED_ROLES))
-    ).scalars()}
-    seen: set[tuple[int, Role]] = set()
+    started = utcnow()
     client = LtiServiceClient(platform)
-    for page in client.member_pages(course.nrps_url, limit=limit):
-        upsert_members(course, page, enrollments, seen, counts)
+    for page in client.member_pages(nrps_url, limit=limit):
+        upsert_members(course, page, counts, seen_at=started)
         counts.pages += 1
         db.session.commit()  # what was seen is kept even if a later page fails
         if progress:
             progress(len(page))
-    # Complete: whoever the LMS no longer lists is inactive (never deleted).
-    for key, enrollment in enrollments.items():
-        if key not in seen and enrollment.status == EnrollmentStatus.ACTIVE:
-            enrollment.status = EnrollmentStatus.INACTIVE
-            counts.deactivated += 1
+    # Complete: whoever the LMS no longer lists is inactive (never deleted). Every member
+    # seen in this run carries last_seen_at == started.
+    result = db.session.execute(
+        update(Enrollment).where(
+            Enrollment.course_id == course_id, Enrollment.role.in_(SYNCED_ROLES),
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+            or_(Enrollment.last_seen_at.is_(None), Enrollment.last_seen_at < started))
+        .values(status=EnrollmentStatus.INACTIVE, updated_at=utcnow()))
+    counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
     db.session.commit()
     return counts
 
@@ -175,49 +190,87 @@ def upsert_assignments(course: Course, items: Iterable[LmsAssignment],
     return by_id
 
 
-def upsert_scores(course: Course, assignment: Assignment, scores: Iterable[LmsScore],
-                  people: dict[str, Person], grades: dict[tuple[int, int], Grade],
-                  counts: Counts) -> None:
-    """Upsert one assignment's results; unknown users are counted, not invented."""
+@dataclass(frozen=True)
+class AssignmentRef:
+    """What score upserts need of an assignment (plain values: safe across commits)."""
+
+    id: int
+    score_maximum: float | None
+
+
+def upsert_scores(assignment: AssignmentRef, scores: Iterable[LmsScore],
+                  people: dict[str, int], counts: Counts) -> None:
+    """Upsert one assignment's results (one query to read, batched writes).
+
+    Unknown users are counted as unmatched, never invented.
+    """
+    grades = {g.person_id: g for g in db.session.execute(
+        select(Grade).where(Grade.assignment_id == assignment.id)).scalars()}
     now = utcnow()
     for score in scores:
-        person = people.get(score.user_id or "") if score.user_id else \
+        person_id = people.get(score.user_id) if score.user_id else \
             people.get("lms:" + (score.lms_user_id or ""))
-        if person is None:
+        if person_id is None:
             counts.unmatched += 1
             continue
         counts.seen += 1
-        key = (assignment.id, person.id)
-        grade = grades.get(key)
+        grade = grades.get(person_id)
+        attachments = [vars(a).copy() for a in score.attachments]
+        values = {
+            "score": score.score,
+            "score_maximum": score.score_maximum or assignment.score_maximum,
+            "comment": score.comment, "state": score.state,
+        }
         if grade is None:
-            grade = Grade(assignment_id=assignment.id, person_id=person.id)
+            grade = Grade(assignment_id=assignment.id, person_id=person_id, **values,
+                          submitted_at=score.submitted_at, graded_at=score.graded_at,
+                          url=score.url, attachments=attachments, last_synced_at=now)
             db.session.add(grade)
-            grades[key] = grade
+            grades[person_id] = grade
             counts.created += 1
-        elif grade.score != score.score or grade.comment != score.comment:
+            continue
+        changed = False
+        for attr, value in values.items():
+            if getattr(grade, attr) != value:
+                setattr(grade, attr, value)
+                changed = True
+        for attr, value in (("submitted_at", score.submitted_at), ("graded_at", score.graded_at),
+                            ("url", score.url)):
+            if value is not None and getattr(grade, attr) != value:
+                setattr(grade, attr, value)
+                changed = True
+        if attachments and grade.attachments != attachments:
+            grade.attachments = attachments
+            changed = True
+        if changed:
+            grade.last_synced_at = now
             counts.updated += 1
-        grade.score = score.score
-        grade.score_maximum = score.score_maximum or assignment.score_maximum
-        grade.comment = score.comment
-        grade.state = score.state
-        grade.submitted_at = score.submitted_at or grade.submitted_at
-        grade.graded_at = score.graded_at or grade.graded_at
-        grade.url = score.url or grade.url
-        if score.attachments:
-            grade.attachments = [a.__dict__.copy() for a in score.attachments]
-        grade.last_synced_at = now
 
 
-def _people_index(course: Course) -> dict[str, Person]:
-    index: dict[str, Person] = {}
-    for person in db.session.execute(
-        select(Person).join(Enrollment, Enrollment.person_id == Person.id)
+def _people_index(course: Course) -> dict[str, int]:
+    """Person ids of the course's members by ``sub`` and by ``lms:<LMS user id>``."""
+    index: dict[str, int] = {}
+    for person_id, sub, lms_user_id in db.session.execute(
+        select(Person.id, Person.sub, Person.lms_user_id)
+        .join(Enrollment, Enrollment.person_id == Person.id)
         .where(Enrollment.course_id == course.id)
-    ).scalars():
-        index[person.sub] = person
-        if person.lms_user_id:
-            index["lms:" + person.lms_user_id] = person
+    ):
+        index[sub] = person_id
+        if lms_user_id:
+            index["lms:" + lms_user_id] = person_id
     return index
+
+
+def _refs(by_id: dict[str, Assignment]) -> dict[str, AssignmentRef]:
+    return {k: AssignmentRef(a.id, a.score_maximum) for k, a in by_id.items()}
+
+
+def _deactivate_unseen(course_id: int, source: str, seen_ids: set[int]) -> int:
+    result = db.session.execute(
+        update(Assignment).where(Assignment.course_id == course_id, Assignment.source == source,
+                                 Assignment.active.is_(True), Assignment.id.not_in(seen_ids))
+        .values(active=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
@@ -233,34 +286,26 @@ def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
                         "last launch.", status_code=409)
     platform = db.session.get(Platform, course.tenant_id)
     assert platform is not None
+    course_id = course.id
     client = LtiServiceClient(platform)
     counts = Counts()
     items = client.line_items(line_items_url)
-    by_id = upsert_assignments(course, items, counts)
-    db.session.commit()
+    refs = _refs(upsert_assignments(course, items, counts))
     people = _people_index(course)
-    grades = {(g.assignment_id, g.person_id): g for g in db.session.execute(
-        select(Grade).join(Assignment).where(Assignment.course_id == course.id)).scalars()}
-    results_counts = Counts()
+    db.session.commit()
+    results = Counts()
     for item in items:
-        upsert_scores(course, by_id[item.external_id], client.results(item.external_id),
-                      people, grades, results_counts)
-        results_counts.pages += 1
+        upsert_scores(refs[item.external_id], client.results(item.external_id), people, results)
+        results.pages += 1
         db.session.commit()
         if progress:
             progress(1)
     # Complete: line items the LMS no longer lists are inactive.
-    seen_ids = {a.id for a in by_id.values()}
-    result = db.session.execute(
-        update(Assignment).where(Assignment.course_id == course.id, Assignment.source == "ags",
-                                 Assignment.active.is_(True), Assignment.id.not_in(seen_ids))
-        .values(active=False))
-    counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    counts.deactivated = _deactivate_unseen(course_id, "ags", {r.id for r in refs.values()})
     db.session.commit()
-    counts.extra = {"results_seen": results_counts.seen,
-                    "results_created": results_counts.created,
-                    "results_updated": results_counts.updated}
-    counts.unmatched = results_counts.unmatched
+    counts.extra = {"results_seen": results.seen, "results_created": results.created,
+                    "results_updated": results.updated}
+    counts.unmatched = results.unmatched
     return counts
 
 
@@ -268,23 +313,16 @@ def sync_rest_course(course: Course, items: list[LmsAssignment], scores: list[Lm
                      source: str) -> Counts:
     """Store assignments and scores read from an LMS REST API (complete lists)."""
     counts = Counts()
-    by_id = upsert_assignments(course, items, counts)
+    course_id = course.id
+    refs = _refs(upsert_assignments(course, items, counts))
     people = _people_index(course)
-    grades = {(g.assignment_id, g.person_id): g for g in db.session.execute(
-        select(Grade).join(Assignment).where(Assignment.course_id == course.id)).scalars()}
     by_assignment: dict[str, list[LmsScore]] = {}
     for score in scores:
         by_assignment.setdefault(score.assignment_external_id, []).append(score)
     results = Counts()
-    for external_id, assignment in by_id.items():
-        upsert_scores(course, assignment, by_assignment.get(external_id, []), people, grades,
-                      results)
-    seen_ids = {a.id for a in by_id.values()}
-    result = db.session.execute(
-        update(Assignment).where(Assignment.course_id == course.id,
-                                 Assignment.source == source, Assignment.active.is_(True),
-                                 Assignment.id.not_in(seen_ids)).values(active=False))
-    counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    for external_id, ref in refs.items():
+        upsert_scores(ref, by_assignment.get(external_id, []), people, results)
+    counts.deactivated = _deactivate_unseen(course_id, source, {r.id for r in refs.values()})
     db.session.commit()
     counts.extra = {"results_seen": results.seen, "results_created": results.created,
                     "results_updated": results.updated}
