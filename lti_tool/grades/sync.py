@@ -107,7 +107,8 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
             enrollment = enrollments.get((person.id, role))
             if enrollment is None:
                 enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
-                                        status=status, lti_roles=roles, source=source)
+                                        status=status, lti_roles=roles, source=source,
+                                        last_seen_at=seen_at)
                 db.session.add(enrollment)
                 enrollments[(person.id, role)] = enrollment
                 counts.created += 1
@@ -115,7 +116,13 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
                 enrollment.status = status
                 enrollment.lti_roles = roles
                 counts.updated += 1
-            enrollment.last_seen_at = seen_at
+    db.session.flush()
+    # One statement marks the whole page as seen (instead of one UPDATE per row).
+    db.session.execute(
+        update(Enrollment).where(Enrollment.course_id == course.id,
+                                 Enrollment.person_id.in_(person_ids),
+                                 Enrollment.role.in_(SYNCED_ROLES))
+        .values(last_seen_at=seen_at).execution_options(synchronize_session=False))
 
 
 def _set(row: object, attr: str, value: object) -> None:
