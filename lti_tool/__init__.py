@@ -56,6 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.launch import models as launch_models  # noqa: F401
     from lti_tool.grades import models as grade_models  # noqa: F401
     from lti_tool.plans import models as plan_models  # noqa: F401
+    from lti_tool.portfolio import models as portfolio_models  # noqa: F401
+    from lti_tool.relevance import models as relevance_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
@@ -67,11 +69,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.launch.session import init_session
     from lti_tool.plans import bp as plans_bp
     from lti_tool.portfolio import bp as portfolio_bp
+    from lti_tool.relevance import bp as relevance_bp
 
     app.register_blueprint(launch_bp)
     app.register_blueprint(grades_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(portfolio_bp)
+    app.register_blueprint(relevance_bp)
     init_session(app)
     errors.register_error_handlers(app)
     audit.init_app(app)

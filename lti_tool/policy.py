@@ -29,13 +29,37 @@ from lti_tool.models import Course, Enrollment, EnrollmentStatus, Mentorship, Pe
 
 
 class Action(enum.StrEnum):
-    """Things an actor may try to do."""
+    """Things an actor may try to do, and the resource each one is checked against."""
 
+    #: Course: roster, grades, class relevance view (teachers of the course).
     VIEW_CLASS = "view_class"
+    #: Course: pull roster and grades from the LMS (teachers of the course).
     SYNC_CLASS = "sync_class"
+    #: Course: tag the course and its assignments with clusters and skills.
+    TAG_COURSE = "tag_course"
+    #: Course: a student's "how this class connects to my plan" (active learners).
+    VIEW_COURSE_AS_STUDENT = "view_course_as_student"
+    #: Person (the student): read the plan.
     READ_PLAN = "read_plan"
+    #: Person: read accommodation needs (student, counselor, guardian; not teachers).
+    READ_ACCOMMODATIONS = "read_accommodations"
+    #: Person: change the plan (the student only).
     EDIT_PLAN = "edit_plan"
+    #: Person: comment on the plan (teachers of the student, counselors, guardians).
+    COMMENT_PLAN = "comment_plan"
+    #: Person: approve the yearly plan (counselors).
+    REVIEW_PLAN = "review_plan"
+    #: Person: sign off the yearly plan (the student's guardians).
+    SIGN_PLAN = "sign_plan"
+    #: Person: download the whole plan (student, guardian, counselor, admin).
+    EXPORT_PLAN = "export_plan"
+    #: Person: delete the plan on request (admin).
+    DELETE_PLAN = "delete_plan"
+    #: (Course, Person): attach class work as evidence to a student's goals.
+    ATTACH_EVIDENCE = "attach_evidence"
+    #: None: the counselor caseload and reports.
     REVIEW_CASELOAD = "review_caseload"
+    #: None: tenant settings, registrations.
     ADMIN_TENANT = "admin_tenant"
 
 
@@ -56,6 +80,13 @@ def teaches_student(teacher_id: int, student_id: int) -> bool:
         student.course_id == teacher.course_id, student.person_id == student_id,
         student.role == Role.STUDENT, student.status == EnrollmentStatus.ACTIVE,
     )))).scalar())
+
+
+def _learns(person_id: int, course_id: int) -> bool:
+    return bool(db.session.execute(select(exists().where(
+        Enrollment.person_id == person_id, Enrollment.course_id == course_id,
+        Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE,
+    ))).scalar())
 
 
 def _guards(guardian_id: int, student_id: int) -> bool:
@@ -80,26 +111,47 @@ def is_admin(actor: Actor) -> bool:
                 and Role.ADMIN in (person.institution_roles or []))
 
 
+def _same_tenant(actor: Actor, resource: Any) -> bool:
+    if isinstance(resource, tuple):
+        return all(_same_tenant(actor, part) for part in resource)
+    return getattr(resource, "tenant_id", actor.tenant_id) == actor.tenant_id
+
+
 def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
     """Decide whether ``actor`` may do ``action`` on ``resource``."""
-    tenant_id = getattr(resource, "tenant_id", actor.tenant_id)
-    if tenant_id != actor.tenant_id:
+    if not _same_tenant(actor, resource):
         return False
-    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS}:
-        return isinstance(resource, Course) and _teaches(actor.person_id, resource.id)
-    if action == Action.READ_PLAN:
-        assert isinstance(resource, Person)
-        return (resource.id == actor.person_id
-                or teaches_student(actor.person_id, resource.id)
-                or _guards(actor.person_id, resource.id)
-                or is_counselor(actor))
-    if action == Action.EDIT_PLAN:
-        assert isinstance(resource, Person)
-        return resource.id == actor.person_id
-    if action == Action.REVIEW_CASELOAD:
+    me = actor.person_id
+    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS, Action.TAG_COURSE}:
+        return isinstance(resource, Course) and _teaches(me, resource.id)
+    if action == Action.VIEW_COURSE_AS_STUDENT:
+        return isinstance(resource, Course) and _learns(me, resource.id)
+    if action == Action.ATTACH_EVIDENCE:
+        course, student = resource
+        return (isinstance(course, Course) and isinstance(student, Person)
+                and _teaches(me, course.id) and _learns(student.id, course.id))
+    if action in {Action.REVIEW_CASELOAD, Action.REVIEW_PLAN}:
         return is_counselor(actor)
-    if action == Action.ADMIN_TENANT:
+    if action in {Action.ADMIN_TENANT, Action.DELETE_PLAN}:
         return is_admin(actor)
+    if not isinstance(resource, Person):
+        return False
+    student_id = resource.id
+    if action == Action.EDIT_PLAN:
+        return student_id == me
+    if action == Action.SIGN_PLAN:
+        return _guards(me, student_id)
+    if action == Action.READ_PLAN:
+        return (student_id == me or teaches_student(me, student_id)
+                or _guards(me, student_id) or is_counselor(actor))
+    if action == Action.READ_ACCOMMODATIONS:
+        return student_id == me or _guards(me, student_id) or is_counselor(actor)
+    if action == Action.COMMENT_PLAN:
+        return (teaches_student(me, student_id) or _guards(me, student_id)
+                or is_counselor(actor))
+    if action == Action.EXPORT_PLAN:
+        return (student_id == me or _guards(me, student_id) or is_counselor(actor)
+                or is_admin(actor))
     return False
 
 

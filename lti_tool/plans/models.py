@@ -1,8 +1,30 @@
-"""The Individual Learning Plan: one per person per tenant, kept across courses and years."""
+"""The Individual Learning Plan: one per person per tenant, kept across courses and years.
+
+A plan has a profile (interests, strengths, skills, hobbies, ...), chosen career clusters and
+pathways, goals with milestones, a four-year course plan against the district's Program of
+Study, activities and accomplishments, assessment results, supporting adults, an interest
+inventory result, comments and reviews, and one snapshot per school year that a guardian
+signs off. Accommodation needs are restricted (see ``lti_tool.policy``).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import created_at, intpk, updated_at
@@ -21,7 +43,202 @@ class Plan(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     #: The student's own words about who they are and where they are heading.
     about: Mapped[str] = mapped_column(Text, default="")
+    grade_level: Mapped[int | None] = mapped_column(Integer)
+    graduation_year: Mapped[int | None] = mapped_column(Integer)
+    interests: Mapped[str] = mapped_column(Text, default="")
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[str] = mapped_column(Text, default="")
+    abilities: Mapped[str] = mapped_column(Text, default="")
+    hobbies: Mapped[str] = mapped_column(Text, default="")
+    career_exploration: Mapped[str] = mapped_column(Text, default="")
+    college_planning: Mapped[str] = mapped_column(Text, default="")
+    financial_planning: Mapped[str] = mapped_column(Text, default="")
+    #: Restricted: visible to the student, counselors and guardians, not to every teacher.
+    accommodations: Mapped[str] = mapped_column(Text, default="")
+    #: Career Clusters framework version the codes below refer to ("2024" or "2008").
+    framework_version: Mapped[str] = mapped_column(String(10), default="2024")
+    cluster_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pathway_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    program_of_study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programs_of_study.id", ondelete="SET NULL"))
+    inventory_answers: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    #: Holland code from the interest inventory, e.g. "SIA" (None until taken).
+    inventory_code: Mapped[str | None] = mapped_column(String(8))
+    inventory_taken_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
     person: Mapped[Person] = relationship()
+    goals: Mapped[list[Goal]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+                                             order_by="Goal.id")
+
+
+class GoalCategory(enum.StrEnum):
+    """What a goal is about."""
+
+    ACADEMIC = "academic"
+    CAREER = "career"
+    COLLEGE = "college"
+    PERSONAL = "personal"
+    FINANCIAL = "financial"
+
+
+class GoalStatus(enum.StrEnum):
+    """Where a goal stands."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    ACHIEVED = "achieved"
+    REVISED = "revised"
+
+
+class Goal(db.Model):
+    """A goal statement with a target date, how it is measured and its milestones."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    category: Mapped[GoalCategory] = mapped_column(String(20))
+    statement: Mapped[str] = mapped_column(Text)
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    #: How the student will know they got there.
+    measures: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[GoalStatus] = mapped_column(String(20), default=GoalStatus.NOT_STARTED)
+    #: Optional link to a career cluster code of the plan's framework.
+    cluster_code: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    plan: Mapped[Plan] = relationship(back_populates="goals")
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="goal", cascade="all, delete-orphan", order_by="Milestone.id")
+
+
+class Milestone(db.Model):
+    """A step towards a goal."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[intpk]
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+
+    goal: Mapped[Goal] = relationship(back_populates="milestones")
+
+
+class ProgramOfStudy(db.Model):
+    """A district's grades 9-12 course sequence for a pathway, with graduation requirements."""
+
+    __tablename__ = "programs_of_study"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    cluster_code: Mapped[str | None] = mapped_column(String(120))
+    pathway_code: Mapped[str | None] = mapped_column(String(160))
+    #: ``[{"grade": 9, "course": "Biology", "subject": "science", "credits": 1.0}, ...]``
+    courses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: ``[{"subject": "science", "label": "Science", "credits": 3.0}, ...]``
+    requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[created_at]
+
+
+class CoursePlanStatus(enum.StrEnum):
+    """Where a planned course stands."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class CoursePlanEntry(db.Model):
+    """One course in the student's four-year (grades 9-12) plan."""
+
+    __tablename__ = "course_plan_entries"
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    grade_level: Mapped[int] = mapped_column(Integer)
+    course_name: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(60), default="elective")
+    credits: Mapped[float] = mapped_column(Float, default=1.0)
+    status: Mapped[CoursePlanStatus] = mapped_column(String(20), default=CoursePlanStatus.PLANNED)
+    final_grade: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[created_at]
+
+
+class PlanItemKind(enum.StrEnum):
+    """Kinds of the plan's list sections."""
+
+    ACTIVITY = "activity"
+    ACCOMPLISHMENT = "accomplishment"
+    WORK = "work"
+    SERVICE = "service"
+    ASSESSMENT = "assessment"
+    CONTACT = "contact"
+
+
+class PlanItem(db.Model):
+    """A line in a list section: an activity, accomplishment, assessment result or contact.
+
+    One table with a ``kind`` keeps the many small list sections simple; fields that do not
+    apply to a kind stay empty.
+    """
+
+    __tablename__ = "plan_items"
+    __table_args__ = (Index("ix_plan_items_plan_kind", "plan_id", "kind"),)
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[PlanItemKind] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    #: Activities: when; assessments: the date taken.
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    #: Assessments: the score as reported ("1210", "Level 4", "Proficient").
+    score: Mapped[str | None] = mapped_column(String(120))
+    #: Contacts: relationship, email and phone.
+    relationship_label: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[created_at]
+
+
+class PlanComment(db.Model):
+    """A comment on a plan by a teacher, counselor or guardian."""
+
+    __tablename__ = "plan_comments"
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    author_role: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    author: Mapped[Person | None] = relationship()
+
+
+class PlanSnapshot(db.Model):
+    """The plan as it stood for a school year: reviewed by a counselor, signed by a guardian."""
+
+    __tablename__ = "plan_snapshots"
+    __table_args__ = (UniqueConstraint("plan_id", "school_year"),)
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    #: e.g. "2026-2027".
+    school_year: Mapped[str] = mapped_column(String(9))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    approved_at: Mapped[dt.datetime | None]
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    signed_at: Mapped[dt.datetime | None]
+    signature_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]

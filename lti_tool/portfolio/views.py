@@ -26,3 +26,17 @@ def deep_link_return() -> str:
     if not actor.has(Role.TEACHER):
         raise NotAuthorized("Only teachers can add Lodestar activities to a course.")
     return deep_linking.response_form(actor, request.form.get("activity", ""))
+
+
+@bp.get("/me")
+def my_portfolio() -> str:
+    """The student's evidence and work samples (being built)."""
+    current_actor()
+    return render_template("errors/error.html", status=200, title="Coming soon", message="")
+
+
+@bp.get("/courses/<int:course_id>/attach")
+def attach(course_id: int) -> str:
+    """Teacher: attach an assignment as evidence (being built)."""
+    current_actor()
+    return render_template("errors/error.html", status=200, title="Coming soon", message="")

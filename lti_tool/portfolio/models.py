@@ -1,0 +1,79 @@
+"""Evidence: class work linked to a student's goals, with a snapshot that outlives the LMS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import created_at, intpk, updated_at
+from lti_tool.extensions import db
+from lti_tool.models import Person
+
+
+class EvidenceKind(enum.StrEnum):
+    """What the evidence points at."""
+
+    ASSIGNMENT = "assignment"
+    SUBMISSION = "submission"
+    FILE = "file"
+    URL = "url"
+
+
+class Evidence(db.Model):
+    """A piece of work attached to a student's plan (and usually a goal).
+
+    ``snapshot_*`` fields copy what the work looked like when attached (title, score, date,
+    link, file digest), so the evidence survives renamed, regraded or deleted LMS items.
+    """
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_plan_goal", "plan_id", "goal_id"),
+                      Index("ix_evidence_assignment", "assignment_id"))
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[EvidenceKind] = mapped_column(String(20))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="SET NULL"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
+    attached_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    #: "teacher" or "student": who linked it.
+    attached_as: Mapped[str] = mapped_column(String(20))
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    snapshot_title: Mapped[str] = mapped_column(String(500))
+    snapshot_score: Mapped[float | None] = mapped_column(Float)
+    snapshot_score_maximum: Mapped[float | None] = mapped_column(Float)
+    snapshot_date: Mapped[dt.datetime | None]
+    snapshot_url: Mapped[str | None] = mapped_column(String(2048))
+    #: SHA-256 of the file (uploads, or submission attachments we could fetch).
+    snapshot_digest: Mapped[str | None] = mapped_column(String(64))
+    snapshot_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    student: Mapped[Person] = relationship(foreign_keys=[student_id])
+
+
+class StoredFile(db.Model):
+    """A work sample a student uploaded (kept in the database; size-capped)."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[created_at]
