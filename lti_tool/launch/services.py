@@ -49,6 +49,9 @@ class LaunchResult:
     landing: Role | None
     message_type: str
     resource_link_id: int | None
+    #: The ``activity`` custom parameter of the placement (``reflection`` for Deep Linked
+    #: plan reflections), if any.
+    activity: str | None = None
 
 
 def _person(platform: Platform, body: Mapping[str, Any]) -> Person:
@@ -206,6 +209,7 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
         landing=lti_roles.landing_role(roles),
         message_type=str(body.get(CLAIM + "message_type")),
         resource_link_id=link.id if link else None,
+        activity=str((body.get(CLAIM + "custom") or {}).get("activity") or "") or None,
     )
 
 

@@ -61,6 +61,10 @@ def launch() -> Any:
     sync_after_launch(result.course_id, result.person_id, result.roles)
     if result.message_type == "LtiDeepLinkingRequest":
         return redirect(lurl("portfolio.deep_link_picker"))
+    if result.activity == "reflection" and Role.STUDENT in result.roles \
+            and result.course_id is not None:
+        return redirect(lurl("portfolio.reflect", course_id=result.course_id,
+                             link=result.resource_link_id))
     return redirect(landing_url(result.landing, result.course_id))
 
 

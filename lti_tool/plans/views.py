@@ -28,18 +28,3 @@ def student_plan(person_id: int) -> str:
     plan = services.open_plan(actor, student)
     return render_template("plans/plan.html", plan=plan, student=student,
                            own=student.id == actor.person_id)
-
-
-@bp.get("/family")
-def guardian_home() -> str:
-    """A guardian's list of the students they may see."""
-    actor = current_actor()
-    return render_template("plans/guardian.html", students=services.guarded_students(actor))
-
-
-@bp.get("/caseload")
-def caseload() -> str:
-    """A counselor's caseload across the tenant."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.REVIEW_CASELOAD)
-    return render_template("plans/caseload.html", students=services.caseload(actor))

@@ -40,3 +40,10 @@ def attach(course_id: int) -> str:
     """Teacher: attach an assignment as evidence (being built)."""
     current_actor()
     return render_template("errors/error.html", status=200, title="Coming soon", message="")
+
+
+@bp.get("/courses/<int:course_id>/reflect")
+def reflect(course_id: int) -> str:
+    """Student: the plan reflection activity placed by Deep Linking (being built)."""
+    current_actor()
+    return render_template("errors/error.html", status=200, title="Coming soon", message="")
