@@ -51,3 +51,26 @@ class DemoStack:
     lms_url: str
     tool_app: Any
     sandbox_app: Any
+
+
+def axe_script() -> str:
+    """axe-core, as shipped inside the axe-playwright-python package (no download)."""
+    from importlib.resources import files
+
+    return (files("axe_playwright_python") / "axe.min.js").read_text()
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(frame: Any) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.1 A and AA rules) in a page or frame; return the violations."""
+    frame.evaluate(axe_script())
+    result = frame.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})", WCAG_TAGS)
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]

@@ -137,3 +137,26 @@ def platform_id(app: Flask, sandbox: Flask) -> int:
 def lti(client: FlaskClient, app: Flask, sandbox: Flask, platform_id: int) -> LtiDriver:
     """Drives OIDC login and launches of seeded people through the sandbox."""
     return LtiDriver(client, app, sandbox)
+
+
+@pytest.fixture
+def demo_stack(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """The tool live on http://localhost:<port> and a sandbox LMS on http://127.0.0.1:<port>,
+    as ``ilp demo`` runs them (two sites, so the tool is a cross-site iframe)."""
+    from lti_tool.demo import register_sandbox, serve_demo
+    from tests.browser import DemoStack
+
+    tool_port, lms_port = free_port(), free_port()
+    tool_url, lms_url = f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}"
+    tool_app = _make_app(database_url, tmp_path, ILP_SYNC_ON_LAUNCH="true")
+    with tool_app.app_context():
+        _empty_tables()
+    sandbox_app = create_sandbox_app({"SANDBOX_BASE_URL": lms_url, "SANDBOX_TOOL_URL": tool_url})
+    register_sandbox(tool_app, sandbox_app)
+    servers = serve_demo(tool_app, sandbox_app, tool_port=tool_port, lms_port=lms_port)
+    yield DemoStack(tool_url, lms_url, tool_app, sandbox_app)
+    for server in servers:
+        server.shutdown()
+    with tool_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
