@@ -23,17 +23,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import inspect, text  # noqa: E402
+from sqlalchemy import inspect, text
 
-from lti_tool import create_app  # noqa: E402
-from lti_tool.demo import register_sandbox  # noqa: E402
-from lti_tool.extensions import db  # noqa: E402
-from lti_tool.grades import sync  # noqa: E402
-from lti_tool.grades.lti_services import LtiServiceClient  # noqa: E402
-from lti_tool.launch import keys  # noqa: E402
-from lti_tool.models import Course, Platform  # noqa: E402
-from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread  # noqa: E402
-from lti_tool.sandbox.data import Score  # noqa: E402
+from lti_tool import create_app
+from lti_tool.demo import register_sandbox
+from lti_tool.extensions import db
+from lti_tool.grades import sync
+from lti_tool.grades.lti_services import LtiServiceClient
+from lti_tool.launch import keys
+from lti_tool.models import Course, Platform
+from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
+from lti_tool.sandbox.data import Score
 
 MEMBERS = 5000
 PAGE = 100

@@ -121,7 +121,6 @@ def sandbox() -> Iterator[Flask]:
 def platform_id(app: Flask, sandbox: Flask) -> int:
     """The sandbox registered as a platform of the tool (the district admin's first step)."""
     from lti_tool.demo import register_sandbox
-
     from lti_tool.launch import keys
 
     state = get_state(sandbox)

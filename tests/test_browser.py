@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from lti_tool.demo import register_sandbox, serve_demo
-from lti_tool.extensions import db
-from lti_tool.sandbox import create_sandbox_app, get_state
+from lti_tool.sandbox import get_state
 from tests.browser import DemoStack, chromium
-from tests.conftest import _empty_tables, _make_app, free_port
 
 pytestmark = pytest.mark.browser
 

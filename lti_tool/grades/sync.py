@@ -462,6 +462,6 @@ def sync_after_launch(course_id: int | None, person_id: int, roles: Iterable[Rol
     kinds = [SyncKind.ROSTER] + ([SyncKind.GRADES] if course.ags_endpoint else [])
     try:
         start_sync(course, kinds, requested_by=person_id)
-    except Exception:  # noqa: BLE001 - a broken sync must never break a launch
+    except Exception:
         db.session.rollback()
         log.exception("Sync after launch failed for course %s", course_id)

@@ -22,7 +22,6 @@ from lti_tool.errors import ConfigurationError, NotFound, ToolError
 from lti_tool.extensions import db
 from lti_tool.launch.models import KeyStatus, ToolKey
 
-
 #: HKDF purpose for the tool's private keys (kept from the first release: changing it would
 #: make stored keys unreadable).
 KEY_PURPOSE = "private-key-encryption"

@@ -143,8 +143,8 @@ def admin() -> str:
     """Tenant settings for an institution administrator."""
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
-    from lti_tool.models import Platform
     from lti_tool.extensions import db
+    from lti_tool.models import Platform
 
     platform = db.session.get(Platform, actor.tenant_id)
     return render_template("launch/admin.html", platform=platform, keys=keys.published_keys())
