@@ -135,3 +135,14 @@ def test_production_requires_secret_key(tmp_path: Any) -> None:
         load_settings(tmp_path, {"ILP_ENV": "production"})
     with pytest.raises(ConfigurationError, match="whole number"):
         load_settings(tmp_path, {"ILP_PROXY_COUNT": "two"})
+
+
+def test_demo_once_registers_the_sandbox_and_prints_where_to_start(runner: Any,
+                                                                    app: Flask) -> None:
+    result = runner.invoke(args=["demo", "--once", "--tool-port", "5999", "--lms-port", "5998"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5998/" in result.output
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        assert platform.issuer == "http://127.0.0.1:5998"
+        assert [d.deployment_id for d in platform.deployments] == ["sandbox-deployment-1"]
