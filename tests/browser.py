@@ -30,13 +30,14 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
+def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
     """A headless Chromium browser."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=CHROMIUM_ARGS + (extra_args or []))
         try:
             yield browser
         finally:

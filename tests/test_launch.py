@@ -323,3 +323,64 @@ def test_teacher_cannot_open_caseload_or_admin(lti: LtiDriver) -> None:
     token = _token(response)
     assert lti.client.get("/plans/caseload", query_string={"lt": token}).status_code == 403
     assert lti.client.get("/admin", query_string={"lt": token}).status_code == 403
+
+
+# -- OIDC state through the platform's postMessage storage (cookies blocked) ---------------
+
+def _storage_login(lti: LtiDriver) -> tuple[dict[str, str], str]:
+    """Login with lti_storage_target; return the platform's form and the login page."""
+    import re
+
+    from lti_tool.sandbox.launch import login_initiation_url
+
+    teacher = lti.person("teacher")
+    url = urlsplit(login_initiation_url(lti.state, teacher, lti.course_of(teacher),
+                                        storage_target="_parent"))
+    page = lti.client.get(f"{url.path}?{url.query}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "lti.put_data" in html
+    auth_url = unescape_href(re.search(r'id="continue" href="([^"]+)"', html).group(1))
+    answer = lti.lms.get(auth_url.split(lti.state.base_url, 1)[1])
+    from tests.lti_driver import hidden_inputs
+
+    form = hidden_inputs(answer.get_data(as_text=True))
+    lti.client.delete_cookie(f"lti1p3-{form['state']}")  # the browser blocked it
+    return form, html
+
+
+def unescape_href(value: str) -> str:
+    from html import unescape
+
+    return unescape(value)
+
+
+def test_launch_without_cookies_checks_state_in_platform_storage(lti: LtiDriver,
+                                                                  app: Flask) -> None:
+    form, _ = _storage_login(lti)
+    check = lti.post_launch(form)
+    assert check.status_code == 200
+    html = check.get_data(as_text=True)
+    assert "lti.get_data" in html and "X-Lodestar-Platform-Storage" in html
+    before = snapshot(app)
+    assert before["Person"] == 1  # the counselor marked at registration; nobody launched yet
+    done = lti.client.post("/lti/launch", data=form, headers={
+        "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "same-origin",
+        "Accept": "application/json"})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.get_json()["redirect"].startswith("/courses/")
+    # Single use: the same proof cannot be replayed.
+    replay = lti.client.post("/lti/launch", data=form, headers={
+        "X-Lodestar-Platform-Storage": "1", "Accept": "application/json"})
+    assert replay.status_code in {400, 401}
+
+
+def test_platform_storage_proof_from_another_site_is_refused(lti: LtiDriver,
+                                                              app: Flask) -> None:
+    form, _ = _storage_login(lti)
+    before = snapshot(app)
+    forged = lti.client.post("/lti/launch", data=form, headers={
+        "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "cross-site"})
+    # Not accepted as proof: falls back to asking the platform again, stores nothing.
+    assert forged.status_code == 200 and "lti.get_data" in forged.get_data(as_text=True)
+    assert snapshot(app) == before

@@ -231,6 +231,17 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
             raise
         return self
 
+    def validate_state(self) -> LodestarMessageLaunch:
+        """The state cookie must match, unless this very request proved the state through the
+        platform's postMessage storage (see ``platform_storage``)."""
+        from flask import g
+
+        state = self._get_request_param("state")
+        if state and g.get("platform_storage_state") == state:
+            return self
+        super().validate_state()
+        return self
+
     def get_client_id(self) -> str:
         body = self._jwt.get("body", {})
         aud = body.get("aud")

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from urllib.parse import parse_qs, urlsplit
+
+from flask import (
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import policy
 from lti_tool.errors import LaunchError
-from lti_tool.launch import bp, keys, services
-from lti_tool.launch.lti import classify, make_message_launch, make_oidc_login
+from lti_tool.launch import bp, keys, platform_storage, services
+from lti_tool.launch.lti import classify, find_platform, make_message_launch, make_oidc_login
 from lti_tool.launch.session import current_actor, lurl, start_session
 from lti_tool.models import Role
 
@@ -36,11 +47,32 @@ def login() -> Any:
     if target and not target.startswith(_base_url()):
         raise LaunchError("The target_link_uri does not belong to this tool.", status_code=400)
     try:
-        return make_oidc_login().redirect(launch_url)
+        response = make_oidc_login().redirect(launch_url)
     except LtiException as err:
         raise classify(err) from err
     except OIDCException as err:
         raise classify(LtiException(str(err))) from err
+    target = params.get("lti_storage_target")
+    if target:
+        return _login_with_platform_storage(response, target)
+    return response
+
+
+def _login_with_platform_storage(redirect_response: Any, target: str) -> Any:
+    """Store the OIDC state in the platform's window too, then go on to its auth URL."""
+    auth_url = redirect_response.headers["Location"]
+    query = parse_qs(urlsplit(auth_url).query)
+    state = query["state"][0]
+    platform = find_platform(request.values["iss"], request.values.get("client_id"))
+    assert platform is not None  # the login above found it
+    origin = platform_storage.platform_origin(platform.auth_login_url)
+    platform_storage.remember(state, target=target, origin=origin)
+    page = make_response(render_template(
+        "launch/storage_login.html", auth_url=auth_url, target=target, origin=origin,
+        key=platform_storage.KEY_PREFIX + state, state=state))
+    for cookie in redirect_response.headers.getlist("Set-Cookie"):
+        page.headers.add("Set-Cookie", cookie)
+    return page
 
 
 @bp.post("/lti/launch")
@@ -48,6 +80,19 @@ def launch() -> Any:
     """Validate the platform's id_token, record the launch, open the session, go home."""
     if not request.form.get("id_token"):
         raise LaunchError("The launch is missing its id_token.", status_code=400)
+    state = request.form.get("state")
+    verified = platform_storage.verified_state()
+    if verified:
+        g.platform_storage_state = verified
+    elif not platform_storage.state_cookie_present(state):
+        storage = platform_storage.pending(state)
+        if storage:
+            # No state cookie came back (blocked in the iframe): check the state the login
+            # stored in the platform's window instead, from our own page.
+            return render_template(
+                "launch/storage_launch.html", target=storage["target"],
+                origin=storage["origin"], id_token=request.form["id_token"], state=state,
+                key=platform_storage.KEY_PREFIX + str(state), header=platform_storage.HEADER)
     message_launch = make_message_launch()
     try:
         body = message_launch.get_launch_data()
@@ -60,12 +105,16 @@ def launch() -> Any:
 
     sync_after_launch(result.course_id, result.person_id, result.roles)
     if result.message_type == "LtiDeepLinkingRequest":
-        return redirect(lurl("portfolio.deep_link_picker"))
-    if result.activity == "reflection" and Role.STUDENT in result.roles \
+        destination = lurl("portfolio.deep_link_picker")
+    elif result.activity == "reflection" and Role.STUDENT in result.roles \
             and result.course_id is not None:
-        return redirect(lurl("portfolio.reflect", course_id=result.course_id,
-                             link=result.resource_link_id))
-    return redirect(landing_url(result.landing, result.course_id))
+        destination = lurl("portfolio.reflect", course_id=result.course_id,
+                           link=result.resource_link_id)
+    else:
+        destination = landing_url(result.landing, result.course_id)
+    if verified:
+        return jsonify({"redirect": destination})
+    return redirect(destination)
 
 
 def landing_url(role: Role | None, course_id: int | None) -> str:

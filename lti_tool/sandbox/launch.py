@@ -67,8 +67,13 @@ def login_initiation_url(
     *,
     message_type: str = vocab.MESSAGE_RESOURCE_LINK,
     resource_link_id: str | None = None,
+    storage_target: str | None = None,
 ) -> str:
-    """Return the tool's OIDC login initiation URL for a launch of ``user`` in ``course``."""
+    """Return the tool's OIDC login initiation URL for a launch of ``user`` in ``course``.
+
+    ``storage_target`` adds ``lti_storage_target`` (LTI client-side postMessage storage):
+    the name of the frame that answers ``lti.put_data``/``lti.get_data``, or ``_parent``.
+    """
     link_id = resource_link_id or course.default_resource_link_id
     target = state.tool_launch_url
     if message_type == vocab.MESSAGE_RESOURCE_LINK:
@@ -85,6 +90,8 @@ def login_initiation_url(
         "client_id": state.client_id,
         "lti_deployment_id": state.deployment_id,
     }
+    if storage_target:
+        query["lti_storage_target"] = storage_target
     return f"{state.tool_login_url}?{urlencode(query)}"
 
 

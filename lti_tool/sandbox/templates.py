@@ -147,6 +147,36 @@ COURSE = """{% extends "base.html" %}
 </div>
 <iframe class="tool" title="Lodestar ILP" name="lodestar-frame" id="lodestar-frame" src="{{ launch_url }}"
         allow="clipboard-write; fullscreen"></iframe>
+<script>
+/* LTI client-side postMessage storage (lti.capabilities, lti.put_data, lti.get_data): what
+   a real platform offers tools whose cookies the browser blocks. Values are kept per tool
+   origin for as long as this page is open, and answered only to that origin. */
+(function () {
+  var store = {};
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data !== "object" || typeof data.subject !== "string") { return; }
+    var bucket = store[event.origin] = store[event.origin] || {};
+    function reply(body) {
+      body.message_id = data.message_id;
+      event.source.postMessage(body, event.origin);
+    }
+    if (data.subject === "lti.capabilities") {
+      reply({subject: "lti.capabilities.response", supported_messages: [
+        {subject: "lti.capabilities"}, {subject: "lti.put_data"}, {subject: "lti.get_data"}]});
+    } else if (data.subject === "lti.put_data") {
+      if (!data.key) {
+        reply({subject: "lti.put_data.response", error: {code: "bad_request", message: "key is required"}});
+        return;
+      }
+      bucket[data.key] = data.value;
+      reply({subject: "lti.put_data.response", key: data.key, value: data.value});
+    } else if (data.subject === "lti.get_data") {
+      reply({subject: "lti.get_data.response", key: data.key, value: bucket[data.key]});
+    }
+  });
+})();
+</script>
 {% endblock %}
 """
 

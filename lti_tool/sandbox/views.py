@@ -151,8 +151,10 @@ def course_view(context_id: str) -> str:
     check_launch_allowed(current, user, course, message_type)
     link_id = request.args.get("resource_link") or course.default_resource_link_id
     current.get_resource_link(context_id, link_id)
+    # The course page itself answers the tool's postMessage storage requests ("_parent").
     launch_url = login_initiation_url(
-        current, user, course, message_type=message_type, resource_link_id=link_id
+        current, user, course, message_type=message_type, resource_link_id=link_id,
+        storage_target="_parent",
     )
     heading = "Add a plan reflection activity" if message == "deep_link" else "Lodestar ILP"
     if message == "resource_link":

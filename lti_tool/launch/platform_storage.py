@@ -1,0 +1,70 @@
+"""OIDC state without third-party cookies: LTI Client Side postMessage storage.
+
+Specs: "LTI Client Side postMessages" and "OIDC Login with LTI Client Side postMessages"
+(https://www.imsglobal.org/spec/lti-cs-oidc/v0p1). When the platform's login initiation
+carries ``lti_storage_target``, the login page stores the OIDC ``state`` in the
+*platform's* window (``lti.put_data``) before going on to the platform's authorization
+endpoint. If the browser then posts the launch without our state cookie (Safari and other
+browsers that block cookies in iframes), the launch page asks the platform for the stored
+value (``lti.get_data``) and, when it matches the posted state, re-posts the launch with
+``fetch`` and the header ``X-Lodestar-Platform-Storage``.
+
+Why this is as strong as the cookie: the platform answers ``get_data`` only to our origin and
+only with what *this browser* stored; and a custom request header cannot be sent cross-site
+without a CORS preflight, which Lodestar never grants, so only our own page can take the
+second step. The pending record is single-use, like a nonce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import request
+
+from lti_tool.store import get_store
+
+HEADER = "X-Lodestar-Platform-Storage"
+KEY_PREFIX = "lodestar_state_"
+TTL = 600
+
+
+def platform_origin(auth_login_url: str) -> str:
+    """The origin (scheme://host[:port]) that answers postMessages: the platform's."""
+    parts = urlsplit(auth_login_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def remember(state: str, *, target: str, origin: str) -> None:
+    """Note that this login used platform storage (checked when the launch comes back)."""
+    get_store().set(f"lti-storage:{state}", {"target": target, "origin": origin}, TTL)
+
+
+def pending(state: str | None) -> dict[str, Any] | None:
+    """The platform-storage record of a login, if it used one."""
+    if not state:
+        return None
+    value = get_store().get(f"lti-storage:{state}")
+    return dict(value) if value else None
+
+
+def verified_state() -> str | None:
+    """The state this request proved through platform storage, consuming the record.
+
+    Only our own page can send the header (no CORS is ever granted); browsers also say where
+    a request comes from in ``Sec-Fetch-Site``, which must then be ``same-origin``.
+    """
+    if not request.headers.get(HEADER):
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site != "same-origin":
+        return None
+    state = request.form.get("state")
+    if not state or get_store().pop(f"lti-storage:{state}") is None:
+        return None
+    return state
+
+
+def state_cookie_present(state: str | None) -> bool:
+    """Whether the browser sent the state cookie pylti1p3 set at login."""
+    return bool(state) and request.cookies.get(f"lti1p3-{state}") == state
