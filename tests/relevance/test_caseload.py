@@ -1,0 +1,181 @@
+"""The counselor caseload: table, filters, CSV export (with the formula guard), its cost."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from lti_tool.extensions import db
+from lti_tool.models import AuditEvent, Person
+from lti_tool.plans import review
+from tests.lti_driver import LtiDriver
+from tests.relevance.helpers import (
+    DIGITAL,
+    HEALTH,
+    count_queries,
+    launch,
+    person_id,
+    row_of,
+    set_plan,
+    synced_class,
+    table,
+)
+
+CHILD = "sbx-user-0007"
+
+
+def _setup(lti: LtiDriver, app: Flask) -> dict[str, Any]:
+    cls = synced_class(lti, app)
+    child, second, third = cls["students"][:3]
+    set_plan(app, child.sub, clusters=[HEALTH, DIGITAL], grade_level=10,
+             inventory_code="SIA", goals=[("Become a nurse", HEALTH), ("Pass biology", None)],
+             achieved=1)
+    set_plan(app, second.sub, goals=[("Learn to code", DIGITAL)], grade_level=11)
+    set_plan(app, third.sub)
+    counselor = launch(lti, lti.person("counselor"))
+    parent = launch(lti, lti.person("parent"))
+    child_id = person_id(app, child.sub)
+    assert lti.client.post(f"/plans/students/{child_id}/approve",
+                           data={"lt": counselor}).status_code == 302
+    assert lti.client.post(f"/plans/students/{child_id}/sign",
+                           data={"lt": parent, "signature_name": "Ngozi Okafor"}
+                           ).status_code == 302
+    assert lti.client.post(f"/plans/students/{person_id(app, second.sub)}/approve",
+                           data={"lt": counselor}).status_code == 302
+    return {**cls, "child": child, "second": second, "third": third, "counselor": counselor,
+            "parent": parent}
+
+
+def _names(rows: list[list[str]]) -> set[str]:
+    return {r[0].removesuffix(": open plan") for r in rows[1:]}
+
+
+def test_caseload_table_and_filters(lti: LtiDriver, app: Flask) -> None:
+    s = _setup(lti, app)
+    year = review.school_year()
+    page = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    rows = table(html, "Students and the state of their plans")
+    everyone = {u.name for u in s["students"]}
+    assert _names(rows) == everyone
+    child = row_of(rows, s["child"].name)
+    assert child["Grade level"] == "10"
+    assert child["Goals (achieved)"] == "2 (1)"
+    assert child["Career clusters"] == "Healthcare & Human Services, Digital Technology"
+    assert child["Interest inventory code"] == "SIA"
+    assert child["Last plan update"][:2] == "20"
+    assert child[f"Approved {year}"] == "✓ Yes" and child[f"Signed {year}"] == "✓ Yes"
+    second = row_of(rows, s["second"].name)
+    assert (second[f"Approved {year}"], second[f"Signed {year}"]) == ("✓ Yes", "No")
+    assert row_of(rows, s["students"][5].name)["Last plan update"] == "No plan yet"
+
+    def filtered(status: str) -> set[str]:
+        response = lti.client.get("/plans/caseload",
+                                  query_string={"lt": s["counselor"], "status": status})
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        assert f'<option value="{status}" selected>' in body
+        return _names(table(body, "Students and the state of their plans"))
+
+    assert filtered("needs_approval") == everyone - {s["child"].name, s["second"].name}
+    assert filtered("needs_signature") == everyone - {s["child"].name}
+    assert filtered("no_goals") == everyone - {s["child"].name, s["second"].name}
+    bad = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"],
+                                                          "status": "everything"})
+    assert bad.status_code == 400
+    assert _audits(app, "caseload.view")
+
+
+def _audits(app: Flask, action: str) -> list[dict[str, Any]]:
+    with app.app_context():
+        return [dict(e.detail) for e in db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == action)).scalars()]
+
+
+def _csv(response: Any) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
+    s = _setup(lti, app)
+    evil = {s["students"][3].sub: '=HYPERLINK("http://evil.example","x")',
+            s["students"][4].sub: "@SUM(1+1)", s["students"][5].sub: "+1 Plus",
+            s["students"][6].sub: "-2 Minus"}
+    with app.app_context():
+        for sub, name in evil.items():
+            db.session.execute(update(Person).where(Person.sub == sub).values(name=name))
+        db.session.commit()
+    set_plan(app, s["third"].sub, inventory_code="=1+2")
+
+    response = lti.client.get("/plans/caseload.csv", query_string={"lt": s["counselor"]})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert f'caseload-{review.school_year()}.csv' in response.headers["Content-Disposition"]
+    rows = _csv(response)
+    assert rows[0] == list(review.CSV_HEADER)
+    assert len(rows) == 1 + len(s["students"])
+    by_name = {r[0]: r for r in rows[1:]}
+    child = by_name[s["child"].name]
+    assert child[1:6] == ["10", "2", "1", "Healthcare & Human Services; Digital Technology",
+                          "SIA"]
+    assert child[7:] == ["yes", "yes"]
+    for name in evil.values():
+        assert "'" + name in by_name, name
+        assert name not in by_name
+    assert by_name[s["third"].name][5] == "'=1+2"
+    # No cell starts with a formula character.
+    assert not [c for r in rows for c in r if c[:1] in {"=", "+", "-", "@"}]
+
+    filtered = _csv(lti.client.get("/plans/caseload.csv",
+                                   query_string={"lt": s["counselor"], "status": "no_goals"}))
+    assert {r[0] for r in filtered[1:]} == set(by_name) - {s["child"].name, s["second"].name}
+    exports = _audits(app, "caseload.export")
+    assert [e["students"] for e in exports] == [len(s["students"]), len(filtered) - 1]
+    assert exports[1]["status"] == "no_goals"
+
+
+def test_csv_cell_guard() -> None:
+    assert review.csv_cell("=1+1") == "'=1+1"
+    assert review.csv_cell("\t=1") == "'\t=1"
+    assert review.csv_cell("Ada Lovelace") == "Ada Lovelace"
+    assert review.csv_cell(None) == ""
+    assert review.csv_cell(10) == "10"
+
+
+def test_caseload_is_for_counselors_only(lti: LtiDriver, app: Flask) -> None:
+    cls = synced_class(lti, app)
+    student = launch(lti, cls["students"][0], cls["course"])
+    parent = launch(lti, lti.person("parent"))
+    for token in (cls["token"], student, parent):
+        for url in ("/plans/caseload", "/plans/caseload.csv"):
+            assert lti.client.get(url, query_string={"lt": token}).status_code == 403
+    assert not _audits(app, "caseload.export")
+
+
+def test_caseload_query_count_does_not_grow(lti: LtiDriver, app: Flask) -> None:
+    s = _setup(lti, app)
+
+    def measure() -> tuple[int, int, int]:
+        with count_queries(app) as page:
+            response = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})
+        assert response.status_code == 200
+        with count_queries(app) as export:
+            assert lti.client.get("/plans/caseload.csv",
+                                  query_string={"lt": s["counselor"]}).status_code == 200
+        return len(page), len(export), response.get_data(as_text=True).count("open plan")
+
+    lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})  # warm-up
+    small_page, small_export, small_rows = measure()
+    # Another class joins the caseload, every student gets a plan with goals.
+    other = synced_class(lti, app, teacher_index=1)
+    for i, student in enumerate(other["students"] + s["students"]):
+        set_plan(app, student.sub, clusters=[HEALTH], goals=[(f"Goal {i}", None)] * 2)
+    big_page, big_export, big_rows = measure()
+    assert big_rows > small_rows
+    assert (small_page, small_export) == (big_page, big_export)
