@@ -8,6 +8,8 @@ assignments with a grade per student and some evidence, then requests
 ``GET /courses/<id>/plans`` as the teacher through the app (policy, audit, template and all)
 and prints the median time and the number of SQL statements, for N = 20, 40 and 80. The
 statement count must not grow with N.
+
+WARNING: the database named by ILP_DATABASE_URL is emptied first; point it at a scratch one.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ Figures:
 * AGS: 50 line items x 40 results. "fetch+parse" reads every line item and result page;
   "sync" also upserts assignments and grades.
 A second, idempotent sync of each is timed too. Nothing here is asserted: it prints.
+
+WARNING: the database named by ILP_DATABASE_URL is emptied first; point it at a scratch one.
 """
 
 from __future__ import annotations
