@@ -1,14 +1,37 @@
-"""Portfolio pages (issue 4 adds evidence and work samples) and the activity picker."""
+"""Portfolio pages: the teacher's bulk attach, the student's portfolio and work links, file
+downloads, the Deep-Linked reflection activity, and the activity picker.
+
+Thin views: parse the form, ask ``policy``, call ``services``, then redirect (POST ->
+redirect -> GET) or re-render the form with its messages and a 400.
+"""
 
 from __future__ import annotations
 
-from flask import render_template, request
+import io
+from typing import Any
 
-from lti_tool.errors import NotAuthorized
-from lti_tool.launch.session import current_actor
-from lti_tool.models import Role
-from lti_tool.portfolio import bp, deep_linking
+from flask import flash, redirect, render_template, request, send_file
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
+from lti_tool import policy
+from lti_tool.errors import InvalidInput, NotAuthorized
+from lti_tool.extensions import db
+from lti_tool.grades.services import get_course
+from lti_tool.launch.session import Actor, current_actor, current_person, lurl
+from lti_tool.models import Course, Person, Role
+from lti_tool.plans import services as plan_services  # module import: plans imports us too
+from lti_tool.portfolio import bp, deep_linking, forms, services
+
+
+@bp.url_value_preprocessor
+def limit_upload_size(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Cap the request body of the upload form before anything reads it."""
+    if endpoint == "portfolio.link_work":
+        request.max_content_length = services.MAX_UPLOAD_REQUEST_BYTES
+
+
+# -- Deep Linking: the activity picker ----------------------------------------------------
 
 @bp.get("/activities")
 def deep_link_picker() -> str:
@@ -28,22 +51,251 @@ def deep_link_return() -> str:
     return deep_linking.response_form(actor, request.form.get("activity", ""))
 
 
-@bp.get("/me")
-def my_portfolio() -> str:
-    """The student's evidence and work samples (being built)."""
-    current_actor()
-    return render_template("errors/error.html", status=200, title="Coming soon", message="")
+# -- teacher: attach an assignment as evidence --------------------------------------------
+
+def _attach_form(assignments: list[Any], formdata: Any = None) -> forms.AttachForm:
+    form = forms.AttachForm(formdata)
+    form.assignment.choices = forms.choices([("", "Choose an assignment")] + [
+        (str(a.id), a.title or "Untitled") for a in assignments])
+    return form
+
+
+def _render_attach(actor: Actor, course: Course, *, form: forms.AttachForm | None = None,
+                   errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+    page = services.attach_page(actor, course)
+    posted = request.method == "POST"
+    return render_template(
+        "portfolio/attach.html", page=page, form=form or _attach_form(page.assignments),
+        errors=errors or [],
+        chosen={int(v) for v in request.form.getlist("student") if v.isdigit()}
+        if posted else set(),
+        goals_chosen={k: v for k, v in request.form.items() if k.startswith("goal-")}
+        if posted else {},
+        all_chosen=posted and request.form.get("all") == "1",
+        goal_label=services.goal_label), status
+
+
+def _teacher_course(course_id: int) -> tuple[Actor, Course]:
+    actor = current_actor()
+    course = get_course(actor, course_id)
+    policy.require(actor, policy.Action.VIEW_CLASS, course)
+    return actor, course
 
 
 @bp.get("/courses/<int:course_id>/attach")
-def attach(course_id: int) -> str:
-    """Teacher: attach an assignment as evidence (being built)."""
-    current_actor()
-    return render_template("errors/error.html", status=200, title="Coming soon", message="")
+def attach(course_id: int) -> tuple[str, int]:
+    """Teacher: choose an assignment, students and their goals to attach it to."""
+    actor, course = _teacher_course(course_id)
+    return _render_attach(actor, course)
+
+
+@bp.post("/courses/<int:course_id>/attach")
+def attach_submit(course_id: int) -> Response | tuple[str, int]:
+    """Teacher: attach the chosen assignment to the chosen students' goals."""
+    actor, course = _teacher_course(course_id)
+    form = _attach_form(services.active_assignments(course), request.form)
+    if not form.validate():
+        return _render_attach(actor, course, form=form, errors=forms.error_messages(form),
+                              status=400)
+    if request.form.get("all") == "1":
+        student_ids = services.active_learner_ids(course)
+    else:
+        student_ids = sorted({int(v) for v in request.form.getlist("student") if v.isdigit()})
+    try:
+        selections = {sid: services.parse_goal(request.form.get(f"goal-{sid}"))
+                      for sid in student_ids}
+        outcome = services.attach_assignment(actor, course, int(form.assignment.data or 0),
+                                             selections, form.note.data or "")
+    except InvalidInput as err:
+        db.session.rollback()
+        return _render_attach(actor, course, form=form, errors=[err.message], status=400)
+    parts = []
+    if outcome.created:
+        parts.append(f"attached to {outcome.created} student{'s' * (outcome.created != 1)}")
+    if outcome.updated:
+        parts.append(f"refreshed for {outcome.updated} student"
+                     f"{'s' * (outcome.updated != 1)} who already had it")
+    flash(f"“{outcome.assignment.title}” {' and '.join(parts)}.", "info")
+    return redirect(lurl("portfolio.attach", course_id=course.id))
+
+
+# -- student: my portfolio ----------------------------------------------------------------
+
+def _link_form(page: services.PortfolioPage, work: list[services.WorkItem],
+               formdata: Any = None) -> forms.LinkWorkForm:
+    form = forms.LinkWorkForm(formdata)
+    form.goal.choices = services.goal_choices(page.goals, none_label="No particular goal yet")
+    form.work.choices = forms.choices([("", "Choose a graded assignment")] + [
+        (str(w.grade.id), w.label) for w in work])
+    return form
+
+
+def _render_portfolio(actor: Actor, student: Person, *, own: bool,
+                      form: forms.LinkWorkForm | None = None, errors: list[str] | None = None,
+                      status: int = 200) -> tuple[str, int]:
+    page = services.portfolio(actor, student)
+    work = services.graded_work(student) if own else []
+    link_form = _link_form(page, work)
+    if form is not None:
+        form.goal.choices = link_form.goal.choices
+        form.work.choices = link_form.work.choices
+    return render_template(
+        "portfolio/portfolio.html", page=page, own=own, work=work, form=form or link_form,
+        errors=errors or [], goal_choices=services.goal_choices(
+            page.goals, none_label="Not linked to a goal yet"),
+        accepted_files=services.ACCEPTED_FILES, accept_attr=",".join(
+            "." + ext for ext in services.FILE_TYPES)), status
+
+
+@bp.get("/me")
+def my_portfolio() -> tuple[str, int]:
+    """The student's evidence grouped by goal, with the "link work to a goal" form."""
+    actor = current_actor()
+    person = current_person()
+    policy.require(actor, policy.Action.EDIT_PLAN, person)
+    return _render_portfolio(actor, person, own=True)
+
+
+@bp.get("/students/<int:person_id>")
+def student_portfolio(person_id: int) -> tuple[str, int]:
+    """A student's portfolio, read-only, for the people who may read their plan."""
+    actor = current_actor()
+    student = plan_services.get_person(actor, person_id)
+    policy.require(actor, policy.Action.READ_PLAN, student)
+    return _render_portfolio(actor, student, own=student.id == actor.person_id)
+
+
+@bp.post("/me/link")
+def link_work() -> Response | tuple[str, int]:
+    """Link own graded work, a URL or an uploaded file to a goal, with a reflection."""
+    actor = current_actor()
+    person = current_person()
+    policy.require(actor, policy.Action.EDIT_PLAN, person)
+    plan = services.find_plan(person)
+    goals = services.plan_goals(plan)
+    work = services.graded_work(person)
+    form = forms.LinkWorkForm(request.form)
+    form.goal.choices = services.goal_choices(goals, none_label="No particular goal yet")
+    form.work.choices = forms.choices((str(w.grade.id), w.label) for w in work)
+    if not form.validate():
+        return _render_portfolio(actor, person, own=True, form=form,
+                                 errors=forms.error_messages(form), status=400)
+    try:
+        evidence = services.link_work(actor, person, services.LinkRequest(
+            source=form.source.data or "", goal_id=services.parse_goal(form.goal.data),
+            reflection=form.reflection.data or "",
+            grade_id=int(form.work.data) if form.source.data == "work" else None,
+            url=form.url.data, title=form.title.data or "",
+            upload=request.files.get("file")))
+    except InvalidInput as err:
+        db.session.rollback()
+        return _render_portfolio(actor, person, own=True, form=form, errors=[err.message],
+                                 status=400)
+    flash(f"“{evidence.snapshot_title}” is now in your portfolio.", "info")
+    return redirect(lurl("portfolio.my_portfolio"))
+
+
+@bp.post("/evidence/<int:evidence_id>")
+def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
+    """Edit the reflection of one piece of evidence, or move it to another goal."""
+    actor = current_actor()
+    evidence = services.get_evidence(actor, evidence_id)
+    policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
+    goals = services.plan_goals(services.find_plan(evidence.student))
+    form = forms.EvidenceEditForm(request.form)
+    form.goal.choices = services.goal_choices(goals, none_label="Not linked to a goal yet")
+    try:
+        if not form.validate():
+            raise InvalidInput(" ".join(forms.error_messages(form)))
+        services.update_evidence(actor, evidence, goal_id=services.parse_goal(form.goal.data),
+                                 reflection=form.reflection.data or "")
+    except InvalidInput as err:
+        db.session.rollback()
+        return _render_portfolio(actor, evidence.student, own=True,
+                                 errors=[f"“{evidence.snapshot_title}” was not changed: "
+                                         f"{err.message}"], status=400)
+    flash(f"Saved your changes to “{evidence.snapshot_title}”.", "info")
+    return redirect(lurl("portfolio.my_portfolio"))
+
+
+@bp.post("/evidence/<int:evidence_id>/delete")
+def delete_evidence(evidence_id: int) -> Response:
+    """Remove one piece of evidence from the student's portfolio."""
+    actor = current_actor()
+    evidence = services.get_evidence(actor, evidence_id)
+    policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
+    title = evidence.snapshot_title
+    services.delete_evidence(actor, evidence)
+    flash(f"Removed “{title}” from your portfolio.", "info")
+    return redirect(lurl("portfolio.my_portfolio"))
+
+
+@bp.get("/files/<int:file_id>")
+def download_file(file_id: int) -> Response:
+    """Download an uploaded work sample (whoever may read the owner's plan)."""
+    actor = current_actor()
+    stored, owner = services.get_file(actor, file_id)
+    policy.require(actor, policy.Action.READ_PLAN, owner)
+    services.record_download(actor, stored)
+    response = send_file(io.BytesIO(stored.content), mimetype=stored.content_type,
+                         as_attachment=True, download_name=stored.filename,
+                         max_age=0, etag=False, conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- student: the plan reflection activity ------------------------------------------------
+
+def _reflection_form(activity: services.ReflectionActivity,
+                     formdata: MultiDict[str, str] | None = None) -> forms.ReflectionForm:
+    form = forms.ReflectionForm(formdata)
+    form.goal.choices = services.goal_choices(activity.goals, none_label="My plan in general")
+    form.work.choices = forms.choices([("", "No particular piece of work")] + [
+        (str(w.grade.id), w.label) for w in activity.work])
+    return form
+
+
+def _reflection_context(course_id: int, *, record_view: bool = False
+                        ) -> tuple[Actor, Person, services.ReflectionActivity]:
+    actor = current_actor()
+    person = current_person()
+    course = get_course(actor, course_id)
+    policy.require(actor, policy.Action.VIEW_COURSE_AS_STUDENT, course)
+    policy.require(actor, policy.Action.EDIT_PLAN, person)
+    link_id = request.args.get("link", "")
+    link = services.reflection_link(course, int(link_id) if link_id.isdigit() else None)
+    return actor, person, services.reflection_activity(actor, person, course, link,
+                                                       record_view=record_view)
 
 
 @bp.get("/courses/<int:course_id>/reflect")
-def reflect(course_id: int) -> str:
-    """Student: the plan reflection activity placed by Deep Linking (being built)."""
-    current_actor()
-    return render_template("errors/error.html", status=200, title="Coming soon", message="")
+def reflect(course_id: int) -> tuple[str, int]:
+    """Student: the plan reflection activity placed by Deep Linking."""
+    _actor, _person, activity = _reflection_context(course_id, record_view=True)
+    return render_template("portfolio/reflect.html", activity=activity,
+                           form=_reflection_form(activity), errors=[]), 200
+
+
+@bp.post("/courses/<int:course_id>/reflect")
+def reflect_submit(course_id: int) -> Response | tuple[str, int]:
+    """Student: save the reflection, then report it to the gradebook."""
+    actor, person, activity = _reflection_context(course_id)
+    form = _reflection_form(activity, request.form)
+    try:
+        if not form.validate():
+            raise InvalidInput(" ".join(forms.error_messages(form)))
+        outcome = services.submit_reflection(
+            actor, person, activity.course, activity.link,
+            goal_id=services.parse_goal(form.goal.data),
+            grade_id=int(form.work.data) if form.work.data else None,
+            reflection=form.reflection.data or "")
+    except InvalidInput as err:
+        db.session.rollback()
+        return render_template("portfolio/reflect.html", activity=activity, form=form,
+                               errors=[err.message]), 400
+    if outcome.gradebook_updated:
+        flash(services.GRADEBOOK_UPDATED, "info")
+    else:
+        flash(services.GRADEBOOK_FAILED, "warning")
+    return redirect(lurl("portfolio.reflect", course_id=course_id, link=activity.link.id))
