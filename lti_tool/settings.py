@@ -105,4 +105,6 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "SESSION_COOKIE_PARTITIONED": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Largest request body accepted anywhere (uploads are capped lower, per file).
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
