@@ -1,30 +1,618 @@
-"""Plan pages: a student's own plan, a plan read by others, guardian and counselor homes."""
+"""Plan pages: the plan overview (own and read by others), the student's edit pages, yearly
+snapshots and history, export (JSON and printable page) and deletion on request.
+
+Thin views: check the policy, parse the form, call ``plans.services``, then render or redirect
+(POST -> redirect -> GET with a flash message). A form that does not validate is shown again
+with its messages and status 400; nothing is saved. Every page that shows a plan writes a
+``plan.view`` audit event (``services.open_plan``), every change its own event.
+
+The student edits only their own plan, under ``/plans/me/...``; others read it under
+``/plans/students/<id>``.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool import policy
-from lti_tool.launch.session import current_actor, current_person
-from lti_tool.plans import bp, services
+from lti_tool.errors import InvalidInput
+from lti_tool.extensions import db
+from lti_tool.launch.session import Actor, current_actor, current_person, lurl
+from lti_tool.models import Person
+from lti_tool.plans import bp, forms, inventory, programs, services
+from lti_tool.plans.models import Plan, PlanItemKind
+from lti_tool.plans.review import review_context
+
+Action = policy.Action
+Page = str | tuple[str, int]
+
+
+# -- template helpers --------------------------------------------------------------------------
+
+
+@bp.app_template_filter("nice_date")
+def nice_date(value: Any) -> str:
+    """``2027-05-31`` (or a date) as ``May 31, 2027``; empty for None."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+@bp.app_template_filter("credits")
+def credits_filter(value: Any) -> str:
+    """Credits without trailing zeros: ``1``, ``0.5``, ``6.5``."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return ""
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _me() -> tuple[Actor, Person]:
+    """The student editing their own plan."""
+    actor = current_actor()
+    person = current_person()
+    policy.require(actor, Action.EDIT_PLAN, person)
+    return actor, person
+
+
+def _my_plan_for_change() -> tuple[Actor, Person, Plan]:
+    actor, person = _me()
+    return actor, person, services.get_or_create_plan(person)
+
+
+def _reader(person_id: int, action: Action = Action.READ_PLAN) -> tuple[Actor, Person]:
+    actor = current_actor()
+    student = services.get_person(actor, person_id)
+    policy.require(actor, action, student)
+    return actor, student
+
+
+def _document(actor: Actor, student: Person, plan: Plan) -> tuple[dict[str, Any], bool]:
+    show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
+    return services.redact(services.plan_document(plan), show_accommodations=show), show
+
+
+def _cluster_choices(plan: Plan) -> list[Any]:
+    return forms.choices([("", "None"), *((c.code, c.name)
+                                          for c in services.plan_framework(plan).clusters)])
+
+
+def _saved(message: str) -> None:
+    flash(message, "info")
+
+
+# -- the plan overview -------------------------------------------------------------------------
+
+
+def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
+    own = student.id == actor.person_id
+    doc, show_accommodations = _document(actor, student, plan)
+    return render_template(
+        "plans/plan.html", plan=plan, student=student, own=own, doc=doc,
+        empty=services.is_empty(doc), show_accommodations=show_accommodations,
+        editable=own and policy.allowed(actor, Action.EDIT_PLAN, student),
+        can_export=policy.allowed(actor, Action.EXPORT_PLAN, student),
+        can_delete=policy.allowed(actor, Action.DELETE_PLAN, student),
+        canvas=own and services.uses_canvas(actor.tenant_id),
+        snapshots=services.snapshots(plan), this_year=services.school_year(),
+        **review_context(actor, plan))
 
 
 @bp.get("/me")
 def my_plan() -> str:
-    """The student's own plan (empty to start)."""
+    """The student's own plan (empty to start), with links to edit every section."""
     actor = current_actor()
     person = current_person()
-    policy.require(actor, policy.Action.READ_PLAN, person)
+    policy.require(actor, Action.READ_PLAN, person)
     plan = services.open_plan(actor, person)
-    return render_template("plans/plan.html", plan=plan, student=person, own=True)
+    return _render_plan(actor, person, plan)
 
 
 @bp.get("/students/<int:person_id>")
 def student_plan(person_id: int) -> str:
     """Someone else's plan, for a teacher, guardian or counselor the policy allows."""
-    actor = current_actor()
-    student = services.get_person(actor, person_id)
-    policy.require(actor, policy.Action.READ_PLAN, student)
+    actor, student = _reader(person_id)
     plan = services.open_plan(actor, student)
-    return render_template("plans/plan.html", plan=plan, student=student,
-                           own=student.id == actor.person_id)
+    return _render_plan(actor, student, plan)
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+
+def _profile_page(form: forms.ProfileForm, status: int = 200) -> Page:
+    return render_template("plans/profile.html", form=form), status
+
+
+@bp.get("/me/profile")
+def edit_profile() -> Page:
+    """Edit the profile, planning notes and accommodation needs."""
+    actor, person = _me()
+    plan = services.open_plan(actor, person, page="profile")
+    return _profile_page(forms.ProfileForm(obj=plan))
+
+
+@bp.post("/me/profile")
+def save_profile() -> Page | BaseResponse:
+    """Save the profile."""
+    actor, _person, plan = _my_plan_for_change()
+    form = forms.ProfileForm(request.form)
+    if not form.validate():
+        return _profile_page(form, 400)
+    # Only the fields sent: a form that leaves a field out does not clear it.
+    changed = services.update_profile(
+        actor, plan, {k: v for k, v in form.data.items() if k in request.form})
+    _saved("Your profile is saved." if changed else "Nothing changed.")
+    return redirect(lurl("plans.my_plan", _anchor="profile"))
+
+
+# -- goals and milestones ----------------------------------------------------------------------
+
+
+def _goals_page(plan: Plan, form: forms.GoalForm | None = None, status: int = 200) -> Page:
+    if form is None:
+        form = forms.GoalForm()
+    form.cluster_code.choices = _cluster_choices(plan)
+    return render_template("plans/goals.html", goals=services.goals(plan), form=form,
+                           status_labels=services.GOAL_STATUS_LABELS,
+                           category_labels=services.GOAL_CATEGORY_LABELS), status
+
+
+@bp.get("/me/goals")
+def goals() -> Page:
+    """The student's goals, and a form to add one."""
+    actor, person = _me()
+    plan = services.open_plan(actor, person, page="goals")
+    return _goals_page(plan)
+
+
+@bp.post("/me/goals")
+def create_goal() -> Page | BaseResponse:
+    """Add a goal with its first milestones."""
+    actor, _person, plan = _my_plan_for_change()
+    form = forms.GoalForm(request.form)
+    form.cluster_code.choices = _cluster_choices(plan)
+    if not form.validate():
+        return _goals_page(plan, form, 400)
+    goal = services.create_goal(actor, plan, form.data, form.milestone_titles())
+    _saved("Goal added.")
+    return redirect(lurl("plans.goals", _anchor=f"goal-{goal.id}"))
+
+
+def _goal_page(plan: Plan, goal_id: int, form: forms.GoalForm | None = None,
+               milestone_form: forms.MilestoneForm | None = None, status: int = 200) -> Page:
+    goal = services.get_goal(plan, goal_id)
+    if form is None:
+        form = forms.GoalForm(obj=goal)
+    form.cluster_code.choices = _cluster_choices(plan)
+    if milestone_form is None:
+        milestone_form = forms.MilestoneForm(prefix="milestone")
+    return render_template("plans/goal.html", goal=goal, form=form,
+                           milestone_form=milestone_form), status
+
+
+@bp.get("/me/goals/<int:goal_id>")
+def edit_goal(goal_id: int) -> Page:
+    """Edit a goal and its milestones."""
+    actor, person = _me()
+    plan = services.open_plan(actor, person, page="goal")
+    return _goal_page(plan, goal_id)
+
+
+@bp.post("/me/goals/<int:goal_id>")
+def update_goal(goal_id: int) -> Page | BaseResponse:
+    """Save a goal."""
+    actor, _person, plan = _my_plan_for_change()
+    services.get_goal(plan, goal_id)
+    form = forms.GoalForm(request.form)
+    form.cluster_code.choices = _cluster_choices(plan)
+    if not form.validate():
+        return _goal_page(plan, goal_id, form=form, status=400)
+    services.update_goal(actor, plan, goal_id, form.data)
+    _saved("Goal saved.")
+    return redirect(lurl("plans.edit_goal", goal_id=goal_id))
+
+
+@bp.post("/me/goals/<int:goal_id>/delete")
+def delete_goal(goal_id: int) -> BaseResponse:
+    """Delete a goal (its evidence stays in the plan, unlinked)."""
+    actor, _person, plan = _my_plan_for_change()
+    services.delete_goal(actor, plan, goal_id)
+    _saved("Goal deleted.")
+    return redirect(lurl("plans.goals"))
+
+
+@bp.post("/me/goals/<int:goal_id>/milestones")
+def add_milestone(goal_id: int) -> Page | BaseResponse:
+    """Add a milestone to a goal."""
+    actor, _person, plan = _my_plan_for_change()
+    services.get_goal(plan, goal_id)
+    form = forms.MilestoneForm(request.form, prefix="milestone")
+    if not form.validate():
+        return _goal_page(plan, goal_id, milestone_form=form, status=400)
+    services.add_milestone(actor, plan, goal_id, form.title.data, form.due_date.data)
+    _saved("Milestone added.")
+    return redirect(lurl("plans.edit_goal", goal_id=goal_id, _anchor="milestones"))
+
+
+@bp.post("/me/milestones/<int:milestone_id>/toggle")
+def toggle_milestone(milestone_id: int) -> BaseResponse:
+    """Mark a milestone done, or not done again."""
+    actor, _person, plan = _my_plan_for_change()
+    milestone = services.set_milestone_done(actor, plan, milestone_id)
+    _saved(f"Milestone marked {'done' if milestone.done else 'not done'}.")
+    return redirect(lurl("plans.edit_goal", goal_id=milestone.goal_id, _anchor="milestones"))
+
+
+@bp.post("/me/milestones/<int:milestone_id>/delete")
+def delete_milestone(milestone_id: int) -> BaseResponse:
+    """Delete a milestone."""
+    actor, _person, plan = _my_plan_for_change()
+    goal_id = services.delete_milestone(actor, plan, milestone_id)
+    _saved("Milestone deleted.")
+    return redirect(lurl("plans.edit_goal", goal_id=goal_id, _anchor="milestones"))
+
+
+# -- clusters and pathways ---------------------------------------------------------------------
+
+
+@bp.get("/me/clusters")
+def clusters() -> str:
+    """Choose career clusters and pathways (checkboxes grouped by cluster)."""
+    actor, person = _me()
+    plan = services.open_plan(actor, person, page="clusters")
+    return render_template("plans/clusters.html", plan=plan,
+                           framework=services.plan_framework(plan),
+                           chosen=set(plan.cluster_codes or []) | set(plan.pathway_codes or []))
+
+
+@bp.post("/me/clusters")
+def save_clusters() -> BaseResponse:
+    """Save the chosen clusters and pathways."""
+    actor, _person, plan = _my_plan_for_change()
+    services.set_clusters(actor, plan, request.form.getlist("cluster"),
+                          request.form.getlist("pathway"))
+    _saved("Your career clusters and pathways are saved.")
+    return redirect(lurl("plans.my_plan", _anchor="clusters"))
+
+
+# -- interest inventory ------------------------------------------------------------------------
+
+
+@bp.get("/me/inventory")
+def inventory_page() -> str:
+    """The interest inventory: the result so far, and the questions."""
+    actor, person = _me()
+    plan = services.open_plan(actor, person, page="inventory")
+    summary = services.inventory_summary(services.inventory_result(plan), plan)
+    return render_template("plans/inventory.html", plan=plan, items=inventory.items(),
+                           scale=inventory.ANSWER_SCALE, answers=plan.inventory_answers or {},
+                           result=summary, chosen=set(plan.cluster_codes or []))
+
+
+@bp.post("/me/inventory")
+def save_inventory() -> BaseResponse:
+    """Save and score the answers."""
+    actor, _person, plan = _my_plan_for_change()
+    answers = services.parse_inventory_answers(request.form)
+    if not answers:
+        flash("Choose an answer for at least one statement; nothing was saved.", "error")
+        return redirect(lurl("plans.inventory_page"))
+    result = services.save_inventory(actor, plan, answers)
+    if result.code is None:
+        flash(f"Your answers are saved ({result.answered} of {result.total_items}). Answer at "
+              "least half of the statements, and pick something you would like, to see a "
+              "result.", "info")
+    else:
+        _saved(f"Your answers are saved. Your interest code is {result.code}.")
+    return redirect(lurl("plans.inventory_page", _anchor="result"))
+
+
+@bp.post("/me/inventory/clusters")
+def add_suggested_clusters() -> BaseResponse:
+    """Add suggested clusters to the plan in one click."""
+    actor, _person, plan = _my_plan_for_change()
+    added = services.add_clusters(actor, plan, request.form.getlist("cluster"))
+    if added:
+        _saved("Added to your clusters: " + ", ".join(services.cluster_name(c) for c in added)
+               + ".")
+    else:
+        _saved("Those clusters were already in your plan.")
+    return redirect(lurl("plans.inventory_page", _anchor="result"))
+
+
+# -- course plan -------------------------------------------------------------------------------
+
+
+def _courses_page(actor: Actor, plan: Plan, form: forms.CourseEntryForm | None = None,
+                  program_form: forms.ProgramChoiceForm | None = None,
+                  status: int = 200) -> Page:
+    available = programs.ensure_default_programs(actor.tenant_id)
+    program = services.plan_program(plan)
+    entries = services.course_plan(plan)
+    if program_form is None:
+        program_form = forms.ProgramChoiceForm(
+            program_id=program.id if program else None)
+    program_form.program_id.choices = forms.choices((p.id, p.name) for p in available)
+    return render_template(
+        "plans/courses.html", plan=plan, program=program, programs=available,
+        by_grade={g: [e for e in entries if e.grade_level == g] for g in services.GRADES},
+        requirements=services.requirements(entries, program),
+        form=form or forms.CourseEntryForm(), program_form=program_form,
+        subject_label=programs.subject_label, status_labels=services.COURSE_STATUS_LABELS,
+        cluster_name=services.cluster_name, pathway_name=services.pathway_name), status
+
+
+@bp.get("/me/courses")
+def course_plan() -> Page:
+    """The four-year course plan, the Program of Study and graduation requirements."""
+    actor, person = _me()
+    programs.ensure_default_programs(actor.tenant_id)
+    plan = services.open_plan(actor, person, page="courses")
+    return _courses_page(actor, plan)
+
+
+@bp.post("/me/courses")
+def add_course() -> Page | BaseResponse:
+    """Add a course to the grid."""
+    actor, _person, plan = _my_plan_for_change()
+    form = forms.CourseEntryForm(request.form)
+    if not form.validate():
+        return _courses_page(actor, plan, form=form, status=400)
+    entry = services.add_course(actor, plan, form.data)
+    _saved(f"Added {entry.course_name} to grade {entry.grade_level}.")
+    return redirect(lurl("plans.course_plan", _anchor=f"grade-{entry.grade_level}"))
+
+
+@bp.post("/me/courses/program")
+def choose_program() -> Page | BaseResponse:
+    """Choose the Program of Study the plan follows."""
+    actor, _person, plan = _my_plan_for_change()
+    available = programs.ensure_default_programs(actor.tenant_id)
+    form = forms.ProgramChoiceForm(request.form)
+    form.program_id.choices = forms.choices((p.id, p.name) for p in available)
+    if not form.validate():
+        return _courses_page(actor, plan, program_form=form, status=400)
+    program = services.choose_program(actor, plan, form.program_id.data)
+    _saved(f"Your Program of Study is {program.name}.")
+    return redirect(lurl("plans.course_plan", _anchor="program"))
+
+
+@bp.post("/me/courses/from-program")
+def fill_from_program() -> BaseResponse:
+    """Fill the grid with the chosen Program of Study's courses."""
+    actor, _person, plan = _my_plan_for_change()
+    added = services.fill_from_program(actor, plan)
+    _saved(f"Added {added} course{'' if added == 1 else 's'} from your Program of Study."
+           if added else "Your plan already has every course of your Program of Study.")
+    return redirect(lurl("plans.course_plan", _anchor="grid"))
+
+
+@bp.get("/me/courses/<int:entry_id>")
+def edit_course(entry_id: int) -> Page:
+    """Edit one course of the grid."""
+    actor, person = _me()
+    plan = services.open_plan(actor, person, page="course")
+    entry = services.get_course(plan, entry_id)
+    return render_template("plans/course.html", entry=entry,
+                           form=forms.CourseEntryForm(obj=entry)), 200
+
+
+@bp.post("/me/courses/<int:entry_id>")
+def update_course(entry_id: int) -> Page | BaseResponse:
+    """Save one course of the grid."""
+    actor, _person, plan = _my_plan_for_change()
+    entry = services.get_course(plan, entry_id)
+    form = forms.CourseEntryForm(request.form)
+    if not form.validate():
+        return render_template("plans/course.html", entry=entry, form=form), 400
+    services.update_course(actor, plan, entry_id, form.data)
+    _saved("Course saved.")
+    return redirect(lurl("plans.course_plan", _anchor="grid"))
+
+
+@bp.post("/me/courses/<int:entry_id>/delete")
+def delete_course(entry_id: int) -> BaseResponse:
+    """Remove a course from the grid."""
+    actor, _person, plan = _my_plan_for_change()
+    services.delete_course(actor, plan, entry_id)
+    _saved("Course removed.")
+    return redirect(lurl("plans.course_plan", _anchor="grid"))
+
+
+# -- list sections -----------------------------------------------------------------------------
+
+
+def _items_page(plan: Plan, section: str, form: forms.ItemForm | None = None,
+                status: int = 200) -> Page:
+    kind = services.section_kind(section)
+    return render_template(
+        "plans/items.html", section=section, info=services.ITEM_SECTIONS[section],
+        sections=services.ITEM_SECTIONS, kind=kind, extra=services.ITEM_FIELDS[kind],
+        entries=services.items(plan, kind),
+        form=form or forms.ItemForm.for_kind(kind)), status
+
+
+@bp.get("/me/items/<section>")
+def items(section: str) -> Page:
+    """A list section (activities, accomplishments, work, service, assessments, contacts)."""
+    actor, person = _me()
+    services.section_kind(section)
+    plan = services.open_plan(actor, person, page=section)
+    return _items_page(plan, section)
+
+
+@bp.post("/me/items/<section>")
+def add_item(section: str) -> Page | BaseResponse:
+    """Add an entry to a list section."""
+    actor, _person, plan = _my_plan_for_change()
+    kind = services.section_kind(section)
+    form = forms.ItemForm.for_kind(kind, request.form)
+    if not form.validate():
+        return _items_page(plan, section, form, 400)
+    services.add_item(actor, plan, kind, form.data)
+    _saved(f"Added to {services.ITEM_SECTIONS[section]['title'].lower()}.")
+    return redirect(lurl("plans.items", section=section))
+
+
+def _item_page(section: str, kind: PlanItemKind, item: Any, form: forms.ItemForm,
+               status: int = 200) -> Page:
+    return render_template("plans/item.html", section=section,
+                           info=services.ITEM_SECTIONS[section], item=item, form=form,
+                           extra=services.ITEM_FIELDS[kind]), status
+
+
+@bp.get("/me/items/<section>/<int:item_id>")
+def edit_item(section: str, item_id: int) -> Page:
+    """Edit an entry of a list section."""
+    actor, person = _me()
+    kind = services.section_kind(section)
+    plan = services.open_plan(actor, person, page=section)
+    item = services.get_item(plan, kind, item_id)
+    return _item_page(section, kind, item, forms.ItemForm.for_kind(kind, obj=item))
+
+
+@bp.post("/me/items/<section>/<int:item_id>")
+def update_item(section: str, item_id: int) -> Page | BaseResponse:
+    """Save an entry of a list section."""
+    actor, _person, plan = _my_plan_for_change()
+    kind = services.section_kind(section)
+    item = services.get_item(plan, kind, item_id)
+    form = forms.ItemForm.for_kind(kind, request.form)
+    if not form.validate():
+        return _item_page(section, kind, item, form, 400)
+    services.update_item(actor, plan, kind, item_id, form.data)
+    _saved("Saved.")
+    return redirect(lurl("plans.items", section=section))
+
+
+@bp.post("/me/items/<section>/<int:item_id>/delete")
+def delete_item(section: str, item_id: int) -> BaseResponse:
+    """Remove an entry of a list section."""
+    actor, _person, plan = _my_plan_for_change()
+    services.delete_item(actor, plan, services.section_kind(section), item_id)
+    _saved("Removed.")
+    return redirect(lurl("plans.items", section=section))
+
+
+# -- yearly snapshots and history --------------------------------------------------------------
+
+
+@bp.post("/me/snapshot")
+def save_snapshot() -> BaseResponse:
+    """Save the plan as it stands as this school year's snapshot."""
+    actor, person, plan = _my_plan_for_change()
+    try:
+        snap = services.save_snapshot(actor, plan)
+    except InvalidInput as err:
+        flash(err.message, "error")
+    else:
+        _saved(f"Saved your plan as the snapshot of the {snap.school_year} school year.")
+    return redirect(lurl("plans.history", person_id=person.id))
+
+
+def _people_names(ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {p.id: p.display_name for p in db.session.execute(
+        select(Person).where(Person.id.in_(wanted))).scalars()}
+
+
+@bp.get("/students/<int:person_id>/history")
+def history(person_id: int) -> str:
+    """The plan's yearly snapshots."""
+    actor, student = _reader(person_id)
+    plan = services.open_plan(actor, student, page="history")
+    snaps = services.snapshots(plan)
+    names = _people_names({s.approved_by for s in snaps} | {s.signed_by for s in snaps})
+    return render_template("plans/history.html", student=student, snapshots=snaps,
+                           names=names, own=student.id == actor.person_id,
+                           editable=policy.allowed(actor, Action.EDIT_PLAN, student)
+                           and student.id == actor.person_id,
+                           this_year=services.school_year())
+
+
+@bp.get("/students/<int:person_id>/history/<school_year>")
+def snapshot(person_id: int, school_year: str) -> str:
+    """One yearly snapshot, read-only."""
+    actor, student = _reader(person_id)
+    plan = services.open_plan(actor, student, page="snapshot")
+    snap = services.get_snapshot(plan, school_year)
+    show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
+    names = _people_names({snap.approved_by, snap.signed_by})
+    return render_template("plans/snapshot.html", student=student, snap=snap, names=names,
+                           doc=services.redact(snap.data or {}, show_accommodations=show),
+                           show_accommodations=show, own=student.id == actor.person_id)
+
+
+# -- export and deletion -----------------------------------------------------------------------
+
+
+@bp.get("/students/<int:person_id>/export.json")
+def export_json(person_id: int) -> Response:
+    """The whole plan as a JSON download."""
+    actor, student = _reader(person_id, Action.EXPORT_PLAN)
+    document = services.export_document(
+        actor, student,
+        show_accommodations=policy.allowed(actor, Action.READ_ACCOMMODATIONS, student))
+    filename = f"lodestar-plan-{student.id}-{dt.date.today().isoformat()}.json"
+    return Response(json.dumps(document, indent=2, ensure_ascii=False),
+                    mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.get("/students/<int:person_id>/print")
+def print_plan(person_id: int) -> Response:
+    """The whole plan as a printable page."""
+    actor, student = _reader(person_id, Action.EXPORT_PLAN)
+    show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
+    document = services.print_document(actor, student, show_accommodations=show)
+    html = render_template("plans/print.html", student=student, doc=document,
+                           show_accommodations=show, printed=dt.date.today())
+    return Response(html, headers={"Cache-Control": "no-store"})
+
+
+def _delete_page(student: Person, form: forms.DeletePlanForm, status: int = 200) -> Page:
+    return render_template("plans/delete.html", student=student, form=form,
+                           counts=services.deletion_preview(student)), status
+
+
+@bp.get("/students/<int:person_id>/delete")
+def confirm_delete(person_id: int) -> Page:
+    """Ask the admin to confirm deleting a student's plan by typing the student's name."""
+    actor, student = _reader(person_id, Action.DELETE_PLAN)
+    services.record_view(actor, student, page="delete")
+    return _delete_page(student, forms.DeletePlanForm())
+
+
+@bp.post("/students/<int:person_id>/delete")
+def delete_plan(person_id: int) -> Page | BaseResponse:
+    """Delete the plan and everything hanging off it, on request."""
+    actor, student = _reader(person_id, Action.DELETE_PLAN)
+    form = forms.DeletePlanForm(request.form)
+    if not form.validate():
+        return _delete_page(student, form, 400)
+    try:
+        counts = services.delete_plan(actor, student, form.confirm_name.data or "")
+    except InvalidInput as err:
+        form.confirm_name.errors = [err.message]
+        return _delete_page(student, form, 400)
+    flash(f"Deleted the plan of {student.display_name}: {counts.get('goals', 0)} goals, "
+          f"{counts.get('evidence', 0)} pieces of evidence and {counts.get('files', 0)} files.",
+          "info")
+    return redirect(lurl("launch.admin"))

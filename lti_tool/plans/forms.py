@@ -1,0 +1,188 @@
+"""Plain WTForms classes for the plan's edit pages (not FlaskForm: the launch token is CSRF).
+
+Views build a form from ``request.form``, call ``validate()``, and on failure render the page
+again with the messages next to the fields and status 400; nothing is saved. Choices that
+depend on the plan (clusters of its framework, the tenant's programs) are set by the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from wtforms import (
+    DateField,
+    DecimalField,
+    Form,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from lti_tool.plans.models import CoursePlanStatus, GoalStatus, PlanItemKind
+from lti_tool.plans.programs import SUBJECTS
+from lti_tool.plans.services import (
+    COURSE_STATUS_LABELS,
+    GOAL_CATEGORY_LABELS,
+    GOAL_STATUS_LABELS,
+    GRADES,
+    ITEM_FIELDS,
+)
+
+
+def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Select options from ``(value, label)`` pairs."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+_TEXT = 5000
+_SHORT = 2000
+
+
+class _Form(Form):
+    """Base form: strips surrounding whitespace from every text field."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if unbound_field.field_class in (StringField, TextAreaField):
+                filters.append(_strip)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ProfileForm(_Form):
+    """Who the student is, their plans beyond school, and accommodation needs."""
+
+    about = TextAreaField("About me", [Length(max=_TEXT)])
+    grade_level = IntegerField("Grade level", [Optional(), NumberRange(min=5, max=12)])
+    graduation_year = IntegerField("Graduation year",
+                                   [Optional(), NumberRange(min=2000, max=2100)])
+    interests = TextAreaField("Interests", [Length(max=_SHORT)])
+    strengths = TextAreaField("Strengths", [Length(max=_SHORT)])
+    skills = TextAreaField("Skills", [Length(max=_SHORT)])
+    abilities = TextAreaField("Abilities", [Length(max=_SHORT)])
+    hobbies = TextAreaField("Hobbies", [Length(max=_SHORT)])
+    career_exploration = TextAreaField("Career exploration", [Length(max=_TEXT)])
+    college_planning = TextAreaField("College planning", [Length(max=_TEXT)])
+    financial_planning = TextAreaField("Financial planning", [Length(max=_TEXT)])
+    accommodations = TextAreaField("Accommodation needs", [Length(max=_TEXT)])
+
+    TEXT_FIELDS = ("about", "interests", "strengths", "skills", "abilities", "hobbies",
+                   "career_exploration", "college_planning", "financial_planning",
+                   "accommodations")
+
+
+class GoalForm(_Form):
+    """A goal: category, statement, target date, measures, status, optional cluster."""
+
+    category = SelectField("Category", choices=choices(GOAL_CATEGORY_LABELS.items()),
+                           validators=[InputRequired()])
+    statement = TextAreaField("Goal statement", [DataRequired(message="Write the goal."),
+                                                 Length(max=_SHORT)])
+    target_date = DateField("Target date", [Optional()])
+    measures = TextAreaField("How I will measure it", [Length(max=_SHORT)])
+    status = SelectField("Status", choices=choices(GOAL_STATUS_LABELS.items()),
+                         default=GoalStatus.NOT_STARTED, validators=[InputRequired()])
+    cluster_code = SelectField("Career cluster (optional)", choices=choices([("", "None")]),
+                               default="", validate_choice=True)
+    milestones = TextAreaField("First milestones (one per line, optional)",
+                               [Length(max=_TEXT)])
+
+    def validate_milestones(self, field: Any) -> None:
+        for line in (field.data or "").splitlines():
+            if len(line.strip()) > 500:
+                raise ValidationError("Each milestone must be at most 500 characters.")
+
+    def milestone_titles(self) -> list[str]:
+        """The non-empty lines of the milestones box."""
+        return [line.strip() for line in (self.milestones.data or "").splitlines()
+                if line.strip()]
+
+
+class MilestoneForm(_Form):
+    """A step towards a goal."""
+
+    title = StringField("Milestone", [DataRequired(message="Write the milestone."),
+                                      Length(max=500)])
+    due_date = DateField("Due date (optional)", [Optional()])
+
+
+class CourseEntryForm(_Form):
+    """One course in the four-year plan."""
+
+    grade_level = SelectField("Grade", choices=choices((g, f"Grade {g}") for g in GRADES),
+                              coerce=int, validators=[InputRequired()])
+    course_name = StringField("Course name", [DataRequired(message="Name the course."),
+                                              Length(max=255)])
+    subject = SelectField("Subject", choices=choices(SUBJECTS.items()), default="elective",
+                          validators=[InputRequired()])
+    credits = DecimalField("Credits", [InputRequired(message="Give the credits."),
+                                       NumberRange(min=0.25, max=2,
+                                                   message="Credits are between 0.25 and 2.")],
+                           places=2, default=1)
+    status = SelectField("Status", choices=choices(COURSE_STATUS_LABELS.items()),
+                         default=CoursePlanStatus.PLANNED, validators=[InputRequired()])
+    final_grade = StringField("Final grade (optional)", [Length(max=20)])
+
+
+class ProgramChoiceForm(_Form):
+    """Which of the district's Programs of Study the student follows."""
+
+    program_id = SelectField("Program of Study", coerce=int, choices=[],
+                             validators=[InputRequired(message="Choose a program.")])
+
+
+class ItemForm(_Form):
+    """A line in one of the list sections (activities, ..., supporting adults)."""
+
+    title = StringField("Title", [DataRequired(message="Give it a title."), Length(max=500)])
+    detail = TextAreaField("Details", [Length(max=_TEXT)])
+    date = DateField("Date (optional)", [Optional()])
+    score = StringField("Score or result", [Length(max=120)])
+    relationship_label = StringField("Relationship to you", [Length(max=120)])
+    email = StringField("Email (optional)", [
+        Optional(), Length(max=320),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That does not look like an email "
+                                                      "address.")])
+    phone = StringField("Phone (optional)", [
+        Optional(), Length(max=60),
+        Regexp(r"^[0-9+().\-\s]{3,}(?:\s*(?:x|ext\.?)\s*[0-9]+)?$",
+               message="Use digits, spaces and + ( ) - only.")])
+
+    #: Fields shown (and saved) for each kind, besides title and details.
+    EXTRA = ITEM_FIELDS
+
+    @classmethod
+    def for_kind(cls, kind: str, formdata: Any = None, **kwargs: Any) -> ItemForm:
+        """A form whose labels suit the kind of item."""
+        form = cls(formdata, **kwargs)
+        if kind == PlanItemKind.CONTACT:
+            form.title.label.text = "Name"
+            form.detail.label.text = "How they support me"
+        elif kind == PlanItemKind.ASSESSMENT:
+            form.title.label.text = "Assessment"
+            form.date.label.text = "Date taken (optional)"
+        return form
+
+
+class DeletePlanForm(_Form):
+    """Typing the student's name confirms the deletion."""
+
+    confirm_name = StringField("Type the student's full name to confirm",
+                               [DataRequired(message="Type the student's name.")])
+
