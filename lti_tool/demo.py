@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer
 
 from lti_tool.launch import keys, services
+from lti_tool.plans.programs import ensure_default_programs
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
 
 SANDBOX_NAME = "Sandbox LMS (demo district)"
@@ -31,6 +32,7 @@ def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
         )
         for counselor in state.district.users_of_kind("counselor"):
             services.mark_counselor(platform.id, sub=counselor.sub)
+        ensure_default_programs(platform.id)
         keys.active_key()
         return platform.id
 
