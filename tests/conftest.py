@@ -75,16 +75,21 @@ def _make_app(url: str, instance: Path, **extra: Any) -> Flask:
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """A fresh tool app over an emptied database."""
     app = _make_app(database_url, tmp_path)
+    _reset(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _reset(app: Flask) -> None:
+    """Empty the database tables and, when Redis is the shared store, its test database."""
     with app.app_context():
         _empty_tables()
     if app.config.get("ILP_REDIS_URL"):
         import redis
 
         redis.Redis.from_url(app.config["ILP_REDIS_URL"]).flushdb()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _empty_tables() -> None:
@@ -148,8 +153,7 @@ def demo_stack(database_url: str, tmp_path: Path) -> Iterator[Any]:
     tool_port, lms_port = free_port(), free_port()
     tool_url, lms_url = f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}"
     tool_app = _make_app(database_url, tmp_path, ILP_SYNC_ON_LAUNCH="true")
-    with tool_app.app_context():
-        _empty_tables()
+    _reset(tool_app)
     sandbox_app = create_sandbox_app({"SANDBOX_BASE_URL": lms_url, "SANDBOX_TOOL_URL": tool_url})
     register_sandbox(tool_app, sandbox_app)
     servers = serve_demo(tool_app, sandbox_app, tool_port=tool_port, lms_port=lms_port)
