@@ -8,6 +8,8 @@ transport, because a blind re-send is the caller's decision.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 from typing import Any
 
 import requests
@@ -22,6 +24,24 @@ USER_AGENT = f"Lodestar-ILP/{__version__} (+LTI 1.3 tool)"
 #: Longest ``Retry-After`` we are willing to sleep inside a request, in seconds. Longer
 #: waits surface as a retryable ``LmsApiError`` so a background job can be rescheduled.
 MAX_RETRY_AFTER = 30
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 class CappedRetry(Retry):

@@ -22,7 +22,6 @@ A client keeps per-call state, so use one client per request or job, not across 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -40,7 +39,7 @@ from lti_tool.grades.types import (
     LmsScore,
     RosterMember,
 )
-from lti_tool.http import MAX_RETRY_AFTER, make_session
+from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -205,23 +204,8 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), if any."""
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    """Seconds from the response's ``Retry-After`` header, if any."""
+    return None if response is None else retry_after_seconds(response.headers.get("Retry-After"))
 
 
 def _submission_state(sub: Any) -> str | None:

@@ -37,7 +37,6 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import math
 import time
@@ -52,7 +51,7 @@ from requests_oauthlib import OAuth1
 
 from lti_tool.errors import LmsApiError
 from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, LmsScore, RosterMember
-from lti_tool.http import MAX_RETRY_AFTER, make_session
+from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -503,21 +502,8 @@ def _next_link(data: dict[str, Any]) -> str | None:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    """Seconds from a ``Retry-After`` header value, else None."""
+    return retry_after_seconds(value)
 
 
 def _snippet(resp: requests.Response, size: int = 300) -> str:

@@ -17,7 +17,7 @@ import jwt
 import requests
 
 from lti_tool.errors import LmsApiError
-from lti_tool.http import MAX_RETRY_AFTER, get_session
+from lti_tool.http import MAX_RETRY_AFTER, get_session, retry_after_seconds
 from lti_tool.launch import keys
 from lti_tool.models import Platform
 from lti_tool.store import get_store
@@ -104,11 +104,7 @@ def service_token(platform: Platform, scopes: Sequence[str], *,
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return retry_after_seconds(response.headers.get("Retry-After"))
 
 
 def forget_token(platform: Platform, scopes: Sequence[str]) -> None:
