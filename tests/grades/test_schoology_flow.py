@@ -1,0 +1,79 @@
+"""Schoology REST through the tool: the district's API key, a section's assignments and
+grades mapped to students by their Schoology uid (``lms_user_id`` custom parameter)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import responses
+from flask import Flask
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.grades import lms_rest
+from lti_tool.grades.models import Assignment, Grade
+from lti_tool.models import Course, LmsKind, Platform
+from tests.lti_driver import LtiDriver
+
+API = "https://api.schoology.com/v1"
+
+
+def _token(response: Any) -> str:
+    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+
+
+def test_teacher_syncs_schoology_assignments_and_grades(lti: LtiDriver, app: Flask,
+                                                        platform_id: int) -> None:
+    with app.app_context():
+        platform = db.session.get(Platform, platform_id)
+        platform.lms = LmsKind.SCHOOLOGY
+        lms_rest.configure_schoology(platform, consumer_key="district-key",
+                                     consumer_secret="district-secret",
+                                     timezone="America/Chicago")
+    teacher = lti.person("teacher")
+    course = lti.course_of(teacher)
+    student = lti.state.district.students_of(course.context_id)[0]
+    lti.launch(student, course)  # carries lms_user_id (the Schoology uid) as a custom field
+    token = _token(lti.launch(teacher, course))
+    with app.app_context():
+        row = db.session.execute(select(Course)).scalar_one()
+        course_id, section = row.id, row.lms_course_id
+    with responses.RequestsMock() as rsps:
+        rsps.add_passthru(lti.state.base_url)
+        rsps.get(f"{API}/sections/{section}/enrollments", json={
+            "enrollment": [{"id": "9001", "uid": str(student.id), "name_display": student.name,
+                            "admin": "0", "status": "1"}],
+            "total": "1", "links": {"self": f"{API}/sections/{section}/enrollments"}})
+        rsps.get(f"{API}/sections/{section}/assignments", json={
+            "assignment": [{"id": 8101, "title": "Cell model", "max_points": "20",
+                            "due": "2026-10-09 23:59:00", "description": "Build a model",
+                            "web_url": "https://district.schoology.com/assignment/8101"}],
+            "total": "1", "links": {"self": f"{API}/sections/{section}/assignments"}})
+        rsps.get(f"{API}/sections/{section}/grades", json={"grades": {"grade": [
+            {"enrollment_id": 9001, "assignment_id": 8101, "grade": "18", "exception": 0,
+             "max_points": 20, "timestamp": 1760000000, "comment": "Good"}]}})
+        response = lti.client.post(f"/courses/{course_id}/sync",
+                                   data={"lt": token, "source": "schoology"})
+        page = lti.client.get(response.headers["Location"]).get_data(as_text=True)
+        for call in rsps.calls:
+            if call.request.url.startswith(API):
+                assert "oauth_consumer_key=\"district-key\"" in str(
+                    call.request.headers["Authorization"])
+    assert "Up to date" in page and "Cell model" in page
+    with app.app_context():
+        assignment = db.session.execute(select(Assignment)).scalar_one()
+        assert assignment.source == "schoology" and assignment.due_at is not None
+        grade = db.session.execute(select(Grade)).scalar_one()
+        assert grade.score == 18.0 and grade.comment == "Good"
+
+
+def test_schoology_sync_without_api_key_is_a_clear_failure(lti: LtiDriver, app: Flask) -> None:
+    teacher = lti.person("teacher")
+    token = _token(lti.launch(teacher))
+    with app.app_context():
+        course_id = db.session.execute(select(Course.id)).scalar_one()
+    response = lti.client.post(f"/courses/{course_id}/sync",
+                               data={"lt": token, "source": "schoology"})
+    page = lti.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Schoology API access is not set up" in page
