@@ -75,3 +75,15 @@ def axe_violations(frame: Any) -> list[dict[str, Any]]:
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def open_as(page: Any, stack: DemoStack, name: str) -> Any:
+    """Open the sandbox LMS, launch Lodestar as ``name`` and return the tool's frame once the
+    launch has finished (the navigation bar only shows on pages of an open session; the
+    login and launch interstitials have none)."""
+    page.goto(stack.lms_url + "/")
+    page.get_by_role("link", name=f"Open Lodestar as {name}").first.click()
+    page.frame_locator("iframe#lodestar-frame").locator("nav.site-nav").wait_for(timeout=20000)
+    frame = page.locator("iframe#lodestar-frame").element_handle().content_frame()
+    assert frame is not None
+    return frame

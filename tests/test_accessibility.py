@@ -8,18 +8,9 @@ from typing import Any
 import pytest
 
 from lti_tool.sandbox import get_state
-from tests.browser import DemoStack, axe_violations, chromium
+from tests.browser import DemoStack, axe_violations, chromium, open_as
 
 pytestmark = pytest.mark.browser
-
-
-def _open_as(page: Any, stack: DemoStack, name: str) -> Any:
-    page.goto(stack.lms_url + "/")
-    page.get_by_role("link", name=f"Open Lodestar as {name}").first.click()
-    page.frame_locator("iframe#lodestar-frame").locator("main h1").first.wait_for(timeout=15000)
-    frame = page.locator("iframe#lodestar-frame").element_handle().content_frame()
-    assert frame is not None
-    return frame
 
 
 def _check(frame: Any, label: str, failures: dict[str, Any]) -> None:
@@ -55,6 +46,6 @@ def test_main_pages_pass_axe_for_every_role(demo_stack: DemoStack) -> None:
     with chromium() as browser:
         page = browser.new_page()
         for person in people:
-            frame = _open_as(page, demo_stack, person.name)
+            frame = open_as(page, demo_stack, person.name)
             _visit_nav(frame, f"{person.kind} {person.name}", failures)
     assert not failures, failures

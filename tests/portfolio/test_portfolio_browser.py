@@ -13,20 +13,11 @@ from lti_tool.models import Person
 from lti_tool.plans.models import Goal, GoalCategory
 from lti_tool.plans.services import get_or_create_plan
 from lti_tool.sandbox import get_state
-from tests.browser import DemoStack, axe_violations, chromium
+from tests.browser import DemoStack, axe_violations, chromium, open_as
 
 pytestmark = pytest.mark.browser
 
 REFLECTION = "My poster shows how I explain cell biology to other people."
-
-
-def _open_as(page: Any, stack: DemoStack, name: str) -> Any:
-    page.goto(stack.lms_url + "/")
-    page.get_by_role("link", name=f"Open Lodestar as {name}").first.click()
-    page.frame_locator("iframe#lodestar-frame").locator("main h1").first.wait_for(timeout=15000)
-    frame = page.locator("iframe#lodestar-frame").element_handle().content_frame()
-    assert frame is not None
-    return frame
 
 
 def _goal(stack: DemoStack, sub: str, statement: str) -> None:
@@ -51,7 +42,7 @@ def test_portfolio_pages_with_content_pass_axe(demo_stack: DemoStack, tmp_path: 
     upload.write_text("Why I want to work with animals.\n")
     with chromium() as browser:
         page = browser.new_page()
-        frame = _open_as(page, demo_stack, student.name)
+        frame = open_as(page, demo_stack, student.name)
         _goal(demo_stack, student.sub, "Become a veterinarian")
         _navigate(frame, "My portfolio", "My portfolio")
 
@@ -72,7 +63,7 @@ def test_portfolio_pages_with_content_pass_axe(demo_stack: DemoStack, tmp_path: 
         frame.locator("details.evidence-edit summary").first.click()
         failures.update({f"student portfolio: {v['id']}": v for v in axe_violations(frame)})
 
-        frame = _open_as(page, demo_stack, teacher.name)
+        frame = open_as(page, demo_stack, teacher.name)
         _navigate(frame, "Attach evidence", "Attach an assignment as evidence")
         failures.update({f"attach form: {v['id']}": v for v in axe_violations(frame)})
         frame.get_by_label("Assignment", exact=True).select_option(index=1)
@@ -83,7 +74,7 @@ def test_portfolio_pages_with_content_pass_axe(demo_stack: DemoStack, tmp_path: 
         frame.get_by_text("attached to 1 student").wait_for(timeout=15000)
         failures.update({f"attach done: {v['id']}": v for v in axe_violations(frame)})
 
-        frame = _open_as(page, demo_stack, student.name)
+        frame = open_as(page, demo_stack, student.name)
         _navigate(frame, "My portfolio", "My portfolio")
         frame.get_by_text("(teacher)").first.wait_for(timeout=15000)
         failures.update({f"portfolio with teacher evidence: {v['id']}": v
