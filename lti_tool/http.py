@@ -1,8 +1,9 @@
 """The one outbound HTTP session: timeouts, retries with backoff, a User-Agent.
 
-Every call to an LMS (JWKS, service tokens, NRPS, AGS, Canvas and Schoology REST) goes
-through ``get_session()``. Retries cover connection errors, 429 (honouring ``Retry-After``,
-capped) and 502/503/504, for idempotent methods only: an AGS score POST is not retried by the
+Every call to an LMS (JWKS, service tokens, NRPS, AGS) goes through ``get_session()``; the
+Canvas and Schoology clients get a session from ``make_session(retries=0)`` and retry with
+their own rate-limit rules. Retries cover connection errors, 429 (honouring ``Retry-After``
+up to ``MAX_RETRY_AFTER``) and 500/502/503/504, for idempotent methods only: an AGS score POST is not retried by the
 transport, because a blind re-send is the caller's decision.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import requests
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from lti_tool import __version__
@@ -45,24 +47,20 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class CappedRetry(Retry):
-    """urllib3 ``Retry`` that will not sleep longer than ``MAX_RETRY_AFTER`` seconds."""
+    """urllib3 ``Retry`` that gives up, instead of sleeping, when the server asks for a wait
+    longer than ``MAX_RETRY_AFTER`` seconds: the caller then sees the 429/503 itself and can
+    reschedule (a background job) or tell the person to try later."""
 
-    def parse_retry_after(self, retry_after: str) -> float:
-        seconds = super().parse_retry_after(retry_after)
-        if seconds > MAX_RETRY_AFTER:
-            # Give up retrying this request; the caller sees the 429 and its header.
-            raise _TooLongRetryAfter(seconds)
-        return seconds
-
-    def sleep_for_retry(self, response: Any = None) -> bool:
-        try:
-            return super().sleep_for_retry(response)
-        except _TooLongRetryAfter:
-            return True  # pretend we slept; is_exhausted/raise_on_status end the loop
-
-
-class _TooLongRetryAfter(Exception):
-    pass
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: Any = None, error: Exception | None = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        if response is not None:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                # urllib3 answers MaxRetryError with the last response when
+                # raise_on_status is False: no retry, no sleep.
+                raise MaxRetryError(_pool, url or "", ResponseError("Retry-After too long"))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 class TimeoutSession(requests.Session):

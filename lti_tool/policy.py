@@ -57,6 +57,8 @@ class Action(enum.StrEnum):
     DELETE_PLAN = "delete_plan"
     #: (Course, Person): attach class work as evidence to a student's goals.
     ATTACH_EVIDENCE = "attach_evidence"
+    #: Course: place a Lodestar activity in the course (Deep Linking picker).
+    PLACE_ACTIVITY = "place_activity"
     #: None: the counselor caseload and reports.
     REVIEW_CASELOAD = "review_caseload"
     #: None: tenant settings, registrations.
@@ -86,6 +88,15 @@ def _learns(person_id: int, course_id: int) -> bool:
     return bool(db.session.execute(select(exists().where(
         Enrollment.person_id == person_id, Enrollment.course_id == course_id,
         Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE,
+    ))).scalar())
+
+
+def _is_student(person: Person) -> bool:
+    """A learner somewhere in the tenant (any status), or a Student at institution level."""
+    if Role.STUDENT in (person.institution_roles or []):
+        return True
+    return bool(db.session.execute(select(exists().where(
+        Enrollment.person_id == person.id, Enrollment.role == Role.STUDENT,
     ))).scalar())
 
 
@@ -122,11 +133,14 @@ def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
     if not _same_tenant(actor, resource):
         return False
     me = actor.person_id
-    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS, Action.TAG_COURSE}:
+    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS, Action.TAG_COURSE,
+                  Action.PLACE_ACTIVITY}:
         return isinstance(resource, Course) and _teaches(me, resource.id)
     if action == Action.VIEW_COURSE_AS_STUDENT:
         return isinstance(resource, Course) and _learns(me, resource.id)
     if action == Action.ATTACH_EVIDENCE:
+        if not (isinstance(resource, tuple) and len(resource) == 2):
+            return False
         course, student = resource
         return (isinstance(course, Course) and isinstance(student, Person)
                 and _teaches(me, course.id) and _learns(student.id, course.id))
@@ -138,7 +152,7 @@ def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
         return False
     student_id = resource.id
     if action == Action.EDIT_PLAN:
-        return student_id == me
+        return student_id == me and _is_student(resource)
     if action == Action.SIGN_PLAN:
         return _guards(me, student_id)
     if action == Action.READ_PLAN:

@@ -87,10 +87,10 @@ class LtiServiceClient:
 
     def _request(self, method: str, url: str, scopes: Sequence[str], *, accept: str,
                  **kwargs: Any) -> requests.Response:
+        extra_headers = kwargs.pop("headers", {})
         for attempt in (1, 2):
             token = tokens.service_token(self.platform, scopes)
-            headers = {"Authorization": f"Bearer {token}", "Accept": accept,
-                       **kwargs.pop("headers", {})}
+            headers = {"Authorization": f"Bearer {token}", "Accept": accept, **extra_headers}
             try:
                 response = self.session.request(method, url, headers=headers, **kwargs)
             except requests.RequestException as err:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlsplit
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -28,11 +29,14 @@ from lti_tool.grades.lti_services import LtiServiceClient
 from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
 from lti_tool.launch import roles as lti_roles
+from lti_tool.launch.services import clip
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Platform, Role
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+#: A queued or running sync older than this is presumed dead (worker killed, host lost).
+STALE_RUN_SECONDS = 30 * 60
 SYNCED_ROLES = (Role.STUDENT, Role.TEACHER)
 
 
@@ -79,24 +83,27 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
         sub = str(member.user_id)
         person = people.get(sub)
         if person is None:
-            person = Person(tenant_id=course.tenant_id, sub=sub, name=member.name,
-                            given_name=member.given_name, family_name=member.family_name,
-                            email=member.email, lms_user_id=member.lms_user_id)
+            person = Person(tenant_id=course.tenant_id, sub=sub, name=clip(member.name, 255),
+                            given_name=clip(member.given_name, 255) or None,
+                            family_name=clip(member.family_name, 255) or None,
+                            email=clip(member.email, 320) or None,
+                            lms_user_id=clip(member.lms_user_id, 255) or None)
             db.session.add(person)
             people[sub] = person
         else:
             # The LMS is the source of truth for names; keep what we have if it sends none.
-            _set(person, "name", member.name or person.name)
-            _set(person, "given_name", member.given_name or person.given_name)
-            _set(person, "family_name", member.family_name or person.family_name)
-            _set(person, "email", member.email or person.email)
-            _set(person, "lms_user_id", member.lms_user_id or person.lms_user_id)
+            _set(person, "name", clip(member.name, 255) or person.name)
+            _set(person, "given_name", clip(member.given_name, 255) or person.given_name)
+            _set(person, "family_name", clip(member.family_name, 255) or person.family_name)
+            _set(person, "email", clip(member.email, 320) or person.email)
+            _set(person, "lms_user_id", clip(member.lms_user_id, 255) or person.lms_user_id)
     db.session.flush()
     person_ids = [p.id for p in people.values()]
     enrollments = {(e.person_id, Role(e.role)): e for e in db.session.execute(
         select(Enrollment).where(Enrollment.course_id == course.id,
                                  Enrollment.person_id.in_(person_ids))
     ).scalars()}
+    seen_by_role: dict[Role, list[int]] = {role: [] for role in SYNCED_ROLES}
     for member in members:
         person = people[str(member.user_id)]
         status = (EnrollmentStatus.ACTIVE if member.status.lower() == "active"
@@ -104,6 +111,7 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
         roles = list(member.roles)
         for role in _roles_of(member):
             counts.seen += 1
+            seen_by_role[role].append(person.id)
             enrollment = enrollments.get((person.id, role))
             if enrollment is None:
                 enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
@@ -117,12 +125,21 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
                 enrollment.lti_roles = roles
                 counts.updated += 1
     db.session.flush()
-    # One statement marks the whole page as seen (instead of one UPDATE per row).
-    db.session.execute(
-        update(Enrollment).where(Enrollment.course_id == course.id,
-                                 Enrollment.person_id.in_(person_ids),
-                                 Enrollment.role.in_(SYNCED_ROLES))
-        .values(last_seen_at=seen_at).execution_options(synchronize_session=False))
+    # One statement per role marks what the page listed as seen (not one UPDATE per row).
+    # Only the (person, role) pairs listed: a role the LMS dropped must not look "seen".
+    for role, ids in seen_by_role.items():
+        if ids:
+            db.session.execute(
+                update(Enrollment).where(Enrollment.course_id == course.id,
+                                         Enrollment.person_id.in_(ids), Enrollment.role == role)
+                .values(last_seen_at=seen_at).execution_options(synchronize_session=False))
+
+
+def web_url(value: str | None) -> str | None:
+    """An http(s) URL from the LMS fit to link to, or None (no ``javascript:`` links)."""
+    if not value or len(value) > 2048:
+        return None
+    return value if urlsplit(value).scheme in {"http", "https"} else None
 
 
 def _set(row: object, attr: str, value: object) -> None:
@@ -183,12 +200,12 @@ def upsert_assignments(course: Course, items: Iterable[LmsAssignment],
             db.session.add(row)
             existing[(item.source, item.external_id)] = row
             counts.created += 1
-        row.title = item.title or row.title or "Untitled"
+        row.title = clip(item.title, 500) or row.title or "Untitled"
         row.score_maximum = item.score_maximum
         row.due_at = item.due_at
-        row.html_url = item.html_url or row.html_url
-        row.resource_link_id = item.resource_link_id
-        row.tag = item.tag
+        row.html_url = web_url(item.html_url) or row.html_url
+        row.resource_link_id = clip(item.resource_link_id, 255) or None
+        row.tag = clip(item.tag, 255) or None
         row.description = item.description or row.description
         row.active = True
         row.last_synced_at = now
@@ -231,7 +248,8 @@ def upsert_scores(assignment: AssignmentRef, scores: Iterable[LmsScore],
         if grade is None:
             grade = Grade(assignment_id=assignment.id, person_id=person_id, **values,
                           submitted_at=score.submitted_at, graded_at=score.graded_at,
-                          url=score.url, attachments=attachments, last_synced_at=now)
+                          url=web_url(score.url), attachments=attachments,
+                          last_synced_at=now)
             db.session.add(grade)
             grades[person_id] = grade
             counts.created += 1
@@ -242,7 +260,7 @@ def upsert_scores(assignment: AssignmentRef, scores: Iterable[LmsScore],
                 setattr(grade, attr, value)
                 changed = True
         for attr, value in (("submitted_at", score.submitted_at), ("graded_at", score.graded_at),
-                            ("url", score.url)):
+                            ("url", web_url(score.url))):
             if value is not None and getattr(grade, attr) != value:
                 setattr(grade, attr, value)
                 changed = True
@@ -402,6 +420,14 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
         run = db.session.get(SyncRun, run_id)
         assert run is not None
         run.status, run.error = SyncStatus.FAILED, err.message
+    except Exception:  # noqa: BLE001 - a sync must end recorded, never stuck "running"
+        db.session.rollback()
+        log.exception("Sync %s (run %s) failed unexpectedly", run.kind, run_id)
+        run = db.session.get(SyncRun, run_id)
+        assert run is not None
+        run.status = SyncStatus.FAILED
+        run.error = ("The sync stopped on data Lodestar could not read. Nothing already "
+                     "stored was removed; the problem was logged for your administrator.")
     else:
         run.status, run.counts = SyncStatus.SUCCEEDED, counts.as_dict()
     run.finished_at = utcnow()
@@ -445,7 +471,12 @@ def needs_sync(course: Course, max_age_minutes: int) -> bool:
     if run is None:
         return True
     stamp = run.finished_at or run.created_at
-    return (utcnow() - stamp).total_seconds() > max_age_minutes * 60
+    age = (utcnow() - stamp).total_seconds()
+    if run.status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
+        # A worker killed mid-sync leaves a run "running" forever; after STALE_RUN_SECONDS
+        # it no longer blocks a new one.
+        return age > STALE_RUN_SECONDS
+    return age > max_age_minutes * 60
 
 
 def sync_after_launch(course_id: int | None, person_id: int, roles: Iterable[Role]) -> None:

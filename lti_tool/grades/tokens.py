@@ -94,6 +94,8 @@ def service_token(platform: Platform, scopes: Sequence[str], *,
             if not retryable:
                 raise last_error
             wait = _retry_after(response) or 0.5 * 2 ** attempt
+            if wait > MAX_RETRY_AFTER:
+                raise last_error  # the platform wants a long pause: let the caller decide
             if attempt + 1 < ATTEMPTS:
                 sleep(min(wait, MAX_RETRY_AFTER))
                 continue

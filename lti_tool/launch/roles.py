@@ -52,13 +52,28 @@ def context_roles(lti_roles: Iterable[str], *, has_mentor_scope: bool) -> set[Ro
     return roles
 
 
+INSTITUTION_STUDENTS = {INSTITUTION + "Student", INSTITUTION + "Learner"}
+
+
 def institution_roles(lti_roles: Iterable[str]) -> set[Role]:
-    """Lodestar roles that come from institution or system roles (``admin``)."""
+    """Lodestar roles that come from institution or system roles.
+
+    ``admin`` from Administrator; ``student`` from the institution Student/Learner role, so
+    a launch without a course (Canvas user navigation "My Learning Plan") still opens the
+    student's own plan.
+    """
     roles: set[Role] = set()
     for uri in lti_roles:
         if uri in {INSTITUTION_ADMIN, SYSTEM_ADMIN}:
             roles.add(Role.ADMIN)
+        elif uri in INSTITUTION_STUDENTS:
+            roles.add(Role.STUDENT)
     return roles
+
+
+def has_mentor_role(lti_roles: Iterable[str]) -> bool:
+    """Whether the context roles include Mentor (with or without a scope)."""
+    return any((_context_role(uri) or "").split("#", 1)[0] == "Mentor" for uri in lti_roles)
 
 
 #: When several roles apply, the landing page follows this order.

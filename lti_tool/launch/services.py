@@ -38,6 +38,11 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 
+def clip(value: object, length: int) -> str:
+    """LMS-supplied text cut to a column's length (PostgreSQL enforces VARCHAR limits)."""
+    return str(value or "")[:length]
+
+
 @dataclass(frozen=True)
 class LaunchResult:
     """What the rest of the request needs to know about an accepted launch."""
@@ -63,13 +68,14 @@ def _person(platform: Platform, body: Mapping[str, Any]) -> Person:
         person = Person(tenant_id=platform.id, sub=sub)
         db.session.add(person)
     custom = body.get(CLAIM + "custom") or {}
-    person.name = str(body.get("name") or " ".join(
-        p for p in (body.get("given_name"), body.get("family_name")) if p) or person.name or "")
-    person.given_name = body.get("given_name") or person.given_name
-    person.family_name = body.get("family_name") or person.family_name
-    person.email = body.get("email") or person.email
-    person.lms_user_id = str(custom.get("lms_user_id") or custom.get("canvas_user_id")
-                             or person.lms_user_id or "") or None
+    person.name = clip(body.get("name") or " ".join(
+        str(p) for p in (body.get("given_name"), body.get("family_name")) if p)
+        or person.name, 255)
+    person.given_name = clip(body.get("given_name"), 255) or person.given_name
+    person.family_name = clip(body.get("family_name"), 255) or person.family_name
+    person.email = clip(body.get("email"), 320) or person.email
+    person.lms_user_id = clip(custom.get("lms_user_id") or custom.get("canvas_user_id")
+                              or person.lms_user_id, 255) or None
     person.last_launch_at = utcnow()
     return person
 
@@ -86,14 +92,14 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
         course = Course(tenant_id=platform.id, context_id=str(context_id))
         db.session.add(course)
     custom = body.get(CLAIM + "custom") or {}
-    course.title = str(context.get("title") or course.title or "")
-    course.label = context.get("label") or course.label
-    course.lms_course_id = str(custom.get("lms_course_id") or custom.get("canvas_course_id")
-                               or course.lms_course_id or "") or None
-    course.deployment_id = str(body.get(CLAIM + "deployment_id") or "") or None
+    course.title = clip(context.get("title") or course.title, 255)
+    course.label = clip(context.get("label"), 255) or course.label
+    course.lms_course_id = clip(custom.get("lms_course_id") or custom.get("canvas_course_id")
+                                or course.lms_course_id, 255) or None
+    course.deployment_id = clip(body.get(CLAIM + "deployment_id"), 255) or None
     nrps = body.get(NRPS_CLAIM) or {}
     if nrps.get("context_memberships_url"):
-        course.nrps_url = nrps["context_memberships_url"]
+        course.nrps_url = clip(nrps["context_memberships_url"], 2048)
     if body.get(AGS_CLAIM):
         course.ags_endpoint = dict(body[AGS_CLAIM])
     return course
@@ -107,7 +113,13 @@ def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str
         ).scalars()
     }
     now = utcnow()
-    for role in roles & {Role.STUDENT, Role.TEACHER, Role.GUARDIAN}:
+    course_roles = roles & {Role.STUDENT, Role.TEACHER, Role.GUARDIAN}
+    # The launch says which roles the person holds in this course *now*: a role it no
+    # longer lists (a TA who became a student, an observer removed) stops granting access.
+    for role, enrollment in existing.items():
+        if role not in course_roles and enrollment.status == EnrollmentStatus.ACTIVE:
+            enrollment.status = EnrollmentStatus.INACTIVE
+    for role in course_roles:
         enrollment = existing.get(role)
         if enrollment is None:
             enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
@@ -160,7 +172,7 @@ def _resource_link(course: Course, body: Mapping[str, Any]) -> ResourceLink | No
     if row is None:
         row = ResourceLink(course_id=course.id, resource_link_id=str(link["id"]))
         db.session.add(row)
-    row.title = link.get("title") or row.title
+    row.title = clip(link.get("title"), 255) or row.title
     row.custom = dict(body.get(CLAIM + "custom") or {})
     return row
 
@@ -178,7 +190,8 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 
     raw_roles = [str(r) for r in body.get(CLAIM + "roles") or []]
     mentor_scope = [str(s) for s in body.get(CLAIM + "role_scope_mentor") or []]
-    roles = lti_roles.context_roles(raw_roles, has_mentor_scope=bool(mentor_scope))
+    context_roles = lti_roles.context_roles(raw_roles, has_mentor_scope=bool(mentor_scope))
+    roles = set(context_roles)
     person = _person(platform, body)
     person.institution_roles = sorted(lti_roles.institution_roles(raw_roles))
     db.session.flush()
@@ -192,9 +205,10 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     link = None
     if course is not None:
         db.session.flush()
-        _enrollments(course, person, roles, raw_roles)
+        _enrollments(course, person, context_roles, raw_roles)
         link = _resource_link(course, body)
-    if Role.GUARDIAN in roles:
+    if Role.GUARDIAN in roles or lti_roles.has_mentor_role(raw_roles):
+        # An empty role_scope_mentor revokes every link this guardian had.
         _mentorships(platform, person, mentor_scope)
     db.session.flush()
     audit.record("launch", tenant_id=platform.id, actor_id=person.id,

@@ -144,7 +144,11 @@ def test_429_with_retry_after_is_retried(lti: LtiDriver, app: Flask,
                                          taught: dict[str, Any]) -> None:
     path = urlsplit(lti.state.memberships_url(taught["course"].context_id)).path
     lti.state.inject_fault(path, 429, count=1, retry_after=1)
+    import time
+
+    start = time.monotonic()
     run = _run(app, taught["course_id"], SyncKind.ROSTER)
+    assert time.monotonic() - start >= 0.9  # waited as the LMS asked
     assert run.status == SyncStatus.SUCCEEDED
     statuses = [r.status for r in lti.state.request_log if r.path == path]
     assert statuses[-2:] == [429, 200]
