@@ -28,13 +28,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ``{"ILP_ENV": "testing", ...}`` style values here).
     """
     from werkzeug.middleware.proxy_fix import ProxyFix
+    from werkzeug.routing import IntegerConverter
 
     from lti_tool import audit, cli, errors, http, store
     from lti_tool.extensions import db, migrate
     from lti_tool.settings import load_settings
 
+    class RecordId(IntegerConverter):
+        """``<int:...>`` ids no database column can hold are simply not found (404)."""
+
+        def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("max", 2**63 - 1)
+            super().__init__(map, *args, **kwargs)
+
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATE_DIR),
                 static_folder=str(STATIC_DIR))
+    app.url_map.converters["int"] = RecordId
     env_overrides = {k: str(v) for k, v in (config or {}).items() if k.startswith("ILP_")}
     import os
 

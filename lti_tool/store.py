@@ -46,16 +46,29 @@ class DatabaseStore:
     CLEANUP_EVERY = 50
 
     def set(self, key: str, value: Any, ttl: int) -> None:
+        """Store a value. Like every write here it commits the session: the store is used
+        between units of work (during launch validation, between sync pages)."""
+        from sqlalchemy.exc import IntegrityError
+
         expires = utcnow() + dt.timedelta(seconds=ttl)
-        row = db.session.get(ShortLivedValue, key)
-        if row is None:
-            db.session.add(ShortLivedValue(key=key, value=json.dumps(value), expires_at=expires))
-        else:
-            row.value = json.dumps(value)
-            row.expires_at = expires
+        for _attempt in (1, 2):
+            row = db.session.get(ShortLivedValue, key)
+            if row is None:
+                db.session.add(ShortLivedValue(key=key, value=json.dumps(value),
+                                               expires_at=expires))
+            else:
+                row.value = json.dumps(value)
+                row.expires_at = expires
+            try:
+                db.session.commit()
+                break
+            except IntegrityError:
+                # Another worker inserted the same key first (two launches caching one
+                # JWKS): take the update path on the second try.
+                db.session.rollback()
         if random.randrange(self.CLEANUP_EVERY) == 0:  # noqa: S311 - not security relevant
             self.purge_expired()
-        db.session.commit()
+            db.session.commit()
 
     def add(self, key: str, value: Any, ttl: int) -> bool:
         from sqlalchemy.exc import IntegrityError

@@ -146,3 +146,27 @@ def test_demo_once_registers_the_sandbox_and_prints_where_to_start(runner: Any,
         platform = db.session.execute(select(Platform)).scalar_one()
         assert platform.issuer == "http://127.0.0.1:5998"
         assert [d.deployment_id for d in platform.deployments] == ["sandbox-deployment-1"]
+
+
+def test_purge_deletes_the_tenants_data(lti: Any, app: Flask, runner: Any,
+                                        platform_id: int) -> None:
+    from lti_tool.models import Course, Person
+
+    lti.launch(lti.person("student"))
+    lti.launch(lti.person("teacher"))
+    result = runner.invoke(args=["platforms", "remove", str(platform_id), "--purge"], input="y\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(select(Person)).first() is None
+        assert db.session.execute(select(Course)).first() is None
+
+
+@pytest.mark.parametrize("path", ["/plans/students/99999999999999999999",
+                                  "/courses/99999999999999999999",
+                                  "/portfolio/files/99999999999999999999"])
+def test_ids_too_large_for_any_column_are_404(lti: Any, path: str) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    location = lti.launch(lti.person("teacher")).headers["Location"]
+    token = parse_qs(urlsplit(location).query)["lt"][0]
+    assert lti.client.get(path, query_string={"lt": token}).status_code == 404

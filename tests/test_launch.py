@@ -384,3 +384,45 @@ def test_platform_storage_proof_from_another_site_is_refused(lti: LtiDriver,
     # Not accepted as proof: falls back to asking the platform again, stores nothing.
     assert forged.status_code == 200 and "lti.get_data" in forged.get_data(as_text=True)
     assert snapshot(app) == before
+
+
+def test_login_rejects_lookalike_target_host(lti: LtiDriver) -> None:
+    response = lti.client.get("/lti/login", query_string={
+        "iss": lti.state.issuer, "login_hint": "x", "client_id": lti.state.client_id,
+        "target_link_uri": "http://localhost.evil.example/lti/launch"})
+    assert response.status_code == 400
+
+
+def test_role_dropped_at_launch_stops_granting_access(lti: LtiDriver, app: Flask) -> None:
+    """A TA who launches again as a plain learner loses the teacher enrollment."""
+    teacher = lti.person("teacher")
+    course = lti.course_of(teacher)
+    student = lti.state.district.students_of(course.context_id)[0]
+    lti.launch(student, course)
+    assert lti.launch(teacher, course).status_code == 302
+    state, nonce = lti.begin(teacher, course)
+    learner_only = lti.claims(teacher, nonce, course, **{
+        "https://purl.imsglobal.org/spec/lti/claim/roles":
+            ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]})
+    response = lti.post_launch({"id_token": lti.sign(learner_only), "state": state})
+    token = response.headers["Location"].split("lt=", 1)[1]
+    with app.app_context():
+        course_id = db.session.execute(select(Course.id)).scalar_one()
+        student_id = db.session.execute(select(Person.id).where(
+            Person.sub == student.sub)).scalar_one()
+    assert lti.client.get(f"/courses/{course_id}", query_string={"lt": token}).status_code == 403
+    assert lti.client.get(f"/plans/students/{student_id}",
+                          query_string={"lt": token}).status_code == 403
+
+
+def test_mentor_launch_without_scope_revokes_guardian_links(lti: LtiDriver, app: Flask) -> None:
+    parent = lti.person("parent")
+    course = lti.course_of(parent)
+    lti.launch(parent, course)
+    state, nonce = lti.begin(parent, course)
+    claims = lti.claims(parent, nonce, course)
+    claims.pop("https://purl.imsglobal.org/spec/lti/claim/role_scope_mentor", None)
+    assert lti.post_launch({"id_token": lti.sign(claims), "state": state}).status_code == 302
+    with app.app_context():
+        links = db.session.execute(select(Mentorship)).scalars().all()
+        assert links and not any(link.active for link in links)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from lti_tool import crypto
 from lti_tool.db import utcnow
-from lti_tool.errors import InvalidInput, LaunchRequired, LmsApiError, NotFound, SyncError
+from lti_tool.errors import InvalidInput, LaunchRequired, NotAuthorized, NotFound, SyncError
 from lti_tool.extensions import db
 from lti_tool.grades import canvas_oauth
 from lti_tool.grades.canvas import CanvasClient
@@ -92,8 +92,16 @@ def _rest_session() -> Any:
 
 # -- Canvas OAuth2 ------------------------------------------------------------------------
 
-def canvas_connect_url(person: Person, *, redirect_uri: str, return_to: str) -> str:
-    """Where to send a person to authorise Lodestar in Canvas (opened in a new tab).
+def browser_binding(state: str) -> str:
+    """The value of the cookie that ties an OAuth ``state`` to the browser that asked."""
+    import hashlib
+
+    return hashlib.sha256(("lodestar-canvas-oauth:" + state).encode()).hexdigest()
+
+
+def canvas_connect_url(person: Person, *, redirect_uri: str) -> tuple[str, str]:
+    """Where to send a person to authorise Lodestar in Canvas (opened in a new tab), and the
+    ``state`` the browser must present again at the callback (see ``browser_binding``).
 
     :raises SyncError: when the tenant has no Canvas API key configured.
     """
@@ -104,32 +112,42 @@ def canvas_connect_url(person: Person, *, redirect_uri: str, return_to: str) -> 
                         "Lodestar administrator.", status_code=409)
     state = secrets.token_urlsafe(24)
     get_store().set(f"canvas-oauth:{state}",
-                    {"person_id": person.id, "tenant_id": person.tenant_id,
-                     "return_to": return_to}, STATE_TTL)
-    return canvas_oauth.authorize_url(config, redirect_uri=redirect_uri, state=state)
+                    {"person_id": person.id, "tenant_id": person.tenant_id}, STATE_TTL)
+    return canvas_oauth.authorize_url(config, redirect_uri=redirect_uri, state=state), state
 
 
 @dataclass(frozen=True)
 class ConnectResult:
-    """The person who connected and where to send them back."""
+    """How the Canvas connection ended."""
 
-    person_id: int
-    return_to: str
+    person_id: int | None
+    connected: bool
+    message: str = ""
 
 
 def canvas_callback(*, state: str, code: str | None, error: str | None,
-                    redirect_uri: str) -> ConnectResult:
-    """Finish the OAuth2 flow: check state (single use), exchange the code, store tokens.
+                    redirect_uri: str, binding: str | None) -> ConnectResult:
+    """Finish the OAuth2 flow: check state (single use, and issued to *this* browser),
+    exchange the code, store the tokens.
 
-    :raises LaunchRequired: for an unknown or reused state.
+    :raises LaunchRequired: for an unknown, reused or foreign state.
+    :raises NotAuthorized: when the Canvas account is not the person's own.
     :raises LmsApiError: when Canvas refuses the code.
     """
-    pending = get_store().pop(f"canvas-oauth:{state}") if state else None
+    import hmac
+
+    if not state or not binding or not hmac.compare_digest(binding, browser_binding(state)):
+        # A link started in someone else's browser: connecting it would give *them* this
+        # person's Canvas data.
+        raise LaunchRequired("This Canvas sign-in was not started in this browser. Start "
+                             "again from Lodestar.")
+    pending = get_store().pop(f"canvas-oauth:{state}")
     if not pending:
         raise LaunchRequired("This Canvas sign-in link has expired. Start again from Lodestar.")
     if error or not code:
-        raise LmsApiError("Canvas access was not granted" + (f" ({error})." if error else "."),
-                          upstream_status=400)
+        return ConnectResult(person_id=pending["person_id"], connected=False,
+                             message="Canvas access was not granted, so Lodestar will not "
+                                     "read your Canvas data. You can connect any time.")
     person = db.session.get(Person, pending["person_id"])
     platform = db.session.get(Platform, pending["tenant_id"])
     config = canvas_config(platform) if platform else None
@@ -137,8 +155,11 @@ def canvas_callback(*, state: str, code: str | None, error: str | None,
         raise NotFound()
     token = canvas_oauth.exchange_code(config, code, redirect_uri=redirect_uri,
                                        session=_rest_session())
+    if person.lms_user_id and token.canvas_user_id and person.lms_user_id != token.canvas_user_id:
+        raise NotAuthorized("The Canvas account you signed in with is not the one you use in "
+                            "this course. Sign in to Canvas as yourself and try again.")
     _save_token(person, token)
-    return ConnectResult(person_id=person.id, return_to=pending["return_to"])
+    return ConnectResult(person_id=person.id, connected=True)
 
 
 def _save_token(person: Person, token: canvas_oauth.CanvasToken) -> LmsCredential:

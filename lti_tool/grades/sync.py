@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -420,7 +420,7 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
         run = db.session.get(SyncRun, run_id)
         assert run is not None
         run.status, run.error = SyncStatus.FAILED, err.message
-    except Exception:  # noqa: BLE001 - a sync must end recorded, never stuck "running"
+    except Exception:
         db.session.rollback()
         log.exception("Sync %s (run %s) failed unexpectedly", run.kind, run_id)
         run = db.session.get(SyncRun, run_id)

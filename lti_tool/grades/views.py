@@ -66,17 +66,22 @@ def sync_now(course_id: int) -> Response:
     return redirect(lurl("grades.class_page", course_id=course.id))
 
 
+OAUTH_COOKIE = "lodestar_canvas_oauth"
+
+
 @bp.get("/lms/canvas/connect")
 def canvas_connect() -> Response:
-    """Send the person to Canvas to authorise Lodestar (opened in a new tab)."""
+    """Send the person to Canvas to authorise Lodestar (opened in a new, top-level tab, so
+    a first-party cookie can tie the callback to this browser)."""
     current_actor()
     person = current_person()
-    return_to = request.args.get("return_to", "")
-    if not return_to.startswith("/"):
-        return_to = url_for("plans.my_plan")
-    url = lms_rest.canvas_connect_url(person, redirect_uri=_callback_url(),
-                                      return_to=return_to)
-    return redirect(url)
+    url, state = lms_rest.canvas_connect_url(person, redirect_uri=_callback_url())
+    response = redirect(url)
+    response.set_cookie(OAUTH_COOKIE, lms_rest.browser_binding(state), max_age=600,
+                        httponly=True, samesite="Lax",
+                        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+                        path=url_for("grades.canvas_callback"))
+    return response
 
 
 def _callback_url() -> str:
@@ -90,8 +95,12 @@ def canvas_callback() -> str:
     result = lms_rest.canvas_callback(state=request.args.get("state", ""),
                                       code=request.args.get("code"),
                                       error=request.args.get("error"),
-                                      redirect_uri=_callback_url())
-    return render_template("grades/canvas_connected.html", result=result)
+                                      redirect_uri=_callback_url(),
+                                      binding=request.cookies.get(OAUTH_COOKIE))
+    response = current_app.make_response(
+        render_template("grades/canvas_connected.html", result=result))
+    response.delete_cookie(OAUTH_COOKIE, path=url_for("grades.canvas_callback"))
+    return response
 
 
 @bp.post("/me/grades/sync")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import parse_qs, urlsplit
 
 from flask import (
@@ -30,6 +29,12 @@ def _base_url() -> str:
     return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
 
 
+def _same_origin(url: str, base: str) -> bool:
+    """Same scheme and host[:port] (a prefix test would accept ``tool.org.evil.com``)."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+
 @bp.get("/")
 def index() -> str:
     """A landing page for people who open the tool outside their LMS."""
@@ -44,7 +49,7 @@ def login() -> Any:
         raise LaunchError("The login request is missing iss or login_hint.", status_code=400)
     target = params.get("target_link_uri")
     launch_url = _base_url() + url_for("launch.launch")
-    if target and not target.startswith(_base_url()):
+    if target and not _same_origin(target, _base_url()):
         raise LaunchError("The target_link_uri does not belong to this tool.", status_code=400)
     try:
         response = make_oidc_login().redirect(launch_url)

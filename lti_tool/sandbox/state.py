@@ -253,6 +253,17 @@ class SandboxState:
             enrollment.status = status
             self._roster_cache.pop(context_id, None)
 
+    def set_enrollment_roles(self, context_id: str, sub: str, roles: Iterable[str]) -> None:
+        """Change the context role URIs of an enrollment (a TA becoming a learner, ...)."""
+        with self.lock:
+            enrollment = self.enrollment(context_id, sub)
+            if enrollment is None:
+                raise SandboxError(
+                    f"{sub!r} is not enrolled in {context_id!r}", status=404, error="not_found"
+                )
+            enrollment.roles = tuple(roles)
+            self._roster_cache.pop(context_id, None)
+
     def members(self, context_id: str) -> list[dict[str, Any]]:
         """Return the NRPS member objects of a course (cached until the roster changes)."""
         self.get_course(context_id)

@@ -41,10 +41,9 @@ def canvas_platform(app: Flask, platform_id: int) -> int:
     return platform_id
 
 
-def _connect(lti: LtiDriver, token: str, rsps: responses.RequestsMock, canvas_user: int,
-             return_to: str) -> None:
-    start = lti.client.get("/lms/canvas/connect", query_string={"lt": token,
-                                                                 "return_to": return_to})
+def _connect(lti: LtiDriver, token: str, rsps: responses.RequestsMock, canvas_user: int
+             ) -> None:
+    start = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
     assert start.status_code == 302
     target = urlsplit(start.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == CANVAS + "/login/oauth2/auth"
@@ -75,7 +74,7 @@ def test_teacher_connects_canvas_and_syncs_submissions(lti: LtiDriver, app: Flas
     assert lms_course_id == str(course.id)
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
-        _connect(lti, token, rsps, canvas_user=900, return_to=f"/courses/{course_id}")
+        _connect(lti, token, rsps, canvas_user=teacher.id)
         rsps.get(f"{API}/courses/{lms_course_id}", json={"id": int(lms_course_id),
                                                          "name": course.title})
         rsps.get(f"{API}/courses/{lms_course_id}/assignments", json=[{
@@ -110,10 +109,10 @@ def test_student_pulls_grades_across_courses(lti: LtiDriver, app: Flask,
     token = _token(lti.launch(student))
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
-        _connect(lti, token, rsps, canvas_user=55, return_to="/plans/me")
-        rsps.get(f"{API}/users/self", json=data["user"])
-        rsps.get(f"{API}/users/55/enrollments", json=data["enrollments"])
-        rsps.get(f"{API}/users/55/courses", json=data["courses"])
+        _connect(lti, token, rsps, canvas_user=student.id)
+        rsps.get(f"{API}/users/self", json={**data["user"], "id": student.id})
+        rsps.get(f"{API}/users/{student.id}/enrollments", json=data["enrollments"])
+        rsps.get(f"{API}/users/{student.id}/courses", json=data["courses"])
         rsps.get(f"{API}/courses/8", json=data["course_8"])
         response = lti.client.post("/me/grades/sync", data={"lt": token})
         assert response.status_code == 302
@@ -139,7 +138,7 @@ def test_canvas_refusal_keeps_stored_grades(lti: LtiDriver, app: Flask,
         course_id, lms_course_id = course_row.id, course_row.lms_course_id
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
-        _connect(lti, token, rsps, canvas_user=900, return_to="/")
+        _connect(lti, token, rsps, canvas_user=teacher.id)
         rsps.get(f"{API}/courses/{lms_course_id}", status=401,
                  json={"errors": [{"message": "Invalid access token."}]})
         response = lti.client.post(f"/courses/{course_id}/sync",
@@ -147,3 +146,45 @@ def test_canvas_refusal_keeps_stored_grades(lti: LtiDriver, app: Flask,
         page = lti.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "did not complete" in page
     assert "Canvas" in page
+
+
+def test_callback_from_another_browser_is_refused(lti: LtiDriver, app: Flask,
+                                                  canvas_platform: int) -> None:
+    """An attacker who starts the flow and sends the victim the Canvas link gets nothing:
+    the callback must come back to the browser that started it."""
+    attacker_token = _token(lti.launch(lti.person("student", 1)))
+    start = lti.client.get("/lms/canvas/connect", query_string={"lt": attacker_token})
+    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
+    victim_browser = app.test_client()
+    answer = victim_browser.get("/lms/canvas/callback",
+                                query_string={"state": state, "code": "victims-code"})
+    assert answer.status_code == 401
+    with app.app_context():
+        assert db.session.execute(select(LmsCredential)).first() is None
+
+
+def test_declining_access_is_a_calm_page(lti: LtiDriver, canvas_platform: int) -> None:
+    token = _token(lti.launch(lti.person("student")))
+    start = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
+    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
+    answer = lti.client.get("/lms/canvas/callback",
+                            query_string={"state": state, "error": "access_denied"})
+    assert answer.status_code == 200
+    assert "Canvas is not connected" in answer.get_data(as_text=True)
+
+
+def test_someone_elses_canvas_account_is_refused(lti: LtiDriver, app: Flask,
+                                                 canvas_platform: int) -> None:
+    student = lti.person("student")
+    token = _token(lti.launch(student))  # lms_user_id = the student's Canvas id
+    with responses.RequestsMock() as rsps:
+        rsps.add_passthru(lti.state.base_url)
+        start = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
+        state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
+        rsps.post(CANVAS + "/login/oauth2/token", json={
+            "access_token": "1~x", "expires_in": 3600, "user": {"id": 424242}})
+        answer = lti.client.get("/lms/canvas/callback",
+                                query_string={"state": state, "code": "c"})
+    assert answer.status_code == 403
+    with app.app_context():
+        assert db.session.execute(select(LmsCredential)).first() is None

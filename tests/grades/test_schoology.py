@@ -74,7 +74,7 @@ def oauth_matcher(method: str = "HMAC-SHA1") -> Any:
         for name, pattern in checks.items():
             if not pattern.match(params.get(name, "")):
                 return False, f"bad {name}: {params.get(name)!r}"
-        if "oauth_token" in params and params["oauth_token"]:
+        if params.get("oauth_token"):
             return False, "two-legged OAuth must not send a token"
         if header(request, "Accept") != "application/json":
             return False, f"Accept is {header(request, 'Accept')!r}"

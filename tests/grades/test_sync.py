@@ -234,3 +234,24 @@ def test_cli_sync_prints_counts(runner: Any, taught: dict[str, Any]) -> None:
 def test_cli_sync_unknown_course(runner: Any) -> None:
     result = runner.invoke(args=["sync", "roster", "--course", "999"])
     assert result.exit_code == 2
+
+
+def test_role_the_lms_no_longer_lists_is_deactivated(lti: LtiDriver, app: Flask,
+                                                     taught: dict[str, Any]) -> None:
+    """A member whose NRPS roles shrink (Instructor -> Learner) loses the dropped role."""
+    ctx = taught["course"].context_id
+    teacher = taught["teacher"]
+    assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
+    lti.state.set_enrollment_roles(ctx, teacher.sub,
+                                   ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"])
+    try:
+        assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
+    finally:
+        lti.state.set_enrollment_roles(
+            ctx, teacher.sub, ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"])
+    with app.app_context():
+        rows = dict(db.session.execute(
+            select(Enrollment.role, Enrollment.status).join(Person)
+            .where(Person.sub == teacher.sub, Enrollment.course_id == taught["course_id"])).all())
+    assert rows[Role.TEACHER] == EnrollmentStatus.INACTIVE
+    assert rows[Role.STUDENT] == EnrollmentStatus.ACTIVE
