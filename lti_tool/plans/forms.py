@@ -37,7 +37,6 @@ from lti_tool.plans.services import (
     GOAL_CATEGORY_LABELS,
     GOAL_STATUS_LABELS,
     GRADES,
-    ITEM_FIELDS,
 )
 
 
@@ -81,10 +80,6 @@ class ProfileForm(_Form):
     college_planning = TextAreaField("College planning", [Length(max=_TEXT)])
     financial_planning = TextAreaField("Financial planning", [Length(max=_TEXT)])
     accommodations = TextAreaField("Accommodation needs", [Length(max=_TEXT)])
-
-    TEXT_FIELDS = ("about", "interests", "strengths", "skills", "abilities", "hobbies",
-                   "career_exploration", "college_planning", "financial_planning",
-                   "accommodations")
 
 
 class GoalForm(_Form):
@@ -163,9 +158,6 @@ class ItemForm(_Form):
         Optional(), Length(max=60),
         Regexp(r"^[0-9+().\-\s]{3,}(?:\s*(?:x|ext\.?)\s*[0-9]+)?$",
                message="Use digits, spaces and + ( ) - only.")])
-
-    #: Fields shown (and saved) for each kind, besides title and details.
-    EXTRA = ITEM_FIELDS
 
     @classmethod
     def for_kind(cls, kind: str, formdata: Any = None, **kwargs: Any) -> ItemForm:

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from lti_tool import audit
 from lti_tool.db import utcnow
@@ -25,7 +25,7 @@ from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import TranscriptEntry
 from lti_tool.launch.session import Actor
-from lti_tool.models import Course, Mentorship, Person, Platform, Role
+from lti_tool.models import Course, Person, Platform
 from lti_tool.plans import inventory, programs, reference
 from lti_tool.plans.models import (
     CoursePlanEntry,
@@ -91,7 +91,6 @@ GRADES = (9, 10, 11, 12)
 PROFILE_TEXT_FIELDS = ("about", "interests", "strengths", "skills", "abilities", "hobbies",
                        "career_exploration", "college_planning", "financial_planning",
                        "accommodations")
-PROFILE_FIELDS = (*PROFILE_TEXT_FIELDS, "grade_level", "graduation_year")
 #: How many suggested clusters the inventory result offers.
 SUGGESTED_CLUSTERS = 5
 #: Version of the export/snapshot document layout.
@@ -129,9 +128,31 @@ def get_person(actor: Actor, person_id: int) -> Person:
     return person
 
 
+def empty_plan(person: Person) -> Plan:
+    """An unsaved, empty plan standing in for a student who has none yet.
+
+    It is never added to the session (its ``id`` is None), so reading it writes nothing:
+    every lookup by ``plan.id`` simply finds no rows.
+    """
+    return Plan(tenant_id=person.tenant_id, person_id=person.id, about="", interests="",
+                strengths="", skills="", abilities="", hobbies="", career_exploration="",
+                college_planning="", financial_planning="", accommodations="",
+                framework_version=reference.DEFAULT_FRAMEWORK, cluster_codes=[],
+                pathway_codes=[], inventory_answers={})
+
+
+def plan_for_reading(actor: Actor, person: Person) -> Plan:
+    """The plan to show ``actor``: the student's own visit creates their plan on first use;
+    anyone else reading a student who has none gets ``empty_plan`` (nothing is written)."""
+    if person.id == actor.person_id:
+        return get_or_create_plan(person)
+    return find_plan(person) or empty_plan(person)
+
+
 def open_plan(actor: Actor, person: Person, *, page: str = "overview") -> Plan:
-    """Load (or create) a plan for viewing and write the audit event (``plan.view``)."""
-    plan = get_or_create_plan(person)
+    """Load a plan for viewing (see ``plan_for_reading``) and write the audit event
+    (``plan.view``; its subject is None when the student has no plan yet)."""
+    plan = plan_for_reading(actor, person)
     audit.record("plan.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
                  subject_type="plan", subject_id=plan.id, student_id=person.id, page=page)
     db.session.commit()
@@ -147,26 +168,19 @@ def record_view(actor: Actor, person: Person, *, page: str) -> None:
     db.session.commit()
 
 
-def guarded_students(actor: Actor) -> list[Person]:
-    """Students a guardian may see (active mentor links)."""
-    return list(db.session.execute(
-        select(Person).join(Mentorship, Mentorship.student_id == Person.id)
-        .where(Mentorship.guardian_id == actor.person_id, Mentorship.active.is_(True),
-               Person.tenant_id == actor.tenant_id)
-        .order_by(Person.family_name, Person.name)
-    ).scalars())
+def student_name(person: Person) -> str:
+    """A student's name for lists: a neutral label until the LMS has told us their name."""
+    return person.display_name if (person.name or person.email) else \
+        "Student (not yet signed in)"
 
 
-def caseload(actor: Actor) -> list[Person]:
-    """Students in the tenant (anyone with a student enrollment), for counselors."""
-    from lti_tool.models import Enrollment
-
-    return list(db.session.execute(
-        select(Person).where(Person.tenant_id == actor.tenant_id,
-                             Person.id.in_(select(Enrollment.person_id)
-                                           .where(Enrollment.role == Role.STUDENT)))
-        .order_by(Person.family_name, Person.name)
-    ).scalars())
+def person_order() -> tuple[Any, ...]:
+    """``ORDER BY`` terms sorting people by family name (their name when the LMS sent no
+    family name), then name, then id, ignoring case: missing family names and capitals
+    sort the same way on SQLite and PostgreSQL (``NULL`` would come first on one and last
+    on the other)."""
+    return (func.lower(func.coalesce(Person.family_name, Person.name)),
+            func.lower(Person.name), Person.id)
 
 
 def school_year(day: dt.date | None = None) -> str:
@@ -736,11 +750,10 @@ def delete_item(actor: Actor, plan: Plan, kind: PlanItemKind, item_id: int) -> N
 # -- the whole plan as data --------------------------------------------------------------------
 
 
-def _safe_url(url: str | None) -> str | None:
-    return url if url and re.match(r"^https?://", url, re.IGNORECASE) else None
-
-
 def _evidence(plan: Plan) -> list[dict[str, Any]]:
+    # Imported here: the portfolio package imports this module while it loads.
+    from lti_tool.portfolio.services import safe_link
+
     attacher = aliased(Person)
     rows = db.session.execute(
         select(Evidence, attacher, Course.title)
@@ -751,7 +764,7 @@ def _evidence(plan: Plan) -> list[dict[str, Any]]:
     return [{
         "id": ev.id, "goal_id": ev.goal_id, "kind": str(ev.kind), "title": ev.snapshot_title,
         "score": ev.snapshot_score, "score_maximum": ev.snapshot_score_maximum,
-        "date": _iso(ev.snapshot_date), "url": _safe_url(ev.snapshot_url),
+        "date": _iso(ev.snapshot_date), "url": safe_link(ev.snapshot_url),
         "digest": ev.snapshot_digest, "reflection": ev.reflection or "", "note": ev.note or "",
         "attached_by": who.display_name if who is not None else None,
         "attached_as": ev.attached_as, "course": course_title,
@@ -871,11 +884,17 @@ def redact(document: Mapping[str, Any], *, show_accommodations: bool) -> dict[st
 # -- snapshots ---------------------------------------------------------------------------------
 
 
-def snapshots(plan: Plan) -> list[PlanSnapshot]:
-    """The plan's yearly snapshots, newest school year first."""
+def snapshots(plan: Plan, *, with_data: bool = False) -> list[PlanSnapshot]:
+    """The plan's yearly snapshots, newest school year first (one query).
+
+    Listings need only the metadata: the stored plan document (``data``) is left unloaded
+    unless ``with_data`` asks for it (reading it later costs one query per snapshot).
+    """
+    query = select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id)
+    if not with_data:
+        query = query.options(defer(PlanSnapshot.data))
     return list(db.session.execute(
-        select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id)
-        .order_by(PlanSnapshot.school_year.desc())).scalars())
+        query.order_by(PlanSnapshot.school_year.desc())).scalars())
 
 
 def get_snapshot(plan: Plan, year: str) -> PlanSnapshot:
@@ -946,13 +965,15 @@ def snapshot_summary(snap: PlanSnapshot) -> dict[str, Any]:
 
 def export_document(actor: Actor, student: Person, *,
                     show_accommodations: bool) -> dict[str, Any]:
-    """The whole plan with its yearly snapshots, for download; audited (``plan.export``)."""
-    plan = get_or_create_plan(student)
+    """The whole plan with its yearly snapshots, for download; audited (``plan.export``).
+
+    Never creates a plan: a student without one exports the empty document."""
+    plan = find_plan(student) or empty_plan(student)
     document = redact(plan_document(plan), show_accommodations=show_accommodations)
     document["snapshots"] = [
         {**snapshot_summary(s),
          "data": redact(s.data or {}, show_accommodations=show_accommodations)}
-        for s in snapshots(plan)]
+        for s in snapshots(plan, with_data=True)]
     document["exported_by"] = actor.person_id
     audit.record("plan.export", tenant_id=actor.tenant_id, actor_id=actor.person_id,
                  subject_type="plan", subject_id=plan.id, student_id=student.id,
@@ -963,8 +984,10 @@ def export_document(actor: Actor, student: Person, *,
 
 def print_document(actor: Actor, student: Person, *,
                    show_accommodations: bool) -> dict[str, Any]:
-    """The plan document for the printable page; audited (``plan.export``, ``print``)."""
-    plan = get_or_create_plan(student)
+    """The plan document for the printable page; audited (``plan.export``, ``print``).
+
+    Never creates a plan: a student without one prints the empty document."""
+    plan = find_plan(student) or empty_plan(student)
     document = redact(plan_document(plan), show_accommodations=show_accommodations)
     audit.record("plan.export", tenant_id=actor.tenant_id, actor_id=actor.person_id,
                  subject_type="plan", subject_id=plan.id, student_id=student.id,

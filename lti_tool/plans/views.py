@@ -21,12 +21,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool import policy
+from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.launch.session import Actor, current_actor, current_person, lurl
 from lti_tool.models import Person
 from lti_tool.plans import bp, forms, inventory, programs, services
-from lti_tool.plans.models import Plan, PlanItemKind
+from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy
 from lti_tool.plans.review import review_context
 
 Action = policy.Action
@@ -338,9 +339,10 @@ def add_suggested_clusters() -> BaseResponse:
 
 
 def _courses_page(actor: Actor, plan: Plan, form: forms.CourseEntryForm | None = None,
-                  program_form: forms.ProgramChoiceForm | None = None,
-                  status: int = 200) -> Page:
-    available = programs.ensure_default_programs(actor.tenant_id)
+                  program_form: forms.ProgramChoiceForm | None = None, status: int = 200,
+                  available: list[ProgramOfStudy] | None = None) -> Page:
+    if available is None:
+        available = programs.ensure_default_programs(actor.tenant_id)
     program = services.plan_program(plan)
     entries = services.course_plan(plan)
     if program_form is None:
@@ -360,7 +362,6 @@ def _courses_page(actor: Actor, plan: Plan, form: forms.CourseEntryForm | None =
 def course_plan() -> Page:
     """The four-year course plan, the Program of Study and graduation requirements."""
     actor, person = _me()
-    programs.ensure_default_programs(actor.tenant_id)
     plan = services.open_plan(actor, person, page="courses")
     return _courses_page(actor, plan)
 
@@ -385,7 +386,7 @@ def choose_program() -> Page | BaseResponse:
     form = forms.ProgramChoiceForm(request.form)
     form.program_id.choices = forms.choices((p.id, p.name) for p in available)
     if not form.validate():
-        return _courses_page(actor, plan, program_form=form, status=400)
+        return _courses_page(actor, plan, program_form=form, status=400, available=available)
     program = services.choose_program(actor, plan, form.program_id.data)
     _saved(f"Your Program of Study is {program.name}.")
     return redirect(lurl("plans.course_plan", _anchor="program"))
@@ -569,7 +570,7 @@ def export_json(person_id: int) -> Response:
     document = services.export_document(
         actor, student,
         show_accommodations=policy.allowed(actor, Action.READ_ACCOMMODATIONS, student))
-    filename = f"lodestar-plan-{student.id}-{dt.date.today().isoformat()}.json"
+    filename = f"lodestar-plan-{student.id}-{utcnow().date().isoformat()}.json"
     return Response(json.dumps(document, indent=2, ensure_ascii=False),
                     mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
@@ -583,7 +584,7 @@ def print_plan(person_id: int) -> Response:
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     document = services.print_document(actor, student, show_accommodations=show)
     html = render_template("plans/print.html", student=student, doc=document,
-                           show_accommodations=show, printed=dt.date.today())
+                           show_accommodations=show, printed=utcnow().date())
     return Response(html, headers={"Cache-Control": "no-store"})
 
 

@@ -48,8 +48,8 @@ from lti_tool.models import (
     ResourceLink,
     Role,
 )
-from lti_tool.plans.models import Goal, Plan
 from lti_tool.plans import services as plan_services  # module import: plans imports us too
+from lti_tool.plans.models import Goal, Plan
 from lti_tool.portfolio.deep_linking import ACTIVITIES
 from lti_tool.portfolio.forms import (
     NO_GOAL,
@@ -63,9 +63,11 @@ from lti_tool.portfolio.models import Evidence, EvidenceKind, StoredFile
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-#: What a request to the upload endpoint may carry at most (the file plus the form); bigger
-#: bodies are refused by Werkzeug with 413 before they are read.
-MAX_UPLOAD_REQUEST_BYTES = 4 * MAX_UPLOAD_BYTES
+#: What a request to the upload endpoint may carry at most: the largest file we accept plus
+#: 1 MiB for the rest of the form (reflection, title, URL) and the multipart framing. This is
+#: well under the app-wide ``MAX_CONTENT_LENGTH``; bigger bodies are refused with 413 before
+#: they are read.
+MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 RESOURCE_LINK_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
@@ -130,14 +132,31 @@ def goal_choices(goals: Sequence[Goal], *, none_label: str) -> list[SelectChoice
     return choices([(NO_GOAL, none_label), *((str(g.id), goal_label(g)) for g in goals)])
 
 
+_ID = re.compile(r"[0-9]{1,9}")
+
+
+def parse_id(value: str | None) -> int | None:
+    """A record id from a form or query value, or None when it is not one.
+
+    Only ASCII digits count (``"²".isdigit()`` is true, yet ``int("²")`` fails) and at most
+    nine of them (a longer number would overflow the database's integer columns).
+    """
+    if value is None or not _ID.fullmatch(value):
+        return None
+    return int(value)
+
+
 def parse_goal(value: str | None) -> int | None:
-    """A goal select value as a goal id (None for "no particular goal")."""
+    """A goal select value as a goal id (None for "no particular goal").
+
+    :raises InvalidInput: for a value that is not a goal id.
+    """
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError as err:
-        raise InvalidInput("Choose one of the listed goals.") from err
+    goal_id = parse_id(value)
+    if goal_id is None:
+        raise InvalidInput("Choose one of the listed goals.")
+    return goal_id
 
 
 def plan_goals(plan: Plan | None) -> list[Goal]:
@@ -146,12 +165,6 @@ def plan_goals(plan: Plan | None) -> list[Goal]:
         return []
     return list(db.session.execute(
         select(Goal).where(Goal.plan_id == plan.id).order_by(Goal.id)).scalars())
-
-
-def find_plan(person: Person) -> Plan | None:
-    """The person's plan, if they have one."""
-    return db.session.execute(select(Plan).where(
-        Plan.tenant_id == person.tenant_id, Plan.person_id == person.id)).scalar_one_or_none()
 
 
 def _goal_of_plan(plan: Plan, goal_id: int | None) -> Goal | None:
@@ -228,10 +241,6 @@ class AttachPage:
     learners: list[LearnerRow]
 
 
-def _sort_key(person: Person) -> tuple[str, str]:
-    return ((person.family_name or person.name or "").lower(), (person.name or "").lower())
-
-
 def active_assignments(course: Course) -> list[Assignment]:
     """The course's active assignments (AGS line items and LMS assignments), due date order."""
     return list(db.session.execute(
@@ -261,9 +270,10 @@ def attach_page(actor: Actor, course: Course) -> AttachPage:
                  subject_type="course", subject_id=course.id)
     db.session.commit()
     learner_ids = _learner_ids(course)
-    learners = sorted(db.session.execute(
+    learners = list(db.session.execute(
         select(Person).where(Person.tenant_id == course.tenant_id,
-                             Person.id.in_(learner_ids))).scalars(), key=_sort_key)
+                             Person.id.in_(learner_ids))
+        .order_by(*plan_services.person_order())).scalars())
     goals: dict[int, list[Goal]] = {}
     for goal, person_id in db.session.execute(
             select(Goal, Plan.person_id).join(Plan, Plan.id == Goal.plan_id)
@@ -504,7 +514,7 @@ def _goal_for(student: Person, goal_id: int | None) -> int | None:
     """Check (without writing anything) that ``goal_id`` is a goal of the student's plan."""
     if goal_id is None:
         return None
-    plan = find_plan(student)
+    plan = plan_services.find_plan(student)
     if plan is None:
         raise InvalidInput("That goal is not one of the goals of this plan.")
     goal = _goal_of_plan(plan, goal_id)
@@ -661,8 +671,11 @@ def _items(plan: Plan) -> list[EvidenceItem]:
 
 def portfolio(actor: Actor, student: Person) -> PortfolioPage:
     """The student's evidence grouped by goal, goals in plan order, then "not linked to a
-    goal yet" (a fixed number of queries). Writes the ``portfolio.view`` audit event."""
-    plan = plan_services.get_or_create_plan(student)
+    goal yet" (a fixed number of queries). Writes the ``portfolio.view`` audit event.
+
+    Only the student's own visit may create their plan; anyone else reading a student who
+    has none sees the empty portfolio (``plan_services.plan_for_reading``)."""
+    plan = plan_services.plan_for_reading(actor, student)
     audit.record("portfolio.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
                  subject_type="plan", subject_id=plan.id, student_id=student.id)
     db.session.commit()  # before loading: a commit expires what was loaded
@@ -799,7 +812,7 @@ def reflection_activity(actor: Actor, student: Person, course: Course, link: Res
                      subject_type="course", subject_id=course.id, student_id=student.id,
                      resource_link=link.resource_link_id)
         db.session.commit()
-    plan = find_plan(student)
+    plan = plan_services.find_plan(student)
     submissions = [] if plan is None else [
         e for e in db.session.execute(
             select(Evidence).where(Evidence.plan_id == plan.id, Evidence.course_id == course.id)

@@ -8,6 +8,7 @@ redirect -> GET) or re-render the form with its messages and a 400.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, send_file
@@ -26,9 +27,31 @@ from lti_tool.portfolio import bp, deep_linking, forms, services
 
 @bp.url_value_preprocessor
 def limit_upload_size(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Cap the request body of the upload form before anything reads it."""
+    """Cap the request body of the upload form before anything reads it: a 5 MB file plus
+    1 MiB for the rest of the form, much less than the app-wide ``MAX_CONTENT_LENGTH``. A
+    bigger body gets the 413 page (``too_large``) before any of it is read."""
     if endpoint == "portfolio.link_work":
         request.max_content_length = services.MAX_UPLOAD_REQUEST_BYTES
+
+
+@bp.errorhandler(413)
+def too_large(_err: Exception) -> tuple[str, int]:
+    """The upload was bigger than the form may carry: say so plainly."""
+    return render_template(
+        "errors/error.html", status=413, title="That file is too large",
+        message="Files can be at most 5 MB. Upload a smaller file, or link to it with a web "
+                "address instead."), 413
+
+
+def _ids(values: Iterable[str]) -> set[int]:
+    """The record ids among ``values``.
+
+    :raises InvalidInput: for a value that is not an id.
+    """
+    ids = {services.parse_id(v) for v in values}
+    if None in ids:
+        raise InvalidInput("Tick students from the list.")
+    return {i for i in ids if i is not None}
 
 
 # -- Deep Linking: the activity picker ----------------------------------------------------
@@ -67,7 +90,7 @@ def _render_attach(actor: Actor, course: Course, *, form: forms.AttachForm | Non
     return render_template(
         "portfolio/attach.html", page=page, form=form or _attach_form(page.assignments),
         errors=errors or [],
-        chosen={int(v) for v in request.form.getlist("student") if v.isdigit()}
+        chosen={i for i in map(services.parse_id, request.form.getlist("student")) if i is not None}
         if posted else set(),
         goals_chosen={k: v for k, v in request.form.items() if k.startswith("goal-")}
         if posted else {},
@@ -97,11 +120,11 @@ def attach_submit(course_id: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _render_attach(actor, course, form=form, errors=forms.error_messages(form),
                               status=400)
-    if request.form.get("all") == "1":
-        student_ids = services.active_learner_ids(course)
-    else:
-        student_ids = sorted({int(v) for v in request.form.getlist("student") if v.isdigit()})
     try:
+        if request.form.get("all") == "1":
+            student_ids = services.active_learner_ids(course)
+        else:
+            student_ids = sorted(_ids(request.form.getlist("student")))
         selections = {sid: services.parse_goal(request.form.get(f"goal-{sid}"))
                       for sid in student_ids}
         outcome = services.attach_assignment(actor, course, int(form.assignment.data or 0),
@@ -171,7 +194,7 @@ def link_work() -> Response | tuple[str, int]:
     actor = current_actor()
     person = current_person()
     policy.require(actor, policy.Action.EDIT_PLAN, person)
-    plan = services.find_plan(person)
+    plan = plan_services.find_plan(person)
     goals = services.plan_goals(plan)
     work = services.graded_work(person)
     form = forms.LinkWorkForm(request.form)
@@ -201,7 +224,7 @@ def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
     actor = current_actor()
     evidence = services.get_evidence(actor, evidence_id)
     policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
-    goals = services.plan_goals(services.find_plan(evidence.student))
+    goals = services.plan_goals(plan_services.find_plan(evidence.student))
     form = forms.EvidenceEditForm(request.form)
     form.goal.choices = services.goal_choices(goals, none_label="Not linked to a goal yet")
     try:
@@ -263,8 +286,7 @@ def _reflection_context(course_id: int, *, record_view: bool = False
     course = get_course(actor, course_id)
     policy.require(actor, policy.Action.VIEW_COURSE_AS_STUDENT, course)
     policy.require(actor, policy.Action.EDIT_PLAN, person)
-    link_id = request.args.get("link", "")
-    link = services.reflection_link(course, int(link_id) if link_id.isdigit() else None)
+    link = services.reflection_link(course, services.parse_id(request.args.get("link")))
     return actor, person, services.reflection_activity(actor, person, course, link,
                                                        record_view=record_view)
 

@@ -33,6 +33,7 @@ from lti_tool.grades.models import Assignment
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
 from lti_tool.plans import reference
 from lti_tool.plans.models import Goal, Plan
+from lti_tool.plans.services import cluster_name, pathway_name, person_order, student_name
 from lti_tool.portfolio.models import Evidence
 from lti_tool.relevance.models import AssignmentTag, CourseTag
 
@@ -111,24 +112,6 @@ class PathwayInfo:
 @functools.cache
 def _framework_order() -> dict[str, int]:
     return {code: i for i, code in enumerate(reference.all_cluster_codes())}
-
-
-@functools.cache
-def cluster_name(code: str) -> str:
-    """The cluster's name; the code itself for a code the reference data does not know."""
-    try:
-        return reference.cluster(code).name
-    except reference.UnknownCodeError:
-        return code
-
-
-@functools.cache
-def pathway_name(code: str) -> str:
-    """The pathway's (sub-cluster's) name; the code itself when unknown."""
-    try:
-        return reference.pathway(code).name
-    except reference.UnknownCodeError:
-        return code
 
 
 def _cluster_sort_key(code: str) -> tuple[int, str]:
@@ -463,16 +446,6 @@ def _learner_ids(course: Course) -> Select[tuple[int]]:
         Enrollment.status == EnrollmentStatus.ACTIVE)
 
 
-def _person_sort_key(person: Person) -> tuple[str, str, int]:
-    return ((person.family_name or person.name or "").lower(), (person.name or "").lower(),
-            person.id)
-
-
-def _student_name(person: Person) -> str:
-    return person.display_name if (person.name or person.email) else \
-        "Student (not yet signed in)"
-
-
 @dataclass(slots=True)
 class _PlanFacts:
     clusters: set[str] = field(default_factory=set)
@@ -505,7 +478,7 @@ def _evidence_query(course: Course) -> Select[tuple[Evidence, Person, str | None
 
 def _evidence_info(evidence: Evidence, person: Person, goal: str | None) -> EvidenceInfo:
     return EvidenceInfo(id=evidence.id, student_id=evidence.student_id,
-                        student_name=_student_name(person),
+                        student_name=student_name(person),
                         title=evidence.snapshot_title or "Untitled work", goal_statement=goal,
                         attached_as=evidence.attached_as, created_at=evidence.created_at)
 
@@ -517,9 +490,9 @@ def class_relevance(course: Course) -> ClassRelevance:
     course's tags, its active assignments, their tags, and evidence from the course.
     """
     learners = _learner_ids(course)
-    people = sorted(db.session.execute(
+    people = list(db.session.execute(
         select(Person).where(Person.id.in_(learners), Person.tenant_id == course.tenant_id)
-    ).scalars(), key=_person_sort_key)
+        .order_by(*person_order())).scalars())
     plans = list(db.session.execute(
         select(Plan).where(Plan.tenant_id == course.tenant_id, Plan.person_id.in_(learners))
     ).scalars())
@@ -531,7 +504,10 @@ def class_relevance(course: Course) -> ClassRelevance:
     course_tags = _course_tags(course)
     assignments = list(db.session.execute(_active_assignments(course)).scalars())
     assignment_tags = _assignment_tags(course)
-    evidence = db.session.execute(_evidence_query(course)).all()
+    # Only the evidence of the class's active learners: a student who left the class takes
+    # their name and goals out of the teacher's view.
+    evidence = db.session.execute(
+        _evidence_query(course).where(Evidence.student_id.in_(learners))).all()
 
     facts: dict[int, _PlanFacts] = {p.id: _PlanFacts() for p in people}
     plan_owner: dict[int, int] = {}
@@ -561,7 +537,7 @@ def class_relevance(course: Course) -> ClassRelevance:
         f = facts[person.id]
         cells = {c: Cell(in_plan=c in f.clusters, goal=c in f.goal_clusters)
                  for c in f.clusters | f.goal_clusters}
-        rows.append(StudentRow(person_id=person.id, name=_student_name(person),
+        rows.append(StudentRow(person_id=person.id, name=student_name(person),
                                has_plan=f.has_plan, goal_count=f.goal_count, cells=cells))
     total = len(rows)
     counts = []

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from werkzeug.test import TestResponse
 
 from lti_tool.extensions import db
@@ -527,3 +527,71 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
         pages = [e.detail.get("page") for e in db.session.execute(select(AuditEvent).where(
             AuditEvent.action == "plan.view")).scalars()]
     assert "history" in pages and "snapshot" in pages
+
+
+# -- reading creates nothing -------------------------------------------------------------------
+
+
+def test_reading_a_plan_that_does_not_exist_creates_nothing(lti: LtiDriver, app: Flask) -> None:
+    student = lti.person("student", 0)  # the parent's child; takes bio1
+    student_token = launch(lti, student, course(lti, "bio1"))
+    sid = person_id(app, student)
+    readers = {
+        "teacher": (launch(lti, lti.person("teacher", 0), course(lti, "bio1")),
+                    ("", "/history")),
+        "parent": (launch(lti, lti.person("parent")),
+                   ("", "/history", "/print", "/export.json")),
+        "counselor": (launch(lti, lti.person("counselor")),
+                      ("", "/history", "/print", "/export.json")),
+    }
+    assert count(app, Plan) == 0
+    for who, (token, pages) in readers.items():
+        for page in pages:
+            response = get(lti, token, f"/plans/students/{sid}{page}")
+            assert response.status_code == 200, (who, page)
+        assert "This plan is still empty." in html(get(lti, token, f"/plans/students/{sid}"))
+        assert get(lti, token, f"/portfolio/students/{sid}").status_code == 200, who
+    exported = get(lti, readers["counselor"][0], f"/plans/students/{sid}/export.json").json
+    assert exported is not None
+    assert exported["plan"]["id"] is None
+    assert exported["goals"] == []
+    assert exported["snapshots"] == []
+    assert count(app, Plan) == 0
+    # Every read is still audited, with no plan to name.
+    with app.app_context():
+        views = db.session.execute(select(AuditEvent).where(
+            AuditEvent.action.in_(("plan.view", "plan.export", "portfolio.view")))).scalars().all()
+        assert views
+        assert all(e.subject_id is None and e.detail["student_id"] == sid for e in views)
+    # The student's own visit creates their plan.
+    assert get(lti, student_token, "/plans/me").status_code == 200
+    assert count(app, Plan, Plan.person_id == sid) == 1
+
+
+def test_listing_snapshots_leaves_their_data_unloaded(lti: LtiDriver, app: Flask) -> None:
+    student = lti.person("student", 0)
+    token = launch(lti, student, course(lti, "bio1"))
+    assert post(lti, token, "/plans/me/profile", {"about": "Curious"}).status_code == 302
+    assert post(lti, token, "/plans/me/snapshot").status_code == 302
+    sid = person_id(app, student)
+    statements: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        for page in (f"/plans/students/{sid}/history", "/plans/me"):
+            assert get(lti, token, page).status_code == 200
+        assert "The plan in " in html(get(lti, token, f"/plans/students/{sid}/history"))
+        programs_before = len([s for s in statements if "FROM programs_of_study" in s])
+        assert get(lti, token, "/plans/me/courses").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    snapshot_reads = [s for s in statements if "FROM plan_snapshots" in s]
+    assert snapshot_reads
+    assert not any("plan_snapshots.data" in s for s in snapshot_reads)
+    # The course plan page lists the district's programs once.
+    assert len([s for s in statements if "FROM programs_of_study" in s]) - programs_before == 1

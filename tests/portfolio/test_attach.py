@@ -229,6 +229,14 @@ def test_bad_attach_forms_save_nothing(pf: Portfolio, app: Flask) -> None:
         ({"assignment": str(assignment_id)}, "Tick at least one student"),
         ({"assignment": "", "student": a_id}, "Choose one of this class"),
         ({"assignment": "999999", "student": a_id}, "Choose one of this class"),
+        # Not ids: "²".isdigit() is true but int("²") fails; 20 digits overflow a column.
+        ({"assignment": str(assignment_id), "student": "²"}, "Tick students from the list"),
+        ({"assignment": str(assignment_id), "student": "9" * 20},
+         "Tick students from the list"),
+        ({"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": "²"},
+         "Choose one of the listed goals"),
+        ({"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": "9" * 20},
+         "Choose one of the listed goals"),
     ]
     for data, message in cases:
         response = pf.lti.client.post(url, data={"lt": token, **data})

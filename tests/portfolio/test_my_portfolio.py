@@ -185,6 +185,22 @@ def test_refused_files_save_nothing(pf: Portfolio, app: Flask, student: tuple[st
     assert _count(app, Evidence) == 0 and _count(app, StoredFile) == 0
 
 
+def test_upload_body_over_the_route_cap_is_refused_before_it_is_read(
+        pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
+    """The upload route takes a 5 MB file plus 1 MiB of form, far less than the app-wide
+    20 MB cap: a 7 MB body gets the clear 413 page and nothing is saved."""
+    token, goals = student
+    response = _link(pf, token, source="file", goal=str(goals[0]), reflection=REFLECTION,
+                     file=(BytesIO(b"%PDF-" + b"0" * (7 * 1024 * 1024)), "huge.pdf"))
+    assert response.status_code == 413
+    page = text_of(response)
+    assert "That file is too large" in page
+    assert "at most 5 MB" in page
+    assert page.count("<h1") == 1
+    assert _count(app, Evidence) == 0
+    assert _count(app, StoredFile) == 0
+
+
 def test_missing_file_is_refused(pf: Portfolio, app: Flask,
                                  student: tuple[str, list[int]]) -> None:
     token, _ = student

@@ -215,6 +215,10 @@ def test_who_may_open_the_activity(pf: Portfolio, app: Flask, placed: Placement)
                              ).status_code == 404
     assert pf.lti.client.get(path, query_string={"link": "999999", "lt": token}
                              ).status_code == 404
+    # Not ids at all ("²".isdigit() is true but int("²") fails): absent, not a crash.
+    for bad in ("²", "9" * 20, "-1", ""):
+        assert pf.lti.client.get(path, query_string={"link": bad, "lt": token}
+                                 ).status_code == 404, bad
     with app.app_context():
         db.session.execute(update(Enrollment).where(
             Enrollment.person_id == pf.person_id(student.sub),

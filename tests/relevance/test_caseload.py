@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Person
-from lti_tool.plans import review
+from lti_tool.plans import review_services, services
 from tests.lti_driver import LtiDriver
 from tests.relevance.helpers import (
     DIGITAL,
@@ -56,7 +56,7 @@ def _names(rows: list[list[str]]) -> set[str]:
 
 def test_caseload_table_and_filters(lti: LtiDriver, app: Flask) -> None:
     s = _setup(lti, app)
-    year = review.school_year()
+    year = services.school_year()
     page = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -116,9 +116,9 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert f'caseload-{review.school_year()}.csv' in response.headers["Content-Disposition"]
+    assert f'caseload-{services.school_year()}.csv' in response.headers["Content-Disposition"]
     rows = _csv(response)
-    assert rows[0] == list(review.CSV_HEADER)
+    assert rows[0] == list(review_services.CSV_HEADER)
     assert len(rows) == 1 + len(s["students"])
     by_name = {r[0]: r for r in rows[1:]}
     child = by_name[s["child"].name]
@@ -141,11 +141,11 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
 
 
 def test_csv_cell_guard() -> None:
-    assert review.csv_cell("=1+1") == "'=1+1"
-    assert review.csv_cell("\t=1") == "'\t=1"
-    assert review.csv_cell("Ada Lovelace") == "Ada Lovelace"
-    assert review.csv_cell(None) == ""
-    assert review.csv_cell(10) == "10"
+    assert review_services.csv_cell("=1+1") == "'=1+1"
+    assert review_services.csv_cell("\t=1") == "'\t=1"
+    assert review_services.csv_cell("Ada Lovelace") == "Ada Lovelace"
+    assert review_services.csv_cell(None) == ""
+    assert review_services.csv_cell(10) == "10"
 
 
 def test_caseload_is_for_counselors_only(lti: LtiDriver, app: Flask) -> None:
@@ -179,3 +179,55 @@ def test_caseload_query_count_does_not_grow(lti: LtiDriver, app: Flask) -> None:
     big_page, big_export, big_rows = measure()
     assert big_rows > small_rows
     assert (small_page, small_export) == (big_page, big_export)
+
+
+def test_caseload_lists_only_students_with_an_active_enrollment(lti: LtiDriver,
+                                                                app: Flask) -> None:
+    cls = synced_class(lti, app)
+    stays, leaves = cls["students"][:2]
+    set_plan(app, leaves.sub, goals=[("Left mid-year", None)])
+    counselor = launch(lti, lti.person("counselor"))
+
+    def names() -> set[str]:
+        page = lti.client.get("/plans/caseload", query_string={"lt": counselor})
+        assert page.status_code == 200
+        return _names(table(page.get_data(as_text=True), "Students and the state"))
+
+    assert {stays.name, leaves.name} <= names()
+    # The student drops the only class they were synced in; the roster sync deactivates them.
+    lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Deleted")
+    try:
+        assert lti.client.post(f"/courses/{cls['course_id']}/sync",
+                               data={"lt": cls["token"]}).status_code == 302
+    finally:  # the sandbox outlives the test
+        lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Active")
+    after = names()
+    assert stays.name in after
+    assert leaves.name not in after
+    csv_rows = _csv(lti.client.get("/plans/caseload.csv", query_string={"lt": counselor}))
+    assert leaves.name not in {r[0] for r in csv_rows}
+
+
+def test_caseload_orders_missing_family_names_by_name(lti: LtiDriver, app: Flask) -> None:
+    """A student the LMS sent no family name for sorts by their name, on every database
+    (SQLite would put ``NULL`` first and PostgreSQL last)."""
+    cls = synced_class(lti, app)
+    counselor = launch(lti, lti.person("counselor"))
+    with app.app_context():
+        ids = [person_id(app, u.sub) for u in cls["students"][:2]]
+        db.session.execute(update(Person).where(Person.id == ids[0])
+                           .values(family_name=None, name="Zzyzx"))
+        db.session.execute(update(Person).where(Person.id == ids[1])
+                           .values(family_name=None, name="aardvark Student"))
+        db.session.commit()
+        people = db.session.execute(select(Person).where(
+            Person.id.in_([person_id(app, u.sub) for u in cls["students"]]))).scalars().all()
+        expected = [p.name for p in sorted(people, key=lambda p: (
+            (p.family_name if p.family_name is not None else p.name).lower(), p.name.lower(),
+            p.id))]
+    page = lti.client.get("/plans/caseload", query_string={"lt": counselor})
+    rows = table(page.get_data(as_text=True), "Students and the state")
+    listed = [r[0].removesuffix(": open plan") for r in rows[1:]]
+    assert listed == expected
+    assert listed[0] == "aardvark Student"
+    assert listed[-1] == "Zzyzx"

@@ -191,3 +191,37 @@ def test_query_count_does_not_grow_with_the_class(lti: LtiDriver, app: Flask) ->
     assert "Extra 4" in big_html and "Extra 4" not in small_html
     assert small_service == big_service == 7
     assert small_page == big_page
+
+
+def test_evidence_of_a_student_who_left_the_class_is_not_shown(lti: LtiDriver,
+                                                               app: Flask) -> None:
+    cls = synced_class(lti, app)
+    stays, leaves = cls["students"][:2]
+    set_plan(app, stays.sub, goals=[("Become a nurse", HEALTH)])
+    set_plan(app, leaves.sub, goals=[("Private goal of the leaver", HEALTH)])
+    for student, goal in ((stays, "Become a nurse"), (leaves, "Private goal of the leaver")):
+        add_evidence(app, sub=student.sub, assignment_title="Cell Structure Lab",
+                     course_id=cls["course_id"], goal_statement=goal)
+
+    def class_view() -> str:
+        page = lti.client.get(f"/courses/{cls['course_id']}/plans",
+                              query_string={"lt": cls["token"]})
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
+    before = row_of(table(class_view(), "Active assignments"), "Cell Structure Lab")
+    assert leaves.name in before["Evidence attached"]
+    assert "Private goal of the leaver" in before["Evidence attached"]
+
+    # The student drops the class in the LMS; the next roster sync deactivates them here.
+    lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Deleted")
+    try:
+        assert lti.client.post(f"/courses/{cls['course_id']}/sync",
+                               data={"lt": cls["token"]}).status_code == 302
+    finally:  # the sandbox outlives the test
+        lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Active")
+    html = class_view()
+    after = row_of(table(html, "Active assignments"), "Cell Structure Lab")
+    assert f"{stays.name}: Cell Structure Lab" in after["Evidence attached"]
+    assert leaves.name not in html
+    assert "Private goal of the leaver" not in html

@@ -1,0 +1,247 @@
+"""The logic of reviewing plans: comments, counselor approval, guardian sign-off, and the plan
+status of many students (guardian home, counselor caseload and its CSV export).
+
+Approval and sign-off belong to the plan's snapshot of the current school year (July to June,
+e.g. "2026-2027", see ``services.school_year``): approving or signing creates that snapshot
+from the current plan when there is none yet, and refreshes its data to the current plan
+unless the other party already acted on it (so a guardian's signature or a counselor's
+approval always refers to the data that was there when it was given).
+
+Access is decided by ``lti_tool.policy`` in the views before these run. Every change is
+audited and committed together with its audit event. Functions listing many students run a
+fixed number of queries however many students there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import defer
+
+from lti_tool import audit, policy
+from lti_tool.db import utcnow
+from lti_tool.errors import InvalidInput
+from lti_tool.extensions import db
+from lti_tool.launch.session import Actor
+from lti_tool.models import Enrollment, EnrollmentStatus, Mentorship, Person, Role
+from lti_tool.plans import services
+from lti_tool.plans.models import Goal, GoalStatus, Plan, PlanComment, PlanSnapshot
+
+# -- this school year's snapshot ----------------------------------------------------------------
+
+
+def this_years_snapshot(plan: Plan, year: str | None = None) -> PlanSnapshot | None:
+    """The plan's snapshot of ``year`` (this school year by default), if any.
+
+    Its review metadata only: the stored plan document (``data``) loads when first read.
+    """
+    return db.session.execute(
+        select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id,
+                                   PlanSnapshot.school_year == (year or services.school_year()))
+        .options(defer(PlanSnapshot.data))
+    ).scalar_one_or_none()
+
+
+def _snapshot_for(plan: Plan, year: str, *, refresh: bool) -> PlanSnapshot:
+    """This year's snapshot: created from the plan if missing, its data refreshed if asked."""
+    snap = this_years_snapshot(plan, year)
+    if snap is not None and not refresh:
+        return snap
+    return services.take_snapshot(plan, year)
+
+
+# -- comments, approval, sign-off -------------------------------------------------------------
+
+
+def author_role(actor: Actor, student: Person) -> str:
+    """In which capacity the actor comments on the student's plan."""
+    if policy.allowed(actor, policy.Action.SIGN_PLAN, student):
+        return "guardian"
+    if policy.is_counselor(actor):
+        return "counselor"
+    return "teacher"
+
+
+def add_comment_to_plan(actor: Actor, student: Person, body: str) -> PlanComment:
+    """Store a comment on the student's plan (the caller checked COMMENT_PLAN); audited."""
+    plan = services.get_or_create_plan(student)
+    comment = PlanComment(plan_id=plan.id, author_id=actor.person_id,
+                          author_role=author_role(actor, student), body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record("plan.comment", tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                 subject_type="plan_comment", subject_id=comment.id, plan_id=plan.id,
+                 student_id=student.id, author_role=comment.author_role)
+    db.session.commit()
+    return comment
+
+
+def approve(actor: Actor, student: Person) -> PlanSnapshot:
+    """Approve this school year's plan (the caller checked REVIEW_PLAN); audited."""
+    plan = services.get_or_create_plan(student)
+    year = services.school_year()
+    existing = this_years_snapshot(plan, year)
+    snap = _snapshot_for(plan, year, refresh=existing is None or existing.signed_at is None)
+    snap.approved_by = actor.person_id
+    snap.approved_at = utcnow()
+    db.session.flush()
+    audit.record("plan.approve", tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                 subject_type="plan_snapshot", subject_id=snap.id, plan_id=plan.id,
+                 student_id=student.id, school_year=year)
+    db.session.commit()
+    return snap
+
+
+def sign(actor: Actor, student: Person, signature_name: str) -> PlanSnapshot | None:
+    """Sign off this school year's plan (the caller checked SIGN_PLAN); audited.
+
+    :returns: the snapshot, or None when it was already signed this year (nothing changes).
+    """
+    plan = services.get_or_create_plan(student)
+    year = services.school_year()
+    existing = this_years_snapshot(plan, year)
+    if existing is not None and existing.signed_at is not None:
+        return None
+    snap = _snapshot_for(plan, year,
+                         refresh=existing is None or existing.approved_at is None)
+    snap.signed_by = actor.person_id
+    snap.signed_at = utcnow()
+    snap.signature_name = signature_name
+    db.session.flush()
+    audit.record("plan.sign", tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                 subject_type="plan_snapshot", subject_id=snap.id, plan_id=plan.id,
+                 student_id=student.id, school_year=year)
+    db.session.commit()
+    return snap
+
+
+# -- plan status of many students (guardian home, caseload) -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStatus:
+    """One student's plan at a glance."""
+
+    person_id: int
+    name: str
+    has_plan: bool
+    grade_level: int | None
+    goals: int
+    goals_achieved: int
+    clusters: tuple[str, ...]
+    inventory_code: str | None
+    last_update: dt.datetime | None
+    approved: bool
+    signed: bool
+
+
+def _statuses(tenant_id: int, people: Iterable[Person], person_ids: Select[Any],
+              year: str) -> list[PlanStatus]:
+    """Plan status of ``people`` (whose ids ``person_ids`` selects): three queries."""
+    plans = {p.person_id: p for p in db.session.execute(
+        select(Plan).where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids))
+    ).scalars()}
+    goal_stats = {plan_id: (int(n), int(achieved or 0), last) for plan_id, n, achieved, last
+                  in db.session.execute(
+        select(Goal.plan_id, func.count(Goal.id),
+               func.sum(case((Goal.status == GoalStatus.ACHIEVED, 1), else_=0)),
+               func.max(Goal.updated_at))
+        .join(Plan, Plan.id == Goal.plan_id)
+        .where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids))
+        .group_by(Goal.plan_id)).all()}
+    snapshots = {plan_id: (approved_at, signed_at) for plan_id, approved_at, signed_at
+                 in db.session.execute(
+        select(PlanSnapshot.plan_id, PlanSnapshot.approved_at, PlanSnapshot.signed_at)
+        .join(Plan, Plan.id == PlanSnapshot.plan_id)
+        .where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids),
+               PlanSnapshot.school_year == year)).all()}
+    rows = []
+    for person in people:
+        plan = plans.get(person.id)
+        n, achieved, goal_update = goal_stats.get(plan.id, (0, 0, None)) if plan else (0, 0, None)
+        approved_at, signed_at = snapshots.get(plan.id, (None, None)) if plan else (None, None)
+        updates = [d for d in (plan.updated_at if plan else None, goal_update) if d]
+        codes = [c for c in (plan.cluster_codes or []) if isinstance(c, str)] if plan else []
+        rows.append(PlanStatus(
+            person_id=person.id, name=services.student_name(person), has_plan=plan is not None,
+            grade_level=plan.grade_level if plan else None, goals=n, goals_achieved=achieved,
+            clusters=tuple(services.cluster_name(c) for c in codes),
+            inventory_code=plan.inventory_code if plan else None,
+            last_update=max(updates) if updates else None,
+            approved=approved_at is not None, signed=signed_at is not None))
+    return rows
+
+
+def guardian_overview(actor: Actor) -> list[PlanStatus]:
+    """The plan status of each student the guardian is linked to (four queries)."""
+    ids = select(Mentorship.student_id).where(Mentorship.guardian_id == actor.person_id,
+                                              Mentorship.active.is_(True))
+    people = db.session.execute(
+        select(Person).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+        .order_by(*services.person_order())).scalars().all()
+    return _statuses(actor.tenant_id, people, ids, services.school_year())
+
+
+#: Caseload filters: query value -> (label, keep row?).
+CASELOAD_FILTERS: dict[str, tuple[str, Callable[[PlanStatus], bool]]] = {
+    "needs_approval": ("Not yet approved this school year", lambda r: not r.approved),
+    "needs_signature": ("Not yet signed by a guardian this school year",
+                        lambda r: not r.signed),
+    "no_goals": ("No goals yet", lambda r: r.goals == 0),
+}
+
+
+def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
+    """Every student of the tenant (anyone with an active student enrollment in one of its
+    courses) with their plan status (four queries), filtered by ``status`` (a key of
+    ``CASELOAD_FILTERS``).
+
+    :raises InvalidInput: for an unknown filter.
+    """
+    if status and status not in CASELOAD_FILTERS:
+        raise InvalidInput("Unknown filter. Choose one of the filters on the caseload page.")
+    ids = select(Enrollment.person_id).where(Enrollment.role == Role.STUDENT,
+                                             Enrollment.status == EnrollmentStatus.ACTIVE)
+    people = db.session.execute(
+        select(Person).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+        .order_by(*services.person_order())).scalars().all()
+    tenant_ids = select(Person.id).where(Person.tenant_id == actor.tenant_id,
+                                         Person.id.in_(ids))
+    rows = _statuses(actor.tenant_id, people, tenant_ids, services.school_year())
+    if status:
+        rows = [r for r in rows if CASELOAD_FILTERS[status][1](r)]
+    return rows
+
+
+# -- CSV export ---------------------------------------------------------------------------------
+
+CSV_HEADER = ("Student", "Grade level", "Goals", "Goals achieved", "Career clusters",
+              "Interest inventory code", "Last plan update", "Approved this school year",
+              "Signed this school year")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def caseload_csv_text(rows: Iterable[PlanStatus]) -> str:
+    """The caseload as CSV text, the same columns as the page."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for r in rows:
+        writer.writerow([csv_cell(v) for v in (
+            r.name, r.grade_level if r.grade_level is not None else "", r.goals,
+            r.goals_achieved, "; ".join(r.clusters), r.inventory_code or "",
+            r.last_update.strftime("%Y-%m-%d %H:%M UTC") if r.last_update else "",
+            "yes" if r.approved else "no", "yes" if r.signed else "no")])
+    return out.getvalue()
