@@ -171,3 +171,20 @@ def test_other_tenant_cannot_see_class(lti: LtiDriver, app: Flask,
     response = lti.client.get(f"/courses/{bio_id}",
                               query_string={"lt": tokens["counselor_other_tenant"]})
     assert response.status_code == 404
+
+
+def test_activity_picker_needs_an_active_teaching_enrollment(lti: LtiDriver, app: Flask) -> None:
+    from sqlalchemy import update
+
+    from lti_tool.models import Enrollment, EnrollmentStatus
+    from tests.lti_driver import DEEP_LINK
+
+    teacher = lti.person("teacher")
+    response = lti.launch(teacher, lti.course_of(teacher), message_type=DEEP_LINK)
+    assert response.status_code == 302
+    picker = response.headers["Location"]
+    assert lti.client.get(picker).status_code == 200
+    with app.app_context():
+        db.session.execute(update(Enrollment).values(status=EnrollmentStatus.INACTIVE))
+        db.session.commit()
+    assert lti.client.get(picker).status_code == 403

@@ -20,7 +20,7 @@ from lti_tool.errors import InvalidInput, NotAuthorized
 from lti_tool.extensions import db
 from lti_tool.grades.services import get_course
 from lti_tool.launch.session import Actor, current_actor, current_person, lurl
-from lti_tool.models import Course, Person, Role
+from lti_tool.models import Course, Person
 from lti_tool.plans import services as plan_services  # module import: plans imports us too
 from lti_tool.portfolio import bp, deep_linking, forms, services
 
@@ -56,21 +56,26 @@ def _ids(values: Iterable[str]) -> set[int]:
 
 # -- Deep Linking: the activity picker ----------------------------------------------------
 
+def _may_place_activity() -> Any:
+    """The actor, once the policy allows placing activities in the launch's course."""
+    actor = current_actor()
+    if actor.course_id is None:
+        raise NotAuthorized("Open the activity picker from a course.")
+    policy.require(actor, policy.Action.PLACE_ACTIVITY, get_course(actor, actor.course_id))
+    return actor
+
+
 @bp.get("/activities")
 def deep_link_picker() -> str:
     """Let a teacher choose an activity to place in the course."""
-    actor = current_actor()
-    if not actor.has(Role.TEACHER):
-        raise NotAuthorized("Only teachers can add Lodestar activities to a course.")
+    _may_place_activity()
     return render_template("portfolio/picker.html", activities=deep_linking.ACTIVITIES)
 
 
 @bp.post("/activities")
 def deep_link_return() -> str:
     """Send the chosen activity back to the platform."""
-    actor = current_actor()
-    if not actor.has(Role.TEACHER):
-        raise NotAuthorized("Only teachers can add Lodestar activities to a course.")
+    actor = _may_place_activity()
     return deep_linking.response_form(actor, request.form.get("activity", ""))
 
 
