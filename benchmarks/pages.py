@@ -20,36 +20,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, inspect, text  # noqa: E402
+from sqlalchemy import event
 
-from lti_tool import create_app  # noqa: E402
-from lti_tool.extensions import db  # noqa: E402
-from lti_tool.grades.models import Assignment, Grade  # noqa: E402
-from lti_tool.launch.session import Actor, issue_token  # noqa: E402
-from lti_tool.models import Course, Enrollment, Person, Platform, Role  # noqa: E402
-from lti_tool.plans import reference  # noqa: E402
-from lti_tool.plans.models import Goal, GoalCategory, Plan  # noqa: E402
-from lti_tool.portfolio.models import Evidence, EvidenceKind  # noqa: E402
-from lti_tool.relevance.models import AssignmentTag, CourseTag  # noqa: E402
+from benchmarks.common import fresh_schema
+from lti_tool import create_app
+from lti_tool.extensions import db
+from lti_tool.grades.models import Assignment, Grade
+from lti_tool.launch.session import Actor, issue_token
+from lti_tool.models import Course, Enrollment, Person, Platform, Role
+from lti_tool.plans import reference
+from lti_tool.plans.models import Goal, GoalCategory, Plan
+from lti_tool.portfolio.models import Evidence, EvidenceKind
+from lti_tool.relevance.models import AssignmentTag, CourseTag
 
 GOALS = 10
 ASSIGNMENTS = 50
 RUNS = 15
-
-
-def _schema(app: Any) -> None:
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            with db.engine.begin() as conn:
-                for table in inspect(conn).get_table_names():
-                    conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
-        upgrade()
 
 
 def _build_class(platform: Platform, n_students: int, tag: str) -> tuple[int, int]:
@@ -99,7 +88,7 @@ def main() -> None:
     url = os.environ.get("ILP_DATABASE_URL") or f"sqlite:///{workdir / 'pages.sqlite'}"
     app = create_app({"ILP_ENV": "testing", "ILP_DATABASE_URL": url,
                       "ILP_SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij"})
-    _schema(app)
+    fresh_schema(app)
     statements: list[str] = []
     with app.app_context():
         platform = Platform(name="Bench", issuer="https://bench.invalid", client_id="bench",

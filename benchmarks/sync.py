@@ -25,7 +25,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import inspect, text
 
 from lti_tool import create_app
 from lti_tool.demo import register_sandbox
@@ -41,17 +40,6 @@ MEMBERS = 5000
 PAGE = 100
 LINE_ITEMS = 50
 RESULTS = 40
-
-
-def _fresh_schema(app: Any) -> None:
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            with db.engine.begin() as conn:
-                for table in inspect(conn).get_table_names():
-                    conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
-        upgrade()
 
 
 def _prepare_sandbox() -> tuple[Any, Any, str, str]:
@@ -90,7 +78,7 @@ def main() -> None:
     app = create_app({"ILP_ENV": "testing", "ILP_DATABASE_URL": url,
                       "ILP_SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
                       "ILP_SYNC_INLINE": "true"})
-    _fresh_schema(app)
+    fresh_schema(app)
     sandbox, server, roster_ctx, grades_ctx = _prepare_sandbox()
     state = get_state(sandbox)
     platform_id = register_sandbox(app, sandbox)

@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (HTML templates read better unwrapped)
+
 """Inline Jinja templates of the sandbox LMS pages.
 
 They are served through a :class:`jinja2.DictLoader` installed on the sandbox
