@@ -62,6 +62,17 @@ def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secre
     db.session.commit()
 
 
+def rest_options(person_id: int, tenant_id: int) -> dict[str, bool]:
+    """Which REST syncs the class page may offer this person."""
+    platform = db.session.get(Platform, tenant_id)
+    settings = (platform.settings if platform else None) or {}
+    return {
+        "canvas": bool(settings.get("canvas_client_id")),
+        "canvas_connected": has_canvas_token(person_id),
+        "schoology": bool(settings.get("schoology_consumer_key")),
+    }
+
+
 def canvas_config(platform: Platform) -> canvas_oauth.CanvasOAuthConfig | None:
     """The tenant's Canvas developer key, or None when not configured."""
     settings = platform.settings or {}

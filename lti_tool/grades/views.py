@@ -26,18 +26,8 @@ def class_page(course_id: int) -> str:
         teachers=[r for r in rows if r.role == Role.TEACHER],
         assignments=services.assignment_summaries(course),
         runs=sync.latest_runs(course), SyncKind=SyncKind, SyncStatus=SyncStatus,
-        rest=_rest_options(actor.person_id, course.tenant_id),
+        rest=lms_rest.rest_options(actor.person_id, course.tenant_id),
     )
-
-
-def _rest_options(person_id: int, tenant_id: int) -> dict[str, bool]:
-    platform = db.session.get(Platform, tenant_id)
-    settings = (platform.settings if platform else None) or {}
-    return {
-        "canvas": bool(settings.get("canvas_client_id")),
-        "canvas_connected": lms_rest.has_canvas_token(person_id),
-        "schoology": bool(settings.get("schoology_consumer_key")),
-    }
 
 
 def _flash_runs(runs: list) -> None:  # type: ignore[type-arg]

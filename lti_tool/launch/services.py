@@ -268,6 +268,17 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
     return platform
 
 
+def get_platform(platform_id: int) -> Platform:
+    """One registration.
+
+    :raises NotFound: for an unknown id.
+    """
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        raise NotFound(f"No platform with id {platform_id}")
+    return platform
+
+
 def list_platforms() -> list[Platform]:
     """All registrations, oldest first."""
     return list(db.session.execute(select(Platform).order_by(Platform.id)).scalars())

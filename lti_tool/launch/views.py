@@ -197,11 +197,8 @@ def admin() -> str:
     """Tenant settings for an institution administrator."""
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
-    from lti_tool.extensions import db
-    from lti_tool.models import Platform
-
-    platform = db.session.get(Platform, actor.tenant_id)
-    return render_template("launch/admin.html", platform=platform, keys=keys.published_keys())
+    return render_template("launch/admin.html", platform=services.get_platform(actor.tenant_id),
+                           keys=keys.published_keys())
 
 
 @bp.get("/welcome")
