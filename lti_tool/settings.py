@@ -93,6 +93,9 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "ILP_TOOL_TITLE": env.get("ILP_TOOL_TITLE", "Lodestar ILP"),
         # A teacher's launch syncs roster and grades when the last sync is older than this.
         "ILP_SYNC_ON_LAUNCH": _bool(env.get("ILP_SYNC_ON_LAUNCH", "true")),
+        # LTI Dynamic Registration at /lti/register (on by default except in production).
+        "ILP_DYNAMIC_REGISTRATION": _bool(env.get(
+            "ILP_DYNAMIC_REGISTRATION", "false" if environment == "production" else "true")),
         # Run syncs in the request even when Redis is configured (tests, single host).
         "ILP_SYNC_INLINE": _bool(env.get("ILP_SYNC_INLINE", "false")),
         "ILP_SYNC_MAX_AGE_MINUTES": _int("ILP_SYNC_MAX_AGE_MINUTES",

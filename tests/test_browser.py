@@ -85,3 +85,12 @@ def test_launch_works_when_the_browser_blocks_the_tools_cookies(demo_stack: Demo
         frame.get_by_role("heading", name=course.title).wait_for(timeout=15000)
         assert context.cookies() == []
     assert any("/lti/login" in url for url in stripped)
+
+
+def test_admin_registers_lodestar_by_dynamic_registration(demo_stack: DemoStack) -> None:
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(demo_stack.lms_url + "/")
+        page.get_by_role("link", name="Register Lodestar again with LTI Dynamic Registration").click()
+        page.get_by_role("heading", name="Lodestar is registered").wait_for(timeout=15000)
+        assert page.url.startswith(demo_stack.tool_url + "/lti/register")

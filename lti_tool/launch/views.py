@@ -137,6 +137,16 @@ def landing_url(role: Role | None, course_id: int | None) -> str:
     return lurl("launch.no_role")
 
 
+@bp.get("/lti/register")
+def register() -> str:
+    """LTI Dynamic Registration: the platform admin's browser lands here."""
+    from lti_tool.launch import registration
+
+    result = registration.register(request.args.get("openid_configuration", ""),
+                                   request.args.get("registration_token"))
+    return render_template("launch/registered.html", result=result)
+
+
 @bp.get("/lti/jwks")
 def jwks() -> Any:
     """The tool's public keys (active and recently rotated-out)."""

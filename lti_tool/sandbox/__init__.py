@@ -94,6 +94,9 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(bp)
     app.register_blueprint(api)
+    from .registration import bp as registration_bp
+
+    app.register_blueprint(registration_bp)
     _install_hooks(app)
     return app
 

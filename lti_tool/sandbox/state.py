@@ -115,6 +115,9 @@ class SandboxState:
         #: JWKS last fetched from the tool's JWKS URL.
         self.fetched_tool_jwks: dict[str, Any] | None = None
         self.request_log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
+        #: One-time LTI Dynamic Registration tokens, and the registrations received.
+        self.registration_tokens: set[str] = set()
+        self.registrations: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self._tokens: dict[str, AccessToken] = {}
         self._used_jtis: dict[str, float] = {}

@@ -125,6 +125,8 @@ in an iframe and performs a real LTI launch (OIDC login, signed id_token) for th
     <dt>Tool launch URL</dt><dd>{{ state.tool_launch_url }}</dd>
     <dt>Tool JWKS URL</dt><dd>{{ state.tool_jwks_url }}</dd>
   </dl>
+  <p><a href="{{ url_for('sandbox_registration.start_registration') }}">Register Lodestar again
+     with LTI Dynamic Registration</a> (what an LMS administrator does once).</p>
 </section>
 {% endblock %}
 """

@@ -1,0 +1,158 @@
+"""LTI Dynamic Registration, tool side (https://www.imsglobal.org/spec/lti-dr/v1p0).
+
+A platform admin opens ``/lti/register?openid_configuration=...&registration_token=...``.
+Lodestar reads the platform's OpenID configuration, checks that its issuer matches the URL
+it came from, posts its own configuration to the platform's ``registration_endpoint`` with
+the one-time token, and stores the platform (tenant) and deployment it gets back: the same
+rows ``ilp platforms add`` writes. It can be switched off with ``ILP_DYNAMIC_REGISTRATION``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app, request, url_for
+
+from lti_tool import audit
+from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
+from lti_tool.grades.lti_services import (
+    AGS_LINEITEM,
+    AGS_LINEITEM_READONLY,
+    AGS_RESULT,
+    AGS_SCORE,
+    NRPS_SCOPE,
+)
+from lti_tool.http import get_session
+from lti_tool.launch import services
+from lti_tool.models import LmsKind, Platform
+
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+LMS_BY_FAMILY = {"canvas": LmsKind.CANVAS, "schoology": LmsKind.SCHOOLOGY,
+                 "moodle": LmsKind.MOODLE}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What the registration created."""
+
+    platform: Platform
+    deployment_id: str
+
+
+def _base_url() -> str:
+    return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
+
+
+def tool_configuration() -> dict[str, Any]:
+    """Lodestar's client metadata for the platform (OpenID Connect Dynamic Client
+    Registration plus the LTI tool configuration claim)."""
+    base = _base_url()
+    launch = base + url_for("launch.launch")
+    title = current_app.config["ILP_TOOL_TITLE"]
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": base + url_for("launch.login"),
+        "redirect_uris": [launch],
+        "client_name": title,
+        "jwks_uri": base + url_for("launch.jwks"),
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join([NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY, AGS_RESULT,
+                           AGS_SCORE]),
+        TOOL_CONFIGURATION: {
+            "domain": urlsplit(base).netloc,
+            "target_link_uri": launch,
+            "description": "Individual Learning Plans: goals, career clusters, course plan "
+                           "and a portfolio of class work.",
+            "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+            "custom_parameters": {},
+            "messages": [
+                {"type": "LtiResourceLinkRequest", "target_link_uri": launch, "label": title},
+                {"type": "LtiDeepLinkingRequest", "target_link_uri": launch,
+                 "label": "Plan reflection"},
+            ],
+        },
+    }
+
+
+def _fetch_json(url: str, what: str) -> dict[str, Any]:
+    try:
+        response = get_session().get(url, headers={"Accept": "application/json"})
+    except requests.RequestException as err:
+        raise LmsApiError(f"Could not reach the platform for its {what}.", retryable=True,
+                          url=url, detail=str(err)) from err
+    if response.status_code != 200:
+        raise LmsApiError(f"The platform answered {response.status_code} for its {what}.",
+                          upstream_status=response.status_code, url=url)
+    try:
+        body = response.json()
+    except ValueError as err:
+        raise LmsApiError(f"The platform's {what} is not JSON.", url=url) from err
+    if not isinstance(body, dict):
+        raise LmsApiError(f"The platform's {what} is not a JSON object.", url=url)
+    return body
+
+
+def register(openid_configuration: str, registration_token: str | None) -> Registered:
+    """Run the registration and store the platform.
+
+    :raises NotAuthorized: when dynamic registration is switched off.
+    :raises InvalidInput: for a malformed request or platform configuration.
+    :raises LmsApiError: when the platform cannot be reached or refuses.
+    """
+    if not current_app.config.get("ILP_DYNAMIC_REGISTRATION"):
+        raise NotAuthorized("Dynamic registration is switched off on this Lodestar server; "
+                            "ask its administrator to run `ilp platforms add`.")
+    if not openid_configuration.startswith(("https://", "http://")):
+        raise InvalidInput("The registration link has no valid openid_configuration URL.")
+    config = _fetch_json(openid_configuration, "OpenID configuration")
+    issuer = str(config.get("issuer") or "")
+    needed = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+    if not issuer or any(not str(config.get(key, "")).startswith(("https://", "http://"))
+                         for key in needed):
+        raise InvalidInput("The platform's configuration lacks its issuer or endpoints.")
+    # The configuration must come from the issuer it names (spec section 3.5.1).
+    if not openid_configuration.startswith(issuer.rstrip("/") + "/") \
+            and urlsplit(openid_configuration).netloc != urlsplit(issuer).netloc:
+        raise InvalidInput("The platform's issuer does not match where its configuration "
+                           "was read from.")
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        response = get_session().post(config["registration_endpoint"],
+                                      json=tool_configuration(), headers=headers)
+    except requests.RequestException as err:
+        raise LmsApiError("Could not reach the platform to register.", retryable=True,
+                          url=config["registration_endpoint"], detail=str(err)) from err
+    if response.status_code not in (200, 201):
+        raise LmsApiError(f"The platform refused the registration ({response.status_code}).",
+                          upstream_status=response.status_code,
+                          url=config["registration_endpoint"], detail=response.text[:500])
+    try:
+        answer = response.json()
+        client_id = str(answer["client_id"])
+        deployment_id = str((answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id") or "")
+    except (ValueError, KeyError, TypeError) as err:
+        raise LmsApiError("The platform's registration answer is unreadable.") from err
+    if not deployment_id:
+        raise LmsApiError("The platform registered Lodestar but sent no deployment id.")
+    family = str((config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code", ""))
+    platform = services.add_platform(
+        issuer=issuer, client_id=client_id, deployment_ids=[deployment_id],
+        auth_login_url=config["authorization_endpoint"],
+        auth_token_url=config["token_endpoint"], key_set_url=config["jwks_uri"],
+        name=f"{family or 'LMS'} ({urlsplit(issuer).netloc})",
+        lms=LMS_BY_FAMILY.get(family.lower(), LmsKind.GENERIC))
+    audit.record("platform.registered", tenant_id=platform.id, actor_id=None,
+                 subject_type="platform", subject_id=platform.id, issuer=issuer,
+                 client_id=client_id, deployment_id=deployment_id)
+    from lti_tool.extensions import db
+
+    db.session.commit()
+    return Registered(platform=platform, deployment_id=deployment_id)
