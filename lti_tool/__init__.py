@@ -30,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
     from werkzeug.routing import IntegerConverter
 
-    from lti_tool import audit, cli, errors, http, store
+    from lti_tool import cli, errors, http, store
     from lti_tool.extensions import db, migrate
     from lti_tool.settings import load_settings
 
@@ -87,7 +87,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(relevance_bp)
     init_session(app)
     errors.register_error_handlers(app)
-    audit.init_app(app)
     cli.register(app)
 
     @app.after_request

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent
 
@@ -19,6 +17,3 @@ def record(action: str, *, tenant_id: int | None, actor_id: int | None,
     db.session.add(event)
     return event
 
-
-def init_app(app: Flask) -> None:
-    """Nothing to wire yet; kept so the factory's shape stays stable."""

@@ -278,10 +278,3 @@ def store_transcript(person: Person, source: str, entries: list[Any]) -> int:
     db.session.commit()
     return changed
 
-
-def transcript(person_id: int) -> list[TranscriptEntry]:
-    """A student's stored course grades, newest first."""
-    return list(db.session.execute(
-        select(TranscriptEntry).where(TranscriptEntry.person_id == person_id)
-        .order_by(TranscriptEntry.state, TranscriptEntry.course_name)).scalars())
-

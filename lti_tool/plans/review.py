@@ -194,20 +194,22 @@ def guardian_home() -> str:
                            school_year=services.school_year())
 
 
-def _status_arg() -> str | None:
-    return request.args.get("status") or None
+def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
+    """The filtered caseload for the page and the CSV, checked and audited once."""
+    actor = current_actor()
+    policy.require(actor, policy.Action.REVIEW_CASELOAD)
+    status = request.args.get("status") or None
+    rows = review_services.caseload_rows(actor, status)
+    audit.record(audit_action, tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                 status=status, students=len(rows))
+    db.session.commit()
+    return status, rows
 
 
 @bp.get("/caseload")
 def caseload() -> str:
     """A counselor's caseload across the tenant, with filters."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.REVIEW_CASELOAD)
-    status = _status_arg()
-    rows = review_services.caseload_rows(actor, status)
-    audit.record("caseload.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 status=status, students=len(rows))
-    db.session.commit()
+    status, rows = _caseload("caseload.view")
     filters = {k: v[0] for k, v in review_services.CASELOAD_FILTERS.items()}
     return render_template("plans/caseload.html", students=rows, status=status,
                            filters=filters, school_year=services.school_year())
@@ -216,13 +218,7 @@ def caseload() -> str:
 @bp.get("/caseload.csv")
 def caseload_csv() -> Response:
     """The caseload (with the page's filter) as a CSV download."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.REVIEW_CASELOAD)
-    status = _status_arg()
-    rows = review_services.caseload_rows(actor, status)
-    audit.record("caseload.export", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 status=status, students=len(rows))
-    db.session.commit()
+    status, rows = _caseload("caseload.export")
     year = services.school_year()
     filename = f"caseload-{year}{'-' + status if status else ''}.csv"
     return Response(review_services.caseload_csv_text(rows), mimetype="text/csv",
