@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer
 
-from lti_tool.launch import keys, services
+from lti_tool.launch import grants, keys, services
 from lti_tool.plans.programs import ensure_default_programs
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
 
@@ -30,9 +30,13 @@ def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
             key_set_url=state.base_url + "/jwks", name=SANDBOX_NAME, lms="generic",
             district=state.district.name,
         )
+        # What the district's operator does once: name the admin and the counselors
+        # (``ilp people grant``); the LMS's institution roles grant nothing by themselves.
+        for admin in state.district.users_of_kind("admin"):
+            grants.grant(platform.tenant_id, "admin", sub=admin.sub)
         for counselor in state.district.users_of_kind("counselor"):
-            services.mark_counselor(platform.id, sub=counselor.sub)
-        ensure_default_programs(platform.id)
+            grants.grant(platform.tenant_id, "counselor", sub=counselor.sub)
+        ensure_default_programs(platform.tenant_id)
         keys.active_key()
         return platform.id
 

@@ -1,8 +1,11 @@
-"""Core records every feature shares: tenants (platform registrations), people, courses.
+"""Core records every feature shares: tenants, registrations, people, courses, grants.
 
-A *tenant* is one LMS registration (``Platform``: issuer + client_id). Every person, course
-and plan row carries ``tenant_id`` and no query ever crosses it. A district may own several
-tenants (for example a Canvas and a Schoology instance); ``district`` only labels them.
+A *tenant* is one district's LMS (``Tenant``). It holds any number of registrations
+(``Platform``: issuer + client_id; Moodle gives every registration its own client id) and
+deployments. Every person, course and plan row carries ``tenant_id`` and no query ever
+crosses it; people are matched by ``sub`` within the tenant, so a student has one plan per
+district LMS however many registrations it has. The operator decides which tenant a
+registration joins (see ``launch/tenancy.py``).
 """
 
 from __future__ import annotations
@@ -37,13 +40,42 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class GrantRole(enum.StrEnum):
+    """Rights that only Lodestar itself grants (never an LMS claim by itself)."""
+
+    ADMIN = "admin"
+    COUNSELOR = "counselor"
+
+
+class Tenant(db.Model):
+    """One district's LMS: the boundary no query crosses."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[intpk]
+    name: Mapped[str255]
+    #: A label for the district that owns this LMS (several tenants may share it).
+    district: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+
+    platforms: Mapped[list[Platform]] = relationship(
+        back_populates="tenant", order_by="Platform.id", cascade="all, delete-orphan",
+        passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.id} {self.name!r}>"
+
+
 class Platform(db.Model):
-    """An LMS registration: one issuer + client_id. This row *is* the tenant."""
+    """An LMS registration: one issuer + client_id, belonging to one tenant."""
 
     __tablename__ = "platforms"
     __table_args__ = (UniqueConstraint("issuer", "client_id"),)
 
     id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
     name: Mapped[str255]
     #: The platform's ``iss`` claim, e.g. ``https://canvas.instructure.com``.
     issuer: Mapped[str] = mapped_column(String(512))
@@ -62,8 +94,13 @@ class Platform(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Per-LMS REST settings (Canvas API base URL, Schoology consumer key id, ...).
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Operator rule: institution/system Administrators of this LMS are Lodestar admins
+    #: (off by default: Canvas puts institution Administrator on every help-desk and
+    #: sub-account admin).
+    institution_admins_are_admins: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
 
+    tenant: Mapped[Tenant] = relationship(back_populates="platforms")
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"
     )
@@ -82,6 +119,9 @@ class Deployment(db.Model):
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
     #: The LTI ``https://purl.imsglobal.org/spec/lti/claim/deployment_id`` value.
     deployment_id: Mapped[str255]
+    #: False for a deployment first seen in a signed launch of a known registration: it
+    #: waits until a Lodestar admin enables it (Canvas registers keys without deployments).
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
 
     platform: Mapped[Platform] = relationship(back_populates="deployments")
@@ -94,7 +134,7 @@ class Person(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "sub"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"),
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
                                            index=True)
     #: The LTI ``sub`` claim: the platform's stable, opaque user id.
     sub: Mapped[str255]
@@ -103,11 +143,14 @@ class Person(db.Model):
     family_name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     #: The LMS's own user id (Canvas ``$Canvas.user.id`` custom variable), for REST calls.
+    #: Only a launch's custom parameters write it; never NRPS.
     lms_user_id: Mapped[str | None] = mapped_column(String(255))
-    #: Institution-level Lodestar roles seen at the last launch (``admin``).
+    #: The SIS id (NRPS ``lis_person_sourcedid``, launch ``lis.person_sourcedid``), for SIS
+    #: joins; kept apart from ``lms_user_id``.
+    sis_id: Mapped[str | None] = mapped_column(String(255))
+    #: Institution-level roles seen at the last launch (``admin``, ``student``). Shown and
+    #: used by an operator's platform rule only; they never grant rights by themselves.
     institution_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
-    #: Marked by the tenant's admin: may review plans across the tenant (caseload).
-    is_counselor: Mapped[bool] = mapped_column(Boolean, default=False)
     last_launch_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
@@ -125,7 +168,7 @@ class Course(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "context_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"),
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
                                            index=True)
     #: The LTI ``context.id`` claim.
     context_id: Mapped[str255]
@@ -138,6 +181,10 @@ class Course(db.Model):
     #: AGS endpoint claim from the latest launch (``lineitems`` URL and scopes).
     ags_endpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deployment_id: Mapped[str | None] = mapped_column(String(255))
+    #: The registration whose latest launch gave the NRPS/AGS endpoints (its client_id
+    #: obtains the service tokens).
+    platform_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platforms.id", ondelete="SET NULL"))
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -174,6 +221,10 @@ class Enrollment(db.Model):
     #: Where we learned of it: ``launch``, ``nrps``, ``canvas`` or ``schoology``.
     source: Mapped[str] = mapped_column(String(20), default="launch")
     last_seen_at: Mapped[dt.datetime | None]
+    #: When the person's latest launch in this course asserted this role (None once a later
+    #: launch did not). A roster sync never undoes a recent assertion (the signed launch
+    #: outranks the roster for a session's life).
+    asserted_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -182,22 +233,49 @@ class Enrollment(db.Model):
 
 
 class Mentorship(db.Model):
-    """A guardian (LTI Mentor) and a student they may see, from ``role_scope_mentor``."""
+    """A guardian (LTI Mentor) and a student they may see, from ``role_scope_mentor``.
+
+    One row per course: Canvas lists in ``role_scope_mentor`` only the students observed in
+    the launch's course, so a launch changes only that course's links.
+    """
 
     __tablename__ = "mentorships"
-    __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
+    __table_args__ = (UniqueConstraint("guardian_id", "student_id", "course_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"),
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
                                            index=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    #: The course whose launch named the link (None for links made before per-course links).
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     #: False once a later launch no longer lists the student in ``role_scope_mentor``.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
+
+
+class RoleGrant(db.Model):
+    """An admin or counselor right given in Lodestar (``ilp people grant``, the admin page,
+    or a platform rule). May name a person who has not launched yet by ``sub`` or email;
+    the first launch that matches fills ``person_id``."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (Index("ix_role_grants_tenant_person", "tenant_id", "person_id"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    role: Mapped[GrantRole] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    #: Who the grant names before their first launch (one of the two).
+    sub: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    #: ``operator`` (CLI or admin page) or ``platform-rule`` (institution admins rule).
+    source: Mapped[str] = mapped_column(String(20), default="operator")
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
 
 
 class ResourceLink(db.Model):
@@ -224,7 +302,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[intpk]
     tenant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(80))
     subject_type: Mapped[str | None] = mapped_column(String(40))

@@ -9,9 +9,9 @@ Views never compare roles by hand; they call ``require(actor, action, resource)`
   *actively* enrolled in a course they *actively* teach; re-checked on every request against
   the enrollments table, never trusted from the launch alone.
 * A guardian reads the plans of students named in ``role_scope_mentor`` (active links).
-* A counselor (marked by the tenant admin, or an institution Administrator) reviews plans
-  across the tenant.
-* An admin manages tenant settings, registrations, export and deletion.
+* A counselor reviews plans across the tenant; an admin manages tenant settings, grants,
+  registrations, export and deletion. Both rights come from Lodestar's own grants
+  (``role_grants``), never from an LMS institution or system role by itself.
 """
 
 from __future__ import annotations
@@ -25,7 +25,16 @@ from sqlalchemy.orm import aliased
 from lti_tool.errors import NotAuthorized
 from lti_tool.extensions import db
 from lti_tool.launch.session import Actor
-from lti_tool.models import Course, Enrollment, EnrollmentStatus, Mentorship, Person, Role
+from lti_tool.models import (
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    GrantRole,
+    Mentorship,
+    Person,
+    Role,
+    RoleGrant,
+)
 
 
 class Action(enum.StrEnum):
@@ -92,9 +101,7 @@ def _learns(person_id: int, course_id: int) -> bool:
 
 
 def _is_student(person: Person) -> bool:
-    """A learner somewhere in the tenant (any status), or a Student at institution level."""
-    if Role.STUDENT in (person.institution_roles or []):
-        return True
+    """A learner in some course of the tenant (any status); institution roles do not count."""
     return bool(db.session.execute(select(exists().where(
         Enrollment.person_id == person.id, Enrollment.role == Role.STUDENT,
     ))).scalar())
@@ -107,19 +114,22 @@ def _guards(guardian_id: int, student_id: int) -> bool:
     ))).scalar())
 
 
+def _granted(actor: Actor, roles: tuple[GrantRole, ...]) -> bool:
+    return bool(db.session.execute(select(exists().where(
+        RoleGrant.tenant_id == actor.tenant_id, RoleGrant.person_id == actor.person_id,
+        RoleGrant.role.in_(roles),
+    ))).scalar())
+
+
 def is_counselor(actor: Actor) -> bool:
-    """Counselor rights, read from the database (a tenant admin may revoke them any time)."""
-    person = db.session.get(Person, actor.person_id)
-    if person is None or person.tenant_id != actor.tenant_id:
-        return False
-    return person.is_counselor or Role.ADMIN in (person.institution_roles or [])
+    """Counselor rights (a counselor or admin grant), read from the database on every
+    request, so a revoked grant stops working at once."""
+    return _granted(actor, (GrantRole.COUNSELOR, GrantRole.ADMIN))
 
 
 def is_admin(actor: Actor) -> bool:
-    """Tenant admin rights (institution Administrator at the latest launch)."""
-    person = db.session.get(Person, actor.person_id)
-    return bool(person and person.tenant_id == actor.tenant_id
-                and Role.ADMIN in (person.institution_roles or []))
+    """Tenant admin rights (an admin grant)."""
+    return _granted(actor, (GrantRole.ADMIN,))
 
 
 def _same_tenant(actor: Actor, resource: Any) -> bool:

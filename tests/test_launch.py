@@ -363,7 +363,7 @@ def test_launch_without_cookies_checks_state_in_platform_storage(lti: LtiDriver,
     html = check.get_data(as_text=True)
     assert "lti.get_data" in html and "X-Lodestar-Platform-Storage" in html
     before = snapshot(app)
-    assert before["Person"] == 1  # the counselor marked at registration; nobody launched yet
+    assert before["Person"] == 0  # nobody launched yet (grants name people by sub only)
     done = lti.client.post("/lti/launch", data=form, headers={
         "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "same-origin",
         "Accept": "application/json"})

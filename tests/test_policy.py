@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lti_tool import policy
+from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades import sync
 from lti_tool.grades.models import SyncKind
 from lti_tool.launch.session import read_token
-from lti_tool.models import Course, Person
+from lti_tool.models import Course, Enrollment, Person
 from lti_tool.policy import Action
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
 from tests.conftest import TOOL_URL, free_port
@@ -141,6 +143,11 @@ def test_teacher_loses_access_when_student_leaves_the_course(
     lti.state.set_enrollment_status("sbx-course-bio1", "sbx-user-0007", "Deleted")
     try:
         with app.app_context():
+            # The student's own launch outranks the roster for a session's life; this is
+            # the day after, when their session is long over.
+            db.session.execute(update(Enrollment).where(Enrollment.course_id == bio.id)
+                               .values(asserted_at=utcnow() - dt.timedelta(days=1)))
+            db.session.commit()
             course = db.session.get(Course, bio.id)
             [run] = sync.start_sync(course, [SyncKind.ROSTER])
             assert run.status == "succeeded"

@@ -28,6 +28,7 @@ from lti_tool.grades.models import LmsCredential, TranscriptEntry
 from lti_tool.grades.schoology import SchoologyClient
 from lti_tool.http import make_session
 from lti_tool.models import Course, LmsKind, Person, Platform
+from lti_tool.tenants import tenant_platform
 from lti_tool.store import get_store
 
 SECRET_PURPOSE = "platform-api-secret"
@@ -64,7 +65,7 @@ def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secre
 
 def rest_options(person_id: int, tenant_id: int) -> dict[str, bool]:
     """Which REST syncs the class page may offer this person."""
-    platform = db.session.get(Platform, tenant_id)
+    platform = tenant_platform(tenant_id)
     settings = (platform.settings if platform else None) or {}
     return {
         "canvas": bool(settings.get("canvas_client_id")),
@@ -116,7 +117,7 @@ def canvas_connect_url(person: Person, *, redirect_uri: str) -> tuple[str, str]:
 
     :raises SyncError: when the tenant has no Canvas API key configured.
     """
-    platform = db.session.get(Platform, person.tenant_id)
+    platform = tenant_platform(person.tenant_id, setting="canvas_client_id")
     config = canvas_config(platform) if platform else None
     if config is None:
         raise SyncError("Canvas API access is not set up for this school yet; ask your "
@@ -160,7 +161,7 @@ def canvas_callback(*, state: str, code: str | None, error: str | None,
                              message="Canvas access was not granted, so Lodestar will not "
                                      "read your Canvas data. You can connect any time.")
     person = db.session.get(Person, pending["person_id"])
-    platform = db.session.get(Platform, pending["tenant_id"])
+    platform = tenant_platform(int(pending["tenant_id"]), setting="canvas_client_id")
     config = canvas_config(platform) if platform else None
     if person is None or config is None:
         raise NotFound()
@@ -207,7 +208,8 @@ def canvas_client_for(person_id: int) -> CanvasClient:
     credential = db.session.execute(select(LmsCredential).where(
         LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS)
     ).scalar_one_or_none()
-    platform = db.session.get(Platform, credential.tenant_id) if credential else None
+    platform = (tenant_platform(credential.tenant_id, setting="canvas_client_id")
+                if credential else None)
     config = canvas_config(platform) if platform else None
     if credential is None or config is None:
         raise SyncError("Connect your Canvas account first (Lodestar needs your permission "
@@ -243,7 +245,7 @@ def canvas_course_data(course: Course, person_id: int) -> tuple[list[Any], list[
 
 def schoology_course_data(course: Course) -> tuple[list[Any], list[Any]]:
     """Assignments and grades of a Schoology section with the district's API key."""
-    platform = db.session.get(Platform, course.tenant_id)
+    platform = tenant_platform(course.tenant_id, setting="schoology_consumer_key")
     client = schoology_client(platform) if platform else None
     if client is None:
         raise SyncError("Schoology API access is not set up for this school yet.",

@@ -151,7 +151,8 @@ class LtiServiceClient:
             given_name=data.get("given_name"), family_name=data.get("family_name"),
             email=data.get("email"), roles=tuple(str(r) for r in data.get("roles") or ()),
             status=str(data.get("status") or "Active"),
-            lms_user_id=str(data["lis_person_sourcedid"]) if data.get("lis_person_sourcedid") else None,
+            # Canvas sends the SIS user id here: never the LMS's own user id.
+            sis_id=str(data["lis_person_sourcedid"]) if data.get("lis_person_sourcedid") else None,
         )
 
     # -- AGS ----------------------------------------------------------------------------

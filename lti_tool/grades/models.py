@@ -100,7 +100,7 @@ class SyncRun(db.Model):
     __table_args__ = (Index("ix_sync_runs_course_kind", "course_id", "kind", "id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     #: The course synced (course-level kinds).
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     #: The person synced (person-level kinds such as a student's transcript).
@@ -125,7 +125,7 @@ class LmsCredential(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "kind"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     #: ``canvas``.
     kind: Mapped[str] = mapped_column(String(20))
@@ -145,7 +145,7 @@ class TranscriptEntry(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "source", "lms_course_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                            index=True)
     source: Mapped[str] = mapped_column(String(20))

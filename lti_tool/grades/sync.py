@@ -30,7 +30,8 @@ from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncSta
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
 from lti_tool.launch import roles as lti_roles
 from lti_tool.launch.services import clip
-from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Platform, Role
+from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
+from lti_tool.tenants import course_platform
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,15 @@ def _roles_of(member: RosterMember) -> set[Role]:
     return lti_roles.context_roles(member.roles, has_mentor_scope=False) & set(SYNCED_ROLES)
 
 
+def launch_protection() -> dt.timedelta:
+    """How long a launch's assertion outranks the roster: the session's lifetime."""
+    return dt.timedelta(seconds=int(current_app.config["ILP_LAUNCH_TOKEN_TTL"]))
+
+
+def _recently_asserted(enrollment: Enrollment, since: dt.datetime) -> bool:
+    return enrollment.asserted_at is not None and enrollment.asserted_at >= since
+
+
 def upsert_members(course: Course, members: Iterable[RosterMember], counts: Counts, *,
                    seen_at: dt.datetime, source: str = "nrps") -> None:
     """Upsert one page of members into people and enrollments.
@@ -71,6 +81,11 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
     Three queries a page whatever its size (people by sub, enrollments by person, then the
     batched writes); nothing is carried across pages, so commits between pages never
     leave expired objects that would be reloaded one by one.
+
+    The signed launch outranks the roster: an enrollment a launch asserted within the
+    session lifetime is not made inactive, and a person whose latest launch in the course
+    said Instructor is never added as a student there (Moodle's NRPS lists a non-editing
+    teacher as Learner). Role URIs are stored in one normalised form, as the launch does.
     """
     members = [m for m in members if m.user_id]
     subs = {str(m.user_id) for m in members}
@@ -83,11 +98,13 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
         sub = str(member.user_id)
         person = people.get(sub)
         if person is None:
-            person = Person(tenant_id=course.tenant_id, sub=sub, name=clip(member.name, 255),
+            person = Person(tenant_id=course.tenant_id, sub=clip(sub, 255),
+                            name=clip(member.name, 255),
                             given_name=clip(member.given_name, 255) or None,
                             family_name=clip(member.family_name, 255) or None,
                             email=clip(member.email, 320) or None,
-                            lms_user_id=clip(member.lms_user_id, 255) or None)
+                            lms_user_id=clip(member.lms_user_id, 255) or None,
+                            sis_id=clip(member.sis_id, 255) or None)
             db.session.add(person)
             people[sub] = person
         else:
@@ -97,19 +114,25 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
             _set(person, "family_name", clip(member.family_name, 255) or person.family_name)
             _set(person, "email", clip(member.email, 320) or person.email)
             _set(person, "lms_user_id", clip(member.lms_user_id, 255) or person.lms_user_id)
+            _set(person, "sis_id", clip(member.sis_id, 255) or person.sis_id)
     db.session.flush()
     person_ids = [p.id for p in people.values()]
     enrollments = {(e.person_id, Role(e.role)): e for e in db.session.execute(
         select(Enrollment).where(Enrollment.course_id == course.id,
                                  Enrollment.person_id.in_(person_ids))
     ).scalars()}
+    protected_since = seen_at - launch_protection()
     seen_by_role: dict[Role, list[int]] = {role: [] for role in SYNCED_ROLES}
     for member in members:
         person = people[str(member.user_id)]
         status = (EnrollmentStatus.ACTIVE if member.status.lower() == "active"
                   else EnrollmentStatus.INACTIVE)
-        roles = list(member.roles)
-        for role in _roles_of(member):
+        roles = lti_roles.normalize_all(member.roles)
+        member_roles = _roles_of(member)
+        teacher = enrollments.get((person.id, Role.TEACHER))
+        if teacher is not None and teacher.asserted_at is not None:
+            member_roles.discard(Role.STUDENT)  # their latest launch here said Instructor
+        for role in member_roles:
             counts.seen += 1
             seen_by_role[role].append(person.id)
             enrollment = enrollments.get((person.id, role))
@@ -120,9 +143,14 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
                 db.session.add(enrollment)
                 enrollments[(person.id, role)] = enrollment
                 counts.created += 1
-            elif enrollment.status != status or enrollment.lti_roles != roles:
-                enrollment.status = status
-                enrollment.lti_roles = roles
+                continue
+            asserted = enrollment.asserted_at is not None
+            wanted_status = (EnrollmentStatus.ACTIVE
+                             if _recently_asserted(enrollment, protected_since) else status)
+            wanted_roles = enrollment.lti_roles if asserted else roles
+            if enrollment.status != wanted_status or enrollment.lti_roles != wanted_roles:
+                enrollment.status = wanted_status
+                enrollment.lti_roles = wanted_roles
                 counts.updated += 1
     db.session.flush()
     # One statement per role marks what the page listed as seen (not one UPDATE per row).
@@ -158,7 +186,7 @@ def sync_roster(course: Course, *, progress: Progress | None = None,
     if not course.nrps_url:
         raise SyncError("This course's platform did not offer a roster service (NRPS) at the "
                         "last launch.", status_code=409)
-    platform = db.session.get(Platform, course.tenant_id)
+    platform = course_platform(course)
     assert platform is not None
     course_id, nrps_url = course.id, course.nrps_url
     counts = Counts()
@@ -176,7 +204,11 @@ def sync_roster(course: Course, *, progress: Progress | None = None,
         update(Enrollment).where(
             Enrollment.course_id == course_id, Enrollment.role.in_(SYNCED_ROLES),
             Enrollment.status == EnrollmentStatus.ACTIVE,
-            or_(Enrollment.last_seen_at.is_(None), Enrollment.last_seen_at < started))
+            or_(Enrollment.last_seen_at.is_(None), Enrollment.last_seen_at < started),
+            # A role a signed launch asserted within the session lifetime stays (Moodle's
+            # NRPS leaves out site admins and category managers).
+            or_(Enrollment.asserted_at.is_(None),
+                Enrollment.asserted_at < started - launch_protection()))
         .values(status=EnrollmentStatus.INACTIVE, updated_at=utcnow()))
     counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
     db.session.commit()
@@ -309,7 +341,7 @@ def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
     if not line_items_url:
         raise SyncError("This course's platform did not offer grade services (AGS) at the "
                         "last launch.", status_code=409)
-    platform = db.session.get(Platform, course.tenant_id)
+    platform = course_platform(course)
     assert platform is not None
     course_id = course.id
     client = LtiServiceClient(platform)

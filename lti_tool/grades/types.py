@@ -23,8 +23,11 @@ class RosterMember:
     roles: tuple[str, ...] = ()
     #: "Active", "Inactive" or "Deleted" (NRPS vocabulary; REST adapters map to it).
     status: str = "Active"
-    #: The LMS's own user id (Canvas user id, Schoology uid), when known.
+    #: The LMS's own user id (Canvas user id, Schoology uid), when known from REST. NRPS
+    #: never fills it.
     lms_user_id: str | None = None
+    #: The SIS id (NRPS ``lis_person_sourcedid``), kept apart from ``lms_user_id``.
+    sis_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from lti_tool import policy
-from lti_tool.extensions import db
 from lti_tool.grades import bp, lms_rest, services, sync
 from lti_tool.grades.models import SyncKind, SyncStatus
 from lti_tool.launch.session import current_actor, current_person, lurl
-from lti_tool.models import LmsKind, Platform, Role
+from lti_tool.models import LmsKind, Role
+from lti_tool.tenants import tenant_platform
 
 
 @bp.get("/courses/<int:course_id>")
@@ -99,7 +99,7 @@ def sync_my_grades() -> Response:
     actor = current_actor()
     person = current_person()
     policy.require(actor, policy.Action.EDIT_PLAN, person)
-    platform = db.session.get(Platform, actor.tenant_id)
+    platform = tenant_platform(actor.tenant_id)
     if platform is None or platform.lms != LmsKind.CANVAS:
         flash("Grades across courses come from Canvas, which this school does not use.",
               "error")

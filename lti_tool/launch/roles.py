@@ -1,8 +1,16 @@
 """LTI role URIs and how they map to Lodestar roles.
 
 Role vocabularies: LTI 1.3 core spec, appendix A.2 (https://www.imsglobal.org/spec/lti/v1p3/#role-vocabularies).
-Platforms send full URIs; some older ones send short context role names ("Learner"), which
-the spec still allows for context roles, so both are accepted.
+Platforms send full URIs; some send short context role names ("Learner"), which the spec
+still allows for context roles, and Moodle's NRPS sends short names where its launch sends
+full URIs. :func:`normalize` turns every form into the full URI at both entrances (launch
+and roster), so the same membership never looks changed.
+
+Only *context* (course) roles decide pages and course rights. Institution and system roles
+never grant anything by themselves: Canvas puts ``institution/person#Administrator`` on every
+account-level role (help desk, sub-account admins) and ``institution/person#Student`` on
+anyone with a student enrollment anywhere (staff in a PD course). Admin and counselor rights
+come from Lodestar's own grants (``role_grants``), optionally from a platform rule.
 """
 
 from __future__ import annotations
@@ -24,6 +32,43 @@ INSTITUTION_ADMIN = INSTITUTION + "Administrator"
 SYSTEM_ADMIN = SYSTEM + "Administrator"
 
 
+_SHORT_PREFIXES = {
+    "urn:lti:role:ims/lis/": MEMBERSHIP,  # LTI 1.1 vocabulary, still seen in some rosters
+    "urn:lti:instrole:ims/lis/": INSTITUTION,
+    "urn:lti:sysrole:ims/lis/": SYSTEM,
+}
+
+
+def normalize(uri: str) -> str:
+    """One spelling per role: the LTI 1.3 full URI.
+
+    ``Learner`` and ``urn:lti:role:ims/lis/Learner`` become
+    ``http://purl.imsglobal.org/vocab/lis/v2/membership#Learner``;
+    ``Instructor#TeachingAssistant`` becomes ``.../membership/Instructor#TeachingAssistant``.
+    """
+    uri = uri.strip()
+    for prefix, full in _SHORT_PREFIXES.items():
+        if uri.startswith(prefix):
+            uri = uri[len(prefix):]
+            if full is not MEMBERSHIP:
+                return full + uri
+            break
+    if "://" in uri:
+        return uri
+    if "#" in uri:
+        base, sub = uri.split("#", 1)
+        return f"http://purl.imsglobal.org/vocab/lis/v2/membership/{base}#{sub}"
+    if "/" in uri:  # "Instructor/TeachingAssistant" (LTI 1.1 sub-role form)
+        base, sub = uri.split("/", 1)
+        return f"http://purl.imsglobal.org/vocab/lis/v2/membership/{base}#{sub}"
+    return MEMBERSHIP + uri
+
+
+def normalize_all(uris: Iterable[object]) -> list[str]:
+    """Normalised, de-duplicated, sorted role URIs (strings only)."""
+    return sorted({normalize(u) for u in uris if isinstance(u, str) and u.strip()})
+
+
 def _context_role(uri: str) -> str | None:
     """Return the context role name ("Learner", "Instructor#TeachingAssistant"), or None."""
     if uri.startswith(MEMBERSHIP):
@@ -39,7 +84,7 @@ def context_roles(lti_roles: Iterable[str], *, has_mentor_scope: bool) -> set[Ro
     """Lodestar roles a person holds *in the launch's course*."""
     roles: set[Role] = set()
     for uri in lti_roles:
-        name = _context_role(uri)
+        name = _context_role(normalize(uri))
         if name is None:
             continue
         base = name.split("#", 1)[0]
@@ -56,14 +101,14 @@ INSTITUTION_STUDENTS = {INSTITUTION + "Student", INSTITUTION + "Learner"}
 
 
 def institution_roles(lti_roles: Iterable[str]) -> set[Role]:
-    """Lodestar roles that come from institution or system roles.
+    """What the institution or system roles of a launch say, for display and for an
+    operator's platform rule only: they never grant rights or choose pages by themselves.
 
-    ``admin`` from Administrator; ``student`` from the institution Student/Learner role, so
-    a launch without a course (Canvas user navigation "My Learning Plan") still opens the
-    student's own plan.
+    ``admin`` from an institution or system Administrator; ``student`` from the
+    institution Student/Learner role.
     """
     roles: set[Role] = set()
-    for uri in lti_roles:
+    for uri in (normalize(u) for u in lti_roles):
         if uri in {INSTITUTION_ADMIN, SYSTEM_ADMIN}:
             roles.add(Role.ADMIN)
         elif uri in INSTITUTION_STUDENTS:
@@ -73,7 +118,8 @@ def institution_roles(lti_roles: Iterable[str]) -> set[Role]:
 
 def has_mentor_role(lti_roles: Iterable[str]) -> bool:
     """Whether the context roles include Mentor (with or without a scope)."""
-    return any((_context_role(uri) or "").split("#", 1)[0] == "Mentor" for uri in lti_roles)
+    return any((_context_role(normalize(uri)) or "").split("#", 1)[0] == "Mentor"
+               for uri in lti_roles)
 
 
 #: When several roles apply, the landing page follows this order.

@@ -17,6 +17,7 @@ from lti_tool import audit
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
+from lti_tool.launch import grants, tenancy
 from lti_tool.launch import roles as lti_roles
 from lti_tool.launch.lti import find_platform
 from lti_tool.models import (
@@ -30,17 +31,46 @@ from lti_tool.models import (
     Platform,
     ResourceLink,
     Role,
+    Tenant,
 )
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+LIS_CLAIM = CLAIM + "lis"
+#: Context types that are courses (LIS v2 course vocabulary, full or short form). A
+#: context of another type (Canvas user navigation sends the Account) is no course.
+COURSE_CONTEXT_TYPES = ("CourseOffering", "CourseSection", "CourseTemplate")
 
 
 def clip(value: object, length: int) -> str:
     """LMS-supplied text cut to a column's length (PostgreSQL enforces VARCHAR limits)."""
     return str(value or "")[:length]
+
+
+def present(value: object) -> str | None:
+    """An LMS value as text, or None when absent or still an unexpanded ``$variable``.
+
+    Canvas leaves a substitution variable it cannot expand (``$Canvas.course.id`` outside a
+    course) as its literal name; Moodle does the same for unknown ones.
+    """
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value).strip()
+    return None if not text or text.startswith("$") else text
+
+
+def _claim(body: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A claim that must be a JSON object; anything else counts as absent."""
+    value = body.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def custom_params(body: Mapping[str, Any]) -> dict[str, str]:
+    """The launch's custom parameters with unexpanded ``$variables`` left out."""
+    return {str(k): v for k, raw in _claim(body, CLAIM + "custom").items()
+            if (v := present(raw)) is not None}
 
 
 @dataclass(frozen=True)
@@ -59,49 +89,66 @@ class LaunchResult:
     activity: str | None = None
 
 
-def _person(platform: Platform, body: Mapping[str, Any]) -> Person:
+def _person(tenant_id: int, body: Mapping[str, Any]) -> Person:
     sub = str(body["sub"])
     person = db.session.execute(
-        select(Person).where(Person.tenant_id == platform.id, Person.sub == sub)
+        select(Person).where(Person.tenant_id == tenant_id, Person.sub == sub)
     ).scalar_one_or_none()
     if person is None:
-        person = Person(tenant_id=platform.id, sub=sub)
+        person = Person(tenant_id=tenant_id, sub=sub)
         db.session.add(person)
-    custom = body.get(CLAIM + "custom") or {}
-    person.name = clip(body.get("name") or " ".join(
-        str(p) for p in (body.get("given_name"), body.get("family_name")) if p)
-        or person.name, 255)
-    person.given_name = clip(body.get("given_name"), 255) or person.given_name
-    person.family_name = clip(body.get("family_name"), 255) or person.family_name
-    person.email = clip(body.get("email"), 320) or person.email
+    custom = custom_params(body)
+    given, family = present(body.get("given_name")), present(body.get("family_name"))
+    name = present(body.get("name")) or " ".join(p for p in (given, family) if p)
+    person.name = clip(name or person.name, 255)
+    person.given_name = clip(given, 255) or person.given_name
+    person.family_name = clip(family, 255) or person.family_name
+    person.email = clip(present(body.get("email")), 320) or person.email
     person.lms_user_id = clip(custom.get("lms_user_id") or custom.get("canvas_user_id")
                               or person.lms_user_id, 255) or None
+    sis = present(_claim(body, LIS_CLAIM).get("person_sourcedid"))
+    person.sis_id = clip(sis, 255) or person.sis_id
     person.last_launch_at = utcnow()
     return person
 
 
+def is_course_context(context: Mapping[str, Any]) -> bool:
+    """Whether an LTI context claim names a course (its ``type`` absent, or a course type)."""
+    types = context.get("type")
+    if types is None:
+        return True
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list):
+        return False
+    return any(isinstance(t, str) and t.rsplit("#", 1)[-1] in COURSE_CONTEXT_TYPES
+               for t in types)
+
+
 def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
-    context = body.get(CLAIM + "context") or {}
-    context_id = context.get("id")
-    if not context_id:
+    context = _claim(body, CLAIM + "context")
+    context_id = present(context.get("id"))
+    if not context_id or not is_course_context(context):
         return None
     course = db.session.execute(
-        select(Course).where(Course.tenant_id == platform.id, Course.context_id == str(context_id))
+        select(Course).where(Course.tenant_id == platform.tenant_id,
+                             Course.context_id == context_id)
     ).scalar_one_or_none()
     if course is None:
-        course = Course(tenant_id=platform.id, context_id=str(context_id))
+        course = Course(tenant_id=platform.tenant_id, context_id=clip(context_id, 255))
         db.session.add(course)
-    custom = body.get(CLAIM + "custom") or {}
-    course.title = clip(context.get("title") or course.title, 255)
-    course.label = clip(context.get("label"), 255) or course.label
+    custom = custom_params(body)
+    course.title = clip(present(context.get("title")) or course.title, 255)
+    course.label = clip(present(context.get("label")), 255) or course.label
     course.lms_course_id = clip(custom.get("lms_course_id") or custom.get("canvas_course_id")
                                 or course.lms_course_id, 255) or None
-    course.deployment_id = clip(body.get(CLAIM + "deployment_id"), 255) or None
-    nrps = body.get(NRPS_CLAIM) or {}
-    if nrps.get("context_memberships_url"):
-        course.nrps_url = clip(nrps["context_memberships_url"], 2048)
-    if body.get(AGS_CLAIM):
-        course.ags_endpoint = dict(body[AGS_CLAIM])
+    course.deployment_id = clip(present(body.get(CLAIM + "deployment_id")), 255) or None
+    course.platform_id = platform.id
+    nrps_url = present(_claim(body, NRPS_CLAIM).get("context_memberships_url"))
+    if nrps_url:
+        course.nrps_url = clip(nrps_url, 2048)
+    if _claim(body, AGS_CLAIM):
+        course.ags_endpoint = dict(_claim(body, AGS_CLAIM))
     return course
 
 
@@ -117,8 +164,10 @@ def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str
     # The launch says which roles the person holds in this course *now*: a role it no
     # longer lists (a TA who became a student, an observer removed) stops granting access.
     for role, enrollment in existing.items():
-        if role not in course_roles and enrollment.status == EnrollmentStatus.ACTIVE:
-            enrollment.status = EnrollmentStatus.INACTIVE
+        if role not in course_roles:
+            enrollment.asserted_at = None
+            if enrollment.status == EnrollmentStatus.ACTIVE:
+                enrollment.status = EnrollmentStatus.INACTIVE
     for role in course_roles:
         enrollment = existing.get(role)
         if enrollment is None:
@@ -126,104 +175,167 @@ def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str
                                     source="launch")
             db.session.add(enrollment)
         enrollment.status = EnrollmentStatus.ACTIVE
-        enrollment.lti_roles = raw
+        if enrollment.lti_roles != raw:
+            enrollment.lti_roles = raw
         enrollment.last_seen_at = now
+        enrollment.asserted_at = now
 
 
-def _mentorships(platform: Platform, guardian: Person, student_subs: list[str]) -> None:
+def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
+                 student_subs: list[str]) -> None:
+    """Set the guardian's links *for this course* to the students the launch names.
+
+    Canvas lists in ``role_scope_mentor`` only the students observed in the launch's course
+    (and leaves the claim out when there are none), so links of other courses are untouched.
+    A launch without a course only adds links.
+    """
     wanted = set(student_subs)
     students = {
         p.sub: p for p in db.session.execute(
-            select(Person).where(Person.tenant_id == platform.id, Person.sub.in_(wanted))
+            select(Person).where(Person.tenant_id == tenant_id, Person.sub.in_(wanted))
         ).scalars()
     } if wanted else {}
     for sub in wanted - students.keys():
         # The child has not launched yet: create a stub that sync or their launch fills in.
-        person = Person(tenant_id=platform.id, sub=sub, name="")
+        person = Person(tenant_id=tenant_id, sub=clip(sub, 255), name="")
         db.session.add(person)
         students[sub] = person
     db.session.flush()
-    links = {
-        m.student_id: m for m in db.session.execute(
-            select(Mentorship).where(Mentorship.guardian_id == guardian.id)
-        ).scalars()
-    }
+    course_id = course.id if course is not None else None
+    rows = list(db.session.execute(
+        select(Mentorship).where(Mentorship.guardian_id == guardian.id)).scalars())
+    links = {m.student_id: m for m in rows if m.course_id == course_id}
+    # Links made before links were per course: a course launch that names the child adopts
+    # the old link; it is never deactivated by another course's launch.
+    legacy = {m.student_id: m for m in rows if m.course_id is None}
     wanted_ids = {p.id for p in students.values()}
     for student_id in wanted_ids:
         link = links.get(student_id)
+        if link is None and course_id is not None and student_id in legacy:
+            link = legacy.pop(student_id)
+            link.course_id = course_id
         if link is None:
-            db.session.add(Mentorship(tenant_id=platform.id, guardian_id=guardian.id,
-                                      student_id=student_id))
+            db.session.add(Mentorship(tenant_id=tenant_id, guardian_id=guardian.id,
+                                      student_id=student_id, course_id=course_id))
         else:
             link.active = True
-    for student_id, link in links.items():
-        if student_id not in wanted_ids:
-            link.active = False
+    if course_id is not None:
+        for student_id, link in links.items():
+            if student_id not in wanted_ids:
+                link.active = False
+
+
+def _has_active_links(guardian: Person) -> bool:
+    return db.session.execute(select(Mentorship.id).where(
+        Mentorship.guardian_id == guardian.id, Mentorship.active.is_(True)).limit(1)
+    ).first() is not None
+
+
+def _stored_course_roles(person: Person) -> set[Role]:
+    """Course roles the person holds anywhere in the tenant (for launches without a course)."""
+    return {Role(str(r)) for r in db.session.execute(
+        select(Enrollment.role).where(Enrollment.person_id == person.id,
+                                      Enrollment.status == EnrollmentStatus.ACTIVE,
+                                      Enrollment.role.in_([Role.STUDENT, Role.TEACHER])
+                                      ).distinct()).scalars()}
 
 
 def _resource_link(course: Course, body: Mapping[str, Any]) -> ResourceLink | None:
-    link = body.get(CLAIM + "resource_link") or {}
-    if not link.get("id"):
+    link = _claim(body, CLAIM + "resource_link")
+    link_id = present(link.get("id"))
+    if not link_id:
         return None
     row = db.session.execute(
         select(ResourceLink).where(ResourceLink.course_id == course.id,
-                                   ResourceLink.resource_link_id == str(link["id"]))
+                                   ResourceLink.resource_link_id == link_id)
     ).scalar_one_or_none()
     if row is None:
-        row = ResourceLink(course_id=course.id, resource_link_id=str(link["id"]))
+        row = ResourceLink(course_id=course.id, resource_link_id=clip(link_id, 255))
         db.session.add(row)
-    row.title = clip(link.get("title"), 255) or row.title
-    row.custom = dict(body.get(CLAIM + "custom") or {})
+    row.title = clip(present(link.get("title")), 255) or row.title
+    custom = custom_params(body)
+    if row.custom != custom:
+        row.custom = custom
     return row
+
+
+def launch_roles(body: Mapping[str, Any]) -> list[str]:
+    """The launch's role URIs, normalised (anything but a list of strings counts as none)."""
+    roles = body.get(CLAIM + "roles")
+    return lti_roles.normalize_all(roles if isinstance(roles, list) else [])
+
+
+def launch_platform(body: Mapping[str, Any]) -> Platform:
+    """The registration an accepted id_token came from.
+
+    :raises LaunchError: if the platform vanished between validation and now.
+    """
+    aud = body.get("aud")
+    client_id = body.get("azp") or (aud[0] if isinstance(aud, list) and aud else aud)
+    platform = find_platform(str(body["iss"]), str(client_id))
+    if platform is None:
+        raise LaunchError("This platform is no longer registered.", status_code=403)
+    return platform
 
 
 def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     """Upsert everything an accepted launch tells us and return who is here.
 
+    Pages and course rights follow the *course* roles of the launch; admin and counselor
+    rights come from Lodestar's grants only (see ``launch/grants.py``).
+
     :raises LaunchError: if the platform vanished between validation and now.
     """
-    aud = body.get("aud")
-    client_id = body.get("azp") or (aud[0] if isinstance(aud, list) else aud)
-    platform = find_platform(str(body["iss"]), str(client_id))
-    if platform is None:
-        raise LaunchError("This platform is no longer registered.", status_code=403)
-
-    raw_roles = [str(r) for r in body.get(CLAIM + "roles") or []]
-    mentor_scope = [str(s) for s in body.get(CLAIM + "role_scope_mentor") or []]
-    context_roles = lti_roles.context_roles(raw_roles, has_mentor_scope=bool(mentor_scope))
-    roles = set(context_roles)
-    person = _person(platform, body)
-    person.institution_roles = sorted(lti_roles.institution_roles(raw_roles))
+    platform = launch_platform(body)
+    tenant_id = platform.tenant_id
+    raw_roles = launch_roles(body)
+    scope = body.get(CLAIM + "role_scope_mentor")
+    mentor_scope = [str(s) for s in scope if isinstance(s, (str, int))] \
+        if isinstance(scope, list) else []
+    person = _person(tenant_id, body)
+    institution = lti_roles.institution_roles(raw_roles)
+    person.institution_roles = sorted(institution)
     db.session.flush()
-    roles |= {Role(r) for r in person.institution_roles}
-    if person.is_counselor:
-        roles.add(Role.COUNSELOR)
-    if Role.ADMIN in roles:
-        roles.add(Role.COUNSELOR)
+    grants.bind_pending(person)
+    grants.apply_platform_rule(platform, person, institution_admin=Role.ADMIN in institution)
 
     course = _course(platform, body)
+    context_roles = lti_roles.context_roles(raw_roles, has_mentor_scope=True)
+    is_mentor = Role.GUARDIAN in context_roles
+    if is_mentor:
+        _mentorships(tenant_id, person, course, mentor_scope)
+        db.session.flush()
+        if not _has_active_links(person):
+            context_roles.discard(Role.GUARDIAN)
     link = None
     if course is not None:
         db.session.flush()
         _enrollments(course, person, context_roles, raw_roles)
         link = _resource_link(course, body)
-    if Role.GUARDIAN in roles or lti_roles.has_mentor_role(raw_roles):
-        # An empty role_scope_mentor revokes every link this guardian had.
-        _mentorships(platform, person, mentor_scope)
     db.session.flush()
-    audit.record("launch", tenant_id=platform.id, actor_id=person.id,
+    roles = set(context_roles) | grants.roles_of(person)
+    if course is None:
+        # No course (Canvas user navigation): pages follow the course roles the person
+        # holds in the tenant, never the launch's institution roles.
+        stored = _stored_course_roles(person)
+        if Role.TEACHER not in stored:
+            roles |= stored
+        if _has_active_links(person):
+            roles.add(Role.GUARDIAN)
+    landing = lti_roles.landing_role(roles if course is not None
+                                     else roles - {Role.TEACHER})
+    message_type = str(body.get(CLAIM + "message_type"))
+    audit.record("launch", tenant_id=tenant_id, actor_id=person.id,
                  subject_type="course" if course else None,
                  subject_id=course.id if course else None,
-                 roles=sorted(roles),
-                 message_type=str(body.get(CLAIM + "message_type")))
+                 roles=sorted(roles), platform_id=platform.id, message_type=message_type)
     db.session.commit()
     return LaunchResult(
-        tenant_id=platform.id, person_id=person.id,
+        tenant_id=tenant_id, person_id=person.id,
         course_id=course.id if course else None, roles=frozenset(roles),
-        landing=lti_roles.landing_role(roles),
-        message_type=str(body.get(CLAIM + "message_type")),
+        landing=landing, message_type=message_type,
         resource_link_id=link.id if link else None,
-        activity=str((body.get(CLAIM + "custom") or {}).get("activity") or "") or None,
+        activity=custom_params(body).get("activity"),
     )
 
 
@@ -232,10 +344,14 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth_login_url: str,
                  auth_token_url: str, key_set_url: str, name: str | None = None,
                  lms: str = LmsKind.GENERIC, district: str | None = None,
-                 auth_audience: str | None = None) -> Platform:
+                 auth_audience: str | None = None, tenant: int | str | None = None) -> Platform:
     """Register a platform (or add deployments to an existing one with the same client).
 
-    :raises InvalidInput: for malformed URLs or an unknown LMS kind.
+    ``tenant`` (an id or a name) chooses the tenant a new registration joins; without it
+    the rules of :func:`lti_tool.launch.tenancy.tenant_for_registration` decide.
+
+    :raises InvalidInput: for malformed URLs, an unknown LMS kind, or a registration that
+        already belongs to another tenant than the one named.
     """
     for label, value in (("auth login URL", auth_login_url), ("token URL", auth_token_url),
                          ("key set URL", key_set_url), ("issuer", issuer)):
@@ -247,8 +363,11 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
     platform = db.session.execute(
         select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
     ).scalar_one_or_none()
+    chosen = tenancy.tenant_for_registration(issuer, tenant=tenant, name=name,
+                                             district=district, existing=platform)
     if platform is None:
         platform = Platform(issuer=issuer, client_id=client_id, name=name or issuer,
+                            tenant_id=chosen.id,
                             auth_login_url=auth_login_url, auth_token_url=auth_token_url,
                             key_set_url=key_set_url, lms=LmsKind(lms), district=district,
                             auth_audience=auth_audience, settings={})
@@ -257,6 +376,7 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
         platform.auth_login_url, platform.auth_token_url = auth_login_url, auth_token_url
         platform.key_set_url, platform.lms = key_set_url, LmsKind(lms)
         platform.active = True
+        chosen.active = True
         if name:
             platform.name = name
     db.session.flush()
@@ -285,45 +405,44 @@ def list_platforms() -> list[Platform]:
 
 
 def remove_platform(platform_id: int, *, purge: bool = False) -> Platform:
-    """Deactivate a registration (launches stop); ``purge`` deletes it and its tenant data.
+    """Deactivate a registration (its launches stop); ``purge`` deletes it, and with the
+    tenant's last registration the tenant and all its data.
 
     :raises NotFound: for an unknown id.
     """
-    platform = db.session.get(Platform, platform_id)
-    if platform is None:
-        raise NotFound(f"No platform with id {platform_id}")
+    platform = get_platform(platform_id)
+    tenant = db.session.get(Tenant, platform.tenant_id)
     if purge:
-        db.session.delete(platform)
+        others = [p for p in tenant.platforms if p.id != platform.id] if tenant else []
+        db.session.delete(tenant if tenant is not None and not others else platform)
     else:
         platform.active = False
     db.session.commit()
     return platform
 
 
-
 def mark_counselor(platform_id: int, *, sub: str | None = None, email: str | None = None,
                    counselor: bool = True) -> Person:
-    """Give (or take) counselor rights to a person of a tenant, before or after they launch.
+    """Give (or take) counselor rights to a person of a platform's tenant, before or after
+    they launch (kept for ``ilp people mark-counselor``; ``grants.grant`` is the general form).
 
     :raises InvalidInput: when neither sub nor email is given.
     :raises NotFound: for an unknown platform, or an unknown email.
     """
     if not sub and not email:
         raise InvalidInput("Name the person by --sub or --email")
-    if db.session.get(Platform, platform_id) is None:
-        raise NotFound(f"No platform with id {platform_id}")
-    query = select(Person).where(Person.tenant_id == platform_id)
+    tenant_id = get_platform(platform_id).tenant_id
+    query = select(Person).where(Person.tenant_id == tenant_id)
     query = query.where(Person.sub == sub) if sub else query.where(Person.email == email)
     person = db.session.execute(query).scalars().first()
     if person is None:
         if not sub:
             raise NotFound(f"Nobody with email {email} has launched Lodestar yet; use --sub")
-        person = Person(tenant_id=platform_id, sub=sub, name="")
+        person = Person(tenant_id=tenant_id, sub=sub, name="")
         db.session.add(person)
-    person.is_counselor = counselor
-    db.session.flush()
-    audit.record("person.counselor" if counselor else "person.not_counselor",
-                 tenant_id=platform_id, actor_id=None, subject_type="person",
-                 subject_id=person.id)
-    db.session.commit()
+        db.session.commit()
+    if counselor:
+        grants.grant(tenant_id, "counselor", person_id=person.id)
+    else:
+        grants.revoke_matching(tenant_id, "counselor", sub=person.sub)
     return person

@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 from lti_tool.errors import LaunchRequired
 from lti_tool.extensions import db
 from lti_tool.launch.services import LaunchResult
-from lti_tool.models import Person, Platform, Role
+from lti_tool.models import Person, Role
+from lti_tool.tenants import active_tenant, tenant_platform
 
 TOKEN_PARAM = "lt"
 TOKEN_HEADER = "X-Lodestar-Launch"
@@ -125,9 +126,9 @@ def current_actor() -> Actor:
         raise LaunchRequired()
     if "actor_checked" not in g:
         person = db.session.get(Person, actor.person_id)
-        platform = db.session.get(Platform, actor.tenant_id)
-        if person is None or platform is None or not platform.active \
-                or person.tenant_id != actor.tenant_id:
+        if person is None or person.tenant_id != actor.tenant_id \
+                or active_tenant(actor.tenant_id) is None \
+                or tenant_platform(actor.tenant_id) is None:
             raise LaunchRequired(detail="person or tenant no longer exists")
         g.actor_checked = True
         g.actor_person = person

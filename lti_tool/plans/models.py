@@ -39,7 +39,7 @@ class Plan(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "person_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     #: The student's own words about who they are and where they are heading.
     about: Mapped[str] = mapped_column(Text, default="")
@@ -137,7 +137,7 @@ class ProgramOfStudy(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(255))
     cluster_code: Mapped[str | None] = mapped_column(String(120))
     pathway_code: Mapped[str | None] = mapped_column(String(160))

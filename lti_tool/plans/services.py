@@ -25,7 +25,8 @@ from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import TranscriptEntry
 from lti_tool.launch.session import Actor
-from lti_tool.models import Course, Person, Platform
+from lti_tool.models import Course, Person
+from lti_tool.tenants import tenant_platform
 from lti_tool.plans import inventory, programs, reference
 from lti_tool.plans.models import (
     CoursePlanEntry,
@@ -192,7 +193,7 @@ def school_year(day: dt.date | None = None) -> str:
 
 def uses_canvas(tenant_id: int) -> bool:
     """Whether the tenant's LMS is Canvas (students may pull grades across courses)."""
-    platform = db.session.get(Platform, tenant_id)
+    platform = tenant_platform(tenant_id)
     return platform is not None and platform.lms == "canvas"
 
 

@@ -44,7 +44,6 @@ from lti_tool.models import (
     Enrollment,
     EnrollmentStatus,
     Person,
-    Platform,
     ResourceLink,
     Role,
 )
@@ -59,6 +58,7 @@ from lti_tool.portfolio.forms import (
     choices,
 )
 from lti_tool.portfolio.models import Evidence, EvidenceKind, StoredFile
+from lti_tool.tenants import course_platform
 
 log = logging.getLogger(__name__)
 
@@ -958,7 +958,7 @@ def post_reflection_score(actor: Actor, student: Person, course: Course,
 
     :raises LmsApiError: when the line item cannot be found or the platform refuses.
     """
-    platform = db.session.get(Platform, course.tenant_id)
+    platform = course_platform(course)
     if platform is None:
         raise LmsApiError("The platform of this course is no longer registered.")
     client = LtiServiceClient(platform)

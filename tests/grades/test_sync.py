@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades import sync
 from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
@@ -236,12 +238,9 @@ def test_cli_sync_unknown_course(runner: Any) -> None:
     assert result.exit_code == 2
 
 
-def test_role_the_lms_no_longer_lists_is_deactivated(lti: LtiDriver, app: Flask,
-                                                     taught: dict[str, Any]) -> None:
-    """A member whose NRPS roles shrink (Instructor -> Learner) loses the dropped role."""
+def _flip_teacher_to_learner(lti: LtiDriver, app: Flask, taught: dict[str, Any]) -> dict[Role, str]:
     ctx = taught["course"].context_id
     teacher = taught["teacher"]
-    assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
     lti.state.set_enrollment_roles(ctx, teacher.sub,
                                    ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"])
     try:
@@ -250,8 +249,31 @@ def test_role_the_lms_no_longer_lists_is_deactivated(lti: LtiDriver, app: Flask,
         lti.state.set_enrollment_roles(
             ctx, teacher.sub, ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"])
     with app.app_context():
-        rows = dict(db.session.execute(
+        return dict(db.session.execute(
             select(Enrollment.role, Enrollment.status).join(Person)
             .where(Person.sub == teacher.sub, Enrollment.course_id == taught["course_id"])).all())
+
+
+def test_roster_never_undoes_a_recent_launch(lti: LtiDriver, app: Flask,
+                                             taught: dict[str, Any]) -> None:
+    """NRPS listing a just-launched Instructor as Learner (Moodle's non-editing teacher)
+    neither removes the teacher role nor adds a student one."""
+    assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
+    rows = _flip_teacher_to_learner(lti, app, taught)
+    assert rows[Role.TEACHER] == EnrollmentStatus.ACTIVE
+    assert Role.STUDENT not in rows
+
+
+def test_role_the_lms_no_longer_lists_is_deactivated(lti: LtiDriver, app: Flask,
+                                                     taught: dict[str, Any]) -> None:
+    """Once the launch is older than a session, a role NRPS no longer lists is dropped; a
+    person whose latest launch here said Instructor is still not made a student."""
+    assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
+    with app.app_context():
+        db.session.execute(update(Enrollment).where(
+            Enrollment.course_id == taught["course_id"])
+            .values(asserted_at=utcnow() - dt.timedelta(hours=3)))
+        db.session.commit()
+    rows = _flip_teacher_to_learner(lti, app, taught)
     assert rows[Role.TEACHER] == EnrollmentStatus.INACTIVE
-    assert rows[Role.STUDENT] == EnrollmentStatus.ACTIVE
+    assert Role.STUDENT not in rows
