@@ -42,6 +42,11 @@ def platforms_cli() -> None:
 @click.option("--client-id", required=True, help="The client id the LMS issued to Lodestar")
 @click.option("--deployment-id", "deployment_ids", multiple=True, required=True,
               help="A deployment id (repeat for several)")
+@click.option("--tenant", default=None,
+              help="Tenant (id or name) this registration joins: one tenant per district "
+                   "LMS. A new name creates the tenant. Default: the tenant that already "
+                   "has this site's issuer, else a new one (never for the shared Canvas "
+                   "cloud or Schoology issuers).")
 @click.option("--auth-login-url", required=True, help="Platform OIDC authorization URL")
 @click.option("--auth-token-url", required=True, help="Platform OAuth2 token URL")
 @click.option("--key-set-url", required=True, help="Platform JWKS URL")
@@ -53,7 +58,7 @@ def platforms_cli() -> None:
 @with_appcontext
 def platforms_add(issuer: str, client_id: str, deployment_ids: tuple[str, ...],
                   auth_login_url: str, auth_token_url: str, key_set_url: str,
-                  name: str | None, lms: str, district: str | None,
+                  tenant: str | None, name: str | None, lms: str, district: str | None,
                   audience: str | None) -> None:
     """Register a platform, or add deployments to an existing registration."""
     from lti_tool.launch import services
@@ -63,12 +68,13 @@ def platforms_add(issuer: str, client_id: str, deployment_ids: tuple[str, ...],
             issuer=issuer, client_id=client_id, deployment_ids=list(deployment_ids),
             auth_login_url=auth_login_url, auth_token_url=auth_token_url,
             key_set_url=key_set_url, name=name, lms=lms, district=district,
-            auth_audience=audience)
+            auth_audience=audience, tenant=tenant)
     except ToolError as err:
         _fail(err)
         return
     click.echo(f"Registered platform {platform.id}: {platform.name} "
-               f"({platform.issuer}, client {platform.client_id}); deployments: "
+               f"({platform.issuer}, client {platform.client_id}) in tenant "
+               f"{platform.tenant_id} ({platform.tenant.name}); deployments: "
                + ", ".join(d.deployment_id for d in platform.deployments))
 
 
@@ -83,8 +89,84 @@ def platforms_list() -> None:
         click.echo("No platforms registered. Add one with `ilp platforms add`.")
     for p in rows:
         state = "active" if p.active else "inactive"
-        click.echo(f"{p.id}\t{p.name}\t{p.lms}\t{p.issuer}\t{p.client_id}\t{state}\t"
-                   + ",".join(d.deployment_id for d in p.deployments))
+        click.echo(f"{p.id}\ttenant {p.tenant_id}\t{p.name}\t{p.lms}\t{p.issuer}\t"
+                   f"{p.client_id}\t{state}\t"
+                   + ",".join(d.deployment_id + ("" if d.approved else " (pending)")
+                              for d in p.deployments))
+
+
+@platforms_cli.command("tenants")
+@with_appcontext
+def platforms_tenants() -> None:
+    """List tenants (one per district LMS) and their registrations."""
+    from lti_tool.launch import tenancy
+
+    for t in tenancy.list_tenants():
+        click.echo(f"{t.id}\t{t.name}\t{'active' if t.active else 'inactive'}\t"
+                   + ", ".join(f"platform {p.id} ({p.client_id})" for p in t.platforms))
+
+
+@platforms_cli.command("merge")
+@click.argument("source_tenant", type=int)
+@click.argument("target_tenant", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@with_appcontext
+def platforms_merge(source_tenant: int, target_tenant: int, yes: bool) -> None:
+    """Join SOURCE_TENANT into TARGET_TENANT: registrations, people (by sub), courses,
+    plans, goals and evidence move; duplicates are merged; nothing is lost."""
+    from lti_tool.launch import tenancy
+
+    if not yes:
+        click.confirm(f"Merge tenant {source_tenant} into tenant {target_tenant}?", abort=True)
+    try:
+        counts = tenancy.merge_tenants(source_tenant, target_tenant)
+    except ToolError as err:
+        _fail(err)
+        return
+    moved = ", ".join(f"{n} {table}" for table, n in sorted(counts.items()) if n)
+    click.echo(f"Merged tenant {source_tenant} into {target_tenant}: moved {moved or 'nothing'}.")
+
+
+@platforms_cli.command("rule")
+@click.argument("platform_id", type=int)
+@click.option("--institution-admins-are-admins/--no-institution-admins-are-admins",
+              required=True,
+              help="Whether this LMS's institution/system Administrators are Lodestar admins "
+                   "(off by default: Canvas gives every help-desk and sub-account admin that "
+                   "role)")
+@with_appcontext
+def platforms_rule(platform_id: int, institution_admins_are_admins: bool) -> None:
+    """Set the operator's rule for one registration."""
+    from lti_tool.launch import services
+
+    try:
+        platform = services.set_admin_rule(platform_id, institution_admins_are_admins)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(f"Platform {platform.id}: institution admins are Lodestar admins = "
+               f"{platform.institution_admins_are_admins} (applies from their next launch).")
+
+
+@platforms_cli.command("deployments")
+@click.argument("platform_id", type=int)
+@click.option("--approve", "approve", default=None, help="Enable this pending deployment id")
+@with_appcontext
+def platforms_deployments(platform_id: int, approve: str | None) -> None:
+    """List a registration's deployments, or enable one first seen in a launch."""
+    from lti_tool.launch import services
+
+    try:
+        if approve:
+            services.approve_deployment(platform_id, approve)
+            click.echo(f"Deployment {approve} of platform {platform_id} is enabled.")
+            return
+        platform = services.get_platform(platform_id)
+    except ToolError as err:
+        _fail(err)
+        return
+    for d in platform.deployments:
+        click.echo(f"{d.deployment_id}\t{'enabled' if d.approved else 'pending'}")
 
 
 @platforms_cli.command("remove")
@@ -162,15 +244,87 @@ def people_cli() -> None:
     """Manage people."""
 
 
+def _tenant_of(tenant: int | None, platform_id: int | None) -> int:
+    from lti_tool.launch import services
+
+    if tenant is not None:
+        return tenant
+    if platform_id is not None:
+        return services.get_platform(platform_id).tenant_id
+    raise ToolError("Name the tenant with --tenant (or --platform, for its tenant)")
+
+
+@people_cli.command("grant")
+@click.option("--role", type=click.Choice(["admin", "counselor"]), required=True)
+@click.option("--tenant", type=int, default=None, help="Tenant id (see `ilp platforms tenants`)")
+@click.option("--platform", "platform_id", type=int, default=None,
+              help="A platform id, meaning its tenant")
+@click.option("--sub", default=None, help="The person's LTI user id (sub)")
+@click.option("--email", default=None, help="The person's email; works before their first launch")
+@with_appcontext
+def people_grant(role: str, tenant: int | None, platform_id: int | None, sub: str | None,
+                 email: str | None) -> None:
+    """Give someone Lodestar admin or counselor rights (LMS roles never do by themselves)."""
+    from lti_tool.launch import grants
+
+    try:
+        row = grants.grant(_tenant_of(tenant, platform_id), role, sub=sub, email=email)
+    except ToolError as err:
+        _fail(err)
+        return
+    who = sub or email
+    state = "" if row.person_id else " (applies at their first launch)"
+    click.echo(f"{who}: {role} granted{state}.")
+
+
+@people_cli.command("revoke")
+@click.option("--role", type=click.Choice(["admin", "counselor"]), required=True)
+@click.option("--tenant", type=int, default=None)
+@click.option("--platform", "platform_id", type=int, default=None)
+@click.option("--sub", default=None)
+@click.option("--email", default=None)
+@with_appcontext
+def people_revoke(role: str, tenant: int | None, platform_id: int | None, sub: str | None,
+                  email: str | None) -> None:
+    """Take admin or counselor rights back."""
+    from lti_tool.launch import grants
+
+    try:
+        n = grants.revoke_matching(_tenant_of(tenant, platform_id), role, sub=sub,
+                                   email=email)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(f"Revoked {n} {role} grant(s).")
+
+
+@people_cli.command("grants")
+@click.option("--tenant", type=int, default=None)
+@click.option("--platform", "platform_id", type=int, default=None)
+@with_appcontext
+def people_grants(tenant: int | None, platform_id: int | None) -> None:
+    """List a tenant's admin and counselor grants."""
+    from lti_tool.launch import grants
+
+    try:
+        rows = grants.list_grants(_tenant_of(tenant, platform_id))
+    except ToolError as err:
+        _fail(err)
+        return
+    for row, person in rows:
+        who = person.display_name if person else f"{row.sub or row.email} (not launched yet)"
+        click.echo(f"{row.id}\t{row.role}\t{row.source}\t{who}")
+
+
 @people_cli.command("mark-counselor")
-@click.option("--platform", "platform_id", type=int, required=True, help="Platform (tenant) id")
+@click.option("--platform", "platform_id", type=int, required=True, help="Platform id (its tenant)")
 @click.option("--sub", default=None, help="The person's LTI user id (sub)")
 @click.option("--email", default=None, help="The person's email (once they have launched)")
 @click.option("--revoke", is_flag=True, help="Take counselor rights away instead")
 @with_appcontext
 def people_mark_counselor(platform_id: int, sub: str | None, email: str | None,
                           revoke: bool) -> None:
-    """Let a person review plans across the tenant (a counselor's caseload)."""
+    """Same as `ilp people grant --role counselor` (kept for existing scripts)."""
     from lti_tool.launch import services
 
     try:
@@ -179,7 +333,7 @@ def people_mark_counselor(platform_id: int, sub: str | None, email: str | None,
     except ToolError as err:
         _fail(err)
         return
-    click.echo(f"{person.sub}: counselor = {person.is_counselor}")
+    click.echo(f"{person.sub}: counselor = {not revoke}")
 
 
 @click.group("keys", help="The tool's signing keys.")

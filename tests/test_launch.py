@@ -210,7 +210,6 @@ REJECTIONS = {
     "azp_mismatch": (401, "azp"),
     "aud_list_without_azp": (401, "azp"),
     "wrong_iss": (403, "not set up for this learning platform"),
-    "unknown_deployment": (403, "not set up for this learning platform"),
     "missing_message_type": (400, "message type"),
     "missing_version": (400, "version"),
     "missing_roles": (400, "Roles"),

@@ -138,7 +138,9 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
             select(DeploymentRow).where(DeploymentRow.platform_id == platform.id,
                                         DeploymentRow.deployment_id == deployment_id)
         ).scalar_one_or_none()
-        return None if row is None else Deployment().set_deployment_id(deployment_id)
+        if row is None or not row.approved:
+            return None
+        return Deployment().set_deployment_id(deployment_id)
 
     def get_jwks(self, iss: str | None = None, client_id: str | None = None,
                  **kwargs: Any) -> dict[str, Any]:
@@ -340,6 +342,11 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         if azp is not None and azp != client_id:
             raise TokenRejected("id_token azp is not this tool")
         return self
+
+    def get_signed_body(self) -> dict[str, Any]:
+        """The id_token body, for use only after ``validate_jwt_signature`` passed (as it
+        has whenever ``DeploymentNotFound`` is raised: the deployment check comes later)."""
+        return dict(self._jwt.get("body", {}))
 
     def validate_deployment(self) -> LodestarMessageLaunch:
         deployment_id = self._get_deployment_id()

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
 
 from lti_tool import audit
 from lti_tool.db import utcnow
-from lti_tool.errors import InvalidInput, LaunchError, NotFound
+from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import grants, tenancy
 from lti_tool.launch import roles as lti_roles
@@ -25,14 +27,17 @@ from lti_tool.models import (
     Deployment,
     Enrollment,
     EnrollmentStatus,
+    GrantRole,
     LmsKind,
     Mentorship,
     Person,
     Platform,
     ResourceLink,
     Role,
+    RoleGrant,
     Tenant,
 )
+from lti_tool.tenants import tenant_platforms
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -446,3 +451,136 @@ def mark_counselor(platform_id: int, *, sub: str | None = None, email: str | Non
     else:
         grants.revoke_matching(tenant_id, "counselor", sub=person.sub)
     return person
+
+
+def set_admin_rule(platform_id: int, enabled: bool) -> Platform:
+    """Turn the "institution admins are Lodestar admins" rule of a registration on or off.
+
+    :raises NotFound: for an unknown id.
+    """
+    platform = get_platform(platform_id)
+    platform.institution_admins_are_admins = enabled
+    if not enabled:
+        db.session.execute(delete(RoleGrant).where(RoleGrant.tenant_id == platform.tenant_id,
+                                                   RoleGrant.source == grants.RULE))
+    audit.record("platform.rule", tenant_id=platform.tenant_id, actor_id=None,
+                 subject_type="platform", subject_id=platform.id, enabled=enabled)
+    db.session.commit()
+    return platform
+
+
+#: At most this many deployments may wait for approval per registration.
+MAX_PENDING_DEPLOYMENTS = 20
+
+
+def record_pending_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
+    """Remember a deployment first seen in a *signed* launch of a known registration, to be
+    enabled by a Lodestar admin (Canvas can register a key with no deployment yet)."""
+    deployment_id = clip(present(deployment_id), 255)
+    if not deployment_id:
+        return None
+    row = db.session.execute(select(Deployment).where(
+        Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id)
+    ).scalar_one_or_none()
+    if row is None:
+        waiting = db.session.execute(select(func.count(Deployment.id)).where(
+            Deployment.platform_id == platform.id, Deployment.approved.is_(False))).scalar_one()
+        if waiting >= MAX_PENDING_DEPLOYMENTS:
+            return None
+        row = Deployment(platform_id=platform.id, deployment_id=deployment_id, approved=False)
+        db.session.add(row)
+        audit.record("deployment.pending", tenant_id=platform.tenant_id, actor_id=None,
+                     subject_type="platform", subject_id=platform.id)
+        db.session.commit()
+    return row
+
+
+def approve_deployment(platform_id: int, deployment_id: str, *,
+                       approved_by: int | None = None) -> Deployment:
+    """Enable a deployment that waits for approval.
+
+    :raises NotFound: when the registration has no such deployment.
+    """
+    platform = get_platform(platform_id)
+    row = db.session.execute(select(Deployment).where(
+        Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Platform {platform_id} has no deployment {deployment_id!r}")
+    row.approved = True
+    audit.record("deployment.approved", tenant_id=platform.tenant_id, actor_id=approved_by,
+                 subject_type="platform", subject_id=platform.id)
+    db.session.commit()
+    return row
+
+
+def pending_deployments(tenant_id: int) -> list[tuple[Platform, Deployment]]:
+    """Deployments of the tenant's registrations that wait for an admin."""
+    return [(p, d) for p, d in db.session.execute(
+        select(Platform, Deployment).join(Deployment, Deployment.platform_id == Platform.id)
+        .where(Platform.tenant_id == tenant_id, Deployment.approved.is_(False))
+        .order_by(Deployment.id)).all()]
+
+
+APPROVAL_SALT = "lodestar-deployment-approval"
+#: Seconds the "enable this deployment" form stays valid.
+APPROVAL_MAX_AGE = 900
+
+
+def may_approve(platform: Platform, body: Mapping[str, Any]) -> bool:
+    """Whether the person of a signed launch may enable a deployment: a Lodestar admin grant
+    in the tenant, or the platform's institution-admin rule."""
+    sub = str(body.get("sub") or "")
+    email = present(body.get("email"))
+    if grants.holds(platform.tenant_id, sub, email, GrantRole.ADMIN):
+        return True
+    return platform.institution_admins_are_admins and \
+        Role.ADMIN in lti_roles.institution_roles(launch_roles(body))
+
+
+def _approval_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=APPROVAL_SALT)
+
+
+def approval_token(platform: Platform, deployment_id: str, sub: str) -> str:
+    """A short-lived signed answer form for the admin who launched."""
+    return _approval_serializer().dumps({"p": platform.id, "d": deployment_id, "s": sub})
+
+
+def approve_with_token(token: str) -> tuple[Platform, Deployment]:
+    """Enable the deployment a valid approval token names.
+
+    :raises LaunchRequired: when the token is forged, malformed or expired.
+    """
+    try:
+        data = _approval_serializer().loads(token, max_age=APPROVAL_MAX_AGE)
+        platform_id, deployment_id, sub = int(data["p"]), str(data["d"]), str(data["s"])
+    except (BadSignature, KeyError, TypeError, ValueError) as err:
+        raise LaunchRequired("This form has expired. Open Lodestar again from your course "
+                             "to enable it.") from err
+    platform = get_platform(platform_id)
+    person = db.session.execute(select(Person).where(
+        Person.tenant_id == platform.tenant_id, Person.sub == sub)).scalar_one_or_none()
+    deployment = approve_deployment(platform_id, deployment_id,
+                                    approved_by=person.id if person else None)
+    return platform, deployment
+
+
+def admin_overview(tenant_id: int) -> dict[str, Any]:
+    """What the admin page shows: the tenant, its registrations, pending deployments and
+    grants."""
+    return {
+        "tenant": db.session.get(Tenant, tenant_id),
+        "platforms": tenant_platforms(tenant_id),
+        "pending": pending_deployments(tenant_id),
+        "grants": grants.list_grants(tenant_id),
+    }
+
+
+def taught_courses(actor: Any) -> list[Course]:
+    """Courses the actor actively teaches (for the welcome page outside a course)."""
+    return list(db.session.execute(
+        select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+        .where(Enrollment.person_id == actor.person_id, Enrollment.role == Role.TEACHER,
+               Enrollment.status == EnrollmentStatus.ACTIVE, Course.tenant_id == actor.tenant_id)
+        .order_by(Course.title)).scalars())

@@ -112,7 +112,7 @@ def _merge_row(table: Table, from_id: int, to_id: int, counts: dict[str, int]) -
     """
     for child, column in _referencing(table):
         uniques = [c for c in child.constraints
-                   if isinstance(c, UniqueConstraint) and column in c.columns]
+                   if isinstance(c, UniqueConstraint) and any(col is column for col in c.columns)]
         rows = db.session.execute(select(child).where(column == from_id)).mappings().all()
         for row in rows:
             twin = None

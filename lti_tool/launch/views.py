@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import (
     current_app,
+    flash,
     g,
     jsonify,
     make_response,
@@ -18,9 +19,15 @@ from flask import (
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import policy
-from lti_tool.errors import LaunchError
-from lti_tool.launch import bp, keys, platform_storage, services
-from lti_tool.launch.lti import classify, find_platform, make_message_launch, make_oidc_login
+from lti_tool.errors import InvalidInput, LaunchError
+from lti_tool.launch import bp, grants, keys, platform_storage, services
+from lti_tool.launch.lti import (
+    DeploymentNotFound,
+    classify,
+    find_platform,
+    make_message_launch,
+    make_oidc_login,
+)
 from lti_tool.launch.session import current_actor, lurl, start_session
 from lti_tool.models import Role
 
@@ -101,6 +108,10 @@ def launch() -> Any:
     message_launch = make_message_launch()
     try:
         body = message_launch.get_launch_data()
+    except DeploymentNotFound as err:
+        # Raised only after the signature and the nonce were checked: a known registration
+        # launched from a deployment nobody enabled yet.
+        return _deployment_not_enabled(message_launch.get_signed_body(), err)
     except LtiException as err:
         current_app.logger.warning("Launch rejected: %s", err)
         raise classify(err) from err
@@ -120,6 +131,27 @@ def launch() -> Any:
     if verified:
         return jsonify({"redirect": destination})
     return redirect(destination)
+
+
+def _deployment_not_enabled(body: dict[str, Any], err: LtiException) -> Any:
+    """A Lodestar admin may enable the deployment now; everyone else is told to wait."""
+    platform = services.launch_platform(body)
+    deployment_id = str(body.get(services.CLAIM + "deployment_id") or "")
+    pending = services.record_pending_deployment(platform, deployment_id)
+    current_app.logger.info("Launch from deployment not enabled yet (platform %s)", platform.id)
+    if pending is not None and services.may_approve(platform, body):
+        token = services.approval_token(platform, pending.deployment_id, str(body["sub"]))
+        return render_template("launch/approve_deployment.html", platform=platform,
+                               deployment=pending, token=token)
+    return render_template("launch/not_enabled.html", platform=platform), 403
+
+
+@bp.post("/lti/deployments/approve")
+def approve_deployment() -> Any:
+    """The admin's answer on the "enable this deployment" page shown at their launch."""
+    platform, deployment = services.approve_with_token(request.form.get("token", ""))
+    return render_template("launch/deployment_enabled.html", platform=platform,
+                           deployment=deployment)
 
 
 def landing_url(role: Role | None, course_id: int | None) -> str:
@@ -204,18 +236,56 @@ def canvas_config() -> Any:
 
 @bp.get("/admin")
 def admin() -> str:
-    """Tenant settings for an institution administrator."""
+    """Tenant settings for a Lodestar admin: registrations, deployments, grants, keys."""
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
-    return render_template("launch/admin.html", platform=services.get_platform(actor.tenant_id),
-                           keys=keys.published_keys())
+    return render_template("launch/admin.html", **services.admin_overview(actor.tenant_id),
+                           keys=keys.published_keys(), form=request.args)
+
+
+@bp.post("/admin/grants")
+def admin_grant() -> Any:
+    """Grant admin or counselor rights (by email or LTI sub, before or after a launch)."""
+    actor = current_actor()
+    policy.require(actor, policy.Action.ADMIN_TENANT)
+    email, sub = request.form.get("email", ""), request.form.get("sub", "")
+    try:
+        grants.grant(actor.tenant_id, request.form.get("role", ""), email=email, sub=sub,
+                     granted_by=actor.person_id)
+    except InvalidInput as err:
+        flash(err.message, "error")
+        return redirect(lurl("launch.admin", email=email, sub=sub))
+    flash("Granted. It applies on their next page (or at their first launch).", "success")
+    return redirect(lurl("launch.admin"))
+
+
+@bp.post("/admin/grants/<int:grant_id>/revoke")
+def admin_revoke(grant_id: int) -> Any:
+    """Take a grant back."""
+    actor = current_actor()
+    policy.require(actor, policy.Action.ADMIN_TENANT)
+    grants.revoke(actor.tenant_id, grant_id, revoked_by=actor.person_id)
+    flash("Revoked.", "success")
+    return redirect(lurl("launch.admin"))
+
+
+@bp.post("/admin/deployments/<int:platform_id>/approve")
+def admin_approve_deployment(platform_id: int) -> Any:
+    """Enable a deployment that waits for approval."""
+    actor = current_actor()
+    policy.require(actor, policy.Action.ADMIN_TENANT, services.get_platform(platform_id))
+    services.approve_deployment(platform_id, request.form.get("deployment_id", ""),
+                                approved_by=actor.person_id)
+    flash("Deployment enabled: launches from it now open Lodestar.", "success")
+    return redirect(lurl("launch.admin"))
 
 
 @bp.get("/welcome")
 def no_role() -> str:
-    """A launch without any role Lodestar knows (e.g. a designer or guest)."""
-    current_actor()
-    return render_template("launch/no_role.html")
+    """A launch without any role Lodestar knows (a designer, a guest, or a teacher who opened
+    Lodestar outside a course)."""
+    actor = current_actor()
+    return render_template("launch/no_role.html", courses=services.taught_courses(actor))
 
 
 @bp.app_context_processor
