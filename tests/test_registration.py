@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+import responses
 from flask import Flask
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.models import AuditEvent, Platform
-from lti_tool.sandbox import get_state
+from lti_tool.grades.lti_services import (
+    AGS_LINEITEM,
+    AGS_LINEITEM_READONLY,
+    AGS_RESULT,
+    AGS_SCORE,
+    NRPS_SCOPE,
+)
+from lti_tool.launch import placements
+from lti_tool.launch.registration import (
+    PLATFORM_CONFIGURATION,
+    TOOL_CONFIGURATION,
+    tool_configuration,
+)
+from lti_tool.models import AuditEvent, LmsKind, Platform
+from lti_tool.sandbox import SandboxState, get_state
 from lti_tool.sandbox.registration import issue_registration_token, registration_url
+from tests.browser import DemoStack
+from tests.lti_driver import LtiDriver
 
 
 def _path(url: str) -> str:
@@ -67,3 +87,257 @@ def test_registration_can_be_switched_off(app: Flask, client: Any, sandbox: Flas
     state = get_state(sandbox)
     page = client.get(_path(registration_url(state, issue_registration_token(state))))
     assert page.status_code == 403
+
+
+# -- the shapes real LMSs answer in -------------------------------------------------------
+
+CANVAS_DR_PLACEMENTS = {"course_navigation", "user_navigation", "assignment_selection",
+                        "link_selection"}
+
+
+@pytest.fixture
+def lms_style(sandbox: Flask) -> Iterator[Callable[[str], SandboxState]]:
+    """Make the (session-wide) sandbox answer registrations like a real LMS for one test."""
+    state = get_state(sandbox)
+
+    def use(style: str) -> SandboxState:
+        state.registration_style = style
+        return state
+
+    yield use
+    state.registration_style = "sandbox"
+
+
+def _register(client: Any, state: SandboxState) -> Any:
+    return client.get(_path(registration_url(state, issue_registration_token(state))))
+
+
+def _page_text(page: Any) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))).split())
+
+
+def test_canvas_top_level_deployment_id_is_stored(app: Flask, client: Any,
+                                                  lms_style: Callable[[str], SandboxState]
+                                                  ) -> None:
+    state = lms_style("canvas")
+    page = _register(client, state)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        assert platform.lms == LmsKind.CANVAS
+        assert [d.deployment_id for d in platform.deployments] == [state.deployment_id]
+    text = _page_text(page)
+    assert "Lodestar is registered with Canvas" in text
+    assert "Enable & Close" in text
+    assert "Admin > Developer Keys" in text and "State is ON" in text
+    assert "View in Canvas Apps" in text
+    assert "None yet" not in text
+
+
+def test_canvas_registration_sends_placements_and_custom_fields(
+        client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    state = lms_style("canvas")
+    assert _register(client, state).status_code == 200
+    tool = state.registrations[-1][TOOL_CONFIGURATION]
+    assert tool["custom_parameters"] == {"lms_user_id": "$Canvas.user.id",
+                                         "lms_course_id": "$Canvas.course.id"}
+    assert tool["https://canvas.instructure.com/lti/privacy_level"] == "public"
+    assert set(tool["claims"]) >= {"sub", "name", "email"}
+    # What Canvas makes of it: every placement of the manual developer key, not just the
+    # link_selection Canvas derives from messages without placements.
+    made = state.registration_results[-1]
+    by_name = {p["placement"]: p for p in made["placements"]}
+    assert set(by_name) == CANVAS_DR_PLACEMENTS
+    assert by_name["user_navigation"]["text"] == "My Learning Plan"
+    assert by_name["assignment_selection"]["message_type"] == "LtiDeepLinkingRequest"
+    assert by_name["link_selection"]["message_type"] == "LtiDeepLinkingRequest"
+    assert by_name["course_navigation"]["message_type"] == "LtiResourceLinkRequest"
+    assert "default" not in by_name["course_navigation"]  # shown in courses by default
+    assert made["custom_fields"]["lms_user_id"] == "$Canvas.user.id"
+    assert made["privacy_level"] == "public"
+
+
+def test_canvas_registered_platform_launches(app: Flask, client: Any, sandbox: Flask,
+                                            lms_style: Callable[[str], SandboxState]) -> None:
+    state = lms_style("canvas")
+    assert _register(client, state).status_code == 200
+    lti = LtiDriver(client, app, sandbox)
+    teacher = lti.person("teacher")
+    assert lti.launch(teacher).status_code == 302
+
+
+def test_canvas_without_root_deployment_registers_with_no_deployment(
+        app: Flask, client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    state = lms_style("canvas-no-deployment")
+    page = _register(client, state)
+    # Canvas has already made the developer key: refusing here (it was a 502) strands it.
+    assert page.status_code == 200, page.get_data(as_text=True)
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        assert platform.client_id == state.client_id and platform.deployments == []
+        event = db.session.execute(select(AuditEvent)).scalar_one()
+        assert event.action == "platform.registered"
+    text = _page_text(page)
+    assert "Deployment ID None yet" in text
+    assert "a Lodestar administrator is asked to enable the new installation" in text
+    assert f"By Client ID , enter the client ID {state.client_id}" in text
+
+
+def test_moodle_deployment_id_inside_tool_configuration(
+        app: Flask, client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    state = lms_style("moodle")
+    page = _register(client, state)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        assert platform.lms == LmsKind.MOODLE
+        assert [d.deployment_id for d in platform.deployments] == [state.deployment_id]
+    text = _page_text(page)
+    assert "Lodestar is registered with Moodle" in text
+    assert "will now show Lodestar" not in text
+    assert ("Site administration > Plugins > Activity modules > External tool > Manage tools"
+            in text)
+    assert "Pending" in text and "Activate" in text
+    assert "Tool configuration usage" in text
+    assert "Show in activity chooser and as a preconfigured tool" in text
+
+
+def test_moodle_registration_gets_no_canvas_variables(
+        client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    state = lms_style("moodle")
+    assert _register(client, state).status_code == 200
+    sent = state.registrations[-1]
+    assert sent[TOOL_CONFIGURATION]["custom_parameters"] == {}
+    # What Moodle 4.5 stores: a pending tool that shares names and email, offers Deep Linking,
+    # takes grades and the roster, and has no "$Canvas..." custom parameters to send as is.
+    tool = state.registration_results[-1]
+    assert tool["state"] == "pending"
+    assert tool["customparameters"] == ""
+    assert tool["contentitem"] is True
+    assert tool["sendname"] == tool["sendemailaddr"] == "always"
+    assert tool["acceptgrades"] == "delegate" and tool["memberships"] is True
+
+
+def test_generic_platform_page_names_no_lms(client: Any, sandbox: Flask) -> None:
+    state = get_state(sandbox)
+    text = _page_text(_register(client, state))
+    assert "Lodestar is registered with your LMS" in text
+    assert "Finish" in text and "Moodle" not in text and "Developer Keys" not in text
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"client_id": None}, "no client id"),
+    ({"registration_client_uri": "https://lms.example/x"}, "no client id"),
+    ([1, 2], "no client id"),
+    ("not json", "unreadable"),
+])
+def test_unreadable_registration_answer_is_a_clear_502(app: Flask, client: Any,
+                                                       body: Any, message: str) -> None:
+    issuer = "https://lms.example"
+    with responses.RequestsMock() as mock:
+        mock.get(issuer + "/openid", json={
+            "issuer": issuer, "authorization_endpoint": issuer + "/auth",
+            "token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks",
+            "registration_endpoint": issuer + "/register",
+            PLATFORM_CONFIGURATION: "not an object"})
+        if isinstance(body, str):
+            mock.post(issuer + "/register", body=body)
+        else:
+            mock.post(issuer + "/register", json=body)
+        page = client.get("/lti/register", query_string={
+            "openid_configuration": issuer + "/openid", "registration_token": "t"})
+    assert page.status_code == 502
+    assert message in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Platform)).first() is None
+
+
+def test_numeric_deployment_id_is_read(app: Flask, client: Any) -> None:
+    issuer = "https://moodle.example"
+    with responses.RequestsMock() as mock:
+        mock.get(issuer + "/mod/lti/openid-configuration.php", json={
+            "issuer": issuer, "authorization_endpoint": issuer + "/auth",
+            "token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks",
+            "registration_endpoint": issuer + "/register",
+            PLATFORM_CONFIGURATION: {"product_family_code": "moodle"}})
+        mock.post(issuer + "/register", json={"client_id": "abc", TOOL_CONFIGURATION: {
+            "deployment_id": 7}})
+        page = client.get("/lti/register", query_string={
+            "openid_configuration": issuer + "/mod/lti/openid-configuration.php"})
+    assert page.status_code == 200
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        assert [d.deployment_id for d in platform.deployments] == ["7"]
+
+
+# -- one source for both ways of installing ------------------------------------------------
+
+def test_registration_and_developer_key_json_agree(app: Flask, client: Any) -> None:
+    key = client.get("/lti/config/canvas.json").get_json()
+    with app.test_request_context("/"):
+        registration = tool_configuration(LmsKind.CANVAS)
+    tool = registration[TOOL_CONFIGURATION]
+    by_message = {(p["placement"], p["message_type"], p["text"])
+                  for p in key["extensions"][0]["settings"]["placements"]}
+    registered = {(p, m["type"], m["label"]) for m in tool["messages"]
+                  for p in m["placements"] if p != "ContentArea"}
+    assert by_message == registered
+    assert {p for p, _, _ in registered} == CANVAS_DR_PLACEMENTS
+    assert key["custom_fields"] == tool["custom_parameters"]
+    assert key["scopes"] == registration["scope"].split()
+    assert key["extensions"][0]["privacy_level"] == \
+        tool["https://canvas.instructure.com/lti/privacy_level"]
+    assert key["extensions"][0]["tool_id"] == \
+        tool["https://canvas.instructure.com/lti/tool_id"]
+    assert key["description"] == tool["description"]
+
+
+def test_scopes_match_the_services_client() -> None:
+    assert set(placements.SCOPES) == {NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY,
+                                      AGS_RESULT, AGS_SCORE}
+
+
+def test_developer_key_domain_comes_from_base_url(app: Flask, client: Any) -> None:
+    app.config["ILP_BASE_URL"] = "https://ilp.district.example"
+    key = client.get("/lti/config/canvas.json", headers={"Host": "10.0.0.7:8000"}).get_json()
+    assert key["extensions"][0]["domain"] == "ilp.district.example"
+    assert key["target_link_uri"] == "https://ilp.district.example/lti/launch"
+
+
+def test_developer_key_domain_falls_back_to_request_host(client: Any) -> None:
+    key = client.get("/lti/config/canvas.json", headers={"Host": "ilp.local:8000"}).get_json()
+    assert key["extensions"][0]["domain"] == "ilp.local"
+
+
+# -- in a real browser ---------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("style", ["moodle", "canvas-no-deployment"])
+def test_registered_page_in_the_platform_frame(demo_stack: DemoStack, style: str) -> None:
+    """The platform opens registration in a frame and closes it on the close message: the
+    steps stay up until the admin chooses Finish, and the page passes axe."""
+    from tests.browser import axe_violations, chromium
+
+    state = get_state(demo_stack.sandbox_app)
+    state.registration_style = style
+    start = demo_stack.lms_url + "/admin/register-tool"
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(demo_stack.lms_url + "/jwks")  # any page of the platform's origin
+        page.evaluate("""(src) => {
+            window.received = [];
+            window.addEventListener("message", (e) => window.received.push(e.data));
+            const frame = document.createElement("iframe");
+            frame.src = src; frame.id = "registration"; frame.title = "Register a tool";
+            frame.style.width = "360px"; frame.style.height = "700px";
+            document.body.appendChild(frame);
+        }""", start)
+        tool = page.frame_locator("#registration")
+        tool.get_by_role("heading", name="What to do next").wait_for(timeout=15000)
+        assert page.evaluate("window.received") == []
+        frame = page.locator("#registration").element_handle().content_frame()
+        assert frame is not None
+        assert axe_violations(frame) == []
+        tool.get_by_role("button", name="Finish").click()
+        page.wait_for_function("window.received.length > 0", timeout=5000)
+        assert page.evaluate("window.received") == [{"subject": "org.imsglobal.lti.close"}]

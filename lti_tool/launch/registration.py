@@ -18,21 +18,17 @@ from flask import current_app, request, url_for
 
 from lti_tool import audit
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
-from lti_tool.grades.lti_services import (
-    AGS_LINEITEM,
-    AGS_LINEITEM_READONLY,
-    AGS_RESULT,
-    AGS_SCORE,
-    NRPS_SCOPE,
-)
 from lti_tool.http import get_session
-from lti_tool.launch import services
+from lti_tool.launch import placements, services
 from lti_tool.models import LmsKind, Platform
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+#: ``product_family_code`` of the platform configuration: Canvas's registration guide shows
+#: "canvas", Moodle's openid-configuration.php sends "moodle".
 LMS_BY_FAMILY = {"canvas": LmsKind.CANVAS, "schoology": LmsKind.SCHOOLOGY,
                  "moodle": LmsKind.MOODLE}
+LMS_NAMES = {LmsKind.CANVAS: "Canvas", LmsKind.SCHOOLOGY: "Schoology", LmsKind.MOODLE: "Moodle"}
 
 
 @dataclass(frozen=True)
@@ -40,19 +36,34 @@ class Registered:
     """What the registration created."""
 
     platform: Platform
-    deployment_id: str
+    #: None when the platform made no deployment yet (Canvas without a root-account
+    #: deployment): the first launch from a deployment asks an admin to enable it.
+    deployment_id: str | None
+    #: The LMS family the platform's configuration names (decides the next steps shown).
+    lms: LmsKind
+
+    @property
+    def lms_name(self) -> str:
+        """The LMS by name, for the page ("your LMS" when it is not one Lodestar knows)."""
+        return LMS_NAMES.get(self.lms, "your LMS")
 
 
 def _base_url() -> str:
     return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
 
 
-def tool_configuration() -> dict[str, Any]:
+def tool_configuration(lms: LmsKind = LmsKind.GENERIC) -> dict[str, Any]:
     """Lodestar's client metadata for the platform (OpenID Connect Dynamic Client
-    Registration plus the LTI tool configuration claim)."""
+    Registration plus the LTI tool configuration claim).
+
+    Placements, privacy level and tool id are Canvas extensions other platforms ignore. The
+    ``$Canvas...`` custom parameters go to Canvas only: another LMS would send them
+    unexpanded (Moodle copies the tool-level ``custom_parameters`` into every launch).
+    """
     base = _base_url()
     launch = base + url_for("launch.launch")
     title = current_app.config["ILP_TOOL_TITLE"]
+    custom = dict(placements.CANVAS_CUSTOM_FIELDS) if lms == LmsKind.CANVAS else {}
     return {
         "application_type": "web",
         "response_types": ["id_token"],
@@ -62,22 +73,42 @@ def tool_configuration() -> dict[str, Any]:
         "client_name": title,
         "jwks_uri": base + url_for("launch.jwks"),
         "token_endpoint_auth_method": "private_key_jwt",
-        "scope": " ".join([NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY, AGS_RESULT,
-                           AGS_SCORE]),
+        "scope": " ".join(placements.SCOPES),
         TOOL_CONFIGURATION: {
+            # With the port: Moodle requires it to equal target_link_uri's host[:port].
             "domain": urlsplit(base).netloc,
             "target_link_uri": launch,
-            "description": "Individual Learning Plans: goals, career clusters, course plan "
-                           "and a portfolio of class work.",
-            "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
-            "custom_parameters": {},
-            "messages": [
-                {"type": "LtiResourceLinkRequest", "target_link_uri": launch, "label": title},
-                {"type": "LtiDeepLinkingRequest", "target_link_uri": launch,
-                 "label": "Plan reflection"},
-            ],
+            "description": placements.DESCRIPTION,
+            "claims": list(placements.CLAIMS),
+            "custom_parameters": custom,
+            "messages": placements.registration_messages(title, launch),
+            placements.CANVAS_PRIVACY_LEVEL_EXT: placements.CANVAS_PRIVACY_LEVEL,
+            placements.CANVAS_TOOL_ID_EXT: placements.CANVAS_TOOL_ID,
         },
     }
+
+
+def _deployment_id(answer: dict[str, Any]) -> str | None:
+    """The deployment the platform made, wherever it put it.
+
+    The spec and Moodle (``config_to_registration``) put ``deployment_id`` inside the tool
+    configuration; Canvas puts it at the top level of its answer, and leaves it out when it
+    made no root-account deployment.
+    """
+    tool = answer.get(TOOL_CONFIGURATION)
+    for source in (tool if isinstance(tool, dict) else {}, answer):
+        value = _identifier(source.get("deployment_id"))
+        if value is not None:
+            return value
+    return None
+
+
+def _identifier(value: Any) -> str | None:
+    """A non-empty string or number as text (Moodle sends ids as strings, some LMSs as
+    numbers); anything else is absent."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
 
 
 def _fetch_json(url: str, what: str) -> dict[str, Any]:
@@ -121,12 +152,16 @@ def register(openid_configuration: str, registration_token: str | None) -> Regis
             and urlsplit(openid_configuration).netloc != urlsplit(issuer).netloc:
         raise InvalidInput("The platform's issuer does not match where its configuration "
                            "was read from.")
+    platform_config = config.get(PLATFORM_CONFIGURATION)
+    family = str((platform_config if isinstance(platform_config, dict) else {})
+                 .get("product_family_code") or "")
+    lms = LMS_BY_FAMILY.get(family.lower(), LmsKind.GENERIC)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
         response = get_session().post(config["registration_endpoint"],
-                                      json=tool_configuration(), headers=headers)
+                                      json=tool_configuration(lms), headers=headers)
     except requests.RequestException as err:
         raise LmsApiError("Could not reach the platform to register.", retryable=True,
                           url=config["registration_endpoint"], detail=str(err)) from err
@@ -136,23 +171,25 @@ def register(openid_configuration: str, registration_token: str | None) -> Regis
                           url=config["registration_endpoint"], detail=response.text[:500])
     try:
         answer = response.json()
-        client_id = str(answer["client_id"])
-        deployment_id = str((answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id") or "")
-    except (ValueError, KeyError, TypeError) as err:
+    except ValueError as err:
         raise LmsApiError("The platform's registration answer is unreadable.") from err
-    if not deployment_id:
-        raise LmsApiError("The platform registered Lodestar but sent no deployment id.")
-    family = str((config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code", ""))
+    client_id = _identifier(answer.get("client_id")) if isinstance(answer, dict) else None
+    if client_id is None:
+        raise LmsApiError("The platform's registration answer has no client id.")
+    deployment_id = _deployment_id(answer)
+    # No deployment yet is not an error: the platform has made the client (Canvas: the
+    # developer key) already; the first launch from a deployment asks an admin to enable it.
     platform = services.add_platform(
-        issuer=issuer, client_id=client_id, deployment_ids=[deployment_id],
+        issuer=issuer, client_id=client_id,
+        deployment_ids=[deployment_id] if deployment_id else [],
         auth_login_url=config["authorization_endpoint"],
         auth_token_url=config["token_endpoint"], key_set_url=config["jwks_uri"],
-        name=f"{family or 'LMS'} ({urlsplit(issuer).netloc})",
-        lms=LMS_BY_FAMILY.get(family.lower(), LmsKind.GENERIC))
+        name=f"{LMS_NAMES.get(lms, family or 'LMS')} ({urlsplit(issuer).netloc})",
+        lms=lms)
     audit.record("platform.registered", tenant_id=platform.id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, issuer=issuer,
                  client_id=client_id, deployment_id=deployment_id)
     from lti_tool.extensions import db
 
     db.session.commit()
-    return Registered(platform=platform, deployment_id=deployment_id)
+    return Registered(platform=platform, deployment_id=deployment_id, lms=lms)

@@ -20,7 +20,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import policy
 from lti_tool.errors import InvalidInput, LaunchError
-from lti_tool.launch import bp, grants, keys, platform_storage, services
+from lti_tool.launch import bp, grants, keys, placements, platform_storage, services
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
@@ -191,46 +191,28 @@ def jwks() -> Any:
 def canvas_config() -> Any:
     """The Canvas developer key JSON (Admin > Developer Keys > + LTI Key > Paste JSON)."""
     base = _base_url()
-    host = request.host.split(":")[0]
+    # The tool's own host (ILP_BASE_URL when set), not whichever host the admin's browser used.
+    host = urlsplit(base).hostname or request.host.split(":")[0]
     title = current_app.config["ILP_TOOL_TITLE"]
     launch_url = base + url_for("launch.launch")
     return jsonify({
         "title": title,
-        "description": "Individual Learning Plans: goals, career clusters, course plan and a "
-                       "portfolio of class work linked to each student's goals.",
+        "description": placements.DESCRIPTION,
         "oidc_initiation_url": base + url_for("launch.login"),
         "target_link_uri": launch_url,
         "public_jwk_url": base + url_for("launch.jwks"),
-        "scopes": [
-            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-        ],
+        "scopes": list(placements.SCOPES),
         "extensions": [{
             "platform": "canvas.instructure.com",
             "domain": host,
-            "tool_id": "lodestar-ilp",
-            "privacy_level": "public",
+            "tool_id": placements.CANVAS_TOOL_ID,
+            "privacy_level": placements.CANVAS_PRIVACY_LEVEL,
             "settings": {
                 "text": title,
-                "placements": [
-                    {"placement": "course_navigation", "message_type": "LtiResourceLinkRequest",
-                     "target_link_uri": launch_url, "text": title, "default": "enabled"},
-                    {"placement": "user_navigation", "message_type": "LtiResourceLinkRequest",
-                     "target_link_uri": launch_url, "text": "My Learning Plan"},
-                    {"placement": "assignment_selection", "message_type": "LtiDeepLinkingRequest",
-                     "target_link_uri": launch_url, "text": "Plan reflection"},
-                    {"placement": "link_selection", "message_type": "LtiDeepLinkingRequest",
-                     "target_link_uri": launch_url, "text": "Plan reflection"},
-                ],
+                "placements": placements.canvas_extension_placements(title, launch_url),
             },
         }],
-        "custom_fields": {
-            "lms_user_id": "$Canvas.user.id",
-            "lms_course_id": "$Canvas.course.id",
-        },
+        "custom_fields": dict(placements.CANVAS_CUSTOM_FIELDS),
     })
 
 

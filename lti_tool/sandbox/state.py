@@ -118,6 +118,13 @@ class SandboxState:
         #: One-time LTI Dynamic Registration tokens, and the registrations received.
         self.registration_tokens: set[str] = set()
         self.registrations: list[dict[str, Any]] = []
+        #: Which real LMS the registration endpoint imitates: ``"sandbox"`` (the spec's
+        #: shape), ``"canvas"``, ``"canvas-no-deployment"`` or ``"moodle"``; see
+        #: :mod:`.registration`.
+        self.registration_style = "sandbox"
+        #: What the imitated LMS made of each registration (Canvas: placements and custom
+        #: fields of the developer key; Moodle: the pending external tool's settings).
+        self.registration_results: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self._tokens: dict[str, AccessToken] = {}
         self._used_jtis: dict[str, float] = {}
