@@ -206,7 +206,9 @@ class LtiServiceClient:
         body: dict[str, Any] = {
             "userId": user_id, "scoreMaximum": score_maximum,
             "activityProgress": activity_progress, "gradingProgress": grading_progress,
-            "timestamp": (timestamp or dt.datetime.now(dt.UTC)).isoformat(),
+            # AGS 2.0: ISO 8601 "with a sub-second precision"; isoformat() alone drops the
+            # fraction when the microseconds happen to be 0.
+            "timestamp": (timestamp or dt.datetime.now(dt.UTC)).isoformat(timespec="microseconds"),
         }
         if score_given is not None:
             body["scoreGiven"] = score_given
