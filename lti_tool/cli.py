@@ -106,6 +106,22 @@ def platforms_tenants() -> None:
                    + ", ".join(f"platform {p.id} ({p.client_id})" for p in t.platforms))
 
 
+@platforms_cli.command("registration-link")
+@click.option("--tenant", type=int, required=True, help="Tenant id the registration joins")
+@with_appcontext
+def platforms_registration_link(tenant: int) -> None:
+    """Print the Dynamic Registration URL to give the LMS admin (valid for 7 days)."""
+    from flask import current_app
+
+    from lti_tool.launch import registration, tenancy
+
+    if tenancy.find_tenant(tenant) is None:
+        _fail(ToolError(f"No tenant with id {tenant}"))
+        return
+    base = current_app.config.get("ILP_BASE_URL") or "https://<your Lodestar host>"
+    click.echo(f"{base}/lti/register?tenant={registration.tenant_link_token(tenant)}")
+
+
 @platforms_cli.command("merge")
 @click.argument("source_tenant", type=int)
 @click.argument("target_tenant", type=int)

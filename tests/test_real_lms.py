@@ -428,3 +428,16 @@ def test_grants_module_refuses_unknown_roles(app: Flask, platform_id: int) -> No
             grants.grant(tenant_id, "superuser", sub="x")
         with pytest.raises(InvalidInput):
             grants.grant(tenant_id, "admin")
+
+
+def test_sis_id_is_shown_in_the_roster_and_the_caseload_csv(lti: LtiDriver, app: Flask) -> None:
+    student = lti.person("student")
+    launch(lti, student, **{CLAIM + "lis": {"person_sourcedid": "SIS-778899"}})
+    teacher_lt = token(lti.launch(lti.person("teacher")))
+    course_id = row_id(app, Course, context_id="sbx-course-bio1")
+    roster = lti.client.get(f"/courses/{course_id}", query_string={"lt": teacher_lt})
+    assert "SIS-778899" in roster.get_data(as_text=True)
+    counselor_lt = token(lti.launch(lti.person("counselor")))
+    csv_text = lti.client.get("/plans/caseload.csv", query_string={"lt": counselor_lt})
+    assert "SIS id" in csv_text.get_data(as_text=True).splitlines()[0]
+    assert "SIS-778899" in csv_text.get_data(as_text=True)

@@ -341,3 +341,30 @@ def test_registered_page_in_the_platform_frame(demo_stack: DemoStack, style: str
         tool.get_by_role("button", name="Finish").click()
         page.wait_for_function("window.received.length > 0", timeout=5000)
         assert page.evaluate("window.received") == [{"subject": "org.imsglobal.lti.close"}]
+
+
+def test_registration_link_names_its_tenant(app: Flask, client: Any, sandbox: Flask,
+                                            runner: Any) -> None:
+    """The operator's link decides the tenant, also for an issuer never seen before."""
+    from lti_tool.launch import services
+    from lti_tool.models import Tenant
+
+    state = get_state(sandbox)
+    with app.app_context():
+        existing = services.add_platform(
+            issuer="https://other.example", client_id="x", deployment_ids=["d"],
+            auth_login_url="https://other.example/a", auth_token_url="https://other.example/t",
+            key_set_url="https://other.example/k", tenant="Springfield USD")
+        tenant_id = existing.tenant_id
+    link = runner.invoke(args=["platforms", "registration-link", "--tenant", str(tenant_id)])
+    assert link.exit_code == 0, link.output
+    tenant_token = link.output.strip().split("tenant=")[1]
+    url = registration_url(state, issue_registration_token(state)) + "&tenant=" + tenant_token
+    assert client.get(_path(url)).status_code == 200
+    with app.app_context():
+        platform = db.session.execute(select(Platform).where(
+            Platform.issuer == state.issuer)).scalar_one()
+        assert platform.tenant_id == tenant_id
+        assert db.session.execute(select(Tenant)).scalars().all()[0].name == "Springfield USD"
+    forged = registration_url(state, issue_registration_token(state)) + "&tenant=forged"
+    assert client.get(_path(forged)).status_code == 400

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool import audit
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
@@ -129,8 +130,34 @@ def _fetch_json(url: str, what: str) -> dict[str, Any]:
     return body
 
 
-def register(openid_configuration: str, registration_token: str | None) -> Registered:
-    """Run the registration and store the platform.
+TENANT_LINK_SALT = "lodestar-registration-tenant"
+#: How long a registration link that names a tenant stays valid.
+TENANT_LINK_MAX_AGE = 7 * 24 * 3600
+
+
+def tenant_link_token(tenant_id: int) -> str:
+    """A signed value for ``/lti/register?tenant=...``: the registration joins that tenant."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                  salt=TENANT_LINK_SALT).dumps({"t": tenant_id})
+
+
+def read_tenant_link(token: str) -> int:
+    """The tenant id a registration link names.
+
+    :raises InvalidInput: when the link is forged, malformed or expired.
+    """
+    try:
+        data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TENANT_LINK_SALT
+                                      ).loads(token, max_age=TENANT_LINK_MAX_AGE)
+        return int(data["t"])
+    except (BadSignature, KeyError, TypeError, ValueError) as err:
+        raise InvalidInput("This registration link is not valid or has expired; ask the "
+                           "Lodestar operator for a new one.") from err
+
+
+def register(openid_configuration: str, registration_token: str | None,
+             tenant_token: str | None = None) -> Registered:
+    """Run the registration and store the platform (in the tenant the link names, if any).
 
     :raises NotAuthorized: when dynamic registration is switched off.
     :raises InvalidInput: for a malformed request or platform configuration.
@@ -141,6 +168,7 @@ def register(openid_configuration: str, registration_token: str | None) -> Regis
                             "ask its administrator to run `ilp platforms add`.")
     if not openid_configuration.startswith(("https://", "http://")):
         raise InvalidInput("The registration link has no valid openid_configuration URL.")
+    tenant = read_tenant_link(tenant_token) if tenant_token else None
     config = _fetch_json(openid_configuration, "OpenID configuration")
     issuer = str(config.get("issuer") or "")
     needed = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
@@ -185,8 +213,8 @@ def register(openid_configuration: str, registration_token: str | None) -> Regis
         auth_login_url=config["authorization_endpoint"],
         auth_token_url=config["token_endpoint"], key_set_url=config["jwks_uri"],
         name=f"{LMS_NAMES.get(lms, family or 'LMS')} ({urlsplit(issuer).netloc})",
-        lms=lms)
-    audit.record("platform.registered", tenant_id=platform.id, actor_id=None,
+        lms=lms, tenant=tenant)
+    audit.record("platform.registered", tenant_id=platform.tenant_id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, issuer=issuer,
                  client_id=client_id, deployment_id=deployment_id)
     from lti_tool.extensions import db

@@ -175,7 +175,8 @@ def register() -> str:
     from lti_tool.launch import registration
 
     result = registration.register(request.args.get("openid_configuration", ""),
-                                   request.args.get("registration_token"))
+                                   request.args.get("registration_token"),
+                                   request.args.get("tenant"))
     return render_template("launch/registered.html", result=result)
 
 

@@ -139,6 +139,8 @@ class PlanStatus:
     last_update: dt.datetime | None
     approved: bool
     signed: bool
+    #: The SIS id (from NRPS or the launch), for joins with the district's SIS.
+    sis_id: str | None = None
 
 
 def _statuses(tenant_id: int, people: Iterable[Person], person_ids: Select[Any],
@@ -174,7 +176,8 @@ def _statuses(tenant_id: int, people: Iterable[Person], person_ids: Select[Any],
             clusters=tuple(services.cluster_name(c) for c in codes),
             inventory_code=plan.inventory_code if plan else None,
             last_update=max(updates) if updates else None,
-            approved=approved_at is not None, signed=signed_at is not None))
+            approved=approved_at is not None, signed=signed_at is not None,
+            sis_id=person.sis_id))
     return rows
 
 
@@ -221,7 +224,7 @@ def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
 
 # -- CSV export ---------------------------------------------------------------------------------
 
-CSV_HEADER = ("Student", "Grade level", "Goals", "Goals achieved", "Career clusters",
+CSV_HEADER = ("Student", "SIS id", "Grade level", "Goals", "Goals achieved", "Career clusters",
               "Interest inventory code", "Last plan update", "Approved this school year",
               "Signed this school year")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -240,7 +243,7 @@ def caseload_csv_text(rows: Iterable[PlanStatus]) -> str:
     writer.writerow(CSV_HEADER)
     for r in rows:
         writer.writerow([csv_cell(v) for v in (
-            r.name, r.grade_level if r.grade_level is not None else "", r.goals,
+            r.name, r.sis_id or "", r.grade_level if r.grade_level is not None else "", r.goals,
             r.goals_achieved, "; ".join(r.clusters), r.inventory_code or "",
             r.last_update.strftime("%Y-%m-%d %H:%M UTC") if r.last_update else "",
             "yes" if r.approved else "no", "yes" if r.signed else "no")])
