@@ -3,8 +3,10 @@
 Schoology's REST API (https://developers.schoology.com/api) is authorised with *two-legged*
 OAuth 1.0a: the district's system-level consumer key and secret sign every request and no
 token is involved. We attach ``requests_oauthlib.OAuth1`` to each request (signature
-``HMAC-SHA1`` by default, ``PLAINTEXT`` on request; both with an empty token, which
-Schoology accepts) and ask for JSON with ``Accept: application/json``.
+``HMAC-SHA1`` by default, ``PLAINTEXT`` on request) and ask for JSON with
+``Accept: application/json``. Schoology's authentication page asks for ``realm`` "Schoology
+API" and, for two-legged requests, an ``oauth_token`` that is present but empty; both are in
+the ``Authorization`` header, and the empty token is part of the signed parameters.
 
 Every method returns the plain dataclasses of ``lti_tool.grades.types`` so sync code does
 not care whether data came from Schoology, Canvas or LTI Advantage services.
@@ -46,7 +48,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import requests
-from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_PLAINTEXT, SIGNATURE_TYPE_AUTH_HEADER
+from oauthlib.oauth1 import (
+    SIGNATURE_HMAC_SHA1,
+    SIGNATURE_PLAINTEXT,
+    SIGNATURE_TYPE_AUTH_HEADER,
+    Client,
+)
 from requests_oauthlib import OAuth1
 
 from lti_tool.errors import LmsApiError
@@ -83,6 +90,25 @@ MSG_TOO_MANY_PAGES = ("This Schoology list is longer than Lodestar reads in one 
 MSG_BAD_LINK = "Schoology pointed Lodestar at an unexpected address; the request was stopped."
 
 _SIGNATURES = {"HMAC-SHA1": SIGNATURE_HMAC_SHA1, "PLAINTEXT": SIGNATURE_PLAINTEXT}
+#: The ``realm`` Schoology's API documentation names for its OAuth requests.
+OAUTH_REALM = "Schoology API"
+
+
+class TwoLeggedClient(Client):
+    """oauthlib's OAuth 1.0a client, sending ``oauth_token=""`` when there is no token.
+
+    oauthlib leaves ``oauth_token`` out without a resource owner key; Schoology's docs say a
+    two-legged request still defines it, empty. It is added to the OAuth parameters, so it
+    is signed (``oauth_token=`` in the HMAC-SHA1 base string) as well as sent.
+    """
+
+    def get_oauth_params(self, request: Any) -> list[tuple[str, str]]:
+        """The OAuth parameters, with an empty ``oauth_token`` for two-legged requests."""
+        params: list[tuple[str, str]] = super().get_oauth_params(request)
+        if not self.resource_owner_key:
+            params.append(("oauth_token", ""))
+        return params
+
 
 
 class _Retryable(Exception):
@@ -148,7 +174,8 @@ class SchoologyClient:
         self._sleep = sleep
         self._auth = OAuth1(consumer_key, client_secret=consumer_secret,
                             signature_method=_SIGNATURES[signature_method],
-                            signature_type=SIGNATURE_TYPE_AUTH_HEADER)
+                            signature_type=SIGNATURE_TYPE_AUTH_HEADER,
+                            client_class=TwoLeggedClient, realm=OAUTH_REALM)
         if isinstance(school_timezone, str):
             school_timezone = ZoneInfo(school_timezone)
         self.school_timezone: dt.tzinfo | None = school_timezone
