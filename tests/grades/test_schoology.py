@@ -17,7 +17,7 @@ from oauthlib.oauth1.rfc5849 import signature
 from responses import matchers
 
 from lti_tool.errors import LmsApiError
-from lti_tool.grades.schoology import MSG_AUTH, SchoologyClient
+from lti_tool.grades.schoology import MSG_AUTH, SchoologyClient, UserMatch, user_match
 from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, RosterMember
 from lti_tool.http import USER_AGENT
 
@@ -249,6 +249,42 @@ def test_roster_fills_enrollment_cache_for_grades(client: SchoologyClient) -> No
         scores = client.list_grades(7001)
         assert len(rsps.calls) == 3
     assert {s.lms_user_id for s in scores} == {"201", "202", "203"}
+
+
+def _grades_with(client: SchoologyClient) -> list[Any]:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
+        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
+                 json=fixture("enrollments_page2.json"))
+        rsps.get(f"{API}/sections/7001/grades", json=fixture("grades.json"))
+        return client.list_grades("7001")
+
+
+def test_user_mapping_setting() -> None:
+    assert user_match(None) is UserMatch.UID
+    assert user_match({}) is UserMatch.UID
+    assert user_match({"schoology_user_match": "sub"}) is UserMatch.SUB
+    assert user_match({"schoology_user_match": "school_uid"}) is UserMatch.SCHOOL_UID
+    assert user_match({"schoology_user_match": "[uid]"}) is UserMatch.UID
+
+
+def test_school_uid_mapping_keys_people_by_sis_id(sleep: FakeSleep) -> None:
+    client = SchoologyClient(KEY, SECRET, sleep=sleep, match=UserMatch.SCHOOL_UID)
+    scores = _grades_with(client)
+    assert {s.lms_user_id for s in scores} == {"S-201", "S-202", "S-203"}
+    assert {s.user_id for s in scores} == {None}
+
+
+def test_sub_mapping_matches_the_uid_to_the_lti_sub(sleep: FakeSleep) -> None:
+    client = SchoologyClient(KEY, SECRET, sleep=sleep, match=UserMatch.SUB)
+    scores = _grades_with(client)
+    assert {s.user_id for s in scores} == {"201", "202", "203"}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
+        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
+                 json=fixture("enrollments_page2.json"))
+        members = client.list_section_enrollments("7001")
+    assert [m.user_id for m in members] == ["100", "201", "202", "203"]
 
 
 def test_user_grades_and_sections(client: SchoologyClient) -> None:
