@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import jwt
@@ -54,11 +54,11 @@ class ScopeRefused(LmsApiError):
     """The platform answered 400 ``invalid_scope`` for the requested scopes."""
 
 
-def _digest(scopes: Sequence[str]) -> str:
+def _digest(scopes: Iterable[str]) -> str:
     return hashlib.sha256(" ".join(sorted(set(scopes))).encode()).hexdigest()[:24]
 
 
-def _cache_key(platform: Platform, scopes: Sequence[str]) -> str:
+def _cache_key(platform: Platform, scopes: Iterable[str]) -> str:
     return f"svc-token:{platform.id}:{_digest(scopes)}"
 
 
@@ -226,7 +226,7 @@ def _retry_after(response: requests.Response) -> float | None:
     return retry_after_seconds(response.headers.get("Retry-After"))
 
 
-def forget_token(platform: Platform, scopes: Sequence[str]) -> None:
+def forget_token(platform: Platform, scopes: Iterable[str]) -> None:
     """Drop a cached token (after the platform answered 401 with it); pass the scopes the
     token was granted (:attr:`ServiceToken.scopes`)."""
     get_store().delete(_cache_key(platform, tuple(scopes)))
