@@ -238,12 +238,14 @@ def platforms_canvas_api(platform_id: int, base_url: str, client_id: str,
 @click.option("--consumer-key", required=True)
 @click.option("--consumer-secret", required=True, prompt=True, hide_input=True)
 @click.option("--timezone", default=None, help="School time zone, e.g. America/Chicago")
+@click.option("--user-match", type=click.Choice(["uid", "sub", "school_uid"]), default=None,
+              help="How Schoology users are matched to people (default uid; see README)")
 @with_appcontext
 def platforms_schoology_api(platform_id: int, consumer_key: str, consumer_secret: str,
-                            timezone: str | None) -> None:
+                            timezone: str | None, user_match: str | None) -> None:
     """Let Lodestar read sections, assignments and grades through Schoology's REST API."""
     from lti_tool.extensions import db
-    from lti_tool.grades import lms_rest
+    from lti_tool.grades import lms_rest, schoology
     from lti_tool.models import Platform
 
     platform = db.session.get(Platform, platform_id)
@@ -251,8 +253,10 @@ def platforms_schoology_api(platform_id: int, consumer_key: str, consumer_secret
         _fail(ToolError(f"No platform with id {platform_id}"))
         return
     lms_rest.configure_schoology(platform, consumer_key=consumer_key,
-                                 consumer_secret=consumer_secret, timezone=timezone)
-    click.echo(f"Schoology API configured for platform {platform_id}.")
+                                 consumer_secret=consumer_secret, timezone=timezone,
+                                 user_match=user_match)
+    click.echo(f"Schoology API configured for platform {platform_id}; user mapping: "
+               f"{schoology.user_match(platform.settings)}.")
 
 
 @click.group("people", help="People of a tenant.")

@@ -22,12 +22,20 @@ from lti_tool import crypto
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchRequired, NotAuthorized, NotFound, SyncError
 from lti_tool.extensions import db
-from lti_tool.grades import canvas_oauth
+from lti_tool.grades import canvas_oauth, schoology
 from lti_tool.grades.canvas import CanvasClient
 from lti_tool.grades.models import LmsCredential, TranscriptEntry
 from lti_tool.grades.schoology import SchoologyClient
 from lti_tool.http import make_session
-from lti_tool.models import Course, LmsKind, Person, Platform
+from lti_tool.models import (
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    LmsKind,
+    Person,
+    Platform,
+    Role,
+)
 from lti_tool.tenants import tenant_platform
 from lti_tool.store import get_store
 
@@ -54,12 +62,24 @@ def configure_canvas(platform: Platform, *, base_url: str, client_id: str,
 
 def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secret: str,
                         timezone: str | None = None,
-                        base_url: str = "https://api.schoology.com/v1") -> None:
-    """Store a tenant's Schoology API consumer key (secret encrypted)."""
-    platform.settings = {**(platform.settings or {}), "schoology_consumer_key": consumer_key,
-                         "schoology_consumer_secret": crypto.encrypt(consumer_secret,
-                                                                     SECRET_PURPOSE),
-                         "schoology_timezone": timezone, "schoology_api_url": base_url}
+                        base_url: str = "https://api.schoology.com/v1",
+                        user_match: str | None = None) -> None:
+    """Store a tenant's Schoology API consumer key (secret encrypted) and, when given, how
+    Schoology users are matched to people (:class:`~lti_tool.grades.schoology.UserMatch`;
+    unchanged when ``None``, the default until set).
+
+    :raises InvalidInput: for an unknown user mapping.
+    """
+    settings = {**(platform.settings or {}), "schoology_consumer_key": consumer_key,
+                "schoology_consumer_secret": crypto.encrypt(consumer_secret, SECRET_PURPOSE),
+                "schoology_timezone": timezone, "schoology_api_url": base_url}
+    if user_match is not None:
+        try:
+            settings[schoology.USER_MATCH_SETTING] = str(schoology.UserMatch(user_match))
+        except ValueError as err:
+            raise InvalidInput("The Schoology user mapping must be one of "
+                               + ", ".join(m.value for m in schoology.UserMatch)) from err
+    platform.settings = settings
     db.session.commit()
 
 
@@ -94,7 +114,7 @@ def schoology_client(platform: Platform) -> SchoologyClient | None:
         crypto.decrypt(settings["schoology_consumer_secret"], SECRET_PURPOSE),
         base_url=settings.get("schoology_api_url") or "https://api.schoology.com/v1",
         school_timezone=settings.get("schoology_timezone") or None,
-        session=_rest_session())
+        session=_rest_session(), match=schoology.user_match(settings))
 
 
 def _rest_session() -> Any:
@@ -251,8 +271,57 @@ def schoology_course_data(course: Course) -> tuple[list[Any], list[Any]]:
         raise SyncError("Schoology API access is not set up for this school yet.",
                         status_code=409)
     section_id = course.lms_course_id or course.context_id
-    client.list_section_enrollments(section_id)  # fills the enrollment -> user map
+    members = client.list_section_enrollments(section_id)  # fills the enrollment -> user map
+    check_schoology_user_match(course, client.match, members)
     return client.list_assignments(section_id), client.list_grades(section_id)
+
+
+def check_schoology_user_match(course: Course, match: schoology.UserMatch,
+                               members: list[Any]) -> None:
+    """Stop with a clear message when students have launched Lodestar from the section but
+    none of them matches a Schoology enrollment under the platform's user mapping (every
+    grade would match nobody). Students who never launched are not expected to match.
+
+    :raises SyncError: naming what is wrong: no ``lms_user_id`` in the launches, a value
+        Schoology did not substitute (e.g. ``[uid]``), or values that match nobody.
+    """
+    rest = {m.user_id if match is schoology.UserMatch.SUB else m.lms_user_id
+            for m in members if schoology.ROLE_LEARNER in m.roles}
+    rest.discard(None)
+    launched = db.session.execute(
+        select(Person.sub, Person.lms_user_id)
+        .join(Enrollment, Enrollment.person_id == Person.id)
+        .where(Enrollment.course_id == course.id, Enrollment.role == Role.STUDENT,
+               Enrollment.status == EnrollmentStatus.ACTIVE,
+               Person.last_launch_at.is_not(None))).all()
+    if not rest or not launched:
+        return
+    ours = [sub if match is schoology.UserMatch.SUB else lms_user_id
+            for sub, lms_user_id in launched]
+    if rest & {v for v in ours if v}:
+        return
+    where = ("Set it with: ilp platforms schoology-api --user-match (see the Schoology "
+             "section of Lodestar's README).")
+    if not any(ours):
+        raise SyncError(
+            f"Lodestar cannot tell which Schoology user is which: the Schoology user mapping "
+            f"is '{match}', which needs the custom parameter lms_user_id in every launch, and "
+            f"the launches of this section's students carried none. {where}", status_code=409)
+    literal = next((v for v in ours if v and _unexpanded(v)), None)
+    if literal is not None:
+        raise SyncError(
+            f"Schoology sent the custom parameter lms_user_id as the text {literal!r}: it did "
+            f"not substitute it, so Lodestar cannot tell which Schoology user is which. Use a "
+            f"value Schoology fills in, or another user mapping. {where}", status_code=409)
+    raise SyncError(
+        f"None of the {len(launched)} students who opened Lodestar from this section matches "
+        f"a Schoology enrollment with the Schoology user mapping '{match}'. {where}",
+        status_code=409)
+
+
+def _unexpanded(value: str) -> bool:
+    """A substitution variable sent as written (``[uid]``, ``$User.id``, ``{{uid}}``)."""
+    return value.startswith(("$", "[", "{")) or value.endswith(("]", "}"))
 
 
 def store_transcript(person: Person, source: str, entries: list[Any]) -> int:

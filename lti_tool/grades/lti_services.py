@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,7 +24,7 @@ from lti_tool.errors import LmsApiError
 from lti_tool.grades import tokens
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
 from lti_tool.http import get_session
-from lti_tool.models import Platform
+from lti_tool.models import LmsKind, Platform
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 AGS_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -38,6 +39,37 @@ SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
 
 #: "Don't make requests forever": at 100 per page this is 50,000 members.
 MAX_PAGES = 500
+
+#: Canvas's score extension (``Lti::Result::AGS_EXT_SUBMISSION``).
+CANVAS_SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    """What a score says about the student's submission, for platforms that read it.
+
+    Canvas's scores controller (``Lti::IMS::ScoresController``) makes *every* score a new
+    submission attempt unless the extension says ``new_submission: false`` (or
+    ``submission_type: none``), and answers 422 ("The maximum number of allowed attempts has
+    been reached") on an assignment whose attempts are used up. ``submitted_at`` dates a new
+    attempt (no more than a minute ahead). ``prioritize_non_tool_grade`` keeps a grade that
+    is already on the submission (a teacher's override) instead of overwriting it.
+    """
+
+    new_submission: bool = True
+    submitted_at: dt.datetime | None = None
+    submission_type: str = "external_tool"
+    prioritize_non_tool_grade: bool = False
+
+    def canvas_extension(self) -> dict[str, Any]:
+        """The ``https://canvas.instructure.com/lti/submission`` object."""
+        ext: dict[str, Any] = {"new_submission": self.new_submission,
+                               "submission_type": self.submission_type}
+        if self.prioritize_non_tool_grade:
+            ext["prioritize_non_tool_grade"] = True
+        if self.new_submission and self.submitted_at is not None:
+            ext["submitted_at"] = self.submitted_at.isoformat()
+        return ext
 
 
 def next_link(response: requests.Response) -> str | None:
@@ -87,17 +119,20 @@ class LtiServiceClient:
 
     def _request(self, method: str, url: str, scopes: Sequence[str], *, accept: str,
                  **kwargs: Any) -> requests.Response:
+        """One call with a token for ``scopes``: any one of them suffices for the endpoint,
+        and the token carries whichever the platform granted (see ``tokens``)."""
         extra_headers = kwargs.pop("headers", {})
         for attempt in (1, 2):
-            token = tokens.service_token(self.platform, scopes)
-            headers = {"Authorization": f"Bearer {token}", "Accept": accept, **extra_headers}
+            grant = tokens.service_grant(self.platform, scopes)
+            headers = {"Authorization": f"Bearer {grant.token}", "Accept": accept,
+                       **extra_headers}
             try:
                 response = self.session.request(method, url, headers=headers, **kwargs)
             except requests.RequestException as err:
                 raise LmsApiError(f"Could not reach {self.platform.name}.", retryable=True,
                                   url=url, detail=str(err)) from err
             if response.status_code == 401 and attempt == 1:
-                tokens.forget_token(self.platform, scopes)  # expired early or revoked
+                tokens.forget_token(self.platform, grant.scopes)  # expired early or revoked
                 continue
             if response.status_code >= 400:
                 retryable = response.status_code == 429 or response.status_code >= 500
@@ -201,8 +236,13 @@ class LtiServiceClient:
     def post_score(self, line_item_url: str, *, user_id: str, score_given: float | None,
                    score_maximum: float, activity_progress: str = "Completed",
                    grading_progress: str = "FullyGraded", comment: str | None = None,
-                   timestamp: dt.datetime | None = None) -> None:
-        """Send a score for one user (AGS score service)."""
+                   timestamp: dt.datetime | None = None,
+                   submission: SubmissionInfo | None = None) -> None:
+        """Send a score for one user (AGS score service).
+
+        ``submission`` is sent to Canvas as its submission extension (and
+        ``submission.submittedAt`` for a new attempt); other platforms do not get it.
+        """
         body: dict[str, Any] = {
             "userId": user_id, "scoreMaximum": score_maximum,
             "activityProgress": activity_progress, "gradingProgress": grading_progress,
@@ -214,5 +254,9 @@ class LtiServiceClient:
             body["scoreGiven"] = score_given
         if comment:
             body["comment"] = comment
+        if submission is not None and self.platform.lms == LmsKind.CANVAS:
+            body[CANVAS_SUBMISSION_EXT] = submission.canvas_extension()
+            if submission.new_submission and submission.submitted_at is not None:
+                body["submission"] = {"submittedAt": submission.submitted_at.isoformat()}
         self._request("POST", scores_url(line_item_url), [AGS_SCORE], accept="application/json",
                       json=body, headers={"Content-Type": SCORE_MEDIA})

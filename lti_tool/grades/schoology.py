@@ -3,8 +3,10 @@
 Schoology's REST API (https://developers.schoology.com/api) is authorised with *two-legged*
 OAuth 1.0a: the district's system-level consumer key and secret sign every request and no
 token is involved. We attach ``requests_oauthlib.OAuth1`` to each request (signature
-``HMAC-SHA1`` by default, ``PLAINTEXT`` on request; both with an empty token, which
-Schoology accepts) and ask for JSON with ``Accept: application/json``.
+``HMAC-SHA1`` by default, ``PLAINTEXT`` on request) and ask for JSON with
+``Accept: application/json``. Schoology's authentication page asks for ``realm`` "Schoology
+API" and, for two-legged requests, an ``oauth_token`` that is present but empty; both are in
+the ``Authorization`` header, and the empty token is part of the signed parameters.
 
 Every method returns the plain dataclasses of ``lti_tool.grades.types`` so sync code does
 not care whether data came from Schoology, Canvas or LTI Advantage services.
@@ -27,6 +29,14 @@ Behaviour worth knowing:
   ``make_session(retries=0)`` so this class owns the retry policy. If you pass the app's
   shared session (which already retries 429/5xx in urllib3), the two layers multiply; pass
   ``max_retries=0`` in that case, or a session without transport retries.
+* **Who is who.** Schoology's REST API names users by ``uid`` ("the internal Schoology ID
+  of the user"; enrollments carry it, and ``school_uid``, "the user's unique ID (e.g.
+  student ID, SIS ID)"). How a Lodestar person (known from LTI launches) is matched to them
+  is a per-platform setting, ``Platform.settings["schoology_user_match"]``
+  (:class:`UserMatch`, read with :func:`user_match`): by default the REST ``uid`` is
+  compared with the launch's custom parameter ``lms_user_id``. Schoology documents no LTI
+  1.3 substitution variable that fills that parameter, so the district has to check it
+  (see the README's Schoology section).
 * **Due dates.** Schoology sends ``due`` as ``"YYYY-MM-DD HH:MM:SS"`` with no offset, in
   the school's local time. We only turn it into an aware UTC ``due_at`` when the caller
   says which time zone that is (``school_timezone``); otherwise ``due_at`` is ``None``
@@ -37,16 +47,22 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import requests
-from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_PLAINTEXT, SIGNATURE_TYPE_AUTH_HEADER
+from oauthlib.oauth1 import (
+    SIGNATURE_HMAC_SHA1,
+    SIGNATURE_PLAINTEXT,
+    SIGNATURE_TYPE_AUTH_HEADER,
+    Client,
+)
 from requests_oauthlib import OAuth1
 
 from lti_tool.errors import LmsApiError
@@ -67,6 +83,36 @@ ENROLLMENT_ACTIVE = 1
 #: Grade ``exception`` codes.
 GRADE_EXCEPTIONS = {1: "excused", 2: "incomplete", 3: "missing"}
 
+#: ``Platform.settings`` key of the user mapping (:class:`UserMatch`).
+USER_MATCH_SETTING = "schoology_user_match"
+
+
+class UserMatch(enum.StrEnum):
+    """How Schoology REST users are matched to Lodestar people."""
+
+    #: REST ``uid`` == the launch's custom parameter ``lms_user_id`` (the default).
+    UID = "uid"
+    #: REST ``uid`` == the LTI ``sub`` of the launch.
+    SUB = "sub"
+    #: REST ``school_uid`` (the SIS id) == the launch's custom parameter ``lms_user_id``.
+    SCHOOL_UID = "school_uid"
+
+
+DEFAULT_USER_MATCH = UserMatch.UID
+
+
+def user_match(settings: Mapping[str, Any] | None) -> UserMatch:
+    """The platform's Schoology user mapping; the default when unset or unknown."""
+    value = (settings or {}).get(USER_MATCH_SETTING)
+    if not value:
+        return DEFAULT_USER_MATCH
+    try:
+        return UserMatch(str(value))
+    except ValueError:
+        log.warning("Unknown Schoology user mapping %r; using %s", value, DEFAULT_USER_MATCH)
+        return DEFAULT_USER_MATCH
+
+
 ROLE_INSTRUCTOR = "Instructor"
 ROLE_LEARNER = "Learner"
 
@@ -83,6 +129,25 @@ MSG_TOO_MANY_PAGES = ("This Schoology list is longer than Lodestar reads in one 
 MSG_BAD_LINK = "Schoology pointed Lodestar at an unexpected address; the request was stopped."
 
 _SIGNATURES = {"HMAC-SHA1": SIGNATURE_HMAC_SHA1, "PLAINTEXT": SIGNATURE_PLAINTEXT}
+#: The ``realm`` Schoology's API documentation names for its OAuth requests.
+OAUTH_REALM = "Schoology API"
+
+
+class TwoLeggedClient(Client):
+    """oauthlib's OAuth 1.0a client, sending ``oauth_token=""`` when there is no token.
+
+    oauthlib leaves ``oauth_token`` out without a resource owner key; Schoology's docs say a
+    two-legged request still defines it, empty. It is added to the OAuth parameters, so it
+    is signed (``oauth_token=`` in the HMAC-SHA1 base string) as well as sent.
+    """
+
+    def get_oauth_params(self, request: Any) -> list[tuple[str, str]]:
+        """The OAuth parameters, with an empty ``oauth_token`` for two-legged requests."""
+        params: list[tuple[str, str]] = super().get_oauth_params(request)
+        if not self.resource_owner_key:
+            params.append(("oauth_token", ""))
+        return params
+
 
 
 class _Retryable(Exception):
@@ -112,6 +177,8 @@ class SchoologyClient:
     :param school_timezone: IANA name or ``tzinfo`` of the school; enables ``due_at``.
     :param signature_method: ``"HMAC-SHA1"`` (default; the secret never leaves us) or
         ``"PLAINTEXT"`` (the secret travels in the header, over TLS).
+    :param match: which REST field identifies a person and how (:class:`UserMatch`); it
+        decides the ``user_id``/``lms_user_id`` of the members and scores returned.
     """
 
     def __init__(self, consumer_key: str, consumer_secret: str, *,
@@ -123,7 +190,8 @@ class SchoologyClient:
                  sleep: Callable[[float], None] = time.sleep,
                  backoff: float = 0.5,
                  school_timezone: str | dt.tzinfo | None = None,
-                 signature_method: str = "HMAC-SHA1") -> None:
+                 signature_method: str = "HMAC-SHA1",
+                 match: UserMatch = DEFAULT_USER_MATCH) -> None:
         if not consumer_key or not consumer_secret:
             raise ValueError("Schoology consumer key and secret are required")
         if not 1 <= limit <= MAX_LIMIT:
@@ -148,11 +216,13 @@ class SchoologyClient:
         self._sleep = sleep
         self._auth = OAuth1(consumer_key, client_secret=consumer_secret,
                             signature_method=_SIGNATURES[signature_method],
-                            signature_type=SIGNATURE_TYPE_AUTH_HEADER)
+                            signature_type=SIGNATURE_TYPE_AUTH_HEADER,
+                            client_class=TwoLeggedClient, realm=OAUTH_REALM)
         if isinstance(school_timezone, str):
             school_timezone = ZoneInfo(school_timezone)
         self.school_timezone: dt.tzinfo | None = school_timezone
-        #: section id -> {enrollment id -> uid}, filled by ``list_section_enrollments``.
+        self.match = UserMatch(match)
+        #: section id -> {enrollment id -> person key}, filled by ``list_section_enrollments``.
         self._enrollment_uids: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ sections
@@ -175,9 +245,10 @@ class SchoologyClient:
 
         ``admin == 1`` (section admin, i.e. teacher) gives ``("Instructor",)``, anyone else
         ``("Learner",)``. Status 1 is "Active"; 2 expired, 3/4 pending and 5 archived are
-        "Inactive". ``lms_user_id`` is the Schoology ``uid``; ``user_id`` (the LTI ``sub``)
-        is unknown here and left ``None``. Also remembers enrollment id -> uid for
-        :meth:`list_grades`.
+        "Inactive". ``lms_user_id`` is the person key of the user mapping: the Schoology
+        ``uid`` (``UID``, ``SUB``) or ``school_uid`` (``SCHOOL_UID``); ``user_id`` (the LTI
+        ``sub``) is the ``uid`` under ``SUB`` and otherwise unknown (``None``). Also
+        remembers enrollment id -> person key for :meth:`list_grades`.
         """
         key = str(section_id)
         items = self._paginate(self._url(f"/sections/{_seg(section_id)}/enrollments"),
@@ -185,11 +256,11 @@ class SchoologyClient:
         members: list[RosterMember] = []
         uids: dict[str, str] = {}
         for item in items:
-            uid = _str_or_none(item.get("uid"))
+            member = _roster_member(item, self.match)
             enrollment_id = _str_or_none(item.get("id"))
-            if enrollment_id and uid:
-                uids[enrollment_id] = uid
-            members.append(_roster_member(item))
+            if enrollment_id and member.lms_user_id:
+                uids[enrollment_id] = member.lms_user_id
+            members.append(member)
         self._enrollment_uids[key] = uids
         return members
 
@@ -239,8 +310,8 @@ class SchoologyClient:
     def list_grades(self, section_id: str | int) -> list[LmsScore]:
         """``GET /sections/{section_id}/grades`` (paged): every grade in the section.
 
-        Grades name an ``enrollment_id``; we map it to the student's uid with the section's
-        enrollments (one extra, paged ``/enrollments`` call, cached per client; call
+        Grades name an ``enrollment_id``; we map it to the student's person key (see
+        :meth:`list_section_enrollments`) with the section's enrollments (one extra, paged ``/enrollments`` call, cached per client; call
         :meth:`forget_enrollments` to refresh). Grades whose enrollment is unknown are
         skipped (logged). ``exception`` 1/2/3 becomes ``state`` "excused"/"incomplete"/
         "missing"; otherwise "pending" when Schoology marks it so, "graded" when there is a
@@ -258,7 +329,7 @@ class SchoologyClient:
             if uid is None:
                 skipped += 1
                 continue
-            scores.append(_score(item, uid))
+            scores.append(_score(item, uid, self.match))
         if skipped:
             log.warning("Skipped %d Schoology grade(s) in section %s with an unknown "
                         "enrollment", skipped, key)
@@ -419,7 +490,12 @@ class SchoologyClient:
 
 # ---------------------------------------------------------------------- mapping helpers
 
-def _roster_member(item: dict[str, Any]) -> RosterMember:
+def _person_key(item: dict[str, Any], match: UserMatch) -> str | None:
+    field = "school_uid" if match is UserMatch.SCHOOL_UID else "uid"
+    return _str_or_none(item.get(field))
+
+
+def _roster_member(item: dict[str, Any], match: UserMatch = DEFAULT_USER_MATCH) -> RosterMember:
     first = _str_or_none(item.get("name_first"))
     if _flag(item.get("use_preferred_first_name")) and item.get("name_first_preferred"):
         first = _str_or_none(item.get("name_first_preferred"))
@@ -427,19 +503,20 @@ def _roster_member(item: dict[str, Any]) -> RosterMember:
     name = _str_or_none(item.get("name_display")) or " ".join(p for p in (first, last) if p)
     status_code = _as_int(item.get("status"))
     status = "Active" if status_code in (None, ENROLLMENT_ACTIVE) else "Inactive"
+    key = _person_key(item, match)
     return RosterMember(
-        user_id=None,
+        user_id=key if match is UserMatch.SUB else None,
         name=name,
         given_name=first,
         family_name=last,
         email=_str_or_none(item.get("primary_email")),
         roles=(ROLE_INSTRUCTOR,) if _flag(item.get("admin")) else (ROLE_LEARNER,),
         status=status,
-        lms_user_id=_str_or_none(item.get("uid")),
+        lms_user_id=key,
     )
 
 
-def _score(item: dict[str, Any], uid: str) -> LmsScore:
+def _score(item: dict[str, Any], key: str, match: UserMatch = DEFAULT_USER_MATCH) -> LmsScore:
     exception = _as_int(item.get("exception")) or 0
     score = None if exception else _as_float(item.get("grade"))
     if exception in GRADE_EXCEPTIONS:
@@ -453,13 +530,13 @@ def _score(item: dict[str, Any], uid: str) -> LmsScore:
     stamp = _as_int(item.get("timestamp"))
     return LmsScore(
         assignment_external_id=str(item.get("assignment_id", "")),
-        user_id=None,
+        user_id=key if match is UserMatch.SUB else None,
         score=score,
         score_maximum=_as_float(item.get("max_points")),
         comment=_str_or_none(item.get("comment")),
         graded_at=dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None,
         state=state,
-        lms_user_id=uid,
+        lms_user_id=key,
     )
 
 

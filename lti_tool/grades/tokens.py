@@ -4,6 +4,16 @@
 A token is cached in the shared store per platform and scope set until shortly before it
 expires, so every worker reuses it. Each attempt signs a fresh assertion (new ``jti``): a
 platform rejects a reused one, so the transport must not blindly re-send the POST.
+
+Platforms grant scopes differently. Canvas refuses a whole request with 400
+``invalid_scope`` when any requested scope is not on the developer key
+(``Canvas::OAuth::Provider#valid_scopes?`` requires all of them), so a key with
+``lineitem.readonly`` but not ``lineitem`` refuses a request naming both. Moodle grants the
+permitted part and names it in the answer's ``scope`` (``mod/lti/token.php``). So: when a
+request for several scopes is refused with ``invalid_scope``, the scopes are asked for one
+by one, the granted ones are kept (and asked for together when there are several), the
+answer is remembered for :data:`GRANT_TTL` seconds, and tokens are cached per granted scope
+set. Callers get a :class:`ServiceToken` that says which scopes it carries.
 """
 
 from __future__ import annotations
@@ -11,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import jwt
 import requests
@@ -26,11 +37,33 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: Drop a cached token this many seconds before the platform says it expires.
 EXPIRY_MARGIN = 60
 ATTEMPTS = 3
+#: How long the answer "of these scopes, the platform grants those" is remembered; after
+#: that the full set is asked for again (an admin may have ticked the missing scope).
+GRANT_TTL = 900
 
 
-def _cache_key(platform: Platform, scopes: Sequence[str]) -> str:
-    digest = hashlib.sha256(" ".join(sorted(set(scopes))).encode()).hexdigest()[:24]
-    return f"svc-token:{platform.id}:{digest}"
+@dataclass(frozen=True)
+class ServiceToken:
+    """A bearer token and the scopes the platform granted it."""
+
+    token: str
+    scopes: frozenset[str]
+
+
+class ScopeRefused(LmsApiError):
+    """The platform answered 400 ``invalid_scope`` for the requested scopes."""
+
+
+def _digest(scopes: Iterable[str]) -> str:
+    return hashlib.sha256(" ".join(sorted(set(scopes))).encode()).hexdigest()[:24]
+
+
+def _cache_key(platform: Platform, scopes: Iterable[str]) -> str:
+    return f"svc-token:{platform.id}:{_digest(scopes)}"
+
+
+def _grant_key(platform: Platform, scopes: Sequence[str]) -> str:
+    return f"svc-grant:{platform.id}:{_digest(scopes)}"
 
 
 def client_assertion(platform: Platform) -> str:
@@ -51,15 +84,86 @@ def client_assertion(platform: Platform) -> str:
 
 def service_token(platform: Platform, scopes: Sequence[str], *,
                   sleep: Callable[[float], None] = time.sleep) -> str:
-    """A bearer token for ``scopes`` at ``platform``, from cache or freshly requested.
+    """A bearer token for (the granted part of) ``scopes``; see :func:`service_grant`."""
+    return service_grant(platform, scopes, sleep=sleep).token
 
-    :raises LmsApiError: when the platform refuses (not retryable) or keeps failing.
+
+def service_grant(platform: Platform, scopes: Sequence[str], *,
+                  sleep: Callable[[float], None] = time.sleep) -> ServiceToken:
+    """A token for as many of ``scopes`` as the platform grants, from cache or requested.
+
+    :raises LmsApiError: when the platform grants none of them (not retryable), refuses
+        otherwise, or keeps failing.
     """
+    wanted = tuple(dict.fromkeys(scopes))
+    if not wanted:
+        raise ValueError("at least one scope is required")
     store = get_store()
-    cache_key = _cache_key(platform, scopes)
-    cached = store.get(cache_key)
+    remembered = store.get(_grant_key(platform, wanted))
+    if remembered is not None:
+        granted = tuple(s for s in wanted if s in str(remembered).split())
+        if not granted:
+            raise _none_granted(platform, wanted)
+        try:
+            return _token_for(platform, granted, sleep)
+        except ScopeRefused:
+            store.delete(_grant_key(platform, wanted))  # the grant shrank since: ask afresh
+    try:
+        return _token_for(platform, wanted, sleep)
+    except ScopeRefused as refused:
+        if len(wanted) == 1:
+            raise _none_granted(platform, wanted, refused) from refused
+    # Canvas refuses the whole set for one missing scope: find out which ones it grants.
+    singles: dict[str, ServiceToken] = {}
+    for scope in wanted:
+        try:
+            singles[scope] = _token_for(platform, (scope,), sleep)
+        except ScopeRefused:
+            continue
+    granted = tuple(s for s in wanted if s in singles)
+    store.set(_grant_key(platform, wanted), " ".join(granted), GRANT_TTL)
+    if not granted:
+        raise _none_granted(platform, wanted)
+    if len(granted) == 1:
+        return singles[granted[0]]
+    return _token_for(platform, granted, sleep)
+
+
+def _none_granted(platform: Platform, scopes: Sequence[str],
+                  cause: LmsApiError | None = None) -> LmsApiError:
+    names = ", ".join(s.rsplit("/", 1)[-1] for s in scopes)
+    return LmsApiError(
+        f"{platform.name} does not let Lodestar use {names}. Ask the LMS administrator to "
+        "enable it on Lodestar's registration (in Canvas: the LTI developer key's scopes).",
+        upstream_status=400, retryable=False, url=platform.auth_token_url,
+        detail=cause.detail if cause else "invalid_scope")
+
+
+def _token_for(platform: Platform, scopes: Sequence[str],
+               sleep: Callable[[float], None]) -> ServiceToken:
+    """The cached token for exactly ``scopes``, or a new one (which may carry fewer)."""
+    store = get_store()
+    cached = store.get(_cache_key(platform, scopes))
     if cached:
-        return str(cached)
+        return ServiceToken(str(cached), frozenset(scopes))
+    token, expires_in, answered = _request(platform, scopes, sleep)
+    # RFC 6749 5.1: ``scope`` is sent when the grant differs from the request (Moodle).
+    granted = tuple(s for s in scopes if s in answered) if answered else tuple(scopes)
+    if not granted:
+        granted = tuple(scopes)  # a platform naming scopes its own way: trust the request
+    ttl = max(expires_in - EXPIRY_MARGIN, 30)
+    store.set(_cache_key(platform, granted), token, ttl)
+    if granted != tuple(scopes):
+        store.set(_grant_key(platform, scopes), " ".join(granted), GRANT_TTL)
+    return ServiceToken(token, frozenset(granted))
+
+
+def _request(platform: Platform, scopes: Sequence[str],
+             sleep: Callable[[float], None]) -> tuple[str, int, set[str]]:
+    """POST to the token endpoint (retrying 429/5xx); (token, expires_in, scopes answered).
+
+    :raises ScopeRefused: on 400 ``invalid_scope``.
+    """
     last_error: LmsApiError | None = None
     for attempt in range(ATTEMPTS):
         data = {
@@ -81,11 +185,16 @@ def service_token(platform: Platform, scopes: Sequence[str], *,
                     body = response.json()
                     token = str(body["access_token"])
                     expires_in = int(body.get("expires_in", 3600))
-                except (ValueError, KeyError, TypeError) as err:
+                    answered = set(str(body.get("scope") or "").split())
+                except (ValueError, KeyError, TypeError, AttributeError) as err:
                     raise LmsApiError(f"{platform.name} sent an unreadable token answer.",
                                       upstream_status=200, url=platform.auth_token_url) from err
-                store.set(cache_key, token, max(expires_in - EXPIRY_MARGIN, 30))
-                return token
+                return token, expires_in, answered
+            if response.status_code == 400 and _error_code(response) == "invalid_scope":
+                raise ScopeRefused(
+                    f"{platform.name} refused the service scopes Lodestar asked for.",
+                    upstream_status=400, url=platform.auth_token_url,
+                    detail=response.text[:500])
             retryable = response.status_code == 429 or response.status_code >= 500
             last_error = LmsApiError(
                 f"{platform.name} refused a service token ({response.status_code}).",
@@ -105,10 +214,19 @@ def service_token(platform: Platform, scopes: Sequence[str], *,
     raise last_error
 
 
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("error")) if isinstance(body, dict) else None
+
+
 def _retry_after(response: requests.Response) -> float | None:
     return retry_after_seconds(response.headers.get("Retry-After"))
 
 
-def forget_token(platform: Platform, scopes: Sequence[str]) -> None:
-    """Drop a cached token (after the platform answered 401 with it)."""
-    get_store().delete(_cache_key(platform, scopes))
+def forget_token(platform: Platform, scopes: Iterable[str]) -> None:
+    """Drop a cached token (after the platform answered 401 with it); pass the scopes the
+    token was granted (:attr:`ServiceToken.scopes`)."""
+    get_store().delete(_cache_key(platform, tuple(scopes)))

@@ -11,7 +11,9 @@ loaded. Every query is scoped to the actor's tenant.
 
 The plan reflection activity (placed by Deep Linking, see ``deep_linking.py``) saves the
 reflection as evidence and then reports full credit to the LMS gradebook through AGS. A
-gradebook failure never loses the reflection: it is committed first.
+gradebook failure never loses the reflection: it is committed first. On Canvas the first
+score for a student's column makes their submission; later ones update it without a new
+attempt (Canvas's submission extension), so limited-attempt assignments keep working.
 """
 
 from __future__ import annotations
@@ -35,14 +37,16 @@ from wtforms.fields.choices import SelectChoice
 from lti_tool import audit, policy
 from lti_tool.errors import InvalidInput, LaunchError, LmsApiError, NotAuthorized, NotFound
 from lti_tool.extensions import db
-from lti_tool.grades.lti_services import LtiServiceClient
+from lti_tool.grades.lti_services import LtiServiceClient, SubmissionInfo
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.launch.lti import restore_launch
 from lti_tool.launch.session import Actor
 from lti_tool.models import (
+    AuditEvent,
     Course,
     Enrollment,
     EnrollmentStatus,
+    LmsKind,
     Person,
     ResourceLink,
     Role,
@@ -956,6 +960,11 @@ def post_reflection_score(actor: Actor, student: Person, course: Course,
                           link: ResourceLink) -> str:
     """Give the student full credit on the activity's line item; returns its URL.
 
+    On Canvas, only the first score that reaches the line item for this student is a new
+    submission (dated now); a re-post says ``new_submission: false`` and keeps a grade the
+    teacher set since (``prioritize_non_tool_grade``). When Canvas answers 422 because no
+    attempt is left, the score is sent once more as an update of the existing submission.
+
     :raises LmsApiError: when the line item cannot be found or the platform refuses.
     """
     platform = course_platform(course)
@@ -963,7 +972,43 @@ def post_reflection_score(actor: Actor, student: Person, course: Course,
         raise LmsApiError("The platform of this course is no longer registered.")
     client = LtiServiceClient(platform)
     url, maximum = find_line_item(actor, course, link, client)
+    # Canvas makes every score a new submission attempt unless told otherwise: only the
+    # first reflection score for this column is one; later ones update the grade and keep a
+    # grade the teacher has put there since (Canvas's submission extension).
+    first = not _score_posted_before(student, course, url)
+    submission = SubmissionInfo(new_submission=first,
+                                submitted_at=dt.datetime.now(dt.UTC) if first else None,
+                                prioritize_non_tool_grade=not first)
+    try:
+        _post_full_credit(client, url, student, maximum, submission)
+    except LmsApiError as err:
+        if not (first and platform.lms == LmsKind.CANVAS and err.upstream_status == 422
+                and "attempt" in (err.detail or "").lower()):
+            raise
+        # The student's attempts are used up (a submission made outside Lodestar, or a
+        # score whose answer we lost): Canvas refused before changing anything, so send the
+        # score again as an update of the existing submission.
+        log.info("Canvas has no attempt left on %s for this student; posting the reflection "
+                 "score without a new submission", url)
+        _post_full_credit(client, url, student, maximum,
+                          SubmissionInfo(new_submission=False, prioritize_non_tool_grade=True))
+    return url
+
+
+def _post_full_credit(client: LtiServiceClient, url: str, student: Person, maximum: float,
+                      submission: SubmissionInfo) -> None:
     client.post_score(url, user_id=student.sub, score_given=maximum, score_maximum=maximum,
                       activity_progress="Completed", grading_progress="FullyGraded",
-                      comment=SCORE_COMMENT)
-    return url
+                      comment=SCORE_COMMENT, submission=submission)
+
+
+def _score_posted_before(student: Person, course: Course, line_item_url: str) -> bool:
+    """Whether a reflection score of the student already reached this line item (the audit
+    log records every one that the platform accepted)."""
+    reflections = select(Evidence.id).where(Evidence.student_id == student.id,
+                                            Evidence.course_id == course.id)
+    details = db.session.execute(select(AuditEvent.detail).where(
+        AuditEvent.tenant_id == course.tenant_id,
+        AuditEvent.action == "reflection.score_posted", AuditEvent.subject_type == "evidence",
+        AuditEvent.subject_id.in_(reflections))).scalars()
+    return any((detail or {}).get("line_item") == line_item_url for detail in details)

@@ -15,13 +15,16 @@ Configuration keys (all optional):
 ``SANDBOX_SECRET_KEY``     signs launch hints (default: random per app)
 ``SANDBOX_PAGE_SIZE``      default NRPS/AGS page size (default 100)
 ``SANDBOX_PRIVATE_KEY``    platform RSA key: PEM or :class:`PlatformKey` (default: generated)
+``SANDBOX_GRANTED_SCOPES`` service scopes the tool's registration has (default: all)
+``SANDBOX_SCOPE_POLICY``   ``canvas`` (default) or ``moodle``: how ``/token`` answers a
+                           request naming a scope the registration lacks
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, Response, request
@@ -61,6 +64,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SANDBOX_SECRET_KEY": None,
     "SANDBOX_PAGE_SIZE": 100,
     "SANDBOX_PRIVATE_KEY": None,
+    "SANDBOX_GRANTED_SCOPES": None,
+    "SANDBOX_SCOPE_POLICY": "canvas",
 }
 
 _JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/")
@@ -91,6 +96,8 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         secret_key=secret,
         page_size=int(app.config["SANDBOX_PAGE_SIZE"]),
         key=_platform_key(app.config["SANDBOX_PRIVATE_KEY"]),
+        granted_scopes=_scopes(app.config["SANDBOX_GRANTED_SCOPES"]),
+        scope_policy=str(app.config["SANDBOX_SCOPE_POLICY"]),
     )
     app.register_blueprint(bp)
     app.register_blueprint(api)
@@ -106,6 +113,13 @@ def _platform_key(value: PlatformKey | str | bytes | None) -> PlatformKey | None
     if value is None or isinstance(value, PlatformKey):
         return value
     return PlatformKey.from_pem(value)
+
+
+def _scopes(value: str | Iterable[str] | None) -> list[str] | None:
+    """Accept a space-separated string or an iterable of scopes (``None``: all)."""
+    if value is None:
+        return None
+    return value.split() if isinstance(value, str) else list(value)
 
 
 def _error_response(

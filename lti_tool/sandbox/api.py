@@ -13,8 +13,9 @@ Errors are JSON ``{"error", "error_description"}`` with a 4xx status.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -81,25 +82,54 @@ def token() -> Response:
             "client assertion jti was already used", status=401, error="invalid_client"
         )
 
-    requested = form.get("scope", "").split()
+    requested = list(dict.fromkeys(form.get("scope", "").split()))
     if not requested:
         raise SandboxError("scope is required", error="invalid_scope")
     unsupported = sorted(set(requested) - vocab.SUPPORTED_SCOPES)
     if unsupported:
         raise SandboxError(f"unsupported scope(s): {' '.join(unsupported)}", error="invalid_scope")
+    scopes = _granted(current, requested)
 
-    granted = current.issue_access_token(requested)
+    granted = current.issue_access_token(scopes)
     response = json_response(
         {
             "access_token": granted.token,
             "token_type": "Bearer",
             "expires_in": ACCESS_TOKEN_TTL,
-            "scope": " ".join(dict.fromkeys(requested)),
+            "scope": " ".join(scopes),
         }
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
+
+
+def _granted(current: SandboxState, requested: list[str]) -> list[str]:
+    """The requested scopes the registration has, or 400 ``invalid_scope``.
+
+    ``canvas`` policy: any missing scope refuses the whole request, with Canvas's wording
+    (``Canvas::OAuth::InvalidScopeError``: 400 ``{"error": "invalid_scope",
+    "error_description": ...}``). ``moodle`` policy: the permitted ones are granted and
+    named in the answer's ``scope``; ``invalid_scope`` only when none is permitted.
+    """
+    with current.lock:
+        allowed, policy = current.granted_scopes, current.scope_policy
+    missing = [s for s in requested if s not in allowed]
+    if missing and (policy == "canvas" or len(missing) == len(requested)):
+        raise SandboxError(
+            "A requested scope is invalid, unknown, malformed, or exceeds the scope granted "
+            "by the resource owner. The following scopes were requested, but not granted: "
+            + _sentence(missing),
+            error="invalid_scope",
+        )
+    return [s for s in requested if s in allowed]
+
+
+def _sentence(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b, and c`` (Rails' ``to_sentence``)."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
 
 
 def require_scope(any_of: Sequence[str]) -> AccessToken:
@@ -310,9 +340,61 @@ def list_results(context_id: str, item_id: str) -> Response:
     return _paged(serialised, f"{item_url}/results", {}, None, vocab.MT_RESULT_CONTAINER)
 
 
+_TRUE = {True, "1", "true", "t", "True", "TRUE", "on", "yes"}  # True == 1
+_FALSE = {False, "0", "false", "f", "False", "FALSE", "off", "no"}  # False == 0
+#: How far in the future Canvas tolerates ``submitted_at`` (``1.minute.from_now``).
+SUBMITTED_AT_FUTURE_SECONDS = 60
+
+
+def _canvas_submission(body: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
+    """Canvas's submission extension of a score, and whether the score makes a new attempt.
+
+    As Canvas's ``Lti::IMS::ScoresController``: ``new_submission`` defaults to true unless
+    ``submission_type`` is ``none``; ``submitted_at`` (or the standard
+    ``submission.submittedAt``) must be an ISO 8601 time no more than a minute ahead (else
+    400). Booleans are cast the way ActiveRecord does (``"false"``, ``0`` are false).
+    """
+    raw = body.get(vocab.CANVAS_SUBMISSION_EXT)
+    if raw is not None and not isinstance(raw, dict):
+        raise SandboxError(f"{vocab.CANVAS_SUBMISSION_EXT} must be an object")
+    extension = dict(raw) if raw is not None else None
+    ext = extension or {}
+    flag = ext.get("new_submission")
+    if flag is not None and (
+        not isinstance(flag, bool | int | str) or (flag not in _TRUE and flag not in _FALSE)
+    ):
+        raise SandboxError("new_submission must be a boolean")
+    kind = ext.get("submission_type", "external_tool")
+    if not isinstance(kind, str) or kind not in vocab.CANVAS_SUBMISSION_TYPES:
+        raise SandboxError(
+            f"submission_type must be one of {sorted(vocab.CANVAS_SUBMISSION_TYPES)}"
+        )
+    standard = body.get("submission")
+    submitted_at = ext.get("submitted_at")
+    if isinstance(standard, dict) and standard.get("submittedAt") is not None:
+        submitted_at = standard["submittedAt"]
+    if submitted_at is not None:
+        stamp = _iso8601(submitted_at, "submitted_at")
+        if _epoch(stamp) > time.time() + SUBMITTED_AT_FUTURE_SECONDS:
+            raise SandboxError(f"Provided submitted_at timestamp of {stamp} in the future")
+    new_submission = (flag is None or flag in _TRUE) and kind != "none"
+    return extension, new_submission
+
+
+def _epoch(value: str) -> float:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
 @api.post("/api/lti/courses/<context_id>/line_items/<item_id>/scores")
 def post_score(context_id: str, item_id: str) -> Response:
-    """Publish a score (scope ``score``); updates the user's result."""
+    """Publish a score (scope ``score``); updates the user's result.
+
+    Canvas's submission extension is read (:func:`_canvas_submission`); on a line item with
+    ``allowed_attempts`` a score that would make one attempt too many answers 422.
+    """
     require_scope([vocab.SCOPE_SCORE])
     current = state()
     item = current.get_line_item(context_id, item_id)
@@ -332,6 +414,7 @@ def post_score(context_id: str, item_id: str) -> Response:
         score_maximum = _number(body.get("scoreMaximum"), "scoreMaximum", positive=True)
     elif body.get("scoreMaximum") is not None:
         score_maximum = _number(body["scoreMaximum"], "scoreMaximum", positive=True)
+    extension, new_submission = _canvas_submission(body)
     score = Score(
         line_item_id=item.id,
         user_id=user_id,
@@ -341,6 +424,8 @@ def post_score(context_id: str, item_id: str) -> Response:
         grading_progress=str(grading),
         timestamp=timestamp,
         comment=_optional_text(body, "comment"),
+        submission=extension,
+        new_submission=new_submission,
     )
     current.record_score(item, score)
     item_url = current.line_item_url(context_id, item_id)

@@ -80,6 +80,9 @@ class LineItem:
     resource_link_id: str | None = None
     start_date_time: str | None = None
     end_date_time: str | None = None
+    #: Canvas flavour: the assignment's "allowed attempts" (``None``: unlimited). A score
+    #: that makes a new submission beyond it is refused with 422, as Canvas does.
+    allowed_attempts: int | None = None
 
     def to_json(self, url: str) -> dict[str, Any]:
         """Serialise as an AGS line item whose ``id`` is ``url``."""
@@ -107,6 +110,10 @@ class Score:
     grading_progress: str
     timestamp: str
     comment: str | None = None
+    #: The Canvas submission extension as sent (``None`` when absent).
+    submission: dict[str, Any] | None = None
+    #: Whether the score counted as a new submission attempt (Canvas semantics).
+    new_submission: bool = True
 
 
 @dataclass

@@ -174,15 +174,20 @@ def build_launch_claims(
             "return_url": state.url(f"/courses/{course.context_id}/return"),
             "locale": "en-US",
         }
-        claims[vocab.CLAIM_NRPS] = {
-            "context_memberships_url": state.memberships_url(course.context_id),
-            "service_versions": ["2.0"],
-        }
+        # As Canvas's JWT message builder: the service claims follow the registration's
+        # scopes (NRPS only with its scope; AGS with the granted AGS scopes, if any).
+        granted = state.granted_scopes
+        if vocab.SCOPE_NRPS in granted:
+            claims[vocab.CLAIM_NRPS] = {
+                "context_memberships_url": state.memberships_url(course.context_id),
+                "service_versions": ["2.0"],
+            }
         ags: dict[str, Any] = {
-            "scope": list(vocab.AGS_SCOPES),
+            "scope": [s for s in vocab.AGS_SCOPES if s in granted],
             "lineitems": state.line_items_url(course.context_id),
         }
-        claims[vocab.CLAIM_AGS] = ags
+        if ags["scope"]:
+            claims[vocab.CLAIM_AGS] = ags
 
         if message_type == vocab.MESSAGE_RESOURCE_LINK:
             link = state.get_resource_link(

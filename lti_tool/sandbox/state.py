@@ -99,6 +99,8 @@ class SandboxState:
         issuer: str | None = None,
         district: District | None = None,
         key: PlatformKey | None = None,
+        granted_scopes: Iterable[str] | None = None,
+        scope_policy: str = "canvas",
     ) -> None:
         self.lock = threading.RLock()
         self.base_url = base_url.rstrip("/")
@@ -129,6 +131,13 @@ class SandboxState:
         self._tokens: dict[str, AccessToken] = {}
         self._used_jtis: dict[str, float] = {}
         self._roster_cache: dict[str, list[dict[str, Any]]] = {}
+        #: Submission attempts per (line item id, user id) (Canvas semantics).
+        self._attempts: dict[tuple[str, str], int] = {}
+        self.granted_scopes: frozenset[str] = vocab.SUPPORTED_SCOPES
+        self.scope_policy = "canvas"
+        self.set_granted_scopes(
+            vocab.SUPPORTED_SCOPES if granted_scopes is None else granted_scopes, scope_policy
+        )
         self._synthetic_counter = 0
         self._resource_link_counter = 0
         self._line_item_counter = max(
@@ -405,7 +414,8 @@ class SandboxState:
         """Store a score and update the user's result.
 
         Raises a 409 :class:`SandboxError` when the score is older than the last
-        one stored for that user (as the AGS spec requires).
+        one stored for that user (as the AGS spec requires), and a 422 when it would make
+        a new submission attempt on a line item with ``allowed_attempts`` and none is left.
         """
         enrollment = self.enrollment(item.context_id, score.user_id)
         if enrollment is None or enrollment.status == "Deleted":
@@ -421,6 +431,18 @@ class SandboxState:
                 raise SandboxError(
                     "a newer score is already recorded for this user", status=409, error="conflict"
                 )
+            used = self._attempts.get((item.id, score.user_id), 0)
+            # Canvas ScoresController#verify_attempts_for_online_upload: a score that would
+            # make a new submission when no attempt is left is refused with 422.
+            limit = item.allowed_attempts
+            if score.new_submission and limit is not None and limit - used <= 0:
+                raise SandboxError(
+                    "The maximum number of allowed attempts has been reached for this submission",
+                    status=422,
+                    error="unprocessable_entity",
+                )
+            if score.new_submission:
+                self._attempts[(item.id, score.user_id)] = used + 1
             self.district.scores.setdefault(item.id, []).append(score)
             result = Result(
                 line_item_id=item.id,
@@ -433,12 +455,32 @@ class SandboxState:
             by_user[score.user_id] = result
             return result
 
+    def attempts(self, item_id: str, user_id: str) -> int:
+        """How many submission attempts scores have made for a user on a line item."""
+        with self.lock:
+            return self._attempts.get((item_id, user_id), 0)
+
     def scores(self, item_id: str) -> list[Score]:
         """Return every score posted for a line item, oldest first."""
         with self.lock:
             return list(self.district.scores.get(item_id, []))
 
     # --- OAuth2 -----------------------------------------------------------------
+
+    def set_granted_scopes(self, scopes: Iterable[str], policy: str | None = None) -> None:
+        """Configure which service scopes the tool's registration has (a Canvas developer key
+        with only some LTI Advantage scopes ticked), and how ``/token`` answers a request
+        naming others (:data:`~.vocab.SCOPE_POLICIES`)."""
+        wanted = frozenset(scopes)
+        unknown = sorted(wanted - vocab.SUPPORTED_SCOPES)
+        if unknown:
+            raise SandboxError(f"unsupported scope(s): {' '.join(unknown)}")
+        if policy is not None and policy not in vocab.SCOPE_POLICIES:
+            raise SandboxError(f"scope policy must be one of {sorted(vocab.SCOPE_POLICIES)}")
+        with self.lock:
+            self.granted_scopes = wanted
+            if policy is not None:
+                self.scope_policy = policy
 
     def issue_access_token(
         self, scopes: Iterable[str], *, ttl: int = ACCESS_TOKEN_TTL

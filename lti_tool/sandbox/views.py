@@ -6,7 +6,8 @@
 * ``GET|POST /auth`` — OIDC authorization endpoint answering with an auto-posting form,
 * ``GET /jwks`` — the platform's public keys,
 * ``POST /deep_linking/return`` — receives the tool's Deep Linking response,
-* ``GET|POST|DELETE /_sandbox/faults`` and ``GET /_sandbox/requests`` — test controls.
+* ``GET|POST|DELETE /_sandbox/faults``, ``GET|PUT /_sandbox/scopes`` and
+  ``GET /_sandbox/requests`` — test controls.
 """
 
 from __future__ import annotations
@@ -395,6 +396,29 @@ def clear_faults() -> tuple[str, int]:
     """Remove every pending fault."""
     state().clear_faults()
     return "", 204
+
+
+@bp.get("/_sandbox/scopes")
+def get_scopes() -> Response:
+    """The service scopes the tool's registration has and the token endpoint's policy."""
+    current = state()
+    with current.lock:
+        return jsonify({"scopes": sorted(current.granted_scopes), "policy": current.scope_policy})
+
+
+@bp.put("/_sandbox/scopes")
+def put_scopes() -> Response:
+    """Set the registration's scopes: JSON ``{scopes: [...], policy: "canvas"|"moodle"}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise SandboxError("expected a JSON object")
+    scopes, policy = body.get("scopes"), body.get("policy")
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise SandboxError("scopes must be a list of strings")
+    if policy is not None and not isinstance(policy, str):
+        raise SandboxError("policy must be a string")
+    state().set_granted_scopes(scopes, policy)
+    return get_scopes()
 
 
 @bp.get("/_sandbox/requests")

@@ -68,6 +68,29 @@ SCOPE_SCORE: Final = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 AGS_SCOPES: Final = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE)
 SUPPORTED_SCOPES: Final = frozenset((SCOPE_NRPS, *AGS_SCOPES))
 
+#: How the token endpoint answers a request naming a scope the registration lacks:
+#: ``canvas`` refuses the whole request with 400 ``invalid_scope`` (Canvas's
+#: ``Provider#valid_scopes?`` requires every requested scope on the developer key);
+#: ``moodle`` grants the permitted ones and names them in ``scope`` (Moodle's
+#: ``mod/lti/token.php`` intersects them; ``invalid_scope`` only when none is left).
+SCOPE_POLICIES: Final = frozenset({"canvas", "moodle"})
+
+# --- Canvas extensions -----------------------------------------------------
+
+#: Canvas's score extension: ``new_submission``, ``submission_type``, ``submitted_at``, ...
+CANVAS_SUBMISSION_EXT: Final = "https://canvas.instructure.com/lti/submission"
+#: ``submission_type`` values Canvas's scores controller accepts (default ``external_tool``).
+CANVAS_SUBMISSION_TYPES: Final = frozenset(
+    {
+        "none",
+        "basic_lti_launch",
+        "online_text_entry",
+        "online_url",
+        "external_tool",
+        "online_upload",
+    }
+)
+
 CLIENT_ASSERTION_TYPE_JWT: Final = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 # --- Media types -----------------------------------------------------------

@@ -6,16 +6,18 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
 import responses
+from oauthlib.oauth1.rfc5849 import signature
 from responses import matchers
 
 from lti_tool.errors import LmsApiError
-from lti_tool.grades.schoology import MSG_AUTH, SchoologyClient
+from lti_tool.grades.schoology import MSG_AUTH, SchoologyClient, UserMatch, user_match
 from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, RosterMember
 from lti_tool.http import USER_AGENT
 
@@ -74,13 +76,34 @@ def oauth_matcher(method: str = "HMAC-SHA1") -> Any:
         for name, pattern in checks.items():
             if not pattern.match(params.get(name, "")):
                 return False, f"bad {name}: {params.get(name)!r}"
-        if params.get("oauth_token"):
-            return False, "two-legged OAuth must not send a token"
+        # Schoology: realm "Schoology API", and oauth_token defined but empty (two-legged).
+        if params.get("realm") != "Schoology API":
+            return False, f"realm is {params.get('realm')!r}"
+        if params.get("oauth_token") != "":
+            return False, f"two-legged OAuth sends an empty oauth_token, not {params.get('oauth_token')!r}"
+        if method == "HMAC-SHA1" and not _hmac_verifies(request):
+            return False, "the HMAC-SHA1 signature does not verify"
         if header(request, "Accept") != "application/json":
             return False, f"Accept is {header(request, 'Accept')!r}"
         return True, ""
 
     return match
+
+
+def _hmac_verifies(request: requests.PreparedRequest) -> bool:
+    """Check the signature with oauthlib's own RFC 5849 functions, from the header as sent
+    (so the empty ``oauth_token`` must be in the signed base string)."""
+    text = header(request, "Authorization") or ""
+    url = str(request.url)
+    params = signature.collect_parameters(
+        uri_query=urlsplit(url).query, headers={"Authorization": text},
+        exclude_oauth_signature=True, with_realm=False)
+    base = signature.signature_base_string(
+        str(request.method), signature.base_string_uri(url),
+        signature.normalize_parameters(params))
+    keys = SimpleNamespace(client_secret=SECRET, resource_owner_secret="")
+    expected = signature.sign_hmac_sha1_with_client(base, keys)
+    return bool(expected == oauth_params(request)["oauth_signature"])
 
 
 def first_page() -> Any:
@@ -116,6 +139,18 @@ def test_plaintext_signature_is_secret_and_empty_token(sleep: FakeSleep) -> None
         client.get_section("7001")
         params = oauth_params(call.calls[0].request)
     assert params["oauth_signature"] == f"{SECRET}&"
+
+
+def test_authorization_header_has_realm_and_empty_token(client: SchoologyClient) -> None:
+    """As Schoology's authentication docs: realm "Schoology API"; two-legged requests still
+    define ``oauth_token``, empty (checked on the raw header, and signed: see the matcher)."""
+    with responses.RequestsMock() as rsps:
+        call = rsps.get(f"{API}/sections/7001", json=fixture("section.json"),
+                        match=[oauth_matcher()])
+        client.get_section(7001)
+        text = header(call.calls[0].request, "Authorization") or ""
+    assert text.startswith('OAuth realm="Schoology API", ')
+    assert ' oauth_token="",' in text or text.endswith(' oauth_token=""')
 
 
 def test_enrollments_follow_links_next(client: SchoologyClient) -> None:
@@ -214,6 +249,42 @@ def test_roster_fills_enrollment_cache_for_grades(client: SchoologyClient) -> No
         scores = client.list_grades(7001)
         assert len(rsps.calls) == 3
     assert {s.lms_user_id for s in scores} == {"201", "202", "203"}
+
+
+def _grades_with(client: SchoologyClient) -> list[Any]:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
+        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
+                 json=fixture("enrollments_page2.json"))
+        rsps.get(f"{API}/sections/7001/grades", json=fixture("grades.json"))
+        return client.list_grades("7001")
+
+
+def test_user_mapping_setting() -> None:
+    assert user_match(None) is UserMatch.UID
+    assert user_match({}) is UserMatch.UID
+    assert user_match({"schoology_user_match": "sub"}) is UserMatch.SUB
+    assert user_match({"schoology_user_match": "school_uid"}) is UserMatch.SCHOOL_UID
+    assert user_match({"schoology_user_match": "[uid]"}) is UserMatch.UID
+
+
+def test_school_uid_mapping_keys_people_by_sis_id(sleep: FakeSleep) -> None:
+    client = SchoologyClient(KEY, SECRET, sleep=sleep, match=UserMatch.SCHOOL_UID)
+    scores = _grades_with(client)
+    assert {s.lms_user_id for s in scores} == {"S-201", "S-202", "S-203"}
+    assert {s.user_id for s in scores} == {None}
+
+
+def test_sub_mapping_matches_the_uid_to_the_lti_sub(sleep: FakeSleep) -> None:
+    client = SchoologyClient(KEY, SECRET, sleep=sleep, match=UserMatch.SUB)
+    scores = _grades_with(client)
+    assert {s.user_id for s in scores} == {"201", "202", "203"}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
+        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
+                 json=fixture("enrollments_page2.json"))
+        members = client.list_section_enrollments("7001")
+    assert [m.user_id for m in members] == ["100", "201", "202", "203"]
 
 
 def test_user_grades_and_sections(client: SchoologyClient) -> None:

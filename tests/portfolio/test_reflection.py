@@ -13,9 +13,17 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from lti_tool.extensions import db
-from lti_tool.models import AuditEvent, Enrollment, EnrollmentStatus, ResourceLink
+from lti_tool.models import (
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    LmsKind,
+    Platform,
+    ResourceLink,
+)
 from lti_tool.portfolio.models import Evidence, EvidenceKind
 from lti_tool.portfolio.services import GRADEBOOK_FAILED, GRADEBOOK_UPDATED, SCORE_COMMENT
+from lti_tool.sandbox.data import Score
 from tests.lti_driver import DEEP_LINK, hidden_inputs
 from tests.portfolio.conftest import IED, Portfolio, form_action, text_of, token_of
 
@@ -231,3 +239,74 @@ def test_who_may_open_the_activity(pf: Portfolio, app: Flask, placed: Placement)
                                         "reflection": REFLECTION})
     assert response.status_code == 403
     assert _count(app, Evidence) == 0
+
+
+# -- Canvas: one submission attempt per student, however often they reflect ------------------
+
+
+def _as_canvas(app: Flask) -> None:
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        platform.lms = LmsKind.CANVAS
+        db.session.commit()
+
+
+def _reflect(pf: Portfolio, sub: str, placement: Placement, text: str = REFLECTION) -> str:
+    """The student opens the placed activity and submits a reflection; the page after."""
+    location, token = _open_activity(pf, sub, placement)
+    link_row = parse_qs(urlsplit(location).query)["link"][0]
+    done = pf.lti.client.post(urlsplit(location).path, query_string={"link": link_row},
+                              data={"lt": token, "goal": "", "work": "", "reflection": text})
+    assert done.status_code == 302
+    return text_of(pf.lti.client.get(done.headers["Location"]))
+
+
+def test_canvas_reposts_do_not_make_new_attempts(pf: Portfolio, app: Flask,
+                                                 placed: Placement) -> None:
+    """Canvas makes every score without its extension a new submission attempt; on an
+    assignment allowing one attempt the second reflection's score would be refused (422)."""
+    _as_canvas(app)
+    state = pf.lti.state
+    state.update_line_item(IED, placed.item_id, allowed_attempts=1)
+    student = _student(pf)
+    assert GRADEBOOK_UPDATED in _reflect(pf, student.sub, placed)
+    assert GRADEBOOK_UPDATED in _reflect(pf, student.sub, placed, REFLECTION + " Again.")
+    first, second = state.scores(placed.item_id)
+    assert first.submission is not None and second.submission is not None
+    assert first.submission["new_submission"] is True
+    assert first.submission["submission_type"] == "external_tool"
+    assert "submitted_at" in first.submission
+    assert "prioritize_non_tool_grade" not in first.submission  # a teacher's "missing" 0 goes
+    assert second.submission == {"new_submission": False, "submission_type": "external_tool",
+                                 "prioritize_non_tool_grade": True}
+    assert state.attempts(placed.item_id, student.sub) == 1
+    assert _count(app, AuditEvent, AuditEvent.action == "reflection.score_posted") == 2
+    # Another student's first reflection is their own first attempt.
+    other = _student(pf, 1)
+    assert GRADEBOOK_UPDATED in _reflect(pf, other.sub, placed)
+    assert state.scores(placed.item_id)[-1].submission["new_submission"] is True
+
+
+def test_canvas_attempts_used_up_elsewhere_still_take_the_score(
+        pf: Portfolio, app: Flask, placed: Placement) -> None:
+    _as_canvas(app)
+    state = pf.lti.state
+    state.update_line_item(IED, placed.item_id, allowed_attempts=1)
+    student = _student(pf)
+    item = state.get_line_item(IED, placed.item_id)
+    state.record_score(item, Score(line_item_id=item.id, user_id=student.sub, score_given=None,
+                                   score_maximum=None, activity_progress="Submitted",
+                                   grading_progress="NotReady",
+                                   timestamp="2025-01-01T00:00:00Z"))  # submitted in Canvas
+    assert GRADEBOOK_UPDATED in _reflect(pf, student.sub, placed)
+    score = state.scores(placed.item_id)[-1]
+    assert score.score_given == 10.0 and score.submission["new_submission"] is False
+    assert state.attempts(placed.item_id, student.sub) == 1
+
+
+def test_other_platforms_get_no_canvas_extension(pf: Portfolio, app: Flask,
+                                                 placed: Placement) -> None:
+    student = _student(pf)
+    assert GRADEBOOK_UPDATED in _reflect(pf, student.sub, placed)
+    (score,) = pf.lti.state.scores(placed.item_id)
+    assert score.submission is None

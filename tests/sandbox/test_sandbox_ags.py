@@ -245,3 +245,70 @@ def test_ags_scope_checks(sandbox_client: FlaskClient, access_token: Callable[..
     )
     assert sandbox_client.get(BASE).status_code == 401
     assert sandbox_client.get(BASE + "/999", headers=_auth(readonly)).status_code == 404
+
+
+def _post_score(client: FlaskClient, token: str, body: dict[str, Any]) -> Any:
+    headers = {**_auth(token), "Content-Type": vocab.MT_SCORE}
+    return client.post(BASE + "/5/scores", json=body, headers=headers)
+
+
+def test_canvas_limited_attempts(
+    sandbox_client: FlaskClient, access_token: Callable[..., str], sandbox_state: SandboxState
+) -> None:
+    """Canvas makes every score a new submission attempt unless its extension says
+    ``new_submission: false`` (or ``submission_type: none``); with no attempt left it answers
+    422 before touching the result."""
+    sandbox_state.update_line_item("sbx-course-alg2", "5", allowed_attempts=1)
+    token = access_token(vocab.SCOPE_SCORE)
+    first = _post_score(sandbox_client, token, _score("sbx-user-0007", 20, 30))
+    assert first.status_code == 200
+    assert sandbox_state.attempts("5", "sbx-user-0007") == 1
+
+    again = _post_score(sandbox_client, token,
+                        _score("sbx-user-0007", 25, 30, ts="2025-01-10T11:00:00Z"))
+    assert again.status_code == 422
+    assert "maximum number of allowed attempts" in again.get_json()["error_description"]
+    assert sandbox_state.results(sandbox_state.get_line_item("sbx-course-alg2", "5"),
+                                 user_id="sbx-user-0007")[0].result_score == 20
+
+    for n, ext in enumerate(({"new_submission": False}, {"new_submission": "false"},
+                             {"submission_type": "none"})):
+        repost = _post_score(sandbox_client, token, _score(
+            "sbx-user-0007", 26 + n, 30, ts=f"2025-01-10T12:0{n}:00Z",
+            **{vocab.CANVAS_SUBMISSION_EXT: ext}))
+        assert repost.status_code == 200, repost.get_data(as_text=True)
+    assert sandbox_state.attempts("5", "sbx-user-0007") == 1
+    last = sandbox_state.scores("5")[-1]
+    assert last.new_submission is False and last.submission == {"submission_type": "none"}
+    # Another student still has their one attempt.
+    assert _post_score(sandbox_client, token, _score("sbx-user-0008", 1, 30)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "extension",
+    [
+        "yes",
+        {"new_submission": "maybe"},
+        {"new_submission": ["x"]},
+        {"submission_type": "carrier_pigeon"},
+        {"submitted_at": "last tuesday"},
+        {"submitted_at": "2999-01-01T00:00:00Z"},
+    ],
+)
+def test_canvas_submission_extension_validation(
+    sandbox_client: FlaskClient, access_token: Callable[..., str], extension: Any
+) -> None:
+    token = access_token(vocab.SCOPE_SCORE)
+    body = _score("sbx-user-0007", 20, 30, **{vocab.CANVAS_SUBMISSION_EXT: extension})
+    response = _post_score(sandbox_client, token, body)
+    assert response.status_code == 400, response.get_data(as_text=True)
+
+
+def test_standard_submitted_at_is_checked_too(
+    sandbox_client: FlaskClient, access_token: Callable[..., str]
+) -> None:
+    token = access_token(vocab.SCOPE_SCORE)
+    future = _score("sbx-user-0007", 20, 30, submission={"submittedAt": "2999-01-01T00:00:00Z"})
+    assert _post_score(sandbox_client, token, future).status_code == 400
+    past = _score("sbx-user-0007", 20, 30, submission={"submittedAt": "2025-01-10T09:00:00Z"})
+    assert _post_score(sandbox_client, token, past).status_code == 200

@@ -138,3 +138,59 @@ def test_token_method_not_allowed_is_json(sandbox_client: FlaskClient) -> None:
     response = sandbox_client.get("/token")
     assert response.status_code == 405
     assert response.get_json()["error"] == "method_not_allowed"
+
+
+LIMITED = (vocab.SCOPE_NRPS, vocab.SCOPE_LINEITEM_READONLY, vocab.SCOPE_RESULT_READONLY,
+           vocab.SCOPE_SCORE)
+
+
+def test_limited_registration_refuses_a_request_naming_a_missing_scope_like_canvas(
+    sandbox_client: FlaskClient, sandbox_state: SandboxState, tool_assertion: Callable[..., str]
+) -> None:
+    """A Canvas developer key with ``lineitem.readonly`` but not ``lineitem``: asking for both
+    is refused as a whole (400 invalid_scope, Canvas's wording); each granted one alone works."""
+    sandbox_state.set_granted_scopes(LIMITED)
+    both = f"{vocab.SCOPE_LINEITEM} {vocab.SCOPE_LINEITEM_READONLY}"
+    response = _post(sandbox_client, tool_assertion(), both)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "invalid_scope"
+    assert body["error_description"].endswith(
+        "The following scopes were requested, but not granted: " + vocab.SCOPE_LINEITEM)
+    assert _post(sandbox_client, tool_assertion(), vocab.SCOPE_LINEITEM).status_code == 400
+    alone = _post(sandbox_client, tool_assertion(), vocab.SCOPE_LINEITEM_READONLY)
+    assert alone.status_code == 200
+    assert alone.get_json()["scope"] == vocab.SCOPE_LINEITEM_READONLY
+
+
+def test_moodle_policy_grants_the_permitted_part(
+    sandbox_client: FlaskClient, sandbox_state: SandboxState, tool_assertion: Callable[..., str]
+) -> None:
+    sandbox_state.set_granted_scopes(LIMITED, "moodle")
+    both = f"{vocab.SCOPE_LINEITEM} {vocab.SCOPE_LINEITEM_READONLY}"
+    response = _post(sandbox_client, tool_assertion(), both)
+    assert response.status_code == 200
+    assert response.get_json()["scope"] == vocab.SCOPE_LINEITEM_READONLY
+    assert _post(sandbox_client, tool_assertion(), vocab.SCOPE_LINEITEM).status_code == 400
+
+
+def test_scopes_test_control(sandbox_client: FlaskClient, sandbox_state: SandboxState) -> None:
+    assert sandbox_client.get("/_sandbox/scopes").get_json()["policy"] == "canvas"
+    response = sandbox_client.put("/_sandbox/scopes",
+                                  json={"scopes": [vocab.SCOPE_SCORE], "policy": "moodle"})
+    assert response.status_code == 200
+    assert response.get_json() == {"scopes": [vocab.SCOPE_SCORE], "policy": "moodle"}
+    assert sandbox_state.granted_scopes == {vocab.SCOPE_SCORE}
+    for bad in ({"scopes": ["https://example.com/admin"]}, {"scopes": "x"},
+                {"scopes": [], "policy": "blackboard"}):
+        assert sandbox_client.put("/_sandbox/scopes", json=bad).status_code == 400
+
+
+def test_launch_service_claims_follow_the_registration(
+    sandbox_state: SandboxState, launch: Callable[..., dict[str, Any]]
+) -> None:
+    """As Canvas's message builder: AGS lists the key's AGS scopes; no NRPS scope, no claim."""
+    sandbox_state.set_granted_scopes((vocab.SCOPE_LINEITEM_READONLY, vocab.SCOPE_SCORE))
+    claims = launch("sbx-course-bio1", "sbx-user-0001")
+    assert claims[vocab.CLAIM_AGS]["scope"] == [vocab.SCOPE_LINEITEM_READONLY, vocab.SCOPE_SCORE]
+    assert vocab.CLAIM_NRPS not in claims
