@@ -15,6 +15,9 @@ Configuration keys (all optional):
 ``SANDBOX_SECRET_KEY``     signs launch hints (default: random per app)
 ``SANDBOX_PAGE_SIZE``      default NRPS/AGS page size (default 100)
 ``SANDBOX_PRIVATE_KEY``    platform RSA key: PEM or :class:`PlatformKey` (default: generated)
+``SANDBOX_FLAVOUR``        which real LMS launches and NRPS imitate: ``sandbox`` (default),
+                           ``canvas`` or ``moodle`` (courses and single launches may override;
+                           see :mod:`lti_tool.sandbox.flavours`)
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 
 from .api import api
 from .data import District, seed_demo_district
+from .flavours import FLAVOURS
 from .keys import PlatformKey, jwks, sign_jwt
 from .launch import build_launch_claims
 from .server import run_in_thread
@@ -39,6 +43,7 @@ from .views import bp
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "FLAVOURS",
     "District",
     "PlatformKey",
     "SandboxError",
@@ -61,6 +66,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SANDBOX_SECRET_KEY": None,
     "SANDBOX_PAGE_SIZE": 100,
     "SANDBOX_PRIVATE_KEY": None,
+    "SANDBOX_FLAVOUR": "sandbox",
 }
 
 _JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/")
@@ -91,6 +97,7 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         secret_key=secret,
         page_size=int(app.config["SANDBOX_PAGE_SIZE"]),
         key=_platform_key(app.config["SANDBOX_PRIVATE_KEY"]),
+        flavour=str(app.config["SANDBOX_FLAVOUR"]),
     )
     app.register_blueprint(bp)
     app.register_blueprint(api)
