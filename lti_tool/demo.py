@@ -32,8 +32,11 @@ def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
         )
         # What the district's operator does once: name the admin and the counselors
         # (``ilp people grant``); the LMS's institution roles grant nothing by themselves.
+        # Only the district's own admin: the help-desk account admin gets nothing from
+        # the LMS's institution Administrator role.
         for admin in state.district.users_of_kind("admin"):
-            grants.grant(platform.tenant_id, "admin", sub=admin.sub)
+            if "AccountAdmin" in admin.account_roles:
+                grants.grant(platform.tenant_id, "admin", sub=admin.sub)
         for counselor in state.district.users_of_kind("counselor"):
             grants.grant(platform.tenant_id, "counselor", sub=counselor.sub)
         ensure_default_programs(platform.tenant_id)

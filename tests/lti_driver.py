@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from lti_tool.sandbox import get_state
+from lti_tool.sandbox.flavours import USER_NAVIGATION
 from lti_tool.sandbox.launch import build_launch_claims, login_initiation_url
 
 RESOURCE = "LtiResourceLinkRequest"
@@ -52,6 +53,14 @@ class LtiDriver:
     def person(self, kind: str, index: int = 0) -> Any:
         return self.people(kind)[index]
 
+    def user(self, sub: str) -> Any:
+        """A seeded person by ``sub`` (e.g. ``lti_tool.sandbox.data.HELP_DESK_ADMIN``)."""
+        return self.state.get_user(sub)
+
+    def course(self, context_id: str) -> Any:
+        """A seeded course by context id (e.g. ``lti_tool.sandbox.data.WHIST_COURSE``)."""
+        return self.state.get_course(context_id)
+
     def course_of(self, user: Any) -> Any:
         courses = self.state.district.courses_of(user.sub)
         return courses[0] if courses else next(iter(self.state.district.courses.values()))
@@ -59,10 +68,18 @@ class LtiDriver:
     # -- the handshake ------------------------------------------------------------------
 
     def login(self, user: Any, course: Any | None = None, *,
-              message_type: str = RESOURCE) -> TestResponse:
-        """Step 1: the platform opens the tool's login initiation URL."""
-        course = course or self.course_of(user)
-        url = login_initiation_url(self.state, user, course, message_type=message_type)
+              message_type: str = RESOURCE, **shape: Any) -> TestResponse:
+        """Step 1: the platform opens the tool's login initiation URL.
+
+        ``shape`` (all optional) picks a real-LMS shape for this one launch:
+        ``flavour="canvas"|"moodle"|"sandbox"``, ``placement="user_navigation"`` (Canvas's
+        account menu: no course, an Account context), ``resource_link_id=...`` (e.g.
+        ``sbx-rl-fsci-literal``, whose custom fields stay ``$Canvas...``) and
+        ``custom={...}`` (added to the custom claim verbatim).
+        """
+        if shape.get("placement") != USER_NAVIGATION:
+            course = course or self.course_of(user)
+        url = login_initiation_url(self.state, user, course, message_type=message_type, **shape)
         parts = urlsplit(url)
         return self.client.get(f"{parts.path}?{parts.query}")
 
@@ -79,22 +96,38 @@ class LtiDriver:
         return self.client.post("/lti/launch", data=form)
 
     def launch(self, user: Any, course: Any | None = None, *,
-               message_type: str = RESOURCE) -> TestResponse:
-        """The whole handshake for one person."""
-        return self.post_launch(self.authorize(self.login(user, course,
-                                                          message_type=message_type)))
+               message_type: str = RESOURCE, **shape: Any) -> TestResponse:
+        """The whole handshake for one person (``shape``: see :meth:`login`).
 
-    def begin(self, user: Any, course: Any | None = None) -> tuple[str, str]:
+        ``lti.launch(user, flavour="canvas")`` launches as Canvas would, ``lti.launch(user,
+        placement="user_navigation")`` from Canvas's account menu; a course whose
+        ``flavour`` is set (``sbx-course-pd``/``fsci``: Canvas, ``sbx-course-whist``:
+        Moodle) is shaped that way without asking.
+        """
+        return self.post_launch(self.authorize(self.login(user, course,
+                                                          message_type=message_type, **shape)))
+
+    def user_navigation(self, user: Any, **shape: Any) -> TestResponse:
+        """Launch ``user`` from Canvas's user navigation (account context, no course)."""
+        return self.launch(user, placement=USER_NAVIGATION, **shape)
+
+    def begin(self, user: Any, course: Any | None = None, **shape: Any) -> tuple[str, str]:
         """Run the login step only; return (state, nonce) the tool chose."""
-        response = self.login(user, course)
+        response = self.login(user, course, **shape)
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         return query["state"][0], query["nonce"][0]
 
-    def claims(self, user: Any, nonce: str, course: Any | None = None,
-               **overrides: Any) -> dict[str, Any]:
-        """A correct id_token body for ``user``, with ``overrides`` applied (None deletes)."""
-        course = course or self.course_of(user)
-        body = build_launch_claims(self.state, user, course, nonce=nonce)
+    def claims(self, user: Any, nonce: str, course: Any | None = None, *,
+               shape: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+        """A correct id_token body for ``user``, with ``overrides`` applied (None deletes).
+
+        ``shape`` (e.g. ``{"flavour": "canvas"}``, ``{"placement": "user_navigation"}``) is
+        passed to :func:`build_launch_claims`.
+        """
+        shape = shape or {}
+        if shape.get("placement") != USER_NAVIGATION:
+            course = course or self.course_of(user)
+        body = build_launch_claims(self.state, user, course, nonce=nonce, **shape)
         for key, value in overrides.items():
             if value is None:
                 body.pop(key, None)

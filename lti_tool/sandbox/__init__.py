@@ -18,6 +18,9 @@ Configuration keys (all optional):
 ``SANDBOX_GRANTED_SCOPES`` service scopes the tool's registration has (default: all)
 ``SANDBOX_SCOPE_POLICY``   ``canvas`` (default) or ``moodle``: how ``/token`` answers a
                            request naming a scope the registration lacks
+``SANDBOX_FLAVOUR``        which real LMS launches and NRPS imitate: ``sandbox`` (default),
+                           ``canvas`` or ``moodle`` (courses and single launches may override;
+                           see :mod:`lti_tool.sandbox.flavours`)
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from werkzeug.exceptions import HTTPException
 
 from .api import api
 from .data import District, seed_demo_district
+from .flavours import FLAVOURS
 from .keys import PlatformKey, jwks, sign_jwt
 from .launch import build_launch_claims
 from .server import run_in_thread
@@ -42,6 +46,7 @@ from .views import bp
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "FLAVOURS",
     "District",
     "PlatformKey",
     "SandboxError",
@@ -66,6 +71,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SANDBOX_PRIVATE_KEY": None,
     "SANDBOX_GRANTED_SCOPES": None,
     "SANDBOX_SCOPE_POLICY": "canvas",
+    "SANDBOX_FLAVOUR": "sandbox",
 }
 
 _JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/")
@@ -98,6 +104,7 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         key=_platform_key(app.config["SANDBOX_PRIVATE_KEY"]),
         granted_scopes=_scopes(app.config["SANDBOX_GRANTED_SCOPES"]),
         scope_policy=str(app.config["SANDBOX_SCOPE_POLICY"]),
+        flavour=str(app.config["SANDBOX_FLAVOUR"]),
     )
     app.register_blueprint(bp)
     app.register_blueprint(api)

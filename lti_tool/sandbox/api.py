@@ -184,7 +184,10 @@ def memberships(context_id: str) -> Response:
         wanted = (
             role if "://" in role else f"http://purl.imsglobal.org/vocab/lis/v2/membership#{role}"
         )
-        members = [m for m in members if wanted in m["roles"]]
+        if current.flavour_for(course) == "moodle":
+            members = _moodle_role_filter(members, wanted)
+        else:
+            members = [m for m in members if wanted in m["roles"]]
     base = current.memberships_url(context_id)
     query = request.query_string.decode("ascii", "replace")
     body = {
@@ -192,6 +195,17 @@ def memberships(context_id: str) -> Response:
         "context": {"id": course.context_id, "label": course.label, "title": course.title},
     }
     return _paged(members, base, body, "members", vocab.MT_MEMBERSHIP_CONTAINER)
+
+
+def _moodle_role_filter(members: Sequence[dict[str, Any]], wanted: str) -> list[dict[str, Any]]:
+    """Moodle's ``role`` filter (``memberships::get_members_json``): Instructor keeps those
+    with ``moodle/course:manageactivities``, Learner drops them; any other role filters
+    nothing."""
+    if wanted == vocab.ROLE_INSTRUCTOR:
+        return [m for m in members if "Instructor" in m["roles"]]
+    if wanted == vocab.ROLE_LEARNER:
+        return [m for m in members if "Instructor" not in m["roles"]]
+    return list(members)
 
 
 # --- AGS --------------------------------------------------------------------------

@@ -31,6 +31,15 @@ class User:
     email: str
     kind: UserKind
     institution_roles: tuple[str, ...]
+    #: SIS user id (Canvas login ``sis_user_id``, Moodle ``idnumber``); ``None``: not in the SIS.
+    sis_id: str | None = None
+    #: Canvas account-level roles held (``AccountUser``), e.g. ``AccountAdmin``, ``Help Desk``.
+    account_roles: tuple[str, ...] = ()
+    #: Moodle site-level roles: ``siteadmin`` (a site administrator), ``manager`` (a category
+    #: manager, assigned above the course so never enrolled in it).
+    site_roles: tuple[str, ...] = ()
+    #: What the demo home page says about this person (a default by kind when ``None``).
+    note: str | None = None
 
 
 @dataclass
@@ -42,6 +51,11 @@ class Course:
     title: str
     label: str
     default_resource_link_id: str
+    #: SIS course id (Canvas ``sis_source_id``, Moodle ``idnumber``), if the SIS made the course.
+    sis_id: str | None = None
+    #: Which real LMS launches and NRPS of this course imitate (``sandbox``, ``canvas``,
+    #: ``moodle``); ``None`` follows the platform (:attr:`SandboxState.flavour`).
+    flavour: str | None = None
 
 
 @dataclass
@@ -55,6 +69,9 @@ class ResourceLink:
     text: str | None = None
     custom: dict[str, str] = field(default_factory=dict)
     line_item_id: str | None = None
+    #: ``False`` sends :attr:`custom` verbatim in every flavour, ``$Canvas...`` values and all
+    #: (what an LMS does with a variable it does not know or cannot fill).
+    expand_custom: bool = True
 
 
 @dataclass
@@ -135,6 +152,9 @@ class District:
     name: str
     school: str
     guid: str
+    #: The root account (Canvas) a user-navigation launch happens in: numeric and LTI ids.
+    account_id: int = 1
+    account_context_id: str = "sbx-account-1"
     users: dict[str, User] = field(default_factory=dict)
     courses: dict[str, Course] = field(default_factory=dict)
     enrollments: dict[str, dict[str, Enrollment]] = field(default_factory=dict)
@@ -310,7 +330,19 @@ def seed_demo_district() -> District:
     * district admin ``sbx-user-0006`` (institution Administrator, enrolled nowhere),
     * students ``sbx-user-0007..0036``; student *i* (0-based) takes every course but
       the one at index ``(i + 2) % 3``, so each course has 20 learners,
-    * 3, 4 and 5 line items per course with a result for each of its learners.
+    * 3, 4 and 5 line items per course with a result for each of its learners,
+
+    and, appended for the real-LMS shapes (:func:`_seed_real_lms_people`):
+
+    * ``sbx-user-0037`` help-desk account admin who teaches ``sbx-course-pd`` (Canvas),
+    * ``sbx-user-0038`` teacher of ``sbx-course-fsci`` who is a learner in ``sbx-course-pd``,
+    * ``sbx-user-0039`` parent of ``sbx-user-0008`` and ``sbx-user-0009`` (Mentor in the three
+      first courses, observing a different child in Biology 1 and in Algebra II),
+    * ``sbx-user-0040``/``0041`` students of ``sbx-course-fsci`` and ``sbx-course-whist``,
+    * ``sbx-user-0042`` editing and ``sbx-user-0043`` non-editing teacher of
+      ``sbx-course-whist`` (Moodle).
+
+    Students and staff carry SIS ids (``S24xxxx``, ``E1xxxx``); parents have none.
     """
     district = District(
         name=DEMO_DISTRICT_NAME,
@@ -325,6 +357,8 @@ def seed_demo_district() -> District:
     counselor = _make_user(
         4, "Teresa Whitlock", "counselor", (vocab.INST_STAFF,), _school_email("Teresa Whitlock")
     )
+    # A Canvas counselor sees students across courses through a custom account-level role.
+    counselor.account_roles = ("Counselor",)
     parent = _make_user(
         5, "Ngozi Okafor", "parent", (vocab.INST_MENTOR,), "ngozi.okafor@family.example"
     )
@@ -335,6 +369,8 @@ def seed_demo_district() -> District:
         (vocab.INST_ADMINISTRATOR,),
         _school_email("Gregory Halvorsen"),
     )
+    admin.account_roles = ("AccountAdmin",)
+    admin.site_roles = ("siteadmin",)
     students = [
         _make_user(
             7 + i,
@@ -345,6 +381,10 @@ def seed_demo_district() -> District:
         )
         for i, (given, family) in enumerate(zip(_STUDENT_GIVEN, _STUDENT_FAMILY, strict=True))
     ]
+    for user in [*teachers, counselor, admin]:
+        user.sis_id = _staff_sis_id(user.id)
+    for student in students:
+        student.sis_id = _student_sis_id(student.id)
     for user in [*teachers, counselor, parent, admin, *students]:
         district.users[user.sub] = user
 
@@ -358,6 +398,7 @@ def seed_demo_district() -> District:
             title=title,
             label=label,
             default_resource_link_id=link_id,
+            sis_id=f"CR-{label}",
         )
         district.courses[context_id] = course
         district.resource_links[context_id] = {
@@ -370,29 +411,9 @@ def seed_demo_district() -> District:
         for _, student in enrolled:
             roster[student.sub] = Enrollment(context_id, student.sub, (vocab.ROLE_LEARNER,))
         district.enrollments[context_id] = roster
-
-        district.line_items[context_id] = {}
-        for item_index, (item_label, maximum, tag) in enumerate(_LINE_ITEMS[slug]):
-            line_item_number += 1
-            item_id = str(line_item_number)
-            district.line_items[context_id][item_id] = LineItem(
-                id=item_id,
-                context_id=context_id,
-                label=item_label,
-                score_maximum=maximum,
-                resource_id=f"{slug}-{tag}-{item_index + 1}",
-                tag=tag,
-            )
-            district.scores[item_id] = []
-            district.results[item_id] = {
-                s.sub: Result(
-                    line_item_id=item_id,
-                    user_id=s.sub,
-                    result_score=_seed_score(i, item_index, maximum),
-                    result_maximum=maximum,
-                )
-                for i, s in enrolled
-            }
+        line_item_number = _seed_line_items(
+            district, context_id, slug, _LINE_ITEMS[slug], enrolled, line_item_number
+        )
 
     child = students[0]
     district.mentor_links[parent.sub] = [child.sub]
@@ -400,4 +421,172 @@ def seed_demo_district() -> District:
         district.enrollments[course.context_id][parent.sub] = Enrollment(
             course.context_id, parent.sub, (vocab.ROLE_MENTOR,)
         )
+    _seed_real_lms_people(district, students, line_item_number)
     return district
+
+
+def _staff_sis_id(number: int) -> str:
+    return f"E{100000 + number}"
+
+
+def _student_sis_id(number: int) -> str:
+    return f"S{240000 + number}"
+
+
+def _seed_line_items(
+    district: District,
+    context_id: str,
+    slug: str,
+    items: tuple[tuple[str, float, str], ...],
+    enrolled: list[tuple[int, User]],
+    line_item_number: int,
+) -> int:
+    """Create a course's line items with a result per learner; return the last item number."""
+    district.line_items[context_id] = {}
+    for item_index, (item_label, maximum, tag) in enumerate(items):
+        line_item_number += 1
+        item_id = str(line_item_number)
+        district.line_items[context_id][item_id] = LineItem(
+            id=item_id,
+            context_id=context_id,
+            label=item_label,
+            score_maximum=maximum,
+            resource_id=f"{slug}-{tag}-{item_index + 1}",
+            tag=tag,
+        )
+        district.scores[item_id] = []
+        district.results[item_id] = {
+            s.sub: Result(
+                line_item_id=item_id,
+                user_id=s.sub,
+                result_score=_seed_score(i, item_index, maximum),
+                result_maximum=maximum,
+            )
+            for i, s in enrolled
+        }
+    return line_item_number
+
+
+# --- People and courses seeded for real-LMS shapes ---------------------------------------
+
+HELP_DESK_ADMIN = user_sub(37)
+"""Canvas "Help Desk" account admin who also teaches the staff PD course."""
+TEACHER_IN_PD = user_sub(38)
+"""Teacher of Forensic Science, enrolled as a student in the staff PD course."""
+PARENT_OF_TWO = user_sub(39)
+"""Parent of ``sbx-user-0008`` (Algebra II, IED) and ``sbx-user-0009`` (Biology 1, IED)."""
+FSCI_STUDENTS = (user_sub(40), user_sub(41))
+"""Students of Forensic Science and World History."""
+MOODLE_EDITING_TEACHER = user_sub(42)
+"""Editing teacher of the Moodle-flavoured World History course."""
+MOODLE_NON_EDITING_TEACHER = user_sub(43)
+"""Non-editing teacher of World History (TeachingAssistant sub-role in the sandbox)."""
+DISTRICT_ADMIN = user_sub(6)
+"""Canvas ``AccountAdmin`` and Moodle site administrator, enrolled nowhere."""
+COUNSELOR = user_sub(4)
+"""Counselor; a custom Canvas account-level role ``Counselor``."""
+
+PD_COURSE = "sbx-course-pd"
+"""Staff Professional Development (Canvas-flavoured; not from the SIS)."""
+FSCI_COURSE = "sbx-course-fsci"
+"""Forensic Science (Canvas-flavoured)."""
+FSCI_LITERAL_LINK = "sbx-rl-fsci-literal"
+"""Forensic Science placement whose custom fields stay ``$Canvas.user.id``/``$Canvas.course.id``."""
+WHIST_COURSE = "sbx-course-whist"
+"""World History (Moodle-flavoured)."""
+
+_FSCI_ITEMS = (("Evidence Log", 20.0, "lab"), ("Crime Scene Report", 50.0, "project"))
+_WHIST_ITEMS = (("Primary Source Essay", 40.0, "essay"), ("Unit Quiz: Empires", 25.0, "quiz"))
+
+
+def _seed_real_lms_people(district: District, students: list[User], line_item_number: int) -> None:
+    """Append the people and courses behind the Canvas and Moodle shapes (ids 37 on, 104 on)."""
+    help_desk = _make_user(
+        37, "Renata Kovacs", "admin", (vocab.INST_STAFF,), _school_email("Renata Kovacs")
+    )
+    help_desk.account_roles = ("Help Desk",)
+    help_desk.site_roles = ("manager",)
+    help_desk.note = "help-desk account admin (category manager in Moodle); teaches staff PD"
+    pd_teacher = _make_user(
+        38, "Hannah Lindgren", "teacher", (vocab.INST_FACULTY,), _school_email("Hannah Lindgren")
+    )
+    parent = _make_user(
+        39, "Lucia Reyes", "parent", (vocab.INST_MENTOR,), "lucia.reyes@family.example"
+    )
+    new_students = [
+        _make_user(n, name, "student", (vocab.INST_STUDENT,), _school_email(name))
+        for n, name in ((40, "Farah Nasser"), (41, "Owen McAllister"))
+    ]
+    moodle_teacher = _make_user(
+        42, "Tomasz Wrobel", "teacher", (vocab.INST_FACULTY,), _school_email("Tomasz Wrobel")
+    )
+    non_editing = _make_user(
+        43, "Ines Carvalho", "teacher", (vocab.INST_FACULTY,), _school_email("Ines Carvalho")
+    )
+    non_editing.note = "non-editing teacher of World History"
+    for user in (help_desk, pd_teacher, moodle_teacher, non_editing):
+        user.sis_id = _staff_sis_id(user.id)
+    for student in new_students:
+        student.sis_id = _student_sis_id(student.id)
+    people = [help_desk, pd_teacher, parent, *new_students, moodle_teacher, non_editing]
+    for user in people:
+        district.users[user.sub] = user
+
+    def add_course(
+        number: int, slug: str, title: str, label: str, flavour: str, sis_id: str | None
+    ) -> str:
+        context_id = f"sbx-course-{slug}"
+        link_id = f"sbx-rl-{slug}"
+        district.courses[context_id] = Course(
+            id=number,
+            context_id=context_id,
+            title=title,
+            label=label,
+            default_resource_link_id=link_id,
+            sis_id=sis_id,
+            flavour=flavour,
+        )
+        district.resource_links[context_id] = {
+            link_id: ResourceLink(id=link_id, context_id=context_id, title="Lodestar ILP")
+        }
+        district.enrollments[context_id] = {}
+        district.line_items.setdefault(context_id, {})
+        return context_id
+
+    def enroll(context_id: str, user: User, *roles: str) -> None:
+        district.enrollments[context_id][user.sub] = Enrollment(context_id, user.sub, roles)
+
+    pd = add_course(104, "pd", "Staff Professional Development", "PD-STAFF", "canvas", None)
+    enroll(pd, help_desk, vocab.ROLE_INSTRUCTOR)
+    enroll(pd, pd_teacher, vocab.ROLE_LEARNER)
+
+    fsci = add_course(105, "fsci", "Forensic Science", "FSCI", "canvas", "CR-FSCI")
+    enroll(fsci, pd_teacher, vocab.ROLE_INSTRUCTOR)
+    for student in new_students:
+        enroll(fsci, student, vocab.ROLE_LEARNER)
+    district.resource_links[fsci][FSCI_LITERAL_LINK] = ResourceLink(
+        id=FSCI_LITERAL_LINK,
+        context_id=fsci,
+        title="Lodestar ILP (custom fields not expanded)",
+        custom={"lms_user_id": "$Canvas.user.id", "lms_course_id": "$Canvas.course.id"},
+        expand_custom=False,
+    )
+
+    whist = add_course(106, "whist", "World History", "WHIST", "moodle", "CR-WHIST")
+    enroll(whist, moodle_teacher, vocab.ROLE_INSTRUCTOR)
+    enroll(whist, non_editing, vocab.ROLE_INSTRUCTOR, vocab.ROLE_TEACHING_ASSISTANT)
+    for student in new_students:
+        enroll(whist, student, vocab.ROLE_LEARNER)
+
+    offset = len(students)
+    enrolled = [(offset + i, s) for i, s in enumerate(new_students)]
+    line_item_number = _seed_line_items(
+        district, fsci, "fsci", _FSCI_ITEMS, enrolled, line_item_number
+    )
+    _seed_line_items(district, whist, "whist", _WHIST_ITEMS, enrolled, line_item_number)
+
+    children = [students[1], students[2]]
+    district.mentor_links[parent.sub] = [c.sub for c in children]
+    for course in list(district.courses.values()):
+        if any(c.sub in district.enrollments[course.context_id] for c in children):
+            enroll(course.context_id, parent, vocab.ROLE_MENTOR)

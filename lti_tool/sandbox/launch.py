@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from . import vocab
-from .data import Course, User
+from . import flavours, vocab
+from .data import Course, ResourceLink, User
 from .state import SandboxError, SandboxState
 
 ID_TOKEN_TTL = 300
@@ -60,28 +60,70 @@ def context_roles(state: SandboxState, user: User, course: Course | None) -> lis
     return list(enrollment.roles)
 
 
+def _check_launch_options(
+    course: Course | None,
+    message_type: str,
+    placement: str | None,
+    flavour: str | None,
+    custom: dict[str, str] | None,
+) -> None:
+    """Raise :class:`SandboxError` for a placement, flavour or custom override that cannot be."""
+    try:
+        if placement is not None:
+            flavours.check_placement(placement)
+        if flavour is not None:
+            flavours.check_flavour(flavour)
+    except flavours.FlavourError as exc:
+        raise SandboxError(str(exc)) from exc
+    if placement == flavours.USER_NAVIGATION:
+        if course is not None:
+            raise SandboxError("a user_navigation launch has an Account context, not a course")
+        if message_type != vocab.MESSAGE_RESOURCE_LINK:
+            raise SandboxError("user_navigation sends LtiResourceLinkRequest messages only")
+    if custom is not None and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in custom.items()
+    ):
+        raise SandboxError("custom overrides must map strings to strings")
+
+
 def login_initiation_url(
     state: SandboxState,
     user: User,
-    course: Course,
+    course: Course | None,
     *,
     message_type: str = vocab.MESSAGE_RESOURCE_LINK,
     resource_link_id: str | None = None,
     storage_target: str | None = None,
+    placement: str | None = None,
+    flavour: str | None = None,
+    custom: dict[str, str] | None = None,
 ) -> str:
     """Return the tool's OIDC login initiation URL for a launch of ``user`` in ``course``.
 
     ``storage_target`` adds ``lti_storage_target`` (LTI client-side postMessage storage):
     the name of the frame that answers ``lti.put_data``/``lti.get_data``, or ``_parent``.
+
+    ``placement``, ``flavour`` and ``custom`` travel in the signed ``lti_message_hint`` to the
+    authorization endpoint and shape the id_token (see :func:`build_launch_claims`);
+    ``placement="user_navigation"`` needs ``course=None``.
     """
-    link_id = resource_link_id or course.default_resource_link_id
-    target = state.tool_launch_url
-    if message_type == vocab.MESSAGE_RESOURCE_LINK:
-        link = state.get_resource_link(course.context_id, link_id)
-        target = link.url or target
-    hint = encode_hint(
-        state, {"sub": user.sub, "ctx": course.context_id, "rl": link_id, "msg": message_type}
-    )
+    _check_launch_options(course, message_type, placement, flavour, custom)
+    if course is None:
+        if placement != flavours.USER_NAVIGATION:
+            raise SandboxError("a course is required unless the placement is user_navigation")
+        payload: dict[str, Any] = {"sub": user.sub, "ctx": None, "rl": None, "msg": message_type}
+        target = state.tool_launch_url
+    else:
+        link_id = resource_link_id or course.default_resource_link_id
+        target = state.tool_launch_url
+        if message_type == vocab.MESSAGE_RESOURCE_LINK:
+            link = state.get_resource_link(course.context_id, link_id)
+            target = link.url or target
+        payload = {"sub": user.sub, "ctx": course.context_id, "rl": link_id, "msg": message_type}
+    for key, value in (("pl", placement), ("fl", flavour), ("cu", custom)):
+        if value is not None:
+            payload[key] = value
+    hint = encode_hint(state, payload)
     query = {
         "iss": state.issuer,
         "login_hint": user.sub,
@@ -114,6 +156,9 @@ def build_launch_claims(
     target_link_uri: str | None = None,
     deep_link_return_url: str | None = None,
     now: datetime | float | None = None,
+    placement: str | None = None,
+    flavour: str | None = None,
+    custom: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return a complete LTI 1.3 id_token body for ``user`` launching from ``course``.
 
@@ -121,9 +166,61 @@ def build_launch_claims(
     ``LtiDeepLinkingRequest``.  ``course`` may be ``None`` for a launch without
     a context (then no context, NRPS or AGS claims are included).  ``roles``
     always holds at least the user's institution roles.
+
+    Real-LMS shapes (see :mod:`.flavours`): ``flavour`` (``sandbox``, ``canvas``, ``moodle``)
+    overrides the course's and the platform's; ``placement="user_navigation"`` (with
+    ``course=None``) is Canvas's account-menu launch: an ``Account`` context, no course
+    roles, no NRPS/AGS, ``$Canvas.course.id`` left unexpanded.  ``custom`` entries are added
+    to the custom claim verbatim, after every expansion.
     """
     if message_type not in vocab.MESSAGE_TYPES:
         raise SandboxError(f"unsupported message type {message_type!r}")
+    _check_launch_options(course, message_type, placement, flavour, custom)
+    flavour_name = state.flavour_for(course, flavour, placement)
+    if flavour_name != "sandbox" or placement is not None:
+        return _flavoured_claims(
+            state,
+            user,
+            course,
+            flavour=flavour_name,
+            placement=placement,
+            message_type=message_type,
+            nonce=nonce,
+            resource_link_id=resource_link_id,
+            target_link_uri=target_link_uri,
+            deep_link_return_url=deep_link_return_url,
+            now=now,
+            custom=custom,
+        )
+    claims = _sandbox_claims(
+        state,
+        user,
+        course,
+        message_type=message_type,
+        nonce=nonce,
+        resource_link_id=resource_link_id,
+        target_link_uri=target_link_uri,
+        now=now,
+    )
+    if custom:
+        claims[vocab.CLAIM_CUSTOM].update(custom)
+    if message_type == vocab.MESSAGE_DEEP_LINKING:
+        _add_deep_linking(state, user, course, claims, deep_link_return_url)
+    return claims
+
+
+def _sandbox_claims(
+    state: SandboxState,
+    user: User,
+    course: Course | None,
+    *,
+    message_type: str,
+    nonce: str,
+    resource_link_id: str | None,
+    target_link_uri: str | None,
+    now: datetime | float | None,
+) -> dict[str, Any]:
+    """The sandbox's own (idealised) launch, unchanged since before flavours existed."""
     issued_at = _epoch(now)
     roles = [*context_roles(state, user, course), *user.institution_roles]
     claims: dict[str, Any] = {
@@ -213,24 +310,227 @@ def build_launch_claims(
             }
 
     claims[vocab.CLAIM_CUSTOM] = custom
+    return claims
+
+
+def _add_deep_linking(
+    state: SandboxState,
+    user: User,
+    course: Course | None,
+    claims: dict[str, Any],
+    deep_link_return_url: str | None,
+) -> None:
+    """Add the Deep Linking settings claim (with its signed ``data``) to ``claims``."""
+    data = encode_hint(
+        state,
+        {"ctx": course.context_id if course is not None else None, "sub": user.sub},
+        purpose="deep-link-data",
+    )
+    return_url = deep_link_return_url or state.url("/deep_linking/return")
+    if deep_link_return_url is None and course is not None:
+        # Fallback for tools that do not echo the ``data`` claim back.
+        return_url += "?" + urlencode({"context_id": course.context_id})
+    claims[vocab.CLAIM_DL_SETTINGS] = {
+        "deep_link_return_url": return_url,
+        "accept_types": ["ltiResourceLink"],
+        "accept_presentation_document_targets": ["iframe", "window"],
+        "accept_multiple": True,
+        "auto_create": True,
+        "title": "Add a plan reflection activity",
+        "data": data,
+    }
+
+
+def _flavoured_claims(
+    state: SandboxState,
+    user: User,
+    course: Course | None,
+    *,
+    flavour: str,
+    placement: str | None,
+    message_type: str,
+    nonce: str,
+    resource_link_id: str | None,
+    target_link_uri: str | None,
+    deep_link_return_url: str | None,
+    now: datetime | float | None,
+    custom: dict[str, str] | None,
+) -> dict[str, Any]:
+    """A launch shaped like ``flavour`` (``canvas``/``moodle``; ``sandbox`` with a placement)."""
+    issued_at = _epoch(now)
+    district = state.district
+    enrollment = state.enrollment(course.context_id, user.sub) if course is not None else None
+    link = None
+    if course is not None and message_type == vocab.MESSAGE_RESOURCE_LINK:
+        link = state.get_resource_link(
+            course.context_id, resource_link_id or course.default_resource_link_id
+        )
+    account_context = flavour == "canvas" and course is None
+
+    if flavour == "canvas":
+        roles = flavours.canvas_launch_roles(district, user, course)
+    elif flavour == "moodle":
+        roles = flavours.moodle_launch_roles(user, enrollment)
+    else:
+        roles = [*context_roles(state, user, course), *user.institution_roles]
+
+    claims: dict[str, Any] = {
+        "iss": state.issuer,
+        "aud": state.client_id,
+        "azp": state.client_id,
+        "sub": user.sub,
+        "exp": issued_at + ID_TOKEN_TTL,
+        "iat": issued_at,
+        "nonce": nonce,
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "email": user.email,
+        vocab.CLAIM_MESSAGE_TYPE: message_type,
+        vocab.CLAIM_VERSION: vocab.LTI_VERSION,
+        vocab.CLAIM_DEPLOYMENT_ID: state.deployment_id,
+        vocab.CLAIM_TARGET_LINK_URI: target_link_uri or state.tool_launch_url,
+        vocab.CLAIM_ROLES: roles,
+        # The guid stays the district's in every flavour, so one registration is one platform.
+        vocab.CLAIM_TOOL_PLATFORM: _tool_platform(state, flavour),
+    }
+
+    if flavour == "canvas":
+        claims[vocab.CLAIM_LIS] = flavours.canvas_lis(user, course)
+        # Canvas adds role_scope_mentor only when the user observes someone in this course.
+        observees = flavours.canvas_observees(district, user, course)
+        if observees:
+            claims[vocab.CLAIM_ROLE_SCOPE_MENTOR] = observees
+    elif flavour == "moodle":
+        claims[vocab.CLAIM_LIS] = flavours.moodle_lis(user, course)
+        # ext_lms from lti_build_standard_message, under the "ext" claim (lti_sign_jwt).
+        claims["https://purl.imsglobal.org/spec/lti/claim/ext"] = {"lms": "moodle-2"}
+    else:
+        claims[vocab.CLAIM_LIS] = {"person_sourcedid": f"sis-{user.id:06d}"}
+        if user.kind == "parent":
+            claims[vocab.CLAIM_ROLE_SCOPE_MENTOR] = state.mentees(
+                user.sub, course.context_id if course is not None else None
+            )
+        if course is not None:
+            claims[vocab.CLAIM_LIS]["course_offering_sourcedid"] = f"sis-course-{course.id}"
+
+    if course is not None:
+        claims[vocab.CLAIM_CONTEXT] = {
+            "id": course.context_id,
+            "label": course.label,
+            "title": course.title,
+            "type": [vocab.CONTEXT_TYPE_COURSE_OFFERING],
+        }
+        return_url = state.url(f"/courses/{course.context_id}/return")
+    elif account_context:
+        # JwtMessage#add_context_claims! for an Account: its opaque id, its name, no label,
+        # and the class name as type (LIS_V2_ROLE_MAP has no Account entry).
+        claims[vocab.CLAIM_CONTEXT] = {
+            "id": district.account_context_id,
+            "title": district.name,
+            "type": [vocab.CONTEXT_TYPE_ACCOUNT],
+        }
+        return_url = state.url("/")
+    else:
+        return_url = state.url("/")
+    claims[vocab.CLAIM_LAUNCH_PRESENTATION] = {
+        "document_target": "iframe",
+        "return_url": return_url,
+        "locale": "en-US",
+    }
+
+    if course is not None:
+        # Canvas adds NRPS and AGS claims for Course (and Group) contexts only.
+        claims[vocab.CLAIM_NRPS] = {
+            "context_memberships_url": state.memberships_url(course.context_id),
+            "service_versions": ["2.0"],
+        }
+        ags: dict[str, Any] = {
+            "scope": list(vocab.AGS_SCOPES),
+            "lineitems": state.line_items_url(course.context_id),
+        }
+        claims[vocab.CLAIM_AGS] = ags
+        if link is not None:
+            resource_link: dict[str, Any] = {"id": link.id, "title": link.title}
+            if link.text:
+                resource_link["description"] = link.text
+            claims[vocab.CLAIM_RESOURCE_LINK] = resource_link
+            if link.line_item_id is not None:
+                ags["lineitem"] = state.line_item_url(course.context_id, link.line_item_id)
+    elif message_type == vocab.MESSAGE_RESOURCE_LINK:
+        # ResourceLinkRequest#context_resource_link_id: the context's own opaque id.
+        link_id = district.account_context_id if account_context else "sbx-rl-global"
+        claims[vocab.CLAIM_RESOURCE_LINK] = {"id": resource_link_id or link_id}
+        if not account_context:
+            claims[vocab.CLAIM_RESOURCE_LINK]["title"] = "Lodestar ILP"
+
+    fields = _custom_claim(state, user, course, link, flavour)
+    fields.update(custom or {})
+    if fields or flavour != "moodle":
+        # Moodle only sends the custom claim when the tool has custom parameters.
+        claims[vocab.CLAIM_CUSTOM] = fields
+    if flavour == "canvas" and placement is not None:
+        claims[vocab.CLAIM_CANVAS_PLACEMENT] = placement
 
     if message_type == vocab.MESSAGE_DEEP_LINKING:
-        data = encode_hint(
-            state,
-            {"ctx": course.context_id if course is not None else None, "sub": user.sub},
-            purpose="deep-link-data",
-        )
-        return_url = deep_link_return_url or state.url("/deep_linking/return")
-        if deep_link_return_url is None and course is not None:
-            # Fallback for tools that do not echo the ``data`` claim back.
-            return_url += "?" + urlencode({"context_id": course.context_id})
-        claims[vocab.CLAIM_DL_SETTINGS] = {
-            "deep_link_return_url": return_url,
-            "accept_types": ["ltiResourceLink"],
-            "accept_presentation_document_targets": ["iframe", "window"],
-            "accept_multiple": True,
-            "auto_create": True,
-            "title": "Add a plan reflection activity",
-            "data": data,
-        }
+        _add_deep_linking(state, user, course, claims, deep_link_return_url)
     return claims
+
+
+def _tool_platform(state: SandboxState, flavour: str) -> dict[str, str]:
+    """The ``tool_platform`` claim of a flavour."""
+    if flavour == "canvas":
+        # JwtMessage#add_tool_platform_claims!: root account name, "cloud", "canvas".
+        return {
+            "guid": state.district.guid,
+            "name": state.district.name,
+            "version": "cloud",
+            "product_family_code": "canvas",
+        }
+    if flavour == "moodle":
+        return {
+            "guid": state.district.guid,
+            "name": state.district.school,
+            "description": state.district.name,
+            "product_family_code": "moodle",
+            "version": flavours.MOODLE_VERSION,
+        }
+    return {
+        "guid": state.district.guid,
+        "name": PLATFORM_NAME,
+        "description": state.district.name,
+        "product_family_code": PRODUCT_FAMILY_CODE,
+        "version": PLATFORM_VERSION,
+        "url": state.base_url + "/",
+    }
+
+
+def _custom_claim(
+    state: SandboxState, user: User, course: Course | None, link: ResourceLink | None, flavour: str
+) -> dict[str, str]:
+    """The tool's custom fields, then the placement's, expanded the flavour's way.
+
+    A placement with ``expand_custom=False`` keeps its values verbatim (``$Canvas...`` and all).
+    """
+    fields: dict[str, str] = {}
+    if flavour == "sandbox":
+        fields["lms_user_id"] = str(user.id)
+        if course is not None:
+            fields["lms_course_id"] = str(course.id)
+        if link is not None:
+            fields.update(link.custom)
+        return fields
+    default = flavours.CANVAS_CUSTOM_FIELDS if flavour == "canvas" else {}
+    template = dict(default if state.custom_fields is None else state.custom_fields)
+    if link is not None and link.expand_custom:
+        template.update(link.custom)
+    for name, value in template.items():
+        if flavour == "canvas":
+            expanded = flavours.canvas_expand(value, state.district, user, course, state.base_url)
+        else:
+            expanded = flavours.moodle_expand(value, user, course)
+        if expanded is not None:
+            fields[name] = expanded
+    if link is not None and not link.expand_custom:
+        fields.update(link.custom)
+    return fields

@@ -12,12 +12,13 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from . import vocab
+from . import flavours, vocab
 from .data import (
     ENROLLMENT_STATUSES,
     Course,
@@ -101,6 +102,7 @@ class SandboxState:
         key: PlatformKey | None = None,
         granted_scopes: Iterable[str] | None = None,
         scope_policy: str = "canvas",
+        flavour: str = "sandbox",
     ) -> None:
         self.lock = threading.RLock()
         self.base_url = base_url.rstrip("/")
@@ -112,6 +114,12 @@ class SandboxState:
         self.page_size = page_size
         self.district = district if district is not None else seed_demo_district()
         self.key = key if key is not None else PlatformKey.generate()
+        #: Which real LMS the whole platform imitates (courses may override, see
+        #: :meth:`flavour_for`); ``sandbox`` keeps the sandbox's own idealised shapes.
+        self.flavour = self._checked_flavour(flavour)
+        #: The tool's custom fields as configured on the platform (``name -> $Variable``);
+        #: ``None`` uses the flavour's default (Canvas: Lodestar's developer-key fields).
+        self.custom_fields: dict[str, str] | None = None
         #: Tool JWKS registered directly (tests); when set, no HTTP fetch happens.
         self.tool_jwks: dict[str, Any] | None = None
         #: JWKS last fetched from the tool's JWKS URL.
@@ -130,7 +138,7 @@ class SandboxState:
         self.faults: list[Fault] = []
         self._tokens: dict[str, AccessToken] = {}
         self._used_jtis: dict[str, float] = {}
-        self._roster_cache: dict[str, list[dict[str, Any]]] = {}
+        self._roster_cache: dict[str, dict[str, list[dict[str, Any]]]] = {}
         #: Submission attempts per (line item id, user id) (Canvas semantics).
         self._attempts: dict[tuple[str, str], int] = {}
         self.granted_scopes: frozenset[str] = vocab.SUPPORTED_SCOPES
@@ -202,6 +210,62 @@ class SandboxState:
         """:func:`~.keys.sign_jwt` defaulting to this platform's key."""
         kwargs.setdefault("key", self.key)
         return sign_jwt(claims, **kwargs)
+
+    # --- Flavours --------------------------------------------------------------
+
+    @staticmethod
+    def _checked_flavour(flavour: str) -> str:
+        try:
+            return flavours.check_flavour(flavour)
+        except flavours.FlavourError as exc:
+            raise SandboxError(str(exc)) from exc
+
+    def flavour_for(
+        self,
+        course: Course | None,
+        flavour: str | None = None,
+        placement: str | None = None,
+    ) -> str:
+        """The flavour of a launch or NRPS answer: ``flavour`` (per call) if given, else
+        ``canvas`` for a ``user_navigation`` placement, else the course's, else the
+        platform's."""
+        if flavour is not None:
+            return self._checked_flavour(flavour)
+        if placement == flavours.USER_NAVIGATION:
+            return "canvas"
+        if course is not None and course.flavour is not None:
+            return self._checked_flavour(course.flavour)
+        return self.flavour
+
+    @contextmanager
+    def configured(
+        self, *, flavour: str | None = None, custom_fields: dict[str, str] | None = None
+    ) -> Iterator[SandboxState]:
+        """Temporarily set the platform :attr:`flavour` and/or :attr:`custom_fields`.
+
+        For tests sharing one sandbox: ``with state.configured(flavour="canvas"): ...``
+        restores both settings (and forgets cached rosters) on the way out.
+        """
+        with self.lock:
+            saved = (self.flavour, self.custom_fields)
+            if flavour is not None:
+                self.flavour = self._checked_flavour(flavour)
+            if custom_fields is not None:
+                self.custom_fields = dict(custom_fields)
+            self._roster_cache.clear()
+        try:
+            yield self
+        finally:
+            with self.lock:
+                self.flavour, self.custom_fields = saved
+                self._roster_cache.clear()
+
+    def set_course_flavour(self, context_id: str, flavour: str | None) -> None:
+        """Make one course imitate another LMS (``None``: follow the platform again)."""
+        course = self.get_course(context_id)
+        with self.lock:
+            course.flavour = None if flavour is None else self._checked_flavour(flavour)
+            self._roster_cache.pop(context_id, None)
 
     # --- People and courses ---------------------------------------------------
 
@@ -283,17 +347,32 @@ class SandboxState:
             enrollment.roles = tuple(roles)
             self._roster_cache.pop(context_id, None)
 
-    def members(self, context_id: str) -> list[dict[str, Any]]:
-        """Return the NRPS member objects of a course (cached until the roster changes)."""
-        self.get_course(context_id)
+    def members(self, context_id: str, flavour: str | None = None) -> list[dict[str, Any]]:
+        """Return the NRPS member objects of a course (cached until the roster changes).
+
+        The shape follows :meth:`flavour_for`: Canvas and Moodle list active members only,
+        always as ``Active``; Moodle with short role names and without its site admins and
+        category managers (who are not enrolled).
+        """
+        course = self.get_course(context_id)
+        name = self.flavour_for(course, flavour)
         with self.lock:
-            cached = self._roster_cache.get(context_id)
+            by_flavour = self._roster_cache.setdefault(context_id, {})
+            cached = by_flavour.get(name)
             if cached is None:
-                cached = [
-                    self._member_json(e)
-                    for e in self.district.enrollments.get(context_id, {}).values()
-                ]
-                self._roster_cache[context_id] = cached
+                enrollments = self.district.enrollments.get(context_id, {}).values()
+                if name == "sandbox":
+                    cached = [self._member_json(e) for e in enrollments]
+                else:
+                    serialise = (
+                        flavours.canvas_member if name == "canvas" else flavours.moodle_member
+                    )
+                    cached = [
+                        serialise(self.district.users[e.sub], e)
+                        for e in enrollments
+                        if e.status == "Active"
+                    ]
+                by_flavour[name] = cached
             return cached
 
     def _member_json(self, enrollment: Enrollment) -> dict[str, Any]:

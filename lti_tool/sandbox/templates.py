@@ -86,6 +86,15 @@ in an iframe and performs a real LTI launch (OIDC login, signed id_token) for th
       </li>
     </ul>
     {% endif %}
+    {% if entry.staff %}
+    <h4>Other staff</h4>
+    <ul class="people">
+    {% for member in entry.staff %}
+      <li>{{ member.name }}{% if member.note %} <span class="muted">({{ member.note }})</span>{% endif %} —
+        <a href="{{ url_for('sandbox.course_view', context_id=entry.course.context_id, user=member.sub) }}">Open Lodestar as {{ member.name }}</a></li>
+    {% endfor %}
+    </ul>
+    {% endif %}
     <h4>Students ({{ entry.students|length }})</h4>
     <ul class="people">
     {% for student in entry.students %}

@@ -28,6 +28,7 @@ from flask import (
 from . import vocab
 from .client_auth import verify_tool_jwt
 from .data import Course, User
+from .flavours import USER_NAVIGATION
 from .launch import build_launch_claims, decode_hint, login_initiation_url
 from .state import SandboxError, SandboxState
 
@@ -91,14 +92,18 @@ def home() -> str:
     """Demo home page: every course and person with "Open Lodestar as ..." links."""
     current = state()
     district = current.district
-    courses = [
-        {
-            "course": c,
-            "teacher": district.teacher_of(c.context_id),
-            "students": district.students_of(c.context_id),
-        }
-        for c in district.courses.values()
-    ]
+    courses = []
+    for c in district.courses.values():
+        teacher = district.teacher_of(c.context_id)
+        students = district.students_of(c.context_id)
+        shown = {u.sub for u in students} | ({teacher.sub} if teacher else set())
+        # Co-teachers and other staff (not the parents: they have their own cards).
+        staff = [
+            district.users[e.sub]
+            for e in district.enrollments.get(c.context_id, {}).values()
+            if e.sub not in shown and vocab.ROLE_MENTOR not in e.roles
+        ]
+        courses.append({"course": c, "teacher": teacher, "students": students, "staff": staff})
     first_course = next(iter(district.courses.values()), None)
     others: list[dict[str, Any]] = []
     for user in district.users_of_kind("counselor"):
@@ -106,7 +111,7 @@ def home() -> str:
             {
                 "user": user,
                 "heading": "Counselor",
-                "note": "school counselor, institution role Staff",
+                "note": user.note or "school counselor, institution role Staff",
                 "course": first_course,
             }
         )
@@ -114,6 +119,7 @@ def home() -> str:
         children = [district.users[s] for s in district.mentor_links.get(user.sub, [])]
         child_courses = district.courses_of(children[0].sub) if children else []
         note = "parent of " + ", ".join(c.name for c in children) if children else None
+        note = user.note or note
         others.append(
             {
                 "user": user,
@@ -127,7 +133,7 @@ def home() -> str:
             {
                 "user": user,
                 "heading": "District administrator",
-                "note": "institution role Administrator",
+                "note": user.note or "institution role Administrator",
                 "course": first_course,
             }
         )
@@ -152,10 +158,12 @@ def course_view(context_id: str) -> str:
     check_launch_allowed(current, user, course, message_type)
     link_id = request.args.get("resource_link") or course.default_resource_link_id
     current.get_resource_link(context_id, link_id)
+    # ``?flavour=canvas|moodle|sandbox`` shapes this one launch like that LMS.
+    flavour = request.args.get("flavour") or None
     # The course page itself answers the tool's postMessage storage requests ("_parent").
     launch_url = login_initiation_url(
         current, user, course, message_type=message_type, resource_link_id=link_id,
-        storage_target="_parent",
+        storage_target="_parent", flavour=flavour,
     )
     heading = "Add a plan reflection activity" if message == "deep_link" else "Lodestar ILP"
     if message == "resource_link":
@@ -226,13 +234,18 @@ def auth() -> Response:
     if hint.get("sub") != user.sub:
         raise SandboxError("lti_message_hint was issued for another user")
 
-    course = current.get_course(str(hint.get("ctx")))
     message_type = str(hint.get("msg"))
-    check_launch_allowed(current, user, course, message_type)
-    link_id = str(hint.get("rl") or course.default_resource_link_id)
+    options = _launch_options(hint)
     target = current.tool_launch_url
-    if message_type == vocab.MESSAGE_RESOURCE_LINK:
-        target = current.get_resource_link(course.context_id, link_id).url or target
+    course: Course | None = None
+    link_id: str | None = None
+    # Everyone has Canvas's account menu: a user_navigation launch has no course to check.
+    if options["placement"] != USER_NAVIGATION:
+        course = current.get_course(str(hint.get("ctx")))
+        check_launch_allowed(current, user, course, message_type)
+        link_id = str(hint.get("rl") or course.default_resource_link_id)
+        if message_type == vocab.MESSAGE_RESOURCE_LINK:
+            target = current.get_resource_link(course.context_id, link_id).url or target
     claims = build_launch_claims(
         current,
         user,
@@ -241,6 +254,7 @@ def auth() -> Response:
         nonce=nonce,
         resource_link_id=link_id,
         target_link_uri=target,
+        **options,
     )
     id_token = current.sign_jwt(claims)
     response = make_response(
@@ -250,6 +264,18 @@ def auth() -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _launch_options(hint: dict[str, Any]) -> dict[str, Any]:
+    """The per-launch ``placement``, ``flavour`` and ``custom`` carried by a message hint."""
+    placement, flavour, custom = hint.get("pl"), hint.get("fl"), hint.get("cu")
+    if placement is not None and not isinstance(placement, str):
+        raise SandboxError("invalid lti_message_hint")
+    if flavour is not None and not isinstance(flavour, str):
+        raise SandboxError("invalid lti_message_hint")
+    if custom is not None and not isinstance(custom, dict):
+        raise SandboxError("invalid lti_message_hint")
+    return {"placement": placement, "flavour": flavour, "custom": custom}
 
 
 @bp.get("/jwks")

@@ -13,18 +13,33 @@ from typing import Final
 
 _MEMBERSHIP: Final = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 _INSTITUTION: Final = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
+_SYSTEM: Final = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
 
 ROLE_LEARNER: Final = _MEMBERSHIP + "Learner"
 ROLE_INSTRUCTOR: Final = _MEMBERSHIP + "Instructor"
 ROLE_MENTOR: Final = _MEMBERSHIP + "Mentor"
+ROLE_CONTENT_DEVELOPER: Final = _MEMBERSHIP + "ContentDeveloper"
+#: Sub-role; the LTI 1.3 spec asks platforms to send the principal role (Instructor) with it.
+ROLE_TEACHING_ASSISTANT: Final = (
+    "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
+)
 
 INST_ADMINISTRATOR: Final = _INSTITUTION + "Administrator"
 INST_STAFF: Final = _INSTITUTION + "Staff"
 INST_STUDENT: Final = _INSTITUTION + "Student"
 INST_FACULTY: Final = _INSTITUTION + "Faculty"
 INST_MENTOR: Final = _INSTITUTION + "Mentor"
+INST_INSTRUCTOR: Final = _INSTITUTION + "Instructor"
+
+SYS_USER: Final = _SYSTEM + "User"
+SYS_ADMINISTRATOR: Final = _SYSTEM + "Administrator"
+#: The LIS v2 "person#Administrator" URI (no institution/ or system/ part) that Moodle's
+#: memberships service still sends for site administrators.
+PERSON_ADMINISTRATOR: Final = "http://purl.imsglobal.org/vocab/lis/v2/person#Administrator"
 
 CONTEXT_TYPE_COURSE_OFFERING: Final = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
+#: Canvas names a non-course context by its class name (``Lti::Messages::JwtMessage``).
+CONTEXT_TYPE_ACCOUNT: Final = "Account"
 
 # --- id_token claims -------------------------------------------------------
 
@@ -45,6 +60,9 @@ CLAIM_LIS: Final = _LTI + "lis"
 
 CLAIM_NRPS: Final = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 CLAIM_AGS: Final = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+#: Canvas extension claim naming the placement of the launch.
+CLAIM_CANVAS_PLACEMENT: Final = "https://www.instructure.com/placement"
+
 CLAIM_DL_SETTINGS: Final = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 CLAIM_DL_CONTENT_ITEMS: Final = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 CLAIM_DL_DATA: Final = "https://purl.imsglobal.org/spec/lti-dl/claim/data"

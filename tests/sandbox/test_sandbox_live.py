@@ -119,7 +119,7 @@ def test_live_sandbox_end_to_end(
                 members.extend(m["user_id"] for m in page_response.json()["members"])
                 link = page_response.headers.get("Link")
                 url = re.fullmatch(r'<([^>]+)>; rel="next"', link).group(1) if link else None  # type: ignore[union-attr]
-            assert len(members) == len(set(members)) == 22 + 250
+            assert len(members) == len(set(members)) == 23 + 250  # teacher, 20 learners, 2 parents
 
             # Fault injection through the HTTP control endpoint, then recovery.
             injected = http.post(

@@ -27,7 +27,7 @@ def test_memberships_first_page(
     body = response.get_json()
     assert body["id"] == "http://127.0.0.1:5001" + URL
     assert body["context"] == {"id": "sbx-course-bio1", "label": "BIO-1", "title": "Biology 1"}
-    assert len(body["members"]) == 22  # teacher + 20 learners + parent
+    assert len(body["members"]) == 23  # teacher + 20 learners + 2 parents
     assert "Link" not in response.headers
     teacher = body["members"][0]
     assert teacher == {

@@ -13,13 +13,17 @@ from flask.testing import FlaskClient
 from lti_tool.sandbox import SandboxState, seed_demo_district, vocab
 
 COURSES = ["sbx-course-bio1", "sbx-course-alg2", "sbx-course-ied"]
+REAL_LMS_COURSES = ["sbx-course-pd", "sbx-course-fsci", "sbx-course-whist"]
 
 
 def test_seed_shape() -> None:
     district = seed_demo_district()
-    assert list(district.courses) == COURSES
+    assert list(district.courses) == COURSES + REAL_LMS_COURSES
     kinds = Counter(u.kind for u in district.users.values())
-    assert kinds == {"teacher": 3, "student": 30, "counselor": 1, "parent": 1, "admin": 1}
+    # The first 36 people as ever, then 7 appended for the Canvas and Moodle shapes.
+    first = Counter(u.kind for u in list(district.users.values())[:36])
+    assert first == {"teacher": 3, "student": 30, "counselor": 1, "parent": 1, "admin": 1}
+    assert kinds == {"teacher": 6, "student": 32, "counselor": 1, "parent": 2, "admin": 2}
     assert [district.teacher_of(c).sub for c in COURSES] == [
         "sbx-user-0001",
         "sbx-user-0002",
@@ -43,7 +47,7 @@ def test_seed_roles() -> None:
     assert users["sbx-user-0006"].institution_roles == (vocab.INST_ADMINISTRATOR,)
     assert district.courses_of("sbx-user-0004") == []
     assert district.courses_of("sbx-user-0006") == []
-    assert district.mentor_links == {"sbx-user-0005": ["sbx-user-0007"]}
+    assert district.mentor_links["sbx-user-0005"] == ["sbx-user-0007"]
     parent_courses = [c.context_id for c in district.courses_of("sbx-user-0005")]
     assert parent_courses == [c.context_id for c in district.courses_of("sbx-user-0007")]
     assert parent_courses == ["sbx-course-bio1", "sbx-course-alg2"]
@@ -72,7 +76,7 @@ def test_demo_page_lists_everyone(sandbox_client: FlaskClient, sandbox_state: Sa
         assert course.title in html
     for user in district.users.values():
         assert f"Open Lodestar as {user.name}" in html, user.name
-    assert html.count("Add a plan reflection activity (Deep Linking)") == 3
+    assert html.count("Add a plan reflection activity (Deep Linking)") == len(district.courses)
     assert "/courses/sbx-course-bio1/view?user=sbx-user-0001&amp;message=deep_link" in html
     assert "/courses/sbx-course-bio1/view?user=sbx-user-0004" in html  # counselor: first course
     assert (
@@ -135,5 +139,5 @@ def test_synthetic_members_are_fast(sandbox_state: SandboxState) -> None:
     created = sandbox_state.add_synthetic_members("sbx-course-ied", 5000)
     assert len(created) == 5000
     assert len({u.sub for u in created}) == 5000
-    assert len(sandbox_state.members("sbx-course-ied")) == 5000 + 21
+    assert len(sandbox_state.members("sbx-course-ied")) == 5000 + 22  # teacher, 20 learners, a parent
     assert time.perf_counter() - started < 2
