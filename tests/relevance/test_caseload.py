@@ -122,13 +122,14 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     assert len(rows) == 1 + len(s["students"])
     by_name = {r[0]: r for r in rows[1:]}
     child = by_name[s["child"].name]
-    assert child[1:6] == ["10", "2", "1", "Healthcare & Human Services; Digital Technology",
+    assert child[1] == ""  # SIS id: none known for this student
+    assert child[2:7] == ["10", "2", "1", "Healthcare & Human Services; Digital Technology",
                           "SIA"]
-    assert child[7:] == ["yes", "yes"]
+    assert child[8:] == ["yes", "yes"]
     for name in evil.values():
         assert "'" + name in by_name, name
         assert name not in by_name
-    assert by_name[s["third"].name][5] == "'=1+2"
+    assert by_name[s["third"].name][6] == "'=1+2"
     # No cell starts with a formula character.
     assert not [c for r in rows for c in r if c[:1] in {"=", "+", "-", "@"}]
 
