@@ -441,3 +441,64 @@ def test_sis_id_is_shown_in_the_roster_and_the_caseload_csv(lti: LtiDriver, app:
     csv_text = lti.client.get("/plans/caseload.csv", query_string={"lt": counselor_lt})
     assert "SIS id" in csv_text.get_data(as_text=True).splitlines()[0]
     assert "SIS-778899" in csv_text.get_data(as_text=True)
+
+
+# -- the same behaviours through the sandbox's Canvas and Moodle shapes ------------------
+
+def test_sandbox_canvas_help_desk_admin_teaching_pd_is_a_teacher(lti: LtiDriver, app: Flask) -> None:
+    from lti_tool.sandbox import data
+
+    response = lti.launch(lti.user(data.HELP_DESK_ADMIN), lti.course(data.PD_COURSE))
+    assert "/courses/" in response.headers["Location"]
+    lt = {"lt": token(response)}
+    assert lti.client.get("/plans/caseload", query_string=lt).status_code == 403
+    assert lti.client.get("/admin", query_string=lt).status_code == 403
+
+
+def test_sandbox_canvas_teacher_enrolled_in_pd_lands_on_their_class(lti: LtiDriver) -> None:
+    from lti_tool.sandbox import data
+
+    response = lti.launch(lti.user(data.TEACHER_IN_PD), lti.course(data.FSCI_COURSE))
+    assert "/courses/" in response.headers["Location"]
+
+
+def test_sandbox_moodle_non_editing_teacher_survives_sync(lti: LtiDriver, app: Flask) -> None:
+    from lti_tool.sandbox import data
+
+    teacher = lti.user(data.MOODLE_NON_EDITING_TEACHER)
+    lt = token(lti.launch(teacher, lti.course(data.WHIST_COURSE)))
+    course_id = row_id(app, Course, context_id=data.WHIST_COURSE)
+    with app.app_context():
+        counts = sync.sync_roster(db.session.get(Course, course_id))
+        roles = dict(db.session.execute(select(Enrollment.role, Enrollment.status).join(Person)
+                                        .where(Person.sub == teacher.sub)).all())
+        assert roles == {Role.TEACHER: EnrollmentStatus.ACTIVE}, counts.as_dict()
+    assert lti.client.get(f"/courses/{course_id}", query_string={"lt": lt}).status_code == 200
+
+
+def test_sandbox_canvas_nrps_sis_ids_go_to_their_own_column(lti: LtiDriver, app: Flask) -> None:
+    from lti_tool.sandbox import data
+
+    student = lti.user(data.FSCI_STUDENTS[0])
+    lti.launch(student, lti.course(data.FSCI_COURSE))
+    lti.launch(lti.user(data.TEACHER_IN_PD), lti.course(data.FSCI_COURSE))
+    course_id = row_id(app, Course, context_id=data.FSCI_COURSE)
+    with app.app_context():
+        before = db.session.execute(select(Person.lms_user_id).where(
+            Person.sub == student.sub)).scalar_one()
+        sync.sync_roster(db.session.get(Course, course_id))
+        person = db.session.execute(select(Person).where(Person.sub == student.sub)).scalar_one()
+        assert person.sis_id and person.sis_id.startswith("S24")
+        assert person.lms_user_id == before and person.lms_user_id != person.sis_id
+
+
+def test_sandbox_canvas_user_navigation_makes_no_course(lti: LtiDriver, app: Flask) -> None:
+    student = lti.person("student")
+    lti.launch(student)
+    before = row_count(app, Course)
+    response = lti.user_navigation(student)
+    assert response.status_code == 302
+    assert row_count(app, Course) == before
+    with app.app_context():
+        assert db.session.execute(select(func.count(Course.id)).where(
+            Course.lms_course_id.like("$%"))).scalar_one() == 0
