@@ -17,6 +17,11 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]
+#: Answers fulfilled by the test harness count as "public" for Chromium's Local Network
+#: Access checks, which would then block the hop back to the loopback LMS.
+NO_LOCAL_NETWORK_CHECKS = "--disable-features=LocalNetworkAccessChecks"
+_HOP_HEADERS = {"set-cookie", "content-length", "content-encoding", "transfer-encoding",
+                "connection"}
 
 
 def require_chromium() -> None:
@@ -75,6 +80,48 @@ def axe_violations(frame: Any) -> list[dict[str, Any]]:
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def block_tool_cookies(context: Any, tool_url: str, *, frames_only: bool = False) -> list[str]:
+    """Make the browser keep no cookie of the tool, like Safari in an LMS iframe.
+
+    Each request to the tool is fetched outside the browser (Playwright's own fetch would
+    share its cookie jar) without a Cookie header, and answered without Set-Cookie. With
+    ``frames_only`` this happens only inside frames (third-party cookies blocked): the tool
+    in a top-level window of its own keeps its cookies. Returns the URLs whose Set-Cookie
+    was dropped. Launch Chromium with ``NO_LOCAL_NETWORK_CHECKS``.
+    """
+    import requests
+    from playwright.sync_api import Error as PlaywrightError
+
+    stripped: list[str] = []
+
+    def in_frame(req: Any) -> bool:
+        try:
+            return req.frame.parent_frame is not None
+        except PlaywrightError:  # a new window's first navigation: no frame exists yet
+            return False
+
+    def handle(route: Any) -> None:
+        req = route.request
+        if frames_only and not in_frame(req):
+            route.continue_()
+            return
+        headers = {k: v for k, v in req.all_headers().items() if k.lower() != "cookie"}
+        if req.is_navigation_request():
+            # Chromium adds Sec-Fetch-* below the layer Playwright intercepts; put back the
+            # one the tool reads, as Chromium would send it.
+            headers["Sec-Fetch-Dest"] = "iframe" if in_frame(req) else "document"
+        answer = requests.request(req.method, req.url, data=req.post_data_buffer,
+                                  allow_redirects=False, timeout=30, headers=headers)
+        if "set-cookie" in {k.lower() for k in answer.headers}:
+            stripped.append(req.url)
+        route.fulfill(status=answer.status_code, body=answer.content,
+                      headers={k: v for k, v in answer.headers.items()
+                               if k.lower() not in _HOP_HEADERS})
+
+    context.route(tool_url + "/**", handle)
+    return stripped
 
 
 def open_as(page: Any, stack: DemoStack, name: str) -> Any:

@@ -36,10 +36,23 @@ def hidden_inputs(html: str) -> dict[str, str]:
     return fields
 
 
+def page_config(html: str) -> dict[str, Any]:
+    """The JSON settings a launch page hands to launch.js (``#lodestar-launch``)."""
+    import json
+
+    found = re.search(r'<script type="application/json" id="lodestar-launch">(.*?)</script>',
+                      html, re.S)
+    assert found, "no launch settings on this page"
+    return dict(json.loads(found.group(1)))
+
+
 class LtiDriver:
     """Launch seeded sandbox people into the tool."""
 
     def __init__(self, client: FlaskClient, app: Flask, sandbox: Flask) -> None:
+        # The driver's browser opens the tool in a window of its own, so the login answers
+        # with the redirect; tests of the LMS frame send ``Sec-Fetch-Dest: iframe``.
+        client.environ_base["HTTP_SEC_FETCH_DEST"] = "document"
         self.client = client
         self.app = app
         self.state = get_state(sandbox)

@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from lti_tool.sandbox import get_state
-from tests.browser import DemoStack, chromium
+from tests.browser import (
+    NO_LOCAL_NETWORK_CHECKS,
+    DemoStack,
+    axe_violations,
+    block_tool_cookies,
+    chromium,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +45,8 @@ def test_teacher_launch_in_cross_site_iframe_shows_roster(demo_stack: DemoStack,
         for item in state.district.line_items[course.context_id].values():
             assert item.label in assignments
         page.screenshot(path=str(tmp_path / "teacher-class.png"), full_page=True)
+        # The browser kept the state cookie in the frame: nothing went to platform storage.
+        assert _stored_keys(page, demo_stack) is None
         # The tool really is cross-site: another host than the LMS page.
         frame_url = page.frames[1].url
         assert frame_url.startswith(demo_stack.tool_url)
@@ -50,31 +58,12 @@ def test_teacher_launch_in_cross_site_iframe_shows_roster(demo_stack: DemoStack,
 def test_launch_works_when_the_browser_blocks_the_tools_cookies(demo_stack: DemoStack) -> None:
     """Like Safari in an iframe: no cookie from the tool is ever stored. The OIDC state goes
     through the LMS page's postMessage storage and the session through the launch token."""
-    import requests
-
     state = get_state(demo_stack.sandbox_app)
     teacher = state.district.users_of_kind("teacher")[1]
     course = state.district.courses_of(teacher.sub)[0]
-    hop = {"set-cookie", "content-length", "content-encoding", "transfer-encoding", "connection"}
-    stripped: list[str] = []
-
-    def without_cookies(route: Any) -> None:
-        # Fetch outside the browser (Playwright's own fetch would share its cookie jar) and
-        # hand the answer back without any Set-Cookie header.
-        req = route.request
-        answer = requests.request(
-            req.method, req.url, data=req.post_data_buffer, allow_redirects=False, timeout=30,
-            headers={k: v for k, v in req.headers.items() if k.lower() != "cookie"})
-        if "set-cookie" in {k.lower() for k in answer.headers}:
-            stripped.append(req.url)
-        route.fulfill(status=answer.status_code, body=answer.content,
-                      headers={k: v for k, v in answer.headers.items() if k.lower() not in hop})
-
-    # Answers fulfilled by the test harness count as "public" for Chromium's Local Network
-    # Access checks, which would then block the hop back to the loopback LMS.
-    with chromium(["--disable-features=LocalNetworkAccessChecks"]) as browser:
+    with chromium([NO_LOCAL_NETWORK_CHECKS]) as browser:
         context = browser.new_context()
-        context.route(demo_stack.tool_url + "/**", without_cookies)
+        stripped = block_tool_cookies(context, demo_stack.tool_url)
         page = context.new_page()
         page.goto(demo_stack.lms_url + "/")
         page.get_by_role("link", name=f"Open Lodestar as {teacher.name}").first.click()
@@ -84,6 +73,7 @@ def test_launch_works_when_the_browser_blocks_the_tools_cookies(demo_stack: Demo
         frame.get_by_role("link", name="Class roster").click()
         frame.get_by_role("heading", name=course.title).wait_for(timeout=15000)
         assert context.cookies() == []
+        assert _stored_keys(page, demo_stack) == []  # the state key was cleared after use
     assert any("/lti/login" in url for url in stripped)
 
 
@@ -94,3 +84,92 @@ def test_admin_registers_lodestar_by_dynamic_registration(demo_stack: DemoStack)
         page.get_by_role("link", name="Register Lodestar again with LTI Dynamic Registration").click()
         page.get_by_role("heading", name="Lodestar is registered").wait_for(timeout=15000)
         assert page.url.startswith(demo_stack.tool_url + "/lti/register")
+
+
+def _stored_keys(page: Any, stack: DemoStack) -> list[str] | None:
+    """The keys the LMS page holds in platform storage for the tool (None: the tool never
+    stored anything there)."""
+    keys = page.evaluate("(origin) => { var all = window.sandboxPlatformStorage || {};"
+                         " return all[origin] ? Object.keys(all[origin]) : null; }",
+                         stack.tool_url)
+    return None if keys is None else list(keys)
+
+
+def _open_course(page: Any, stack: DemoStack, person: Any, storage: str) -> None:
+    """Open the sandbox course page of ``person``'s first course, with a storage mode."""
+    state = get_state(stack.sandbox_app)
+    course = state.district.courses_of(person.sub)[0]
+    page.goto(f"{stack.lms_url}/courses/{course.context_id}/view?user={person.sub}"
+              f"&storage={storage}")
+
+
+def _auth_requests(stack: DemoStack) -> int:
+    return sum(1 for entry in get_state(stack.sandbox_app).request_log
+               if entry.path == "/auth")
+
+
+def test_moodle_like_lms_without_storage_offers_a_new_window_that_works(
+        demo_stack: DemoStack) -> None:
+    """Moodle 4.5 sends no lti_storage_target. With the tool's cookies blocked in the frame,
+    the frame offers a window of its own before the LMS has used its one-time launch hint;
+    the launch in that window is first party and lands on the student's plan."""
+    state = get_state(demo_stack.sandbox_app)
+    student = state.district.users_of_kind("student")[3]
+    with chromium([NO_LOCAL_NETWORK_CHECKS]) as browser:
+        context = browser.new_context()
+        block_tool_cookies(context, demo_stack.tool_url, frames_only=True)
+        page = context.new_page()
+        auth_before = _auth_requests(demo_stack)
+        _open_course(page, demo_stack, student, "moodle")
+        frame = page.frame_locator("iframe#lodestar-frame")
+        frame.get_by_role("heading", name="Open Lodestar in its own window").wait_for(
+            timeout=15000)
+        assert _auth_requests(demo_stack) == auth_before  # the hint is still unused
+        with context.expect_page() as opened:
+            frame.get_by_role("link", name="Open Lodestar in a new window").click()
+        window = opened.value
+        window.get_by_role("heading", name="My Individual Learning Plan").wait_for(
+            timeout=20000)
+        assert window.url.startswith(demo_stack.tool_url)
+        assert student.name in window.locator("header").inner_text()
+        assert _auth_requests(demo_stack) == auth_before + 1
+        # First-party cookies in the window; none were kept for the frame.
+        assert {c["name"] for c in context.cookies(demo_stack.tool_url)} >= {"lodestar_session"}
+        assert "opening in a new window" in frame.locator("#new-window-status").inner_text()
+        assert _stored_keys(page, demo_stack) is None  # no platform storage in this LMS
+        tool_frame = page.locator("iframe#lodestar-frame").element_handle().content_frame()
+        assert axe_violations(tool_frame) == []
+
+
+def test_canvas_editor_like_lms_without_forwarding_frame_answers_on_the_parent(
+        demo_stack: DemoStack) -> None:
+    """Inside Canvas's Rich Content Editor the named storage frame is missing: the tool asks
+    window.parent with target origin "*" and the launch succeeds in the frame."""
+    state = get_state(demo_stack.sandbox_app)
+    teacher = state.district.users_of_kind("teacher")[2]
+    course = state.district.courses_of(teacher.sub)[0]
+    with chromium([NO_LOCAL_NETWORK_CHECKS]) as browser:
+        context = browser.new_context()
+        block_tool_cookies(context, demo_stack.tool_url)
+        page = context.new_page()
+        _open_course(page, demo_stack, teacher, "canvas-rce")
+        frame = page.frame_locator("iframe#lodestar-frame")
+        frame.get_by_role("heading", name=course.title).wait_for(timeout=20000)
+        assert context.cookies() == []
+        assert _stored_keys(page, demo_stack) == []  # stored at login, cleared after launch
+
+
+def test_canvas_like_lms_relays_storage_through_its_forwarding_frame(
+        demo_stack: DemoStack) -> None:
+    state = get_state(demo_stack.sandbox_app)
+    student = state.district.users_of_kind("student")[5]
+    with chromium([NO_LOCAL_NETWORK_CHECKS]) as browser:
+        context = browser.new_context()
+        block_tool_cookies(context, demo_stack.tool_url)
+        page = context.new_page()
+        _open_course(page, demo_stack, student, "canvas")
+        frame = page.frame_locator("iframe#lodestar-frame")
+        frame.get_by_role("heading", name="My Individual Learning Plan").wait_for(
+            timeout=20000)
+        assert context.cookies() == []
+        assert _stored_keys(page, demo_stack) == []

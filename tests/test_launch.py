@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Course, Enrollment, Mentorship, Person, ResourceLink, Role
 from lti_tool.sandbox.keys import PlatformKey
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, hidden_inputs, page_config
 
 
 def count(app: Flask, model: Any) -> int:
@@ -328,8 +328,6 @@ def test_teacher_cannot_open_caseload_or_admin(lti: LtiDriver) -> None:
 
 def _storage_login(lti: LtiDriver) -> tuple[dict[str, str], str]:
     """Login with lti_storage_target; return the platform's form and the login page."""
-    import re
-
     from lti_tool.sandbox.launch import login_initiation_url
 
     teacher = lti.person("teacher")
@@ -338,20 +336,15 @@ def _storage_login(lti: LtiDriver) -> tuple[dict[str, str], str]:
     page = lti.client.get(f"{url.path}?{url.query}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "lti.put_data" in html
-    auth_url = unescape_href(re.search(r'id="continue" href="([^"]+)"', html).group(1))
+    config = page_config(html)
+    assert config["storage"] == {"target": "_parent", "origin": lti.state.base_url}
+    assert config["key"] == "lodestar_state_" + config["state"]
+    auth_url = config["auth_url"]
     answer = lti.lms.get(auth_url.split(lti.state.base_url, 1)[1])
-    from tests.lti_driver import hidden_inputs
-
     form = hidden_inputs(answer.get_data(as_text=True))
+    assert form["state"] == config["state"]
     lti.client.delete_cookie(f"lti1p3-{form['state']}")  # the browser blocked it
     return form, html
-
-
-def unescape_href(value: str) -> str:
-    from html import unescape
-
-    return unescape(value)
 
 
 def test_launch_without_cookies_checks_state_in_platform_storage(lti: LtiDriver,
@@ -359,8 +352,9 @@ def test_launch_without_cookies_checks_state_in_platform_storage(lti: LtiDriver,
     form, _ = _storage_login(lti)
     check = lti.post_launch(form)
     assert check.status_code == 200
-    html = check.get_data(as_text=True)
-    assert "lti.get_data" in html and "X-Lodestar-Platform-Storage" in html
+    config = page_config(check.get_data(as_text=True))
+    assert config["header"] == "X-Lodestar-Platform-Storage"
+    assert config["id_token"] == form["id_token"] and config["state"] == form["state"]
     before = snapshot(app)
     assert before["Person"] == 0  # nobody launched yet (grants name people by sub only)
     done = lti.client.post("/lti/launch", data=form, headers={
@@ -381,7 +375,8 @@ def test_platform_storage_proof_from_another_site_is_refused(lti: LtiDriver,
     forged = lti.client.post("/lti/launch", data=form, headers={
         "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "cross-site"})
     # Not accepted as proof: falls back to asking the platform again, stores nothing.
-    assert forged.status_code == 200 and "lti.get_data" in forged.get_data(as_text=True)
+    assert forged.status_code == 200
+    assert page_config(forged.get_data(as_text=True))["storage"]["target"] == "_parent"
     assert snapshot(app) == before
 
 

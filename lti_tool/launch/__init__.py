@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("launch", __name__)
 
-from lti_tool.launch import views  # noqa: E402,F401
+from lti_tool.launch import views, window_views  # noqa: E402,F401

@@ -202,16 +202,18 @@ class CrossSiteCookieService(FlaskCookieService):
             )
 
 
-def _services() -> tuple[FlaskRequest, DbToolConf, StoreSessionService, CrossSiteCookieService]:
-    request = FlaskRequest()
+def _services(request_data: dict[str, str] | None = None,
+              ) -> tuple[FlaskRequest, DbToolConf, StoreSessionService, CrossSiteCookieService]:
+    request = FlaskRequest(request_data=request_data)
     storage = StoreDataStorage(ttl=current_app.config["ILP_LAUNCH_TOKEN_TTL"])
     storage.set_request(request)
     return request, DbToolConf(), StoreSessionService(request, storage), CrossSiteCookieService(request)
 
 
-def make_oidc_login() -> FlaskOIDCLogin:
-    """An OIDC login handler for the current request."""
-    request, conf, session_service, cookies = _services()
+def make_oidc_login(params: dict[str, str] | None = None) -> FlaskOIDCLogin:
+    """An OIDC login handler for the current request, or for recorded login ``params``
+    (a login re-run in a window of its own, see ``cookieless``)."""
+    request, conf, session_service, cookies = _services(params)
     return FlaskOIDCLogin(request, conf, session_service=session_service,
                           cookie_service=cookies)
 

@@ -13,6 +13,18 @@ Why this is as strong as the cookie: the platform answers ``get_data`` only to o
 only with what *this browser* stored; and a custom request header cannot be sent cross-site
 without a CORS preflight, which Lodestar never grants, so only our own page can take the
 second step. The pending record is single-use, like a nonce.
+
+Which window answers (``lti_tool/static/launch.js``): the page first asks the platform
+``lti.capabilities`` (sent to the parent window with target origin ``"*"``, as the spec's
+capabilities request and the 1EdTech example library do), which may name the frame for
+``lti.put_data``/``lti.get_data``. A named frame (Canvas's ``post_message_forwarding``) is
+addressed with the platform's OIDC origin as target origin. When that frame is missing (a
+tool inside Canvas's Rich Content Editor, whose parent is the editor) the page falls back to
+the parent window with ``"*"``, as the 1EdTech library does and Canvas's documentation asks
+("the wildcard origin * should still be used"). A ``"*"`` answer is then accepted only from
+the origins in ``answer_origins`` and only with our random ``message_id``. After the launch
+the page stores ``null`` under its key: Canvas removes a key whose ``lti.put_data`` value is
+null, and any other platform then answers null for it.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 from flask import request
 
 from lti_tool.store import get_store
@@ -35,9 +48,39 @@ def platform_origin(auth_login_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def remember(state: str, *, target: str, origin: str) -> None:
+def _origin(url: object) -> str | None:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def answer_origins(platform_origin: str, issuer: str, id_token: str) -> list[str]:
+    """The origins whose answer to a ``"*"``-addressed ``lti.get_data`` the launch page trusts.
+
+    The platform's OIDC origin, its issuer, and the origin of the launch's
+    ``launch_presentation.return_url`` (the LMS page itself: a Canvas institution's domain,
+    a Moodle site). The token is read without verification here because nothing is granted
+    on it: the page only re-posts it, and the launch then verifies it in full; a forged token
+    naming another origin fails there.
+    """
+    origins = [platform_origin]
+    try:
+        body = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        body = {}
+    presentation = body.get("https://purl.imsglobal.org/spec/lti/claim/launch_presentation")
+    return_url = presentation.get("return_url") if isinstance(presentation, dict) else None
+    for origin in (_origin(issuer), _origin(return_url)):
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def remember(state: str, *, target: str, origin: str, issuer: str) -> None:
     """Note that this login used platform storage (checked when the launch comes back)."""
-    get_store().set(f"lti-storage:{state}", {"target": target, "origin": origin}, TTL)
+    get_store().set(f"lti-storage:{state}",
+                    {"target": target, "origin": origin, "issuer": issuer}, TTL)
 
 
 def pending(state: str | None) -> dict[str, Any] | None:

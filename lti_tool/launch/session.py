@@ -187,4 +187,5 @@ def init_session(app: Flask) -> None:
             require_post_token()
 
     app.jinja_env.globals.update(lurl=lurl, token_field=token_field)
-    app.config.setdefault("ILP_CSRF_EXEMPT", {"launch.launch", "launch.login"})
+    app.config.setdefault("ILP_CSRF_EXEMPT",
+                          {"launch.launch", "launch.login", "launch.check_login"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -20,7 +20,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import policy
 from lti_tool.errors import InvalidInput, LaunchError
-from lti_tool.launch import bp, grants, keys, placements, platform_storage, services
+from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
@@ -55,33 +55,49 @@ def login() -> Any:
     if not params.get("iss") or not params.get("login_hint"):
         raise LaunchError("The login request is missing iss or login_hint.", status_code=400)
     target = params.get("target_link_uri")
-    launch_url = _base_url() + url_for("launch.launch")
     if target and not _same_origin(target, _base_url()):
         raise LaunchError("The target_link_uri does not belong to this tool.", status_code=400)
+    response = oidc_redirect()
+    cookieless.remember_login(cookieless.state_of(response), params)
+    target = params.get("lti_storage_target")
+    if target or not cookieless.top_level():
+        return _login_in_frame(response, target)
+    return response
+
+
+def oidc_redirect(params: dict[str, str] | None = None) -> Any:
+    """pylti1p3's redirect to the platform's auth URL (state cookie set), for this request's
+    login parameters or recorded ones.
+
+    :raises LaunchError: for an unknown platform or a malformed login request.
+    """
     try:
-        response = make_oidc_login().redirect(launch_url)
+        return make_oidc_login(params).redirect(_base_url() + url_for("launch.launch"))
     except LtiException as err:
         raise classify(err) from err
     except OIDCException as err:
         raise classify(LtiException(str(err))) from err
-    target = params.get("lti_storage_target")
-    if target:
-        return _login_with_platform_storage(response, target)
-    return response
 
 
-def _login_with_platform_storage(redirect_response: Any, target: str) -> Any:
-    """Store the OIDC state in the platform's window too, then go on to its auth URL."""
+def _login_in_frame(redirect_response: Any, target: str | None) -> Any:
+    """A login in the LMS frame: a page that keeps the state in platform storage when the
+    platform offers it (``lti_storage_target``), checks that the state cookie sticks, and
+    offers a window of its own when neither works (see ``cookieless``)."""
     auth_url = redirect_response.headers["Location"]
-    query = parse_qs(urlsplit(auth_url).query)
-    state = query["state"][0]
-    platform = find_platform(request.values["iss"], request.values.get("client_id"))
-    assert platform is not None  # the login above found it
-    origin = platform_storage.platform_origin(platform.auth_login_url)
-    platform_storage.remember(state, target=target, origin=origin)
-    page = make_response(render_template(
-        "launch/storage_login.html", auth_url=auth_url, target=target, origin=origin,
-        key=platform_storage.KEY_PREFIX + state, state=state))
+    state = cookieless.state_of(redirect_response)
+    storage = None
+    if target:
+        platform = find_platform(request.values["iss"], request.values.get("client_id"))
+        assert platform is not None  # the login above found it
+        origin = platform_storage.platform_origin(platform.auth_login_url)
+        platform_storage.remember(state, target=target, origin=origin, issuer=platform.issuer)
+        storage = {"target": target, "origin": origin}
+    config = {"auth_url": auth_url, "state": state, "storage": storage,
+              "key": platform_storage.KEY_PREFIX + state,
+              "check_url": url_for("launch.check_login"), "check_header": cookieless.CHECK_HEADER}
+    page = make_response(render_template("launch/login_frame.html", auth_url=auth_url,
+                                         config=config))
+    page.headers["Cache-Control"] = "no-store"
     for cookie in redirect_response.headers.getlist("Set-Cookie"):
         page.headers.add("Set-Cookie", cookie)
     return page
@@ -99,12 +115,10 @@ def launch() -> Any:
     elif not platform_storage.state_cookie_present(state):
         storage = platform_storage.pending(state)
         if storage:
-            # No state cookie came back (blocked in the iframe): check the state the login
-            # stored in the platform's window instead, from our own page.
-            return render_template(
-                "launch/storage_launch.html", target=storage["target"],
-                origin=storage["origin"], id_token=request.form["id_token"], state=state,
-                key=platform_storage.KEY_PREFIX + str(state), header=platform_storage.HEADER)
+            return _launch_with_platform_storage(storage, str(state))
+        ticket = cookieless.ticket_at_launch(state)
+        if ticket:
+            return _offer_new_window(ticket)
     message_launch = make_message_launch()
     try:
         body = message_launch.get_launch_data()
@@ -152,6 +166,38 @@ def approve_deployment() -> Any:
     platform, deployment = services.approve_with_token(request.form.get("token", ""))
     return render_template("launch/deployment_enabled.html", platform=platform,
                            deployment=deployment)
+
+
+def _launch_with_platform_storage(storage: dict[str, Any], state: str) -> Any:
+    """No state cookie came back (blocked in the iframe): check the state the login stored
+    in the platform's window instead, from our own page; offer a window of its own if the
+    platform does not answer."""
+    id_token = request.form["id_token"]
+    config = {
+        "storage": {"target": storage["target"], "origin": storage["origin"],
+                    "accept": platform_storage.answer_origins(
+                        storage["origin"], storage.get("issuer", ""), id_token)},
+        "id_token": id_token, "state": state, "key": platform_storage.KEY_PREFIX + state,
+        "launch_url": url_for("launch.launch"), "header": platform_storage.HEADER,
+        "window_url": _window_url(cookieless.ticket_at_launch(state)),
+    }
+    response = make_response(render_template("launch/storage_launch.html", config=config,
+                                             window_url=config["window_url"]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _offer_new_window(ticket: str) -> Any:
+    """The launch came back without the state cookie and no platform storage was offered:
+    offer Lodestar in a window of its own instead of a dead end."""
+    response = make_response(render_template("launch/new_window.html",
+                                              window_url=_window_url(ticket)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _window_url(ticket: str | None) -> str | None:
+    return url_for("launch.open_window", ticket=ticket) if ticket else None
 
 
 def landing_url(role: Role | None, course_id: int | None) -> str:

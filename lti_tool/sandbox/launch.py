@@ -8,6 +8,7 @@ signed with the sandbox secret (:func:`encode_hint` / :func:`decode_hint`).
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import datetime
 from typing import Any
@@ -120,6 +121,10 @@ def login_initiation_url(
             link = state.get_resource_link(course.context_id, link_id)
             target = link.url or target
         payload = {"sub": user.sub, "ctx": course.context_id, "rl": link_id, "msg": message_type}
+    # ``n`` names this one launch: like Moodle (``unset($SESSION->$launchid)`` in
+    # mod/lti/auth.php) and Canvas (``fetch_and_delete_launch``), the sandbox accepts each
+    # lti_message_hint at its authorization endpoint only once.
+    payload["n"] = secrets.token_urlsafe(12)
     for key, value in (("pl", placement), ("fl", flavour), ("cu", custom)):
         if value is not None:
             payload[key] = value

@@ -156,38 +156,72 @@ COURSE = """{% extends "base.html" %}
   <a href="{{ url_for('sandbox.course_view', context_id=course.context_id, user=user.sub, resource_link=link.id) }}">{{ link.title }}</a>
   {% endfor %}
 </div>
+{% if storage_mode.forwarding_frame %}
+<iframe name="{{ storage_mode.target }}" id="post-message-forwarding" title="Platform storage relay"
+        src="{{ url_for('sandbox.forwarding_frame') }}" hidden></iframe>
+{% endif %}
 <iframe class="tool" title="Lodestar ILP" name="lodestar-frame" id="lodestar-frame" src="{{ launch_url }}"
         allow="clipboard-write; fullscreen"></iframe>
+<p class="muted" id="storage-mode">Browser storage for the tool: {{ storage_mode.label }}.
+  Try:
+  {% for name, mode in storage_modes.items() if name != storage %}
+  <a href="{{ url_for('sandbox.course_view', context_id=course.context_id, user=user.sub, message=message, resource_link=request.args.get('resource_link'), storage=name) }}">{{ mode.label }}</a>{{ "," if not loop.last }}
+  {% endfor %}
+</p>
+{% if storage_mode.listens %}
 <script>
 /* LTI client-side postMessage storage (lti.capabilities, lti.put_data, lti.get_data): what
    a real platform offers tools whose cookies the browser blocks. Values are kept per tool
-   origin for as long as this page is open, and answered only to that origin. */
+   origin for as long as this page is open, and answered only to that origin. Like Canvas,
+   a put_data without a value removes the key, and get_data of a missing key answers null.
+   Messages relayed by the forwarding frame carry the tool's origin in sourceToolInfo and
+   are answered back through that frame. */
 (function () {
-  var store = {};
+  var frame = {{ (storage_mode.target if storage_mode.target != "_parent" else none)|tojson }};
+  var forwarder = document.getElementById("post-message-forwarding");
+  var store = window.sandboxPlatformStorage = {};
   window.addEventListener("message", function (event) {
     var data = event.data;
     if (!data || typeof data !== "object" || typeof data.subject !== "string") { return; }
-    var bucket = store[event.origin] = store[event.origin] || {};
+    var info = null, toolOrigin = event.origin;
+    if (forwarder && event.source === forwarder.contentWindow) {
+      if (event.origin !== window.location.origin || !data.sourceToolInfo) { return; }
+      info = data.sourceToolInfo;
+      toolOrigin = info.origin;
+    }
+    var bucket = store[toolOrigin] = store[toolOrigin] || {};
     function reply(body) {
       body.message_id = data.message_id;
+      if (info) { body.sourceToolInfo = info; }
       event.source.postMessage(body, event.origin);
+    }
+    function storageSubject(subject) {
+      return frame ? {subject: subject, frame: frame} : {subject: subject};
     }
     if (data.subject === "lti.capabilities") {
       reply({subject: "lti.capabilities.response", supported_messages: [
-        {subject: "lti.capabilities"}, {subject: "lti.put_data"}, {subject: "lti.get_data"}]});
+        {subject: "lti.capabilities"}, storageSubject("lti.put_data"),
+        storageSubject("lti.get_data")]});
     } else if (data.subject === "lti.put_data") {
       if (!data.key) {
         reply({subject: "lti.put_data.response", error: {code: "bad_request", message: "key is required"}});
         return;
       }
-      bucket[data.key] = data.value;
-      reply({subject: "lti.put_data.response", key: data.key, value: data.value});
+      if (data.value === null || data.value === undefined || data.value === "") {
+        delete bucket[data.key];
+        reply({subject: "lti.put_data.response", key: data.key});
+        return;
+      }
+      bucket[data.key] = String(data.value);
+      reply({subject: "lti.put_data.response", key: data.key, value: bucket[data.key]});
     } else if (data.subject === "lti.get_data") {
-      reply({subject: "lti.get_data.response", key: data.key, value: bucket[data.key]});
+      var known = Object.prototype.hasOwnProperty.call(bucket, data.key);
+      reply({subject: "lti.get_data.response", key: data.key, value: known ? bucket[data.key] : null});
     }
   });
 })();
 </script>
+{% endif %}
 {% endblock %}
 """
 
@@ -227,6 +261,38 @@ RETURNED = """{% extends "base.html" %}
 {% endblock %}
 """
 
+FORWARDING = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Platform storage relay</title></head>
+<body>
+<script>
+/* Canvas's post_message_forwarding frame, in small: messages from a tool go up to the
+   course page with the tool's origin and window attached (sourceToolInfo); answers from
+   the course page go back to that window, addressed to that origin. */
+(function () {
+  var windows = [];
+  window.addEventListener("message", function (event) {
+    var data = event.data, copy = {}, name;
+    if (!data || typeof data !== "object") { return; }
+    if (event.source === window.parent && event.origin === window.location.origin) {
+      var info = data.sourceToolInfo, target = info && windows[info.windowId];
+      if (!target) { return; }
+      for (name in data) { if (name !== "sourceToolInfo") { copy[name] = data[name]; } }
+      target.postMessage(copy, info.origin);
+      return;
+    }
+    var id = windows.indexOf(event.source);
+    if (id === -1) { windows.push(event.source); id = windows.length - 1; }
+    for (name in data) { copy[name] = data[name]; }
+    copy.sourceToolInfo = {origin: event.origin, windowId: id};
+    window.parent.postMessage(copy, window.location.origin);
+  });
+})();
+</script>
+</body>
+</html>
+"""
+
 TEMPLATES: dict[str, str] = {
     "base.html": BASE,
     "home.html": HOME,
@@ -234,4 +300,5 @@ TEMPLATES: dict[str, str] = {
     "auth_post.html": AUTH_POST,
     "deep_link_done.html": DEEP_LINK_DONE,
     "returned.html": RETURNED,
+    "forwarding.html": FORWARDING,
 }

@@ -5,6 +5,7 @@
 * ``GET /courses/<context_id>/return`` — ``launch_presentation.return_url`` target,
 * ``GET|POST /auth`` — OIDC authorization endpoint answering with an auto-posting form,
 * ``GET /jwks`` — the platform's public keys,
+* ``GET /platform_storage/forwarding`` — a Canvas-like postMessage forwarding frame,
 * ``POST /deep_linking/return`` — receives the tool's Deep Linking response,
 * ``GET|POST|DELETE /_sandbox/faults``, ``GET|PUT /_sandbox/scopes`` and
   ``GET /_sandbox/requests`` — test controls.
@@ -12,7 +13,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+import time
+from typing import Any, NamedTuple, TypeGuard
 
 from flask import (
     Blueprint,
@@ -29,7 +31,7 @@ from . import vocab
 from .client_auth import verify_tool_jwt
 from .data import Course, User
 from .flavours import USER_NAVIGATION
-from .launch import build_launch_claims, decode_hint, login_initiation_url
+from .launch import HINT_MAX_AGE, build_launch_claims, decode_hint, login_initiation_url
 from .state import SandboxError, SandboxState
 
 bp = Blueprint("sandbox", __name__)
@@ -73,6 +75,33 @@ def check_launch_allowed(
                 status=403,
                 error="forbidden",
             )
+
+
+class StorageMode(NamedTuple):
+    """How the course page offers LTI platform storage to the framed tool."""
+
+    label: str
+    #: The ``lti_storage_target`` login parameter (None: the parameter is not sent).
+    target: str | None
+    #: Whether the page listens for ``lti.*`` storage messages at all.
+    listens: bool
+    #: Whether a sibling frame with the target's name relays them (Canvas's forwarder).
+    forwarding_frame: bool
+
+
+FORWARDING_FRAME = "post_message_forwarding"
+
+#: ``parent``: the page answers (``lti_storage_target=_parent``, as Sakai sends). ``canvas``: Canvas's web app, which names its hidden forwarding frame.
+#: ``canvas-rce``: inside Canvas's Rich Content Editor the tool's parent is the editor, whose
+#: frames hold no forwarding frame; the parent window still answers. ``moodle``: Moodle 4.5
+#: sends no ``lti_storage_target`` and listens for no storage messages.
+STORAGE_MODES: dict[str, StorageMode] = {
+    "parent": StorageMode("Course page answers (_parent)", "_parent", True, False),
+    "canvas": StorageMode("Like Canvas (forwarding frame)", FORWARDING_FRAME, True, True),
+    "canvas-rce": StorageMode("Like Canvas's editor (frame missing)", FORWARDING_FRAME, True,
+                              False),
+    "moodle": StorageMode("Like Moodle 4.5 (no platform storage)", None, False, False),
+}
 
 
 _ROLE_LABELS = {
@@ -142,7 +171,10 @@ def home() -> str:
 
 @bp.get("/courses/<context_id>/view")
 def course_view(context_id: str) -> str:
-    """Course page embedding the tool; the iframe starts at the tool's OIDC login URL."""
+    """Course page embedding the tool; the iframe starts at the tool's OIDC login URL.
+
+    ``storage`` picks how the page offers LTI platform storage (see ``STORAGE_MODES``).
+    """
     current = state()
     sub = request.args.get("user")
     if not sub:
@@ -160,10 +192,12 @@ def course_view(context_id: str) -> str:
     current.get_resource_link(context_id, link_id)
     # ``?flavour=canvas|moodle|sandbox`` shapes this one launch like that LMS.
     flavour = request.args.get("flavour") or None
-    # The course page itself answers the tool's postMessage storage requests ("_parent").
+    storage = request.args.get("storage", "parent")
+    if storage not in STORAGE_MODES:
+        raise SandboxError("storage must be one of " + ", ".join(STORAGE_MODES))
     launch_url = login_initiation_url(
         current, user, course, message_type=message_type, resource_link_id=link_id,
-        storage_target="_parent", flavour=flavour,
+        storage_target=STORAGE_MODES[storage].target, flavour=flavour,
     )
     heading = "Add a plan reflection activity" if message == "deep_link" else "Lodestar ILP"
     if message == "resource_link":
@@ -178,7 +212,18 @@ def course_view(context_id: str) -> str:
         heading=heading,
         links=links,
         active_link_id=link_id if message == "resource_link" else None,
+        storage=storage,
+        storage_mode=STORAGE_MODES[storage],
+        storage_modes=STORAGE_MODES,
+        message=message,
     )
+
+
+@bp.get("/platform_storage/forwarding")
+def forwarding_frame() -> str:
+    """Canvas's ``post_message_forwarding`` frame: relays storage messages between the tool
+    and the course page (``app/views/lti/platform_storage/post_message_forwarding``)."""
+    return render_template("forwarding.html")
 
 
 @bp.get("/courses/<context_id>/return")
@@ -256,6 +301,14 @@ def auth() -> Response:
         target_link_uri=target,
         **options,
     )
+    # Each launch is authorized once (Moodle unsets the launch from its session, Canvas
+    # answers "launch_no_longer_valid"): a second login with the same hint is refused.
+    if not current.remember_jti(f"message-hint:{hint.get('n')}", time.time() + HINT_MAX_AGE):
+        raise SandboxError(
+            "this lti_message_hint was already used: the launch has either expired or "
+            "already been consumed; open the tool again from the course",
+            error="launch_no_longer_valid",
+        )
     id_token = current.sign_jwt(claims)
     response = make_response(
         render_template(
