@@ -66,7 +66,11 @@ def test_cookie_check_works_in_a_browser_with_an_open_session(lti: LtiDriver) ->
     """A second launch in the same browser: the open session's CSRF rule does not apply to
     the login page's check (which has its own header rule)."""
     assert lti.launch(lti.person("student")).status_code == 302
-    config = _frame_login(lti, lti.person("teacher"))
+    teacher = lti.person("teacher")
+    url = urlsplit(login_initiation_url(lti.state, teacher, lti.course_of(teacher)))
+    html = lti.client.get(f"{url.path}?{url.query}", headers=FRAME).get_data(as_text=True)
+    assert "site-nav" not in html  # not the earlier session's pages while a new login runs
+    config = page_config(html)
     answer = lti.client.post("/lti/login/check", data={"state": config["state"]}, headers=CHECK)
     assert answer.status_code == 200
     assert answer.get_json() == {"cookies": True}

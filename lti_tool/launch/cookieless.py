@@ -64,7 +64,7 @@ def remember_login(state: str, params: Mapping[str, str], *, in_window: bool = F
 
 def top_level() -> bool:
     """Whether the browser says this request loads a window of its own (``Sec-Fetch-Dest:
-    document``). Browsers without Fetch Metadata (Safari before 16.4, still on school iPads)
+    document``). Browsers without Fetch Metadata (Safari before 16.4, for one)
     say nothing, and are treated as if in a frame: their login page checks the cookie."""
     return request.headers.get("Sec-Fetch-Dest") == "document"
 
