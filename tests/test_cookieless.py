@@ -126,7 +126,7 @@ def test_window_launch_keeps_every_check(lti: LtiDriver, app: Flask) -> None:
     refused = lti.post_launch(form)
     assert refused.status_code == 400
     assert "state mismatch" in refused.get_data(as_text=True)
-    assert _people(app) == 1  # the counselor marked at registration; nobody launched
+    assert _people(app) == 0  # nobody launched (grants name people by sub only)
 
 
 @pytest.mark.parametrize("headers", [
@@ -169,7 +169,7 @@ def test_launch_without_cookie_or_storage_offers_a_window_not_a_dead_end(
     html = page.get_data(as_text=True)
     assert "Open Lodestar in a new window" in html
     assert 'target="_blank"' in html
-    assert _people(app) == 1  # nothing was accepted from the unproven launch
+    assert _people(app) == 0  # nothing was accepted from the unproven launch
     # The same launch cannot be turned into a second offer, and then is an error.
     again = lti.post_launch(form)
     assert again.status_code == 400
