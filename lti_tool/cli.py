@@ -348,12 +348,11 @@ def people_mark_counselor(platform_id: int, sub: str | None, email: str | None,
     from lti_tool.launch import services
 
     try:
-        person = services.mark_counselor(platform_id, sub=sub, email=email,
-                                         counselor=not revoke)
+        services.mark_counselor(platform_id, sub=sub, email=email, counselor=not revoke)
     except ToolError as err:
         _fail(err)
         return
-    click.echo(f"{person.sub}: counselor = {not revoke}")
+    click.echo(f"{sub or email}: counselor = {not revoke}")
 
 
 @click.group("keys", help="The tool's signing keys.")

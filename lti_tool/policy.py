@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from lti_tool.errors import NotAuthorized
@@ -130,6 +130,24 @@ def is_counselor(actor: Actor) -> bool:
 def is_admin(actor: Actor) -> bool:
     """Tenant admin rights (an admin grant)."""
     return _granted(actor, (GrantRole.ADMIN,))
+
+
+def may_enable_deployment(tenant_id: int, *, sub: str, email: str | None,
+                          institution_admin: bool, rule_on: bool) -> bool:
+    """Whether the person of a signed launch from a deployment nobody enabled yet may enable
+    it: an admin grant in the tenant (bound to them, or still naming their sub or email), or
+    the registration's institution-admin rule. Asked again when the form comes back."""
+    if rule_on and institution_admin:
+        return True
+    named = [and_(RoleGrant.person_id.is_(None), RoleGrant.sub == sub),
+             and_(RoleGrant.person_id.is_not(None), Person.sub == sub)]
+    if email:
+        named.append(and_(RoleGrant.person_id.is_(None),
+                          func.lower(RoleGrant.email) == email.lower()))
+    return db.session.execute(
+        select(RoleGrant.id).outerjoin(Person, Person.id == RoleGrant.person_id)
+        .where(RoleGrant.tenant_id == tenant_id, RoleGrant.role == GrantRole.ADMIN,
+               or_(*named)).limit(1)).first() is not None
 
 
 def _same_tenant(actor: Actor, resource: Any) -> bool:

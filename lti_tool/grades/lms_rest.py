@@ -36,8 +36,8 @@ from lti_tool.models import (
     Platform,
     Role,
 )
-from lti_tool.tenants import tenant_platform
 from lti_tool.store import get_store
+from lti_tool.tenants import tenant_platform
 
 SECRET_PURPOSE = "platform-api-secret"
 TOKEN_PURPOSE = "lms-api-token"

@@ -130,8 +130,11 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
         roles = lti_roles.normalize_all(member.roles)
         member_roles = _roles_of(member)
         teacher = enrollments.get((person.id, Role.TEACHER))
-        if teacher is not None and teacher.asserted_at is not None:
-            member_roles.discard(Role.STUDENT)  # their latest launch here said Instructor
+        student = enrollments.get((person.id, Role.STUDENT))
+        if teacher is not None and teacher.asserted_at is not None \
+                and (student is None or student.asserted_at is None):
+            # Their latest launch here said Instructor and not Learner.
+            member_roles.discard(Role.STUDENT)
         for role in member_roles:
             counts.seen += 1
             seen_by_role[role].append(person.id)

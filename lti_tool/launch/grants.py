@@ -41,7 +41,8 @@ def bind_pending(person: Person) -> None:
         if _has(person, GrantRole(grant.role)):
             db.session.delete(grant)
         else:
-            grant.person_id = person.id
+            # Bound for good: the email or sub that named them matches nobody else later.
+            grant.person_id, grant.sub, grant.email = person.id, None, None
 
 
 def _has(person: Person, role: GrantRole, source: str | None = None) -> bool:
@@ -52,13 +53,26 @@ def _has(person: Person, role: GrantRole, source: str | None = None) -> bool:
     return db.session.execute(query.limit(1)).first() is not None
 
 
+def rule_on_in_tenant(tenant_id: int) -> bool:
+    """Whether any active registration of the tenant has the institution-admins rule."""
+    return db.session.execute(select(Platform.id).where(
+        Platform.tenant_id == tenant_id, Platform.active.is_(True),
+        Platform.institution_admins_are_admins.is_(True)).limit(1)).first() is not None
+
+
 def apply_platform_rule(platform: Platform, person: Person, *, institution_admin: bool) -> None:
-    """Keep the rule-made admin grant in step with the latest launch of this platform."""
-    wanted = platform.institution_admins_are_admins and institution_admin
-    if wanted and not _has(person, GrantRole.ADMIN):
+    """Keep the rule-made admin grant in step with the latest launch of a platform whose
+    rule is on; a launch through a registration without the rule leaves it alone, unless no
+    registration of the tenant keeps the rule."""
+    if not platform.institution_admins_are_admins:
+        if not rule_on_in_tenant(person.tenant_id):
+            db.session.execute(delete(RoleGrant).where(
+                RoleGrant.person_id == person.id, RoleGrant.source == RULE))
+        return
+    if institution_admin and not _has(person, GrantRole.ADMIN):
         db.session.add(RoleGrant(tenant_id=person.tenant_id, person_id=person.id,
                                  role=GrantRole.ADMIN, source=RULE))
-    elif not wanted:
+    elif not institution_admin:
         db.session.execute(delete(RoleGrant).where(
             RoleGrant.person_id == person.id, RoleGrant.source == RULE))
 
@@ -86,8 +100,10 @@ def grant(tenant_id: int, role: str, *, sub: str | None = None, email: str | Non
     email = (email or "").strip() or None
     if not (sub or email or person_id):
         raise InvalidInput("Name the person by --sub or --email")
-    if email and ("@" not in email or len(email) > 320):
+    if email and ("@" not in email or len(email) > 320 or any(c.isspace() for c in email)):
         raise InvalidInput(f"{email!r} is not an email address")
+    if sub and len(sub) > 255:
+        raise InvalidInput("An LTI user id (sub) is at most 255 characters")
     person = _find(tenant_id, sub=sub, email=email, person_id=person_id)
     if person is not None and _has(person, grant_role, OPERATOR):
         return db.session.execute(select(RoleGrant).where(
@@ -117,8 +133,11 @@ def _find(tenant_id: int, *, sub: str | None, email: str | None,
     query = select(Person).where(Person.tenant_id == tenant_id)
     if sub:
         return db.session.execute(query.where(Person.sub == sub)).scalars().first()
-    return db.session.execute(query.where(
-        func.lower(Person.email) == (email or "").lower())).scalars().first()
+    matches = list(db.session.execute(query.where(
+        func.lower(Person.email) == (email or "").lower()).limit(2)).scalars())
+    if len(matches) > 1:
+        raise InvalidInput(f"Several people have the email {email}; name the person by --sub")
+    return matches[0] if matches else None
 
 
 def revoke(tenant_id: int, grant_id: int, *, revoked_by: int | None = None) -> None:
@@ -162,14 +181,3 @@ def list_grants(tenant_id: int) -> list[tuple[RoleGrant, Person | None]]:
         select(RoleGrant, Person).outerjoin(Person, Person.id == RoleGrant.person_id)
         .where(RoleGrant.tenant_id == tenant_id)
         .order_by(RoleGrant.created_at.desc(), RoleGrant.id.desc())).all()]
-
-
-def holds(tenant_id: int, sub: str, email: str | None, role: GrantRole) -> bool:
-    """Whether someone (launched or not) is named by a grant of ``role``."""
-    conditions = [RoleGrant.sub == sub, Person.sub == sub]
-    if email:
-        conditions.append(func.lower(RoleGrant.email) == email.lower())
-    return db.session.execute(
-        select(RoleGrant.id).outerjoin(Person, Person.id == RoleGrant.person_id)
-        .where(RoleGrant.tenant_id == tenant_id, RoleGrant.role == role, or_(*conditions))
-        .limit(1)).first() is not None

@@ -350,7 +350,31 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         has whenever ``DeploymentNotFound`` is raised: the deployment check comes later)."""
         return dict(self._jwt.get("body", {}))
 
+    #: Claims that must be JSON objects when present (LTI 1.3 core, sections 5.3-5.4;
+    #: NRPS, AGS and Deep Linking claims).
+    OBJECT_CLAIMS = tuple("https://purl.imsglobal.org/spec/" + c for c in (
+        "lti/claim/context", "lti/claim/resource_link", "lti/claim/custom", "lti/claim/lis",
+        "lti/claim/launch_presentation", "lti/claim/tool_platform",
+        "lti-nrps/claim/namesroleservice", "lti-ags/claim/endpoint",
+        "lti-dl/claim/deep_linking_settings"))
+
+    def validate_message(self) -> LodestarMessageLaunch:
+        """Claims of the wrong JSON type are a malformed launch (400), never a crash."""
+        body = self._jwt.get("body", {})
+        for name in self.OBJECT_CLAIMS:
+            if name in body and not isinstance(body[name], dict):
+                raise LtiException(f"The claim {name.rsplit('/', 1)[-1]} is not an object")
+        roles = body.get("https://purl.imsglobal.org/spec/lti/claim/roles")
+        if roles is not None and not (isinstance(roles, list)
+                                      and all(isinstance(r, str) for r in roles)):
+            raise LtiException("The Roles claim is not a list of strings")
+        super().validate_message()
+        return self
+
     def validate_deployment(self) -> LodestarMessageLaunch:
+        if not isinstance(self._jwt.get("body", {}).get(
+                "https://purl.imsglobal.org/spec/lti/claim/deployment_id"), str):
+            raise LtiException("The deployment_id claim is missing or not text")
         deployment_id = self._get_deployment_id()
         deployment = self._tool_config.find_deployment_by_params(
             self.get_iss(), deployment_id, self.get_client_id())

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from lti_tool import audit
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
 from lti_tool.http import get_session
-from lti_tool.launch import placements, services
+from lti_tool.launch import placements, services, tenancy
 from lti_tool.models import LmsKind, Platform
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -169,6 +169,9 @@ def register(openid_configuration: str, registration_token: str | None,
     if not openid_configuration.startswith(("https://", "http://")):
         raise InvalidInput("The registration link has no valid openid_configuration URL.")
     tenant = read_tenant_link(tenant_token) if tenant_token else None
+    if tenant is not None and tenancy.find_tenant(tenant) is None:
+        raise InvalidInput("The tenant this registration link names no longer exists; ask "
+                           "the Lodestar operator for a new link.")
     config = _fetch_json(openid_configuration, "OpenID configuration")
     issuer = str(config.get("issuer") or "")
     needed = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")

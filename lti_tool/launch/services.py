@@ -15,9 +15,9 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from lti_tool import audit
+from lti_tool import audit, policy
 from lti_tool.db import utcnow
-from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotFound
+from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthorized, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import grants, tenancy
 from lti_tool.launch import roles as lti_roles
@@ -27,7 +27,6 @@ from lti_tool.models import (
     Deployment,
     Enrollment,
     EnrollmentStatus,
-    GrantRole,
     LmsKind,
     Mentorship,
     Person,
@@ -126,8 +125,9 @@ def is_course_context(context: Mapping[str, Any]) -> bool:
         types = [types]
     if not isinstance(types, list):
         return False
-    return any(isinstance(t, str) and t.rsplit("#", 1)[-1] in COURSE_CONTEXT_TYPES
-               for t in types)
+    # Full URIs end in "#CourseOffering"; LTI 1.1 URNs in "/CourseSection".
+    return any(isinstance(t, str) and t.replace("/", "#").rsplit("#", 1)[-1]
+               in COURSE_CONTEXT_TYPES for t in types)
 
 
 def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
@@ -225,7 +225,9 @@ def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
         else:
             link.active = True
     if course_id is not None:
-        for student_id, link in links.items():
+        # Legacy links this launch does not name end too (as every link did before links
+        # were per course): the course that still names the child makes its own link.
+        for student_id, link in [*links.items(), *legacy.items()]:
             if student_id not in wanted_ids:
                 link.active = False
 
@@ -369,7 +371,9 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
         select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
     ).scalar_one_or_none()
     chosen = tenancy.tenant_for_registration(issuer, tenant=tenant, name=name,
-                                             district=district, existing=platform)
+                                             district=district, existing=platform,
+                                             key_set_url=key_set_url,
+                                             auth_login_url=auth_login_url)
     if platform is None:
         platform = Platform(issuer=issuer, client_id=client_id, name=name or issuer,
                             tenant_id=chosen.id,
@@ -385,9 +389,11 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
         if name:
             platform.name = name
     db.session.flush()
-    known = {d.deployment_id for d in platform.deployments}
+    known = {d.deployment_id: d for d in platform.deployments}
     for deployment_id in deployment_ids:
-        if deployment_id not in known:
+        if deployment_id in known:
+            known[deployment_id].approved = True  # the operator named it: enabled
+        else:
             platform.deployments.append(Deployment(deployment_id=deployment_id))
     db.session.commit()
     return platform
@@ -427,30 +433,20 @@ def remove_platform(platform_id: int, *, purge: bool = False) -> Platform:
 
 
 def mark_counselor(platform_id: int, *, sub: str | None = None, email: str | None = None,
-                   counselor: bool = True) -> Person:
-    """Give (or take) counselor rights to a person of a platform's tenant, before or after
-    they launch (kept for ``ilp people mark-counselor``; ``grants.grant`` is the general form).
+                   counselor: bool = True) -> None:
+    """``ilp people mark-counselor``: ``grants.grant`` / ``grants.revoke_matching`` on the
+    platform's tenant (kept for existing scripts).
 
     :raises InvalidInput: when neither sub nor email is given.
-    :raises NotFound: for an unknown platform, or an unknown email.
+    :raises NotFound: for an unknown platform.
     """
-    if not sub and not email:
-        raise InvalidInput("Name the person by --sub or --email")
     tenant_id = get_platform(platform_id).tenant_id
-    query = select(Person).where(Person.tenant_id == tenant_id)
-    query = query.where(Person.sub == sub) if sub else query.where(Person.email == email)
-    person = db.session.execute(query).scalars().first()
-    if person is None:
-        if not sub:
-            raise NotFound(f"Nobody with email {email} has launched Lodestar yet; use --sub")
-        person = Person(tenant_id=tenant_id, sub=sub, name="")
-        db.session.add(person)
-        db.session.commit()
     if counselor:
-        grants.grant(tenant_id, "counselor", person_id=person.id)
+        grants.grant(tenant_id, "counselor", sub=sub, email=email)
+    elif not (sub or email):
+        raise InvalidInput("Name the person by --sub or --email")
     else:
-        grants.revoke_matching(tenant_id, "counselor", sub=person.sub)
-    return person
+        grants.revoke_matching(tenant_id, "counselor", sub=sub, email=email)
 
 
 def set_admin_rule(platform_id: int, enabled: bool) -> Platform:
@@ -460,7 +456,8 @@ def set_admin_rule(platform_id: int, enabled: bool) -> Platform:
     """
     platform = get_platform(platform_id)
     platform.institution_admins_are_admins = enabled
-    if not enabled:
+    db.session.flush()
+    if not grants.rule_on_in_tenant(platform.tenant_id):
         db.session.execute(delete(RoleGrant).where(RoleGrant.tenant_id == platform.tenant_id,
                                                    RoleGrant.source == grants.RULE))
     audit.record("platform.rule", tenant_id=platform.tenant_id, actor_id=None,
@@ -527,24 +524,26 @@ APPROVAL_SALT = "lodestar-deployment-approval"
 APPROVAL_MAX_AGE = 900
 
 
-def may_approve(platform: Platform, body: Mapping[str, Any]) -> bool:
-    """Whether the person of a signed launch may enable a deployment: a Lodestar admin grant
-    in the tenant, or the platform's institution-admin rule."""
-    sub = str(body.get("sub") or "")
-    email = present(body.get("email"))
-    if grants.holds(platform.tenant_id, sub, email, GrantRole.ADMIN):
-        return True
-    return platform.institution_admins_are_admins and \
-        Role.ADMIN in lti_roles.institution_roles(launch_roles(body))
+def approver_of(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Who launched, as far as enabling a deployment goes (kept in the approval token)."""
+    return {"s": str(body.get("sub") or ""), "e": present(body.get("email")),
+            "a": Role.ADMIN in lti_roles.institution_roles(launch_roles(body))}
+
+
+def may_approve(platform: Platform, who: Mapping[str, Any]) -> bool:
+    """Ask the policy whether this launcher may enable a deployment of ``platform``."""
+    return policy.may_enable_deployment(
+        platform.tenant_id, sub=str(who["s"]), email=who.get("e"),
+        institution_admin=bool(who.get("a")), rule_on=platform.institution_admins_are_admins)
 
 
 def _approval_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=APPROVAL_SALT)
 
 
-def approval_token(platform: Platform, deployment_id: str, sub: str) -> str:
+def approval_token(platform: Platform, deployment_id: str, who: Mapping[str, Any]) -> str:
     """A short-lived signed answer form for the admin who launched."""
-    return _approval_serializer().dumps({"p": platform.id, "d": deployment_id, "s": sub})
+    return _approval_serializer().dumps({"p": platform.id, "d": deployment_id, **who})
 
 
 def approve_with_token(token: str) -> tuple[Platform, Deployment]:
@@ -559,6 +558,8 @@ def approve_with_token(token: str) -> tuple[Platform, Deployment]:
         raise LaunchRequired("This form has expired. Open Lodestar again from your course "
                              "to enable it.") from err
     platform = get_platform(platform_id)
+    if not may_approve(platform, data):  # the grant may have been revoked since
+        raise NotAuthorized()
     person = db.session.execute(select(Person).where(
         Person.tenant_id == platform.tenant_id, Person.sub == sub)).scalar_one_or_none()
     deployment = approve_deployment(platform_id, deployment_id,

@@ -188,4 +188,6 @@ def init_session(app: Flask) -> None:
 
     app.jinja_env.globals.update(lurl=lurl, token_field=token_field)
     app.config.setdefault("ILP_CSRF_EXEMPT",
-                          {"launch.launch", "launch.login", "launch.check_login"})
+                          {"launch.launch", "launch.login", "launch.check_login",
+                           # guarded by its own short-lived signed token, re-checked
+                           "launch.approve_deployment"})

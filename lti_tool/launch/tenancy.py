@@ -42,7 +42,8 @@ def find_tenant(ref: int | str) -> Tenant | None:
 
 
 def tenant_for_registration(issuer: str, *, tenant: int | str | None, name: str | None,
-                            district: str | None, existing: Platform | None) -> Tenant:
+                            district: str | None, existing: Platform | None,
+                            key_set_url: str = "", auth_login_url: str = "") -> Tenant:
     """The tenant a registration belongs to (created when the rules name none).
 
     :raises InvalidInput: when the named tenant id does not exist, or the registration
@@ -64,8 +65,15 @@ def tenant_for_registration(issuer: str, *, tenant: int | str | None, name: str 
     if existing is not None:
         return existing.tenant
     if not is_shared_issuer(issuer):
+        # Only a registration that also signs with the site's own keys and logs in at its
+        # own endpoint joins by default (every Moodle registration of one site shares
+        # both); a look-alike that names the issuer but its own keys gets a tenant of its
+        # own, so it can never sign launches into a district's tenant.
         tenant_ids = set(db.session.execute(
-            select(Platform.tenant_id).where(Platform.issuer == issuer)).scalars())
+            select(Platform.tenant_id).where(Platform.issuer == issuer,
+                                             Platform.key_set_url == key_set_url,
+                                             Platform.auth_login_url == auth_login_url)
+        ).scalars())
         if len(tenant_ids) == 1:
             joined = db.session.get(Tenant, tenant_ids.pop())
             if joined is not None:
@@ -133,7 +141,7 @@ def _merge_row(table: Table, from_id: int, to_id: int, counts: dict[str, int]) -
             twin_row = db.session.execute(select(child).where(child.c.id == twin)).mappings().one()
             fill = {name: row[name] for name in row.keys()
                     if name not in {"id", column.name} and _empty(twin_row[name])
-                    and not _empty(row[name]) and not child.c[name].foreign_keys}
+                    and not _empty(row[name])}
             if fill:
                 db.session.execute(update(child).where(child.c.id == twin).values(fill))
             _merge_row(child, int(row["id"]), int(twin), counts)

@@ -153,8 +153,9 @@ def _deployment_not_enabled(body: dict[str, Any], err: LtiException) -> Any:
     deployment_id = str(body.get(services.CLAIM + "deployment_id") or "")
     pending = services.record_pending_deployment(platform, deployment_id)
     current_app.logger.info("Launch from deployment not enabled yet (platform %s)", platform.id)
-    if pending is not None and services.may_approve(platform, body):
-        token = services.approval_token(platform, pending.deployment_id, str(body["sub"]))
+    who = services.approver_of(body)
+    if pending is not None and services.may_approve(platform, who):
+        token = services.approval_token(platform, pending.deployment_id, who)
         return render_template("launch/approve_deployment.html", platform=platform,
                                deployment=pending, token=token)
     return render_template("launch/not_enabled.html", platform=platform), 403
@@ -269,7 +270,7 @@ def admin() -> str:
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
     return render_template("launch/admin.html", **services.admin_overview(actor.tenant_id),
-                           keys=keys.published_keys(), form=request.args)
+                           keys=keys.published_keys(), form={})
 
 
 @bp.post("/admin/grants")
@@ -282,8 +283,11 @@ def admin_grant() -> Any:
         grants.grant(actor.tenant_id, request.form.get("role", ""), email=email, sub=sub,
                      granted_by=actor.person_id)
     except InvalidInput as err:
+        # Shown again with what was typed (never put in a URL: it names a person).
         flash(err.message, "error")
-        return redirect(lurl("launch.admin", email=email, sub=sub))
+        return render_template("launch/admin.html",
+                               **services.admin_overview(actor.tenant_id),
+                               keys=keys.published_keys(), form=request.form), 400
     flash("Granted. It applies on their next page (or at their first launch).", "success")
     return redirect(lurl("launch.admin"))
 

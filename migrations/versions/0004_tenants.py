@@ -117,6 +117,15 @@ def upgrade():
 
 
 def downgrade():
+    bind = op.get_bind()
+    mismatched = bind.execute(sa.text(
+        "SELECT count(*) FROM tenants t WHERE (SELECT count(*) FROM platforms p "
+        "WHERE p.tenant_id = t.id) <> 1 OR NOT EXISTS (SELECT 1 FROM platforms p "
+        "WHERE p.id = t.id AND p.tenant_id = t.id)")).scalar()
+    if mismatched:
+        raise RuntimeError("Cannot downgrade: some tenants hold several registrations or a "
+                           "registration whose id differs from its tenant's; data would be "
+                           "given to the wrong registration.")
     with op.batch_alter_table("people") as batch:
         batch.add_column(sa.Column("is_counselor", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
@@ -138,8 +147,7 @@ def downgrade():
         batch.drop_column("platform_id")
     with op.batch_alter_table("deployments") as batch:
         batch.drop_column("approved")
-    # Tenants that hold several registrations cannot go back to one-registration tenants;
-    # a downgrade keeps the first registration's id as the tenant id.
+    # Checked above: every tenant is one registration with the same id.
     for table in TENANT_TABLES:
         _repoint(table, "tenants", "platforms")
     with op.batch_alter_table("platforms") as batch:
