@@ -26,7 +26,6 @@ from lti_tool.extensions import db
 from lti_tool.grades.models import TranscriptEntry
 from lti_tool.launch.session import Actor
 from lti_tool.models import Course, Person
-from lti_tool.tenants import tenant_platform
 from lti_tool.plans import inventory, programs, reference
 from lti_tool.plans.models import (
     CoursePlanEntry,
@@ -43,6 +42,7 @@ from lti_tool.plans.models import (
     ProgramOfStudy,
 )
 from lti_tool.portfolio.models import Evidence, StoredFile
+from lti_tool.tenants import tenant_platform
 
 # -- vocabulary --------------------------------------------------------------------------------
 
