@@ -106,20 +106,41 @@ def platforms_tenants() -> None:
                    + ", ".join(f"platform {p.id} ({p.client_id})" for p in t.platforms))
 
 
+def _duration(text: str) -> int:
+    units = {"m": 60, "h": 3600, "d": 86400}
+    try:
+        return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+    except (ValueError, IndexError) as err:
+        raise click.BadParameter("use e.g. 30m, 24h or 7d") from err
+
+
 @platforms_cli.command("registration-link")
-@click.option("--tenant", type=int, required=True, help="Tenant id the registration joins")
+@click.option("--tenant", type=int, default=None, help="Tenant id the registration joins")
+@click.option("--issuer", default=None, help="Only this issuer may register with the link")
+@click.option("--update", "update", type=int, default=None,
+              help="Platform id this link may update (Moodle's re-registration)")
+@click.option("--host", "hosts", multiple=True,
+              help="An extra host the platform's endpoints may sit on (repeatable)")
+@click.option("--expires", default="24h", show_default=True, help="e.g. 30m, 24h, 7d")
 @with_appcontext
-def platforms_registration_link(tenant: int) -> None:
-    """Print the Dynamic Registration URL to give the LMS admin (valid for 7 days)."""
+def platforms_registration_link(tenant: int | None, issuer: str | None, update: int | None,
+                                hosts: tuple[str, ...], expires: str) -> None:
+    """Print a one-time Dynamic Registration URL to give the LMS admin."""
     from flask import current_app
 
-    from lti_tool.launch import registration, tenancy
+    from lti_tool.launch import registration
 
-    if tenancy.find_tenant(tenant) is None:
-        _fail(ToolError(f"No tenant with id {tenant}"))
+    try:
+        token = registration.create_link(tenant_id=tenant, issuer=issuer,
+                                         update_platform_id=update, ttl=_duration(expires),
+                                         hosts=hosts)
+    except ToolError as err:
+        _fail(err)
         return
     base = current_app.config.get("ILP_BASE_URL") or "https://<your Lodestar host>"
-    click.echo(f"{base}/lti/register?tenant={registration.tenant_link_token(tenant)}")
+    click.echo(f"{base}/lti/register?link={token}")
+    click.echo(f"Single use, valid for {expires}. Paste it in the LMS's Dynamic "
+               "Registration (tool URL) field.", err=True)
 
 
 @platforms_cli.command("merge")

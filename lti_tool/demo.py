@@ -40,6 +40,12 @@ def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
         for counselor in state.district.users_of_kind("counselor"):
             grants.grant(platform.tenant_id, "counselor", sub=counselor.sub)
         ensure_default_programs(platform.tenant_id)
+        # The sandbox's "register the tool" button re-registers (updates) this platform
+        # through Dynamic Registration, with a one-time link as an operator would give.
+        from lti_tool.launch import registration
+
+        token = registration.create_link(update_platform_id=platform.id, ttl=7 * 24 * 3600)
+        state.tool_registration_url = f"{state.tool_url}/lti/register?link={token}"
         keys.active_key()
         return platform.id
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import ipaddress
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
@@ -22,6 +25,53 @@ from urllib3.util.retry import Retry
 from lti_tool import __version__
 
 USER_AGENT = f"Lodestar-ILP/{__version__} (+LTI 1.3 tool)"
+
+
+class OutboundRefused(requests.RequestException):
+    """A server-side fetch to an address the outbound guard does not allow."""
+
+
+def check_outbound(url: str, *, allowed: list[ipaddress._BaseNetwork]) -> None:
+    """Refuse loopback, link-local, private and other non-public addresses (after DNS)
+    unless a range is allowed (a district's own Moodle on its intranet).
+
+    :raises OutboundRefused: for a refused or unresolvable host.
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError as err:
+        raise OutboundRefused("malformed URL") from err
+    if not host:
+        raise OutboundRefused("URL without a host")
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError as err:
+        raise OutboundRefused(f"cannot resolve {host}") from err
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if address.is_global:
+            continue
+        if any(address in net for net in allowed):
+            continue
+        raise OutboundRefused(f"{host} resolves to a non-public address")
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An adapter that asks :func:`check_outbound` before every request it sends."""
+
+    def __init__(self, *args: Any, allowed: list[ipaddress._BaseNetwork], **kwargs: Any) -> None:
+        self._allowed = allowed
+        super().__init__(*args, **kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        check_outbound(str(request.url), allowed=self._allowed)
+        return super().send(request, *args, **kwargs)
+
+
+def outbound_allowed(spec: str) -> list[ipaddress._BaseNetwork]:
+    """``ILP_OUTBOUND_ALLOW``: comma-separated CIDR ranges."""
+    return [ipaddress.ip_network(part.strip(), strict=False)
+            for part in spec.split(",") if part.strip()]
 
 #: Longest ``Retry-After`` we are willing to sleep inside a request, in seconds. Longer
 #: waits surface as a retryable ``LmsApiError`` so a background job can be rescheduled.
@@ -91,7 +141,15 @@ def make_session(timeout: float = 10.0, retries: int = 3,
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=10, pool_maxsize=20)
+    adapter: HTTPAdapter
+    if has_app_context() and current_app.config.get("ILP_OUTBOUND_GUARD"):
+        # Every server-side fetch (registration, JWKS, tokens, NRPS/AGS, LMS REST) goes
+        # through a session made here, so this one guard serves them all.
+        adapter = GuardedAdapter(
+            max_retries=retry, pool_connections=10, pool_maxsize=20,
+            allowed=outbound_allowed(str(current_app.config.get("ILP_OUTBOUND_ALLOW", ""))))
+    else:
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=10, pool_maxsize=20)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -100,10 +158,11 @@ def make_session(timeout: float = 10.0, retries: int = 3,
 
 def init_http(app: Flask) -> None:
     """Create the app's shared session from its settings."""
-    app.extensions["lodestar_http"] = make_session(
-        timeout=app.config.get("ILP_HTTP_TIMEOUT", 10.0),
-        retries=app.config.get("ILP_HTTP_RETRIES", 3),
-    )
+    with app.app_context():
+        app.extensions["lodestar_http"] = make_session(
+            timeout=app.config.get("ILP_HTTP_TIMEOUT", 10.0),
+            retries=app.config.get("ILP_HTTP_RETRIES", 3),
+        )
 
 
 def get_session() -> TimeoutSession:

@@ -96,6 +96,12 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         # LTI Dynamic Registration at /lti/register (on by default except in production).
         "ILP_DYNAMIC_REGISTRATION": _bool(env.get(
             "ILP_DYNAMIC_REGISTRATION", "false" if environment == "production" else "true")),
+        # Refuse server-side fetches to loopback, link-local and private addresses (on by
+        # default in production); ILP_OUTBOUND_ALLOW lists CIDR ranges that are fine (a
+        # district's own Moodle on its intranet, e.g. "10.20.0.0/16").
+        "ILP_OUTBOUND_GUARD": _bool(env.get(
+            "ILP_OUTBOUND_GUARD", "true" if environment == "production" else "false")),
+        "ILP_OUTBOUND_ALLOW": env.get("ILP_OUTBOUND_ALLOW", ""),
         # Run syncs in the request even when Redis is configured (tests, single host).
         "ILP_SYNC_INLINE": _bool(env.get("ILP_SYNC_INLINE", "false")),
         "ILP_SYNC_MAX_AGE_MINUTES": _int("ILP_SYNC_MAX_AGE_MINUTES",

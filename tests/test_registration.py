@@ -25,6 +25,7 @@ from lti_tool.launch import placements
 from lti_tool.launch.registration import (
     PLATFORM_CONFIGURATION,
     TOOL_CONFIGURATION,
+    create_link,
     tool_configuration,
 )
 from lti_tool.models import AuditEvent, LmsKind, Platform
@@ -37,6 +38,23 @@ from tests.lti_driver import LtiDriver
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
+
+
+@pytest.fixture(autouse=True)
+def make_link(app: Flask, sandbox: Flask) -> Iterator[Callable[..., str]]:
+    """The operator's one-time registration link, given to the (session-wide) sandbox LMS
+    the way an LMS admin pastes it; ``make_link(**options)`` makes another."""
+    state = get_state(sandbox)
+
+    def make(**options: Any) -> str:
+        with app.app_context():
+            token = create_link(**options)
+        state.tool_registration_url = f"http://localhost/lti/register?link={token}"
+        return token
+
+    make()
+    yield make
+    state.tool_registration_url = None
 
 
 def test_dynamic_registration_creates_a_working_platform(app: Flask, client: Any,
@@ -56,10 +74,12 @@ def test_dynamic_registration_creates_a_working_platform(app: Flask, client: Any
     sent = state.registrations[-1]
     assert sent["token_endpoint_auth_method"] == "private_key_jwt"
     assert sent["redirect_uris"] == ["http://localhost/lti/launch"]
-    # The token is single use.
-    again = client.get(_path(registration_url(state, token)))
-    assert again.status_code == 502
-    assert "refused the registration (401)" in again.get_data(as_text=True)
+    # The link is single use: a second try is refused before anything is fetched.
+    fetched = len(state.request_log)
+    again = client.get(_path(registration_url(state, issue_registration_token(state))))
+    assert again.status_code == 403
+    assert "already used" in again.get_data(as_text=True)
+    assert len(state.request_log) == fetched
 
 
 def test_registration_with_a_foreign_issuer_is_refused(app: Flask, client: Any,
@@ -73,13 +93,15 @@ def test_registration_with_a_foreign_issuer_is_refused(app: Flask, client: Any,
     finally:
         state.explicit_issuer = original
     assert page.status_code == 400
-    assert "issuer does not match" in page.get_data(as_text=True)
+    assert "could not be completed" in page.get_data(as_text=True)  # detail only in the log
     with app.app_context():
         assert db.session.execute(select(Platform)).first() is None
 
 
-def test_registration_link_without_configuration_is_400(client: Any) -> None:
-    assert client.get("/lti/register").status_code == 400
+def test_registration_link_without_configuration_is_400(
+        client: Any, make_link: Callable[..., str]) -> None:
+    assert client.get("/lti/register").status_code == 403  # no link: nothing at all
+    assert client.get("/lti/register", query_string={"link": make_link()}).status_code == 400
 
 
 def test_registration_can_be_switched_off(app: Flask, client: Any, sandbox: Flask) -> None:
@@ -232,7 +254,8 @@ def test_generic_platform_page_names_no_lms(client: Any, sandbox: Flask) -> None
     ("not json", "unreadable"),
 ])
 def test_unreadable_registration_answer_is_a_clear_502(app: Flask, client: Any,
-                                                       body: Any, message: str) -> None:
+                                                       body: Any, message: str,
+                                                       make_link: Callable[..., str]) -> None:
     issuer = "https://lms.example"
     with responses.RequestsMock() as mock:
         mock.get(issuer + "/openid", json={
@@ -245,14 +268,17 @@ def test_unreadable_registration_answer_is_a_clear_502(app: Flask, client: Any,
         else:
             mock.post(issuer + "/register", json=body)
         page = client.get("/lti/register", query_string={
-            "openid_configuration": issuer + "/openid", "registration_token": "t"})
+            "openid_configuration": issuer + "/openid", "registration_token": "t",
+            "link": make_link()})
     assert page.status_code == 502
-    assert message in page.get_data(as_text=True)
+    assert message in page.get_data(as_text=True) or \
+        "could not be completed" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(Platform)).first() is None
 
 
-def test_numeric_deployment_id_is_read(app: Flask, client: Any) -> None:
+def test_numeric_deployment_id_is_read(app: Flask, client: Any,
+                                       make_link: Callable[..., str]) -> None:
     issuer = "https://moodle.example"
     with responses.RequestsMock() as mock:
         mock.get(issuer + "/mod/lti/openid-configuration.php", json={
@@ -263,7 +289,8 @@ def test_numeric_deployment_id_is_read(app: Flask, client: Any) -> None:
         mock.post(issuer + "/register", json={"client_id": "abc", TOOL_CONFIGURATION: {
             "deployment_id": 7}})
         page = client.get("/lti/register", query_string={
-            "openid_configuration": issuer + "/mod/lti/openid-configuration.php"})
+            "openid_configuration": issuer + "/mod/lti/openid-configuration.php",
+            "link": make_link()})
     assert page.status_code == 200
     with app.app_context():
         platform = db.session.execute(select(Platform)).scalar_one()
@@ -356,15 +383,101 @@ def test_registration_link_names_its_tenant(app: Flask, client: Any, sandbox: Fl
             auth_login_url="https://other.example/a", auth_token_url="https://other.example/t",
             key_set_url="https://other.example/k", tenant="Springfield USD")
         tenant_id = existing.tenant_id
-    link = runner.invoke(args=["platforms", "registration-link", "--tenant", str(tenant_id)])
+    link = runner.invoke(args=["platforms", "registration-link", "--tenant", str(tenant_id),
+                               "--expires", "1h"])
     assert link.exit_code == 0, link.output
-    tenant_token = link.output.strip().split("tenant=")[1]
-    url = registration_url(state, issue_registration_token(state)) + "&tenant=" + tenant_token
-    assert client.get(_path(url)).status_code == 200
+    token = link.output.strip().splitlines()[0].split("link=")[1]
+    state.tool_registration_url = f"http://localhost/lti/register?link={token}"
+    assert client.get(_path(registration_url(state, issue_registration_token(state)))
+                      ).status_code == 200
     with app.app_context():
         platform = db.session.execute(select(Platform).where(
             Platform.issuer == state.issuer)).scalar_one()
         assert platform.tenant_id == tenant_id
         assert db.session.execute(select(Tenant)).scalars().all()[0].name == "Springfield USD"
-    forged = registration_url(state, issue_registration_token(state)) + "&tenant=forged"
-    assert client.get(_path(forged)).status_code == 400
+        # Stored hashed: the token itself is nowhere in the database.
+        from lti_tool.models import ShortLivedValue
+        assert not [v for v in db.session.execute(select(ShortLivedValue.key)).scalars()
+                    if token in v]
+
+
+@pytest.mark.parametrize("link", [None, "forged"])
+def test_without_a_valid_link_nothing_is_fetched(client: Any, sandbox: Flask,
+                                                 link: str | None) -> None:
+    state = get_state(sandbox)
+    state.tool_registration_url = "http://localhost/lti/register" + (
+        f"?link={link}" if link else "")
+    fetched = len(state.request_log)
+    page = client.get(_path(registration_url(state, issue_registration_token(state))))
+    assert page.status_code == 403
+    assert len(state.request_log) == fetched
+
+
+def test_a_known_registration_is_never_overwritten_without_an_update_link(
+        app: Flask, client: Any, sandbox: Flask, make_link: Callable[..., str]) -> None:
+    state = get_state(sandbox)
+    assert client.get(_path(registration_url(state, issue_registration_token(state)))
+                      ).status_code == 200
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        platform_id, jwks = platform.id, platform.key_set_url
+    make_link()
+    again = client.get(_path(registration_url(state, issue_registration_token(state))))
+    assert again.status_code == 400 and "already known" in again.get_data(as_text=True)
+    make_link(update_platform_id=platform_id)
+    assert client.get(_path(registration_url(state, issue_registration_token(state)))
+                      ).status_code == 200
+    with app.app_context():
+        assert db.session.get(Platform, platform_id).key_set_url == jwks
+
+
+def test_endpoints_off_the_issuer_host_are_refused(app: Flask, client: Any,
+                                                   make_link: Callable[..., str]) -> None:
+    issuer = "https://moodle.example"
+    with responses.RequestsMock() as mock:
+        mock.get(issuer + "/openid", json={
+            "issuer": issuer, "authorization_endpoint": issuer + "/auth",
+            "token_endpoint": "https://victim.example/token", "jwks_uri": issuer + "/jwks",
+            "registration_endpoint": issuer + "/register"})
+        page = client.get("/lti/register", query_string={
+            "openid_configuration": issuer + "/openid", "link": make_link()})
+    assert page.status_code == 400
+    assert "victim" not in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Platform)).first() is None
+
+
+def test_configuration_from_another_origin_or_a_redirect_is_refused(
+        app: Flask, client: Any, make_link: Callable[..., str]) -> None:
+    issuer = "https://moodle.example"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get("https://moodle.example.evil.example/openid", json={"issuer": issuer})
+        mock.get(issuer + "/redirect", status=302,
+                 headers={"Location": "https://evil.example/openid"})
+        for url in ("https://moodle.example.evil.example/openid", issuer + "/redirect"):
+            page = client.get("/lti/register", query_string={
+                "openid_configuration": url, "link": make_link()})
+            assert page.status_code in (400, 502), url
+            assert "evil" not in page.get_data(as_text=True)
+
+
+def test_outbound_guard_refuses_private_addresses() -> None:
+    from lti_tool.http import OutboundRefused, check_outbound, outbound_allowed
+
+    for url in ("http://127.0.0.1:5000/x", "http://[::1]/x", "http://169.254.169.254/x",
+                "http://10.1.2.3/x", "http://localhost/x"):
+        with pytest.raises(OutboundRefused):
+            check_outbound(url, allowed=[])
+    check_outbound("http://10.1.2.3/x", allowed=outbound_allowed("10.0.0.0/8"))
+
+
+def test_guarded_session_in_production_like_config(app: Flask) -> None:
+    import requests as real_requests
+
+    from lti_tool.http import make_session
+
+    app.config["ILP_OUTBOUND_GUARD"] = True
+    with app.app_context():
+        session = make_session(retries=0)
+    with pytest.raises(real_requests.RequestException):
+        session.get("http://127.0.0.1:9/")

@@ -9,19 +9,21 @@ rows ``ilp platforms add`` writes. It can be switched off with ``ILP_DYNAMIC_REG
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from flask import current_app, request, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool import audit
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
-from lti_tool.http import get_session
+from lti_tool.http import OutboundRefused, get_session
 from lti_tool.launch import placements, services, tenancy
 from lti_tool.models import LmsKind, Platform
+from lti_tool.store import get_store
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
@@ -114,88 +116,158 @@ def _identifier(value: Any) -> str | None:
 
 def _fetch_json(url: str, what: str) -> dict[str, Any]:
     try:
-        response = get_session().get(url, headers={"Accept": "application/json"})
-    except requests.RequestException as err:
-        raise LmsApiError(f"Could not reach the platform for its {what}.", retryable=True,
-                          url=url, detail=str(err)) from err
+        # Redirects off: the URL checked is the URL read.
+        response = get_session().get(url, headers={"Accept": "application/json"},
+                                     allow_redirects=False)
+    except (requests.RequestException, OutboundRefused) as err:
+        current_app.logger.warning("Dynamic Registration: %s unreachable: %s", what, err)
+        raise LmsApiError(GENERIC_FAILURE, retryable=True, detail=str(err)) from err
     if response.status_code != 200:
-        raise LmsApiError(f"The platform answered {response.status_code} for its {what}.",
-                          upstream_status=response.status_code, url=url)
+        current_app.logger.warning("Dynamic Registration: %s answered %s", what,
+                                   response.status_code)
+        raise LmsApiError(GENERIC_FAILURE, upstream_status=response.status_code)
     try:
         body = response.json()
     except ValueError as err:
-        raise LmsApiError(f"The platform's {what} is not JSON.", url=url) from err
+        raise LmsApiError(GENERIC_FAILURE, detail=f"{what} is not JSON") from err
     if not isinstance(body, dict):
-        raise LmsApiError(f"The platform's {what} is not a JSON object.", url=url)
+        raise LmsApiError(GENERIC_FAILURE, detail=f"{what} is not a JSON object")
     return body
 
 
-TENANT_LINK_SALT = "lodestar-registration-tenant"
-#: How long a registration link that names a tenant stays valid.
-TENANT_LINK_MAX_AGE = 7 * 24 * 3600
+LINK_PREFIX = "reglink:"
+#: Default life of a registration link.
+LINK_TTL = 24 * 3600
+#: Hosts that serve a cloud LMS's endpoints under another name than its issuer: Canvas
+#: cloud's issuer is canvas.instructure.com while it authorizes and issues tokens at
+#: sso.canvaslms.com (Canvas docs, "LTI 1.3 Launch Overview"); Schoology's issuer is
+#: schoology.schoology.com and its LTI service is lti-service.svc.schoology.com.
+KNOWN_ENDPOINT_HOSTS = {
+    "canvas.instructure.com": {"sso.canvaslms.com"},
+    "canvas.beta.instructure.com": {"sso.beta.canvaslms.com"},
+    "canvas.test.instructure.com": {"sso.test.canvaslms.com"},
+    "schoology.schoology.com": {"lti-service.svc.schoology.com"},
+}
+#: What a person sees when a registration fails: the reason goes to the log only (an
+#: error oracle would let anyone map the district's network).
+GENERIC_FAILURE = ("The registration could not be completed. Ask the Lodestar operator for "
+                   "a new registration link; the reason is in Lodestar's server log.")
 
 
-def tenant_link_token(tenant_id: int) -> str:
-    """A signed value for ``/lti/register?tenant=...``: the registration joins that tenant."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
-                                  salt=TENANT_LINK_SALT).dumps({"t": tenant_id})
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def read_tenant_link(token: str) -> int:
-    """The tenant id a registration link names.
+def create_link(*, tenant_id: int | None = None, issuer: str | None = None,
+                update_platform_id: int | None = None, ttl: int = LINK_TTL,
+                hosts: tuple[str, ...] = ()) -> str:
+    """Make a one-time Dynamic Registration link; only its hash is stored.
 
-    :raises InvalidInput: when the link is forged, malformed or expired.
+    :raises InvalidInput: for an unknown tenant or platform, or a malformed issuer.
     """
+    if tenant_id is not None and tenancy.find_tenant(tenant_id) is None:
+        raise InvalidInput(f"No tenant with id {tenant_id}")
+    if update_platform_id is not None:
+        platform = services.get_platform(update_platform_id)
+        tenant_id, issuer = platform.tenant_id, platform.issuer
+    if issuer is not None and not issuer.startswith(("https://", "http://")):
+        raise InvalidInput("The issuer must be an http(s) URL")
+    token = secrets.token_urlsafe(32)
+    get_store().set(LINK_PREFIX + _digest(token), {
+        "tenant": tenant_id, "issuer": issuer, "update": update_platform_id,
+        "hosts": [h.lower() for h in hosts]}, ttl)
+    return token
+
+
+def link_url(token: str) -> str:
+    """The URL the LMS admin pastes into the LMS."""
+    base = current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
+    return f"{base}{url_for('launch.register')}?link={token}"
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = safe_split(url)
+    return (parts.scheme.lower(), parts.netloc.lower()) if parts else ("", "")
+
+
+def safe_split(url: str) -> Any:
+    """``urlsplit`` that answers None for malformed URLs (``http://[::1`` raises)."""
     try:
-        data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TENANT_LINK_SALT
-                                      ).loads(token, max_age=TENANT_LINK_MAX_AGE)
-        return int(data["t"])
-    except (BadSignature, KeyError, TypeError, ValueError) as err:
-        raise InvalidInput("This registration link is not valid or has expired; ask the "
-                           "Lodestar operator for a new one.") from err
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _refuse(detail: str) -> InvalidInput:
+    current_app.logger.warning("Dynamic Registration refused: %s", detail)
+    return InvalidInput(GENERIC_FAILURE, detail=detail)
+
+
+def _check_endpoints(config: dict[str, Any], issuer: str, link: dict[str, Any]) -> None:
+    """The platform's endpoints sit on the issuer's host, a host known for that LMS, or a
+    host the link names; https only in production."""
+    issuer_host = (safe_split(issuer).hostname or "").lower() if safe_split(issuer) else ""
+    allowed = {issuer_host, *KNOWN_ENDPOINT_HOSTS.get(issuer_host, set()), *link["hosts"]}
+    production = current_app.config.get("ILP_ENV") == "production"
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri",
+                "registration_endpoint"):
+        parts = safe_split(str(config.get(key) or ""))
+        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
+            raise _refuse(f"{key} is not a URL")
+        if production and parts.scheme != "https":
+            raise _refuse(f"{key} is not https")
+        if parts.hostname.lower() not in allowed:
+            raise _refuse(f"{key} host {parts.hostname} is not the issuer's")
 
 
 def register(openid_configuration: str, registration_token: str | None,
-             tenant_token: str | None = None) -> Registered:
-    """Run the registration and store the platform (in the tenant the link names, if any).
+             link_token: str | None = None) -> Registered:
+    """Run the registration and store the platform, for a valid one-time link only.
 
-    :raises NotAuthorized: when dynamic registration is switched off.
+    :raises NotAuthorized: when dynamic registration is off, or without a valid link
+        (nothing is fetched then).
     :raises InvalidInput: for a malformed request or platform configuration.
     :raises LmsApiError: when the platform cannot be reached or refuses.
     """
     if not current_app.config.get("ILP_DYNAMIC_REGISTRATION"):
         raise NotAuthorized("Dynamic registration is switched off on this Lodestar server; "
                             "ask its administrator to run `ilp platforms add`.")
-    if not openid_configuration.startswith(("https://", "http://")):
+    link = get_store().pop(LINK_PREFIX + _digest(link_token)) if link_token else None
+    if not isinstance(link, dict):
+        raise NotAuthorized("This registration link is not valid, has expired or was already "
+                            "used. Ask the Lodestar operator for a new one "
+                            "(`ilp platforms registration-link`).")
+    if link.get("tenant") is not None and tenancy.find_tenant(link["tenant"]) is None:
+        raise _refuse("the link's tenant no longer exists")
+    config_parts = safe_split(openid_configuration)
+    if config_parts is None or config_parts.scheme not in ("https", "http"):
         raise InvalidInput("The registration link has no valid openid_configuration URL.")
-    tenant = read_tenant_link(tenant_token) if tenant_token else None
-    if tenant is not None and tenancy.find_tenant(tenant) is None:
-        raise InvalidInput("The tenant this registration link names no longer exists; ask "
-                           "the Lodestar operator for a new link.")
     config = _fetch_json(openid_configuration, "OpenID configuration")
     issuer = str(config.get("issuer") or "")
-    needed = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-    if not issuer or any(not str(config.get(key, "")).startswith(("https://", "http://"))
-                         for key in needed):
-        raise InvalidInput("The platform's configuration lacks its issuer or endpoints.")
-    # The configuration must come from the issuer it names (spec section 3.5.1).
-    if not openid_configuration.startswith(issuer.rstrip("/") + "/") \
-            and urlsplit(openid_configuration).netloc != urlsplit(issuer).netloc:
-        raise InvalidInput("The platform's issuer does not match where its configuration "
-                           "was read from.")
+    if not issuer or (link.get("issuer") and issuer != link["issuer"]):
+        raise _refuse(f"issuer {issuer!r} is not the one the link names")
+    # The configuration must come from the issuer's own origin (spec section 3.5.1), or
+    # from the issuer the operator named in the link.
+    allowed_origins = {_origin(issuer)} | ({_origin(link["issuer"])} if link.get("issuer")
+                                           else set())
+    if _origin(openid_configuration) not in allowed_origins:
+        raise _refuse("the configuration URL is not on the issuer's origin")
+    _check_endpoints(config, issuer, link)
     platform_config = config.get(PLATFORM_CONFIGURATION)
     family = str((platform_config if isinstance(platform_config, dict) else {})
                  .get("product_family_code") or "")
     lms = LMS_BY_FAMILY.get(family.lower(), LmsKind.GENERIC)
+    update = link.get("update")
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
         response = get_session().post(config["registration_endpoint"],
-                                      json=tool_configuration(lms), headers=headers)
-    except requests.RequestException as err:
-        raise LmsApiError("Could not reach the platform to register.", retryable=True,
-                          url=config["registration_endpoint"], detail=str(err)) from err
+                                      json=tool_configuration(lms), headers=headers,
+                                      allow_redirects=False)
+    except (requests.RequestException, OutboundRefused) as err:
+        current_app.logger.warning("Dynamic Registration: endpoint unreachable: %s", err)
+        raise LmsApiError(GENERIC_FAILURE, retryable=True, detail=str(err)) from err
     if response.status_code not in (200, 201):
         raise LmsApiError(f"The platform refused the registration ({response.status_code}).",
                           upstream_status=response.status_code,
@@ -207,6 +279,14 @@ def register(openid_configuration: str, registration_token: str | None,
     client_id = _identifier(answer.get("client_id")) if isinstance(answer, dict) else None
     if client_id is None:
         raise LmsApiError("The platform's registration answer has no client id.")
+    known = services.platforms_with_client_id(client_id)
+    if any(p.id != update for p in known) or (update is not None and (
+            not known or known[0].issuer != issuer)):
+        # Never overwrite or re-activate a registration unless the link was made to update
+        # exactly that one (Moodle's "Update" re-registration).
+        current_app.logger.warning("Dynamic Registration refused: client_id already known")
+        raise InvalidInput("This LMS registration is already known to Lodestar. To update it, "
+                           "ask the operator for a link made with --update.")
     deployment_id = _deployment_id(answer)
     # No deployment yet is not an error: the platform has made the client (Canvas: the
     # developer key) already; the first launch from a deployment asks an admin to enable it.
@@ -216,7 +296,7 @@ def register(openid_configuration: str, registration_token: str | None,
         auth_login_url=config["authorization_endpoint"],
         auth_token_url=config["token_endpoint"], key_set_url=config["jwks_uri"],
         name=f"{LMS_NAMES.get(lms, family or 'LMS')} ({urlsplit(issuer).netloc})",
-        lms=lms, tenant=tenant)
+        lms=lms, tenant=link.get("tenant"))
     audit.record("platform.registered", tenant_id=platform.tenant_id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, issuer=issuer,
                  client_id=client_id, deployment_id=deployment_id)

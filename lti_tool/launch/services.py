@@ -399,6 +399,12 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
     return platform
 
 
+def platforms_with_client_id(client_id: str) -> list[Platform]:
+    """Registrations with this client_id under any issuer."""
+    return list(db.session.execute(select(Platform).where(
+        Platform.client_id == client_id).order_by(Platform.id)).scalars())
+
+
 def get_platform(platform_id: int) -> Platform:
     """One registration.
 

@@ -18,8 +18,9 @@ from flask import (
 )
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import policy
+from lti_tool import audit, policy
 from lti_tool.errors import InvalidInput, LaunchError
+from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
 from lti_tool.launch.lti import (
     DeploymentNotFound,
@@ -223,7 +224,7 @@ def register() -> str:
 
     result = registration.register(request.args.get("openid_configuration", ""),
                                    request.args.get("registration_token"),
-                                   request.args.get("tenant"))
+                                   request.args.get("link"))
     return render_template("launch/registered.html", result=result)
 
 
@@ -290,6 +291,21 @@ def admin_grant() -> Any:
                                keys=keys.published_keys(), form=request.form), 400
     flash("Granted. It applies on their next page (or at their first launch).", "success")
     return redirect(lurl("launch.admin"))
+
+
+@bp.post("/admin/registration-link")
+def admin_registration_link() -> Any:
+    """Make a one-time Dynamic Registration link for this tenant (shown once)."""
+    from lti_tool.launch import registration
+
+    actor = current_actor()
+    policy.require(actor, policy.Action.ADMIN_TENANT)
+    url = registration.link_url(registration.create_link(tenant_id=actor.tenant_id))
+    audit.record("registration_link.created", tenant_id=actor.tenant_id,
+                 actor_id=actor.person_id)
+    db.session.commit()
+    return render_template("launch/admin.html", **services.admin_overview(actor.tenant_id),
+                           keys=keys.published_keys(), form={}, registration_link=url)
 
 
 @bp.post("/admin/grants/<int:grant_id>/revoke")

@@ -92,7 +92,10 @@ def registration_url(state: SandboxState, token: str) -> str:
 
     query = urlencode({"openid_configuration": state.url("/.well-known/openid-configuration"),
                        "registration_token": token})
-    return f"{state.tool_url}/lti/register?{query}"
+    # Like Canvas and Moodle: the admin pastes the tool's registration URL (which may carry
+    # its own query, e.g. Lodestar's one-time link) and the LMS appends its parameters.
+    base = state.tool_registration_url or f"{state.tool_url}/lti/register"
+    return f"{base}{'&' if '?' in base else '?'}{query}"
 
 
 @bp.get("/admin/register-tool")

@@ -132,6 +132,9 @@ class SandboxState:
         #: shape), ``"canvas"``, ``"canvas-no-deployment"`` or ``"moodle"``; see
         #: :mod:`.registration`.
         self.registration_style = "sandbox"
+        #: The registration URL the tool's operator gave the LMS admin (None: the bare
+        #: ``/lti/register`` of ``tool_url``).
+        self.tool_registration_url: str | None = None
         #: What the imitated LMS made of each registration (Canvas: placements and custom
         #: fields of the developer key; Moodle: the pending external tool's settings).
         self.registration_results: list[dict[str, Any]] = []
