@@ -98,6 +98,9 @@ class Platform(db.Model):
     #: (off by default: Canvas puts institution Administrator on every help-desk and
     #: sub-account admin).
     institution_admins_are_admins: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The tool key set this registration signs with (None: the shared set). Dynamic
+    #: Registration gives every registration its own.
+    key_set: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
 
     tenant: Mapped[Tenant] = relationship(back_populates="platforms")

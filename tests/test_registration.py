@@ -481,3 +481,26 @@ def test_guarded_session_in_production_like_config(app: Flask) -> None:
         session = make_session(retries=0)
     with pytest.raises(real_requests.RequestException):
         session.get("http://127.0.0.1:9/")
+
+
+def test_a_dynamic_registration_signs_with_its_own_key_set(app: Flask, client: Any,
+                                                           sandbox: Flask) -> None:
+    """No registration can obtain service tokens in another's name: the key and the JWKS
+    URL carry the registration."""
+    import jwt as pyjwt
+
+    from lti_tool.grades.tokens import client_assertion
+
+    state = get_state(sandbox)
+    assert client.get(_path(registration_url(state, issue_registration_token(state)))
+                      ).status_code == 200
+    jwks_uri = state.registrations[-1]["jwks_uri"]
+    assert jwks_uri.startswith("http://localhost/lti/jwks/")
+    own = client.get(urlsplit(jwks_uri).path).get_json()["keys"]
+    shared = client.get("/lti/jwks").get_json()["keys"]
+    with app.app_context():
+        platform = db.session.execute(select(Platform)).scalar_one()
+        kid = pyjwt.get_unverified_header(client_assertion(platform))["kid"]
+    assert kid.startswith(platform.key_set + ".")
+    assert kid in {k["kid"] for k in own} and kid not in {k["kid"] for k in shared}
+    assert client.get("/lti/jwks/no-such-set").status_code == 404

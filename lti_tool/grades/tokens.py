@@ -68,7 +68,7 @@ def _grant_key(platform: Platform, scopes: Sequence[str]) -> str:
 
 def client_assertion(platform: Platform) -> str:
     """A short-lived JWT proving we are the tool registered as ``platform.client_id``."""
-    key = keys.active_key()
+    key = keys.active_key(platform.key_set)
     now = int(time.time())
     claims = {
         "iss": platform.client_id,

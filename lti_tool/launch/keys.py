@@ -37,8 +37,9 @@ def public_jwk_for(public_pem: str) -> dict[str, Any]:
     return data
 
 
-def create_key(status: KeyStatus = KeyStatus.ACTIVE) -> ToolKey:
-    """Generate a 2048-bit RSA key pair and store it (not committed)."""
+def create_key(status: KeyStatus = KeyStatus.ACTIVE, key_set: str | None = None) -> ToolKey:
+    """Generate a 2048-bit RSA key pair and store it (not committed). A key of a
+    registration's own set carries the set in its ``kid``."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -48,19 +49,27 @@ def create_key(status: KeyStatus = KeyStatus.ACTIVE) -> ToolKey:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
     jwk = public_jwk_for(public_pem)
+    if key_set:
+        jwk["kid"] = f"{key_set}.{jwk['kid']}"
     key = ToolKey(kid=jwk["kid"], public_jwk=jwk, public_pem=public_pem, status=status,
-                  private_key_encrypted=crypto.encrypt(private_pem, KEY_PURPOSE))
+                  private_key_encrypted=crypto.encrypt(private_pem, KEY_PURPOSE),
+                  key_set=key_set)
     db.session.add(key)
     return key
 
 
-def active_key() -> ToolKey:
-    """The key that signs now; creates one on first use."""
+def _in_set(key_set: str | None) -> Any:
+    return ToolKey.key_set.is_(None) if key_set is None else ToolKey.key_set == key_set
+
+
+def active_key(key_set: str | None = None) -> ToolKey:
+    """The key of a set that signs now; creates one on first use."""
     key = db.session.execute(
-        select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE).order_by(ToolKey.id.desc())
+        select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE, _in_set(key_set))
+        .order_by(ToolKey.id.desc())
     ).scalars().first()
     if key is None:
-        key = create_key()
+        key = create_key(key_set=key_set)
         db.session.commit()
     return key
 
@@ -77,29 +86,41 @@ def private_pem(key: ToolKey) -> str:
                         "Run `ilp keys rotate` to make a new key.") from err
 
 
-def published_keys() -> list[ToolKey]:
-    """Keys in the JWKS: the active one and those kept from before a rotation."""
+def published_keys(key_set: str | None = None) -> list[ToolKey]:
+    """Keys in a set's JWKS: the active one and those kept from before a rotation."""
     return list(db.session.execute(
-        select(ToolKey).where(ToolKey.status.in_([KeyStatus.ACTIVE, KeyStatus.PREVIOUS]))
+        select(ToolKey).where(ToolKey.status.in_([KeyStatus.ACTIVE, KeyStatus.PREVIOUS]),
+                              _in_set(key_set))
         .order_by(ToolKey.id.desc())
     ).scalars())
 
 
-def jwks() -> dict[str, list[dict[str, Any]]]:
-    """The tool's public JWKS document."""
-    if not published_keys():
-        active_key()
-    return {"keys": [k.public_jwk for k in published_keys()]}
+def jwks(key_set: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """A set's public JWKS document (the shared set when ``key_set`` is None)."""
+    if not published_keys(key_set):
+        active_key(key_set)
+    return {"keys": [k.public_jwk for k in published_keys(key_set)]}
+
+
+def key_set_exists(key_set: str) -> bool:
+    """Whether a registration's own key set has any key."""
+    return db.session.execute(select(ToolKey.id).where(ToolKey.key_set == key_set).limit(1)
+                              ).first() is not None
 
 
 def rotate() -> ToolKey:
     """Make a new active key; the old active key stays published as ``previous``."""
     now = utcnow()
+    sets = set(db.session.execute(select(ToolKey.key_set).where(
+        ToolKey.status == KeyStatus.ACTIVE)).scalars()) | {None}
     for key in db.session.execute(
         select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE)
     ).scalars():
         key.status = KeyStatus.PREVIOUS
         key.rotated_at = now
+    # Every set rotates together; the shared set's new key is returned.
+    for key_set in sets - {None}:
+        create_key(key_set=key_set)
     new = create_key()
     db.session.commit()
     return new

@@ -101,7 +101,7 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
         return True
 
     def _registration(self, platform: Platform) -> Registration:
-        key = keys.active_key()
+        key = keys.active_key(platform.key_set)
         reg = ToolRegistration(key.kid)
         reg.set_issuer(platform.issuer).set_client_id(platform.client_id)
         reg.set_auth_login_url(platform.auth_login_url)
@@ -144,7 +144,8 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
 
     def get_jwks(self, iss: str | None = None, client_id: str | None = None,
                  **kwargs: Any) -> dict[str, Any]:
-        return keys.jwks()
+        platform = find_platform(iss, client_id) if iss else None
+        return keys.jwks(platform.key_set if platform else None)
 
 
 class StoreDataStorage(LaunchDataStorage[Any]):

@@ -38,6 +38,10 @@ class ToolKey(db.Model):
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     public_pem: Mapped[str] = mapped_column(Text)
     status: Mapped[KeyStatus] = mapped_column(String(20), default=KeyStatus.ACTIVE)
+    #: The key set it belongs to: None for the shared set (manual registrations, published
+    #: at ``/lti/jwks``); a random id for a Dynamic Registration's own set, published at
+    #: ``/lti/jwks/<key_set>``, so no registration can get service tokens in another's name.
+    key_set: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[created_at]
     rotated_at: Mapped[dt.datetime | None]
     retired_at: Mapped[dt.datetime | None]

@@ -21,7 +21,7 @@ from flask import current_app, request, url_for
 from lti_tool import audit
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
 from lti_tool.http import OutboundRefused, get_session
-from lti_tool.launch import placements, services, tenancy
+from lti_tool.launch import keys, placements, services, tenancy
 from lti_tool.models import LmsKind, Platform
 from lti_tool.store import get_store
 
@@ -55,7 +55,8 @@ def _base_url() -> str:
     return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
 
 
-def tool_configuration(lms: LmsKind = LmsKind.GENERIC) -> dict[str, Any]:
+def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
+                       key_set: str | None = None) -> dict[str, Any]:
     """Lodestar's client metadata for the platform (OpenID Connect Dynamic Client
     Registration plus the LTI tool configuration claim).
 
@@ -74,7 +75,8 @@ def tool_configuration(lms: LmsKind = LmsKind.GENERIC) -> dict[str, Any]:
         "initiate_login_uri": base + url_for("launch.login"),
         "redirect_uris": [launch],
         "client_name": title,
-        "jwks_uri": base + url_for("launch.jwks"),
+        "jwks_uri": base + (url_for("launch.registration_jwks", key_set=key_set) if key_set
+                            else url_for("launch.jwks")),
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": " ".join(placements.SCOPES),
         TOOL_CONFIGURATION: {
@@ -258,12 +260,16 @@ def register(openid_configuration: str, registration_token: str | None,
                  .get("product_family_code") or "")
     lms = LMS_BY_FAMILY.get(family.lower(), LmsKind.GENERIC)
     update = link.get("update")
+    # This registration's own key set (kept on an update), published before the LMS asks.
+    existing_set = services.get_platform(update).key_set if update is not None else None
+    key_set = existing_set or secrets.token_urlsafe(12)
+    keys.active_key(key_set)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
         response = get_session().post(config["registration_endpoint"],
-                                      json=tool_configuration(lms), headers=headers,
+                                      json=tool_configuration(lms, key_set), headers=headers,
                                       allow_redirects=False)
     except (requests.RequestException, OutboundRefused) as err:
         current_app.logger.warning("Dynamic Registration: endpoint unreachable: %s", err)
@@ -297,6 +303,7 @@ def register(openid_configuration: str, registration_token: str | None,
         auth_token_url=config["token_endpoint"], key_set_url=config["jwks_uri"],
         name=f"{LMS_NAMES.get(lms, family or 'LMS')} ({urlsplit(issuer).netloc})",
         lms=lms, tenant=link.get("tenant"))
+    platform.key_set = key_set
     audit.record("platform.registered", tenant_id=platform.tenant_id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, issuer=issuer,
                  client_id=client_id, deployment_id=deployment_id)

@@ -19,7 +19,7 @@ from flask import (
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import audit, policy
-from lti_tool.errors import InvalidInput, LaunchError
+from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
 from lti_tool.launch.lti import (
@@ -226,6 +226,16 @@ def register() -> str:
                                    request.args.get("registration_token"),
                                    request.args.get("link"))
     return render_template("launch/registered.html", result=result)
+
+
+@bp.get("/lti/jwks/<key_set>")
+def registration_jwks(key_set: str) -> Any:
+    """The public keys of one Dynamic Registration's own key set."""
+    if not keys.key_set_exists(key_set):
+        raise NotFound()
+    response = jsonify(keys.jwks(key_set))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.get("/lti/jwks")
