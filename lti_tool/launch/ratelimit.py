@@ -135,8 +135,7 @@ def limited(bucket: str) -> Callable[[F], F]:
 
 def too_many_requests(err: RateLimited) -> Any:
     """The 429 page (JSON for the login page's own check), with ``Retry-After``."""
-    if request.headers.get("Accept", "").startswith("application/json") \
-            or request.path.startswith("/api/"):
+    if request.endpoint == "launch.check_login":  # answered to our own script
         response = make_response(jsonify({"error": err.title, "message": err.message,
                                           "status": 429}), 429)
     else:
