@@ -107,7 +107,9 @@ class DatabaseStore:
             if count is not None:
                 db.session.commit()
                 return int(count)
-            db.session.execute(delete(ShortLivedValue).where(ShortLivedValue.key == key))
+            # Only an expired counter goes: a live one another worker just made must stay.
+            db.session.execute(delete(ShortLivedValue).where(
+                ShortLivedValue.key == key, ShortLivedValue.expires_at <= utcnow()))
             db.session.add(ShortLivedValue(key=key, value="1",
                                            expires_at=utcnow() + dt.timedelta(seconds=ttl)))
             try:
