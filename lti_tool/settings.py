@@ -8,6 +8,7 @@ the first request. See ``config/production.env.example`` for every variable.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +34,29 @@ def _int(name: str, value: str) -> int:
         return int(value)
     except ValueError as err:
         raise ConfigurationError(f"{name} must be a whole number, got {value!r}") from err
+
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour)\s*$")
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    """``"60/minute"`` -> ``(60, 60)``: how many requests per how many seconds.
+
+    :raises ValueError: for anything else.
+    """
+    match = _RATE.match(value)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"Expected a rate like 60/minute, got {value!r}")
+    return int(match.group(1)), _PERIODS[match.group(2)]
+
+
+def _rate(name: str, value: str) -> str:
+    try:
+        parse_rate(value)
+    except ValueError as err:
+        raise ConfigurationError(f"{name} must be a rate like 60/minute, got {value!r}") from err
+    return value
 
 
 def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
@@ -87,6 +111,13 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "ILP_PROXY_COUNT": _int("ILP_PROXY_COUNT", env.get("ILP_PROXY_COUNT", "0")),
         "ILP_JWT_LEEWAY": _int("ILP_JWT_LEEWAY", env.get("ILP_JWT_LEEWAY", str(DEFAULT_JWT_LEEWAY))),
         "ILP_LAUNCH_TOKEN_TTL": _int("ILP_LAUNCH_TOKEN_TTL", env.get("ILP_LAUNCH_TOKEN_TTL", "7200")),
+        # Lifetime of an OIDC login's nonce and state: one round trip to the LMS and back.
+        "ILP_OIDC_TTL": _int("ILP_OIDC_TTL", env.get("ILP_OIDC_TTL", "600")),
+        # Rate limits of /lti/login, /lti/login/check and /lti/launch (each its own bucket):
+        # per client address (a school's NAT is one address) and per platform registration.
+        "ILP_LOGIN_RATE": _rate("ILP_LOGIN_RATE", env.get("ILP_LOGIN_RATE", "300/minute")),
+        "ILP_LOGIN_RATE_PER_ISSUER": _rate("ILP_LOGIN_RATE_PER_ISSUER", env.get(
+            "ILP_LOGIN_RATE_PER_ISSUER", "3000/minute")),
         "ILP_JWKS_CACHE_SECONDS": _int("ILP_JWKS_CACHE_SECONDS", env.get("ILP_JWKS_CACHE_SECONDS", "3600")),
         "ILP_HTTP_TIMEOUT": float(env.get("ILP_HTTP_TIMEOUT", "10")),
         "ILP_HTTP_RETRIES": _int("ILP_HTTP_RETRIES", env.get("ILP_HTTP_RETRIES", "3")),

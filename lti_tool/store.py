@@ -38,6 +38,10 @@ class Store(Protocol):
     def add(self, key: str, value: Any, ttl: int) -> bool:
         """Store only if absent; True when this call stored it (a lock / first-use check)."""
 
+    def incr(self, key: str, ttl: int) -> int:
+        """Atomically add one to the counter under ``key`` and return the new count; a new
+        counter starts at 1 and expires ``ttl`` seconds after it was created (rate limits)."""
+
 
 class DatabaseStore:
     """Short-lived values in the application database (SQLite or PostgreSQL)."""
@@ -87,6 +91,38 @@ class DatabaseStore:
             db.session.rollback()
             return False
         return True
+
+    def incr(self, key: str, ttl: int) -> int:
+        from sqlalchemy import Integer, String, cast, update
+        from sqlalchemy.exc import IntegrityError
+
+        for _attempt in (1, 2, 3):
+            # The UPDATE takes the row lock, so concurrent workers never lose a count.
+            count = db.session.execute(
+                update(ShortLivedValue)
+                .where(ShortLivedValue.key == key, ShortLivedValue.expires_at > utcnow())
+                .values(value=cast(cast(ShortLivedValue.value, Integer) + 1, String))
+                .returning(ShortLivedValue.value)
+            ).scalar_one_or_none()
+            if count is not None:
+                db.session.commit()
+                return int(count)
+            # Only an expired counter goes: a live one another worker just made must stay.
+            db.session.execute(delete(ShortLivedValue).where(
+                ShortLivedValue.key == key, ShortLivedValue.expires_at <= utcnow()))
+            db.session.add(ShortLivedValue(key=key, value="1",
+                                           expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Another worker created the counter first: count on it.
+                db.session.rollback()
+                continue
+            if random.randrange(self.CLEANUP_EVERY) == 0:  # noqa: S311 - not security relevant
+                self.purge_expired()
+                db.session.commit()
+            return 1
+        raise RuntimeError(f"Could not count under {key!r}")
 
     def get(self, key: str) -> Any | None:
         row = db.session.execute(
@@ -139,6 +175,14 @@ class RedisStore:
 
     def add(self, key: str, value: Any, ttl: int) -> bool:
         return bool(self._redis.set(self._k(key), json.dumps(value), ex=max(ttl, 1), nx=True))
+
+    def incr(self, key: str, ttl: int) -> int:
+        # SET NX gives a new counter its expiry; INCR keeps it. One MULTI, so no counter is
+        # ever left without an expiry.
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.set(self._k(key), 0, ex=max(ttl, 1), nx=True)
+        pipe.incr(self._k(key))
+        return int(pipe.execute()[1])
 
     def get(self, key: str) -> Any | None:
         raw = self._redis.get(self._k(key))

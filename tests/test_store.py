@@ -78,3 +78,28 @@ def test_concurrent_pop_has_one_winner(app: Flask) -> None:
     for t in threads:
         t.join()
     assert results.count(True) == 1
+
+
+def test_incr_counts_and_expires(store: Any) -> None:
+    key = "rate:" + uuid.uuid4().hex
+    assert [store.incr(key, ttl=1) for _ in range(3)] == [1, 2, 3]
+    time.sleep(1.2)
+    assert store.incr(key, ttl=60) == 1  # a new window
+
+
+def test_concurrent_incr_loses_no_count(app: Flask) -> None:
+    """Workers counting on one key at once (database backend): every count is kept."""
+    key = "rate:" + uuid.uuid4().hex
+    results: list[int] = []
+
+    def worker() -> None:
+        with app.app_context():
+            for _ in range(5):
+                results.append(DatabaseStore().incr(key, ttl=60))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == list(range(1, 21))

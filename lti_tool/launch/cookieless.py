@@ -47,6 +47,9 @@ LOGIN_PARAMS = ("iss", "login_hint", "lti_message_hint", "target_link_uri", "cli
 #: header without a CORS preflight, which Lodestar never grants.
 CHECK_HEADER = "X-Lodestar-Login-Check"
 TTL = 600
+#: Longest login parameter recorded. Real ones are far shorter: Moodle's lti_message_hint is
+#: a small JSON object, Canvas's a signed token of a few hundred characters.
+MAX_PARAM_LENGTH = 4096
 
 
 def state_of(redirect_response: Any) -> str:
@@ -58,7 +61,8 @@ def state_of(redirect_response: Any) -> str:
 def remember_login(state: str, params: Mapping[str, str], *, in_window: bool = False) -> None:
     """Record a login's parameters under its state (``in_window``: the login already runs in
     a window of its own, where offering another window would not help)."""
-    kept = {name: str(params[name]) for name in LOGIN_PARAMS if params.get(name)}
+    kept = {name: str(params[name])[:MAX_PARAM_LENGTH] for name in LOGIN_PARAMS
+            if params.get(name)}
     get_store().set(f"lti-login:{state}", {"params": kept, "in_window": in_window}, TTL)
 
 

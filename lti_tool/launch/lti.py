@@ -180,10 +180,20 @@ class StoreDataStorage(LaunchDataStorage[Any]):
 class StoreSessionService(SessionService):
     """pylti1p3 session service whose nonces are single-use in the shared store."""
 
-    def __init__(self, request: FlaskRequest, storage: StoreDataStorage) -> None:
+    def __init__(self, request: FlaskRequest, storage: StoreDataStorage,
+                 oidc_ttl: int = 600) -> None:
         super().__init__(request)
         self.set_data_storage(storage)
         self._launch_data_lifetime = storage._ttl
+        self._oidc_ttl = oidc_ttl
+
+    # pylti1p3 keeps nonce and state for the launch data's lifetime (hours); they need only
+    # last one round trip to the platform and back (its own state cookie lasts 5 minutes).
+    def save_nonce(self, nonce: str) -> None:
+        self.data_storage.set_value(self._get_key("nonce", nonce), True, exp=self._oidc_ttl)
+
+    def save_state_params(self, state: str, params: dict[str, object]) -> None:
+        self.data_storage.set_value(self._get_key(state), params, exp=self._oidc_ttl)
 
     def check_nonce(self, nonce: str) -> bool:
         storage = self.data_storage
@@ -208,7 +218,9 @@ def _services(request_data: dict[str, str] | None = None,
     request = FlaskRequest(request_data=request_data)
     storage = StoreDataStorage(ttl=current_app.config["ILP_LAUNCH_TOKEN_TTL"])
     storage.set_request(request)
-    return request, DbToolConf(), StoreSessionService(request, storage), CrossSiteCookieService(request)
+    session_service = StoreSessionService(request, storage,
+                                          oidc_ttl=current_app.config["ILP_OIDC_TTL"])
+    return request, DbToolConf(), session_service, CrossSiteCookieService(request)
 
 
 def make_oidc_login(params: dict[str, str] | None = None) -> FlaskOIDCLogin:

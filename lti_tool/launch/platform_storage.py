@@ -29,6 +29,7 @@ null, and any other platform then answers null for it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,14 @@ from lti_tool.store import get_store
 HEADER = "X-Lodestar-Platform-Storage"
 KEY_PREFIX = "lodestar_state_"
 TTL = 600
+#: What ``lti_storage_target`` may be: a frame name. Canvas sends
+#: ``post_message_forwarding``; the spec's default is ``_parent``; Moodle sends none.
+TARGET = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def valid_target(target: str | None) -> bool:
+    """Whether a login's ``lti_storage_target`` is absent or a short frame name."""
+    return not target or TARGET.fullmatch(target) is not None
 
 
 def platform_origin(auth_login_url: str) -> str:
@@ -79,6 +88,8 @@ def answer_origins(platform_origin: str, issuer: str, id_token: str) -> list[str
 
 def remember(state: str, *, target: str, origin: str, issuer: str) -> None:
     """Note that this login used platform storage (checked when the launch comes back)."""
+    if not valid_target(target):
+        raise ValueError("lti_storage_target must be a frame name")
     get_store().set(f"lti-storage:{state}",
                     {"target": target, "origin": origin, "issuer": issuer}, TTL)
 

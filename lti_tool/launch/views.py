@@ -22,6 +22,7 @@ from lti_tool import audit, policy
 from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
+from lti_tool.launch.ratelimit import limited
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
@@ -50,11 +51,13 @@ def index() -> str:
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
+@limited("login")
 def login() -> Any:
     """OIDC third-party initiated login: redirect the browser to the platform's auth URL."""
     params = request.values
     if not params.get("iss") or not params.get("login_hint"):
         raise LaunchError("The login request is missing iss or login_hint.", status_code=400)
+    _check_login_sizes(params)
     target = params.get("target_link_uri")
     if target and not _same_origin(target, _base_url()):
         raise LaunchError("The target_link_uri does not belong to this tool.", status_code=400)
@@ -64,6 +67,17 @@ def login() -> Any:
     if target or not cookieless.top_level():
         return _login_in_frame(response, target)
     return response
+
+
+def _check_login_sizes(params: Any) -> None:
+    """Refuse, before anything is stored, a login whose recorded parameters are oversized or
+    whose ``lti_storage_target`` is not a short frame name."""
+    if not platform_storage.valid_target(params.get("lti_storage_target")):
+        raise LaunchError("The login request's lti_storage_target is not a frame name.",
+                          status_code=400)
+    if any(len(params.get(name) or "") > cookieless.MAX_PARAM_LENGTH
+           for name in cookieless.LOGIN_PARAMS):
+        raise LaunchError("The login request is too large.", status_code=400)
 
 
 def oidc_redirect(params: dict[str, str] | None = None) -> Any:
@@ -105,6 +119,7 @@ def _login_in_frame(redirect_response: Any, target: str | None) -> Any:
 
 
 @bp.post("/lti/launch")
+@limited("launch")
 def launch() -> Any:
     """Validate the platform's id_token, record the launch, open the session, go home."""
     if not request.form.get("id_token"):

@@ -9,10 +9,12 @@ from flask import jsonify, redirect, request, url_for
 
 from lti_tool.errors import LaunchError
 from lti_tool.launch import bp, cookieless, platform_storage
+from lti_tool.launch.ratelimit import limited
 from lti_tool.launch.views import oidc_redirect
 
 
 @bp.post("/lti/login/check")
+@limited("login-check")
 def check_login() -> Any:
     """Whether the state cookie of a login came back; if not, the link for a new window.
 
