@@ -21,11 +21,23 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
+def _enforce_settings(app: Flask) -> None:
+    """Re-apply what no override may weaken: hidden SQL parameters, production checks."""
+    from lti_tool.settings import check_production_settings
+
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["hide_parameters"] = True
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config["ILP_ENV"] == "production":
+        check_production_settings(app.config)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Lodestar application.
 
     :param config: overrides applied after the environment is read (tests pass
         ``{"ILP_ENV": "testing", ...}`` style values here).
+    :raises ConfigurationError: for settings production refuses (see ``lti_tool.settings``).
     """
     from werkzeug.middleware.proxy_fix import ProxyFix
     from werkzeug.routing import IntegerConverter
@@ -51,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     if config:
         app.config.update({k: v for k, v in config.items() if not k.startswith("ILP_")})
+    _enforce_settings(app)
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

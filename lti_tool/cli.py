@@ -16,15 +16,25 @@ from lti_tool.errors import ToolError
 
 def _create_app() -> Flask:
     from lti_tool import create_app
+    from lti_tool.errors import ConfigurationError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as err:
+        # A setting to fix, not a bug: the operator gets the message, not a traceback.
+        _fail(err)
+        raise  # unreachable: _fail exits
+
+
+def make_cli() -> FlaskGroup:
+    """The ``ilp`` command group (``main`` runs it; tests invoke it with a runner)."""
+    return FlaskGroup(create_app=_create_app, add_default_commands=True,
+                      help="Lodestar ILP administration.")
 
 
 def main() -> None:
     """Entry point of the ``ilp`` console script."""
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=True,
-                     help="Lodestar ILP administration.")
-    cli.main(prog_name="ilp")
+    make_cli().main(prog_name="ilp")
 
 
 def _fail(err: ToolError) -> None:
@@ -494,7 +504,13 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
     """
     from flask import current_app
 
-    from lti_tool.demo import prepare_demo, serve_demo
+    from lti_tool.demo import prepare_demo, refuse_in_production, serve_demo
+
+    try:
+        # Before anything touches the database: the demo writes an active sandbox tenant.
+        refuse_in_production(current_app._get_current_object())  # type: ignore[attr-defined]
+    except ToolError as err:
+        _fail(err)
 
     tool_url = f"http://localhost:{tool_port}"
     lms_url = f"http://127.0.0.1:{lms_port}"

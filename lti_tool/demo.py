@@ -50,9 +50,23 @@ def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
         return platform.id
 
 
+def refuse_in_production(tool_app: Flask) -> None:
+    """Raise ``ConfigurationError`` when ``ILP_ENV`` is production: the demo would register
+    an active sandbox tenant, with its seeded people and grants, in the production database."""
+    from lti_tool.errors import ConfigurationError
+
+    if tool_app.config.get("ILP_ENV") == "production":
+        raise ConfigurationError(
+            "ilp demo does not run with ILP_ENV=production: it would register the sandbox "
+            "LMS as an active platform in the production database. Use a development "
+            "instance (ILP_ENV=development) with its own database.")
+
+
 def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
     """Migrate the tool's database, build the seeded sandbox and register it."""
     from flask_migrate import upgrade
+
+    refuse_in_production(tool_app)
 
     with tool_app.app_context():
         upgrade()

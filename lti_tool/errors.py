@@ -10,9 +10,12 @@ for API clients). Unexpected exceptions become a plain 500 page without a traceb
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DataError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -111,6 +114,64 @@ class SyncError(ToolError):
     title = "Sync did not complete"
 
 
+#: Modules whose exceptions come from a database driver; their messages quote row values
+#: (PostgreSQL's ``DETAIL: Failing row contains (...)`` or ``Key (email)=(...)``).
+_DRIVER_MODULES = ("psycopg", "sqlite3", "psycopg2")
+
+
+def _is_database_error(err: BaseException) -> bool:
+    module = type(err).__module__.split(".", 1)[0]
+    return isinstance(err, SQLAlchemyError) or module in _DRIVER_MODULES
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and all(current is not e for e in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def describe_database_error(err: BaseException) -> str:
+    """Name a database error without any value it carries.
+
+    Gives the SQLAlchemy class, the driver's class and SQLSTATE, and the SQL statement with
+    its placeholders, never the parameters nor the driver's message (which can quote the
+    failing row: a student's plan text or email).
+    """
+    parts = [type(err).__name__]
+    orig = getattr(err, "orig", None)
+    if orig is not None:
+        driver = f"{type(orig).__module__}.{type(orig).__name__}"
+        sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        parts.append(f"({driver}{f', SQLSTATE {sqlstate}' if sqlstate else ''})")
+    if isinstance(err, StatementError) and err.statement:
+        parts.append(f"in statement: {' '.join(err.statement.split())[:1000]}")
+    return " ".join(parts)
+
+
+def log_exception(logger: logging.Logger, message: str, *args: Any,
+                  level: int = logging.ERROR) -> None:
+    """Log the exception being handled, like ``logger.exception`` but without row values.
+
+    When the exception is, or was caused by, a database error, the log gets
+    ``describe_database_error`` and the traceback's frames (file, line, code) instead of
+    the exception messages; any other exception is logged in full.
+    """
+    err = sys.exc_info()[1]
+    db_errors = [e for e in _chain(err) if _is_database_error(e)] if err else []
+    if not db_errors:
+        logger.log(level, message, *args, exc_info=True)
+        return
+    described = "; caused by ".join(
+        describe_database_error(e) if _is_database_error(e) else type(e).__name__
+        for e in _chain(err))  # type: ignore[arg-type]
+    frames = "".join(traceback.format_tb(err.__traceback__)) if err else ""
+    logger.log(level, message + ": %s (values not logged)\nTraceback (frames only):\n%s",
+               *args, described, frames.rstrip())
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.startswith("/api/") or (
@@ -149,7 +210,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception) -> Any:
         db.session.rollback()
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        if isinstance(err, DataError):
+            # The database refused a value (too long, a NUL byte, out of range): input the
+            # forms let through, not a fault of Lodestar's. Never a 500, never the value.
+            log_exception(log, "Database refused a value on %s %s", request.method,
+                          request.path, level=logging.WARNING)
+            return _render(400, InvalidInput.title,
+                           "Something you entered could not be stored (for example text that "
+                           "is too long or contains unusual characters). Please check the "
+                           "form and try again.")
+        log_exception(log, "Unhandled error on %s %s", request.method, request.path)
         return _render(500, ToolError.title,
                        "Lodestar hit an unexpected problem. Nothing you saved was lost; "
                        "please try again.")

@@ -7,12 +7,15 @@ the first request. See ``config/production.env.example`` for every variable.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lti_tool.errors import ConfigurationError
 
@@ -59,14 +62,103 @@ def _rate(name: str, value: str) -> str:
     return value
 
 
+#: The command that makes a good ``ILP_SECRET_KEY`` (64 characters, 384 random bits).
+SECRET_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+#: Shortest ``ILP_SECRET_KEY`` accepted in production, in characters.
+MIN_SECRET_LENGTH = 32
+
+#: Least estimated entropy of ``ILP_SECRET_KEY`` accepted in production, in bits.
+MIN_SECRET_BITS = 128
+
+#: Values the example configuration has ever shipped; refused in production.
+EXAMPLE_SECRET_KEYS = frozenset({
+    "change-me-to-64-random-characters",
+    "REPLACE_ME_with_the_output_of_the_command_above",
+})
+
+#: Words that mark a value someone forgot to replace. All are six letters or more, so a
+#: random key contains one by chance about once in ten million keys.
+PLACEHOLDER_WORDS = ("change", "replace", "example", "placeholder", "secret", "password",
+                     "random", "generate", "insert")
+
+
+def secret_entropy_bits(key: str) -> float:
+    """Estimate the entropy of ``key`` in bits: its length times its Shannon entropy per
+    character, taken from the frequency of each character in the key itself.
+
+    The estimate is generous to random keys and stingy with words and repeats: a
+    ``secrets.token_urlsafe(48)`` key scores about 340 bits, the old example value
+    ``change-me-to-64-random-characters`` about 123.
+    """
+    if not key:
+        return 0.0
+    n = len(key)
+    per_char = -sum(c / n * math.log2(c / n) for c in Counter(key).values())
+    return per_char * n
+
+
+def _is_repetition(key: str) -> bool:
+    """Whether ``key`` is a shorter string repeated (``abcdabcd...``), which Shannon misses."""
+    n = len(key)
+    return any(key == (key[:period] * (n // period + 1))[:n] for period in range(1, n // 2 + 1))
+
+
+def check_production_secret(key: str) -> None:
+    """Refuse an ``ILP_SECRET_KEY`` anyone could guess.
+
+    The rule: at least ``MIN_SECRET_LENGTH`` characters, an estimated entropy
+    (``secret_entropy_bits``) of at least ``MIN_SECRET_BITS``, not a short pattern repeated,
+    not a value the example configuration ships and without a placeholder word
+    (``PLACEHOLDER_WORDS``). Anyone who knows the key can mint launch tokens.
+
+    :raises ConfigurationError: naming the setting and the command that makes a good key.
+    """
+    how = f"Generate one with: {SECRET_KEY_COMMAND}"
+    lowered = key.lower()
+    if key in EXAMPLE_SECRET_KEYS or any(word in lowered for word in PLACEHOLDER_WORDS):
+        raise ConfigurationError(
+            f"ILP_SECRET_KEY is the example or a placeholder value. {how}")
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"ILP_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters. {how}")
+    if _is_repetition(key) or secret_entropy_bits(key) < MIN_SECRET_BITS:
+        raise ConfigurationError(
+            f"ILP_SECRET_KEY is too predictable (less than {MIN_SECRET_BITS} bits of "
+            f"estimated entropy). {how}")
+
+
+def check_production_settings(settings: Mapping[str, Any]) -> None:
+    """Refuse production settings that leave sessions or redirects open to others.
+
+    ``ILP_COOKIE_SECURE`` must stay on (the session cookie would otherwise travel over
+    plain HTTP and lose ``SameSite=None``), and ``ILP_BASE_URL`` must be an ``https`` URL:
+    without it the request's Host header would decide the OIDC ``redirect_uri``.
+
+    :raises ConfigurationError: naming the setting to fix.
+    """
+    if not settings["SESSION_COOKIE_SECURE"]:
+        raise ConfigurationError("ILP_COOKIE_SECURE must not be false in production")
+    base_url = settings["ILP_BASE_URL"]
+    if not base_url:
+        raise ConfigurationError(
+            "ILP_BASE_URL must be set in production (the tool's public https URL, e.g. "
+            "https://ilp.district.example)")
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigurationError(
+            f"ILP_BASE_URL must be an https URL in production, got {base_url!r}")
+
+
 def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
     key = env.get("ILP_SECRET_KEY")
     if key:
-        if environment == "production" and len(key) < 32:
-            raise ConfigurationError("ILP_SECRET_KEY must be at least 32 characters")
+        if environment == "production":
+            check_production_secret(key)
         return key
     if environment == "production":
-        raise ConfigurationError("ILP_SECRET_KEY must be set in production")
+        raise ConfigurationError(
+            f"ILP_SECRET_KEY must be set in production. Generate one with: {SECRET_KEY_COMMAND}")
     # Development and the demo: keep one random key per instance folder so sessions and
     # encrypted signing keys survive restarts.
     key_file = instance_path / "secret_key"
@@ -97,8 +189,10 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
     if database_url.startswith("sqlite"):
         # Several threads (demo server, browser tests) share one SQLite file.
         engine_options = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    # Statement errors never carry row values (a student's plan text) into messages or logs.
+    engine_options["hide_parameters"] = True
 
-    return {
+    settings: dict[str, Any] = {
         "ILP_ENV": environment,
         "TESTING": environment == "testing",
         "SECRET_KEY": _secret_key(env, instance_path, environment),
@@ -148,3 +242,6 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         # Largest request body accepted anywhere (uploads are capped lower, per file).
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
+    if environment == "production":
+        check_production_settings(settings)
+    return settings

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from lti_tool.db import utcnow
-from lti_tool.errors import LmsApiError, SyncError
+from lti_tool.errors import LmsApiError, SyncError, log_exception
 from lti_tool.extensions import db
 from lti_tool.grades.lti_services import LtiServiceClient
 from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
@@ -457,7 +457,7 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
         run.status, run.error = SyncStatus.FAILED, err.message
     except Exception:
         db.session.rollback()
-        log.exception("Sync %s (run %s) failed unexpectedly", run.kind, run_id)
+        log_exception(log, "Sync %s (run %s) failed unexpectedly", run.kind, run_id)
         run = db.session.get(SyncRun, run_id)
         assert run is not None
         run.status = SyncStatus.FAILED
@@ -530,4 +530,4 @@ def sync_after_launch(course_id: int | None, person_id: int, roles: Iterable[Rol
         start_sync(course, kinds, requested_by=person_id)
     except Exception:
         db.session.rollback()
-        log.exception("Sync after launch failed for course %s", course_id)
+        log_exception(log, "Sync after launch failed for course %s", course_id)
