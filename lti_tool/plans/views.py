@@ -613,7 +613,7 @@ def delete_plan(person_id: int) -> Page | BaseResponse:
     except InvalidInput as err:
         form.confirm_name.errors = [err.message]
         return _delete_page(student, form, 400)
-    flash(f"Deleted the plan of {student.display_name}: {counts.get('goals', 0)} goals, "
+    flash(f"Deleted the student's data: {counts.get('goals', 0)} goals, "
           f"{counts.get('evidence', 0)} pieces of evidence and {counts.get('files', 0)} files.",
           "info")
     return redirect(lurl("launch.admin"))
