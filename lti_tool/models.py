@@ -155,6 +155,10 @@ class Person(db.Model):
     #: used by an operator's platform rule only; they never grant rights by themselves.
     institution_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_launch_at: Mapped[dt.datetime | None]
+    #: Set when the person's data was deleted on request: the row is an anonymised tombstone
+    #: (no name, email or ids of the LMS) that stops a roster sync recreating them with their
+    #: data. Their next launch clears it.
+    erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

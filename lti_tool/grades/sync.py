@@ -94,6 +94,12 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
     people = {p.sub: p for p in db.session.execute(
         select(Person).where(Person.tenant_id == course.tenant_id, Person.sub.in_(subs))
     ).scalars()}
+    # A person whose data was deleted on request stays a tombstone until their own next
+    # launch: the roster neither refills their name nor enrolls them again.
+    erased = {sub for sub, p in people.items() if p.erased_at is not None}
+    members = [m for m in members if str(m.user_id) not in erased]
+    for sub in erased:
+        del people[sub]
     for member in members:
         sub = str(member.user_id)
         person = people.get(sub)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import jwt
@@ -167,7 +168,14 @@ class StoreDataStorage(LaunchDataStorage[Any]):
         return get_store().get("lti:" + key)
 
     def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
-        get_store().set("lti:" + key, value, exp or self._ttl)
+        ttl = exp or self._ttl
+        get_store().set("lti:" + key, value, ttl)
+        if isinstance(value, dict) and value.get("sub") and value.get("iss"):
+            # A launch body (name, email, roles): indexed by its person so a deletion on
+            # request can find and purge it (``purge_launch_data``).
+            index = launch_index_key(str(value["iss"]), str(value["sub"]))
+            keys = [k for k in (get_store().get(index) or []) if k != key][-49:]
+            get_store().set(index, [*keys, key], ttl)
 
     def check_value(self, key: str) -> bool:
         return get_store().get("lti:" + key) is not None
@@ -175,6 +183,27 @@ class StoreDataStorage(LaunchDataStorage[Any]):
     def pop_value(self, key: str) -> Any:
         """Remove and return a value atomically."""
         return get_store().pop("lti:" + key)
+
+
+def launch_index_key(issuer: str, sub: str) -> str:
+    """The store key listing the launch-data keys of one person (by a digest, not the sub)."""
+    digest = hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()
+    return f"lti-person:{digest}"
+
+
+def purge_launch_data(issuers: Iterable[str], sub: str) -> int:
+    """Delete the stored launch bodies of the person ``sub`` under any of ``issuers``.
+
+    Returns how many launch bodies went. Used by deletion on request."""
+    store = get_store()
+    purged = 0
+    for issuer in set(issuers):
+        index = launch_index_key(issuer, sub)
+        for key in store.get(index) or []:
+            if store.pop("lti:" + str(key)) is not None:
+                purged += 1
+        store.delete(index)
+    return purged
 
 
 class StoreSessionService(SessionService):

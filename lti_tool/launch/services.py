@@ -113,6 +113,8 @@ def _person(tenant_id: int, body: Mapping[str, Any]) -> Person:
     sis = present(_claim(body, LIS_CLAIM).get("person_sourcedid"))
     person.sis_id = clip(sis, 255) or person.sis_id
     person.last_launch_at = utcnow()
+    # Their own launch brings them back after a deletion on request (a fresh start).
+    person.erased_at = None
     return person
 
 

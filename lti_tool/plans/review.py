@@ -200,8 +200,10 @@ def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
     policy.require(actor, policy.Action.REVIEW_CASELOAD)
     status = request.args.get("status") or None
     rows = review_services.caseload_rows(actor, status)
+    # Which students were shown (ids), so "who saw this student's plan?" has an answer.
     audit.record(audit_action, tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 status=status, students=len(rows))
+                 status=status, students=[r.person_id for r in rows],
+                 student_count=len(rows))
     db.session.commit()
     return status, rows
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from lti_tool import audit
@@ -964,9 +963,40 @@ def snapshot_summary(snap: PlanSnapshot) -> dict[str, Any]:
 # -- export and deletion -----------------------------------------------------------------------
 
 
-def export_document(actor: Actor, student: Person, *,
-                    show_accommodations: bool) -> dict[str, Any]:
-    """The whole plan with its yearly snapshots, for download; audited (``plan.export``).
+def grade_rows(student: Person) -> list[dict[str, Any]]:
+    """The student's per-assignment grades (with the teacher's comments) as the LMS last
+    reported them, by course and assignment."""
+    from lti_tool.grades.models import Assignment, Grade
+    from lti_tool.models import Course
+
+    rows = db.session.execute(
+        select(Grade, Assignment, Course)
+        .join(Assignment, Assignment.id == Grade.assignment_id)
+        .join(Course, Course.id == Assignment.course_id)
+        .where(Grade.person_id == student.id, Course.tenant_id == student.tenant_id)
+        .order_by(Course.title, Assignment.due_at, Assignment.title, Grade.id)).all()
+    return [{"course": course.display_title, "course_id": course.id,
+             "assignment": assignment.title, "assignment_id": assignment.id,
+             "due_at": _iso(assignment.due_at), "score": grade.score,
+             "score_maximum": grade.score_maximum, "state": grade.state,
+             "comment": grade.comment or "", "submitted_at": _iso(grade.submitted_at),
+             "graded_at": _iso(grade.graded_at), "url": grade.url}
+            for grade, assignment, course in rows]
+
+
+def uploaded_files(student: Person) -> list[StoredFile]:
+    """Every work sample the student uploaded, oldest first."""
+    return list(db.session.execute(
+        select(StoredFile).where(StoredFile.owner_id == student.id,
+                                 StoredFile.tenant_id == student.tenant_id)
+        .order_by(StoredFile.id)).scalars())
+
+
+def export_document(actor: Actor, student: Person, *, show_accommodations: bool,
+                    export_format: str = "json", files: int | None = None) -> dict[str, Any]:
+    """The whole plan with its yearly snapshots and grades, for download; audited
+    (``plan.export`` with the ``format``: ``json`` or ``zip``, and for a zip the number of
+    files in it).
 
     Never creates a plan: a student without one exports the empty document."""
     plan = find_plan(student) or empty_plan(student)
@@ -975,12 +1005,20 @@ def export_document(actor: Actor, student: Person, *,
         {**snapshot_summary(s),
          "data": redact(s.data or {}, show_accommodations=show_accommodations)}
         for s in snapshots(plan, with_data=True)]
+    document["grades"] = grade_rows(student)
     document["exported_by"] = actor.person_id
+    extra: dict[str, Any] = {} if files is None else {"files": files}
     audit.record("plan.export", tenant_id=actor.tenant_id, actor_id=actor.person_id,
                  subject_type="plan", subject_id=plan.id, student_id=student.id,
-                 format="json")
+                 format=export_format, **extra)
     db.session.commit()
     return document
+
+
+def printable_document(student: Person, *, show_accommodations: bool) -> dict[str, Any]:
+    """The plan document the printable page shows (not audited: the caller audits)."""
+    plan = find_plan(student) or empty_plan(student)
+    return redact(plan_document(plan), show_accommodations=show_accommodations)
 
 
 def print_document(actor: Actor, student: Person, *,
@@ -1023,47 +1061,26 @@ def _normal_name(name: str) -> str:
 
 
 def delete_plan(actor: Actor, student: Person, confirm_name: str) -> dict[str, int]:
-    """Delete the student's plan and everything hanging off it on request.
+    """Delete everything the student owns on request (see ``erasure``).
 
-    Removes goals, milestones, course plan, list items, comments, snapshots, evidence (of the
-    plan and any other evidence about the student), the student's stored files and the
-    transcript pulled into the plan. The audit event (``plan.delete``, with counts only)
-    stays. Returns the counts.
+    Removes the plan and all that hangs off it, evidence and uploaded files, grades with
+    their comments, transcript, enrollments, guardian links, grants and the stored launch
+    data; the person row becomes an anonymised tombstone. The audit event (``plan.delete``,
+    with counts only) stays, and the student's texts leave every other audit event.
+    Returns the counts.
 
     :raises InvalidInput: when ``confirm_name`` is not the student's name.
     """
+    from lti_tool.plans import erasure
+
     if _normal_name(confirm_name or "") != _normal_name(student.display_name):
         raise InvalidInput("The name you typed does not match the student's name, so nothing "
                            "was deleted.")
     plan = find_plan(student)
     plan_id = plan.id if plan is not None else None
-
-    def run(statement: Any) -> int:
-        result = cast(CursorResult[Any], db.session.execute(
-            statement.execution_options(synchronize_session=False)))
-        return int(result.rowcount or 0)
-
-    counts: dict[str, int] = {}
-    evidence_scope = Evidence.student_id == student.id
-    if plan_id is not None:
-        evidence_scope = or_(evidence_scope, Evidence.plan_id == plan_id)
-    counts["evidence"] = run(delete(Evidence).where(evidence_scope))
-    counts["files"] = run(delete(StoredFile).where(StoredFile.owner_id == student.id,
-                                                   StoredFile.tenant_id == student.tenant_id))
-    counts["transcript_entries"] = run(
-        delete(TranscriptEntry).where(TranscriptEntry.person_id == student.id,
-                                      TranscriptEntry.tenant_id == student.tenant_id))
-    if plan_id is not None:
-        goal_ids = select(Goal.id).where(Goal.plan_id == plan_id).scalar_subquery()
-        counts["milestones"] = run(delete(Milestone).where(Milestone.goal_id.in_(goal_ids)))
-        counts["goals"] = run(delete(Goal).where(Goal.plan_id == plan_id))
-        counts["courses"] = run(delete(CoursePlanEntry)
-                                .where(CoursePlanEntry.plan_id == plan_id))
-        counts["items"] = run(delete(PlanItem).where(PlanItem.plan_id == plan_id))
-        counts["comments"] = run(delete(PlanComment).where(PlanComment.plan_id == plan_id))
-        counts["snapshots"] = run(delete(PlanSnapshot).where(PlanSnapshot.plan_id == plan_id))
-        counts["plans"] = run(delete(Plan).where(Plan.id == plan_id))
-        db.session.expunge(plan)  # type: ignore[arg-type]
+    counts = erasure.erase_student(actor.tenant_id, student)
+    db.session.commit()
+    counts["launches"] = erasure.purge_store(student)
     audit.record("plan.delete", tenant_id=actor.tenant_id, actor_id=actor.person_id,
                  subject_type="plan", subject_id=plan_id, student_id=student.id,
                  counts=counts)

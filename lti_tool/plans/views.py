@@ -13,11 +13,14 @@ The student edits only their own plan, under ``/plans/me/...``; others read it u
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request
 from sqlalchemy import select
+from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool import policy
@@ -577,6 +580,35 @@ def export_json(person_id: int) -> Response:
                              "Cache-Control": "no-store"})
 
 
+def _archive_name(stored_id: int, filename: str) -> str:
+    """A safe name inside the zip: no directories, no traversal, id first so names are unique."""
+    return f"files/{stored_id}-{secure_filename(filename) or 'file'}"
+
+
+@bp.get("/students/<int:person_id>/export.zip")
+def export_zip(person_id: int) -> Response:
+    """Everything of the plan as one zip: ``plan.json`` (with grades), the printable page
+    ``plan.html`` and every uploaded work sample under ``files/``."""
+    actor, student = _reader(person_id, Action.EXPORT_PLAN)
+    show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
+    files = services.uploaded_files(student)
+    document = services.export_document(actor, student, show_accommodations=show,
+                                        export_format="zip", files=len(files))
+    html = render_template("plans/print.html", student=student,
+                           doc=services.printable_document(student, show_accommodations=show),
+                           show_accommodations=show, printed=utcnow().date())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("plan.json", json.dumps(document, indent=2, ensure_ascii=False))
+        archive.writestr("plan.html", html)
+        for stored in files:
+            archive.writestr(_archive_name(stored.id, stored.filename), stored.content)
+    filename = f"lodestar-plan-{student.id}-{utcnow().date().isoformat()}.zip"
+    return Response(buffer.getvalue(), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
 @bp.get("/students/<int:person_id>/print")
 def print_plan(person_id: int) -> Response:
     """The whole plan as a printable page."""
@@ -613,7 +645,7 @@ def delete_plan(person_id: int) -> Page | BaseResponse:
     except InvalidInput as err:
         form.confirm_name.errors = [err.message]
         return _delete_page(student, form, 400)
-    flash(f"Deleted the plan of {student.display_name}: {counts.get('goals', 0)} goals, "
+    flash(f"Deleted the student's data: {counts.get('goals', 0)} goals, "
           f"{counts.get('evidence', 0)} pieces of evidence and {counts.get('files', 0)} files.",
           "info")
     return redirect(lurl("launch.admin"))

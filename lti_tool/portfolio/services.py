@@ -270,13 +270,17 @@ def attach_page(actor: Actor, course: Course) -> AttachPage:
     Writes one audit event first (the form shows the goals of every learner of the class);
     it is committed before the data is loaded so the commit does not expire what we show.
     """
-    audit.record("evidence.attach_form", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="course", subject_id=course.id)
-    db.session.commit()
     learner_ids = _learner_ids(course)
+    shown = sorted(db.session.execute(
+        select(Person.id).where(Person.tenant_id == course.tenant_id,
+                                Person.id.in_(learner_ids))).scalars())
+    audit.record("evidence.attach_form", tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                 subject_type="course", subject_id=course.id, students=shown,
+                 student_count=len(shown))
+    db.session.commit()
     learners = list(db.session.execute(
         select(Person).where(Person.tenant_id == course.tenant_id,
-                             Person.id.in_(learner_ids))
+                             Person.id.in_(shown))
         .order_by(*plan_services.person_order())).scalars())
     goals: dict[int, list[Goal]] = {}
     for goal, person_id in db.session.execute(

@@ -589,7 +589,9 @@ def class_relevance(course: Course) -> ClassRelevance:
 def record_class_view(course: Course, data: ClassRelevance, *, actor_id: int) -> None:
     """Audit that a teacher looked at the plans of a class through the class view."""
     audit.record("relevance.class_view", tenant_id=course.tenant_id, actor_id=actor_id,
-                 subject_type="course", subject_id=course.id, students=len(data.students))
+                 subject_type="course", subject_id=course.id,
+                 students=[s.person_id for s in data.students],
+                 student_count=len(data.students))
     db.session.commit()
 
 

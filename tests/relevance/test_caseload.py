@@ -137,7 +137,9 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
                                    query_string={"lt": s["counselor"], "status": "no_goals"}))
     assert {r[0] for r in filtered[1:]} == set(by_name) - {s["child"].name, s["second"].name}
     exports = _audits(app, "caseload.export")
-    assert [e["students"] for e in exports] == [len(s["students"]), len(filtered) - 1]
+    # The events list the ids of the students shown; ``student_count`` keeps the count.
+    assert [e["student_count"] for e in exports] == [len(s["students"]), len(filtered) - 1]
+    assert [len(e["students"]) for e in exports] == [len(s["students"]), len(filtered) - 1]
     assert exports[1]["status"] == "no_goals"
 
 

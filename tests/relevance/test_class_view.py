@@ -112,7 +112,12 @@ def test_matrix_chart_and_assignments(lti: LtiDriver, app: Flask) -> None:
         event = db.session.execute(select(AuditEvent).where(
             AuditEvent.action == "relevance.class_view")).scalar_one()
         assert event.subject_id == cls["course_id"]
-        assert event.detail["students"] == len(cls["students"]) - 1
+        assert event.detail["student_count"] == len(cls["students"]) - 1
+        # The ids of the learners shown, so "who saw this student's plan?" can be answered.
+        shown = set(db.session.execute(select(Person.sub).where(
+            Person.id.in_(event.detail["students"]))).scalars())
+        assert len(shown) == len(cls["students"]) - 1
+        assert shown <= {u.sub for u in cls["students"]}
 
 
 def test_empty_class_view(lti: LtiDriver, app: Flask) -> None:
