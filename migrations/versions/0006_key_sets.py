@@ -1,14 +1,14 @@
 """each Dynamic Registration signs with its own key set
 
-Revision ID: 0005_key_sets
-Revises: 0004_tenants
+Revision ID: 0006_key_sets
+Revises: 0005_person_tombstone
 Create Date: 2026-12-02 01:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_key_sets"
-down_revision = "0004_tenants"
+revision = "0006_key_sets"
+down_revision = "0005_person_tombstone"
 branch_labels = None
 depends_on = None
 
