@@ -14,7 +14,8 @@ come from two places:
   kept per platform in ``Platform.settings["web_origins"]`` (capped).
 
 Which tenant: the signed-in actor's; for the login and the launch POST (no actor yet) the
-platform named by ``iss``/``client_id``; otherwise only ``'self'``.
+platform named by ``iss``/``client_id``, plus the origin that posted them (a Canvas cloud
+district's first launch comes from a domain nothing else names); otherwise only ``'self'``.
 """
 
 from __future__ import annotations
@@ -147,6 +148,15 @@ def _request_platforms() -> list[Platform]:
     return [platform] if platform is not None else []
 
 
+def requester_origin() -> str | None:
+    """The web origin of the page that posted this request (the ``Origin`` header a browser
+    sends with the auto-submitted form POSTs of Canvas's and Moodle's login initiation and
+    of the id_token), or None for a GET or an opaque origin."""
+    if request.method != "POST":
+        return None
+    return web_origin(request.headers.get("Origin"))
+
+
 def _named_platform() -> tuple[str | None, str | None]:
     """``iss`` and ``client_id`` of a login request, or of a launch's id_token (read without
     verification: it only chooses which registered platform's origins may frame the page)."""
@@ -173,7 +183,18 @@ def _ancestors() -> str:
         origin = web_origin(request.args.get("openid_configuration"))
         return f"'self' {origin}" if origin else "'self'"
     try:
-        return frame_ancestors(_request_platforms())
+        platforms = _request_platforms()
+        ancestors = frame_ancestors(platforms)
+        if platforms and g.get("actor") is None:
+            # The login and launch pages of a registered platform before any session: the
+            # page of the LMS that sent them may frame them. Canvas cloud's first launch
+            # needs it (its issuer and auth URL name no district's domain, and the return_url
+            # is only learned once the id_token is verified); these pages hold no one's data,
+            # and every page after the launch is framed only by the tenant's own origins.
+            origin = requester_origin()
+            if origin and origin not in ancestors.split():
+                ancestors += " " + origin
+        return ancestors
     except SQLAlchemyError:  # a failed request's session: fall back to the safe answer
         current_app.logger.warning("Could not read the platforms for frame-ancestors")
         return "'self'"

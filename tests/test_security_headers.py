@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from lti_tool import create_app, security_headers
 from lti_tool.extensions import db
 from lti_tool.models import Platform, Tenant
+from lti_tool.sandbox.launch import login_initiation_url
 from tests.lti_driver import LtiDriver
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
@@ -79,6 +81,27 @@ def test_frame_ancestors_of_the_login_and_launch_name_the_platform(lti: LtiDrive
     assert directives(page)["frame-ancestors"] == f"'self' {lms_origin}"
 
 
+def test_first_login_posted_by_the_lms_may_be_framed_by_it(lti: LtiDriver) -> None:
+    """Canvas cloud's first launch: the login form is posted from the district's domain,
+    which neither the shared issuer nor the SSO auth URL names yet."""
+    district = "https://district.instructure.com"
+    teacher = lti.person("teacher")
+    url = urlsplit(login_initiation_url(lti.state, teacher, lti.course_of(teacher)))
+    form = {k: v[0] for k, v in parse_qs(url.query).items()}
+    login = lti.client.post(url.path, data=form, headers={"Origin": district})
+    assert login.status_code in {200, 302}, login.get_data(as_text=True)
+    assert district in directives(login)["frame-ancestors"].split()
+    # A GET carries no Origin to trust; an unknown platform gets no one's origin.
+    unknown = lti.client.post("/lti/login", data={**form, "iss": "https://unknown.invalid"},
+                              headers={"Origin": district})
+    assert unknown.status_code == 403
+    assert directives(unknown)["frame-ancestors"] == "'self'"
+    # Pages of the session that follows are framed only by the tenant's own origins.
+    launch = lti.post_launch(lti.authorize(login))
+    page = lti.client.get(launch.headers["Location"], headers={"Origin": district})
+    assert district not in page.headers["Content-Security-Policy"]
+
+
 def test_launch_return_url_origin_is_learned(lti: LtiDriver, app: Flask) -> None:
     teacher = lti.person("teacher")
     state, nonce = lti.begin(teacher)
@@ -97,7 +120,7 @@ def test_launch_return_url_origin_is_learned(lti: LtiDriver, app: Flask) -> None
 
 def test_a_rejected_launch_learns_nothing(lti: LtiDriver, app: Flask) -> None:
     teacher = lti.person("teacher")
-    state, nonce = lti.begin(teacher)
+    state, _nonce = lti.begin(teacher)
     claims = lti.claims(teacher, "not-the-nonce")
     claims[PRESENTATION] = {"return_url": "https://evil.example/x"}
     response = lti.post_launch({"id_token": lti.sign(claims), "state": state})

@@ -24,7 +24,7 @@ def framing_site() -> Iterator[str]:
     URL in its ``?src=`` parameter, as a clickjacking page would."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             src = parse_qs(urlsplit(self.path).query).get("src", [""])[0]
             body = (f'<!doctype html><html lang="en"><title>Elsewhere</title>'
                     f'<iframe id="victim" title="framed" src="{escape(src)}"></iframe>'
