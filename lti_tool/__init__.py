@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
     from werkzeug.routing import IntegerConverter
 
-    from lti_tool import cli, errors, http, store
+    from lti_tool import cli, errors, http, security_headers, store
     from lti_tool.extensions import db, migrate
     from lti_tool.settings import load_settings
 
@@ -102,12 +102,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     cli.register(app)
 
-    @app.after_request
-    def security_headers(response: Any) -> Any:
-        # The LMS frames us, so no X-Frame-Options; links carry a launch token, so keep
-        # it out of Referer headers sent elsewhere.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    security_headers.init_app(app)
 
     return app

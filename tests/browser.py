@@ -35,18 +35,48 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
-    """A headless Chromium browser."""
+def chromium(extra_args: list[str] | None = None, *,
+             csp_violations: list[str] | None = None) -> Iterator[Any]:
+    """A headless Chromium browser.
+
+    Every Content-Security-Policy violation any page reports in its console fails the test
+    when the browser closes, unless the test passes ``csp_violations`` to collect them.
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
+    seen: list[str] = [] if csp_violations is None else csp_violations
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=CHROMIUM_ARGS + (extra_args or []))
+        _watch_csp(browser, seen)
         try:
             yield browser
         finally:
             browser.close()
+    if csp_violations is None:
+        assert not seen, f"Content-Security-Policy violations: {seen}"
+
+
+def _watch_csp(browser: Any, seen: list[str]) -> None:
+    """Record the CSP violations of every context and page the browser opens."""
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def listen(context: Any) -> None:
+        context.on("console", lambda message: seen.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+
+    def watched_context(*args: Any, **kwargs: Any) -> Any:
+        context = new_context(*args, **kwargs)
+        listen(context)
+        return context
+
+    def watched_page(*args: Any, **kwargs: Any) -> Any:
+        page = new_page(*args, **kwargs)
+        listen(page.context)
+        return page
+
+    browser.new_context, browser.new_page = watched_context, watched_page
 
 
 @dataclass

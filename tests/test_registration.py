@@ -63,7 +63,10 @@ def test_dynamic_registration_creates_a_working_platform(app: Flask, client: Any
     token = issue_registration_token(state)
     page = client.get(_path(registration_url(state, token)))
     assert page.status_code == 200, page.get_data(as_text=True)
-    assert "org.imsglobal.lti.close" in page.get_data(as_text=True)
+    # The Finish button's script is a static file (no inline script under the CSP).
+    assert "/static/pages.js" in page.get_data(as_text=True)
+    with client.get("/static/pages.js") as script:
+        assert "org.imsglobal.lti.close" in script.get_data(as_text=True)
     with app.app_context():
         platform = db.session.execute(select(Platform)).scalar_one()
         assert platform.issuer == state.issuer and platform.client_id == state.client_id

@@ -18,7 +18,7 @@ from flask import (
 )
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import audit, policy
+from lti_tool import audit, policy, security_headers
 from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
@@ -146,6 +146,7 @@ def launch() -> Any:
         current_app.logger.warning("Launch rejected: %s", err)
         raise classify(err) from err
     result = services.record_launch(body)
+    security_headers.learn_launch_origin(services.launch_platform(body), body)
     start_session(result, message_launch.get_launch_id())
     from lti_tool.grades.sync import sync_after_launch
 

@@ -240,4 +240,11 @@
   }
 
   window.LodestarLaunch = {login: login, launch: launch, offer: watchOfferLink};
+
+  // The page names what to do in data-start on this script's tag (no inline script: the
+  // Content-Security-Policy allows only Lodestar's own script files).
+  var start = document.currentScript && document.currentScript.getAttribute("data-start");
+  if (start && Object.prototype.hasOwnProperty.call(window.LodestarLaunch, start)) {
+    window.LodestarLaunch[start]();
+  }
 })();

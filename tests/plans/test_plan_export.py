@@ -106,7 +106,7 @@ def test_export_json_has_every_section(lti: LtiDriver, app: Flask) -> None:
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store, private"
     doc = json.loads(response.get_data(as_text=True))
     for key in SECTIONS:
         assert key in doc, key
@@ -183,7 +183,10 @@ def test_printable_page(lti: LtiDriver, app: Flask) -> None:
     response = get(lti, token, f"/plans/students/{sid}/print")
     assert response.status_code == 200
     page = html(response)
-    assert '<style media="print">' in page and "@page" in page
+    # The print styles sit in the stylesheet (no inline style under the CSP).
+    assert 'class="print-page"' in page and "lodestar.css" in page
+    with lti.client.get("/static/lodestar.css") as css:
+        assert "@page" in css.get_data(as_text=True)
     assert f"<h1>Individual Learning Plan of {student.name}</h1>" in page
     for text in ("Become a registered nurse", SECRET_NEED, "Health Science — Biomedical",
                  "Robotics club", "Ana Ruiz", "Graduation requirements"):
