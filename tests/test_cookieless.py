@@ -33,7 +33,7 @@ def _frame_login(lti: LtiDriver, user: Any, **query: str) -> dict[str, Any]:
     url = urlsplit(login_initiation_url(lti.state, user, lti.course_of(user), **query))
     page = lti.client.get(f"{url.path}?{url.query}", headers=FRAME)
     assert page.status_code == 200, page.get_data(as_text=True)
-    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cache-Control"] == "no-store, private"
     return page_config(page.get_data(as_text=True))
 
 

@@ -134,7 +134,7 @@ def test_logins_over_the_address_limit_get_a_429_page(lti: LtiDriver,
         assert lti.login(student).status_code == 429
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    assert refused.headers["Cache-Control"] == "no-store"
+    assert refused.headers["Cache-Control"] == "no-store, private"
     assert "Too many sign-ins" in refused.get_data(as_text=True)
     assert "Location" not in refused.headers
     assert _stored_bytes(lti.app) - before < 50  # no nonce, no login record

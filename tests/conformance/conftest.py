@@ -183,7 +183,8 @@ def text_of(response: TestResponse) -> str:
 
 def stored(app: Flask) -> dict[str, Any]:
     """What a refused launch must not change: the rows of every table, and the shared
-    store's keys except the platform key sets it caches (fetching them is fine)."""
+    store's keys except the platform key sets it caches (fetching them is fine) and the
+    rate-limit counters."""
     store_table = ShortLivedValue.__tablename__
     with app.app_context():
         counts = {table.name: int(db.session.execute(
@@ -196,7 +197,9 @@ def stored(app: Flask) -> dict[str, Any]:
             keys = [k.decode().removeprefix("lodestar:") for k in client.keys("lodestar:*")]
         else:
             keys = list(db.session.execute(select(ShortLivedValue.key)).scalars())
-    return {"rows": counts, "store": sorted(k for k in keys if not k.startswith("jwks:"))}
+    # Rate-limit counters count every attempt, refused ones too: that is their job.
+    return {"rows": counts, "store": sorted(k for k in keys
+                                            if not k.startswith(("jwks:", "rate:")))}
 
 
 def form_of(response: TestResponse) -> dict[str, str]:
