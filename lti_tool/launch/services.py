@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from lti_tool import audit, policy
+from lti_tool import audit, hygiene, policy
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthorized, NotFound
 from lti_tool.extensions import db
@@ -50,7 +50,7 @@ COURSE_CONTEXT_TYPES = ("CourseOffering", "CourseSection", "CourseTemplate")
 
 def clip(value: object, length: int) -> str:
     """LMS-supplied text cut to a column's length (PostgreSQL enforces VARCHAR limits)."""
-    return str(value or "")[:length]
+    return hygiene.clean_text(str(value or ""))[:length]
 
 
 def present(value: object) -> str | None:
@@ -61,7 +61,7 @@ def present(value: object) -> str | None:
     """
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    text = str(value).strip()
+    text = hygiene.clean_text(str(value)).strip()
     return None if not text or text.startswith("$") else text
 
 
@@ -293,6 +293,7 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 
     :raises LaunchError: if the platform vanished between validation and now.
     """
+    body = hygiene.clean_claim(body)  # already clean from a validated launch; cheap
     platform = launch_platform(body)
     tenant_id = platform.tenant_id
     raw_roles = launch_roles(body)
