@@ -195,3 +195,25 @@ def test_deep_link_response_is_our_escaped_form(lti: LtiDriver) -> None:
     assert '"><b>' not in html and "&#34;&gt;&lt;b&gt;&amp;y=1" in html
     assert 'name="JWT"' in html and "<script src=" in html
     assert "<script>" not in html and "<script type" not in html
+
+
+def test_platform_urls_must_parse(app: Flask) -> None:
+    from lti_tool.errors import InvalidInput
+    from lti_tool.launch.services import add_platform
+
+    with app.app_context(), pytest.raises(InvalidInput, match="auth login URL"):
+        add_platform(issuer="https://lms.example.org", client_id="c", deployment_ids=["d"],
+                     auth_login_url="https://[::1/auth", auth_token_url="https://lms/token",
+                     key_set_url="https://lms/jwks")
+
+
+def test_malformed_service_url_in_a_launch_is_not_kept(lti: LtiDriver, app: Flask) -> None:
+    student = lti.person("student", 0)
+    course = lti.course_of(student)
+    nrps = {"context_memberships_url": "http://[::1/memberships", "service_versions": ["2.0"]}
+    answer = launch(lti, student, course, **{
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": nrps})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Course.nrps_url).where(
+            Course.context_id == course.context_id)).scalar_one() is None

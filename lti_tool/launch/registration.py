@@ -17,7 +17,7 @@ import requests
 from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from lti_tool import audit
+from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
 from lti_tool.http import get_session
 from lti_tool.launch import placements, services, tenancy
@@ -166,7 +166,7 @@ def register(openid_configuration: str, registration_token: str | None,
     if not current_app.config.get("ILP_DYNAMIC_REGISTRATION"):
         raise NotAuthorized("Dynamic registration is switched off on this Lodestar server; "
                             "ask its administrator to run `ilp platforms add`.")
-    if not openid_configuration.startswith(("https://", "http://")):
+    if hygiene.http_url(openid_configuration) is None:
         raise InvalidInput("The registration link has no valid openid_configuration URL.")
     tenant = read_tenant_link(tenant_token) if tenant_token else None
     if tenant is not None and tenancy.find_tenant(tenant) is None:
@@ -175,8 +175,8 @@ def register(openid_configuration: str, registration_token: str | None,
     config = _fetch_json(openid_configuration, "OpenID configuration")
     issuer = str(config.get("issuer") or "")
     needed = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-    if not issuer or any(not str(config.get(key, "")).startswith(("https://", "http://"))
-                         for key in needed):
+    if hygiene.http_url(issuer) is None or any(hygiene.http_url(config.get(key)) is None
+                                               for key in needed):
         raise InvalidInput("The platform's configuration lacks its issuer or endpoints.")
     # The configuration must come from the issuer it names (spec section 3.5.1).
     if not openid_configuration.startswith(issuer.rstrip("/") + "/") \

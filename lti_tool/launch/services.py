@@ -150,8 +150,8 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
     course.deployment_id = clip(present(body.get(CLAIM + "deployment_id")), 255) or None
     course.platform_id = platform.id
     nrps_url = present(_claim(body, NRPS_CLAIM).get("context_memberships_url"))
-    if nrps_url:
-        course.nrps_url = clip(nrps_url, 2048)
+    if hygiene.http_url(nrps_url):  # a malformed (or overlong) service URL is not kept
+        course.nrps_url = nrps_url
     if _claim(body, AGS_CLAIM):
         course.ags_endpoint = dict(_claim(body, AGS_CLAIM))
     return course
@@ -363,7 +363,7 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
     """
     for label, value in (("auth login URL", auth_login_url), ("token URL", auth_token_url),
                          ("key set URL", key_set_url), ("issuer", issuer)):
-        if not value.startswith(("https://", "http://")):
+        if hygiene.http_url(value) is None:
             raise InvalidInput(f"The {label} must be an http(s) URL, got {value!r}")
     if lms not in {k.value for k in LmsKind}:
         raise InvalidInput(f"Unknown LMS kind {lms!r}; use one of "
