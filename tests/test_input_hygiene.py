@@ -217,3 +217,46 @@ def test_malformed_service_url_in_a_launch_is_not_kept(lti: LtiDriver, app: Flas
     with app.app_context():
         assert db.session.execute(select(Course.nrps_url).where(
             Course.context_id == course.context_id)).scalar_one() is None
+
+
+@pytest.mark.browser
+def test_deep_link_response_posts_itself_in_chromium(lti: LtiDriver) -> None:
+    """The response page (served as the tool would, its script from our static files) posts
+    the JWT to the platform in a real browser; a page with markup in the URL runs nothing."""
+    from pathlib import Path
+
+    from tests.browser import chromium
+
+    url = lti.state.url('/deep_linking/return?x="><svg/onload=alert(1)>')
+    lt = _picker_token(lti, url)
+    html = lti.client.post("/portfolio/activities",
+                           data={"lt": lt, "activity": "reflection"}).get_data(as_text=True)
+    script = (Path(__file__).resolve().parent.parent / "lti_tool/static/autosubmit.js"
+              ).read_text()
+    tool = "http://tool.test"
+    posted: list[dict[str, Any]] = []
+
+    def answer(route: Any) -> None:
+        req = route.request
+        if req.url == tool + "/portfolio/activities":
+            route.fulfill(status=200, content_type="text/html", body=html)
+        elif req.url.startswith(tool + "/static/autosubmit.js"):
+            route.fulfill(status=200, content_type="text/javascript", body=script)
+        elif req.method == "POST":
+            posted.append({"url": req.url, "body": req.post_data or ""})
+            route.fulfill(status=200, content_type="text/html", body="<p>received</p>")
+        else:
+            route.fulfill(status=404, body="")
+
+    with chromium() as browser:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.route("**/*", answer)
+        page.goto(tool + "/portfolio/activities")
+        page.wait_for_selector("text=received", timeout=10_000)
+        assert dialogs == []
+    (sent,) = posted
+    assert urlsplit(sent["url"]).path == "/deep_linking/return"
+    assert parse_qs(urlsplit(sent["url"]).query)["x"] == ['"><svg/onload=alert(1)>']
+    assert parse_qs(sent["body"])["JWT"][0].count(".") == 2
