@@ -56,6 +56,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATE_DIR),
                 static_folder=str(STATIC_DIR))
     app.url_map.converters["int"] = RecordId
+    from lti_tool.hygiene import CleanRequest
+
+    # Every form and query value is cleaned of control characters as it is parsed.
+    app.request_class = CleanRequest
     env_overrides = {k: str(v) for k, v in (config or {}).items() if k.startswith("ILP_")}
     import os
 

@@ -65,6 +65,7 @@ from oauthlib.oauth1 import (
 )
 from requests_oauthlib import OAuth1
 
+from lti_tool import hygiene
 from lti_tool.errors import LmsApiError
 from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, LmsScore, RosterMember
 from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
@@ -421,7 +422,7 @@ class SchoologyClient:
 
     def _checked_next(self, next_url: str, current: str) -> str:
         """Only follow links to our API host (the signed header must not go elsewhere)."""
-        parts = urlsplit(next_url)
+        parts = hygiene.split_url(next_url) or urlsplit("")
         if parts.netloc.lower() != self._base_netloc or parts.scheme not in ("http", "https"):
             raise LmsApiError(MSG_BAD_LINK, retryable=False, url=current,
                               detail=f"links.next points to {parts.scheme}://{parts.netloc}")

@@ -17,11 +17,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from lti_tool import hygiene
 from lti_tool.db import utcnow
 from lti_tool.errors import LmsApiError, SyncError, log_exception
 from lti_tool.extensions import db
@@ -174,9 +174,7 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
 
 def web_url(value: str | None) -> str | None:
     """An http(s) URL from the LMS fit to link to, or None (no ``javascript:`` links)."""
-    if not value or len(value) > 2048:
-        return None
-    return value if urlsplit(value).scheme in {"http", "https"} else None
+    return value if hygiene.http_url(value) else None
 
 
 def _set(row: object, attr: str, value: object) -> None:

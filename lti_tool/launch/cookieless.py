@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import request
 
+from lti_tool import hygiene
 from lti_tool.store import get_store
 
 #: The login initiation parameters a window needs to run the login again (LTI 1.3 core 4.1).
@@ -130,7 +131,7 @@ def moodle_relaunch_url(params: Mapping[str, str]) -> str | None:
     mod/lti/locallib.php); ``mod/lti/launch.php?id=<cmid>`` starts a new launch of it.
     """
     iss, hint = params.get("iss", ""), params.get("lti_message_hint", "")
-    if urlsplit(iss).scheme not in {"http", "https"}:
+    if hygiene.http_url(iss) is None:
         return None
     try:
         data = json.loads(hint)

@@ -43,6 +43,7 @@ from pylti1p3.session import SessionService
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 
+from lti_tool import hygiene
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.http import get_session
@@ -410,8 +411,37 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         if roles is not None and not (isinstance(roles, list)
                                       and all(isinstance(r, str) for r in roles)):
             raise LtiException("The Roles claim is not a list of strings")
+        self._check_ids(body)
+        # Text claims are cleaned of control characters once, here, so the stored launch,
+        # the database and every later read see the same values (see ``hygiene``).
+        self._jwt["body"] = hygiene.clean_claim(body)
         super().validate_message()
         return self
+
+    #: Ids LTI 1.3 core limits to 255 ASCII characters (sub, section 5.3.6; context id,
+    #: 5.4.1; resource link id, 5.3.5), which our columns hold. Longer ones are refused:
+    #: cutting them would merge two people or courses.
+    ID_LIMIT = 255
+
+    def _check_ids(self, body: dict[str, Any]) -> None:
+        claim = "https://purl.imsglobal.org/spec/lti/claim/"
+        scope = body.get(claim + "role_scope_mentor")
+        if scope is not None and not isinstance(scope, list):
+            raise LtiException("The role_scope_mentor claim is not a list")
+        ids = [
+            ("sub", body.get("sub")),
+            ("context id", (body.get(claim + "context") or {}).get("id")),
+            ("resource link id", (body.get(claim + "resource_link") or {}).get("id")),
+            ("deployment_id", body.get(claim + "deployment_id")),
+            *(("role_scope_mentor entry", value) for value in scope or []),
+        ]
+        for name, value in ids:
+            if value is None:
+                continue
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise LtiException(f"The {name} is not text")
+            if len(str(value)) > self.ID_LIMIT:
+                raise LtiException(f"The {name} is longer than {self.ID_LIMIT} characters")
 
     def validate_deployment(self) -> LodestarMessageLaunch:
         if not isinstance(self._jwt.get("body", {}).get(

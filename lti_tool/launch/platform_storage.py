@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import jwt
 from flask import request
 
+from lti_tool import hygiene
 from lti_tool.store import get_store
 
 HEADER = "X-Lodestar-Platform-Storage"
@@ -58,10 +59,8 @@ def platform_origin(auth_login_url: str) -> str:
 
 
 def _origin(url: object) -> str | None:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
+    parts = hygiene.http_url(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts else None
 
 
 def answer_origins(platform_origin: str, issuer: str, id_token: str) -> list[str]:

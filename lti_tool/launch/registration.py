@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from flask import current_app, request, url_for
 
-from lti_tool import audit
+from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
 from lti_tool.http import OutboundRefused, get_session
 from lti_tool.launch import keys, placements, services, tenancy
@@ -193,11 +193,8 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 def safe_split(url: str) -> Any:
-    """``urlsplit`` that answers None for malformed URLs (``http://[::1`` raises)."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        return None
+    """The project's one URL parser (None for malformed URLs)."""
+    return hygiene.split_url(url)
 
 
 def _refuse(detail: str) -> InvalidInput:

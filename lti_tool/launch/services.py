@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from lti_tool import audit, policy
+from lti_tool import audit, hygiene, policy
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthorized, NotFound
 from lti_tool.extensions import db
@@ -50,7 +50,7 @@ COURSE_CONTEXT_TYPES = ("CourseOffering", "CourseSection", "CourseTemplate")
 
 def clip(value: object, length: int) -> str:
     """LMS-supplied text cut to a column's length (PostgreSQL enforces VARCHAR limits)."""
-    return str(value or "")[:length]
+    return hygiene.clean_text(str(value or ""))[:length]
 
 
 def present(value: object) -> str | None:
@@ -61,7 +61,7 @@ def present(value: object) -> str | None:
     """
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    text = str(value).strip()
+    text = hygiene.clean_text(str(value)).strip()
     return None if not text or text.startswith("$") else text
 
 
@@ -152,8 +152,8 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
     course.deployment_id = clip(present(body.get(CLAIM + "deployment_id")), 255) or None
     course.platform_id = platform.id
     nrps_url = present(_claim(body, NRPS_CLAIM).get("context_memberships_url"))
-    if nrps_url:
-        course.nrps_url = clip(nrps_url, 2048)
+    if hygiene.http_url(nrps_url):  # a malformed (or overlong) service URL is not kept
+        course.nrps_url = nrps_url
     if _claim(body, AGS_CLAIM):
         course.ags_endpoint = dict(_claim(body, AGS_CLAIM))
     return course
@@ -295,6 +295,7 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 
     :raises LaunchError: if the platform vanished between validation and now.
     """
+    body = hygiene.clean_claim(body)  # already clean from a validated launch; cheap
     platform = launch_platform(body)
     tenant_id = platform.tenant_id
     raw_roles = launch_roles(body)
@@ -364,7 +365,7 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
     """
     for label, value in (("auth login URL", auth_login_url), ("token URL", auth_token_url),
                          ("key set URL", key_set_url), ("issuer", issuer)):
-        if not value.startswith(("https://", "http://")):
+        if hygiene.http_url(value) is None:
             raise InvalidInput(f"The {label} must be an http(s) URL, got {value!r}")
     if lms not in {k.value for k in LmsKind}:
         raise InvalidInput(f"Unknown LMS kind {lms!r}; use one of "

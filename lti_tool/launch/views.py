@@ -18,7 +18,7 @@ from flask import (
 )
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import audit, policy, security_headers
+from lti_tool import audit, hygiene, policy, security_headers
 from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
@@ -40,8 +40,8 @@ def _base_url() -> str:
 
 def _same_origin(url: str, base: str) -> bool:
     """Same scheme and host[:port] (a prefix test would accept ``tool.org.evil.com``)."""
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+    a = hygiene.origin(url)
+    return a is not None and a == hygiene.origin(base)
 
 
 @bp.get("/")

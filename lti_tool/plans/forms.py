@@ -12,8 +12,6 @@ from typing import Any
 
 from wtforms import (
     DateField,
-    DecimalField,
-    Form,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -30,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from lti_tool.hygiene import CleanForm, FiniteDecimalField
 from lti_tool.plans.models import CoursePlanStatus, GoalStatus, PlanItemKind
 from lti_tool.plans.programs import SUBJECTS
 from lti_tool.plans.services import (
@@ -49,19 +48,8 @@ _TEXT = 5000
 _SHORT = 2000
 
 
-class _Form(Form):
-    """Base form: strips surrounding whitespace from every text field."""
-
-    class Meta:
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = list(unbound_field.kwargs.get("filters", []))
-            if unbound_field.field_class in (StringField, TextAreaField):
-                filters.append(_strip)
-            return unbound_field.bind(form=form, filters=filters, **options)
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+class _Form(CleanForm):
+    """Base form: text cleaned of control characters and stripped (see ``hygiene``)."""
 
 
 class ProfileForm(_Form):
@@ -126,7 +114,7 @@ class CourseEntryForm(_Form):
                                               Length(max=255)])
     subject = SelectField("Subject", choices=choices(SUBJECTS.items()), default="elective",
                           validators=[InputRequired()])
-    credits = DecimalField("Credits", [InputRequired(message="Give the credits."),
+    credits = FiniteDecimalField("Credits", [InputRequired(message="Give the credits."),
                                        NumberRange(min=0.25, max=2,
                                                    message="Credits are between 0.25 and 2.")],
                            places=2, default=1)

@@ -9,13 +9,16 @@ the student's reflection is scored into through AGS).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, render_template, request, url_for
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
 
+from lti_tool import hygiene
 from lti_tool.errors import LaunchError, NotAuthorized
+from lti_tool.launch import services
 from lti_tool.launch.lti import restore_launch
 from lti_tool.launch.session import Actor
 
@@ -46,15 +49,56 @@ def _launch(actor: Actor):  # type: ignore[no-untyped-def]
     return launch
 
 
+def return_url_hosts(launch: Any) -> set[str]:
+    """Hosts a Deep Linking response may be posted to: the platform's (issuer, login URL,
+    Canvas REST URL) and that of the launch's own ``launch_presentation.return_url``.
+
+    Canvas cloud signs with the issuer ``canvas.instructure.com`` and logs in at
+    ``sso.canvaslms.com`` while ``deep_link_return_url`` is on the district's own domain
+    (``https://<district>/courses/6/deep_linking_response?data=...``), as is the
+    ``return_url`` of its launches, so that host counts as the platform's too.
+    """
+    body = launch.get_launch_data()
+    platform = services.launch_platform(body)
+    candidates = [platform.issuer, platform.auth_login_url,
+                  (platform.settings or {}).get("canvas_api_url")]
+    presentation = body.get(services.CLAIM + "launch_presentation")
+    if isinstance(presentation, dict):
+        candidates.append(presentation.get("return_url"))
+    return {parts.hostname.lower() for c in candidates
+            if (parts := hygiene.http_url(c)) is not None and parts.hostname}
+
+
+def checked_return_url(launch: Any) -> str:
+    """The launch's ``deep_link_return_url``, if it is http(s) on one of the platform's hosts.
+
+    :raises LaunchError: (400) for anything else (``javascript:``, markup, another host).
+    """
+    settings = launch.get_launch_data().get(services.DEEP_LINKING_CLAIM)
+    value = settings.get("deep_link_return_url") if isinstance(settings, dict) else None
+    parts = hygiene.http_url(value)
+    if parts is None or not parts.hostname or parts.hostname.lower() not in return_url_hosts(
+            launch):
+        raise LaunchError("The learning platform gave a return address that does not belong "
+                          "to it, so the activity was not sent. Ask your LMS administrator.",
+                          status_code=400, detail="deep_link_return_url refused")
+    return str(value)
+
+
 def response_form(actor: Actor, activity_key: str) -> str:
     """The auto-submitting HTML form that returns the chosen activity to the platform.
 
-    :raises LaunchError: when the launch expired or was not a deep-linking request.
+    Rendered by our own template (pylti1p3 2.0.0 writes the return URL into its form
+    unescaped); the URL must be http(s) on the platform's host.
+
+    :raises LaunchError: when the launch expired or was not a deep-linking request, or its
+        return URL is not the platform's.
     """
     activity = next((a for a in ACTIVITIES if a.key == activity_key), None)
     if activity is None:
         raise LaunchError("Unknown activity.", status_code=400)
     launch = _launch(actor)
+    return_url = checked_return_url(launch)
     base = current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
     line_item = (LineItem().set_label(activity.title).set_score_maximum(activity.score_maximum)
                  .set_tag("lodestar-" + activity.key).set_resource_id("lodestar-" + activity.key))
@@ -62,6 +106,8 @@ def response_form(actor: Actor, activity_key: str) -> str:
                 .set_title(activity.title).set_custom_params({"activity": activity.key})
                 .set_lineitem(line_item))
     try:
-        return str(launch.get_deep_link().output_response_form([resource]))
+        jwt_value = launch.get_deep_link().get_response_jwt([resource])
     except LtiException as err:
         raise LaunchError(f"Could not build the activity response: {err}") from err
+    return render_template("portfolio/deep_link_response.html", return_url=return_url,
+                           jwt=jwt_value, activity=activity)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
-
 from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from lti_tool.hygiene import CleanForm, http_url, split_url
 
 #: A reflection is required and must say something, but not an essay.
 REFLECTION_MIN = 20
@@ -32,10 +32,6 @@ def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value=str(value), label=label) for value, label in pairs]
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def reflection_length() -> Length:
     """The length rule every reflection follows."""
     return Length(min=REFLECTION_MIN, max=REFLECTION_MAX,
@@ -49,17 +45,15 @@ def check_http_url(value: str) -> str | None:
         return f"The web address is longer than {URL_MAX} characters."
     if any(ch.isspace() for ch in value):
         return "The web address must not contain spaces."
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
+    parts = split_url(value)
+    if parts is None:
         return "That is not a valid web address."
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or not port_ok:
+    if http_url(value, URL_MAX) is None or parts.port == 0:
         return "Enter a full web address starting with https:// or http://."
     return None
 
 
-class LinkWorkForm(Form):
+class LinkWorkForm(CleanForm):
     """A student links a piece of work to a goal: own graded work, a URL or a file."""
 
     source = RadioField("What are you linking?", choices=choices([
@@ -69,12 +63,12 @@ class LinkWorkForm(Form):
     ]), validators=[InputRequired(message="Choose what you are linking.")],
         invalid_choice_message="Choose what you are linking.")
     work = SelectField("Graded assignment", choices=[], validate_choice=False)
-    url = StringField("Web address", filters=[_strip])
-    title = StringField("Title", filters=[_strip], validators=[
+    url = StringField("Web address")
+    title = StringField("Title", validators=[
         Optional(), Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} "
                                                   "characters.")])
     goal = SelectField("Goal", choices=[], invalid_choice_message="Choose one of your goals.")
-    reflection = TextAreaField("Reflection", filters=[_strip], validators=[
+    reflection = TextAreaField("Reflection", validators=[
         InputRequired(message="Write a reflection about this work."), reflection_length()])
 
     def validate_work(self, field: SelectField) -> None:
@@ -93,16 +87,16 @@ class LinkWorkForm(Form):
             raise ValidationError(problem)
 
 
-class EvidenceEditForm(Form):
+class EvidenceEditForm(CleanForm):
     """A student edits the reflection of one piece of evidence or moves it to another goal."""
 
     goal = SelectField("Goal", choices=[], invalid_choice_message="Choose one of your goals.")
-    reflection = TextAreaField("Reflection", filters=[_strip], validators=[
+    reflection = TextAreaField("Reflection", validators=[
         Length(max=REFLECTION_MAX,
                message=f"Keep the reflection under {REFLECTION_MAX} characters.")])
 
 
-class ReflectionForm(Form):
+class ReflectionForm(CleanForm):
     """The Deep-Linked plan reflection activity."""
 
     goal = SelectField("Which goal is this reflection about?", choices=[],
@@ -110,17 +104,17 @@ class ReflectionForm(Form):
     work = SelectField("Work from this class (optional)", choices=[],
                        invalid_choice_message="Choose one of your own graded assignments "
                                               "from this class, or none.")
-    reflection = TextAreaField("Reflection", filters=[_strip], validators=[
+    reflection = TextAreaField("Reflection", validators=[
         InputRequired(message="Write your reflection."), reflection_length()])
 
 
-class AttachForm(Form):
+class AttachForm(CleanForm):
     """The fixed part of the teacher's bulk attach form (students are read by the view)."""
 
     assignment = SelectField("Assignment", choices=[], validators=[
         InputRequired(message="Choose one of this class's assignments.")],
         invalid_choice_message="Choose one of this class's assignments.")
-    note = TextAreaField("Note to the students (optional)", filters=[_strip], validators=[
+    note = TextAreaField("Note to the students (optional)", validators=[
         Length(max=NOTE_MAX, message=f"Keep the note under {NOTE_MAX} characters.")])
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
-from lti_tool import audit, policy
+from lti_tool import audit, hygiene, policy
 from lti_tool.errors import InvalidInput, LaunchError, LmsApiError, NotAuthorized, NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.lti_services import LtiServiceClient, SubmissionInfo
@@ -513,7 +513,7 @@ class LinkRequest:
 
 
 def _url_title(url: str) -> str:
-    parts = urlsplit(url)
+    parts = hygiene.split_url(url) or urlsplit("")
     text = (parts.hostname or "") + (parts.path if parts.path not in {"", "/"} else "")
     return text[:200] or url[:200]
 

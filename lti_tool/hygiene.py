@@ -1,0 +1,143 @@
+"""Input hygiene in one place: text, numbers and URLs that come from outside.
+
+Every string a browser sends (``request.form``, ``request.args``) and every text claim of a
+launch passes :func:`clean_text`: NUL and the other control characters (C0 except tab, line
+feed and carriage return; DEL; C1) and lone UTF-16 surrogates are removed. PostgreSQL refuses
+NUL in text (``ValueError: A string literal cannot contain NUL``) and cannot encode a lone
+surrogate, so without this a student typing one byte got a 500 and an LMS name with one broke
+every launch of that person.
+
+:func:`split_url` is the one safe ``urlsplit`` for URLs we did not write ourselves: it returns
+None instead of raising ``ValueError`` (``http://[::1`` or a port out of range).
+:class:`FiniteDecimalField` refuses ``NaN``, ``sNaN`` and ``Infinity``, which
+``decimal.Decimal`` parses and which crash comparisons (``sNaN`` signals on any).
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
+from wtforms import DecimalField, Form, StringField
+from wtforms.validators import StopValidation
+
+#: Characters never kept in stored text: C0 controls but tab, LF and CR; DEL; C1 controls;
+#: lone surrogates (JSON ``"\\ud800"`` decodes to one).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without control characters (tab and line breaks are kept)."""
+    return _CONTROL.sub("", value)
+
+
+def clean_value(value: Any) -> Any:
+    """:func:`clean_text` for strings; anything else (a file, None, a number) unchanged."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def clean_claim(value: Any) -> Any:
+    """A JSON claim value with every string in it cleaned (objects and lists recursively)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {clean_value(k): clean_claim(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_claim(v) for v in value]
+    return value
+
+
+class CleanMultiDict(ImmutableMultiDict):  # type: ignore[type-arg]
+    """The request's form and query parameters, cleaned as Werkzeug parses them."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        if isinstance(mapping, Iterable) and not isinstance(mapping, (Mapping, str, bytes)):
+            mapping = [(clean_value(k), clean_value(v)) for k, v in mapping]
+        elif hasattr(mapping, "getlist"):
+            mapping = [(clean_value(k), clean_value(v)) for k, v in mapping.items(multi=True)]
+        elif isinstance(mapping, Mapping):
+            mapping = {clean_value(k): clean_claim(v) for k, v in mapping.items()}
+        super().__init__(mapping)
+
+
+class CleanRequest(Request):
+    """Flask's request whose ``form``, ``args`` and ``values`` hold cleaned text only.
+
+    Werkzeug builds all three with ``parameter_storage_class``, so every view (those using a
+    form class and those reading ``request.form`` directly) sees the same cleaned values.
+    """
+
+    parameter_storage_class = CleanMultiDict
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+def strip_text(value: Any) -> Any:
+    """WTForms filter: cleaned text without surrounding whitespace."""
+    return clean_text(value).strip() if isinstance(value, str) else value
+
+
+class CleanForm(Form):
+    """Base form: every text field is cleaned and stripped, whatever fed the form."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if issubclass(unbound_field.field_class, StringField) and strip_text not in filters:
+                filters.append(strip_text)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that must be a finite number: ``NaN``, ``sNaN`` and ``Infinity`` are a field
+    error (the typed text is kept for the page), never reach a range check."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, decimal.Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            # The value could not be read: range checks would only repeat the complaint.
+            raise StopValidation()
+
+
+# -- URLs ----------------------------------------------------------------------------------
+
+def split_url(value: object) -> SplitResult | None:
+    """``urlsplit(value)`` with its port checked, or None for anything that is not a URL.
+
+    ``urlsplit`` raises ``ValueError`` for an unclosed IPv6 bracket (``http://[::1``) and
+    ``.port`` raises for a port out of range; both mean "not a URL" here.
+    """
+    if not isinstance(value, str) or _CONTROL.search(value) or any(c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return None
+    return parts
+
+
+def http_url(value: object, max_length: int = 2048) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host, or None."""
+    if not isinstance(value, str) or len(value) > max_length:
+        return None
+    parts = split_url(value)
+    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return None
+    return parts
+
+
+def origin(value: object) -> str | None:
+    """``scheme://host[:port]`` of an absolute http(s) URL (lower case), or None."""
+    parts = http_url(value)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts else None
