@@ -22,7 +22,6 @@ from lti_tool import audit, hygiene, policy, security_headers
 from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
-from lti_tool.launch.ratelimit import limited
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
@@ -30,6 +29,7 @@ from lti_tool.launch.lti import (
     make_message_launch,
     make_oidc_login,
 )
+from lti_tool.launch.ratelimit import limited
 from lti_tool.launch.session import current_actor, lurl, start_session
 from lti_tool.models import Role
 
