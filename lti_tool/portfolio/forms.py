@@ -9,7 +9,6 @@ ownership again before writing anything.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
