@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -158,11 +159,14 @@ def test_login_check_over_the_limit_answers_json(lti: LtiDriver) -> None:
 
 
 @pytest.fixture
-def proxied(database_url: str, tmp_path: Path, app: Flask) -> FlaskClient:
+def proxied(database_url: str, tmp_path: Path, app: Flask) -> Iterator[FlaskClient]:
     """The tool behind one reverse proxy (ProxyFix), limits low."""
     proxied_app = _make_app(database_url, tmp_path, ILP_PROXY_COUNT="1",
                             ILP_LOGIN_RATE="2/minute", ILP_LOGIN_RATE_PER_ISSUER="3/minute")
-    return proxied_app.test_client()
+    yield proxied_app.test_client()
+    with proxied_app.app_context():  # close its pool: a collected open connection warns
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_address_is_the_client_behind_the_proxy(proxied: FlaskClient,

@@ -129,6 +129,8 @@ def test_create_app_accepts_good_production_settings(database_url: str) -> None:
     app = create_app(production_env(database_url))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["ILP_BASE_URL"] == "https://ilp.district.example"
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_the_cli_prints_the_setting_without_a_traceback(database_url: str) -> None:
