@@ -51,6 +51,30 @@ def decode_hint(
     return payload
 
 
+def _core_claims(state: SandboxState, user: User, *, message_type: str, nonce: str,
+                 issued_at: int, target_link_uri: str | None,
+                 roles: list[str]) -> dict[str, Any]:
+    """The claims every launch carries, whatever LMS the sandbox imitates."""
+    return {
+        "iss": state.issuer,
+        "aud": state.client_id,
+        "azp": state.client_id,
+        "sub": user.sub,
+        "exp": issued_at + ID_TOKEN_TTL,
+        "iat": issued_at,
+        "nonce": nonce,
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "email": user.email,
+        vocab.CLAIM_MESSAGE_TYPE: message_type,
+        vocab.CLAIM_VERSION: vocab.LTI_VERSION,
+        vocab.CLAIM_DEPLOYMENT_ID: state.deployment_id,
+        vocab.CLAIM_TARGET_LINK_URI: target_link_uri or state.tool_launch_url,
+        vocab.CLAIM_ROLES: roles,
+    }
+
+
 def context_roles(state: SandboxState, user: User, course: Course | None) -> list[str]:
     """Return the context role URIs of ``user`` in ``course`` (empty if not an active member)."""
     if course is None:
@@ -229,22 +253,8 @@ def _sandbox_claims(
     issued_at = _epoch(now)
     roles = [*context_roles(state, user, course), *user.institution_roles]
     claims: dict[str, Any] = {
-        "iss": state.issuer,
-        "aud": state.client_id,
-        "azp": state.client_id,
-        "sub": user.sub,
-        "exp": issued_at + ID_TOKEN_TTL,
-        "iat": issued_at,
-        "nonce": nonce,
-        "name": user.name,
-        "given_name": user.given_name,
-        "family_name": user.family_name,
-        "email": user.email,
-        vocab.CLAIM_MESSAGE_TYPE: message_type,
-        vocab.CLAIM_VERSION: vocab.LTI_VERSION,
-        vocab.CLAIM_DEPLOYMENT_ID: state.deployment_id,
-        vocab.CLAIM_TARGET_LINK_URI: target_link_uri or state.tool_launch_url,
-        vocab.CLAIM_ROLES: roles,
+        **_core_claims(state, user, message_type=message_type, nonce=nonce,
+                       issued_at=issued_at, target_link_uri=target_link_uri, roles=roles),
         vocab.CLAIM_TOOL_PLATFORM: {
             "guid": state.district.guid,
             "name": PLATFORM_NAME,
@@ -380,22 +390,8 @@ def _flavoured_claims(
         roles = [*context_roles(state, user, course), *user.institution_roles]
 
     claims: dict[str, Any] = {
-        "iss": state.issuer,
-        "aud": state.client_id,
-        "azp": state.client_id,
-        "sub": user.sub,
-        "exp": issued_at + ID_TOKEN_TTL,
-        "iat": issued_at,
-        "nonce": nonce,
-        "name": user.name,
-        "given_name": user.given_name,
-        "family_name": user.family_name,
-        "email": user.email,
-        vocab.CLAIM_MESSAGE_TYPE: message_type,
-        vocab.CLAIM_VERSION: vocab.LTI_VERSION,
-        vocab.CLAIM_DEPLOYMENT_ID: state.deployment_id,
-        vocab.CLAIM_TARGET_LINK_URI: target_link_uri or state.tool_launch_url,
-        vocab.CLAIM_ROLES: roles,
+        **_core_claims(state, user, message_type=message_type, nonce=nonce,
+                       issued_at=issued_at, target_link_uri=target_link_uri, roles=roles),
         # The guid stays the district's in every flavour, so one registration is one platform.
         vocab.CLAIM_TOOL_PLATFORM: _tool_platform(state, flavour),
     }
