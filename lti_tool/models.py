@@ -285,6 +285,50 @@ class RoleGrant(db.Model):
     created_at: Mapped[created_at]
 
 
+class SessionMode(enum.StrEnum):
+    """How the browser carries a Lodestar session (see ``lti_tool/launch/session.py``)."""
+
+    #: The partitioned session cookie; no session reference in any URL.
+    COOKIE = "cookie"
+    #: The LMS frame keeps no cookie: links name the session, and the frame's own script
+    #: proves each request with a secret it keeps in the frame's sessionStorage.
+    FRAME = "frame"
+
+
+class UserSession(db.Model):
+    """One signed-in Lodestar session, opened by a launch and ended by sign-out, idleness,
+    age, or a change of the person's roles or enrollments.
+
+    Only hashes of the session's secret are stored; the ``handle`` names the session and is
+    worthless without the secret (or the cookie that carries it).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[intpk]
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 (hex) of the secret the cookie or the frame's script holds.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[SessionMode] = mapped_column(String(10))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="SET NULL"), index=True)
+    #: Lodestar roles the launch gave, comma-separated (``student,teacher``).
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    launch_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+    last_seen_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    #: ``signed-out``, ``idle``, ``expired``, ``access-changed`` or ``erased``.
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    # Loaded with the session (one query a request): the actor's person row is needed next.
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
 class ResourceLink(db.Model):
     """A placement of Lodestar in a course (``resource_link`` claim)."""
 

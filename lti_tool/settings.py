@@ -205,6 +205,10 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "ILP_PROXY_COUNT": _int("ILP_PROXY_COUNT", env.get("ILP_PROXY_COUNT", "0")),
         "ILP_JWT_LEEWAY": _int("ILP_JWT_LEEWAY", env.get("ILP_JWT_LEEWAY", str(DEFAULT_JWT_LEEWAY))),
         "ILP_LAUNCH_TOKEN_TTL": _int("ILP_LAUNCH_TOKEN_TTL", env.get("ILP_LAUNCH_TOKEN_TTL", "7200")),
+        # A session ends after this many minutes without a request (and, whatever happens,
+        # ILP_LAUNCH_TOKEN_TTL seconds after its launch).
+        "ILP_SESSION_IDLE_MINUTES": _int("ILP_SESSION_IDLE_MINUTES",
+                                         env.get("ILP_SESSION_IDLE_MINUTES", "60")),
         # Lifetime of an OIDC login's nonce and state: one round trip to the LMS and back.
         "ILP_OIDC_TTL": _int("ILP_OIDC_TTL", env.get("ILP_OIDC_TTL", "600")),
         # Rate limits of /lti/login, /lti/login/check and /lti/launch (each its own bucket):

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, inspect, text
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
+from tests.browser_client import BrowserClient
 from tests.lti_driver import LtiDriver
 
 TOOL_URL = "http://localhost"
@@ -68,7 +69,9 @@ def _make_app(url: str, instance: Path, **extra: Any) -> Flask:
         "ILP_SYNC_INLINE": "true",
     }
     config.update(extra)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = BrowserClient
+    return app
 
 
 @pytest.fixture

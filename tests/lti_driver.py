@@ -9,6 +9,7 @@ their own claims with the sandbox's helpers.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -44,6 +45,20 @@ def page_config(html: str) -> dict[str, Any]:
                       html, re.S)
     assert found, "no launch settings on this page"
     return dict(json.loads(found.group(1)))
+
+
+@dataclass(frozen=True)
+class FrameSession:
+    """A session opened in a frame that keeps no cookie (see ``LtiDriver.frame_launch``)."""
+
+    handle: str
+    secret: str
+    first_page: str
+
+    @property
+    def proof(self) -> dict[str, str]:
+        """The header ``pages.js`` sends with the frame's own requests."""
+        return {"X-Lodestar-Frame": self.secret}
 
 
 class LtiDriver:
@@ -123,6 +138,32 @@ class LtiDriver:
     def user_navigation(self, user: Any, **shape: Any) -> TestResponse:
         """Launch ``user`` from Canvas's user navigation (account context, no course)."""
         return self.launch(user, placement=USER_NAVIGATION, **shape)
+
+    def frame_launch(self, user: Any, course: Any | None = None) -> FrameSession:
+        """A launch in a frame that keeps no cookie, through the platform's postMessage
+        storage, as ``launch.js`` runs it: the login keeps its state in the platform's
+        window, the browser drops Lodestar's cookies, and the launch page posts the
+        id_token again with the storage header. Returns the frame session: its handle,
+        the secret the frame keeps in sessionStorage, and the first page (with a hop code).
+        """
+        course = course or self.course_of(user)
+        url = urlsplit(login_initiation_url(self.state, user, course,
+                                            storage_target="_parent"))
+        page = self.client.get(f"{url.path}?{url.query}")
+        assert page.status_code == 200, page.get_data(as_text=True)
+        auth = urlsplit(page_config(page.get_data(as_text=True))["auth_url"])
+        answer = self.lms.get(f"{auth.path}?{auth.query}")
+        form = hidden_inputs(answer.get_data(as_text=True))
+        self.client.delete_cookie(f"lti1p3-{form['state']}")  # the browser blocked it
+        self.client.delete_cookie("lodestar_session")
+        done = self.client.post("/lti/launch", data=form, headers={
+            "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "same-origin",
+            "Accept": "application/json"})
+        assert done.status_code == 200, done.get_data(as_text=True)
+        body = done.get_json()
+        assert "lodestar_session" not in (done.headers.get("Set-Cookie") or "")
+        return FrameSession(handle=body["session"]["handle"],
+                            secret=body["session"]["secret"], first_page=body["redirect"])
 
     def begin(self, user: Any, course: Any | None = None, **shape: Any) -> tuple[str, str]:
         """Run the login step only; return (state, nonce) the tool chose."""

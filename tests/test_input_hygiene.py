@@ -19,6 +19,7 @@ from lti_tool import hygiene
 from lti_tool.extensions import db
 from lti_tool.models import Course, Person, ResourceLink
 from lti_tool.plans.models import CoursePlanEntry, Plan
+from tests.browser_client import browser_of
 from tests.lti_driver import DEEP_LINK, LtiDriver
 from tests.test_real_lms import CLAIM, launch, token
 
@@ -70,8 +71,8 @@ def test_nul_in_plan_text_is_stored_without_it(lti: LtiDriver, app: Flask) -> No
 
 def test_nul_in_a_query_parameter_is_dropped(lti: LtiDriver) -> None:
     lt = token(launch(lti, lti.person("student", 0)))
-    assert lti.client.get("/plans/me/courses", query_string={"lt": lt + "\x00"}).status_code \
-        == 200
+    page = lti.client.get("/plans/me/courses", query_string={"lt": lt, "year": "2026\x00"})
+    assert page.status_code == 200
 
 
 @pytest.mark.parametrize("credits", ["sNaN", "NaN", "-nan", "Infinity", "-Inf", "1e999999"])
@@ -165,7 +166,7 @@ def _picker_token(lti: LtiDriver, return_url: str | None) -> str:
                       shape={"message_type": DEEP_LINK, "deep_link_return_url": return_url})
     answer = lti.post_launch({"id_token": lti.sign(body), "state": state})
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    return parse_qs(urlsplit(answer.headers["Location"]).query)["lt"][0]
+    return browser_of(answer)
 
 
 @pytest.mark.parametrize("return_url", [

@@ -12,6 +12,7 @@ from lti_tool.extensions import db
 from lti_tool.launch import keys
 from lti_tool.launch.models import KeyStatus, ToolKey
 from lti_tool.models import Platform
+from tests.browser_client import browser_of
 
 ADD = ["platforms", "add", "--issuer", "https://canvas.instructure.com",
        "--client-id", "10000000000042", "--deployment-id", "12:abc",
@@ -165,8 +166,6 @@ def test_purge_deletes_the_tenants_data(lti: Any, app: Flask, runner: Any,
                                   "/courses/99999999999999999999",
                                   "/portfolio/files/99999999999999999999"])
 def test_ids_too_large_for_any_column_are_404(lti: Any, path: str) -> None:
-    from urllib.parse import parse_qs, urlsplit
 
-    location = lti.launch(lti.person("teacher")).headers["Location"]
-    token = parse_qs(urlsplit(location).query)["lt"][0]
+    token = browser_of(lti.launch(lti.person("teacher")))
     assert lti.client.get(path, query_string={"lt": token}).status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Course, Enrollment, Mentorship, Person, ResourceLink, Role
 from lti_tool.sandbox.keys import PlatformKey
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver, hidden_inputs, page_config
 
 
@@ -109,9 +110,8 @@ def parent_children(lti: LtiDriver, parent: Any) -> list[str]:
 
 
 def _token(response: Any) -> str:
-    from urllib.parse import parse_qs
 
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def test_admin_launch_lands_on_admin_page(lti: LtiDriver) -> None:
@@ -123,15 +123,17 @@ def test_admin_launch_lands_on_admin_page(lti: LtiDriver) -> None:
     assert "Tool signing keys" in page.get_data(as_text=True)
 
 
-def test_launch_token_works_without_cookies(lti: LtiDriver) -> None:
-    """Where the iframe blocks cookies, the token in links keeps the session."""
-    teacher = lti.person("teacher")
-    response = lti.launch(teacher)
-    location = response.headers["Location"]
-    lti.client.delete_cookie("lodestar_session")
-    assert lti.client.get(location).status_code == 200
-    path = urlsplit(location).path
-    assert lti.client.get(path).status_code == 401
+def test_frame_session_works_without_cookies(lti: LtiDriver) -> None:
+    """Where the iframe blocks cookies, links name the session and the frame proves it."""
+    frame = lti.frame_launch(lti.person("teacher"))
+    assert "hop=" in frame.first_page and f"lt={frame.handle}" in frame.first_page
+    first = lti.client.get(frame.first_page)
+    assert first.status_code == 200
+    # Links on the page name the session; each navigation proves it with a fresh hop.
+    html = first.get_data(as_text=True)
+    assert f"lt={frame.handle}" in html and frame.secret not in html
+    path = urlsplit(frame.first_page).path
+    assert lti.client.get(path).status_code == 401  # no cookie, nothing named
 
 
 def test_forged_launch_token_is_refused(lti: LtiDriver) -> None:
@@ -399,7 +401,7 @@ def test_role_dropped_at_launch_stops_granting_access(lti: LtiDriver, app: Flask
         "https://purl.imsglobal.org/spec/lti/claim/roles":
             ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]})
     response = lti.post_launch({"id_token": lti.sign(learner_only), "state": state})
-    token = response.headers["Location"].split("lt=", 1)[1]
+    token = browser_of(response)
     with app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
         student_id = db.session.execute(select(Person.id).where(

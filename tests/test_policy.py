@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -16,10 +15,10 @@ from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades import sync
 from lti_tool.grades.models import SyncKind
-from lti_tool.launch.session import read_token
 from lti_tool.models import Course, Enrollment, Person
 from lti_tool.policy import Action
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
+from tests.browser_client import actor_of, browser_of
 from tests.conftest import TOOL_URL, free_port
 from tests.lti_driver import LtiDriver
 
@@ -42,7 +41,7 @@ PLAN_ACTIONS = [A.READ_PLAN, A.READ_ACCOMMODATIONS, A.EDIT_PLAN, A.COMMENT_PLAN,
 
 
 def _token(response: Any) -> str:
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 @pytest.fixture
@@ -95,7 +94,7 @@ def test_plan_access_matrix(app: Flask, tokens: dict[str, str]) -> None:
     with app.test_request_context():
         student = _subject(app)
         got = {who: {action for action in PLAN_ACTIONS
-                     if policy.allowed(read_token(token), action, student)}
+                     if policy.allowed(actor_of(app, token), action, student)}
                for who, token in tokens.items()}
     assert got == EXPECTED
 
@@ -120,7 +119,7 @@ def test_class_access_matrix(app: Flask, tokens: dict[str, str]) -> None:
             Course.context_id == "sbx-course-bio1")).scalars().first()
         rights = {who: {a for a in (A.VIEW_CLASS, A.SYNC_CLASS, A.TAG_COURSE,
                                     A.VIEW_COURSE_AS_STUDENT)
-                        if policy.allowed(read_token(t), a, bio)}
+                        if policy.allowed(actor_of(app, t), a, bio)}
                   for who, t in tokens.items()}
     assert rights["teacher_of_student"] == {A.VIEW_CLASS, A.SYNC_CLASS, A.TAG_COURSE}
     assert rights["self"] == rights["classmate"] == {A.VIEW_COURSE_AS_STUDENT}
@@ -161,9 +160,9 @@ def test_attach_evidence_needs_both_enrollments(app: Flask, tokens: dict[str, st
             Course.context_id == "sbx-course-bio1")).scalars().first()
         ied = db.session.execute(select(Course).where(
             Course.context_id == "sbx-course-ied")).scalars().first()
-        teacher = read_token(tokens["teacher_of_student"])
+        teacher = actor_of(app, tokens["teacher_of_student"])
         assert policy.allowed(teacher, A.ATTACH_EVIDENCE, (bio, student))
-        elsewhere = read_token(tokens["teacher_elsewhere"])
+        elsewhere = actor_of(app, tokens["teacher_elsewhere"])
         assert not policy.allowed(elsewhere, A.ATTACH_EVIDENCE, (ied, student))
         assert not policy.allowed(elsewhere, A.ATTACH_EVIDENCE, (bio, student))
 

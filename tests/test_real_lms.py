@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select, update
@@ -27,6 +26,7 @@ from lti_tool.models import (
     RoleGrant,
 )
 from lti_tool.plans.models import Goal, Plan
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -48,7 +48,7 @@ def launch(lti: LtiDriver, user: Any, course: Any | None = None, **claims: Any) 
 
 def token(response: Any) -> str:
     assert response.status_code == 302, response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def course_of(lti: LtiDriver, context_id: str) -> Any:
@@ -121,6 +121,10 @@ def test_grant_by_email_before_first_launch(lti: LtiDriver, app: Flask, runner: 
     revoked = runner.invoke(args=["people", "revoke", "--role", "counselor", "--platform",
                                   str(platform_id), "--sub", counselor.sub])
     assert "Revoked 1" in revoked.output
+    # Losing the grant ends every session of the person; a new launch has no caseload.
+    ended = lti.client.get("/plans/caseload", query_string=lt)
+    assert ended.status_code == 401 and "roles changed" in ended.get_data(as_text=True)
+    lt = {"lt": token(lti.launch(counselor))}
     assert lti.client.get("/plans/caseload", query_string=lt).status_code == 403
 
 
@@ -158,7 +162,11 @@ def test_observer_links_are_per_course(lti: LtiDriver, app: Flask) -> None:
     child_id = row_id(app, Person, sub=child.sub)
     assert lti.client.get(f"/plans/students/{child_id}", query_string=lt).status_code == 200
     # A bio1 launch that no longer names the child removes that course's link only.
-    launch(lti, parent, bio, **{CLAIM + "roles": [MENTOR], CLAIM + "role_scope_mentor": None})
+    again = launch(lti, parent, bio, **{CLAIM + "roles": [MENTOR],
+                                        CLAIM + "role_scope_mentor": None})
+    # The lost link ended the parent's other sessions; the new one cannot read the plan.
+    assert lti.client.get(f"/plans/students/{child_id}", query_string=lt).status_code == 401
+    lt = {"lt": token(again)}
     assert lti.client.get(f"/plans/students/{child_id}", query_string=lt).status_code == 403
     with app.app_context():
         assert db.session.execute(select(func.count(Mentorship.id)).where(
@@ -619,6 +627,10 @@ def test_the_rule_of_one_registration_survives_launches_through_another(
     assert lti.client.get("/admin", query_string=lt).status_code == 200
     with app.app_context():
         services.set_admin_rule(platform_id, False)
+    # The rule's grant went, and with it every session of the teacher.
+    assert lti.client.get("/admin", query_string=lt).status_code == 401
+    lt = {"lt": token(launch(lti, teacher, course_of(lti, "sbx-course-alg2"),
+                             **{CLAIM + "roles": [INSTRUCTOR, INST_ADMIN]}))}
     assert lti.client.get("/admin", query_string=lt).status_code == 403
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from lti_tool import hygiene
+from lti_tool import hygiene, session_records
 from lti_tool.db import utcnow
 from lti_tool.errors import LmsApiError, SyncError, log_exception
 from lti_tool.extensions import db
@@ -207,17 +207,21 @@ def sync_roster(course: Course, *, progress: Progress | None = None,
             progress(len(page))
     # Complete: whoever the LMS no longer lists is inactive (never deleted). Every member
     # seen in this run carries last_seen_at == started.
+    unseen = (
+        Enrollment.course_id == course_id, Enrollment.role.in_(SYNCED_ROLES),
+        Enrollment.status == EnrollmentStatus.ACTIVE,
+        or_(Enrollment.last_seen_at.is_(None), Enrollment.last_seen_at < started),
+        # A role a signed launch asserted within the session lifetime stays (Moodle's
+        # NRPS leaves out site admins and category managers).
+        or_(Enrollment.asserted_at.is_(None),
+            Enrollment.asserted_at < started - launch_protection()))
+    leaving = set(db.session.execute(select(Enrollment.person_id).where(*unseen)).scalars())
     result = db.session.execute(
-        update(Enrollment).where(
-            Enrollment.course_id == course_id, Enrollment.role.in_(SYNCED_ROLES),
-            Enrollment.status == EnrollmentStatus.ACTIVE,
-            or_(Enrollment.last_seen_at.is_(None), Enrollment.last_seen_at < started),
-            # A role a signed launch asserted within the session lifetime stays (Moodle's
-            # NRPS leaves out site admins and category managers).
-            or_(Enrollment.asserted_at.is_(None),
-                Enrollment.asserted_at < started - launch_protection()))
+        update(Enrollment).where(*unseen)
         .values(status=EnrollmentStatus.INACTIVE, updated_at=utcnow()))
     counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # Whoever lost an enrollment is signed out everywhere (their rights changed).
+    session_records.end_sessions_of(leaving)
     db.session.commit()
     return counts
 

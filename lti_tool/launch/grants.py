@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, or_, select
 
-from lti_tool import audit
+from lti_tool import audit, session_records
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import GrantRole, Person, Platform, Role, RoleGrant, Tenant
@@ -66,15 +66,21 @@ def apply_platform_rule(platform: Platform, person: Person, *, institution_admin
     registration of the tenant keeps the rule."""
     if not platform.institution_admins_are_admins:
         if not rule_on_in_tenant(person.tenant_id):
-            db.session.execute(delete(RoleGrant).where(
-                RoleGrant.person_id == person.id, RoleGrant.source == RULE))
+            _drop_rule_grant(person)
         return
     if institution_admin and not _has(person, GrantRole.ADMIN):
         db.session.add(RoleGrant(tenant_id=person.tenant_id, person_id=person.id,
                                  role=GrantRole.ADMIN, source=RULE))
     elif not institution_admin:
-        db.session.execute(delete(RoleGrant).where(
-            RoleGrant.person_id == person.id, RoleGrant.source == RULE))
+        _drop_rule_grant(person)
+
+
+def _drop_rule_grant(person: Person) -> None:
+    """Remove a person's rule-made grant; losing it signs them out everywhere."""
+    result = db.session.execute(delete(RoleGrant).where(
+        RoleGrant.person_id == person.id, RoleGrant.source == RULE))
+    if getattr(result, "rowcount", 0):
+        session_records.end_sessions_of([person.id])
 
 
 def _tenant(tenant_id: int) -> Tenant:

@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from lti_tool import audit, hygiene, policy
+from lti_tool import audit, hygiene, policy, session_records
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthorized, NotFound
 from lti_tool.extensions import db
@@ -467,8 +467,10 @@ def set_admin_rule(platform_id: int, enabled: bool) -> Platform:
     platform.institution_admins_are_admins = enabled
     db.session.flush()
     if not grants.rule_on_in_tenant(platform.tenant_id):
-        db.session.execute(delete(RoleGrant).where(RoleGrant.tenant_id == platform.tenant_id,
-                                                   RoleGrant.source == grants.RULE))
+        rule_made = (RoleGrant.tenant_id == platform.tenant_id, RoleGrant.source == grants.RULE)
+        losing = db.session.execute(select(RoleGrant.person_id).where(*rule_made)).scalars()
+        session_records.end_sessions_of([pid for pid in losing if pid is not None])
+        db.session.execute(delete(RoleGrant).where(*rule_made))
     audit.record("platform.rule", tenant_id=platform.tenant_id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, enabled=enabled)
     db.session.commit()

@@ -1,33 +1,104 @@
-"""Who is making this request: the Lodestar session after an LTI launch.
+"""Who is making this request: the Lodestar session a launch opened.
 
-A launch opens a session in two forms at once:
+Every session is a server-side record (``lti_tool/session_records.py``) that ends on
+"Sign out", after ``ILP_SESSION_IDLE_MINUTES`` idle minutes, ``ILP_LAUNCH_TOKEN_TTL`` seconds
+after the launch, and when the person's roles or enrollments change. A browser carries it in
+one of two ways, chosen at the launch:
 
-* the Flask session cookie (``SameSite=None; Secure; Partitioned``), and
-* a short-lived signed *launch token* carried in every link and form (``lt`` parameter or
-  ``X-Lodestar-Launch`` header), for browsers that block cookies in the LMS iframe and for
-  several tabs open on different courses.
+* **Cookie** (``SessionMode.COOKIE``): the launch's state cookie came back, so the browser
+  keeps Lodestar's partitioned cookie in the LMS frame. The cookie holds the session's handle
+  and secret; no link or URL carries anything of the session. Forms carry a CSRF token
+  derived from the session (``csrf``).
+* **Frame** (``SessionMode.FRAME``): the browser blocks the cookie (Safari in an LMS iframe)
+  and the launch came through the platform's postMessage storage, by ``launch.js``. Links
+  and forms name the session (``lt`` = its handle), which opens nothing by itself: every
+  request must also prove it comes from the frame that launched, with the secret that frame
+  keeps in its ``sessionStorage``. ``pages.js`` sends it as a header with its own requests,
+  as a form field (``fs``) with posts, and trades it for a one-time *hop* code (valid
+  ``HOP_TTL`` seconds, used once) before each navigation. A URL copied from the history of a
+  shared school computer therefore holds a used hop code and a handle, and opens nothing in
+  another browser: it gets a page that says so.
 
-A token in the request wins over the cookie. Either way ``g.actor`` holds an ``Actor``; the
-rights it carries are re-checked by ``lti_tool.policy`` on every request.
+A request naming one person's session (``lt``) in a browser whose cookie belongs to another
+person is refused (409): Lodestar never silently swaps whose plan a page writes to.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, current_app, g, request, session, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask import Flask, Response, current_app, g, render_template, request, session, url_for
 from markupsafe import Markup, escape
 
-from lti_tool.errors import LaunchRequired
+from lti_tool import session_records as records
+from lti_tool.errors import LaunchRequired, ToolError
 from lti_tool.extensions import db
 from lti_tool.launch.services import LaunchResult
-from lti_tool.models import Person, Role
+from lti_tool.models import Person, Role, SessionMode, UserSession
 from lti_tool.tenants import active_tenant, tenant_platform
 
+#: A frame-mode session's handle in links and forms (names the session, proves nothing).
 TOKEN_PARAM = "lt"
 TOKEN_HEADER = "X-Lodestar-Launch"
+#: The frame's secret, in a header (its script's own requests) or a posted form field.
+PROOF_HEADER = "X-Lodestar-Frame"
+PROOF_FIELD = "fs"
+#: A one-time code that lets one navigation join a session.
+HOP_PARAM = "hop"
+#: The cookie session's CSRF token, in a posted form field or a header.
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-Lodestar-CSRF"
+
+ENDED_MESSAGES = {
+    records.SIGNED_OUT: "You signed out of Lodestar. To come back, open Lodestar again from "
+                        "your course.",
+    records.IDLE: "You were signed out of Lodestar after a while without activity, to keep "
+                  "your plan private. Open Lodestar again from your course.",
+    records.EXPIRED: "Your Lodestar session has ended. Open Lodestar again from your course.",
+    records.ACCESS_CHANGED: "Your classes or roles changed, so you were signed out of "
+                            "Lodestar. Open Lodestar again from your course.",
+    records.ERASED: "Your Lodestar session has ended. Open Lodestar again from your course.",
+}
+
+
+class SessionConflict(ToolError):
+    """A link names another person's session than the one this browser is signed in to."""
+
+    status_code = 409
+    title = "This link belongs to someone else's session"
+    message = ("This link opens another person's Lodestar session, and this browser is "
+               "signed in as someone else. Nothing was opened or changed. Open Lodestar "
+               "again from your own course.")
+
+
+class FrameProofNeeded(LaunchRequired):
+    """A link names a frame session but the request does not come from that frame (yet):
+    the page asks the frame's script to prove it, or says the link does not open here."""
+
+    title = "This link does not open here"
+    message = ("This Lodestar link was opened outside the window where someone signed in. "
+               "To keep plans private it opens nothing here. Open Lodestar again from your "
+               "course.")
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(detail="frame session without its frame's proof")
+        self.handle = handle
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """What a request needs of its session record, copied out of the ORM row (which a
+    commit during the request would expire)."""
+
+    id: int
+    handle: str
+    mode: SessionMode
+    last_seen_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -50,88 +121,147 @@ class Actor:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Actor:
-        return cls(tenant_id=int(data["tenant_id"]), person_id=int(data["person_id"]),
-                   course_id=data.get("course_id"),
-                   roles=frozenset(Role(r) for r in data.get("roles", [])),
-                   launch_id=data.get("launch_id"))
+    def of(cls, record: UserSession) -> Actor:
+        """The actor a session record stands for."""
+        return cls(tenant_id=record.tenant_id, person_id=record.person_id,
+                   course_id=record.course_id, roles=records.roles_of(record),
+                   launch_id=record.launch_id)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lodestar-launch-token")
+def csrf_token(record: LiveSession) -> str:
+    """The CSRF token of a cookie session: derived from its handle (never in a URL) with
+    the app's secret, so a cross-site page cannot know it."""
+    return csrf_for_handle(record.handle)
 
 
-def issue_token(actor: Actor) -> str:
-    """A signed, expiring token that stands in for the session cookie."""
-    return _serializer().dumps(actor.to_dict())
+def csrf_for_handle(handle: str) -> str:
+    """The CSRF token of the cookie session ``handle``."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"csrf:{handle}".encode(), hashlib.sha256).hexdigest()
 
 
-def read_token(token: str) -> Actor:
-    """Verify a launch token.
+def start_session(result: LaunchResult, launch_id: str | None, *,
+                  mode: SessionMode = SessionMode.COOKIE) -> Actor:
+    """Open the session for an accepted launch and return its actor. In cookie mode the
+    cookie gets the session; in frame mode ``g.frame_secret`` holds the secret for the
+    launch page's script, which keeps it in the frame."""
+    record, secret = records.open_session(
+        tenant_id=result.tenant_id, person_id=result.person_id, course_id=result.course_id,
+        roles=result.roles, launch_id=launch_id, mode=mode)
+    if mode == SessionMode.COOKIE:
+        session.clear()
+        session.permanent = True
+        session["sid"], session["sk"] = record.handle, secret
+    else:
+        if session:
+            session.clear()  # a cookie this browser no longer sends in the frame
+        g.frame_secret = secret
+    _use(record)
+    return Actor.of(record)
 
-    :raises LaunchRequired: when it is forged, malformed or expired.
-    """
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["ILP_LAUNCH_TOKEN_TTL"])
-    except SignatureExpired as err:
-        raise LaunchRequired("Your Lodestar session has expired. Open Lodestar again from "
-                             "your course.") from err
-    except BadSignature as err:
-        raise LaunchRequired(detail="bad launch token signature") from err
-    try:
-        return Actor.from_dict(data)
-    except (KeyError, TypeError, ValueError) as err:
-        raise LaunchRequired(detail="malformed launch token") from err
 
-
-def start_session(result: LaunchResult, launch_id: str | None) -> Actor:
-    """Open the session for an accepted launch and return its actor."""
-    actor = Actor(tenant_id=result.tenant_id, person_id=result.person_id,
-                  course_id=result.course_id, roles=result.roles, launch_id=launch_id)
+def end_session() -> None:
+    """Sign out: end this request's session and forget the cookie."""
+    record: LiveSession | None = g.get("session_record")
+    if record is not None:
+        records.end_by_id(record.id, records.SIGNED_OUT)
     session.clear()
-    session.permanent = True
-    session["actor"] = actor.to_dict()
-    session["token"] = issue_token(actor)
-    g.actor = actor
-    g.launch_token = session["token"]
-    return actor
+    g.actor, g.session_record = None, None
+
+
+def _use(record: UserSession) -> None:
+    g.session_record = LiveSession(id=record.id, handle=record.handle,
+                                   mode=SessionMode(record.mode),
+                                   last_seen_at=record.last_seen_at)
+    g.actor = Actor.of(record)
+    g.session_person = record.person  # loaded with the session, in the same query
+
+
+def _ended(reason: str) -> LaunchRequired:
+    return LaunchRequired(ENDED_MESSAGES.get(reason), detail=f"session ended: {reason}")
+
+
+def _cookie_session() -> UserSession | None:
+    """The live session of this browser's cookie, or None (a dead one is forgotten; why it
+    ended is kept in ``g.session_problem`` for the page)."""
+    handle, secret = session.get("sid"), session.get("sk")
+    if not handle:
+        return None
+    record = records.find(str(handle))
+    if record is None or not records.secret_matches(record, str(secret or "")):
+        session.clear()
+        return None
+    reason = records.check_alive(record)
+    if reason:
+        session.clear()
+        g.session_problem = _ended(reason)
+        return None
+    return record
+
+
+def _frame_proof(record: UserSession) -> bool:
+    secret = request.headers.get(PROOF_HEADER)
+    if not secret and request.method != "GET":
+        secret = request.form.get(PROOF_FIELD)
+    return records.secret_matches(record, secret)
 
 
 def _load_actor() -> None:
-    g.actor = None
-    g.launch_token = None
-    token = (request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
-             or (request.form.get(TOKEN_PARAM) if request.method == "POST" else None))
-    if token:
-        g.actor = read_token(token)
-        g.launch_token = token
+    g.actor, g.session_record, g.session_problem = None, None, None
+    cookie_record = _cookie_session()
+    handle = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER) \
+        or (request.form.get(TOKEN_PARAM) if request.method != "GET" else None)
+    proven = False
+    hop = request.args.get(HOP_PARAM)
+    if hop:
+        hop_handle = records.take_hop(hop)
+        if hop_handle and (not handle or hop_handle == handle):
+            handle, proven = hop_handle, True
+    if not handle:
+        if cookie_record is not None:
+            _use(cookie_record)
         return
-    data = session.get("actor")
-    if data:
-        try:
-            g.actor = read_token(session.get("token", ""))
-            g.launch_token = session["token"]
-        except LaunchRequired:
-            session.clear()
+    record = records.find(handle)
+    if record is None:
+        g.session_problem = LaunchRequired(detail="unknown session handle")
+        return
+    if cookie_record is not None and cookie_record.person_id != record.person_id:
+        g.session_problem = SessionConflict(detail="URL session names another person")
+        return
+    reason = records.check_alive(record)
+    if reason:
+        g.session_problem = _ended(reason)
+        return
+    if proven or _frame_proof(record):
+        _use(record)
+    elif cookie_record is not None:
+        _use(cookie_record)  # the same person's own cookie
+    else:
+        g.session_problem = FrameProofNeeded(handle)
 
 
 def current_actor() -> Actor:
     """The actor of this request.
 
-    :raises LaunchRequired: when there is no valid session or token, or the person or the
-        tenant was removed since the launch.
+    :raises LaunchRequired: when there is no live session (with why it ended, when known),
+        or the person or the tenant was removed since the launch.
+    :raises SessionConflict: when a link names another person's session.
     """
     actor: Actor | None = g.get("actor")
     if actor is None:
-        raise LaunchRequired()
+        problem = g.get("session_problem")
+        raise problem if problem is not None else LaunchRequired()
     if "actor_checked" not in g:
-        person = db.session.get(Person, actor.person_id)
+        person = g.get("session_person") or db.session.get(Person, actor.person_id)
         if person is None or person.tenant_id != actor.tenant_id \
                 or active_tenant(actor.tenant_id) is None \
                 or tenant_platform(actor.tenant_id) is None:
             raise LaunchRequired(detail="person or tenant no longer exists")
         g.actor_checked = True
         g.actor_person = person
+        live: LiveSession | None = g.get("session_record")
+        if live is not None:
+            records.touch(live.id, live.last_seen_at)
     return actor
 
 
@@ -142,30 +272,89 @@ def current_person() -> Person:
     return person
 
 
+def frame_handle() -> str | None:
+    """This request's frame session handle (None for cookie sessions and no session)."""
+    record: LiveSession | None = g.get("session_record")
+    if record is not None and record.mode == SessionMode.FRAME:
+        return record.handle
+    return None
+
+
 def lurl(endpoint: str, **values: Any) -> str:
-    """``url_for`` that carries the launch token, for links inside the tool."""
-    token = g.get("launch_token")
-    if token:
-        values.setdefault(TOKEN_PARAM, token)
+    """``url_for`` for links inside the tool: in a frame session it names the session
+    (``lt``); with a cookie it adds nothing."""
+    handle = frame_handle()
+    if handle:
+        values.setdefault(TOKEN_PARAM, handle)
     return url_for(endpoint, **values)
 
 
+def with_hop(url: str) -> str:
+    """``url`` with a fresh one-time hop code of this request's session."""
+    record: LiveSession | None = g.get("session_record")
+    if record is None:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k != HOP_PARAM]
+    query.append((HOP_PARAM, records.issue_hop(record.handle)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def new_hop() -> str:
+    """A fresh one-time hop code of this request's session."""
+    record: LiveSession = g.session_record
+    return records.issue_hop(record.handle)
+
+
 def token_field() -> Markup:
-    """A hidden form field carrying the launch token (doubles as the CSRF token)."""
-    token = g.get("launch_token") or ""
-    return Markup(f'<input type="hidden" name="{TOKEN_PARAM}" value="{escape(token)}">')
+    """The hidden form field of this session: its handle in a frame (``pages.js`` adds the
+    frame's secret when the form is sent), its CSRF token with a cookie."""
+    record: LiveSession | None = g.get("session_record")
+    if record is None:
+        return Markup("")
+    if record.mode == SessionMode.FRAME:
+        return Markup(f'<input type="hidden" name="{TOKEN_PARAM}" '
+                      f'value="{escape(record.handle)}">')
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" '
+                  f'value="{escape(csrf_token(record))}">')
 
 
-def require_post_token() -> None:
-    """Reject a state-changing request that does not carry the launch token explicitly.
+def page_session() -> dict[str, str]:
+    """What ``pages.js`` needs to know of this page's session (no secret)."""
+    record: LiveSession | None = g.get("session_record")
+    if record is None:
+        return {}
+    if record.mode == SessionMode.FRAME:
+        return {"handle": record.handle, "hop_url": url_for("launch.session_hop")}
+    return {"csrf": csrf_token(record), "hop_url": url_for("launch.session_hop")}
 
-    The token is never in a cookie, so a cross-site form cannot know it: requiring it on
-    every POST is our CSRF protection, and it works where cookies are blocked.
 
-    :raises LaunchRequired: when the token is missing from the form or header.
-    """
-    if not (request.form.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)):
-        raise LaunchRequired("This form has expired. Reload the page and try again.")
+def _csrf_ok() -> bool:
+    """Whether a state-changing request proves it comes from one of our own pages."""
+    record: LiveSession | None = g.get("session_record")
+    if record is None:
+        return True  # no session: the view itself refuses (LaunchRequired)
+    if frame_handle() and (request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
+                           or request.form.get(TOKEN_PARAM)):
+        return True  # a frame session is only ever used with its frame's proof
+    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    return hmac.compare_digest(sent, csrf_token(record))
+
+
+def _hop_redirect(response: Response) -> Response:
+    """A redirect within a frame session gets a hop code, so the next page opens without a
+    round trip through the frame's script."""
+    handle = frame_handle()
+    location = response.headers.get("Location")
+    if not handle or not location or response.status_code not in {301, 302, 303, 307, 308}:
+        return response
+    parts = urlsplit(location)
+    own = not parts.netloc or parts.netloc == request.host
+    query = dict(parse_qsl(parts.query))
+    if own and query.get(TOKEN_PARAM) == handle and HOP_PARAM not in query:
+        response.headers["Location"] = with_hop(location)
+    return response
 
 
 def init_session(app: Flask) -> None:
@@ -173,20 +362,34 @@ def init_session(app: Flask) -> None:
 
     @app.before_request
     def load_actor() -> None:
-        try:
-            _load_actor()
-        except LaunchRequired:
-            g.actor = None
-            g.launch_token = None
-            g.bad_token = True
+        _load_actor()
 
     @app.before_request
     def csrf_guard() -> None:
         if request.method in {"POST", "PUT", "PATCH", "DELETE"} and g.get("actor") is not None \
-                and request.endpoint not in app.config.get("ILP_CSRF_EXEMPT", set()):
-            require_post_token()
+                and request.endpoint not in app.config.get("ILP_CSRF_EXEMPT", set()) \
+                and not _csrf_ok():
+            raise LaunchRequired("This form has expired. Reload the page and try again.",
+                                 detail="missing or wrong CSRF token")
 
-    app.jinja_env.globals.update(lurl=lurl, token_field=token_field)
+    @app.after_request
+    def hop_redirects(response: Response) -> Response:
+        return _hop_redirect(response)
+
+    @app.errorhandler(FrameProofNeeded)
+    def resume_in_frame(err: FrameProofNeeded) -> Any:
+        current_app.logger.info("%s %s -> 401 frame session without proof", request.method,
+                                request.path)
+        if request.method != "GET":
+            return render_template("errors/error.html", status=401, title=err.title,
+                                   message=err.message), 401
+        query = urlencode([(k, v) for k, v in request.args.items(multi=True)
+                           if k != HOP_PARAM])
+        config = {"handle": err.handle, "hop_url": url_for("launch.session_hop"),
+                  "target": request.path + (f"?{query}" if query else "")}
+        return render_template("launch/resume.html", config=config, message=err.message), 401
+
+    app.jinja_env.globals.update(lurl=lurl, token_field=token_field, page_session=page_session)
     app.config.setdefault("ILP_CSRF_EXEMPT",
                           {"launch.launch", "launch.login", "launch.check_login",
                            # guarded by its own short-lived signed token, re-checked

@@ -30,8 +30,16 @@ from lti_tool.launch.lti import (
     make_oidc_login,
 )
 from lti_tool.launch.ratelimit import limited
-from lti_tool.launch.session import current_actor, lurl, start_session
-from lti_tool.models import Role
+from lti_tool.launch.session import (
+    current_actor,
+    end_session,
+    frame_handle,
+    lurl,
+    new_hop,
+    start_session,
+    with_hop,
+)
+from lti_tool.models import Role, SessionMode
 
 
 def _base_url() -> str:
@@ -147,7 +155,10 @@ def launch() -> Any:
         raise classify(err) from err
     result = services.record_launch(body)
     security_headers.learn_launch_origin(services.launch_platform(body), body)
-    start_session(result, message_launch.get_launch_id())
+    # The state came back as a cookie: the browser keeps Lodestar's cookie in this frame.
+    # Through platform storage it does not, and the frame's script keeps the session.
+    start_session(result, message_launch.get_launch_id(),
+                  mode=SessionMode.FRAME if verified else SessionMode.COOKIE)
     from lti_tool.grades.sync import sync_after_launch
 
     sync_after_launch(result.course_id, result.person_id, result.roles)
@@ -160,7 +171,8 @@ def launch() -> Any:
     else:
         destination = landing_url(result.landing, result.course_id)
     if verified:
-        return jsonify({"redirect": destination})
+        return jsonify({"redirect": with_hop(destination),
+                        "session": {"handle": frame_handle(), "secret": g.frame_secret}})
     return redirect(destination)
 
 
@@ -361,6 +373,27 @@ def no_role() -> str:
     Lodestar outside a course)."""
     actor = current_actor()
     return render_template("launch/no_role.html", courses=services.taught_courses(actor))
+
+
+@bp.post("/lti/session/hop")
+def session_hop() -> Any:
+    """A one-time code for the next navigation of this session (``pages.js`` asks for it
+    with the frame's secret, or the cookie session's CSRF token, before it follows a link
+    or opens a new tab)."""
+    current_actor()
+    response = jsonify({"hop": new_hop()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/lti/session/end")
+def sign_out() -> Any:
+    """"Sign out": end this session (the cookie is forgotten, the frame's links die)."""
+    actor = current_actor()
+    audit.record("session.signed_out", tenant_id=actor.tenant_id, actor_id=actor.person_id)
+    end_session()
+    db.session.commit()
+    return render_template("launch/signed_out.html")
 
 
 @bp.app_context_processor

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, String, Text, delete, false, or_, select
 
+from lti_tool import session_records
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades.models import Grade, LmsCredential, SyncRun, TranscriptEntry
@@ -189,6 +190,8 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     counts["plans"] = _run(delete(Plan).where(Plan.id == plan_id))
     if plan is not None:
         db.session.expunge(plan)
+    # Every session of the person ends, and its row goes.
+    counts["sessions"] = session_records.delete_sessions_of(pid)
     counts["enrollments"] = _run(delete(Enrollment).where(Enrollment.person_id == pid))
     counts["mentorships"] = _run(delete(Mentorship).where(
         or_(Mentorship.student_id == pid, Mentorship.guardian_id == pid)))

@@ -210,6 +210,13 @@
     }, go);  // Lodestar did not answer the check: go on, the launch will tell.
   }
 
+  // Same key as pages.js: "lodestar-frame:" + the session's handle.
+  function keepFrameSecret(session) {
+    try {
+      window.sessionStorage.setItem("lodestar-frame:" + session.handle, session.secret);
+    } catch (e) { /* no storage at all: each page will say to open Lodestar again */ }
+  }
+
   /* Launch without the state cookie: the state must come back from platform storage before
      the id_token is posted again (with our header, which only our own page can send). */
   function launch() {
@@ -220,7 +227,13 @@
       return postForm(cfg.launch_url, headers, {id_token: cfg.id_token, state: cfg.state})
         .then(function (body) {
           return storage.clear(cfg.key).then(function () {
-            if (body.redirect) { window.location.replace(body.redirect); return; }
+            if (body.redirect) {
+              // The session's secret stays in this frame (pages.js proves each request
+              // with it); only the session's handle and a one-time code go in URLs.
+              if (body.session) { keepFrameSecret(body.session); }
+              window.location.replace(body.redirect);
+              return;
+            }
             fail(body.message || "The launch could not be accepted. Open Lodestar again from your course.");
           });
         }, function () { fail("Lodestar could not be reached. Please try again."); });

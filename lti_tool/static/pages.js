@@ -36,6 +36,133 @@
     auto.submit();
   }
 
+  /* The session (lti_tool/launch/session.py). In a frame that keeps no cookie, links and
+     forms name the session ("lt") and this script proves each request with the secret the
+     launch left in this frame's sessionStorage: posted forms get it as a field ("fs"), and
+     every navigation first trades it for a one-time "hop" code, so no URL ever holds
+     anything that opens the session later or elsewhere. With a cookie nothing is needed,
+     except for links that open a new tab (the cookie stays with the LMS frame): they get a
+     hop code too. */
+  var SECRET_PREFIX = "lodestar-frame:";
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    if (!el) { return null; }
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  function frameSecret(handle) {
+    try { return window.sessionStorage.getItem(SECRET_PREFIX + handle); } catch (e) { return null; }
+  }
+
+  function askHop(cfg, secret) {
+    var headers = {"Accept": "application/json",
+                   "Content-Type": "application/x-www-form-urlencoded"};
+    var fields = {};
+    if (cfg.handle) {
+      headers["X-Lodestar-Frame"] = secret;
+      fields.lt = cfg.handle;
+    } else {
+      headers["X-Lodestar-CSRF"] = cfg.csrf;
+    }
+    return fetch(cfg.hop_url, {method: "POST", credentials: "same-origin", headers: headers,
+                               body: new URLSearchParams(fields)})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("hop refused: " + response.status); }
+        return response.json();
+      })
+      .then(function (body) { return body.hop; });
+  }
+
+  function withHop(url, code) {
+    var target = new URL(url, window.location.href);
+    target.searchParams.set("hop", code);
+    return target.toString();
+  }
+
+  function ownLink(link) {
+    return link.origin === window.location.origin && !link.hasAttribute("data-no-session");
+  }
+
+  function sessionLinks(cfg, secret) {
+    document.addEventListener("click", function (event) {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
+          event.shiftKey || event.altKey) { return; }
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (!link || !ownLink(link)) { return; }
+      var newTab = link.target === "_blank";
+      var named = cfg.handle && new URL(link.href).searchParams.get("lt") === cfg.handle;
+      if (!named && !newTab) { return; }
+      event.preventDefault();
+      // A new tab must open now, while the click still counts as the person's own.
+      var tab = newTab ? window.open("", "_blank") : null;
+      if (tab) { tab.opener = null; }
+      askHop(cfg, secret).then(function (code) {
+        var url = withHop(link.href, code);
+        if (tab) { tab.location.href = url; } else { window.location.assign(url); }
+      }, function () {
+        if (tab) { tab.close(); }
+        window.location.assign(link.href);  // the server says what went wrong
+      });
+    });
+  }
+
+  function sessionForms(cfg, secret) {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.querySelector('input[name="lt"]')) { return; }
+      if ((form.method || "get").toLowerCase() === "post") {
+        var field = form.querySelector('input[name="fs"]');
+        if (!field) {
+          field = document.createElement("input");
+          field.type = "hidden";
+          field.name = "fs";
+          form.appendChild(field);
+        }
+        field.value = secret;
+        return;
+      }
+      event.preventDefault();
+      var url = new URL(form.action, window.location.href);
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string") { url.searchParams.append(name, value); }
+      });
+      askHop(cfg, secret).then(function (code) {
+        window.location.assign(withHop(url.toString(), code));
+      }, function () { window.location.assign(url.toString()); });
+    });
+  }
+
+  var page = readJson("lodestar-session");
+  if (page && page.handle) {
+    var secret = frameSecret(page.handle);
+    if (secret) {
+      sessionLinks(page, secret);
+      sessionForms(page, secret);
+    }
+  } else if (page && page.csrf) {
+    sessionLinks(page, null);
+  }
+
+  // A frame session's page opened without its proof (a reload, the back button, or a URL
+  // opened elsewhere): this frame still holds the secret, so go on with a fresh hop code;
+  // anywhere else the page says the link opens nothing here.
+  var resume = readJson("lodestar-resume");
+  if (resume) {
+    var kept = frameSecret(resume.handle);
+    var refuse = function () {
+      document.getElementById("resume-checking").hidden = true;
+      document.getElementById("resume-refused").hidden = false;
+    };
+    if (kept) {
+      askHop(resume, kept).then(function (code) {
+        window.location.replace(withHop(resume.target, code));
+      }, refuse);
+    } else {
+      refuse();
+    }
+  }
+
   // Printable plan (plans/print.html).
   var print = document.getElementById("print-plan");
   if (print) {

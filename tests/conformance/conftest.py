@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 
 from lti_tool.extensions import db
 from lti_tool.models import ShortLivedValue
+from tests.browser_client import browser_of
 from tests.conformance.platform import (
     INSTRUCTOR,
     LEARNER,
@@ -173,7 +174,7 @@ def browser(client: FlaskClient, app: Flask, lms: LibraryLms, platform_app: Flas
 def token_of(response: TestResponse) -> str:
     """The launch token (``lt``) a launch redirect carries."""
     assert response.status_code == 302, response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def text_of(response: TestResponse) -> str:

@@ -20,6 +20,7 @@ from lti_tool.extensions import db
 from lti_tool.grades import lms_rest
 from lti_tool.grades.models import Grade, LmsCredential, TranscriptEntry
 from lti_tool.models import Course, LmsKind, Platform
+from tests.browser_client import browser_of, open_in_new_tab
 from tests.lti_driver import LtiDriver
 
 CANVAS = "https://canvas.test"
@@ -28,7 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "canvas"
 
 
 def _token(response: Any) -> str:
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def canvas_platform(app: Flask, platform_id: int) -> int:
 
 def _connect(lti: LtiDriver, token: str, rsps: responses.RequestsMock, canvas_user: int
              ) -> None:
-    start = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
+    tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
     assert start.status_code == 302
     target = urlsplit(start.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == CANVAS + "/login/oauth2/auth"
@@ -52,11 +53,11 @@ def _connect(lti: LtiDriver, token: str, rsps: responses.RequestsMock, canvas_us
     rsps.post(CANVAS + "/login/oauth2/token", json={
         "access_token": "1~access", "refresh_token": "1~refresh", "expires_in": 3600,
         "token_type": "Bearer", "user": {"id": canvas_user, "name": "Someone"}})
-    done = lti.client.get("/lms/canvas/callback",
+    done = tab.get("/lms/canvas/callback",
                           query_string={"state": query["state"][0], "code": "one-time"})
     assert done.status_code == 200, done.get_data(as_text=True)
     assert "Canvas is connected" in done.get_data(as_text=True)
-    replay = lti.client.get("/lms/canvas/callback",
+    replay = tab.get("/lms/canvas/callback",
                             query_string={"state": query["state"][0], "code": "one-time"})
     assert replay.status_code == 401
 
@@ -153,7 +154,7 @@ def test_callback_from_another_browser_is_refused(lti: LtiDriver, app: Flask,
     """An attacker who starts the flow and sends the victim the Canvas link gets nothing:
     the callback must come back to the browser that started it."""
     attacker_token = _token(lti.launch(lti.person("student", 1)))
-    start = lti.client.get("/lms/canvas/connect", query_string={"lt": attacker_token})
+    _tab, start = open_in_new_tab(lti.client, attacker_token, "/lms/canvas/connect")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
     victim_browser = app.test_client()
     answer = victim_browser.get("/lms/canvas/callback",
@@ -165,9 +166,9 @@ def test_callback_from_another_browser_is_refused(lti: LtiDriver, app: Flask,
 
 def test_declining_access_is_a_calm_page(lti: LtiDriver, canvas_platform: int) -> None:
     token = _token(lti.launch(lti.person("student")))
-    start = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
+    tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    answer = lti.client.get("/lms/canvas/callback",
+    answer = tab.get("/lms/canvas/callback",
                             query_string={"state": state, "error": "access_denied"})
     assert answer.status_code == 200
     assert "Canvas is not connected" in answer.get_data(as_text=True)
@@ -179,12 +180,11 @@ def test_someone_elses_canvas_account_is_refused(lti: LtiDriver, app: Flask,
     token = _token(lti.launch(student))  # lms_user_id = the student's Canvas id
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
-        start = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
+        tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
         state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
         rsps.post(CANVAS + "/login/oauth2/token", json={
             "access_token": "1~x", "expires_in": 3600, "user": {"id": 424242}})
-        answer = lti.client.get("/lms/canvas/callback",
-                                query_string={"state": state, "code": "c"})
+        answer = tab.get("/lms/canvas/callback", query_string={"state": state, "code": "c"})
     assert answer.status_code == 403
     with app.app_context():
         assert db.session.execute(select(LmsCredential)).first() is None

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.grades.models import SyncRun, SyncStatus
 from lti_tool.models import Course
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver
 from tests.test_store import REDIS_URL, _redis_available
 
@@ -34,8 +35,7 @@ def test_sync_button_queues_a_job_that_a_worker_runs(lti: LtiDriver, redis_app: 
     from rq import SimpleWorker
 
     teacher = lti.person("teacher")
-    location = lti.launch(teacher).headers["Location"]
-    token = location.split("lt=", 1)[1]
+    token = browser_of(lti.launch(teacher))
     with redis_app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
     response = lti.client.post(f"/courses/{course_id}/sync", data={"lt": token})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import responses
 from flask import Flask
@@ -15,13 +14,14 @@ from lti_tool.extensions import db
 from lti_tool.grades import lms_rest
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.models import Course, LmsKind, Platform
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver
 
 API = "https://api.schoology.com/v1"
 
 
 def _token(response: Any) -> str:
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def test_teacher_syncs_schoology_assignments_and_grades(lti: LtiDriver, app: Flask,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 from sqlalchemy import event, func, select, update
@@ -26,6 +25,7 @@ from lti_tool.plans.models import (
     PlanSnapshot,
     ProgramOfStudy,
 )
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver
 
 HEALTH = "2024.healthcare-human-services"
@@ -39,7 +39,7 @@ SECRET_NEED = "Extended time on tests; a quiet room"
 def token_of(response: TestResponse) -> str:
     """The launch token a launch's redirect carries."""
     assert response.status_code == 302, response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def launch(lti: LtiDriver, user: Any, course: Any | None = None) -> str:

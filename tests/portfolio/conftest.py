@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -25,6 +25,7 @@ from lti_tool.models import Course, Person
 from lti_tool.plans.models import Goal, GoalCategory
 from lti_tool.plans.services import get_or_create_plan
 from lti_tool.sandbox.launch import login_initiation_url
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver
 
 BIO = "sbx-course-bio1"
@@ -35,7 +36,7 @@ IED = "sbx-course-ied"
 def token_of(response: TestResponse) -> str:
     """The launch token of a launch (or any redirect carrying ``lt``)."""
     assert response.status_code == 302, response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def text_of(response: TestResponse) -> str:

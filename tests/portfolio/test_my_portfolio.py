@@ -46,9 +46,9 @@ def _link(pf: Portfolio, token: str, **data: Any) -> Any:
         stream, filename = data.pop("file")
         data["file"] = FileStorage(stream=stream, filename=filename,
                                    content_type="application/octet-stream")
-    boundary, body = encode_multipart({"lt": token, **data})
-    return pf.lti.client.post("/portfolio/me/link", data=body,
-                              content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart({**pf.lti.client.form_fields(token), **data})
+    return pf.lti.client.browser(token).post(
+        "/portfolio/me/link", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @pytest.fixture

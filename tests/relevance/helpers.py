@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 from sqlalchemy import event, select
@@ -15,6 +14,7 @@ from sqlalchemy import event, select
 from lti_tool.extensions import db
 from lti_tool.models import Course, Person
 from lti_tool.plans.models import Goal, GoalCategory, GoalStatus, Plan
+from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver
 
 HEALTH = "2024.healthcare-human-services"
@@ -26,7 +26,7 @@ AGRICULTURE = "2024.agriculture"
 def token_of(response: Any) -> str:
     """The launch token in a launch's redirect."""
     assert response.status_code == 302, response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return browser_of(response)
 
 
 def launch(lti: LtiDriver, user: Any, course: Any | None = None) -> str:

@@ -15,6 +15,7 @@ from lti_tool.models import Person
 from lti_tool.plans import review
 from lti_tool.plans.services import get_or_create_plan
 from tests.browser import axe_violations, chromium
+from tests.browser_client import request_context_of
 from tests.lti_driver import LtiDriver
 from tests.relevance.helpers import (
     DIGITAL,
@@ -34,7 +35,7 @@ PLAN_PAGE = """{% extends "base.html" %}{% block content %}<h1>Plan of {{ studen
 
 
 def _panel_page(app: Flask, token: str, student_id: int) -> str:
-    with app.test_request_context("/", query_string={"lt": token}):
+    with request_context_of(app, token):
         app.preprocess_request()
         actor = current_actor()
         student = db.session.get(Person, student_id)

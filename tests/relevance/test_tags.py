@@ -55,7 +55,7 @@ def test_teacher_tags_course_and_assignments(lti: LtiDriver, app: Flask) -> None
     html = page.get_data(as_text=True)
     assert "Healthcare &amp; Human Services" in html
     assert "Cell Structure Lab" in html
-    assert 'name="lt"' in html
+    assert 'name="csrf"' in html and 'name="lt"' not in html  # a cookie session
 
     assignments = _assignments(app, cid)
     lab = assignments["Cell Structure Lab"]
