@@ -133,9 +133,12 @@ def content_security_policy(ancestors: str) -> str:
 def _request_platforms() -> list[Platform]:
     """The platforms whose LMS may frame this response (see the module docstring)."""
     actor = g.get("actor")
-    if actor is not None:
+    # A page about a session that ended or waits for its frame's proof (sign-out, idle,
+    # "this link does not open here") shows in that tenant's LMS frame too; it holds no data.
+    tenant_id = actor.tenant_id if actor is not None else g.get("session_tenant_id")
+    if tenant_id is not None:
         return list(db.session.execute(
-            select(Platform).where(Platform.tenant_id == actor.tenant_id,
+            select(Platform).where(Platform.tenant_id == tenant_id,
                                    Platform.active.is_(True))).scalars())
     if request.endpoint not in LAUNCH_ENDPOINTS:
         return []

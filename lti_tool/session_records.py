@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, inspect, select, update
+from sqlalchemy import delete, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
@@ -49,6 +49,10 @@ ERASED = "erased"
 TOUCH_EVERY = dt.timedelta(seconds=60)
 #: Lifetime of a one-time hop code (a frame's next page, a new tab).
 HOP_TTL = 60
+#: Ended sessions are kept this long (to tell a returning person why), then deleted; one
+#: launch in ``PURGE_EVERY`` does the deleting.
+KEEP_ENDED = dt.timedelta(days=1)
+PURGE_EVERY = 100
 
 
 def _hash(secret: str) -> str:
@@ -68,7 +72,21 @@ def open_session(*, tenant_id: int, person_id: int, course_id: int | None,
                          created_at=now, last_seen_at=now)
     db.session.add(record)
     db.session.commit()
+    if secrets.randbelow(PURGE_EVERY) == 0:
+        purge_old_sessions()
     return record, secret
+
+
+def purge_old_sessions() -> int:
+    """Delete session rows that ended (or ran out of time) more than ``KEEP_ENDED`` ago;
+    until then a person who comes back is told why their session ended."""
+    now = utcnow()
+    result = db.session.execute(delete(UserSession).where(or_(
+        UserSession.ended_at < now - KEEP_ENDED,
+        UserSession.last_seen_at < now - idle_limit() - KEEP_ENDED,
+        UserSession.created_at < now - age_limit() - KEEP_ENDED)))
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def find(handle: str | None) -> UserSession | None:

@@ -17,13 +17,7 @@ def test_0005_adds_erased_at_and_keeps_people(scratch_url: str,  # noqa: F811
     app = _make_app(scratch_url, tmp_path)
     with app.app_context():
         upgrade(revision="0004_tenants")
-        with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO tenants (id, name, active, created_at) "
-                              "VALUES (3, 'District', true, '2026-01-01 00:00:00')"))
-            conn.execute(text(
-                "INSERT INTO people (id, tenant_id, sub, name, institution_roles, created_at, "
-                "updated_at) VALUES (5, 3, 'u-1', 'Ada', '[]', '2026-01-01 00:00:00', "
-                "'2026-01-01 00:00:00')"))
+        insert_tenant_and_person()
         upgrade(revision="0005_person_tombstone")
         assert "erased_at" in {c["name"] for c in inspect(db.engine).get_columns("people")}
         with db.engine.connect() as conn:
@@ -34,3 +28,14 @@ def test_0005_adds_erased_at_and_keeps_people(scratch_url: str,  # noqa: F811
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM people WHERE id = 5")).scalar() == "Ada"
         db.engine.dispose()
+
+
+def insert_tenant_and_person() -> None:
+    """Tenant 3 with person 5 ("Ada"), written with SQL that every revision since 0004 takes."""
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO tenants (id, name, active, created_at) "
+                          "VALUES (3, 'District', true, '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO people (id, tenant_id, sub, name, institution_roles, created_at, "
+            "updated_at) VALUES (5, 3, 'u-1', 'Ada', '[]', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"))

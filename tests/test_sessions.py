@@ -30,6 +30,7 @@ from tests.browser_client import browser_of
 from tests.conftest import _make_app
 from tests.lti_driver import LtiDriver
 from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
+from tests.test_migration_0005 import insert_tenant_and_person
 
 ACCOMMODATIONS = "Extra time on tests; seat near the board"
 
@@ -334,6 +335,25 @@ def test_erasure_ends_and_removes_the_persons_sessions(lti: LtiDriver, app: Flas
     assert lti.client.get("/plans/me", query_string={"lt": token}).status_code == 401
 
 
+def test_old_ended_sessions_are_purged_and_live_ones_kept(lti: LtiDriver, app: Flask,
+                                                         sandbox: Flask) -> None:
+    from lti_tool import session_records
+
+    lti.launch(lti.person("student", 0))
+    lti.launch(lti.person("student", 1))
+    _other_computer(lti, app, sandbox).launch(lti.person("student", 2))
+    first, second, third = (s.id for s in _sessions(app))
+    with app.app_context():
+        now = utcnow()
+        db.session.execute(update(UserSession).where(UserSession.id == first).values(
+            ended_at=now - dt.timedelta(days=2), end_reason="signed-out"))
+        db.session.execute(update(UserSession).where(UserSession.id == second).values(
+            last_seen_at=now - dt.timedelta(days=3)))
+        db.session.commit()
+        assert session_records.purge_old_sessions() == 2
+    assert [s.id for s in _sessions(app)] == [third]
+
+
 # -- the migration ---------------------------------------------------------------------------
 
 def test_0007_adds_user_sessions_and_keeps_people(scratch_url: str,  # noqa: F811
@@ -341,13 +361,7 @@ def test_0007_adds_user_sessions_and_keeps_people(scratch_url: str,  # noqa: F81
     app = _make_app(scratch_url, tmp_path)
     with app.app_context():
         upgrade(revision="0006_key_sets")
-        with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO tenants (id, name, active, created_at) "
-                              "VALUES (3, 'District', true, '2026-01-01 00:00:00')"))
-            conn.execute(text(
-                "INSERT INTO people (id, tenant_id, sub, name, institution_roles, created_at, "
-                "updated_at) VALUES (5, 3, 'u-1', 'Ada', '[]', '2026-01-01 00:00:00', "
-                "'2026-01-01 00:00:00')"))
+        insert_tenant_and_person()
         upgrade(revision="0007_user_sessions")
         assert "user_sessions" in inspect(db.engine).get_table_names()
         with db.engine.begin() as conn:

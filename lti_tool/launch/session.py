@@ -81,9 +81,8 @@ class FrameProofNeeded(LaunchRequired):
     the page asks the frame's script to prove it, or says the link does not open here."""
 
     title = "This link does not open here"
-    message = ("This Lodestar link was opened outside the window where someone signed in. "
-               "To keep plans private it opens nothing here. Open Lodestar again from your "
-               "course.")
+    message = ("This Lodestar link only works in the window where it was opened. To keep "
+               "plans private, it opens nothing here. Open Lodestar again from your course.")
 
     def __init__(self, handle: str) -> None:
         super().__init__(detail="frame session without its frame's proof")
@@ -165,8 +164,18 @@ def end_session() -> None:
     record: LiveSession | None = g.get("session_record")
     if record is not None:
         records.end_by_id(record.id, records.SIGNED_OUT)
+    actor: Actor | None = g.get("actor")
+    if actor is not None:
+        g.session_tenant_id = actor.tenant_id  # the "signed out" page shows in the frame
     session.clear()
     g.actor, g.session_record = None, None
+
+
+def _named(record: UserSession) -> UserSession:
+    """Note the tenant of a session this request names (live or not): its pages, even the
+    ones that say it ended, may show in that tenant's LMS frame."""
+    g.session_tenant_id = record.tenant_id
+    return record
 
 
 def _use(record: UserSession) -> None:
@@ -191,6 +200,7 @@ def _cookie_session() -> UserSession | None:
     if record is None or not records.secret_matches(record, str(secret or "")):
         session.clear()
         return None
+    _named(record)
     reason = records.check_alive(record)
     if reason:
         session.clear()
@@ -228,6 +238,7 @@ def _load_actor() -> None:
     if cookie_record is not None and cookie_record.person_id != record.person_id:
         g.session_problem = SessionConflict(detail="URL session names another person")
         return
+    _named(record)
     reason = records.check_alive(record)
     if reason:
         g.session_problem = _ended(reason)
@@ -387,7 +398,8 @@ def init_session(app: Flask) -> None:
                            if k != HOP_PARAM])
         config = {"handle": err.handle, "hop_url": url_for("launch.session_hop"),
                   "target": request.path + (f"?{query}" if query else "")}
-        return render_template("launch/resume.html", config=config, message=err.message), 401
+        return render_template("launch/resume.html", config=config, title=err.title,
+                               message=err.message), 401
 
     app.jinja_env.globals.update(lurl=lurl, token_field=token_field, page_session=page_session)
     app.config.setdefault("ILP_CSRF_EXEMPT",

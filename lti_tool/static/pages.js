@@ -150,16 +150,15 @@
   var resume = readJson("lodestar-resume");
   if (resume) {
     var kept = frameSecret(resume.handle);
-    var refuse = function () {
-      document.getElementById("resume-checking").hidden = true;
-      document.getElementById("resume-refused").hidden = false;
+    var showRefused = function (refused) {
+      document.getElementById("resume-checking").hidden = refused;
+      document.getElementById("resume-refused").hidden = !refused;
     };
     if (kept) {
+      showRefused(false);
       askHop(resume, kept).then(function (code) {
         window.location.replace(withHop(resume.target, code));
-      }, refuse);
-    } else {
-      refuse();
+      }, function () { showRefused(true); });
     }
   }
 

@@ -69,7 +69,7 @@ def test_matches_assignments_and_evidence(lti: LtiDriver, app: Flask) -> None:
     # Only my own evidence, with the goal it supports.
     assert "Cell Structure Lab, for your goal “Become a nurse” (linked by your teacher" in html
     assert "Other goal" not in html
-    assert f'href="/portfolio/me"' in html
+    assert 'href="/portfolio/me"' in html
     with app.app_context():
         assert db.session.execute(select(AuditEvent).where(
             AuditEvent.action == "relevance.student_view")).scalar_one().subject_id == \
