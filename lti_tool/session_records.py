@@ -29,6 +29,7 @@ from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.models import (
     Enrollment,
+    EnrollmentStatus,
     Mentorship,
     Role,
     RoleGrant,
@@ -171,6 +172,16 @@ def end_sessions_of(person_ids: Iterable[int], reason: str = ACCESS_CHANGED) -> 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def end_sessions_in_tenants(tenant_ids: Iterable[int], reason: str = ACCESS_CHANGED) -> int:
+    """End every live session in these tenants (a merge of tenants rewrites who is who)."""
+    result = db.session.execute(
+        update(UserSession).where(UserSession.tenant_id.in_(sorted(set(tenant_ids))),
+                                  UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def delete_sessions_of(person_id: int) -> int:
     """Remove every session row of a person (deletion on request)."""
     result = db.session.execute(delete(UserSession).where(UserSession.person_id == person_id))
@@ -184,15 +195,20 @@ def issue_hop(handle: str) -> str:
     next page, or a new tab) join the session. Worthless once used or expired, so a URL
     that carries one is safe in a browser's history."""
     code = secrets.token_urlsafe(24)
-    get_store().set(f"session-hop:{code}", handle, HOP_TTL)
+    get_store().set(hop_key(code), handle, HOP_TTL)
     return code
+
+
+def hop_key(code: str) -> str:
+    """Hop codes are kept hashed: the store never holds one that would work."""
+    return f"session-hop:{_hash(code)}"
 
 
 def take_hop(code: str | None) -> str | None:
     """The handle a hop code stands for, consumed; None when unknown, used or expired."""
     if not code or len(code) > 64:
         return None
-    handle = get_store().pop(f"session-hop:{code}")
+    handle = get_store().pop(hop_key(code))
     return str(handle) if handle else None
 
 
@@ -206,10 +222,18 @@ def _changed(obj: Any, *attrs: str) -> bool:
     return any(state.attrs[a].history.has_changes() for a in attrs)
 
 
+def _left_active(enrollment: Enrollment) -> bool:
+    """Whether this flush moves the enrollment away from active (gaining one signs nobody
+    out)."""
+    history = inspect(enrollment).attrs.status.history
+    return bool(history.deleted) and EnrollmentStatus.ACTIVE in history.deleted \
+        and enrollment.status != EnrollmentStatus.ACTIVE
+
+
 def _people_losing_access(session: Session) -> set[int]:
     people: set[int] = set()
     for obj in session.dirty:
-        if isinstance(obj, Enrollment) and _changed(obj, "status", "role"):
+        if isinstance(obj, Enrollment) and (_left_active(obj) or _changed(obj, "role")):
             people.add(obj.person_id)
         elif isinstance(obj, Mentorship) and _changed(obj, "active") and not obj.active:
             people.add(obj.guardian_id)

@@ -166,14 +166,73 @@ def test_hop_codes_come_only_with_the_frames_proof(lti: LtiDriver, app: Flask) -
 
 
 def test_a_hop_code_expires(lti: LtiDriver, app: Flask) -> None:
+    from lti_tool import session_records
     from lti_tool.store import get_store
 
     frame = lti.frame_launch(lti.person("student"))
     hop = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
                           headers=frame.proof).get_json()["hop"]
     with app.app_context():
-        get_store().delete(f"session-hop:{hop}")  # what its 60 seconds do
+        get_store().delete(session_records.hop_key(hop))  # what its 60 seconds do
     assert lti.client.get(f"/plans/me?lt={frame.handle}&hop={hop}").status_code == 401
+
+
+def test_a_hop_code_opens_one_page_and_never_changes_anything(lti: LtiDriver,
+                                                               app: Flask) -> None:
+    """An unused hop code (a URL a proxy logged when the request never reached us) is no
+    login: it cannot post a form, nor buy another hop code."""
+    frame = lti.frame_launch(lti.person("student"))
+
+    def hop() -> str:
+        answer = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
+                                 headers=frame.proof)
+        return str(answer.get_json()["hop"])
+
+    stranger = app.test_client()
+    renewed = stranger.post(f"/lti/session/hop?lt={frame.handle}&hop={hop()}",
+                            data={"lt": frame.handle})
+    assert renewed.status_code == 401
+    posted = stranger.post(f"/plans/me/profile?lt={frame.handle}&hop={hop()}",
+                           data={"lt": frame.handle, "about": "written with a hop"})
+    assert posted.status_code == 401
+    with app.app_context():
+        from lti_tool.plans.models import Plan
+
+        assert db.session.execute(select(Plan.about)).scalar() in {None, ""}
+        # The store keeps hop codes hashed: none in it would work.
+        code = hop()
+        from lti_tool.store import get_store
+
+        assert get_store().get(f"session-hop:{code}") is None
+
+
+def test_a_session_that_ended_is_not_described_without_the_frames_proof(
+        lti: LtiDriver, app: Flask) -> None:
+    frame = lti.frame_launch(lti.person("student"))
+    lti.client.post("/lti/session/end", data={"lt": frame.handle, "fs": frame.secret})
+    elsewhere = app.test_client().get(f"/plans/me?lt={frame.handle}")
+    assert elsewhere.status_code == 401
+    assert "signed out" not in elsewhere.get_data(as_text=True)
+    assert "does not open here" in elsewhere.get_data(as_text=True)
+    # The frame itself (with its secret) learns why.
+    own = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
+                          headers={**frame.proof, "Accept": "application/json"})
+    assert own.status_code == 401 and "signed out" in own.get_json()["message"]
+
+
+def test_filter_forms_put_no_csrf_token_in_the_url(lti: LtiDriver, app: Flask,
+                                                   runner: Any, platform_id: int) -> None:
+    counselor = lti.person("counselor")
+    lti.launch(counselor)
+    html = lti.client.get("/plans/caseload").get_data(as_text=True)
+    form = re.search(r'<form method="get".*?</form>', html, re.S)
+    assert form is not None and 'name="csrf"' not in form.group(0)
+
+
+def test_a_strange_csrf_value_is_a_refusal_not_a_crash(lti: LtiDriver) -> None:
+    lti.launch(lti.person("student"))
+    answer = lti.client.post("/plans/me/profile", data={"about": "x", "csrf": "é" * 64})
+    assert answer.status_code == 401
 
 
 # -- a link naming someone else's session ------------------------------------------------
@@ -200,6 +259,15 @@ def test_a_link_naming_another_persons_session_is_refused(
             p for p in db.session.execute(select(Plan.about)).scalars()}
     # The victim's own session is untouched.
     assert victim.name in lti.client.get("/plans/me").get_data(as_text=True)
+
+
+def test_a_link_into_another_session_is_refused_after_the_own_one_ended(
+        lti: LtiDriver, app: Flask, sandbox: Flask) -> None:
+    victim, attacker = lti.person("student", 0), lti.person("student", 1)
+    lti.launch(victim)
+    _age(app, last_seen_at=utcnow() - dt.timedelta(minutes=61))  # the victim's idled out
+    frame = _other_computer(lti, app, sandbox).frame_launch(attacker)
+    assert lti.client.get(frame.first_page).status_code == 409
 
 
 # -- the end of a session -----------------------------------------------------------------
@@ -302,6 +370,40 @@ def test_leaving_a_course_ends_every_session_of_the_person(
     # Nobody else was signed out.
     teacher_sessions = _sessions(app, person_id=_person_id(app, teacher.sub))
     assert [s.ended_at for s in teacher_sessions] == [None]
+
+
+def test_gaining_an_enrollment_back_signs_nobody_out(lti: LtiDriver, app: Flask,
+                                                     sandbox: Flask) -> None:
+    teacher = lti.person("teacher")
+    course = lti.course_of(teacher)
+    student = lti.state.district.students_of(course.context_id)[0]
+    token = browser_of(lti.launch(student, course))
+    with app.app_context():
+        db.session.execute(update(Enrollment).where(
+            Enrollment.person_id == _person_id(app, student.sub))
+            .values(status="inactive", asserted_at=None))
+        db.session.commit()
+    # Their next launch (at home) makes the enrollment active again.
+    _other_computer(lti, app, sandbox).launch(student, course)
+    assert lti.client.get("/plans/me", query_string={"lt": token}).status_code == 200
+
+
+def test_erasure_signs_the_students_guardians_out(lti: LtiDriver, app: Flask) -> None:
+    from tests.test_real_lms import CLAIM, MENTOR
+
+    parent, child = lti.person("parent"), lti.person("student")
+    bio = lti.course("sbx-course-bio1")
+    lti.launch(child, bio)
+    state, nonce = lti.begin(parent, bio)
+    claims = lti.claims(parent, nonce, bio, **{CLAIM + "roles": [MENTOR],
+                                               CLAIM + "role_scope_mentor": [child.sub]})
+    token = browser_of(lti.post_launch({"id_token": lti.sign(claims), "state": state}))
+    assert lti.client.get("/plans/family", query_string={"lt": token}).status_code == 200
+    with app.app_context():
+        person = db.session.get(Person, _person_id(app, child.sub))
+        erasure.erase_student(person.tenant_id, person)
+        db.session.commit()
+    assert lti.client.get("/plans/family", query_string={"lt": token}).status_code == 401
 
 
 def test_a_role_change_at_launch_ends_the_other_sessions(lti: LtiDriver, app: Flask,

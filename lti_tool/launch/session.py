@@ -50,6 +50,8 @@ PROOF_HEADER = "X-Lodestar-Frame"
 PROOF_FIELD = "fs"
 #: A one-time code that lets one navigation join a session.
 HOP_PARAM = "hop"
+#: Requests that only read; a hop code is good for these alone.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 #: The cookie session's CSRF token, in a posted form field or a header.
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-Lodestar-CSRF"
@@ -147,6 +149,7 @@ def start_session(result: LaunchResult, launch_id: str | None, *,
     record, secret = records.open_session(
         tenant_id=result.tenant_id, person_id=result.person_id, course_id=result.course_id,
         roles=result.roles, launch_id=launch_id, mode=mode)
+    proof = "cookie" if mode == SessionMode.COOKIE else "secret"
     if mode == SessionMode.COOKIE:
         session.clear()
         session.permanent = True
@@ -155,7 +158,7 @@ def start_session(result: LaunchResult, launch_id: str | None, *,
         if session:
             session.clear()  # a cookie this browser no longer sends in the frame
         g.frame_secret = secret
-    _use(record)
+    _use(record, proof)
     return Actor.of(record)
 
 
@@ -178,7 +181,8 @@ def _named(record: UserSession) -> UserSession:
     return record
 
 
-def _use(record: UserSession) -> None:
+def _use(record: UserSession, proof: str) -> None:
+    g.session_proof = proof
     g.session_record = LiveSession(id=record.id, handle=record.handle,
                                    mode=SessionMode(record.mode),
                                    last_seen_at=record.last_seen_at)
@@ -201,6 +205,7 @@ def _cookie_session() -> UserSession | None:
         session.clear()
         return None
     _named(record)
+    g.cookie_person_id = record.person_id  # whose browser this is, even once it ended
     reason = records.check_alive(record)
     if reason:
         session.clear()
@@ -210,45 +215,55 @@ def _cookie_session() -> UserSession | None:
 
 
 def _frame_proof(record: UserSession) -> bool:
+    """Whether the request carries the frame's secret (header, or posted ``fs`` field)."""
     secret = request.headers.get(PROOF_HEADER)
-    if not secret and request.method != "GET":
+    if not secret and request.method not in SAFE_METHODS:
         secret = request.form.get(PROOF_FIELD)
     return records.secret_matches(record, secret)
 
 
 def _load_actor() -> None:
-    g.actor, g.session_record, g.session_problem = None, None, None
+    g.actor, g.session_record, g.session_problem, g.session_proof = None, None, None, None
+    g.cookie_person_id = None
     cookie_record = _cookie_session()
     handle = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER) \
-        or (request.form.get(TOKEN_PARAM) if request.method != "GET" else None)
-    proven = False
+        or (request.form.get(TOKEN_PARAM) if request.method not in SAFE_METHODS else None)
+    proof = None
     hop = request.args.get(HOP_PARAM)
-    if hop:
+    # A hop code opens one page (a navigation); it never stands in for the frame's secret
+    # on a request that changes something, nor buys another hop code.
+    if hop and request.method in SAFE_METHODS:
         hop_handle = records.take_hop(hop)
         if hop_handle and (not handle or hop_handle == handle):
-            handle, proven = hop_handle, True
+            handle, proof = hop_handle, "hop"
     if not handle:
         if cookie_record is not None:
-            _use(cookie_record)
+            _use(cookie_record, "cookie")
         return
     record = records.find(handle)
     if record is None:
         g.session_problem = LaunchRequired(detail="unknown session handle")
         return
-    if cookie_record is not None and cookie_record.person_id != record.person_id:
+    cookie_person = g.get("cookie_person_id")
+    if cookie_person is not None and cookie_person != record.person_id:
         g.session_problem = SessionConflict(detail="URL session names another person")
         return
     _named(record)
+    if proof is None and _frame_proof(record):
+        proof = "secret"
+    if proof is None:
+        if cookie_record is not None:
+            _use(cookie_record, "cookie")  # the same person's own cookie
+        else:
+            # Without the frame's proof nothing about the session is told, not even why
+            # it ended.
+            g.session_problem = FrameProofNeeded(handle)
+        return
     reason = records.check_alive(record)
     if reason:
         g.session_problem = _ended(reason)
         return
-    if proven or _frame_proof(record):
-        _use(record)
-    elif cookie_record is not None:
-        _use(cookie_record)  # the same person's own cookie
-    else:
-        g.session_problem = FrameProofNeeded(handle)
+    _use(record, proof)
 
 
 def current_actor() -> Actor:
@@ -318,6 +333,15 @@ def new_hop() -> str:
     return records.issue_hop(record.handle)
 
 
+def session_field() -> Markup:
+    """The hidden field of a GET form (a filter): the session's handle in a frame, nothing
+    with a cookie (a GET form's fields end up in the URL, and the CSRF token must not)."""
+    handle = frame_handle()
+    if handle is None:
+        return Markup("")
+    return Markup(f'<input type="hidden" name="{TOKEN_PARAM}" value="{escape(handle)}">')
+
+
 def token_field() -> Markup:
     """The hidden form field of this session: its handle in a frame (``pages.js`` adds the
     frame's secret when the form is sent), its CSRF token with a cookie."""
@@ -342,15 +366,18 @@ def page_session() -> dict[str, str]:
 
 
 def _csrf_ok() -> bool:
-    """Whether a state-changing request proves it comes from one of our own pages."""
+    """Whether a state-changing request proves it comes from one of our own pages: the
+    frame's secret for a frame session, the session's CSRF token for a cookie session."""
     record: LiveSession | None = g.get("session_record")
     if record is None:
         return True  # no session: the view itself refuses (LaunchRequired)
-    if frame_handle() and (request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
-                           or request.form.get(TOKEN_PARAM)):
-        return True  # a frame session is only ever used with its frame's proof
+    proof = g.get("session_proof")
+    if proof == "secret":
+        return True  # only our own script in the frame holds it
+    if proof != "cookie":
+        return False  # a hop code opens a page; it never changes anything
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    return hmac.compare_digest(sent, csrf_token(record))
+    return hmac.compare_digest(sent.encode(), csrf_token(record).encode())
 
 
 def _hop_redirect(response: Response) -> Response:
@@ -360,6 +387,8 @@ def _hop_redirect(response: Response) -> Response:
     location = response.headers.get("Location")
     if not handle or not location or response.status_code not in {301, 302, 303, 307, 308}:
         return response
+    if g.get("session_proof") != "secret":
+        return response  # a page opened by a hop code hands out no new one (resume page)
     parts = urlsplit(location)
     own = not parts.netloc or parts.netloc == request.host
     query = dict(parse_qsl(parts.query))
@@ -396,12 +425,14 @@ def init_session(app: Flask) -> None:
                                    message=err.message), 401
         query = urlencode([(k, v) for k, v in request.args.items(multi=True)
                            if k != HOP_PARAM])
+        path = request.script_root + request.path
         config = {"handle": err.handle, "hop_url": url_for("launch.session_hop"),
-                  "target": request.path + (f"?{query}" if query else "")}
+                  "target": path + (f"?{query}" if query else "")}
         return render_template("launch/resume.html", config=config, title=err.title,
                                message=err.message), 401
 
-    app.jinja_env.globals.update(lurl=lurl, token_field=token_field, page_session=page_session)
+    app.jinja_env.globals.update(lurl=lurl, token_field=token_field,
+                                 session_field=session_field, page_session=page_session)
     app.config.setdefault("ILP_CSRF_EXEMPT",
                           {"launch.launch", "launch.login", "launch.check_login",
                            # guarded by its own short-lived signed token, re-checked

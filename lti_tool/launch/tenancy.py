@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, UniqueConstraint, delete, select, update
 
-from lti_tool import audit
+from lti_tool import audit, session_records
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Platform, Tenant
@@ -169,6 +169,9 @@ def merge_tenants(source_id: int, target_id: int) -> dict[str, int]:
     if source is None or target is None:
         raise NotFound(f"No tenant with id {source_id if source is None else target_id}")
     counts: dict[str, int] = {}
+    # People, enrollments and grants are rewritten row by row below: everyone in either
+    # tenant opens Lodestar again afterwards.
+    session_records.end_sessions_in_tenants([source_id, target_id])
     try:
         _merge_row(Tenant.__table__, source_id, target_id, counts)  # type: ignore[arg-type]
         db.session.flush()

@@ -19,7 +19,7 @@ from flask import (
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import audit, hygiene, policy, security_headers
-from lti_tool.errors import InvalidInput, LaunchError, NotFound
+from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
 from lti_tool.launch.lti import (
@@ -381,6 +381,10 @@ def session_hop() -> Any:
     with the frame's secret, or the cookie session's CSRF token, before it follows a link
     or opens a new tab)."""
     current_actor()
+    if g.get("session_proof") not in {"secret", "cookie"}:
+        # A hop code never buys another one: only the frame's secret (or the cookie with
+        # its CSRF token, checked before this view) does.
+        raise LaunchRequired(detail="hop code asked for without the frame's secret")
     response = jsonify({"hop": new_hop()})
     response.headers["Cache-Control"] = "no-store"
     return response

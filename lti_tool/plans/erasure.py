@@ -193,8 +193,11 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     # Every session of the person ends, and its row goes.
     counts["sessions"] = session_records.delete_sessions_of(pid)
     counts["enrollments"] = _run(delete(Enrollment).where(Enrollment.person_id == pid))
+    guardians = set(db.session.execute(select(Mentorship.guardian_id).where(
+        Mentorship.student_id == pid, Mentorship.active.is_(True))).scalars())
     counts["mentorships"] = _run(delete(Mentorship).where(
         or_(Mentorship.student_id == pid, Mentorship.guardian_id == pid)))
+    session_records.end_sessions_of(guardians)  # their access changed
     counts["role_grants"] = _run(delete(RoleGrant).where(
         RoleGrant.id.in_([g.id for g in owned["role_grant"]])))
 

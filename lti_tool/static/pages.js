@@ -68,10 +68,11 @@
     return fetch(cfg.hop_url, {method: "POST", credentials: "same-origin", headers: headers,
                                body: new URLSearchParams(fields)})
       .then(function (response) {
-        if (!response.ok) { throw new Error("hop refused: " + response.status); }
-        return response.json();
-      })
-      .then(function (body) { return body.hop; });
+        return response.json().then(function (body) {
+          if (!response.ok || !body.hop) { throw body; }
+          return body.hop;
+        }, function () { throw {}; });
+      });
   }
 
   function withHop(url, code) {
@@ -111,6 +112,9 @@
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!form.querySelector('input[name="lt"]')) { return; }
+      if (new URL(form.action, window.location.href).origin !== window.location.origin) {
+        return;  // the secret goes to Lodestar only
+      }
       if ((form.method || "get").toLowerCase() === "post") {
         var field = form.querySelector('input[name="fs"]');
         if (!field) {
@@ -150,15 +154,20 @@
   var resume = readJson("lodestar-resume");
   if (resume) {
     var kept = frameSecret(resume.handle);
-    var showRefused = function (refused) {
+    var showRefused = function (refused, answer) {
       document.getElementById("resume-checking").hidden = refused;
       document.getElementById("resume-refused").hidden = !refused;
+      // This frame proved the session: say why it ended (signed out, idle, access changed).
+      if (answer && answer.error && answer.message) {
+        document.getElementById("resume-refused-title").textContent = answer.error;
+        document.getElementById("resume-refused-message").textContent = answer.message;
+      }
     };
     if (kept) {
       showRefused(false);
       askHop(resume, kept).then(function (code) {
         window.location.replace(withHop(resume.target, code));
-      }, function () { showRefused(true); });
+      }, function (answer) { showRefused(true, answer); });
     }
   }
 
