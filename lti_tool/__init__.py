@@ -16,9 +16,24 @@ from typing import Any
 
 from flask import Flask
 
-#: Jinja templates live at the top of the repository, one folder per blueprint.
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped_dir(name: str) -> Path:
+    """Where the top-level folder ``name`` (``templates`` or ``migrations``) is.
+
+    The wheel carries it inside the package as ``lti_tool/_<name>`` (see ``pyproject.toml``);
+    a checkout, installed editable or not, has it beside the package.
+    """
+    inside = PACKAGE_DIR / f"_{name}"
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+#: Jinja templates, one folder per blueprint (``templates/`` at the top of the repository).
+TEMPLATE_DIR = shipped_dir("templates")
+#: Alembic migrations (``migrations/`` at the top of the repository).
+MIGRATIONS_DIR = shipped_dir("migrations")
+STATIC_DIR = PACKAGE_DIR / "static"
 
 
 def _enforce_settings(app: Flask) -> None:
@@ -86,7 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.relevance import models as relevance_models  # noqa: F401
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     store.init_store(app)
     http.init_http(app)
 

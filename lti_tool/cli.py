@@ -1,17 +1,38 @@
-"""The ``ilp`` command: ``ilp run``, ``ilp db upgrade``, ``ilp demo``, ``ilp platforms ...``,
-``ilp keys ...``. It is Flask's CLI group bound to ``create_app``."""
+"""The ``ilp`` command: ``ilp db upgrade``, ``ilp demo``, ``ilp platforms ...``,
+``ilp keys ...`` and the rest of an operator's commands, bound to ``create_app``.
+
+It is Flask's CLI group with Flask's developer side put away: ``ilp --version`` names
+Lodestar's version, and Flask's options (``-A``, ``--debug``, ``-e``), its ``run``, ``shell``
+and ``routes`` commands and the Flask-Migrate commands that write or rewind migrations
+(``ilp db migrate``, ``revision``, ``downgrade``, ``stamp``, ...) are there only with
+``ILP_ENV=development`` in the environment.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
+from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
 
+from lti_tool import __version__
 from lti_tool.errors import ToolError
+
+#: Flask's options of the group and its development commands: for developers.
+FLASK_OPTIONS = frozenset({"env_file", "app", "debug"})
+FLASK_COMMANDS = (run_command, shell_command, routes_command)
+#: The ``ilp db`` commands an operator needs; the others write or rewind migrations.
+OPERATOR_DB_COMMANDS = ("upgrade", "current", "history")
+
+
+def developer_mode() -> bool:
+    """Whether ``ILP_ENV=development`` is set, which adds Flask's developer commands."""
+    return os.environ.get("ILP_ENV") == "development"
 
 
 def _create_app() -> Flask:
@@ -26,10 +47,81 @@ def _create_app() -> Flask:
         raise  # unreachable: _fail exits
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"Lodestar ILP {__version__}")
+        ctx.exit()
+
+
+class IlpGroup(FlaskGroup):
+    """Flask's CLI group that shows an operator only the operator's commands.
+
+    Whether the developer side is there is decided when the command runs (not when the group
+    is built), from ``developer_mode()``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(create_app=_create_app, add_default_commands=False,
+                         add_version_option=False, help="Lodestar ILP administration.")
+        self.params.append(click.Option(
+            ["--version"], is_flag=True, expose_value=False, is_eager=True,
+            callback=_print_version, help="Show Lodestar's version and exit."))
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        if developer_mode():
+            return params
+        return [p for p in params if p.name not in FLASK_OPTIONS]
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if developer_mode():
+            return super().parse_args(ctx, args)
+        # Skip Flask's early reading of FLASK_APP and env files: the app is always ours.
+        return click.Group.parse_args(self, ctx, args)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        developer = developer_mode()
+        # FLASK_DEBUG switches the debugger on only for developers.
+        self.set_debug_flag = developer
+        for command in FLASK_COMMANDS:
+            if developer:
+                self.add_command(command)
+            else:
+                self.commands.pop(command.name or "", None)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        if developer_mode():
+            return names
+        allowed = _operator_command_names()
+        return [name for name in names if name in allowed]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        developer = developer_mode()
+        if not developer and name not in _operator_command_names():
+            return None
+        command = super().get_command(ctx, name)
+        if developer or name != "db" or not isinstance(command, click.Group):
+            return command
+        return _operator_db(command)
+
+
+def _operator_command_names() -> frozenset[str]:
+    return frozenset(c.name for c in OPERATOR_COMMANDS if c.name) | {"db"}
+
+
+def _operator_db(full: click.Group) -> click.Group:
+    """Flask-Migrate's ``db`` group with the operator's commands only."""
+    return click.Group(full.name, callback=full.callback, params=full.params, help=full.help,
+                       commands={name: full.commands[name] for name in OPERATOR_DB_COMMANDS
+                                 if name in full.commands})
+
+
 def make_cli() -> FlaskGroup:
     """The ``ilp`` command group (``main`` runs it; tests invoke it with a runner)."""
-    return FlaskGroup(create_app=_create_app, add_default_commands=True,
-                      help="Lodestar ILP administration.")
+    return IlpGroup()
 
 
 def main() -> None:
@@ -537,11 +629,12 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
             server.shutdown()
 
 
+#: Lodestar's own commands (with Flask-Migrate's ``db``, what an operator sees).
+OPERATOR_COMMANDS: tuple[click.Command, ...] = (
+    platforms_cli, keys_cli, people_cli, demo, sync_command, worker_command)
+
+
 def register(app: Flask) -> None:
     """Attach our command groups to the app's CLI."""
-    app.cli.add_command(platforms_cli)
-    app.cli.add_command(keys_cli)
-    app.cli.add_command(people_cli)
-    app.cli.add_command(demo)
-    app.cli.add_command(sync_command)
-    app.cli.add_command(worker_command)
+    for command in OPERATOR_COMMANDS:
+        app.cli.add_command(command)

@@ -51,7 +51,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
-str40 = Annotated[str, mapped_column(String(40))]
 str255 = Annotated[str, mapped_column(String(255))]
 url = Annotated[str, mapped_column(String(2048))]
 created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow)]

@@ -174,10 +174,8 @@ def log_exception(logger: logging.Logger, message: str, *args: Any,
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith("/api/") or (
-        best == "application/json"
-        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-    )
+    return (best == "application/json"
+            and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
 
 
 def _render(status: int, title: str, message: str) -> tuple[Response | str, int]:

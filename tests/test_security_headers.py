@@ -11,14 +11,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from lti_tool import create_app, security_headers
+from lti_tool import TEMPLATE_DIR, create_app, security_headers
 from lti_tool.extensions import db
 from lti_tool.models import Platform, Tenant
 from lti_tool.sandbox.launch import login_initiation_url
 from tests.lti_driver import LtiDriver
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def directives(response: Any) -> dict[str, str]:
@@ -200,7 +199,7 @@ def test_registration_page_may_be_framed_by_its_platform(client: Any) -> None:
 
 
 def test_templates_have_no_inline_script_or_style() -> None:
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in TEMPLATE_DIR.rglob("*.html"):
         text = path.read_text()
         for tag in re.findall(r"<script\b[^>]*>", text):
             assert "src=" in tag or 'type="application/json"' in tag, (path, tag)

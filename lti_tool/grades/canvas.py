@@ -1,7 +1,7 @@
 """Canvas REST through canvasapi, for one person's OAuth2 access token.
 
-``CanvasClient`` reads assignments, submissions, enrollment grades and the student list of a
-course and returns the plain dataclasses of ``lti_tool.grades.types``; no canvasapi object
+``CanvasClient`` reads the assignments and submissions of a course and a person's enrollment
+grades, and returns the plain dataclasses of ``lti_tool.grades.types``; no canvasapi object
 leaves this module.
 
 canvasapi has no timeouts, no retries and its own ``requests.Session``. So:
@@ -37,7 +37,6 @@ from lti_tool.grades.types import (
     LmsAttachment,
     LmsEnrollmentGrade,
     LmsScore,
-    RosterMember,
 )
 from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
 
@@ -385,29 +384,6 @@ class CanvasClient:
                 term=term,
             ))
         return results
-
-    def list_students(self, course_id: str | int) -> list[RosterMember]:
-        """The course's students (active and invited), with email when Canvas shows it.
-
-        :calls: ``GET /api/v1/courses/:course_id`` (once per client and course), then
-            ``GET /api/v1/courses/:course_id/search_users`` with
-            ``enrollment_type[]=student`` and ``include[]=email``
-        """
-        course = self._course(course_id)
-        return self._collect(
-            f"the students of Canvas course {course_id}",
-            lambda: course.get_users(enrollment_type=["student"], include=["email"]),
-            lambda u: RosterMember(
-                user_id=None,
-                name=str(getattr(u, "name", "") or ""),
-                given_name=_str_or_none(getattr(u, "first_name", None)),
-                family_name=_str_or_none(getattr(u, "last_name", None)),
-                email=_str_or_none(getattr(u, "email", None)),
-                roles=("StudentEnrollment",),
-                status="Active",
-                lms_user_id=str(u.id),
-            ),
-        )
 
     # -- helpers ---------------------------------------------------------------------------
 

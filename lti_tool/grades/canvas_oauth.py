@@ -5,8 +5,7 @@ The flow (https://canvas.instructure.com/doc/api/file.oauth.html):
 1. send the person to ``authorize_url(...)``; Canvas asks them to authorize Lodestar;
 2. Canvas redirects to ``redirect_uri?code=...&state=...``; check ``state``, then
    ``exchange_code(...)`` returns a ``CanvasToken``;
-3. access tokens last about an hour: ``refresh_token(...)`` before ``expires_at``;
-4. ``revoke(...)`` when the person disconnects Canvas.
+3. access tokens last about an hour: ``refresh_token(...)`` before ``expires_at``.
 
 Every call takes the outbound session explicitly (``lti_tool.http.get_session()`` in the app)
 and a timeout is always set. Token endpoint POSTs are not retried here: an authorization code
@@ -127,26 +126,6 @@ def refresh_token(config: CanvasOAuthConfig, token: CanvasToken, *,
         "refresh_token": token.refresh_token,
     })
     return _token_from(body, previous=token)
-
-
-def revoke(config: CanvasOAuthConfig, token: CanvasToken, *,
-           session: requests.Session) -> None:
-    """Revoke the token at Canvas. A token Canvas no longer accepts (401) counts as revoked.
-
-    :calls: ``DELETE /login/oauth2/token`` with the access token as Bearer
-    """
-    url = f"{config.root}/login/oauth2/token"
-    try:
-        response = session.delete(
-            url, headers={"Authorization": f"Bearer {token.access_token}"},
-            timeout=_timeout(session))
-    except requests.RequestException as exc:
-        raise _network_error(exc, url) from exc
-    if response.status_code == 401:
-        log.info("Canvas token was already invalid when revoking it")
-        return
-    if response.status_code >= 400:
-        raise _status_error(response, _json(response))
 
 
 def _timeout(session: requests.Session) -> float:

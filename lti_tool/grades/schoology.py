@@ -67,7 +67,7 @@ from requests_oauthlib import OAuth1
 
 from lti_tool import hygiene
 from lti_tool.errors import LmsApiError
-from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, LmsScore, RosterMember
+from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
 from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -233,12 +233,6 @@ class SchoologyClient:
         data = self._get_json(self._url(f"/sections/{_seg(section_id)}"))
         return _section_summary(data)
 
-    def list_user_sections(self, uid: str | int) -> list[dict[str, Any]]:
-        """``GET /users/{uid}/sections`` (paged): the user's sections, summarised like
-        :meth:`get_section`."""
-        items = self._paginate(self._url(f"/users/{_seg(uid)}/sections"), _list_key("section"))
-        return [_section_summary(item) for item in items]
-
     # ------------------------------------------------------------------ roster
 
     def list_section_enrollments(self, section_id: str | int) -> list[RosterMember]:
@@ -342,53 +336,6 @@ class SchoologyClient:
             self._enrollment_uids.clear()
         else:
             self._enrollment_uids.pop(str(section_id), None)
-
-    def list_user_grades(self, uid: str | int) -> list[LmsEnrollmentGrade]:
-        """``GET /users/{uid}/grades`` (paged by enrollment): the course grade per section.
-
-        Schoology reports per-period grades in ``final_grade``; the entry with
-        ``period_id == "final"`` is the overall course grade. Schoology computes it from
-        graded items only (like Canvas's *current* score) and has no "ungraded counts as
-        zero" variant, so it is reported as both ``current_*`` and ``final_*``: a number
-        goes to ``*_score``, a letter to ``*_grade``. The course name is
-        ``"Course: Section"`` from the payload or, when the payload has no titles, from one
-        extra ``/users/{uid}/sections`` call; failing both, the section id. Sections come
-        from the user's active enrollments, as Schoology documents, hence
-        ``state="active"``; the role is ``"Learner"``. ``term`` is the period title when the
-        section reports exactly one grading period, else ``None``.
-        """
-        items = self._paginate(self._url(f"/users/{_seg(uid)}/grades"), _list_key("section"))
-        titles: dict[str, str] | None = None
-        results: list[LmsEnrollmentGrade] = []
-        for item in items:
-            section_id = str(item.get("section_id", ""))
-            name = _course_name(item)
-            if not name:
-                if titles is None:
-                    titles = self._user_section_titles(uid)
-                name = titles.get(section_id) or section_id
-            overall = None
-            for entry in _as_list(item.get("final_grade")):
-                if isinstance(entry, dict) and str(entry.get("period_id")) == "final":
-                    overall = entry.get("grade")
-            score = _as_float(overall)
-            letter = None if score is not None or overall in (None, "") else str(overall)
-            periods = [p for p in _as_list(item.get("period")) if isinstance(p, dict)]
-            term = _str_or_none(periods[0].get("period_title")) if len(periods) == 1 else None
-            results.append(LmsEnrollmentGrade(
-                lms_course_id=section_id, course_name=name, role=ROLE_LEARNER,
-                state="active", current_score=score, final_score=score,
-                current_grade=letter, final_grade=letter, term=term,
-            ))
-        return results
-
-    def _user_section_titles(self, uid: str | int) -> dict[str, str]:
-        titles: dict[str, str] = {}
-        for section in self.list_user_sections(uid):
-            name = _join_titles(section.get("course_title"), section.get("title"))
-            if name:
-                titles[str(section["id"])] = name
-        return titles
 
     # ------------------------------------------------------------------ transport
 
@@ -548,15 +495,6 @@ def _section_summary(data: dict[str, Any]) -> dict[str, Any]:
         "course_title": _str_or_none(data.get("course_title")),
         "course_id": _str_or_none(data.get("course_id")),
     }
-
-
-def _course_name(item: dict[str, Any]) -> str:
-    return _join_titles(item.get("course_title"),
-                        item.get("section_title") or item.get("title"))
-
-
-def _join_titles(course: Any, section: Any) -> str:
-    return ": ".join(str(p) for p in (course, section) if p)
 
 
 def _list_key(key: str) -> Callable[[dict[str, Any]], list[Any]]:

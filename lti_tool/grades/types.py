@@ -78,7 +78,7 @@ class LmsScore:
 
 @dataclass(frozen=True)
 class LmsEnrollmentGrade:
-    """A student's enrollment in some course with the course grade (Canvas, Schoology)."""
+    """A student's enrollment in some course with the course grade (Canvas)."""
 
     lms_course_id: str
     course_name: str

@@ -23,11 +23,6 @@ MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
 SYSTEM = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
 
-LEARNER = MEMBERSHIP + "Learner"
-INSTRUCTOR = MEMBERSHIP + "Instructor"
-MENTOR = MEMBERSHIP + "Mentor"
-CONTENT_DEVELOPER = MEMBERSHIP + "ContentDeveloper"
-TEACHING_ASSISTANT = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
 INSTITUTION_ADMIN = INSTITUTION + "Administrator"
 SYSTEM_ADMIN = SYSTEM + "Administrator"
 

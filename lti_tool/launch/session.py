@@ -112,10 +112,6 @@ class Actor:
     roles: frozenset[Role] = field(default_factory=frozenset)
     launch_id: str | None = None
 
-    def has(self, role: Role) -> bool:
-        """Whether the launch granted ``role``."""
-        return role in self.roles
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["roles"] = sorted(self.roles)

@@ -200,11 +200,6 @@ class RequirementRow:
         """Whether completed courses alone cover the requirement."""
         return self.completed >= self.required
 
-    @property
-    def short_by(self) -> float:
-        """Credits still missing from the plan (0 when planned_met)."""
-        return max(0.0, self.required - self.planned)
-
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {"subject": self.subject, "label": self.label, "required": self.required,

@@ -17,7 +17,7 @@ from responses import matchers
 from lti_tool.errors import LmsApiError
 from lti_tool.grades import canvas_oauth
 from lti_tool.grades.canvas import CanvasClient, _install_session
-from lti_tool.grades.types import LmsAssignment, LmsAttachment, RosterMember
+from lti_tool.grades.types import LmsAssignment, LmsAttachment
 from lti_tool.http import USER_AGENT, make_session
 
 FIXTURES = Path(__file__).parent / "fixtures" / "canvas"
@@ -189,31 +189,14 @@ def test_list_user_enrollments_with_grades(session: requests.Session, sleeps: Sl
     assert history.current_grade is None
 
 
-def test_list_students(session: requests.Session, sleeps: Sleeps) -> None:
-    with responses.RequestsMock() as rsps:
-        add_course(rsps)
-        rsps.get(f"{API}/courses/7/search_users", json=fixture("students"),
-                 match=[matchers.header_matcher(AUTH), matchers.query_param_matcher(
-                     {"enrollment_type[]": "student", "include[]": "email",
-                      "per_page": "100"})])
-        students = client(session, sleeps).list_students(7)
-
-    assert students == [
-        RosterMember(user_id=None, name="Ana Lima", given_name="Ana", family_name="Lima",
-                     email="ana@example.edu", roles=("StudentEnrollment",), lms_user_id="55"),
-        RosterMember(user_id=None, name="Ben Ode", roles=("StudentEnrollment",),
-                     lms_user_id="56"),
-    ]
-
-
 def test_course_is_looked_up_once_per_client(session: requests.Session,
                                              sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/search_users", json=[])
+        rsps.get(f"{API}/courses/7/students/submissions", json=[])
         rsps.get(f"{API}/courses/7/assignments", json=[])
         canvas = client(session, sleeps)
-        assert canvas.list_students(7) == []
+        assert canvas.list_submissions(7) == []
         assert canvas.list_assignments("7") == []
         assert len(rsps.calls) == 3
 
@@ -272,26 +255,26 @@ def test_429_waits_retry_after_then_succeeds(session: requests.Session,
 def test_legacy_403_rate_limit_is_retried(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/search_users", status=403,
+        rsps.get(f"{API}/courses/7/students/submissions", status=403,
                  body="403 Forbidden (Rate Limit Exceeded)")
-        rsps.get(f"{API}/courses/7/search_users", json=fixture("students"))
-        students = client(session, sleeps).list_students(7)
-    assert [s.lms_user_id for s in students] == ["55", "56"]
+        rsps.get(f"{API}/courses/7/students/submissions", json=fixture("submissions"))
+        scores = client(session, sleeps).list_submissions(7)
+    assert [s.lms_user_id for s in scores] == ["55", "55", "56"]
     assert sleeps == [0.5]
 
 
 def test_plain_403_is_not_retried(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/search_users", status=403,
+        rsps.get(f"{API}/courses/7/students/submissions", status=403,
                  json={"status": "unauthorized",
                        "errors": [{"message": "user not authorized to perform that action"}]})
         with pytest.raises(LmsApiError) as caught:
-            client(session, sleeps).list_students(7)
+            client(session, sleeps).list_submissions(7)
     err = caught.value
     assert (err.upstream_status, err.retryable) == (403, False)
     assert err.url is not None
-    assert err.url.startswith(f"{API}/courses/7/search_users")
+    assert err.url.startswith(f"{API}/courses/7/students/submissions")
     assert sleeps == []
 
 
@@ -312,7 +295,7 @@ def test_401_without_json_body_still_maps(session: requests.Session, sleeps: Sle
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/courses/7", status=401, body="<html>nope</html>")
         with pytest.raises(LmsApiError) as caught:
-            client(session, sleeps).list_students(7)
+            client(session, sleeps).list_submissions(7)
     assert (caught.value.upstream_status, caught.value.retryable) == (401, False)
     assert "Connect Canvas again" in caught.value.message
 
@@ -430,13 +413,3 @@ def test_token_endpoint_5xx_is_retryable(session: requests.Session) -> None:
             canvas_oauth.refresh_token(
                 CONFIG, canvas_oauth.CanvasToken("a", "r", None, None), session=session)
     assert (caught.value.upstream_status, caught.value.retryable) == (503, True)
-
-
-def test_revoke(session: requests.Session) -> None:
-    token = canvas_oauth.CanvasToken("1~access-one", "1~refresh-one", None, "55")
-    with responses.RequestsMock() as rsps:
-        rsps.delete(f"{BASE}/login/oauth2/token", json={},
-                    match=[matchers.header_matcher({"Authorization": "Bearer 1~access-one"})])
-        rsps.delete(f"{BASE}/login/oauth2/token", status=401, json={})
-        canvas_oauth.revoke(CONFIG, token, session=session)
-        canvas_oauth.revoke(CONFIG, token, session=session)  # already revoked: no error

@@ -18,7 +18,7 @@ from responses import matchers
 
 from lti_tool.errors import LmsApiError
 from lti_tool.grades.schoology import MSG_AUTH, SchoologyClient, UserMatch, user_match
-from lti_tool.grades.types import LmsAssignment, LmsEnrollmentGrade, RosterMember
+from lti_tool.grades.types import LmsAssignment, RosterMember
 from lti_tool.http import USER_AGENT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schoology"
@@ -287,39 +287,6 @@ def test_sub_mapping_matches_the_uid_to_the_lti_sub(sleep: FakeSleep) -> None:
     assert [m.user_id for m in members] == ["100", "201", "202", "203"]
 
 
-def test_user_grades_and_sections(client: SchoologyClient) -> None:
-    with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/users/201/grades", json=fixture("user_grades.json"),
-                 match=[oauth_matcher(), first_page()])
-        sections_call = rsps.get(f"{API}/users/201/sections", json=fixture("user_sections.json"),
-                                 match=[oauth_matcher(), first_page()])
-        grades = client.list_user_grades("201")
-        assert sections_call.call_count == 1  # one name lookup for all sections
-        assert client.list_user_sections(201)[1] == {
-            "id": "7002", "title": "Period 5", "course_title": "World History",
-            "course_id": "6002"}
-
-    assert grades == [
-        LmsEnrollmentGrade(lms_course_id="7001", course_name="Algebra I: Period 3",
-                           role="Learner", state="active", current_score=92.5,
-                           final_score=92.5, term="Spring 2025"),
-        LmsEnrollmentGrade(lms_course_id="7002", course_name="World History: Period 5",
-                           role="Learner", state="active", current_grade="B+",
-                           final_grade="B+"),
-    ]
-
-
-def test_user_grades_use_titles_in_payload(client: SchoologyClient) -> None:
-    payload = fixture("user_grades.json")
-    for section in payload["section"]:
-        section["course_title"] = "Course " + section["section_id"]
-        section["section_title"] = "Sec"
-    with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/users/201/grades", json=payload)
-        grades = client.list_user_grades(201)
-    assert [g.course_name for g in grades] == ["Course 7001: Sec", "Course 7002: Sec"]
-
-
 def test_429_honours_retry_after_then_succeeds(client: SchoologyClient,
                                                sleep: FakeSleep) -> None:
     with responses.RequestsMock() as rsps:
@@ -383,9 +350,9 @@ def test_401_is_not_retried(client: SchoologyClient, sleep: FakeSleep) -> None:
 
 def test_404_is_not_retried(client: SchoologyClient) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/users/999/grades", status=404, body="")
+        rsps.get(f"{API}/sections/999", status=404, body="")
         with pytest.raises(LmsApiError) as info:
-            client.list_user_grades("999")
+            client.get_section("999")
     assert info.value.retryable is False
     assert info.value.upstream_status == 404
 
