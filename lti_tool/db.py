@@ -7,9 +7,10 @@ owned by Alembic migrations in ``migrations/``; ``create_all`` is never called b
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 
@@ -48,6 +49,22 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
+
+
+def _enum_values(enum_class: type[enum.StrEnum]) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+def enum_string(enum_class: type[enum.StrEnum], name: str, length: int = 20) -> Enum:
+    """A ``String(length)`` column that holds the values of ``enum_class``, read back as its
+    members, with a CHECK constraint listing the allowed values.
+
+    ``name`` (the column's name) names the constraint through the naming convention:
+    ``ck_<table>_<name>``. The values, not the member names, are stored, so the rows written
+    before the column was typed read back unchanged.
+    """
+    return Enum(enum_class, name=name, native_enum=False, create_constraint=True,
+                length=length, values_callable=_enum_values)
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]

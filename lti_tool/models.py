@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import created_at, intpk, str255, updated_at, url
+from lti_tool.db import created_at, enum_string, intpk, str255, updated_at, url
 from lti_tool.extensions import db
 
 
@@ -89,7 +89,7 @@ class Platform(db.Model):
     key_set_url: Mapped[url]
     #: ``aud`` for client assertions if the platform wants something other than the token URL.
     auth_audience: Mapped[str | None] = mapped_column(String(2048))
-    lms: Mapped[LmsKind] = mapped_column(String(20), default=LmsKind.GENERIC)
+    lms: Mapped[LmsKind] = mapped_column(enum_string(LmsKind, "lms"), default=LmsKind.GENERIC)
     district: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Per-LMS REST settings (Canvas API base URL, Schoology consumer key id, ...).
@@ -191,7 +191,7 @@ class Course(db.Model):
     #: The registration whose latest launch gave the NRPS/AGS endpoints (its client_id
     #: obtains the service tokens).
     platform_id: Mapped[int | None] = mapped_column(
-        ForeignKey("platforms.id", ondelete="SET NULL"))
+        ForeignKey("platforms.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -221,8 +221,9 @@ class Enrollment(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
                                            index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(String(20))
-    status: Mapped[EnrollmentStatus] = mapped_column(String(20), default=EnrollmentStatus.ACTIVE)
+    role: Mapped[Role] = mapped_column(enum_string(Role, "role"))
+    status: Mapped[EnrollmentStatus] = mapped_column(enum_string(EnrollmentStatus, "status"),
+                                                     default=EnrollmentStatus.ACTIVE)
     #: Raw LTI role URIs as the platform sent them.
     lti_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Where we learned of it: ``launch``, ``nrps``, ``canvas`` or ``schoology``.
@@ -253,9 +254,11 @@ class Mentorship(db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
                                            index=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                            index=True)
     #: The course whose launch named the link (None for links made before per-course links).
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                                  index=True)
     #: False once a later launch no longer lists the student in ``role_scope_mentor``.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
@@ -274,14 +277,16 @@ class RoleGrant(db.Model):
 
     id: Mapped[intpk]
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    role: Mapped[GrantRole] = mapped_column(String(20))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[GrantRole] = mapped_column(enum_string(GrantRole, "role"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                                  index=True)
     #: Who the grant names before their first launch (one of the two).
     sub: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     #: ``operator`` (CLI or admin page) or ``platform-rule`` (institution admins rule).
     source: Mapped[str] = mapped_column(String(20), default="operator")
-    granted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                   index=True)
     created_at: Mapped[created_at]
 
 
@@ -309,7 +314,7 @@ class UserSession(db.Model):
     handle: Mapped[str] = mapped_column(String(64), unique=True)
     #: SHA-256 (hex) of the secret the cookie or the frame's script holds.
     secret_hash: Mapped[str] = mapped_column(String(64))
-    mode: Mapped[SessionMode] = mapped_column(String(10))
+    mode: Mapped[SessionMode] = mapped_column(enum_string(SessionMode, "mode", length=10))
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
                                            index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
@@ -354,7 +359,8 @@ class AuditEvent(db.Model):
     id: Mapped[intpk]
     tenant_id: Mapped[int | None] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                 index=True)
     action: Mapped[str] = mapped_column(String(80))
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[int | None]

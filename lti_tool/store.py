@@ -13,11 +13,15 @@ import random
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, String, Table, cast, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.models import ShortLivedValue
+
+#: The store's table, for Core statements on the store's own connections.
+_values: Table = db.metadata.tables[ShortLivedValue.__tablename__]
 
 
 class Store(Protocol):
@@ -44,118 +48,107 @@ class Store(Protocol):
 
 
 class DatabaseStore:
-    """Short-lived values in the application database (SQLite or PostgreSQL)."""
+    """Short-lived values in the application database (SQLite or PostgreSQL).
 
-    #: One ``set`` in this many also deletes expired rows, so the table stays small.
+    Every call runs on a connection and in a transaction of its own (Core statements on
+    ``short_lived_values``), never in the caller's ``db.session``: a store write commits
+    nothing of the caller's pending work and is not undone by the caller's rollback (a
+    nonce used stays used).
+    """
+
+    #: One write in this many also deletes expired rows, so the table stays small.
     CLEANUP_EVERY = 50
 
     def set(self, key: str, value: Any, ttl: int) -> None:
-        """Store a value. Like every write here it commits the session: the store is used
-        between units of work (during launch validation, between sync pages)."""
-        from sqlalchemy.exc import IntegrityError
-
+        """Store a value, replacing any earlier one under ``key``."""
+        payload = json.dumps(value)
         expires = utcnow() + dt.timedelta(seconds=ttl)
         for _attempt in (1, 2):
-            row = db.session.get(ShortLivedValue, key)
-            if row is None:
-                db.session.add(ShortLivedValue(key=key, value=json.dumps(value),
-                                               expires_at=expires))
-            else:
-                row.value = json.dumps(value)
-                row.expires_at = expires
             try:
-                db.session.commit()
+                with db.engine.begin() as conn:
+                    updated = conn.execute(update(_values).where(_values.c.key == key)
+                                           .values(value=payload, expires_at=expires))
+                    if not updated.rowcount:
+                        conn.execute(insert(_values).values(key=key, value=payload,
+                                                            expires_at=expires))
                 break
             except IntegrityError:
                 # Another worker inserted the same key first (two launches caching one
                 # JWKS): take the update path on the second try.
-                db.session.rollback()
-        if random.randrange(self.CLEANUP_EVERY) == 0:  # noqa: S311 - not security relevant
-            self.purge_expired()
-            db.session.commit()
+                continue
+        self._maybe_purge()
 
     def add(self, key: str, value: Any, ttl: int) -> bool:
-        from sqlalchemy.exc import IntegrityError
-
-        existing = db.session.get(ShortLivedValue, key)
-        if existing is not None:
-            if existing.expires_at > utcnow():
-                return False
-            db.session.delete(existing)
-            db.session.flush()
-        db.session.add(ShortLivedValue(key=key, value=json.dumps(value),
-                                       expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+        now = utcnow()
         try:
-            db.session.commit()
+            with db.engine.begin() as conn:
+                # Only an expired value goes: a live one means someone was first.
+                conn.execute(delete(_values).where(_values.c.key == key,
+                                                   _values.c.expires_at <= now))
+                conn.execute(insert(_values).values(
+                    key=key, value=json.dumps(value),
+                    expires_at=now + dt.timedelta(seconds=ttl)))
         except IntegrityError:
-            db.session.rollback()
             return False
         return True
 
     def incr(self, key: str, ttl: int) -> int:
-        from sqlalchemy import Integer, String, cast, update
-        from sqlalchemy.exc import IntegrityError
-
         for _attempt in (1, 2, 3):
-            # The UPDATE takes the row lock, so concurrent workers never lose a count.
-            count = db.session.execute(
-                update(ShortLivedValue)
-                .where(ShortLivedValue.key == key, ShortLivedValue.expires_at > utcnow())
-                .values(value=cast(cast(ShortLivedValue.value, Integer) + 1, String))
-                .returning(ShortLivedValue.value)
-            ).scalar_one_or_none()
-            if count is not None:
-                db.session.commit()
-                return int(count)
-            # Only an expired counter goes: a live one another worker just made must stay.
-            db.session.execute(delete(ShortLivedValue).where(
-                ShortLivedValue.key == key, ShortLivedValue.expires_at <= utcnow()))
-            db.session.add(ShortLivedValue(key=key, value="1",
-                                           expires_at=utcnow() + dt.timedelta(seconds=ttl)))
             try:
-                db.session.commit()
+                with db.engine.begin() as conn:
+                    # The UPDATE takes the row lock, so concurrent workers never lose a count.
+                    count = conn.execute(
+                        update(_values)
+                        .where(_values.c.key == key, _values.c.expires_at > utcnow())
+                        .values(value=cast(cast(_values.c.value, Integer) + 1, String))
+                        .returning(_values.c.value)
+                    ).scalar_one_or_none()
+                    if count is not None:
+                        return int(count)
+                    # Only an expired counter goes: a live one another worker just made
+                    # must stay.
+                    conn.execute(delete(_values).where(_values.c.key == key,
+                                                       _values.c.expires_at <= utcnow()))
+                    conn.execute(insert(_values).values(
+                        key=key, value="1", expires_at=utcnow() + dt.timedelta(seconds=ttl)))
             except IntegrityError:
                 # Another worker created the counter first: count on it.
-                db.session.rollback()
                 continue
-            if random.randrange(self.CLEANUP_EVERY) == 0:  # noqa: S311 - not security relevant
-                self.purge_expired()
-                db.session.commit()
+            self._maybe_purge()
             return 1
         raise RuntimeError(f"Could not count under {key!r}")
 
     def get(self, key: str) -> Any | None:
-        row = db.session.execute(
-            select(ShortLivedValue.value).where(
-                ShortLivedValue.key == key, ShortLivedValue.expires_at > utcnow()
-            )
-        ).scalar_one_or_none()
+        with db.engine.connect() as conn:
+            row = conn.execute(
+                select(_values.c.value).where(_values.c.key == key,
+                                              _values.c.expires_at > utcnow())
+            ).scalar_one_or_none()
         return None if row is None else json.loads(row)
 
     def pop(self, key: str) -> Any | None:
-        value = self.get(key)
-        if value is None:
-            return None
         # The DELETE decides who wins: of two workers racing on one nonce, exactly one
-        # sees rowcount 1.
-        result = db.session.execute(
-            delete(ShortLivedValue).where(
-                ShortLivedValue.key == key, ShortLivedValue.expires_at > utcnow()
-            )
-        )
-        db.session.commit()
-        return value if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        # gets the row back.
+        with db.engine.begin() as conn:
+            row = conn.execute(
+                delete(_values).where(_values.c.key == key, _values.c.expires_at > utcnow())
+                .returning(_values.c.value)
+            ).scalar_one_or_none()
+        return None if row is None else json.loads(row)
 
     def delete(self, key: str) -> None:
-        db.session.execute(delete(ShortLivedValue).where(ShortLivedValue.key == key))
-        db.session.commit()
+        with db.engine.begin() as conn:
+            conn.execute(delete(_values).where(_values.c.key == key))
 
     def purge_expired(self) -> int:
         """Delete expired rows; returns how many went."""
-        result = db.session.execute(
-            delete(ShortLivedValue).where(ShortLivedValue.expires_at <= utcnow())
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        with db.engine.begin() as conn:
+            result = conn.execute(delete(_values).where(_values.c.expires_at <= utcnow()))
+        return int(result.rowcount)
+
+    def _maybe_purge(self) -> None:
+        if random.randrange(self.CLEANUP_EVERY) == 0:  # noqa: S311 - not security relevant
+            self.purge_expired()
 
 
 class RedisStore:

@@ -2,7 +2,7 @@
 
 A tenant (the district's LMS) may hold several registrations: service tokens for a course
 are asked with the client_id whose launch gave the course's NRPS/AGS endpoints; tenant-wide
-LMS settings (Canvas or Schoology REST keys) live on one of its registrations.
+LMS settings and REST API keys (Canvas or Schoology) live on one of its registrations.
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ def tenant_platforms(tenant_id: int) -> list[Platform]:
         .order_by(Platform.id)).scalars())
 
 
-def tenant_platform(tenant_id: int, *, setting: str | None = None) -> Platform | None:
-    """The tenant's oldest active registration (that has ``setting``, when named)."""
-    for platform in tenant_platforms(tenant_id):
-        if setting is None or (platform.settings or {}).get(setting):
-            return platform
-    return None
+def tenant_platform(tenant_id: int) -> Platform | None:
+    """The tenant's oldest active registration."""
+    platforms = tenant_platforms(tenant_id)
+    return platforms[0] if platforms else None
 
 
 def course_platform(course: Course) -> Platform | None:

@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
+from lti_tool.extensions import db
+from lti_tool.models import Tenant
 from lti_tool.store import DatabaseStore, RedisStore
 
 REDIS_URL = os.environ.get("ILP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -103,3 +106,21 @@ def test_concurrent_incr_loses_no_count(app: Flask) -> None:
     for t in threads:
         t.join()
     assert sorted(results) == list(range(1, 21))
+
+
+def test_database_store_leaves_the_callers_work_alone(app: Flask) -> None:
+    """The database store writes on its own connection: a store write commits none of the
+    caller's pending work, and the caller's rollback does not undo the store write."""
+    key = "t:" + uuid.uuid4().hex
+    with app.app_context():
+        db.session.add(Tenant(name="Pending district"))
+        store = DatabaseStore()
+        store.set(key, {"a": 1}, ttl=60)
+        assert store.add(key + ":lock", 1, ttl=60) is True
+        assert store.incr(key + ":count", ttl=60) == 1
+        assert store.pop(key + ":lock") == 1
+        store.delete(key + ":gone")
+        db.session.rollback()
+        assert db.session.execute(select(func.count()).select_from(Tenant)).scalar_one() == 0
+        assert store.get(key) == {"a": 1}
+        assert store.incr(key + ":count", ttl=60) == 2

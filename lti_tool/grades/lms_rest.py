@@ -24,7 +24,7 @@ from lti_tool.errors import InvalidInput, LaunchRequired, NotAuthorized, NotFoun
 from lti_tool.extensions import db
 from lti_tool.grades import canvas_oauth, schoology
 from lti_tool.grades.canvas import CanvasClient
-from lti_tool.grades.models import LmsCredential, TranscriptEntry
+from lti_tool.grades.models import LmsCredential, PlatformApiKey, TranscriptEntry
 from lti_tool.grades.schoology import SchoologyClient
 from lti_tool.http import make_session
 from lti_tool.models import (
@@ -37,7 +37,7 @@ from lti_tool.models import (
     Role,
 )
 from lti_tool.store import get_store
-from lti_tool.tenants import tenant_platform
+from lti_tool.tenants import tenant_platform, tenant_platforms
 
 SECRET_PURPOSE = "platform-api-secret"
 TOKEN_PURPOSE = "lms-api-token"
@@ -54,9 +54,8 @@ def configure_canvas(platform: Platform, *, base_url: str, client_id: str,
     """
     if not base_url.startswith(("https://", "http://")):
         raise InvalidInput("The Canvas URL must start with https://")
-    platform.settings = {**(platform.settings or {}), "canvas_api_url": base_url.rstrip("/"),
-                         "canvas_client_id": client_id,
-                         "canvas_client_secret": crypto.encrypt(client_secret, SECRET_PURPOSE)}
+    platform.settings = {**(platform.settings or {}), "canvas_api_url": base_url.rstrip("/")}
+    _save_api_key(platform, LmsKind.CANVAS, client_id, client_secret)
     db.session.commit()
 
 
@@ -70,9 +69,8 @@ def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secre
 
     :raises InvalidInput: for an unknown user mapping.
     """
-    settings = {**(platform.settings or {}), "schoology_consumer_key": consumer_key,
-                "schoology_consumer_secret": crypto.encrypt(consumer_secret, SECRET_PURPOSE),
-                "schoology_timezone": timezone, "schoology_api_url": base_url}
+    settings = {**(platform.settings or {}), "schoology_timezone": timezone,
+                "schoology_api_url": base_url}
     if user_match is not None:
         try:
             settings[schoology.USER_MATCH_SETTING] = str(schoology.UserMatch(user_match))
@@ -80,38 +78,62 @@ def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secre
             raise InvalidInput("The Schoology user mapping must be one of "
                                + ", ".join(m.value for m in schoology.UserMatch)) from err
     platform.settings = settings
+    _save_api_key(platform, LmsKind.SCHOOLOGY, consumer_key, consumer_secret)
     db.session.commit()
+
+
+def _save_api_key(platform: Platform, kind: LmsKind, key_id: str, secret: str) -> None:
+    key = api_key(platform, kind)
+    if key is None:
+        key = PlatformApiKey(platform_id=platform.id, kind=kind)
+        db.session.add(key)
+    key.key_id = key_id
+    key.secret_encrypted = crypto.encrypt(secret, SECRET_PURPOSE)
+
+
+def api_key(platform: Platform, kind: LmsKind) -> PlatformApiKey | None:
+    """The registration's key for the ``kind`` REST API, or None when not configured."""
+    return db.session.execute(select(PlatformApiKey).where(
+        PlatformApiKey.platform_id == platform.id, PlatformApiKey.kind == kind)
+    ).scalar_one_or_none()
+
+
+def _keyed_platform(tenant_id: int, kind: LmsKind) -> Platform | None:
+    """The tenant's oldest active registration that holds a ``kind`` REST API key."""
+    for platform in tenant_platforms(tenant_id):
+        if api_key(platform, kind) is not None:
+            return platform
+    return None
 
 
 def rest_options(person_id: int, tenant_id: int) -> dict[str, bool]:
     """Which REST syncs the class page may offer this person."""
     platform = tenant_platform(tenant_id)
-    settings = (platform.settings if platform else None) or {}
     return {
-        "canvas": bool(settings.get("canvas_client_id")),
+        "canvas": platform is not None and api_key(platform, LmsKind.CANVAS) is not None,
         "canvas_connected": has_canvas_token(person_id),
-        "schoology": bool(settings.get("schoology_consumer_key")),
+        "schoology": platform is not None and api_key(platform, LmsKind.SCHOOLOGY) is not None,
     }
 
 
 def canvas_config(platform: Platform) -> canvas_oauth.CanvasOAuthConfig | None:
     """The tenant's Canvas developer key, or None when not configured."""
-    settings = platform.settings or {}
-    if not settings.get("canvas_client_id"):
+    key = api_key(platform, LmsKind.CANVAS)
+    if key is None:
         return None
     return canvas_oauth.CanvasOAuthConfig(
-        base_url=settings["canvas_api_url"], client_id=settings["canvas_client_id"],
-        client_secret=crypto.decrypt(settings["canvas_client_secret"], SECRET_PURPOSE))
+        base_url=(platform.settings or {})["canvas_api_url"], client_id=key.key_id,
+        client_secret=crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE))
 
 
 def schoology_client(platform: Platform) -> SchoologyClient | None:
     """A Schoology REST client for the tenant, or None when not configured."""
-    settings = platform.settings or {}
-    if not settings.get("schoology_consumer_key"):
+    key = api_key(platform, LmsKind.SCHOOLOGY)
+    if key is None:
         return None
+    settings = platform.settings or {}
     return SchoologyClient(
-        settings["schoology_consumer_key"],
-        crypto.decrypt(settings["schoology_consumer_secret"], SECRET_PURPOSE),
+        key.key_id, crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE),
         base_url=settings.get("schoology_api_url") or "https://api.schoology.com/v1",
         school_timezone=settings.get("schoology_timezone") or None,
         session=_rest_session(), match=schoology.user_match(settings))
@@ -137,7 +159,7 @@ def canvas_connect_url(person: Person, *, redirect_uri: str) -> tuple[str, str]:
 
     :raises SyncError: when the tenant has no Canvas API key configured.
     """
-    platform = tenant_platform(person.tenant_id, setting="canvas_client_id")
+    platform = _keyed_platform(person.tenant_id, LmsKind.CANVAS)
     config = canvas_config(platform) if platform else None
     if config is None:
         raise SyncError("Canvas API access is not set up for this school yet; ask your "
@@ -181,7 +203,7 @@ def canvas_callback(*, state: str, code: str | None, error: str | None,
                              message="Canvas access was not granted, so Lodestar will not "
                                      "read your Canvas data. You can connect any time.")
     person = db.session.get(Person, pending["person_id"])
-    platform = tenant_platform(int(pending["tenant_id"]), setting="canvas_client_id")
+    platform = _keyed_platform(int(pending["tenant_id"]), LmsKind.CANVAS)
     config = canvas_config(platform) if platform else None
     if person is None or config is None:
         raise NotFound()
@@ -228,7 +250,7 @@ def canvas_client_for(person_id: int) -> CanvasClient:
     credential = db.session.execute(select(LmsCredential).where(
         LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS)
     ).scalar_one_or_none()
-    platform = (tenant_platform(credential.tenant_id, setting="canvas_client_id")
+    platform = (_keyed_platform(credential.tenant_id, LmsKind.CANVAS)
                 if credential else None)
     config = canvas_config(platform) if platform else None
     if credential is None or config is None:
@@ -265,7 +287,7 @@ def canvas_course_data(course: Course, person_id: int) -> tuple[list[Any], list[
 
 def schoology_course_data(course: Course) -> tuple[list[Any], list[Any]]:
     """Assignments and grades of a Schoology section with the district's API key."""
-    platform = tenant_platform(course.tenant_id, setting="schoology_consumer_key")
+    platform = _keyed_platform(course.tenant_id, LmsKind.SCHOOLOGY)
     client = schoology_client(platform) if platform else None
     if client is None:
         raise SyncError("Schoology API access is not set up for this school yet.",

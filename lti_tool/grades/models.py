@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import created_at, intpk, updated_at
+from lti_tool.db import created_at, enum_string, intpk, updated_at
 from lti_tool.extensions import db
-from lti_tool.models import Person
+from lti_tool.models import LmsKind, Person
 
 
 class Assignment(db.Model):
@@ -100,14 +100,18 @@ class SyncRun(db.Model):
     __table_args__ = (Index("ix_sync_runs_course_kind", "course_id", "kind", "id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
     #: The course synced (course-level kinds).
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     #: The person synced (person-level kinds such as a student's transcript).
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    kind: Mapped[SyncKind] = mapped_column(String(20))
-    status: Mapped[SyncStatus] = mapped_column(String(20), default=SyncStatus.QUEUED)
-    requested_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                                  index=True)
+    kind: Mapped[SyncKind] = mapped_column(enum_string(SyncKind, "kind"))
+    status: Mapped[SyncStatus] = mapped_column(enum_string(SyncStatus, "status"),
+                                               default=SyncStatus.QUEUED)
+    requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True)
     #: RQ job id when run in the background.
     job_id: Mapped[str | None] = mapped_column(String(64))
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
@@ -125,7 +129,8 @@ class LmsCredential(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "kind"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     #: ``canvas``.
     kind: Mapped[str] = mapped_column(String(20))
@@ -138,6 +143,30 @@ class LmsCredential(db.Model):
     updated_at: Mapped[updated_at]
 
 
+class PlatformApiKey(db.Model):
+    """A district's key for an LMS REST API, kept on one registration: the Canvas developer
+    key (client id and secret) or the Schoology API consumer key and secret. The secret is
+    encrypted at rest (``crypto``, purpose ``platform-api-secret``).
+
+    Only the key lives here; where the API is and how it is used (the Canvas and Schoology
+    API URLs, the school time zone, the Schoology user mapping) are settings of the
+    registration, in ``Platform.settings``.
+    """
+
+    __tablename__ = "platform_api_keys"
+    __table_args__ = (UniqueConstraint("platform_id", "kind"),)
+
+    id: Mapped[intpk]
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    #: Whose API the key opens: ``canvas`` or ``schoology``.
+    kind: Mapped[LmsKind] = mapped_column(enum_string(LmsKind, "kind"))
+    #: The key's public half: the Canvas developer key id or the Schoology consumer key.
+    key_id: Mapped[str] = mapped_column(String(255))
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
 class TranscriptEntry(db.Model):
     """A student's enrollment in an LMS course with its course grade (current and past)."""
 
@@ -145,7 +174,8 @@ class TranscriptEntry(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "source", "lms_course_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                            index=True)
     source: Mapped[str] = mapped_column(String(20))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.db import created_at, intpk
+from lti_tool.db import created_at, enum_string, intpk
 from lti_tool.extensions import db
 
 
@@ -37,7 +37,8 @@ class ToolKey(db.Model):
     private_key_encrypted: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     public_pem: Mapped[str] = mapped_column(Text)
-    status: Mapped[KeyStatus] = mapped_column(String(20), default=KeyStatus.ACTIVE)
+    status: Mapped[KeyStatus] = mapped_column(enum_string(KeyStatus, "status"),
+                                              default=KeyStatus.ACTIVE)
     #: The key set it belongs to: None for the shared set (manual registrations, published
     #: at ``/lti/jwks``); a random id for a Dynamic Registration's own set, published at
     #: ``/lti/jwks/<key_set>``, so no registration can get service tokens in another's name.

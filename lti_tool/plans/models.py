@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import created_at, intpk, updated_at
+from lti_tool.db import created_at, enum_string, intpk, updated_at
 from lti_tool.extensions import db
 from lti_tool.models import Person
 
@@ -40,7 +40,8 @@ class Plan(db.Model):
 
     id: Mapped[intpk]
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
     #: The student's own words about who they are and where they are heading.
     about: Mapped[str] = mapped_column(Text, default="")
     grade_level: Mapped[int | None] = mapped_column(Integer)
@@ -60,7 +61,7 @@ class Plan(db.Model):
     cluster_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     pathway_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     program_of_study_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programs_of_study.id", ondelete="SET NULL"))
+        ForeignKey("programs_of_study.id", ondelete="SET NULL"), index=True)
     inventory_answers: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     #: Holland code from the interest inventory, e.g. "SIA" (None until taken).
     inventory_code: Mapped[str | None] = mapped_column(String(8))
@@ -99,12 +100,13 @@ class Goal(db.Model):
 
     id: Mapped[intpk]
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
-    category: Mapped[GoalCategory] = mapped_column(String(20))
+    category: Mapped[GoalCategory] = mapped_column(enum_string(GoalCategory, "category"))
     statement: Mapped[str] = mapped_column(Text)
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     #: How the student will know they got there.
     measures: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[GoalStatus] = mapped_column(String(20), default=GoalStatus.NOT_STARTED)
+    status: Mapped[GoalStatus] = mapped_column(enum_string(GoalStatus, "status"),
+                                               default=GoalStatus.NOT_STARTED)
     #: Optional link to a career cluster code of the plan's framework.
     cluster_code: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[created_at]
@@ -167,7 +169,8 @@ class CoursePlanEntry(db.Model):
     course_name: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(60), default="elective")
     credits: Mapped[float] = mapped_column(Float, default=1.0)
-    status: Mapped[CoursePlanStatus] = mapped_column(String(20), default=CoursePlanStatus.PLANNED)
+    status: Mapped[CoursePlanStatus] = mapped_column(enum_string(CoursePlanStatus, "status"),
+                                                     default=CoursePlanStatus.PLANNED)
     final_grade: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[created_at]
 
@@ -195,7 +198,7 @@ class PlanItem(db.Model):
 
     id: Mapped[intpk]
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    kind: Mapped[PlanItemKind] = mapped_column(String(20))
+    kind: Mapped[PlanItemKind] = mapped_column(enum_string(PlanItemKind, "kind"))
     title: Mapped[str] = mapped_column(String(500))
     detail: Mapped[str] = mapped_column(Text, default="")
     #: Activities: when; assessments: the date taken.
@@ -216,7 +219,8 @@ class PlanComment(db.Model):
 
     id: Mapped[intpk]
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                  index=True)
     author_role: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
@@ -235,9 +239,11 @@ class PlanSnapshot(db.Model):
     #: e.g. "2026-2027".
     school_year: Mapped[str] = mapped_column(String(9))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    approved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                    index=True)
     approved_at: Mapped[dt.datetime | None]
-    signed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                  index=True)
     signed_at: Mapped[dt.datetime | None]
     signature_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[created_at]

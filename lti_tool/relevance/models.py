@@ -21,7 +21,8 @@ class CourseTag(db.Model):
     #: "cluster", "pathway" or "skill".
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(160))
-    tagged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    tagged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                  index=True)
     created_at: Mapped[created_at]
 
 
@@ -36,5 +37,6 @@ class AssignmentTag(db.Model):
                                                index=True)
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(160))
-    tagged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    tagged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
+                                                  index=True)
     created_at: Mapped[created_at]
