@@ -49,7 +49,7 @@ def check_outbound(url: str, *, allowed: list[ipaddress._BaseNetwork]) -> None:
     except OSError as err:
         raise OutboundRefused(f"cannot resolve {host}") from err
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if address.is_global:
             continue
         if any(address in net for net in allowed):
@@ -106,14 +106,14 @@ class OutboundSession(requests.Session):
         kwargs.setdefault("timeout", self.default_timeout)
         policy = self.retry if retry is _USE_SESSION_POLICY else retry
         verb = (method.decode() if isinstance(method, bytes) else method).upper()
-        if policy is None or verb not in IDEMPOTENT_METHODS:
-            return super().request(method, url, *args, **kwargs)
         target = url.decode() if isinstance(url, bytes) else url
+        if policy is None or verb not in IDEMPOTENT_METHODS:
+            return super().request(verb, target, *args, **kwargs)
         parts = hygiene.split_url(target)
         # The host only: paths and queries may name people.
         what = f"{verb} {parts.hostname if parts else 'a malformed URL'}"
         return policy.send(lambda: super(OutboundSession, self).request(
-            method, url, *args, **kwargs), what=what)
+            verb, target, *args, **kwargs), what=what)
 
 
 def make_session(timeout: float = 10.0, retries: int = 3, backoff_factor: float = 0.5, *,

@@ -418,8 +418,9 @@ class SchoologyClient:
         """GET (retried by the retry policy, signed afresh each time); the parsed JSON
         object, or ``LmsApiError``."""
         try:
-            resp = self.session.get(url, params=params, auth=self._auth,
-                                    headers={"Accept": "application/json"}, retry=self.retry)
+            resp = self.session.request("GET", url, params=params, auth=self._auth,
+                                        headers={"Accept": "application/json"},
+                                        retry=self.retry)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise LmsApiError(MSG_UNAVAILABLE, retryable=True, url=url,
                               detail=f"{type(exc).__name__}: {exc}") from exc
