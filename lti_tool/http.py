@@ -74,6 +74,7 @@ def outbound_allowed(spec: str) -> list[ipaddress._BaseNetwork]:
     return [ipaddress.ip_network(part.strip(), strict=False)
             for part in spec.split(",") if part.strip()]
 
+
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """Keep no cookie: the app's one session serves every person and tenant, so a cookie one
     LMS set for one person's request must never ride along on another's."""

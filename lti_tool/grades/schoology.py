@@ -22,8 +22,8 @@ Behaviour worth knowing:
 * **Errors and retries.** 401/403 and 404 raise a non-retryable ``LmsApiError``; 429, 5xx,
   timeouts and connection errors are retried by the retry policy (:mod:`lti_tool.retry`)
   up to ``max_retries`` times, each attempt signed afresh (``Retry-After`` honoured up to
-  ``MAX_RETRY_AFTER`` seconds there; a longer demand is raised at once as a retryable error
-  so a background job can be rescheduled), then raised as a retryable ``LmsApiError``.
+  30 seconds; a longer demand is raised at once as a retryable error so a background job
+  can be rescheduled), then raised as a retryable ``LmsApiError``.
   Bodies that are not JSON raise too. The ``sleep`` callable is injectable so tests never wait.
 * **Who is who.** Schoology's REST API names users by ``uid`` ("the internal Schoology ID
   of the user"; enrollments carry it, and ``school_uid``, "the user's unique ID (e.g.
