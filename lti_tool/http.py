@@ -1,28 +1,29 @@
-"""The one outbound HTTP session: timeouts, retries with backoff, a User-Agent.
+"""The one outbound HTTP session: a timeout, the retry policy, a User-Agent, the guard.
 
-Every call to an LMS (JWKS, service tokens, NRPS, AGS) goes through ``get_session()``; the
-Canvas and Schoology clients get a session from ``make_session(retries=0)`` and retry with
-their own rate-limit rules. Retries cover connection errors, 429 (honouring ``Retry-After``
-up to ``MAX_RETRY_AFTER``) and 500/502/503/504, for idempotent methods only: an AGS score POST is not retried by the
-transport, because a blind re-send is the caller's decision.
+``init_http`` (called by ``create_app``) makes one session per app and every call to an LMS
+goes through it (``get_session()``): JWKS, Dynamic Registration, service tokens, NRPS and
+AGS, Canvas (canvasapi's requester is pointed at it) and Schoology. Idempotent requests
+follow :mod:`lti_tool.retry` on their own; an AGS score POST is not retried by the transport,
+because a blind re-send is the caller's decision (a token request retries itself, signing a
+new assertion for each attempt). With ``ILP_OUTBOUND_GUARD`` on, every request is first
+checked against loopback, link-local and private addresses (:func:`check_outbound`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
+import http.cookiejar
 import ipaddress
 import socket
+import time
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from flask import Flask, current_app, has_app_context
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
-from urllib3.util.retry import Retry
 
-from lti_tool import __version__
+from lti_tool import __version__, hygiene
+from lti_tool.retry import IDEMPOTENT_METHODS, RetryPolicy
 
 USER_AGENT = f"Lodestar-ILP/{__version__} (+LTI 1.3 tool)"
 
@@ -37,10 +38,10 @@ def check_outbound(url: str, *, allowed: list[ipaddress._BaseNetwork]) -> None:
 
     :raises OutboundRefused: for a refused or unresolvable host.
     """
-    try:
-        host = urlsplit(url).hostname
-    except ValueError as err:
-        raise OutboundRefused("malformed URL") from err
+    parts = hygiene.split_url(url)
+    if parts is None:
+        raise OutboundRefused("malformed URL")
+    host = parts.hostname
     if not host:
         raise OutboundRefused("URL without a host")
     try:
@@ -48,7 +49,7 @@ def check_outbound(url: str, *, allowed: list[ipaddress._BaseNetwork]) -> None:
     except OSError as err:
         raise OutboundRefused(f"cannot resolve {host}") from err
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if address.is_global:
             continue
         if any(address in net for net in allowed):
@@ -73,83 +74,64 @@ def outbound_allowed(spec: str) -> list[ipaddress._BaseNetwork]:
     return [ipaddress.ip_network(part.strip(), strict=False)
             for part in spec.split(",") if part.strip()]
 
-#: Longest ``Retry-After`` we are willing to sleep inside a request, in seconds. Longer
-#: waits surface as a retryable ``LmsApiError`` so a background job can be rescheduled.
-MAX_RETRY_AFTER = 30
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keep no cookie: the app's one session serves every person and tenant, so a cookie one
+    LMS set for one person's request must never ride along on another's."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+_USE_SESSION_POLICY: Any = object()
 
 
-class CappedRetry(Retry):
-    """urllib3 ``Retry`` that gives up, instead of sleeping, when the server asks for a wait
-    longer than ``MAX_RETRY_AFTER`` seconds: the caller then sees the 429/503 itself and can
-    reschedule (a background job) or tell the person to try later."""
+class OutboundSession(requests.Session):
+    """A ``requests.Session`` with a default timeout, the retry policy for idempotent
+    requests, our User-Agent and no cookie jar.
 
-    def increment(self, method: str | None = None, url: str | None = None,
-                  response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> Retry:
-        if response is not None:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            if wait is not None and wait > MAX_RETRY_AFTER:
-                # urllib3 answers MaxRetryError with the last response when
-                # raise_on_status is False: no retry, no sleep.
-                raise MaxRetryError(_pool, url or "", ResponseError("Retry-After too long"))
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+    ``request(..., retry=policy)`` uses another policy for one call (a client with its own
+    answer rule or recorder), ``retry=None`` none. Every attempt is prepared afresh, so a
+    signed request (OAuth 1.0a) carries a new nonce each time.
+    """
 
-
-class TimeoutSession(requests.Session):
-    """A ``requests.Session`` that applies a default timeout to every request."""
-
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, retry: RetryPolicy) -> None:
         super().__init__()
         self.default_timeout = timeout
+        self.retry = retry
+        self.cookies.set_policy(_NoCookies())
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                retry: RetryPolicy | None = _USE_SESSION_POLICY,
                 **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
-        return super().request(method, url, *args, **kwargs)
+        policy = self.retry if retry is _USE_SESSION_POLICY else retry
+        verb = (method.decode() if isinstance(method, bytes) else method).upper()
+        target = url.decode() if isinstance(url, bytes) else url
+        if policy is None or verb not in IDEMPOTENT_METHODS:
+            return super().request(verb, target, *args, **kwargs)
+        parts = hygiene.split_url(target)
+        # The host only: paths and queries may name people.
+        what = f"{verb} {parts.hostname if parts else 'a malformed URL'}"
+        return policy.send(lambda: super(OutboundSession, self).request(
+            verb, target, *args, **kwargs), what=what)
 
 
-def make_session(timeout: float = 10.0, retries: int = 3,
-                 backoff_factor: float = 0.5) -> TimeoutSession:
-    """Build a session with our retry policy and User-Agent."""
-    session = TimeoutSession(timeout)
-    retry = CappedRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff_factor,
-        backoff_max=MAX_RETRY_AFTER,
-        status_forcelist=(429, 500, 502, 503, 504),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
+def make_session(timeout: float = 10.0, retries: int = 3, backoff_factor: float = 0.5, *,
+                 sleep: Callable[[float], None] = time.sleep) -> OutboundSession:
+    """Build a session with the retry policy, a timeout and our User-Agent; in the app, with
+    the outbound guard when ``ILP_OUTBOUND_GUARD`` is on."""
+    session = OutboundSession(timeout, RetryPolicy(retries=retries, backoff=backoff_factor,
+                                                   sleep=sleep))
     adapter: HTTPAdapter
     if has_app_context() and current_app.config.get("ILP_OUTBOUND_GUARD"):
         # Every server-side fetch (registration, JWKS, tokens, NRPS/AGS, LMS REST) goes
         # through a session made here, so this one guard serves them all.
         adapter = GuardedAdapter(
-            max_retries=retry, pool_connections=10, pool_maxsize=20,
+            pool_connections=10, pool_maxsize=20,
             allowed=outbound_allowed(str(current_app.config.get("ILP_OUTBOUND_ALLOW", ""))))
     else:
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=10, pool_maxsize=20)
+        adapter = HTTPAdapter(pool_connections=10, pool_maxsize=20)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -157,15 +139,16 @@ def make_session(timeout: float = 10.0, retries: int = 3,
 
 
 def init_http(app: Flask) -> None:
-    """Create the app's shared session from its settings."""
+    """Create the app's one outbound session from ``ILP_HTTP_TIMEOUT`` and
+    ``ILP_HTTP_RETRIES``."""
     with app.app_context():
         app.extensions["lodestar_http"] = make_session(
-            timeout=app.config.get("ILP_HTTP_TIMEOUT", 10.0),
-            retries=app.config.get("ILP_HTTP_RETRIES", 3),
+            timeout=float(app.config.get("ILP_HTTP_TIMEOUT", 10.0)),
+            retries=int(app.config.get("ILP_HTTP_RETRIES", 3)),
         )
 
 
-def get_session() -> TimeoutSession:
-    """The app's shared outbound session."""
-    session: TimeoutSession = current_app.extensions["lodestar_http"]
+def get_session() -> OutboundSession:
+    """The app's one outbound session (every LMS call, every worker thread)."""
+    session: OutboundSession = current_app.extensions["lodestar_http"]
     return session

@@ -9,6 +9,9 @@ every launch of that person.
 
 :func:`split_url` is the one safe ``urlsplit`` for URLs we did not write ourselves: it returns
 None instead of raising ``ValueError`` (``http://[::1`` or a port out of range).
+:func:`http_url` is the one URL-safety rule: every URL from outside (an LMS claim or setting,
+a registration answer, a form, a header) passes it before it is fetched, linked to, framed
+or compared, and :func:`origin` is the one way to compare where URLs point.
 :class:`FiniteDecimalField` refuses ``NaN``, ``sNaN`` and ``Infinity``, which
 ``decimal.Decimal`` parses and which crash comparisons (``sNaN`` signals on any).
 """
@@ -127,17 +130,39 @@ def split_url(value: object) -> SplitResult | None:
     return parts
 
 
+#: Characters no host name holds; in an origin they would break a CSP source list or markup.
+_BAD_HOST = re.compile(r"[;,'\"*<>\\^`{|}()\[\]!$&+=]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def http_url(value: object, max_length: int = 2048) -> SplitResult | None:
-    """The parts of an absolute http(s) URL with a host, or None."""
+    """The parts of an absolute http(s) URL with a host, or None.
+
+    None for anything :func:`split_url` refuses, another scheme (``javascript:``,
+    ``ftp:``), no host, port 0, a host with characters no host name has (``a.org;x``), or
+    text longer than ``max_length``.
+    """
     if not isinstance(value, str) or len(value) > max_length:
         return None
     parts = split_url(value)
-    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+    if parts is None or parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    if parts.port == 0 or _BAD_HOST.search(parts.hostname):
         return None
     return parts
 
 
 def origin(value: object) -> str | None:
-    """``scheme://host[:port]`` of an absolute http(s) URL (lower case), or None."""
+    """The web origin of an http(s) URL as a browser writes it, or None.
+
+    ``scheme://host[:port]`` in lower case, without user information, the default port
+    left out and an IPv6 address in brackets; None for what :func:`http_url` refuses and for
+    a host that is not ASCII (a header or a CSP source carries the punycode form only).
+    """
     parts = http_url(value)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts else None
+    if parts is None or parts.hostname is None or not parts.hostname.isascii():
+        return None
+    scheme, host, port = parts.scheme.lower(), parts.hostname.lower(), parts.port
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[scheme] else "")

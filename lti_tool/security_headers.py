@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from lti_tool import hygiene
 from lti_tool.extensions import db
 from lti_tool.launch.tenancy import is_shared_issuer
 from lti_tool.models import Platform
@@ -52,25 +52,6 @@ LAUNCH_ENDPOINTS = frozenset({"launch.login", "launch.launch", "launch.check_log
 REGISTER_ENDPOINT = "launch.register"
 
 
-def web_origin(url: Any) -> str | None:
-    """The ``scheme://host[:port]`` of an http(s) URL, lower-cased, or None."""
-    if not isinstance(url, str) or not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in {"http", "https"} or not host:
-        return None
-    if any(c in host for c in " ;,'\"*") or not host.isascii():
-        return None
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
 def platform_origins(platform: Platform) -> list[str]:
     """The LMS web origins that may frame Lodestar for one platform registration."""
     settings = platform.settings or {}
@@ -82,7 +63,7 @@ def platform_origins(platform: Platform) -> list[str]:
         candidates.extend(learned)
     origins: list[str] = []
     for candidate in candidates:
-        origin = web_origin(candidate)
+        origin = hygiene.origin(candidate)
         if origin and origin not in origins:
             origins.append(origin)
     return origins
@@ -94,7 +75,7 @@ def learn_launch_origin(platform: Platform, body: Mapping[str, Any]) -> None:
     presentation = body.get(LAUNCH_CLAIM)
     if not isinstance(presentation, Mapping):
         return
-    origin = web_origin(presentation.get("return_url"))
+    origin = hygiene.origin(presentation.get("return_url"))
     if origin is None:
         return
     settings = dict(platform.settings or {})
@@ -157,7 +138,7 @@ def requester_origin() -> str | None:
     of the id_token), or None for a GET or an opaque origin."""
     if request.method != "POST":
         return None
-    return web_origin(request.headers.get("Origin"))
+    return hygiene.origin(request.headers.get("Origin"))
 
 
 def _named_platform() -> tuple[str | None, str | None]:
@@ -183,7 +164,7 @@ def _ancestors() -> str:
     if request.endpoint == "static":
         return "'self'"
     if request.endpoint == REGISTER_ENDPOINT and g.get("actor") is None:
-        origin = web_origin(request.args.get("openid_configuration"))
+        origin = hygiene.origin(request.args.get("openid_configuration"))
         return f"'self' {origin}" if origin else "'self'"
     try:
         platforms = _request_platforms()

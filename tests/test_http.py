@@ -7,7 +7,8 @@ import time
 import responses
 from responses import registries
 
-from lti_tool.http import MAX_RETRY_AFTER, USER_AGENT, make_session, retry_after_seconds
+from lti_tool.http import USER_AGENT, make_session
+from lti_tool.retry import MAX_RETRY_AFTER, retry_after_seconds
 
 URL = "https://lms.example/api/roster"
 

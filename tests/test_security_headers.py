@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from lti_tool import TEMPLATE_DIR, create_app, security_headers
+from lti_tool import TEMPLATE_DIR, create_app, hygiene, security_headers
 from lti_tool.extensions import db
 from lti_tool.models import Platform, Tenant
 from lti_tool.sandbox.launch import login_initiation_url
@@ -174,7 +174,7 @@ def test_learned_origins_are_capped_and_deduplicated(app: Flask) -> None:
     (["https://a.org"], None),
 ])
 def test_web_origin(url: Any, origin: str | None) -> None:
-    assert security_headers.web_origin(url) == origin
+    assert hygiene.origin(url) == origin
 
 
 def test_other_tenants_origins_never_frame(lti: LtiDriver, app: Flask) -> None:

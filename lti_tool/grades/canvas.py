@@ -6,22 +6,21 @@ leaves this module.
 
 canvasapi has no timeouts, no retries and its own ``requests.Session``. So:
 
-* ``_install_session`` swaps that session for a ``_CanvasTransport`` around ours (the one
-  place that reaches into canvasapi's private state), which gives every request our
-  User-Agent, a timeout and the client's ``per_page``, remembers the last response (for
-  ``Retry-After`` and the status behind an exception) and stops runaway paging;
-* ``CanvasClient`` maps canvasapi and requests exceptions to ``LmsApiError`` and retries the
-  retryable ones itself (429, Canvas's legacy "403 Forbidden (Rate Limit Exceeded)", 5xx,
-  connection errors and timeouts) with exponential backoff and ``Retry-After``.
+* ``_install_session`` swaps that session for a ``_CanvasTransport`` around the app's one
+  outbound session (the one place that reaches into canvasapi's private state), which gives
+  every request our User-Agent, a timeout, the client's ``per_page`` and the retry policy
+  (:mod:`lti_tool.retry`: connection errors, timeouts, 429 and 5xx with ``Retry-After``,
+  plus Canvas's legacy "403 Forbidden (Rate Limit Exceeded)"), remembers the last response
+  (for the status behind an exception) and stops runaway paging. A page that fails is
+  retried on its own; a listing never starts again from its first page;
+* ``CanvasClient`` maps canvasapi and requests exceptions to ``LmsApiError``.
 
-Pass a session without transport-level retries (``make_session(retries=0)``, the default when
-none is given): a session that retries by itself multiplies the attempts made here.
-A client keeps per-call state, so use one client per request or job, not across threads.
+A client keeps per-call state, so use one client per request or job, not across threads (the
+session underneath is shared).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -38,7 +37,9 @@ from lti_tool.grades.types import (
     LmsEnrollmentGrade,
     LmsScore,
 )
-from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
+from lti_tool.http import OutboundSession, make_session
+from lti_tool.parse import finite_float, str_or_none, utc_datetime
+from lti_tool.retry import RetryPolicy, retry_after, retryable_response, retryable_status
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,6 @@ T = TypeVar("T")
 
 #: Timeout for sessions that have no default of their own (plain ``requests.Session``).
 DEFAULT_TIMEOUT = 10.0
-
-#: First backoff delay in seconds; doubled on every further failure, capped at MAX_BACKOFF.
-BACKOFF_BASE = 0.5
-MAX_BACKOFF = 30.0
 
 RECONNECT_MESSAGE = (
     "Your Canvas connection has expired or was revoked. Connect Canvas again to continue."
@@ -85,17 +82,19 @@ class _CanvasTransport:
     * ``per_page`` replaced by ours on the first page of a listing (canvasapi appends its
       own ``per_page=100`` after any we pass in, and Canvas reads the last one).
 
-    It also keeps ``last_response`` (None after a connection error), counts successful
-    responses, logs Canvas's ``X-Rate-Limit-Remaining`` at debug, and raises
-    ``_PageCapReached`` when a listing reaches ``page_limit`` pages and Canvas still links
-    a next page, so a listing can never loop forever.
+    * the retry policy (the session's own unless the client names one).
+
+    It also keeps ``last_response`` (None after a connection error), logs Canvas's
+    ``X-Rate-Limit-Remaining`` at debug, and raises ``_PageCapReached`` when a listing
+    reaches ``page_limit`` pages and Canvas still links a next page, so a listing can never
+    loop forever.
     """
 
-    def __init__(self, session: requests.Session) -> None:
+    def __init__(self, session: OutboundSession, retry: RetryPolicy | None = None) -> None:
         self.session = session
+        self.retry = retry
         self.per_page: int | None = None
         self.last_response: requests.Response | None = None
-        self.ok_responses = 0
         self.page_limit: int | None = None
         self.pages = 0
 
@@ -140,6 +139,8 @@ class _CanvasTransport:
             kwargs["params"] = [(k, v) for k, v in params if k != "per_page"]
             kwargs["params"].append(("per_page", self.per_page))
         kwargs.setdefault("timeout", getattr(self.session, "default_timeout", DEFAULT_TIMEOUT))
+        if self.retry is not None:
+            kwargs["retry"] = self.retry
         self.last_response = None
         response = self.session.request(method, url, headers=headers, **kwargs)
         self.last_response = response
@@ -147,17 +148,17 @@ class _CanvasTransport:
         if remaining is not None:
             log.debug("Canvas %s %s -> %s, X-Rate-Limit-Remaining %s", method, url,
                       response.status_code, remaining)
-        if response.status_code < 400:
-            self.ok_responses += 1
-            if self.page_limit is not None and method == "GET":
-                self.pages += 1
-                if self.pages >= self.page_limit and "next" in response.links:
-                    raise _PageCapReached(self.pages, response.url)
+        if response.status_code < 400 and self.page_limit is not None and method == "GET":
+            self.pages += 1
+            if self.pages >= self.page_limit and "next" in response.links:
+                raise _PageCapReached(self.pages, response.url)
         return response
 
 
-def _install_session(canvas: Canvas, session: requests.Session) -> _CanvasTransport:
-    """Make ``canvas`` send every request through ``session``; return the transport.
+def _install_session(canvas: Canvas, session: OutboundSession,
+                     retry: RetryPolicy | None = None) -> _CanvasTransport:
+    """Make ``canvas`` send every request through ``session`` (with ``retry`` instead of the
+    session's own policy, when given); return the transport.
 
     canvasapi's ``Requester`` builds its own ``requests.Session`` (no timeout, canvasapi's
     User-Agent) and offers no way to pass one in (ucfopen/canvasapi issue #629), so this
@@ -167,44 +168,16 @@ def _install_session(canvas: Canvas, session: requests.Session) -> _CanvasTransp
     requester = canvas._Canvas__requester  # type: ignore[attr-defined]
     if not isinstance(requester._session, requests.Session | _CanvasTransport):
         raise TypeError("canvasapi's Requester no longer keeps a requests.Session in _session")
-    transport = _CanvasTransport(session)
+    transport = _CanvasTransport(session, retry)
     requester._session = transport
     return transport
 
 
-def _parse_datetime(value: Any) -> dt.datetime | None:
-    """An aware datetime from Canvas's ISO 8601 strings (naive values are taken as UTC)."""
-    if not value:
-        return None
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        try:
-            parsed = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            log.warning("Canvas sent an unreadable date %r; ignoring it", value)
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
-
-
-def _float(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _retry_after(response: requests.Response | None) -> float | None:
-    """Seconds from the response's ``Retry-After`` header, if any."""
-    return None if response is None else retry_after_seconds(response.headers.get("Retry-After"))
+def canvas_retryable(response: requests.Response) -> bool:
+    """The retry policy's answer rule plus Canvas's legacy throttling answer, "403 Forbidden
+    (Rate Limit Exceeded)"."""
+    return retryable_response(response) or (
+        response.status_code == 403 and "Rate Limit Exceeded" in (response.text or ""))
 
 
 def _submission_state(sub: Any) -> str | None:
@@ -231,7 +204,7 @@ def _teacher_comment(sub: Any) -> str | None:
     student = getattr(sub, "user_id", None)
     for comment in reversed(comments):
         if isinstance(comment, dict) and comment.get("author_id") != student:
-            return _str_or_none(comment.get("comment"))
+            return str_or_none(comment.get("comment"))
     return None
 
 
@@ -240,7 +213,7 @@ def _attachment(file: Any) -> LmsAttachment:
     return LmsAttachment(
         filename=str(getattr(file, "display_name", None) or getattr(file, "filename", "")),
         url=str(getattr(file, "url", "") or ""),
-        content_type=_str_or_none(getattr(file, "content-type", None)),
+        content_type=str_or_none(getattr(file, "content-type", None)),
         size=int(size) if isinstance(size, int | float) else None,
     )
 
@@ -251,15 +224,16 @@ class CanvasClient:
     :param base_url: the Canvas root, e.g. ``https://school.instructure.com`` (a trailing
         ``/`` or ``/api/v1`` is removed).
     :param access_token: the person's OAuth2 access token (see ``canvas_oauth``).
-    :param session: the outbound session; default ``make_session(retries=0)``.
+    :param session: the outbound session (the app's, ``lti_tool.http.get_session()``);
+        default a new ``make_session()``.
     :param max_pages: most pages one listing may read; more raises ``LmsApiError``.
     :param per_page: page size asked of Canvas (Canvas caps it, usually at 100).
-    :param max_retries: retries of a retryable failure (consecutive, per page).
+    :param max_retries: retries of one request (``ILP_HTTP_RETRIES`` in the app).
     :param sleep: how to wait between retries (tests pass a recorder).
     """
 
     def __init__(self, base_url: str, access_token: str, *,
-                 session: requests.Session | None = None, max_pages: int = 50,
+                 session: OutboundSession | None = None, max_pages: int = 50,
                  per_page: int = 100, max_retries: int = 3,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         base_url = base_url.strip().rstrip("/")
@@ -267,10 +241,11 @@ class CanvasClient:
         self.base_url = base_url
         self.max_pages = max_pages
         self.per_page = per_page
-        self.max_retries = max_retries
-        self._sleep = sleep
+        self.retry = RetryPolicy(retries=max_retries, sleep=sleep,
+                                 is_retryable=canvas_retryable)
         self._canvas = Canvas(base_url, access_token)
-        self._transport = _install_session(self._canvas, session or make_session(retries=0))
+        self._transport = _install_session(self._canvas, session or make_session(),
+                                           self.retry)
         self._transport.per_page = per_page
         self._courses: dict[str, Any] = {}
 
@@ -290,10 +265,10 @@ class CanvasClient:
                 external_id=str(a.id),
                 title=str(getattr(a, "name", "") or ""),
                 source="canvas",
-                score_maximum=_float(getattr(a, "points_possible", None)),
-                due_at=_parse_datetime(getattr(a, "due_at", None)),
-                html_url=_str_or_none(getattr(a, "html_url", None)),
-                description=_str_or_none(getattr(a, "description", None)),
+                score_maximum=finite_float(getattr(a, "points_possible", None)),
+                due_at=utc_datetime(getattr(a, "due_at", None)),
+                html_url=str_or_none(getattr(a, "html_url", None)),
+                description=str_or_none(getattr(a, "description", None)),
             ),
         )
 
@@ -340,7 +315,7 @@ class CanvasClient:
             with ``include[]=term``, and ``GET /api/v1/courses/:id`` for any course missing
         """
         what = f"the Canvas enrollments of user {user_id}"
-        user = self._retrying(what, lambda: self._canvas.get_user(user_id))
+        user = self._mapped(what, lambda: self._canvas.get_user(user_id))
         enrollments = self._collect(
             what,
             lambda: user.get_enrollments(state=["active", "completed"],
@@ -377,10 +352,10 @@ class CanvasClient:
                 course_name=name,
                 role=enrollment["role"],
                 state=enrollment["state"],
-                current_score=_float(grades.get("current_score")),
-                final_score=_float(grades.get("final_score")),
-                current_grade=_str_or_none(grades.get("current_grade")),
-                final_grade=_str_or_none(grades.get("final_grade")),
+                current_score=finite_float(grades.get("current_score")),
+                final_score=finite_float(grades.get("final_score")),
+                current_grade=str_or_none(grades.get("current_grade")),
+                final_grade=str_or_none(grades.get("final_grade")),
                 term=term,
             ))
         return results
@@ -394,27 +369,27 @@ class CanvasClient:
         return LmsScore(
             assignment_external_id=str(sub.assignment_id),
             user_id=None,
-            score=_float(getattr(sub, "score", None)),
+            score=finite_float(getattr(sub, "score", None)),
             comment=_teacher_comment(sub),
-            submitted_at=_parse_datetime(getattr(sub, "submitted_at", None)),
-            graded_at=_parse_datetime(getattr(sub, "graded_at", None)),
+            submitted_at=utc_datetime(getattr(sub, "submitted_at", None)),
+            graded_at=utc_datetime(getattr(sub, "graded_at", None)),
             state=_submission_state(sub),
             lms_user_id=str(sub.user_id),
-            url=_str_or_none(url),
-            body=_str_or_none(getattr(sub, "body", None)),
+            url=str_or_none(url),
+            body=str_or_none(getattr(sub, "body", None)),
             attachments=tuple(_attachment(f) for f in getattr(sub, "attachments", None) or ()),
         )
 
     @staticmethod
     def _course_summary(course: Any) -> tuple[str, str, str | None]:
         term = getattr(course, "term", None)
-        term_name = _str_or_none(term.get("name")) if isinstance(term, dict) else None
+        term_name = str_or_none(term.get("name")) if isinstance(term, dict) else None
         return str(course.id), str(getattr(course, "name", "") or ""), term_name
 
     def _lookup_course_name(self, course_id: str) -> tuple[str, str | None]:
         """Name and term of one course; ("", None) when Canvas will not show it."""
         try:
-            course = self._retrying(
+            course = self._mapped(
                 f"Canvas course {course_id}",
                 lambda: self._canvas.get_course(course_id, include=["term"]))
         except LmsApiError as err:
@@ -427,7 +402,7 @@ class CanvasClient:
     def _course(self, course_id: str | int) -> Any:
         key = str(course_id)
         if key not in self._courses:
-            self._courses[key] = self._retrying(
+            self._courses[key] = self._mapped(
                 f"Canvas course {course_id}", lambda: self._canvas.get_course(key))
         return self._courses[key]
 
@@ -435,18 +410,14 @@ class CanvasClient:
                  convert: Callable[[Any], T]) -> list[T]:
         """Read a canvasapi ``PaginatedList`` to the end, with retries and a page cap.
 
-        A ``PaginatedList`` caches the items it has read and keeps its next-page URL when a
-        request fails, so a retry iterates it again, skips what was already converted and
-        re-requests only the failed page.
+        Each page is one request, retried on its own by the transport's policy.
         """
         items: list[T] = []
         paginated = make_list()  # lazy: no request yet
         cap = self.max_pages * self.per_page
 
         def read() -> list[T]:
-            for index, obj in enumerate(paginated):
-                if index < len(items):
-                    continue
+            for obj in paginated:
                 if len(items) >= cap:
                     raise _PageCapReached(self.max_pages, "")
                 items.append(convert(obj))
@@ -454,51 +425,31 @@ class CanvasClient:
 
         self._transport.start_listing(self.max_pages)
         try:
-            return self._retrying(what, read)
+            return self._mapped(what, read)
         finally:
             self._transport.stop_listing()
 
-    def _retrying(self, what: str, call: Callable[[], T]) -> T:
-        """Run ``call``; retry retryable Canvas failures, map every failure to LmsApiError.
-
-        Waits ``Retry-After`` when Canvas sends one (a wait longer than ``MAX_RETRY_AFTER``
-        is not slept: the retryable error is raised for a background job to reschedule),
-        else 0.5, 1, 2 ... seconds capped at ``MAX_BACKOFF``. The failure count restarts
-        whenever a request has succeeded since the last failure (a later page).
-        """
-        failures = 0
-        ok_seen = self._transport.ok_responses
-        while True:
-            try:
-                return call()
-            except _PageCapReached as exc:
-                log.warning("Stopped reading %s after %s pages of up to %s (at %s)", what,
-                            self.max_pages, self.per_page, exc.url or "item cap")
-                raise LmsApiError(
-                    f"Canvas returned more than {self.max_pages * self.per_page} items for "
-                    f"{what}; Lodestar stopped reading after {self.max_pages} pages.",
-                    retryable=False, url=exc.url or None,
-                    detail=f"page cap {self.max_pages} x {self.per_page}",
-                ) from None
-            except (CanvasException, requests.RequestException, ValueError) as exc:
-                error = self._to_lms_error(exc, what)
-                cause: Exception = exc
-            if self._transport.ok_responses > ok_seen:
-                failures = 0
-                ok_seen = self._transport.ok_responses
-            if not error.retryable or failures >= self.max_retries:
-                raise error from cause
-            delay = _retry_after(self._transport.last_response)
-            if delay is not None and delay > MAX_RETRY_AFTER:
+    def _mapped(self, what: str, call: Callable[[], T]) -> T:
+        """Run ``call`` (whose requests the retry policy has retried already) and map every
+        failure to ``LmsApiError``. A ``Retry-After`` too long to wait is named in the
+        detail; the error stays retryable for a background job to reschedule."""
+        try:
+            return call()
+        except _PageCapReached as exc:
+            log.warning("Stopped reading %s after %s pages of up to %s (at %s)", what,
+                        self.max_pages, self.per_page, exc.url or "item cap")
+            raise LmsApiError(
+                f"Canvas returned more than {self.max_pages * self.per_page} items for "
+                f"{what}; Lodestar stopped reading after {self.max_pages} pages.",
+                retryable=False, url=exc.url or None,
+                detail=f"page cap {self.max_pages} x {self.per_page}",
+            ) from None
+        except (CanvasException, requests.RequestException, ValueError) as exc:
+            error = self._to_lms_error(exc, what)
+            delay = retry_after(self._transport.last_response)
+            if error.retryable and delay is not None and delay > self.retry.max_retry_after:
                 error.detail = f"{error.detail}; Retry-After {delay:.0f}s is too long to wait"
-                raise error from cause
-            if delay is None:
-                delay = min(BACKOFF_BASE * 2 ** failures, MAX_BACKOFF)
-            failures += 1
-            log.info("Canvas failed reading %s (%s); retry %s of %s in %.1fs", what,
-                     error.upstream_status or type(cause).__name__, failures,
-                     self.max_retries, delay)
-            self._sleep(delay)
+            raise error from exc
 
     def _to_lms_error(self, exc: Exception, what: str) -> LmsApiError:
         """Classify a failure by the HTTP status behind it (or the exception when none)."""
@@ -541,5 +492,5 @@ def _error_for_response(response: requests.Response, what: str,
         return error(RATE_LIMITED_MESSAGE, True)
     if status >= 500:
         return error(f"Canvas had a problem answering ({status}). Please try again shortly.",
-                     True)
+                     retryable_status(status))
     return error(f"Canvas refused the request for {what} ({status}).", False)

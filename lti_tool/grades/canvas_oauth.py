@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 import requests
 
 from lti_tool.errors import LmsApiError
+from lti_tool.parse import finite_float
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +162,11 @@ def _token_request(config: CanvasOAuthConfig, session: requests.Session,
 def _token_from(body: dict[str, Any], previous: CanvasToken | None) -> CanvasToken:
     expires_at = None
     expires_in = body.get("expires_in")
-    if expires_in is not None:
-        try:
-            expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=float(expires_in))
-        except (TypeError, ValueError):
-            log.warning("Canvas sent an unreadable expires_in %r", expires_in)
+    seconds = finite_float(expires_in)
+    if seconds is not None and abs(seconds) < 10 ** 9:
+        expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    elif expires_in is not None:
+        log.warning("Canvas sent an unreadable expires_in %r", str(expires_in)[:40])
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
     user_id = user.get("id") if user else None
     return CanvasToken(

@@ -15,10 +15,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from lti_tool import crypto
+from lti_tool import crypto, hygiene
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchRequired, NotAuthorized, NotFound, SyncError
 from lti_tool.extensions import db
@@ -26,7 +25,7 @@ from lti_tool.grades import canvas_oauth, schoology
 from lti_tool.grades.canvas import CanvasClient
 from lti_tool.grades.models import LmsCredential, PlatformApiKey, TranscriptEntry
 from lti_tool.grades.schoology import SchoologyClient
-from lti_tool.http import make_session
+from lti_tool.http import get_session
 from lti_tool.models import (
     Course,
     Enrollment,
@@ -52,7 +51,7 @@ def configure_canvas(platform: Platform, *, base_url: str, client_id: str,
 
     :raises InvalidInput: for a malformed URL.
     """
-    if not base_url.startswith(("https://", "http://")):
+    if hygiene.http_url(base_url) is None:
         raise InvalidInput("The Canvas URL must start with https://")
     platform.settings = {**(platform.settings or {}), "canvas_api_url": base_url.rstrip("/")}
     _save_api_key(platform, LmsKind.CANVAS, client_id, client_secret)
@@ -136,12 +135,8 @@ def schoology_client(platform: Platform) -> SchoologyClient | None:
         key.key_id, crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE),
         base_url=settings.get("schoology_api_url") or "https://api.schoology.com/v1",
         school_timezone=settings.get("schoology_timezone") or None,
-        session=_rest_session(), match=schoology.user_match(settings))
-
-
-def _rest_session() -> Any:
-    # The adapters retry with their own rate-limit rules; no second layer of retries.
-    return make_session(timeout=current_app.config["ILP_HTTP_TIMEOUT"], retries=0)
+        session=get_session(), max_retries=get_session().retry.retries,
+        match=schoology.user_match(settings))
 
 
 # -- Canvas OAuth2 ------------------------------------------------------------------------
@@ -208,7 +203,7 @@ def canvas_callback(*, state: str, code: str | None, error: str | None,
     if person is None or config is None:
         raise NotFound()
     token = canvas_oauth.exchange_code(config, code, redirect_uri=redirect_uri,
-                                       session=_rest_session())
+                                       session=get_session())
     if person.lms_user_id and token.canvas_user_id and person.lms_user_id != token.canvas_user_id:
         raise NotAuthorized("The Canvas account you signed in with is not the one you use in "
                             "this course. Sign in to Canvas as yourself and try again.")
@@ -264,9 +259,10 @@ def canvas_client_for(person_id: int) -> CanvasClient:
     if token.expires_within(300) and token.refresh_token:
         person = db.session.get(Person, person_id)
         assert person is not None
-        token = canvas_oauth.refresh_token(config, token, session=_rest_session())
+        token = canvas_oauth.refresh_token(config, token, session=get_session())
         _save_token(person, token)
-    return CanvasClient(config.base_url, token.access_token, session=_rest_session())
+    return CanvasClient(config.base_url, token.access_token, session=get_session(),
+                        max_retries=get_session().retry.retries)
 
 
 # -- REST syncs ---------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from lti_tool.grades import tokens
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
 from lti_tool.http import get_session
 from lti_tool.models import LmsKind, Platform
+from lti_tool.parse import finite_float, str_or_none, utc_datetime
+from lti_tool.retry import retryable_status
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 AGS_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -85,16 +87,6 @@ def next_link(response: requests.Response) -> str | None:
     return None
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def results_url(line_item_url: str) -> str:
     """``{line item}/results``, keeping any query string the platform put on the item URL."""
     parts = urlsplit(line_item_url)
@@ -135,11 +127,11 @@ class LtiServiceClient:
                 tokens.forget_token(self.platform, grant.scopes)  # expired early or revoked
                 continue
             if response.status_code >= 400:
-                retryable = response.status_code == 429 or response.status_code >= 500
                 raise LmsApiError(
                     f"{self.platform.name} answered {response.status_code} to {method} "
                     f"{urlsplit(url).path}.", upstream_status=response.status_code,
-                    retryable=retryable, url=url, detail=response.text[:500])
+                    retryable=retryable_status(response.status_code), url=url,
+                    detail=response.text[:500])
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -204,9 +196,10 @@ class LtiServiceClient:
                 LmsAssignment(
                     external_id=str(item["id"]), title=str(item.get("label") or ""),
                     source="ags",
-                    score_maximum=float(item["scoreMaximum"]) if item.get("scoreMaximum") is not None else None,
-                    due_at=_parse_time(item.get("endDateTime")),
-                    resource_link_id=item.get("resourceLinkId"), tag=item.get("tag"),
+                    score_maximum=finite_float(item.get("scoreMaximum")),
+                    due_at=utc_datetime(item.get("endDateTime")),
+                    resource_link_id=str_or_none(item.get("resourceLinkId")),
+                    tag=str_or_none(item.get("tag")),
                 )
                 for item in body if isinstance(item, dict) and item.get("id")
             )
@@ -222,13 +215,11 @@ class LtiServiceClient:
             for result in body:
                 if not isinstance(result, dict) or not result.get("userId"):
                     continue
-                score = result.get("resultScore")
-                maximum = result.get("resultMaximum")
+                score = finite_float(result.get("resultScore"))
                 scores.append(LmsScore(
                     assignment_external_id=line_item_url, user_id=str(result["userId"]),
-                    score=float(score) if score is not None else None,
-                    score_maximum=float(maximum) if maximum is not None else None,
-                    comment=result.get("comment"),
+                    score=score, score_maximum=finite_float(result.get("resultMaximum")),
+                    comment=str_or_none(result.get("comment")),
                     state="graded" if score is not None else None,
                 ))
         return scores

@@ -20,15 +20,11 @@ Behaviour worth knowing:
   raises :class:`~lti_tool.errors.LmsApiError` rather than returning a silently truncated
   roster (a partial roster would make sync mark real students inactive).
 * **Errors and retries.** 401/403 and 404 raise a non-retryable ``LmsApiError``; 429, 5xx,
-  timeouts and connection errors are retried here up to ``max_retries`` times with
-  exponential backoff (``Retry-After`` honoured up to ``MAX_RETRY_AFTER`` seconds; a longer
-  demand is raised at once as a retryable error so a background job can be rescheduled),
-  then raised as a retryable ``LmsApiError``. Bodies that are not JSON raise too. The
-  ``sleep`` callable is injectable so tests never wait.
-* **Transport retries.** Without a ``session`` argument the client builds one with
-  ``make_session(retries=0)`` so this class owns the retry policy. If you pass the app's
-  shared session (which already retries 429/5xx in urllib3), the two layers multiply; pass
-  ``max_retries=0`` in that case, or a session without transport retries.
+  timeouts and connection errors are retried by the retry policy (:mod:`lti_tool.retry`)
+  up to ``max_retries`` times, each attempt signed afresh (``Retry-After`` honoured up to
+  30 seconds; a longer demand is raised at once as a retryable error so a background job
+  can be rescheduled), then raised as a retryable ``LmsApiError``.
+  Bodies that are not JSON raise too. The ``sleep`` callable is injectable so tests never wait.
 * **Who is who.** Schoology's REST API names users by ``uid`` ("the internal Schoology ID
   of the user"; enrollments carry it, and ``school_uid``, "the user's unique ID (e.g.
   student ID, SIS ID)"). How a Lodestar person (known from LTI launches) is matched to them
@@ -49,11 +45,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlunsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -68,7 +63,9 @@ from requests_oauthlib import OAuth1
 from lti_tool import hygiene
 from lti_tool.errors import LmsApiError
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
-from lti_tool.http import MAX_RETRY_AFTER, make_session, retry_after_seconds
+from lti_tool.http import OutboundSession, make_session
+from lti_tool.parse import epoch_datetime, finite_float, int_or_none, str_or_none, utc_datetime
+from lti_tool.retry import RetryPolicy, retry_after, retryable_status
 
 log = logging.getLogger(__name__)
 
@@ -151,15 +148,6 @@ class TwoLeggedClient(Client):
 
 
 
-class _Retryable(Exception):
-    """Internal: a failed attempt that may be retried after ``wait`` seconds (or backoff)."""
-
-    def __init__(self, error: LmsApiError, wait: float | None = None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.wait = wait
-
-
 class SchoologyClient:
     """A read-only client for one district's Schoology, signed with its consumer key.
 
@@ -167,14 +155,15 @@ class SchoologyClient:
     :param consumer_secret: its secret.
     :param base_url: API root, ``https://api.schoology.com/v1`` unless the district has its
         own API host.
-    :param session: outbound session; by default ``make_session(retries=0)`` (see module
-        docstring about stacking retries).
+    :param session: the outbound session (the app's, ``lti_tool.http.get_session()``);
+        by default a new ``make_session()``.
     :param limit: page size, 1..200.
     :param max_pages: most pages read for one list before giving up with ``LmsApiError``.
-    :param max_retries: retries after the first attempt for 429, 5xx and network errors.
+    :param max_retries: retries after the first attempt for 429, 5xx and network errors
+        (``ILP_HTTP_RETRIES`` in the app).
     :param sleep: called with the seconds to wait between retries (tests inject a fake).
     :param backoff: first backoff in seconds when no ``Retry-After`` is sent; doubles each
-        retry, capped at ``MAX_RETRY_AFTER``.
+        retry (see :class:`~lti_tool.retry.RetryPolicy`).
     :param school_timezone: IANA name or ``tzinfo`` of the school; enables ``due_at``.
     :param signature_method: ``"HMAC-SHA1"`` (default; the secret never leaves us) or
         ``"PLAINTEXT"`` (the secret travels in the header, over TLS).
@@ -184,7 +173,7 @@ class SchoologyClient:
 
     def __init__(self, consumer_key: str, consumer_secret: str, *,
                  base_url: str = DEFAULT_BASE_URL,
-                 session: requests.Session | None = None,
+                 session: OutboundSession | None = None,
                  limit: int = MAX_LIMIT,
                  max_pages: int = 50,
                  max_retries: int = 3,
@@ -204,17 +193,15 @@ class SchoologyClient:
         if signature_method not in _SIGNATURES:
             raise ValueError(f"signature_method must be one of {sorted(_SIGNATURES)}")
         self.base_url = base_url.rstrip("/")
-        base = urlsplit(self.base_url)
-        if base.scheme not in ("https", "http") or not base.netloc:
+        base = hygiene.http_url(self.base_url)
+        if base is None:
             raise ValueError("base_url must be an absolute http(s) URL")
-        self._base_scheme = base.scheme
+        self._base_scheme = base.scheme.lower()
         self._base_netloc = base.netloc.lower()
-        self.session = session if session is not None else make_session(retries=0)
+        self.session = session if session is not None else make_session()
         self.limit = limit
         self.max_pages = max_pages
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self._sleep = sleep
+        self.retry = RetryPolicy(retries=max_retries, backoff=backoff, sleep=sleep)
         self._auth = OAuth1(consumer_key, client_secret=consumer_secret,
                             signature_method=_SIGNATURES[signature_method],
                             signature_type=SIGNATURE_TYPE_AUTH_HEADER,
@@ -252,7 +239,7 @@ class SchoologyClient:
         uids: dict[str, str] = {}
         for item in items:
             member = _roster_member(item, self.match)
-            enrollment_id = _str_or_none(item.get("id"))
+            enrollment_id = str_or_none(item.get("id"))
             if enrollment_id and member.lms_user_id:
                 uids[enrollment_id] = member.lms_user_id
             members.append(member)
@@ -277,10 +264,10 @@ class SchoologyClient:
             external_id=str(item.get("id", "")),
             title=str(item.get("title") or ""),
             source=SOURCE,
-            score_maximum=_as_float(item.get("max_points")),
+            score_maximum=finite_float(item.get("max_points")),
             due_at=self.parse_due(item.get("due")),
-            html_url=_str_or_none(item.get("web_url")),
-            description=_str_or_none(item.get("description")),
+            html_url=str_or_none(item.get("web_url")),
+            description=str_or_none(item.get("description")),
         )
 
     def parse_due(self, raw: Any) -> dt.datetime | None:
@@ -293,12 +280,7 @@ class SchoologyClient:
             return None
         if self.school_timezone is None:
             return None
-        try:
-            naive = dt.datetime.strptime(raw.strip(), "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            log.warning("Unreadable Schoology due date %r", raw)
-            return None
-        return naive.replace(tzinfo=self.school_timezone).astimezone(dt.UTC)
+        return utc_datetime(raw, naive_zone=self.school_timezone)
 
     # ------------------------------------------------------------------ grades
 
@@ -354,7 +336,7 @@ class SchoologyClient:
                 if isinstance(item, dict):
                     read += 1
                     yield item
-            total = _as_int(data.get("total"))
+            total = int_or_none(data.get("total"))
             next_url = _next_link(data)
             if not next_url or (total is not None and read >= total):
                 return
@@ -369,39 +351,26 @@ class SchoologyClient:
 
     def _checked_next(self, next_url: str, current: str) -> str:
         """Only follow links to our API host (the signed header must not go elsewhere)."""
-        parts = hygiene.split_url(next_url) or urlsplit("")
-        if parts.netloc.lower() != self._base_netloc or parts.scheme not in ("http", "https"):
+        parts = hygiene.http_url(next_url)
+        if parts is None or parts.netloc.lower() != self._base_netloc:
+            where = hygiene.origin(next_url) or "a malformed URL"
             raise LmsApiError(MSG_BAD_LINK, retryable=False, url=current,
-                              detail=f"links.next points to {parts.scheme}://{parts.netloc}")
+                              detail=f"links.next points to {where}")
         if parts.scheme != self._base_scheme:
             # Schoology has been seen to write http:// links; keep the configured scheme.
             parts = parts._replace(scheme=self._base_scheme)
         return urlunsplit(parts)
 
     def _get_json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """GET with retries; the parsed JSON object or ``LmsApiError``."""
-        attempt = 0
-        while True:
-            try:
-                return self._attempt(url, params)
-            except _Retryable as failure:
-                if attempt >= self.max_retries:
-                    raise failure.error from None
-                wait = failure.wait
-                if wait is None:
-                    wait = min(self.backoff * (2 ** attempt), MAX_RETRY_AFTER)
-                attempt += 1
-                log.info("Schoology %s: retry %d/%d in %.1fs (%s)", url, attempt,
-                         self.max_retries, wait, failure.error.detail)
-                self._sleep(wait)
-
-    def _attempt(self, url: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        """GET (retried by the retry policy, signed afresh each time); the parsed JSON
+        object, or ``LmsApiError``."""
         try:
-            resp = self.session.get(url, params=params, auth=self._auth,
-                                    headers={"Accept": "application/json"})
+            resp = self.session.request("GET", url, params=params, auth=self._auth,
+                                        headers={"Accept": "application/json"},
+                                        retry=self.retry)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(LmsApiError(MSG_UNAVAILABLE, retryable=True, url=url,
-                                         detail=f"{type(exc).__name__}: {exc}")) from exc
+            raise LmsApiError(MSG_UNAVAILABLE, retryable=True, url=url,
+                              detail=f"{type(exc).__name__}: {exc}") from exc
         except requests.RequestException as exc:
             raise LmsApiError(MSG_UNAVAILABLE, retryable=False, url=url,
                               detail=f"{type(exc).__name__}: {exc}") from exc
@@ -413,18 +382,12 @@ class SchoologyClient:
             raise LmsApiError(MSG_NOT_FOUND, upstream_status=status, retryable=False, url=url,
                               detail=_snippet(resp))
         if status == 429:
-            wait = _retry_after(resp.headers.get("Retry-After"))
-            error = LmsApiError(MSG_RATE_LIMITED, upstream_status=status, retryable=True,
-                                url=url, detail=f"429 Retry-After={wait}")
-            if wait is not None and wait > MAX_RETRY_AFTER:
-                raise error  # too long to wait inside a request; reschedule the job
-            raise _Retryable(error, wait)
-        if status >= 500:
-            raise _Retryable(LmsApiError(MSG_UNAVAILABLE, upstream_status=status,
-                                         retryable=True, url=url, detail=_snippet(resp)))
+            raise LmsApiError(MSG_RATE_LIMITED, upstream_status=status, retryable=True,
+                              url=url, detail=f"429 Retry-After={retry_after(resp)}")
         if status >= 400:
-            raise LmsApiError(MSG_UNAVAILABLE, upstream_status=status, retryable=False,
-                              url=url, detail=_snippet(resp))
+            raise LmsApiError(MSG_UNAVAILABLE, upstream_status=status,
+                              retryable=retryable_status(status), url=url,
+                              detail=_snippet(resp))
         try:
             data = resp.json()
         except ValueError as exc:
@@ -440,16 +403,16 @@ class SchoologyClient:
 
 def _person_key(item: dict[str, Any], match: UserMatch) -> str | None:
     field = "school_uid" if match is UserMatch.SCHOOL_UID else "uid"
-    return _str_or_none(item.get(field))
+    return str_or_none(item.get(field))
 
 
 def _roster_member(item: dict[str, Any], match: UserMatch = DEFAULT_USER_MATCH) -> RosterMember:
-    first = _str_or_none(item.get("name_first"))
+    first = str_or_none(item.get("name_first"))
     if _flag(item.get("use_preferred_first_name")) and item.get("name_first_preferred"):
-        first = _str_or_none(item.get("name_first_preferred"))
-    last = _str_or_none(item.get("name_last"))
-    name = _str_or_none(item.get("name_display")) or " ".join(p for p in (first, last) if p)
-    status_code = _as_int(item.get("status"))
+        first = str_or_none(item.get("name_first_preferred"))
+    last = str_or_none(item.get("name_last"))
+    name = str_or_none(item.get("name_display")) or " ".join(p for p in (first, last) if p)
+    status_code = int_or_none(item.get("status"))
     status = "Active" if status_code in (None, ENROLLMENT_ACTIVE) else "Inactive"
     key = _person_key(item, match)
     return RosterMember(
@@ -457,7 +420,7 @@ def _roster_member(item: dict[str, Any], match: UserMatch = DEFAULT_USER_MATCH) 
         name=name,
         given_name=first,
         family_name=last,
-        email=_str_or_none(item.get("primary_email")),
+        email=str_or_none(item.get("primary_email")),
         roles=(ROLE_INSTRUCTOR,) if _flag(item.get("admin")) else (ROLE_LEARNER,),
         status=status,
         lms_user_id=key,
@@ -465,8 +428,8 @@ def _roster_member(item: dict[str, Any], match: UserMatch = DEFAULT_USER_MATCH) 
 
 
 def _score(item: dict[str, Any], key: str, match: UserMatch = DEFAULT_USER_MATCH) -> LmsScore:
-    exception = _as_int(item.get("exception")) or 0
-    score = None if exception else _as_float(item.get("grade"))
+    exception = int_or_none(item.get("exception")) or 0
+    score = None if exception else finite_float(item.get("grade"))
     if exception in GRADE_EXCEPTIONS:
         state: str | None = GRADE_EXCEPTIONS[exception]
     elif _flag(item.get("pending")):
@@ -475,14 +438,13 @@ def _score(item: dict[str, Any], key: str, match: UserMatch = DEFAULT_USER_MATCH
         state = "graded"
     else:
         state = None
-    stamp = _as_int(item.get("timestamp"))
     return LmsScore(
         assignment_external_id=str(item.get("assignment_id", "")),
         user_id=key if match is UserMatch.SUB else None,
         score=score,
-        score_maximum=_as_float(item.get("max_points")),
-        comment=_str_or_none(item.get("comment")),
-        graded_at=dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None,
+        score_maximum=finite_float(item.get("max_points")),
+        comment=str_or_none(item.get("comment")),
+        graded_at=epoch_datetime(item.get("timestamp")),
         state=state,
         lms_user_id=key,
     )
@@ -491,9 +453,9 @@ def _score(item: dict[str, Any], key: str, match: UserMatch = DEFAULT_USER_MATCH
 def _section_summary(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(data.get("id", "")),
-        "title": _str_or_none(data.get("section_title") or data.get("title")),
-        "course_title": _str_or_none(data.get("course_title")),
-        "course_id": _str_or_none(data.get("course_id")),
+        "title": str_or_none(data.get("section_title") or data.get("title")),
+        "course_title": str_or_none(data.get("course_title")),
+        "course_id": str_or_none(data.get("course_id")),
     }
 
 
@@ -517,11 +479,6 @@ def _next_link(data: dict[str, Any]) -> str | None:
     return None
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header value, else None."""
-    return retry_after_seconds(value)
-
-
 def _snippet(resp: requests.Response, size: int = 300) -> str:
     text = resp.text or ""
     return f"HTTP {resp.status_code}: {text[:size]}"
@@ -541,29 +498,3 @@ def _as_list(value: Any) -> list[Any]:
 
 def _flag(value: Any) -> bool:
     return str(value).strip() in ("1", "true", "True")
-
-
-def _str_or_none(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _as_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _as_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None

@@ -3,7 +3,8 @@
 (https://www.imsglobal.org/spec/security/v1p0/#using-json-web-tokens-with-oauth-2-0-client-credentials-grant)
 A token is cached in the shared store per platform and scope set until shortly before it
 expires, so every worker reuses it. Each attempt signs a fresh assertion (new ``jti``): a
-platform rejects a reused one, so the transport must not blindly re-send the POST.
+platform rejects a reused one, so the transport must not blindly re-send the POST: the
+retry policy (:mod:`lti_tool.retry`) runs around the whole attempt instead.
 
 Platforms grant scopes differently. Canvas refuses a whole request with 400
 ``invalid_scope`` when any requested scope is not on the developer key
@@ -18,6 +19,7 @@ set. Callers get a :class:`ServiceToken` that says which scopes it carries.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import uuid
@@ -28,15 +30,15 @@ import jwt
 import requests
 
 from lti_tool.errors import LmsApiError
-from lti_tool.http import MAX_RETRY_AFTER, get_session, retry_after_seconds
+from lti_tool.http import get_session
 from lti_tool.launch import keys
 from lti_tool.models import Platform
+from lti_tool.retry import retryable_status
 from lti_tool.store import get_store
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: Drop a cached token this many seconds before the platform says it expires.
 EXPIRY_MARGIN = 60
-ATTEMPTS = 3
 #: How long the answer "of these scopes, the platform grants those" is remembered; after
 #: that the full set is asked for again (an admin may have ticked the missing scope).
 GRANT_TTL = 900
@@ -83,13 +85,13 @@ def client_assertion(platform: Platform) -> str:
 
 
 def service_token(platform: Platform, scopes: Sequence[str], *,
-                  sleep: Callable[[float], None] = time.sleep) -> str:
+                  sleep: Callable[[float], None] | None = None) -> str:
     """A bearer token for (the granted part of) ``scopes``; see :func:`service_grant`."""
     return service_grant(platform, scopes, sleep=sleep).token
 
 
 def service_grant(platform: Platform, scopes: Sequence[str], *,
-                  sleep: Callable[[float], None] = time.sleep) -> ServiceToken:
+                  sleep: Callable[[float], None] | None = None) -> ServiceToken:
     """A token for as many of ``scopes`` as the platform grants, from cache or requested.
 
     :raises LmsApiError: when the platform grants none of them (not retryable), refuses
@@ -140,7 +142,7 @@ def _none_granted(platform: Platform, scopes: Sequence[str],
 
 
 def _token_for(platform: Platform, scopes: Sequence[str],
-               sleep: Callable[[float], None]) -> ServiceToken:
+               sleep: Callable[[float], None] | None) -> ServiceToken:
     """The cached token for exactly ``scopes``, or a new one (which may carry fewer)."""
     store = get_store()
     cached = store.get(_cache_key(platform, scopes))
@@ -159,59 +161,50 @@ def _token_for(platform: Platform, scopes: Sequence[str],
 
 
 def _request(platform: Platform, scopes: Sequence[str],
-             sleep: Callable[[float], None]) -> tuple[str, int, set[str]]:
-    """POST to the token endpoint (retrying 429/5xx); (token, expires_in, scopes answered).
+             sleep: Callable[[float], None] | None) -> tuple[str, int, set[str]]:
+    """POST to the token endpoint, retried by the retry policy with a freshly signed
+    assertion each time; (token, expires_in, scopes answered).
 
     :raises ScopeRefused: on 400 ``invalid_scope``.
     """
-    last_error: LmsApiError | None = None
-    for attempt in range(ATTEMPTS):
+    session = get_session()
+
+    def attempt() -> requests.Response:
         data = {
             "grant_type": "client_credentials",
             "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": client_assertion(platform),
             "scope": " ".join(scopes),
         }
+        return session.post(platform.auth_token_url, data=data,
+                            headers={"Accept": "application/json"})
+
+    policy = session.retry if sleep is None else dataclasses.replace(session.retry, sleep=sleep)
+    try:
+        response = policy.send(attempt, what=f"a service token from {platform.name}")
+    except requests.RequestException as err:
+        raise LmsApiError(f"Could not reach {platform.name} for a service token.",
+                          retryable=True, url=platform.auth_token_url,
+                          detail=str(err)) from err
+    if response.status_code == 200:
         try:
-            response = get_session().post(platform.auth_token_url, data=data,
-                                          headers={"Accept": "application/json"})
-        except requests.RequestException as err:
-            last_error = LmsApiError(f"Could not reach {platform.name} for a service token.",
-                                     retryable=True, url=platform.auth_token_url,
-                                     detail=str(err))
-        else:
-            if response.status_code == 200:
-                try:
-                    body = response.json()
-                    token = str(body["access_token"])
-                    expires_in = int(body.get("expires_in", 3600))
-                    answered = set(str(body.get("scope") or "").split())
-                except (ValueError, KeyError, TypeError, AttributeError) as err:
-                    raise LmsApiError(f"{platform.name} sent an unreadable token answer.",
-                                      upstream_status=200, url=platform.auth_token_url) from err
-                return token, expires_in, answered
-            if response.status_code == 400 and _error_code(response) == "invalid_scope":
-                raise ScopeRefused(
-                    f"{platform.name} refused the service scopes Lodestar asked for.",
-                    upstream_status=400, url=platform.auth_token_url,
-                    detail=response.text[:500])
-            retryable = response.status_code == 429 or response.status_code >= 500
-            last_error = LmsApiError(
-                f"{platform.name} refused a service token ({response.status_code}).",
-                upstream_status=response.status_code, retryable=retryable,
-                url=platform.auth_token_url, detail=response.text[:500])
-            if not retryable:
-                raise last_error
-            wait = _retry_after(response) or 0.5 * 2 ** attempt
-            if wait > MAX_RETRY_AFTER:
-                raise last_error  # the platform wants a long pause: let the caller decide
-            if attempt + 1 < ATTEMPTS:
-                sleep(min(wait, MAX_RETRY_AFTER))
-                continue
-        if attempt + 1 < ATTEMPTS:
-            sleep(0.5 * 2 ** attempt)
-    assert last_error is not None
-    raise last_error
+            body = response.json()
+            token = str(body["access_token"])
+            expires_in = int(body.get("expires_in", 3600))
+            answered = set(str(body.get("scope") or "").split())
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise LmsApiError(f"{platform.name} sent an unreadable token answer.",
+                              upstream_status=200, url=platform.auth_token_url) from err
+        return token, expires_in, answered
+    if response.status_code == 400 and _error_code(response) == "invalid_scope":
+        raise ScopeRefused(
+            f"{platform.name} refused the service scopes Lodestar asked for.",
+            upstream_status=400, url=platform.auth_token_url, detail=response.text[:500])
+    raise LmsApiError(
+        f"{platform.name} refused a service token ({response.status_code}).",
+        upstream_status=response.status_code,
+        retryable=retryable_status(response.status_code),
+        url=platform.auth_token_url, detail=response.text[:500])
 
 
 def _error_code(response: requests.Response) -> str | None:
@@ -220,10 +213,6 @@ def _error_code(response: requests.Response) -> str | None:
     except ValueError:
         return None
     return str(body.get("error")) if isinstance(body, dict) else None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    return retry_after_seconds(response.headers.get("Retry-After"))
 
 
 def forget_token(platform: Platform, scopes: Iterable[str]) -> None:

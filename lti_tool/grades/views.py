@@ -11,6 +11,7 @@ from lti_tool.grades.models import SyncKind, SyncStatus
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import LmsKind, Role
 from lti_tool.tenants import tenant_platform
+from lti_tool.urls import public_url
 
 
 @bp.get("/courses/<int:course_id>")
@@ -65,7 +66,7 @@ def canvas_connect() -> Response:
     a first-party cookie can tie the callback to this browser)."""
     current_actor()
     person = current_person()
-    url, state = lms_rest.canvas_connect_url(person, redirect_uri=_callback_url())
+    url, state = lms_rest.canvas_connect_url(person, redirect_uri=public_url("grades.canvas_callback"))
     response = redirect(url)
     response.set_cookie(OAUTH_COOKIE, lms_rest.browser_binding(state), max_age=600,
                         httponly=True, samesite="Lax",
@@ -74,18 +75,13 @@ def canvas_connect() -> Response:
     return response
 
 
-def _callback_url() -> str:
-    base = current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
-    return base + url_for("grades.canvas_callback")
-
-
 @bp.get("/lms/canvas/callback")
 def canvas_callback() -> str:
     """Canvas sends the person back here with a one-time code."""
     result = lms_rest.canvas_callback(state=request.args.get("state", ""),
                                       code=request.args.get("code"),
                                       error=request.args.get("error"),
-                                      redirect_uri=_callback_url(),
+                                      redirect_uri=public_url("grades.canvas_callback"),
                                       binding=request.cookies.get(OAUTH_COOKIE))
     response = current_app.make_response(
         render_template("grades/canvas_connected.html", result=result))

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 from flask import request
@@ -54,13 +53,7 @@ def valid_target(target: str | None) -> bool:
 
 def platform_origin(auth_login_url: str) -> str:
     """The origin (scheme://host[:port]) that answers postMessages: the platform's."""
-    parts = urlsplit(auth_login_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _origin(url: object) -> str | None:
-    parts = hygiene.http_url(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts else None
+    return hygiene.origin(auth_login_url) or ""
 
 
 def answer_origins(platform_origin: str, issuer: str, id_token: str) -> list[str]:
@@ -79,7 +72,7 @@ def answer_origins(platform_origin: str, issuer: str, id_token: str) -> list[str
         body = {}
     presentation = body.get("https://purl.imsglobal.org/spec/lti/claim/launch_presentation")
     return_url = presentation.get("return_url") if isinstance(presentation, dict) else None
-    for origin in (_origin(issuer), _origin(return_url)):
+    for origin in (hygiene.origin(issuer), hygiene.origin(return_url)):
         if origin and origin not in origins:
             origins.append(origin)
     return origins

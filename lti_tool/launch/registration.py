@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app, request, url_for
+from flask import current_app
 
 from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
@@ -24,6 +24,7 @@ from lti_tool.http import OutboundRefused, get_session
 from lti_tool.launch import keys, placements, services, tenancy
 from lti_tool.models import LmsKind, Platform
 from lti_tool.store import get_store
+from lti_tool.urls import base_url, public_url
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
@@ -51,10 +52,6 @@ class Registered:
         return LMS_NAMES.get(self.lms, "your LMS")
 
 
-def _base_url() -> str:
-    return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
-
-
 def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
                        key_set: str | None = None) -> dict[str, Any]:
     """Lodestar's client metadata for the platform (OpenID Connect Dynamic Client
@@ -64,24 +61,23 @@ def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
     ``$Canvas...`` custom parameters go to Canvas only: another LMS would send them
     unexpanded (Moodle copies the tool-level ``custom_parameters`` into every launch).
     """
-    base = _base_url()
-    launch = base + url_for("launch.launch")
+    launch = public_url("launch.launch")
     title = current_app.config["ILP_TOOL_TITLE"]
     custom = dict(placements.CANVAS_CUSTOM_FIELDS) if lms == LmsKind.CANVAS else {}
     return {
         "application_type": "web",
         "response_types": ["id_token"],
         "grant_types": ["implicit", "client_credentials"],
-        "initiate_login_uri": base + url_for("launch.login"),
+        "initiate_login_uri": public_url("launch.login"),
         "redirect_uris": [launch],
         "client_name": title,
-        "jwks_uri": base + (url_for("launch.registration_jwks", key_set=key_set) if key_set
-                            else url_for("launch.jwks")),
+        "jwks_uri": (public_url("launch.registration_jwks", key_set=key_set) if key_set
+                     else public_url("launch.jwks")),
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": " ".join(placements.SCOPES),
         TOOL_CONFIGURATION: {
             # With the port: Moodle requires it to equal target_link_uri's host[:port].
-            "domain": urlsplit(base).netloc,
+            "domain": urlsplit(base_url()).netloc,
             "target_link_uri": launch,
             "description": placements.DESCRIPTION,
             "claims": list(placements.CLAIMS),
@@ -172,7 +168,7 @@ def create_link(*, tenant_id: int | None = None, issuer: str | None = None,
     if update_platform_id is not None:
         platform = services.get_platform(update_platform_id)
         tenant_id, issuer = platform.tenant_id, platform.issuer
-    if issuer is not None and not issuer.startswith(("https://", "http://")):
+    if issuer is not None and hygiene.http_url(issuer) is None:
         raise InvalidInput("The issuer must be an http(s) URL")
     token = secrets.token_urlsafe(32)
     get_store().set(LINK_PREFIX + _digest(token), {
@@ -183,18 +179,7 @@ def create_link(*, tenant_id: int | None = None, issuer: str | None = None,
 
 def link_url(token: str) -> str:
     """The URL the LMS admin pastes into the LMS."""
-    base = current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
-    return f"{base}{url_for('launch.register')}?link={token}"
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = safe_split(url)
-    return (parts.scheme.lower(), parts.netloc.lower()) if parts else ("", "")
-
-
-def safe_split(url: str) -> Any:
-    """The project's one URL parser (None for malformed URLs)."""
-    return hygiene.split_url(url)
+    return f"{public_url('launch.register')}?link={token}"
 
 
 def _refuse(detail: str) -> InvalidInput:
@@ -205,15 +190,16 @@ def _refuse(detail: str) -> InvalidInput:
 def _check_endpoints(config: dict[str, Any], issuer: str, link: dict[str, Any]) -> None:
     """The platform's endpoints sit on the issuer's host, a host known for that LMS, or a
     host the link names; https only in production."""
-    issuer_host = (safe_split(issuer).hostname or "").lower() if safe_split(issuer) else ""
+    issuer_parts = hygiene.http_url(issuer)
+    issuer_host = (issuer_parts.hostname or "").lower() if issuer_parts else ""
     allowed = {issuer_host, *KNOWN_ENDPOINT_HOSTS.get(issuer_host, set()), *link["hosts"]}
     production = current_app.config.get("ILP_ENV") == "production"
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri",
                 "registration_endpoint"):
-        parts = safe_split(str(config.get(key) or ""))
-        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
+        parts = hygiene.http_url(str(config.get(key) or ""))
+        if parts is None or parts.hostname is None:
             raise _refuse(f"{key} is not a URL")
-        if production and parts.scheme != "https":
+        if production and parts.scheme.lower() != "https":
             raise _refuse(f"{key} is not https")
         if parts.hostname.lower() not in allowed:
             raise _refuse(f"{key} host {parts.hostname} is not the issuer's")
@@ -238,8 +224,7 @@ def register(openid_configuration: str, registration_token: str | None,
                             "(`ilp platforms registration-link`).")
     if link.get("tenant") is not None and tenancy.find_tenant(link["tenant"]) is None:
         raise _refuse("the link's tenant no longer exists")
-    config_parts = safe_split(openid_configuration)
-    if config_parts is None or config_parts.scheme not in ("https", "http"):
+    if hygiene.http_url(openid_configuration) is None:
         raise InvalidInput("The registration link has no valid openid_configuration URL.")
     config = _fetch_json(openid_configuration, "OpenID configuration")
     issuer = str(config.get("issuer") or "")
@@ -247,9 +232,8 @@ def register(openid_configuration: str, registration_token: str | None,
         raise _refuse(f"issuer {issuer!r} is not the one the link names")
     # The configuration must come from the issuer's own origin (spec section 3.5.1), or
     # from the issuer the operator named in the link.
-    allowed_origins = {_origin(issuer)} | ({_origin(link["issuer"])} if link.get("issuer")
-                                           else set())
-    if _origin(openid_configuration) not in allowed_origins:
+    allowed_origins = {hygiene.origin(issuer), hygiene.origin(link.get("issuer"))} - {None}
+    if hygiene.origin(openid_configuration) not in allowed_origins:
         raise _refuse("the configuration URL is not on the issuer's origin")
     _check_endpoints(config, issuer, link)
     platform_config = config.get(PLATFORM_CONFIGURATION)

@@ -40,10 +40,7 @@ from lti_tool.launch.session import (
     with_hop,
 )
 from lti_tool.models import Role, SessionMode
-
-
-def _base_url() -> str:
-    return current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
+from lti_tool.urls import base_url, public_url
 
 
 def _same_origin(url: str, base: str) -> bool:
@@ -67,7 +64,7 @@ def login() -> Any:
         raise LaunchError("The login request is missing iss or login_hint.", status_code=400)
     _check_login_sizes(params)
     target = params.get("target_link_uri")
-    if target and not _same_origin(target, _base_url()):
+    if target and not _same_origin(target, base_url()):
         raise LaunchError("The target_link_uri does not belong to this tool.", status_code=400)
     response = oidc_redirect()
     cookieless.remember_login(cookieless.state_of(response), params)
@@ -95,7 +92,7 @@ def oidc_redirect(params: dict[str, str] | None = None) -> Any:
     :raises LaunchError: for an unknown platform or a malformed login request.
     """
     try:
-        return make_oidc_login(params).redirect(_base_url() + url_for("launch.launch"))
+        return make_oidc_login(params).redirect(public_url("launch.launch"))
     except LtiException as err:
         raise classify(err) from err
     except OIDCException as err:
@@ -277,17 +274,16 @@ def jwks() -> Any:
 @bp.get("/lti/config/canvas.json")
 def canvas_config() -> Any:
     """The Canvas developer key JSON (Admin > Developer Keys > + LTI Key > Paste JSON)."""
-    base = _base_url()
     # The tool's own host (ILP_BASE_URL when set), not whichever host the admin's browser used.
-    host = urlsplit(base).hostname or request.host.split(":")[0]
+    host = urlsplit(base_url()).hostname or request.host.split(":")[0]
     title = current_app.config["ILP_TOOL_TITLE"]
-    launch_url = base + url_for("launch.launch")
+    launch_url = public_url("launch.launch")
     return jsonify({
         "title": title,
         "description": placements.DESCRIPTION,
-        "oidc_initiation_url": base + url_for("launch.login"),
+        "oidc_initiation_url": public_url("launch.login"),
         "target_link_uri": launch_url,
-        "public_jwk_url": base + url_for("launch.jwks"),
+        "public_jwk_url": public_url("launch.jwks"),
         "scopes": list(placements.SCOPES),
         "extensions": [{
             "platform": "canvas.instructure.com",

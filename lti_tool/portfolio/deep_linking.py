@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
@@ -21,6 +21,7 @@ from lti_tool.errors import LaunchError, NotAuthorized
 from lti_tool.launch import services
 from lti_tool.launch.lti import restore_launch
 from lti_tool.launch.session import Actor
+from lti_tool.urls import public_url
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,9 @@ def response_form(actor: Actor, activity_key: str) -> str:
         raise LaunchError("Unknown activity.", status_code=400)
     launch = _launch(actor)
     return_url = checked_return_url(launch)
-    base = current_app.config.get("ILP_BASE_URL") or request.url_root.rstrip("/")
     line_item = (LineItem().set_label(activity.title).set_score_maximum(activity.score_maximum)
                  .set_tag("lodestar-" + activity.key).set_resource_id("lodestar-" + activity.key))
-    resource = (DeepLinkResource().set_url(base + url_for("launch.launch"))
+    resource = (DeepLinkResource().set_url(public_url("launch.launch"))
                 .set_title(activity.title).set_custom_params({"activity": activity.key})
                 .set_lineitem(line_item))
     try:

@@ -48,7 +48,7 @@ def check_http_url(value: str) -> str | None:
     parts = split_url(value)
     if parts is None:
         return "That is not a valid web address."
-    if http_url(value, URL_MAX) is None or parts.port == 0:
+    if http_url(value, URL_MAX) is None:
         return "Enter a full web address starting with https:// or http://."
     return None
 
