@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import TextClause, func, inspect, select, text
+from sqlalchemy import JSON, TextClause, bindparam, func, inspect, select, text
 from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 
@@ -56,7 +56,7 @@ def _platform_row(settings: dict[str, Any]) -> TextClause:
         "auth_token_url, key_set_url, lms, active, settings, institution_admins_are_admins, "
         "created_at) VALUES (7, 3, 'Canvas', 'https://c.example', 'c1', 'https://c.example/a', "
         "'https://c.example/t', 'https://c.example/k', 'canvas', true, :settings, false, "
-        "'2026-01-01 00:00:00')").bindparams(settings=json.dumps(settings))
+        "'2026-01-01 00:00:00')").bindparams(bindparam("settings", settings, type_=JSON))
 
 
 def _counts() -> dict[str, int]:
