@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lti_tool.actor import Actor
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
-from lti_tool.launch.session import Actor
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
 
 

@@ -19,11 +19,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from lti_tool import audit
+from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import TranscriptEntry
-from lti_tool.launch.session import Actor
 from lti_tool.models import Course, Person
 from lti_tool.plans import inventory, programs, reference
 from lti_tool.plans.models import (

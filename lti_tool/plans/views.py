@@ -24,10 +24,11 @@ from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool import policy
+from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
-from lti_tool.launch.session import Actor, current_actor, current_person, lurl
+from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Person
 from lti_tool.plans import bp, forms, inventory, programs, services
 from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy

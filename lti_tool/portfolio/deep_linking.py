@@ -17,10 +17,10 @@ from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
 
 from lti_tool import hygiene
+from lti_tool.actor import Actor
 from lti_tool.errors import LaunchError, NotAuthorized
 from lti_tool.launch import services
 from lti_tool.launch.lti import restore_launch
-from lti_tool.launch.session import Actor
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,12 @@ from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
 from lti_tool import audit, hygiene, policy
+from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, LaunchError, LmsApiError, NotAuthorized, NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.lti_services import LtiServiceClient, SubmissionInfo
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.launch.lti import restore_launch
-from lti_tool.launch.session import Actor
 from lti_tool.models import (
     AuditEvent,
     Course,
