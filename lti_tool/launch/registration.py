@@ -22,11 +22,10 @@ from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
 from lti_tool.http import OutboundRefused, get_session
 from lti_tool.launch import keys, placements, services, tenancy
+from lti_tool.lti_vocab import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION
 from lti_tool.models import LmsKind, Platform
 from lti_tool.store import get_store
 
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 #: ``product_family_code`` of the platform configuration: Canvas's registration guide shows
 #: "canvas", Moodle's openid-configuration.php sends "moodle".
 LMS_BY_FAMILY = {"canvas": LmsKind.CANVAS, "schoology": LmsKind.SCHOOLOGY,
@@ -78,7 +77,7 @@ def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
         "jwks_uri": base + (url_for("launch.registration_jwks", key_set=key_set) if key_set
                             else url_for("launch.jwks")),
         "token_endpoint_auth_method": "private_key_jwt",
-        "scope": " ".join(placements.SCOPES),
+        "scope": " ".join(SCOPES),
         TOOL_CONFIGURATION: {
             # With the port: Moodle requires it to equal target_link_uri's host[:port].
             "domain": urlsplit(base).netloc,

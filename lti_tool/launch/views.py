@@ -25,7 +25,6 @@ from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_s
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
-    find_platform,
     make_message_launch,
     make_oidc_login,
 )
@@ -39,7 +38,9 @@ from lti_tool.launch.session import (
     start_session,
     with_hop,
 )
+from lti_tool.lti_vocab import DEEP_LINKING_REQUEST, DEPLOYMENT_ID_CLAIM, SCOPES
 from lti_tool.models import Role, SessionMode
+from lti_tool.tenants import find_platform
 
 
 def _base_url() -> str:
@@ -162,7 +163,7 @@ def launch() -> Any:
     from lti_tool.grades.sync import sync_after_launch
 
     sync_after_launch(result.course_id, result.person_id, result.roles)
-    if result.message_type == "LtiDeepLinkingRequest":
+    if result.message_type == DEEP_LINKING_REQUEST:
         destination = lurl("portfolio.deep_link_picker")
     elif result.activity == "reflection" and Role.STUDENT in result.roles \
             and result.course_id is not None:
@@ -179,7 +180,7 @@ def launch() -> Any:
 def _deployment_not_enabled(body: dict[str, Any], err: LtiException) -> Any:
     """A Lodestar admin may enable the deployment now; everyone else is told to wait."""
     platform = services.launch_platform(body)
-    deployment_id = str(body.get(services.CLAIM + "deployment_id") or "")
+    deployment_id = str(body.get(DEPLOYMENT_ID_CLAIM) or "")
     pending = services.record_pending_deployment(platform, deployment_id)
     current_app.logger.info("Launch from deployment not enabled yet (platform %s)", platform.id)
     who = services.approver_of(body)
@@ -288,7 +289,7 @@ def canvas_config() -> Any:
         "oidc_initiation_url": base + url_for("launch.login"),
         "target_link_uri": launch_url,
         "public_jwk_url": base + url_for("launch.jwks"),
-        "scopes": list(placements.SCOPES),
+        "scopes": list(SCOPES),
         "extensions": [{
             "platform": "canvas.instructure.com",
             "domain": host,
