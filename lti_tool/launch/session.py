@@ -40,7 +40,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import LaunchRequired, ToolError
 from lti_tool.extensions import db
 from lti_tool.launch.services import LaunchResult
-from lti_tool.models import Person, Role, SessionMode, UserSession
+from lti_tool.models import Person, SessionMode, UserSession
 from lti_tool.tenants import active_tenant, tenant_platform
 
 #: A frame-mode session's handle in links and forms (names the session, proves nothing).

@@ -38,6 +38,7 @@ from lti_tool.launch.session import (
     start_session,
     with_hop,
 )
+from lti_tool.launch.signals import launch_recorded
 from lti_tool.lti_vocab import DEEP_LINKING_REQUEST, DEPLOYMENT_ID_CLAIM, SCOPES
 from lti_tool.models import Role, SessionMode
 from lti_tool.tenants import find_platform
@@ -160,9 +161,9 @@ def launch() -> Any:
     # Through platform storage it does not, and the frame's script keeps the session.
     start_session(result, message_launch.get_launch_id(),
                   mode=SessionMode.FRAME if verified else SessionMode.COOKIE)
-    from lti_tool.grades.sync import sync_after_launch
-
-    sync_after_launch(result.course_id, result.person_id, result.roles)
+    # Grades refreshes a stale roster after a teacher's launch (it subscribes to this).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    launch_recorded.send(app, result=result)
     if result.message_type == DEEP_LINKING_REQUEST:
         destination = lurl("portfolio.deep_link_picker")
     elif result.activity == "reflection" and Role.STUDENT in result.roles \

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
+from flask.sansio.app import App
 
 from lti_tool.models import Person
 from lti_tool.plans.models import Goal, Plan
@@ -56,7 +57,7 @@ class PlanPart:
     erase: Callable[[Person, int, Mapping[str, list[Any]]], dict[str, int]]
 
 
-def register(app: Flask, part: PlanPart) -> None:
+def register(app: App, part: PlanPart) -> None:
     """Add ``part`` to ``app``'s plan parts (once per name)."""
     parts: dict[str, PlanPart] = app.extensions.setdefault(EXTENSION_KEY, {})
     parts[part.name] = part
