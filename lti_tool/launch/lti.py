@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import jwt
-from flask import current_app
+from flask import current_app, g
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import (
     FlaskCookieService,
@@ -277,8 +277,6 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
     def validate_state(self) -> LodestarMessageLaunch:
         """The state cookie must match, unless this very request proved the state through the
         platform's postMessage storage (see ``platform_storage``)."""
-        from flask import g
-
         state = self._get_request_param("state")
         if state and g.get("platform_storage_state") == state:
             return self

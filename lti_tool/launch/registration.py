@@ -20,6 +20,7 @@ from flask import current_app, request, url_for
 
 from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
+from lti_tool.extensions import db
 from lti_tool.http import OutboundRefused, get_session
 from lti_tool.launch import keys, placements, services, tenancy
 from lti_tool.lti_vocab import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION
@@ -303,7 +304,5 @@ def register(openid_configuration: str, registration_token: str | None,
     audit.record("platform.registered", tenant_id=platform.tenant_id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, issuer=issuer,
                  client_id=client_id, deployment_id=deployment_id)
-    from lti_tool.extensions import db
-
     db.session.commit()
     return Registered(platform=platform, deployment_id=deployment_id, lms=lms)

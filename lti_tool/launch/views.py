@@ -21,7 +21,16 @@ from pylti1p3.exception import LtiException, OIDCException
 from lti_tool import audit, hygiene, policy, security_headers
 from lti_tool.errors import InvalidInput, LaunchError, NotFound
 from lti_tool.extensions import db
-from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
+from lti_tool.launch import (
+    bp,
+    cookieless,
+    grants,
+    keys,
+    placements,
+    platform_storage,
+    registration,
+    services,
+)
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
@@ -250,8 +259,6 @@ def landing_url(role: Role | None, course_id: int | None) -> str:
 @bp.get("/lti/register")
 def register() -> str:
     """LTI Dynamic Registration: the platform admin's browser lands here."""
-    from lti_tool.launch import registration
-
     result = registration.register(request.args.get("openid_configuration", ""),
                                    request.args.get("registration_token"),
                                    request.args.get("link"))
@@ -336,8 +343,6 @@ def admin_grant() -> Any:
 @bp.post("/admin/registration-link")
 def admin_registration_link() -> Any:
     """Make a one-time Dynamic Registration link for this tenant (shown once)."""
-    from lti_tool.launch import registration
-
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
     url = registration.link_url(registration.create_link(tenant_id=actor.tenant_id))
