@@ -88,10 +88,10 @@ MEMBERSHIP_SUBROLE: Final = "http://purl.imsglobal.org/vocab/lis/v2/membership/"
 INSTITUTION: Final = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
 SYSTEM: Final = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
 
+#: The context roles Lodestar maps (``launch/roles.py``): student, teacher, guardian.
 LEARNER: Final = MEMBERSHIP + "Learner"
 INSTRUCTOR: Final = MEMBERSHIP + "Instructor"
 MENTOR: Final = MEMBERSHIP + "Mentor"
-CONTENT_DEVELOPER: Final = MEMBERSHIP + "ContentDeveloper"
 TEACHING_ASSISTANT: Final = MEMBERSHIP_SUBROLE + "Instructor#TeachingAssistant"
 INSTITUTION_ADMIN: Final = INSTITUTION + "Administrator"
 INSTITUTION_STUDENT: Final = INSTITUTION + "Student"

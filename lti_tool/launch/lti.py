@@ -387,13 +387,10 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         has whenever ``DeploymentNotFound`` is raised: the deployment check comes later)."""
         return dict(self._jwt.get("body", {}))
 
-    #: Claims that must be JSON objects when present (see ``lti_vocab.OBJECT_CLAIMS``).
-    OBJECT_CLAIMS = OBJECT_CLAIMS
-
     def validate_message(self) -> LodestarMessageLaunch:
         """Claims of the wrong JSON type are a malformed launch (400), never a crash."""
         body = self._jwt.get("body", {})
-        for name in self.OBJECT_CLAIMS:
+        for name in OBJECT_CLAIMS:
             if name in body and not isinstance(body[name], dict):
                 raise LtiException(f"The claim {name.rsplit('/', 1)[-1]} is not an object")
         roles = body.get(ROLES_CLAIM)
@@ -432,8 +429,7 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
                 raise LtiException(f"The {name} is longer than {self.ID_LIMIT} characters")
 
     def validate_deployment(self) -> LodestarMessageLaunch:
-        if not isinstance(self._jwt.get("body", {}).get(
-                DEPLOYMENT_ID_CLAIM), str):
+        if not isinstance(self._jwt.get("body", {}).get(DEPLOYMENT_ID_CLAIM), str):
             raise LtiException("The deployment_id claim is missing or not text")
         deployment_id = self._get_deployment_id()
         deployment = self._tool_config.find_deployment_by_params(
