@@ -188,6 +188,8 @@ def _render(status: int, title: str, message: str) -> tuple[Response | str, int]
 
 def register_error_handlers(app: Flask) -> None:
     """Install handlers for ``ToolError``, HTTP errors and anything unexpected."""
+    # Imported here, not at the top: every module imports errors, and the exceptions alone
+    # load no database code.
     from lti_tool.extensions import db
 
     @app.errorhandler(ToolError)

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from lti_tool.actor import Actor
 from lti_tool.errors import NotAuthorized
 from lti_tool.extensions import db
-from lti_tool.launch.session import Actor
 from lti_tool.models import (
     Course,
     Enrollment,

@@ -30,8 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool import hygiene
 from lti_tool.extensions import db
-from lti_tool.launch.tenancy import is_shared_issuer
+from lti_tool.lti_vocab import LAUNCH_PRESENTATION_CLAIM
 from lti_tool.models import Platform
+from lti_tool.tenants import find_platform, is_shared_issuer
 
 #: ``Platform.settings`` key of the LMS web origins learned from launches.
 WEB_ORIGINS_SETTING = "web_origins"
@@ -41,7 +42,6 @@ MAX_LEARNED_ORIGINS = 5
 #: One year, the value the HSTS preload list asks for (hstspreload.org).
 HSTS_VALUE = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store, private"
-LAUNCH_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
 #: Endpoints that are launch pages: no cache even before a session exists.
 LAUNCH_ENDPOINTS = frozenset({"launch.login", "launch.launch", "launch.check_login",
@@ -72,7 +72,7 @@ def platform_origins(platform: Platform) -> list[str]:
 def learn_launch_origin(platform: Platform, body: Mapping[str, Any]) -> None:
     """Remember the origin of the launch's ``return_url`` as one of the platform's web
     origins, and commit. The id_token was verified, so the platform vouches for it."""
-    presentation = body.get(LAUNCH_CLAIM)
+    presentation = body.get(LAUNCH_PRESENTATION_CLAIM)
     if not isinstance(presentation, Mapping):
         return
     origin = hygiene.origin(presentation.get("return_url"))
@@ -126,8 +126,6 @@ def _request_platforms() -> list[Platform]:
     issuer, client_id = _named_platform()
     if not issuer:
         return []
-    from lti_tool.launch.lti import find_platform
-
     platform = find_platform(issuer, client_id)
     return [platform] if platform is not None else []
 

@@ -10,7 +10,26 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.lti_vocab import SHARED_ISSUERS
 from lti_tool.models import Course, Platform, Tenant
+
+
+def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+    """Find the active registration for an issuer (and client_id when given).
+
+    An issuer with one registration may omit client_id at login initiation (the spec makes it
+    optional); with several registrations client_id is required to choose.
+    """
+    query = select(Platform).where(Platform.issuer == issuer, Platform.active.is_(True))
+    if client_id:
+        return db.session.execute(query.where(Platform.client_id == client_id)).scalar_one_or_none()
+    rows = list(db.session.execute(query.limit(2)).scalars())
+    return rows[0] if len(rows) == 1 else None
+
+
+def is_shared_issuer(issuer: str) -> bool:
+    """Whether an issuer is one cloud LMS's issuer for all its customers."""
+    return issuer.rstrip("/").lower() in SHARED_ISSUERS
 
 
 def tenant_platforms(tenant_id: int) -> list[Platform]:

@@ -25,7 +25,8 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from lti_tool.launch.session import CSRF_FIELD, CSRF_HEADER, TOKEN_HEADER, TOKEN_PARAM, Actor
+from lti_tool.actor import Actor
+from lti_tool.launch.session import CSRF_FIELD, CSRF_HEADER, TOKEN_HEADER, TOKEN_PARAM
 
 PREFIX = "browser-"
 _numbers = itertools.count(1)

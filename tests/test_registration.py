@@ -14,19 +14,19 @@ from flask import Flask
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.grades.lti_services import (
-    AGS_LINEITEM,
-    AGS_LINEITEM_READONLY,
-    AGS_RESULT,
-    AGS_SCORE,
-    NRPS_SCOPE,
-)
-from lti_tool.launch import placements
 from lti_tool.launch.registration import (
     PLATFORM_CONFIGURATION,
     TOOL_CONFIGURATION,
     create_link,
     tool_configuration,
+)
+from lti_tool.lti_vocab import (
+    AGS_LINEITEM,
+    AGS_LINEITEM_READONLY,
+    AGS_RESULT,
+    AGS_SCORE,
+    NRPS_SCOPE,
+    SCOPES,
 )
 from lti_tool.models import AuditEvent, LmsKind, Platform
 from lti_tool.sandbox import SandboxState, get_state
@@ -323,7 +323,7 @@ def test_registration_and_developer_key_json_agree(app: Flask, client: Any) -> N
 
 
 def test_scopes_match_the_services_client() -> None:
-    assert set(placements.SCOPES) == {NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY,
+    assert set(SCOPES) == {NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY,
                                       AGS_RESULT, AGS_SCORE}
 
 

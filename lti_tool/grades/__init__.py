@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("grades", __name__)
 
-from lti_tool.grades import views  # noqa: E402,F401
+from lti_tool.grades import on_launch, views  # noqa: E402,F401

@@ -24,26 +24,25 @@ from lti_tool.errors import LmsApiError
 from lti_tool.grades import tokens
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
 from lti_tool.http import get_session
+from lti_tool.lti_vocab import (
+    AGS_LINEITEM,
+    AGS_LINEITEM_READONLY,
+    AGS_RESULT,
+    AGS_SCORE,
+    CANVAS_SUBMISSION_EXT,
+    LINEITEMS_MEDIA,
+    NRPS_MEDIA,
+    NRPS_SCOPE,
+    RESULTS_MEDIA,
+    SCORE_MEDIA,
+)
 from lti_tool.models import LmsKind, Platform
 from lti_tool.parse import finite_float, str_or_none, utc_datetime
 from lti_tool.retry import retryable_status
 
-NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-AGS_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-AGS_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-AGS_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
-AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-
-NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-RESULTS_MEDIA = "application/vnd.ims.lis.v2.resultcontainer+json"
-SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
-
 #: "Don't make requests forever": at 100 per page this is 50,000 members.
 MAX_PAGES = 500
 
-#: Canvas's score extension (``Lti::Result::AGS_EXT_SUBMISSION``).
-CANVAS_SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
 
 
 @dataclass(frozen=True)

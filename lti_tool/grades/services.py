@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from lti_tool.actor import Actor
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
-from lti_tool.launch.session import Actor
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
 
 
@@ -58,8 +58,6 @@ class AssignmentSummary:
 
 def assignment_summaries(course: Course) -> list[AssignmentSummary]:
     """Active assignments of a course with result counts, in one query."""
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(Assignment, func.count(Grade.score),
                func.avg(Grade.score / func.nullif(Grade.score_maximum, 0)))

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from lti_tool import hygiene, session_records
+from lti_tool import hygiene, jobs, session_records
 from lti_tool.db import utcnow
 from lti_tool.errors import LmsApiError, SyncError, log_exception
 from lti_tool.extensions import db
+from lti_tool.grades import lms_rest
 from lti_tool.grades.lti_services import LtiServiceClient
 from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
@@ -401,8 +402,6 @@ def sync_rest_course(course: Course, items: list[LmsAssignment], scores: list[Lm
 # -- runs ---------------------------------------------------------------------------------
 
 def _dispatch(run: SyncRun, progress: Progress | None) -> Counts:
-    from lti_tool.grades import lms_rest
-
     kind = SyncKind(run.kind)
     if kind == SyncKind.CANVAS_TRANSCRIPT:
         person = db.session.get(Person, run.person_id)
@@ -478,15 +477,18 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
     return run
 
 
+def run_job(run_id: int) -> str:
+    """A queued sync run as a background job (``jobs.enqueue``): its final status."""
+    return str(execute_run(run_id).status)
+
+
 def start_sync(course: Course | None, kinds: Iterable[SyncKind], *,
                requested_by: int | None = None, person: Person | None = None) -> list[SyncRun]:
     """Queue sync runs: as RQ jobs when Redis is configured, else run them now."""
     runs = [create_run(course, kind, requested_by, person=person) for kind in kinds]
     if current_app.config.get("ILP_REDIS_URL") and not current_app.config.get("ILP_SYNC_INLINE"):
-        from lti_tool import jobs
-
         for run in runs:
-            run.job_id = jobs.enqueue_sync(run.id)
+            run.job_id = jobs.enqueue(run_job, run.id)
         db.session.commit()
         return runs
     return [execute_run(run.id) for run in runs]

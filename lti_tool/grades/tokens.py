@@ -32,11 +32,11 @@ import requests
 from lti_tool.errors import LmsApiError
 from lti_tool.http import get_session
 from lti_tool.launch import keys
+from lti_tool.lti_vocab import CLIENT_ASSERTION_TYPE
 from lti_tool.models import Platform
 from lti_tool.retry import retryable_status
 from lti_tool.store import get_store
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: Drop a cached token this many seconds before the platform says it expires.
 EXPIRY_MARGIN = 60
 #: How long the answer "of these scopes, the platform grants those" is remembered; after
@@ -172,7 +172,7 @@ def _request(platform: Platform, scopes: Sequence[str],
     def attempt() -> requests.Response:
         data = {
             "grant_type": "client_credentials",
-            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
             "client_assertion": client_assertion(platform),
             "scope": " ".join(scopes),
         }

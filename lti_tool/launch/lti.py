@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import jwt
-from flask import current_app
+from flask import current_app, g
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import (
     FlaskCookieService,
@@ -48,9 +48,18 @@ from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.http import get_session
 from lti_tool.launch import keys
+from lti_tool.lti_vocab import (
+    CONTEXT_CLAIM,
+    DEPLOYMENT_ID_CLAIM,
+    OBJECT_CLAIMS,
+    RESOURCE_LINK_CLAIM,
+    ROLE_SCOPE_MENTOR_CLAIM,
+    ROLES_CLAIM,
+)
 from lti_tool.models import Deployment as DeploymentRow
 from lti_tool.models import Platform
 from lti_tool.store import get_store
+from lti_tool.tenants import find_platform
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
 #: Minimum seconds between two JWKS refetches for one platform key set.
@@ -67,19 +76,6 @@ class DeploymentNotFound(LtiException):
 
 class TokenRejected(LtiException):
     """The id_token failed signature, time, audience or algorithm checks."""
-
-
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
-    """Find the active registration for an issuer (and client_id when given).
-
-    An issuer with one registration may omit client_id at login initiation (the spec makes it
-    optional); with several registrations client_id is required to choose.
-    """
-    query = select(Platform).where(Platform.issuer == issuer, Platform.active.is_(True))
-    if client_id:
-        return db.session.execute(query.where(Platform.client_id == client_id)).scalar_one_or_none()
-    rows = list(db.session.execute(query.limit(2)).scalars())
-    return rows[0] if len(rows) == 1 else None
 
 
 class ToolRegistration(Registration):
@@ -281,8 +277,6 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
     def validate_state(self) -> LodestarMessageLaunch:
         """The state cookie must match, unless this very request proved the state through the
         platform's postMessage storage (see ``platform_storage``)."""
-        from flask import g
-
         state = self._get_request_param("state")
         if state and g.get("platform_storage_state") == state:
             return self
@@ -393,21 +387,13 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         has whenever ``DeploymentNotFound`` is raised: the deployment check comes later)."""
         return dict(self._jwt.get("body", {}))
 
-    #: Claims that must be JSON objects when present (LTI 1.3 core, sections 5.3-5.4;
-    #: NRPS, AGS and Deep Linking claims).
-    OBJECT_CLAIMS = tuple("https://purl.imsglobal.org/spec/" + c for c in (
-        "lti/claim/context", "lti/claim/resource_link", "lti/claim/custom", "lti/claim/lis",
-        "lti/claim/launch_presentation", "lti/claim/tool_platform",
-        "lti-nrps/claim/namesroleservice", "lti-ags/claim/endpoint",
-        "lti-dl/claim/deep_linking_settings"))
-
     def validate_message(self) -> LodestarMessageLaunch:
         """Claims of the wrong JSON type are a malformed launch (400), never a crash."""
         body = self._jwt.get("body", {})
-        for name in self.OBJECT_CLAIMS:
+        for name in OBJECT_CLAIMS:
             if name in body and not isinstance(body[name], dict):
                 raise LtiException(f"The claim {name.rsplit('/', 1)[-1]} is not an object")
-        roles = body.get("https://purl.imsglobal.org/spec/lti/claim/roles")
+        roles = body.get(ROLES_CLAIM)
         if roles is not None and not (isinstance(roles, list)
                                       and all(isinstance(r, str) for r in roles)):
             raise LtiException("The Roles claim is not a list of strings")
@@ -424,15 +410,14 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
     ID_LIMIT = 255
 
     def _check_ids(self, body: dict[str, Any]) -> None:
-        claim = "https://purl.imsglobal.org/spec/lti/claim/"
-        scope = body.get(claim + "role_scope_mentor")
+        scope = body.get(ROLE_SCOPE_MENTOR_CLAIM)
         if scope is not None and not isinstance(scope, list):
             raise LtiException("The role_scope_mentor claim is not a list")
         ids = [
             ("sub", body.get("sub")),
-            ("context id", (body.get(claim + "context") or {}).get("id")),
-            ("resource link id", (body.get(claim + "resource_link") or {}).get("id")),
-            ("deployment_id", body.get(claim + "deployment_id")),
+            ("context id", (body.get(CONTEXT_CLAIM) or {}).get("id")),
+            ("resource link id", (body.get(RESOURCE_LINK_CLAIM) or {}).get("id")),
+            ("deployment_id", body.get(DEPLOYMENT_ID_CLAIM)),
             *(("role_scope_mentor entry", value) for value in scope or []),
         ]
         for name, value in ids:
@@ -444,8 +429,7 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
                 raise LtiException(f"The {name} is longer than {self.ID_LIMIT} characters")
 
     def validate_deployment(self) -> LodestarMessageLaunch:
-        if not isinstance(self._jwt.get("body", {}).get(
-                "https://purl.imsglobal.org/spec/lti/claim/deployment_id"), str):
+        if not isinstance(self._jwt.get("body", {}).get(DEPLOYMENT_ID_CLAIM), str):
             raise LtiException("The deployment_id claim is missing or not text")
         deployment_id = self._get_deployment_id()
         deployment = self._tool_config.find_deployment_by_params(

@@ -11,21 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-RESOURCE_LINK = "LtiResourceLinkRequest"
-DEEP_LINKING = "LtiDeepLinkingRequest"
+from lti_tool.lti_vocab import CANVAS_EXT, DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST
 
 DESCRIPTION = ("Individual Learning Plans: goals, career clusters, course plan and a "
                "portfolio of class work linked to each student's goals.")
-
-#: The LTI Advantage services Lodestar uses (the same strings as lti_tool.grades.lti_services,
-#: written out here because launch code does not import grades).
-SCOPES = (
-    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-)
 
 #: Identity claims Lodestar needs (Moodle turns name and email claims into its "Share
 #: launcher's name/email with the tool: Always" settings).
@@ -43,7 +32,6 @@ CANVAS_CUSTOM_FIELDS = {
 
 #: Canvas extension keys of the Dynamic Registration tool configuration (Canvas's
 #: Lti::IMS::Registration and its LtiToolConfiguration schema).
-CANVAS_EXT = "https://canvas.instructure.com/lti/"
 CANVAS_PRIVACY_LEVEL_EXT = CANVAS_EXT + "privacy_level"
 CANVAS_TOOL_ID_EXT = CANVAS_EXT + "tool_id"
 CANVAS_COURSE_NAV_DEFAULT_ENABLED_EXT = CANVAS_EXT + "course_navigation/default_enabled"
@@ -66,10 +54,10 @@ class Placement:
 
 
 PLACEMENTS = (
-    Placement("course_navigation", RESOURCE_LINK, default_enabled=True),
-    Placement("user_navigation", RESOURCE_LINK, "My Learning Plan"),
-    Placement("assignment_selection", DEEP_LINKING, "Plan reflection"),
-    Placement("link_selection", DEEP_LINKING, "Plan reflection"),
+    Placement("course_navigation", RESOURCE_LINK_REQUEST, default_enabled=True),
+    Placement("user_navigation", RESOURCE_LINK_REQUEST, "My Learning Plan"),
+    Placement("assignment_selection", DEEP_LINKING_REQUEST, "Plan reflection"),
+    Placement("link_selection", DEEP_LINKING_REQUEST, "Plan reflection"),
 )
 
 
@@ -108,6 +96,6 @@ def registration_messages(title: str, launch_url: str) -> list[dict[str, Any]]:
         if placement.default_enabled:
             message[CANVAS_COURSE_NAV_DEFAULT_ENABLED_EXT] = True
     for message in messages:
-        if message["type"] == DEEP_LINKING:
+        if message["type"] == DEEP_LINKING_REQUEST:
             message["placements"].append(CONTENT_AREA)
     return messages

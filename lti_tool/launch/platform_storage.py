@@ -36,6 +36,7 @@ import jwt
 from flask import request
 
 from lti_tool import hygiene
+from lti_tool.lti_vocab import LAUNCH_PRESENTATION_CLAIM
 from lti_tool.store import get_store
 
 HEADER = "X-Lodestar-Platform-Storage"
@@ -70,7 +71,7 @@ def answer_origins(platform_origin: str, issuer: str, id_token: str) -> list[str
         body = jwt.decode(id_token, options={"verify_signature": False})
     except jwt.InvalidTokenError:
         body = {}
-    presentation = body.get("https://purl.imsglobal.org/spec/lti/claim/launch_presentation")
+    presentation = body.get(LAUNCH_PRESENTATION_CLAIM)
     return_url = presentation.get("return_url") if isinstance(presentation, dict) else None
     for origin in (hygiene.origin(issuer), hygiene.origin(return_url)):
         if origin and origin not in origins:

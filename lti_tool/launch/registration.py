@@ -20,14 +20,14 @@ from flask import current_app
 
 from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput, LmsApiError, NotAuthorized
+from lti_tool.extensions import db
 from lti_tool.http import OutboundRefused, get_session
 from lti_tool.launch import keys, placements, services, tenancy
+from lti_tool.lti_vocab import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION
 from lti_tool.models import LmsKind, Platform
 from lti_tool.store import get_store
 from lti_tool.urls import base_url, public_url
 
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 #: ``product_family_code`` of the platform configuration: Canvas's registration guide shows
 #: "canvas", Moodle's openid-configuration.php sends "moodle".
 LMS_BY_FAMILY = {"canvas": LmsKind.CANVAS, "schoology": LmsKind.SCHOOLOGY,
@@ -74,7 +74,7 @@ def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
         "jwks_uri": (public_url("launch.registration_jwks", key_set=key_set) if key_set
                      else public_url("launch.jwks")),
         "token_endpoint_auth_method": "private_key_jwt",
-        "scope": " ".join(placements.SCOPES),
+        "scope": " ".join(SCOPES),
         TOOL_CONFIGURATION: {
             # With the port: Moodle requires it to equal target_link_uri's host[:port].
             "domain": urlsplit(base_url()).netloc,
@@ -288,7 +288,5 @@ def register(openid_configuration: str, registration_token: str | None,
     audit.record("platform.registered", tenant_id=platform.tenant_id, actor_id=None,
                  subject_type="platform", subject_id=platform.id, issuer=issuer,
                  client_id=client_id, deployment_id=deployment_id)
-    from lti_tool.extensions import db
-
     db.session.commit()
     return Registered(platform=platform, deployment_id=deployment_id, lms=lms)

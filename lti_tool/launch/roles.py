@@ -17,21 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lti_tool.lti_vocab import (
+    INSTITUTION_ADMIN,
+    INSTITUTION_LEARNER,
+    INSTITUTION_STUDENT,
+    LEGACY_ROLE_PREFIXES,
+    MEMBERSHIP,
+    MEMBERSHIP_SUBROLE,
+    SYSTEM_ADMIN,
+)
 from lti_tool.models import Role
-
-MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
-INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
-SYSTEM = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
-
-INSTITUTION_ADMIN = INSTITUTION + "Administrator"
-SYSTEM_ADMIN = SYSTEM + "Administrator"
-
-
-_SHORT_PREFIXES = {
-    "urn:lti:role:ims/lis/": MEMBERSHIP,  # LTI 1.1 vocabulary, still seen in some rosters
-    "urn:lti:instrole:ims/lis/": INSTITUTION,
-    "urn:lti:sysrole:ims/lis/": SYSTEM,
-}
 
 
 def normalize(uri: str) -> str:
@@ -42,7 +37,7 @@ def normalize(uri: str) -> str:
     ``Instructor#TeachingAssistant`` becomes ``.../membership/Instructor#TeachingAssistant``.
     """
     uri = uri.strip()
-    for prefix, full in _SHORT_PREFIXES.items():
+    for prefix, full in LEGACY_ROLE_PREFIXES.items():
         if uri.startswith(prefix):
             uri = uri[len(prefix):]
             if full is not MEMBERSHIP:
@@ -52,10 +47,10 @@ def normalize(uri: str) -> str:
         return uri
     if "#" in uri:
         base, sub = uri.split("#", 1)
-        return f"http://purl.imsglobal.org/vocab/lis/v2/membership/{base}#{sub}"
+        return f"{MEMBERSHIP_SUBROLE}{base}#{sub}"
     if "/" in uri:  # "Instructor/TeachingAssistant" (LTI 1.1 sub-role form)
         base, sub = uri.split("/", 1)
-        return f"http://purl.imsglobal.org/vocab/lis/v2/membership/{base}#{sub}"
+        return f"{MEMBERSHIP_SUBROLE}{base}#{sub}"
     return MEMBERSHIP + uri
 
 
@@ -68,7 +63,7 @@ def _context_role(uri: str) -> str | None:
     """Return the context role name ("Learner", "Instructor#TeachingAssistant"), or None."""
     if uri.startswith(MEMBERSHIP):
         return uri[len(MEMBERSHIP):]
-    if uri.startswith("http://purl.imsglobal.org/vocab/lis/v2/membership/"):
+    if uri.startswith(MEMBERSHIP_SUBROLE):
         return uri.rsplit("/", 1)[1]
     if "://" not in uri and "#" not in uri:
         return uri  # short form, allowed for context roles only
@@ -92,7 +87,7 @@ def context_roles(lti_roles: Iterable[str], *, has_mentor_scope: bool) -> set[Ro
     return roles
 
 
-INSTITUTION_STUDENTS = {INSTITUTION + "Student", INSTITUTION + "Learner"}
+INSTITUTION_STUDENTS = {INSTITUTION_STUDENT, INSTITUTION_LEARNER}
 
 
 def institution_roles(lti_roles: Iterable[str]) -> set[Role]:

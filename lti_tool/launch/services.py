@@ -21,7 +21,18 @@ from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthor
 from lti_tool.extensions import db
 from lti_tool.launch import grants, tenancy
 from lti_tool.launch import roles as lti_roles
-from lti_tool.launch.lti import find_platform
+from lti_tool.lti_vocab import (
+    AGS_CLAIM,
+    CONTEXT_CLAIM,
+    CUSTOM_CLAIM,
+    DEPLOYMENT_ID_CLAIM,
+    LIS_CLAIM,
+    MESSAGE_TYPE_CLAIM,
+    NRPS_CLAIM,
+    RESOURCE_LINK_CLAIM,
+    ROLE_SCOPE_MENTOR_CLAIM,
+    ROLES_CLAIM,
+)
 from lti_tool.models import (
     Course,
     Deployment,
@@ -36,13 +47,8 @@ from lti_tool.models import (
     RoleGrant,
     Tenant,
 )
-from lti_tool.tenants import tenant_platforms
+from lti_tool.tenants import find_platform, tenant_platforms
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
-LIS_CLAIM = CLAIM + "lis"
 #: Context types that are courses (LIS v2 course vocabulary, full or short form). A
 #: context of another type (Canvas user navigation sends the Account) is no course.
 COURSE_CONTEXT_TYPES = ("CourseOffering", "CourseSection", "CourseTemplate")
@@ -73,7 +79,7 @@ def _claim(body: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def custom_params(body: Mapping[str, Any]) -> dict[str, str]:
     """The launch's custom parameters with unexpanded ``$variables`` left out."""
-    return {str(k): v for k, raw in _claim(body, CLAIM + "custom").items()
+    return {str(k): v for k, raw in _claim(body, CUSTOM_CLAIM).items()
             if (v := present(raw)) is not None}
 
 
@@ -133,7 +139,7 @@ def is_course_context(context: Mapping[str, Any]) -> bool:
 
 
 def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
-    context = _claim(body, CLAIM + "context")
+    context = _claim(body, CONTEXT_CLAIM)
     context_id = present(context.get("id"))
     if not context_id or not is_course_context(context):
         return None
@@ -149,7 +155,7 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
     course.label = clip(present(context.get("label")), 255) or course.label
     course.lms_course_id = clip(custom.get("lms_course_id") or custom.get("canvas_course_id")
                                 or course.lms_course_id, 255) or None
-    course.deployment_id = clip(present(body.get(CLAIM + "deployment_id")), 255) or None
+    course.deployment_id = clip(present(body.get(DEPLOYMENT_ID_CLAIM)), 255) or None
     course.platform_id = platform.id
     nrps_url = present(_claim(body, NRPS_CLAIM).get("context_memberships_url"))
     if hygiene.http_url(nrps_url):  # a malformed (or overlong) service URL is not kept
@@ -250,7 +256,7 @@ def _stored_course_roles(person: Person) -> set[Role]:
 
 
 def _resource_link(course: Course, body: Mapping[str, Any]) -> ResourceLink | None:
-    link = _claim(body, CLAIM + "resource_link")
+    link = _claim(body, RESOURCE_LINK_CLAIM)
     link_id = present(link.get("id"))
     if not link_id:
         return None
@@ -270,7 +276,7 @@ def _resource_link(course: Course, body: Mapping[str, Any]) -> ResourceLink | No
 
 def launch_roles(body: Mapping[str, Any]) -> list[str]:
     """The launch's role URIs, normalised (anything but a list of strings counts as none)."""
-    roles = body.get(CLAIM + "roles")
+    roles = body.get(ROLES_CLAIM)
     return lti_roles.normalize_all(roles if isinstance(roles, list) else [])
 
 
@@ -299,7 +305,7 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     platform = launch_platform(body)
     tenant_id = platform.tenant_id
     raw_roles = launch_roles(body)
-    scope = body.get(CLAIM + "role_scope_mentor")
+    scope = body.get(ROLE_SCOPE_MENTOR_CLAIM)
     mentor_scope = [str(s) for s in scope if isinstance(s, (str, int))] \
         if isinstance(scope, list) else []
     person = _person(tenant_id, body)
@@ -334,7 +340,7 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
             roles.add(Role.GUARDIAN)
     landing = lti_roles.landing_role(roles if course is not None
                                      else roles - {Role.TEACHER})
-    message_type = str(body.get(CLAIM + "message_type"))
+    message_type = str(body.get(MESSAGE_TYPE_CLAIM))
     audit.record("launch", tenant_id=tenant_id, actor_id=person.id,
                  subject_type="course" if course else None,
                  subject_id=course.id if course else None,

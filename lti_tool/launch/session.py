@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -36,10 +36,11 @@ from flask import Flask, Response, current_app, g, render_template, request, ses
 from markupsafe import Markup, escape
 
 from lti_tool import session_records as records
+from lti_tool.actor import Actor
 from lti_tool.errors import LaunchRequired, ToolError
 from lti_tool.extensions import db
 from lti_tool.launch.services import LaunchResult
-from lti_tool.models import Person, Role, SessionMode, UserSession
+from lti_tool.models import Person, SessionMode, UserSession
 from lti_tool.tenants import active_tenant, tenant_platform
 
 #: A frame-mode session's handle in links and forms (names the session, proves nothing).
@@ -100,29 +101,6 @@ class LiveSession:
     handle: str
     mode: SessionMode
     last_seen_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The person behind the current request, as established by their latest launch."""
-
-    tenant_id: int
-    person_id: int
-    course_id: int | None
-    roles: frozenset[Role] = field(default_factory=frozenset)
-    launch_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["roles"] = sorted(self.roles)
-        return data
-
-    @classmethod
-    def of(cls, record: UserSession) -> Actor:
-        """The actor a session record stands for."""
-        return cls(tenant_id=record.tenant_id, person_id=record.person_id,
-                   course_id=record.course_id, roles=records.roles_of(record),
-                   launch_id=record.launch_id)
 
 
 def csrf_token(record: LiveSession) -> str:

@@ -17,21 +17,7 @@ from lti_tool import audit, session_records
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Platform, Tenant
-
-#: Issuers shared by every customer of a cloud LMS (Canvas cloud and its beta and test
-#: instances; Schoology). See the Canvas LTI docs ("iss" is canvas.instructure.com for all
-#: cloud accounts) and Schoology's LTI 1.3 docs.
-SHARED_ISSUERS = frozenset({
-    "https://canvas.instructure.com",
-    "https://canvas.beta.instructure.com",
-    "https://canvas.test.instructure.com",
-    "https://schoology.schoology.com",
-})
-
-
-def is_shared_issuer(issuer: str) -> bool:
-    """Whether an issuer is one cloud LMS's issuer for all its customers."""
-    return issuer.rstrip("/").lower() in SHARED_ISSUERS
+from lti_tool.tenants import is_shared_issuer
 
 
 def find_tenant(ref: int | str) -> Tenant | None:

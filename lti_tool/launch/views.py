@@ -21,11 +21,19 @@ from pylti1p3.exception import LtiException, OIDCException
 from lti_tool import audit, hygiene, policy, security_headers
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotFound
 from lti_tool.extensions import db
-from lti_tool.launch import bp, cookieless, grants, keys, placements, platform_storage, services
+from lti_tool.launch import (
+    bp,
+    cookieless,
+    grants,
+    keys,
+    placements,
+    platform_storage,
+    registration,
+    services,
+)
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
-    find_platform,
     make_message_launch,
     make_oidc_login,
 )
@@ -39,7 +47,10 @@ from lti_tool.launch.session import (
     start_session,
     with_hop,
 )
+from lti_tool.launch.signals import launch_recorded
+from lti_tool.lti_vocab import DEEP_LINKING_REQUEST, DEPLOYMENT_ID_CLAIM, SCOPES
 from lti_tool.models import Role, SessionMode
+from lti_tool.tenants import find_platform
 from lti_tool.urls import base_url, public_url
 
 
@@ -156,10 +167,10 @@ def launch() -> Any:
     # Through platform storage it does not, and the frame's script keeps the session.
     start_session(result, message_launch.get_launch_id(),
                   mode=SessionMode.FRAME if verified else SessionMode.COOKIE)
-    from lti_tool.grades.sync import sync_after_launch
-
-    sync_after_launch(result.course_id, result.person_id, result.roles)
-    if result.message_type == "LtiDeepLinkingRequest":
+    # Grades refreshes a stale roster after a teacher's launch (it subscribes to this).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    launch_recorded.send(app, result=result)
+    if result.message_type == DEEP_LINKING_REQUEST:
         destination = lurl("portfolio.deep_link_picker")
     elif result.activity == "reflection" and Role.STUDENT in result.roles \
             and result.course_id is not None:
@@ -176,7 +187,7 @@ def launch() -> Any:
 def _deployment_not_enabled(body: dict[str, Any], err: LtiException) -> Any:
     """A Lodestar admin may enable the deployment now; everyone else is told to wait."""
     platform = services.launch_platform(body)
-    deployment_id = str(body.get(services.CLAIM + "deployment_id") or "")
+    deployment_id = str(body.get(DEPLOYMENT_ID_CLAIM) or "")
     pending = services.record_pending_deployment(platform, deployment_id)
     current_app.logger.info("Launch from deployment not enabled yet (platform %s)", platform.id)
     who = services.approver_of(body)
@@ -245,8 +256,6 @@ def landing_url(role: Role | None, course_id: int | None) -> str:
 @bp.get("/lti/register")
 def register() -> str:
     """LTI Dynamic Registration: the platform admin's browser lands here."""
-    from lti_tool.launch import registration
-
     result = registration.register(request.args.get("openid_configuration", ""),
                                    request.args.get("registration_token"),
                                    request.args.get("link"))
@@ -284,7 +293,7 @@ def canvas_config() -> Any:
         "oidc_initiation_url": public_url("launch.login"),
         "target_link_uri": launch_url,
         "public_jwk_url": public_url("launch.jwks"),
-        "scopes": list(placements.SCOPES),
+        "scopes": list(SCOPES),
         "extensions": [{
             "platform": "canvas.instructure.com",
             "domain": host,
@@ -330,8 +339,6 @@ def admin_grant() -> Any:
 @bp.post("/admin/registration-link")
 def admin_registration_link() -> Any:
     """Make a one-time Dynamic Registration link for this tenant (shown once)."""
-    from lti_tool.launch import registration
-
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
     url = registration.link_url(registration.create_link(tenant_id=actor.tenant_id))

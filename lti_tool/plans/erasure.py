@@ -23,6 +23,7 @@ from lti_tool import session_records
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades.models import Grade, LmsCredential, SyncRun, TranscriptEntry
+from lti_tool.launch.lti import purge_launch_data
 from lti_tool.models import (
     AuditEvent,
     Enrollment,
@@ -31,6 +32,7 @@ from lti_tool.models import (
     Platform,
     RoleGrant,
 )
+from lti_tool.plans import parts
 from lti_tool.plans.models import (
     CoursePlanEntry,
     Goal,
@@ -40,7 +42,6 @@ from lti_tool.plans.models import (
     PlanItem,
     PlanSnapshot,
 )
-from lti_tool.portfolio.models import Evidence, StoredFile
 
 #: Detail keys whose string values are vocabulary of Lodestar, never the student's words.
 VOCABULARY_KEYS = frozenset({"page", "format", "section", "kind", "status", "role",
@@ -139,9 +140,8 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
         "plan_comment": rows(PlanComment, or_(PlanComment.plan_id == plan_id,
                                               PlanComment.author_id == pid)),
         "plan_snapshot": rows(PlanSnapshot, PlanSnapshot.plan_id == plan_id),
-        "evidence": rows(Evidence, Evidence.tenant_id == tenant_id,
-                         or_(Evidence.student_id == pid, Evidence.plan_id == plan_id)),
-        "file": rows(StoredFile, StoredFile.tenant_id == tenant_id, StoredFile.owner_id == pid),
+        # Evidence and uploaded files, from the portfolio (see ``parts``).
+        **parts.owned(student, plan_id),
         "grade": rows(Grade, Grade.person_id == pid),
         "transcript_entry": rows(TranscriptEntry, TranscriptEntry.person_id == pid),
         "role_grant": rows(RoleGrant, RoleGrant.tenant_id == tenant_id,
@@ -170,10 +170,7 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
 
     counts: dict[str, int] = {}
     # Children before parents; bulk deletes, so nothing is loaded one by one.
-    counts["evidence"] = _run(delete(Evidence).where(
-        Evidence.id.in_([e.id for e in owned["evidence"]])))
-    counts["files"] = _run(delete(StoredFile).where(
-        StoredFile.tenant_id == tenant_id, StoredFile.owner_id == pid))
+    counts.update(parts.erase(student, plan_id, owned))
     counts["grades"] = _run(delete(Grade).where(Grade.person_id == pid))
     counts["transcript_entries"] = _run(delete(TranscriptEntry).where(
         TranscriptEntry.tenant_id == tenant_id, TranscriptEntry.person_id == pid))
@@ -217,8 +214,6 @@ def purge_store(student: Person) -> int:
     """Delete the launch bodies of ``student`` kept in the shared store; how many went.
 
     Call after committing ``erase_student``: the database store commits as it goes."""
-    from lti_tool.launch.lti import purge_launch_data
-
     issuers = db.session.execute(
         select(Platform.issuer).where(Platform.tenant_id == student.tenant_id)).scalars().all()
     return purge_launch_data(issuers, student.sub)

@@ -21,9 +21,10 @@ from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lti_tool import audit, policy
+from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
-from lti_tool.launch.session import Actor, current_actor, lurl
+from lti_tool.launch.session import current_actor, lurl
 from lti_tool.models import Person
 from lti_tool.plans import bp, review_services, services
 from lti_tool.plans.models import Plan, PlanComment

@@ -25,10 +25,10 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import defer
 
 from lti_tool import audit, policy
+from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
-from lti_tool.launch.session import Actor
 from lti_tool.models import Enrollment, EnrollmentStatus, Mentorship, Person, Role
 from lti_tool.plans import services
 from lti_tool.plans.models import Goal, GoalStatus, Plan, PlanComment, PlanSnapshot

@@ -15,17 +15,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from lti_tool import audit
+from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.grades.models import TranscriptEntry
-from lti_tool.launch.session import Actor
+from lti_tool.grades.models import Assignment, Grade, TranscriptEntry
 from lti_tool.models import Course, Person
-from lti_tool.plans import inventory, programs, reference
+from lti_tool.plans import erasure, inventory, parts, programs, reference
 from lti_tool.plans.models import (
     CoursePlanEntry,
     CoursePlanStatus,
@@ -40,7 +40,6 @@ from lti_tool.plans.models import (
     PlanSnapshot,
     ProgramOfStudy,
 )
-from lti_tool.portfolio.models import Evidence, StoredFile
 from lti_tool.tenants import tenant_platform
 
 # -- vocabulary --------------------------------------------------------------------------------
@@ -380,8 +379,7 @@ def update_goal(actor: Actor, plan: Plan, goal_id: int, fields: Mapping[str, Any
 def delete_goal(actor: Actor, plan: Plan, goal_id: int) -> None:
     """Remove a goal and its milestones; its evidence stays in the plan, unlinked."""
     goal = get_goal(plan, goal_id)
-    db.session.execute(update(Evidence).where(Evidence.goal_id == goal.id)
-                       .values(goal_id=None).execution_options(synchronize_session=False))
+    parts.goal_deleted(goal)
     db.session.delete(goal)
     _changed(actor, plan, "goal.delete", subject_type="goal", subject_id=goal_id)
 
@@ -750,27 +748,6 @@ def delete_item(actor: Actor, plan: Plan, kind: PlanItemKind, item_id: int) -> N
 # -- the whole plan as data --------------------------------------------------------------------
 
 
-def _evidence(plan: Plan) -> list[dict[str, Any]]:
-    # Imported here: the portfolio package imports this module while it loads.
-    from lti_tool.portfolio.services import safe_link
-
-    attacher = aliased(Person)
-    rows = db.session.execute(
-        select(Evidence, attacher, Course.title)
-        .outerjoin(attacher, attacher.id == Evidence.attached_by)
-        .outerjoin(Course, Course.id == Evidence.course_id)
-        .where(Evidence.plan_id == plan.id)
-        .order_by(Evidence.snapshot_date, Evidence.id)).all()
-    return [{
-        "id": ev.id, "goal_id": ev.goal_id, "kind": str(ev.kind), "title": ev.snapshot_title,
-        "score": ev.snapshot_score, "score_maximum": ev.snapshot_score_maximum,
-        "date": _iso(ev.snapshot_date), "url": safe_link(ev.snapshot_url),
-        "digest": ev.snapshot_digest, "reflection": ev.reflection or "", "note": ev.note or "",
-        "attached_by": who.display_name if who is not None else None,
-        "attached_as": ev.attached_as, "course": course_title,
-    } for ev, who, course_title in rows]
-
-
 def _item_dict(item: PlanItem) -> dict[str, Any]:
     return {"id": item.id, "kind": str(item.kind), "title": item.title,
             "detail": item.detail or "", "date": _iso(item.date), "score": item.score,
@@ -789,7 +766,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     person = db.session.get(Person, plan.person_id)
     fw = plan_framework(plan)
     goal_rows = goals(plan)
-    evidence = _evidence(plan)
+    evidence = parts.evidence(plan)  # from the portfolio (see ``parts``)
     by_goal: dict[int | None, list[dict[str, Any]]] = {}
     for ev in evidence:
         by_goal.setdefault(ev["goal_id"], []).append(ev)
@@ -966,9 +943,6 @@ def snapshot_summary(snap: PlanSnapshot) -> dict[str, Any]:
 def grade_rows(student: Person) -> list[dict[str, Any]]:
     """The student's per-assignment grades (with the teacher's comments) as the LMS last
     reported them, by course and assignment."""
-    from lti_tool.grades.models import Assignment, Grade
-    from lti_tool.models import Course
-
     rows = db.session.execute(
         select(Grade, Assignment, Course)
         .join(Assignment, Assignment.id == Grade.assignment_id)
@@ -982,14 +956,6 @@ def grade_rows(student: Person) -> list[dict[str, Any]]:
              "comment": grade.comment or "", "submitted_at": _iso(grade.submitted_at),
              "graded_at": _iso(grade.graded_at), "url": grade.url}
             for grade, assignment, course in rows]
-
-
-def uploaded_files(student: Person) -> list[StoredFile]:
-    """Every work sample the student uploaded, oldest first."""
-    return list(db.session.execute(
-        select(StoredFile).where(StoredFile.owner_id == student.id,
-                                 StoredFile.tenant_id == student.tenant_id)
-        .order_by(StoredFile.id)).scalars())
 
 
 def export_document(actor: Actor, student: Person, *, show_accommodations: bool,
@@ -1046,10 +1012,7 @@ def deletion_preview(student: Person) -> dict[str, int]:
 
     return {
         "goals": count(Goal, Goal.plan_id == plan_id),
-        "evidence": count(Evidence, or_(Evidence.plan_id == plan_id,
-                                        Evidence.student_id == student.id)),
-        "files": count(StoredFile, StoredFile.owner_id == student.id,
-                       StoredFile.tenant_id == student.tenant_id),
+        **parts.preview(student, plan_id),  # evidence and files, from the portfolio
         "courses": count(CoursePlanEntry, CoursePlanEntry.plan_id == plan_id),
         "items": count(PlanItem, PlanItem.plan_id == plan_id),
         "snapshots": count(PlanSnapshot, PlanSnapshot.plan_id == plan_id),
@@ -1071,8 +1034,6 @@ def delete_plan(actor: Actor, student: Person, confirm_name: str) -> dict[str, i
 
     :raises InvalidInput: when ``confirm_name`` is not the student's name.
     """
-    from lti_tool.plans import erasure
-
     if _normal_name(confirm_name or "") != _normal_name(student.display_name):
         raise InvalidInput("The name you typed does not match the student's name, so nothing "
                            "was deleted.")

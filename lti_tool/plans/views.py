@@ -24,12 +24,13 @@ from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool import policy
+from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
-from lti_tool.launch.session import Actor, current_actor, current_person, lurl
+from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Person
-from lti_tool.plans import bp, forms, inventory, programs, services
+from lti_tool.plans import bp, forms, inventory, parts, programs, services
 from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy
 from lti_tool.plans.review import review_context
 
@@ -591,7 +592,7 @@ def export_zip(person_id: int) -> Response:
     ``plan.html`` and every uploaded work sample under ``files/``."""
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
-    files = services.uploaded_files(student)
+    files = parts.files(student)
     document = services.export_document(actor, student, show_accommodations=show,
                                         export_format="zip", files=len(files))
     html = render_template("plans/print.html", student=student,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
-from lti_tool.portfolio import views  # noqa: E402,F401
+from lti_tool.portfolio import plan_part, views  # noqa: E402,F401

@@ -17,10 +17,11 @@ from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
 
 from lti_tool import hygiene
+from lti_tool.actor import Actor
 from lti_tool.errors import LaunchError, NotAuthorized
 from lti_tool.launch import services
 from lti_tool.launch.lti import restore_launch
-from lti_tool.launch.session import Actor
+from lti_tool.lti_vocab import DEEP_LINKING_CLAIM, LAUNCH_PRESENTATION_CLAIM
 from lti_tool.urls import public_url
 
 
@@ -63,7 +64,7 @@ def return_url_hosts(launch: Any) -> set[str]:
     platform = services.launch_platform(body)
     candidates = [platform.issuer, platform.auth_login_url,
                   (platform.settings or {}).get("canvas_api_url")]
-    presentation = body.get(services.CLAIM + "launch_presentation")
+    presentation = body.get(LAUNCH_PRESENTATION_CLAIM)
     if isinstance(presentation, dict):
         candidates.append(presentation.get("return_url"))
     return {parts.hostname.lower() for c in candidates
@@ -75,7 +76,7 @@ def checked_return_url(launch: Any) -> str:
 
     :raises LaunchError: (400) for anything else (``javascript:``, markup, another host).
     """
-    settings = launch.get_launch_data().get(services.DEEP_LINKING_CLAIM)
+    settings = launch.get_launch_data().get(DEEP_LINKING_CLAIM)
     value = settings.get("deep_link_return_url") if isinstance(settings, dict) else None
     parts = hygiene.http_url(value)
     if parts is None or not parts.hostname or parts.hostname.lower() not in return_url_hosts(

@@ -35,12 +35,13 @@ from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
 from lti_tool import audit, hygiene, policy
+from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, LaunchError, LmsApiError, NotAuthorized, NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.lti_services import LtiServiceClient, SubmissionInfo
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.launch.lti import restore_launch
-from lti_tool.launch.session import Actor
+from lti_tool.lti_vocab import AGS_CLAIM, RESOURCE_LINK_CLAIM
 from lti_tool.models import (
     AuditEvent,
     Course,
@@ -51,7 +52,7 @@ from lti_tool.models import (
     ResourceLink,
     Role,
 )
-from lti_tool.plans import services as plan_services  # module import: plans imports us too
+from lti_tool.plans import services as plan_services
 from lti_tool.plans.models import Goal, Plan
 from lti_tool.portfolio.deep_linking import ACTIVITIES
 from lti_tool.portfolio.forms import (
@@ -73,8 +74,6 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: they are read.
 MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-RESOURCE_LINK_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
 REFLECTION_ACTIVITY = "reflection"
 SCORE_COMMENT = "Plan reflection submitted in Lodestar"
 

@@ -16,12 +16,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from lti_tool import policy
+from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotAuthorized
 from lti_tool.extensions import db
 from lti_tool.grades.services import get_course
-from lti_tool.launch.session import Actor, current_actor, current_person, lurl
+from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, Person
-from lti_tool.plans import services as plan_services  # module import: plans imports us too
+from lti_tool.plans import services as plan_services
 from lti_tool.portfolio import bp, deep_linking, forms, services
 
 

@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 from lti_tool.errors import LmsApiError
 from lti_tool.extensions import db
 from lti_tool.grades import sync, tokens
-from lti_tool.grades.lti_services import (
+from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncStatus
+from lti_tool.lti_vocab import (
     AGS_LINEITEM,
     AGS_LINEITEM_READONLY,
     AGS_RESULT,
     AGS_SCORE,
     NRPS_SCOPE,
 )
-from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncStatus
 from lti_tool.models import Course, Platform
 from lti_tool.sandbox import vocab
 from tests.lti_driver import LtiDriver
