@@ -29,9 +29,15 @@ def test_every_factory_makes_a_row_that_commits(app: Flask) -> None:
         result = factories.grade(work, student)
         upload = factories.stored_file(student)
         linked = factories.evidence(plan, goal)
-        attached = factories.evidence(plan, None, kind=EvidenceKind.ASSIGNMENT,
-                                      course_id=course.id, assignment_id=work.id,
-                                      attached_by=teacher.id, attached_as="teacher")
+        attached = factories.evidence(
+            plan,
+            None,
+            kind=EvidenceKind.ASSIGNMENT,
+            course_id=course.id,
+            assignment_id=work.id,
+            attached_by=teacher.id,
+            attached_as="teacher",
+        )
         filed = factories.evidence(plan, goal, kind=EvidenceKind.FILE, file_id=upload.id)
         db.session.commit()
 
@@ -42,8 +48,12 @@ def test_every_factory_makes_a_row_that_commits(app: Flask) -> None:
         assert goal.plan_id == plan.id and result.score == 8.0
         assert upload.size == len(upload.content)
         assert {linked.goal_id, attached.goal_id, filed.goal_id} == {goal.id, None}
-        assert db.session.scalar(select(func.count()).select_from(Evidence)
-                                 .where(Evidence.student_id == student.id)) == 3
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Evidence).where(Evidence.student_id == student.id)
+            )
+            == 3
+        )
         roles = dict(db.session.execute(select(Enrollment.person_id, Enrollment.role)).all())
         assert roles == {student.id: Role.STUDENT, teacher.id: Role.TEACHER}
 
@@ -59,7 +69,10 @@ def test_overrides_and_unique_defaults(app: Flask) -> None:
         row = db.session.scalars(select(Enrollment).where(Enrollment.person_id == dropped.id))
         assert row.one().status == EnrollmentStatus.INACTIVE
         actor = factories.actor(people[0], course, roles=[Role.TEACHER])
-        assert (actor.tenant_id, actor.person_id, actor.course_id) == \
-            (tenant.id, people[0].id, course.id)
+        assert (actor.tenant_id, actor.person_id, actor.course_id) == (
+            tenant.id,
+            people[0].id,
+            course.id,
+        )
         assert actor.roles == frozenset({Role.TEACHER})
         db.session.commit()

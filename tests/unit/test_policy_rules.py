@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import delete, update
 
 from lti_tool import policy
+from lti_tool.errors import NotAuthorized
 from lti_tool.extensions import db
 from lti_tool.models import (
     Course,
@@ -61,14 +62,14 @@ def world(app: Flask) -> Iterator[World]:
         other_course = factories.course(away, context_id="biology")
         p: dict[str, Person] = {}
         p["sam"] = factories.student_in(bio)
-        p["cam"] = factories.student_in(bio)          # a classmate
+        p["cam"] = factories.student_in(bio)  # a classmate
         p["lee"] = factories.student_in(bio, status=INACTIVE)  # dropped the course
         p["tia"] = factories.teacher_of(bio)
         p["ted"] = factories.teacher_of(bio, status=INACTIVE)  # no longer teaches it
-        p["tom"] = factories.teacher_of(alg)          # teaches elsewhere
-        p["gus"] = factories.person(home)             # Sam's guardian
+        p["tom"] = factories.teacher_of(alg)  # teaches elsewhere
+        p["gus"] = factories.person(home)  # Sam's guardian
         factories.mentorship(p["gus"], p["sam"], bio)
-        p["gia"] = factories.person(home)             # a guardian link that ended
+        p["gia"] = factories.person(home)  # a guardian link that ended
         factories.mentorship(p["gia"], p["sam"], bio, active=False)
         p["cal"] = factories.person(home)
         factories.grant(p["cal"], GrantRole.COUNSELOR)
@@ -77,7 +78,7 @@ def world(app: Flask) -> Iterator[World]:
         p["pam"] = factories.person(home, sub="pending-admin")  # a grant not yet bound
         factories.grant(p["pam"], GrantRole.ADMIN, person_id=None, sub="pending-admin")
         p["ian"] = factories.person(home, institution_roles=["admin"])  # LMS admin only
-        p["oscar"] = factories.person(away)           # counselor and admin elsewhere
+        p["oscar"] = factories.person(away)  # counselor and admin elsewhere
         factories.grant(p["oscar"], GrantRole.ADMIN)
         factories.grant(p["oscar"], GrantRole.COUNSELOR)
         p["otto"] = factories.teacher_of(other_course)
@@ -108,8 +109,14 @@ CHECKS: dict[str, tuple[Action, str]] = {
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
 TEACHER = {"view class", "sync class", "tag course", "place activity"}
-COUNSELOR = {"read plan", "read accommodations", "comment plan", "review plan", "export plan",
-             "review caseload"}
+COUNSELOR = {
+    "read plan",
+    "read accommodations",
+    "comment plan",
+    "review plan",
+    "export plan",
+    "review caseload",
+}
 
 EXPECTED: dict[str, set[str]] = {
     "sam": PLAN_OWNER | {"view course as student"},
@@ -142,8 +149,11 @@ def resource(world: World, name: str) -> Any:
 
 def granted(world: World, who: str, course: Course | None = None) -> set[str]:
     actor = factories.actor(world[who], course or world.bio, roles=EVERY_ROLE)
-    return {check for check, (action, name) in CHECKS.items()
-            if policy.allowed(actor, action, resource(world, name))}
+    return {
+        check
+        for check, (action, name) in CHECKS.items()
+        if policy.allowed(actor, action, resource(world, name))
+    }
 
 
 def test_every_action_has_a_check() -> None:
@@ -157,8 +167,6 @@ def test_who_may_do_what(app: Flask, world: World, who: str) -> None:
 
 @pytest.mark.parametrize("who", sorted(EXPECTED))
 def test_require_raises_exactly_when_refused(app: Flask, world: World, who: str) -> None:
-    from lti_tool.errors import NotAuthorized
-
     actor = factories.actor(world[who], world.bio)
     for check, (action, name) in CHECKS.items():
         if check in EXPECTED[who]:
@@ -170,26 +178,38 @@ def test_require_raises_exactly_when_refused(app: Flask, world: World, who: str)
 
 # -- tenants ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who", ["tia", "cal", "ada", "sam", "gus"])
-def test_an_actor_of_another_tenant_is_refused_everything(app: Flask, world: World,
-                                                          who: str) -> None:
+def test_an_actor_of_another_tenant_is_refused_everything(
+    app: Flask, world: World, who: str
+) -> None:
     """The same person ids under another tenant (a forged or confused actor) get nothing."""
     me = world[who]
     forged = replace(factories.actor(me, world.bio), tenant_id=world.other_course.tenant_id)
-    assert {check for check, (action, name) in CHECKS.items()
-            if policy.allowed(forged, action, resource(world, name))} == set()
+    assert {
+        check
+        for check, (action, name) in CHECKS.items()
+        if policy.allowed(forged, action, resource(world, name))
+    } == set()
 
 
 def test_records_of_another_tenant_are_refused_to_its_admins(app: Flask, world: World) -> None:
     oscar = factories.actor(world["oscar"])
-    for action in (A.READ_PLAN, A.REVIEW_PLAN, A.EXPORT_PLAN, A.DELETE_PLAN,
-                   A.READ_ACCOMMODATIONS, A.COMMENT_PLAN):
+    for action in (
+        A.READ_PLAN,
+        A.REVIEW_PLAN,
+        A.EXPORT_PLAN,
+        A.DELETE_PLAN,
+        A.READ_ACCOMMODATIONS,
+        A.COMMENT_PLAN,
+    ):
         assert not policy.allowed(oscar, action, world["sam"])
         assert policy.allowed(oscar, action, world["olga"]) is (action != A.SIGN_PLAN)
 
 
-def test_a_teacher_is_refused_the_same_context_id_in_another_tenant(app: Flask,
-                                                                   world: World) -> None:
+def test_a_teacher_is_refused_the_same_context_id_in_another_tenant(
+    app: Flask, world: World
+) -> None:
     tia = factories.actor(world["tia"], world.bio)
     assert policy.allowed(tia, A.VIEW_CLASS, world.bio)
     assert world.other_course.context_id == world.bio.context_id
@@ -201,15 +221,20 @@ def test_a_teacher_is_refused_the_same_context_id_in_another_tenant(app: Flask,
 
 
 @pytest.mark.parametrize("pair", ["course elsewhere", "student elsewhere"])
-def test_attach_evidence_refuses_a_pair_that_crosses_tenants(app: Flask, world: World,
-                                                             pair: str) -> None:
+def test_attach_evidence_refuses_a_pair_that_crosses_tenants(
+    app: Flask, world: World, pair: str
+) -> None:
     tia = factories.actor(world["tia"], world.bio)
-    mixed = ((world.other_course, world["sam"]) if pair == "course elsewhere"
-             else (world.bio, world["olga"]))
+    mixed = (
+        (world.other_course, world["sam"])
+        if pair == "course elsewhere"
+        else (world.bio, world["olga"])
+    )
     assert not policy.allowed(tia, A.ATTACH_EVIDENCE, mixed)
 
 
 # -- enrollments are read on every call ---------------------------------------------------
+
 
 def test_inactive_enrollments_give_no_course_rights(app: Flask, world: World) -> None:
     tia, lee = world["tia"], world["lee"]
@@ -217,8 +242,7 @@ def test_inactive_enrollments_give_no_course_rights(app: Flask, world: World) ->
     assert not policy.allowed(teacher, A.READ_PLAN, lee)
     assert not policy.allowed(teacher, A.COMMENT_PLAN, lee)
     assert not policy.allowed(teacher, A.ATTACH_EVIDENCE, (world.bio, lee))
-    assert not policy.allowed(factories.actor(lee, world.bio), A.VIEW_COURSE_AS_STUDENT,
-                              world.bio)
+    assert not policy.allowed(factories.actor(lee, world.bio), A.VIEW_COURSE_AS_STUDENT, world.bio)
 
 
 def test_a_dropped_student_still_edits_their_own_plan(app: Flask, world: World) -> None:
@@ -240,17 +264,20 @@ def test_ending_an_enrollment_ends_the_rights_at_once(app: Flask, world: World) 
     tia, sam = world["tia"], world["sam"]
     teacher = factories.actor(tia, world.bio)
     assert policy.allowed(teacher, A.READ_PLAN, sam)
-    db.session.execute(update(Enrollment).where(Enrollment.person_id == sam.id)
-                       .values(status=INACTIVE))
+    db.session.execute(
+        update(Enrollment).where(Enrollment.person_id == sam.id).values(status=INACTIVE)
+    )
     assert not policy.allowed(teacher, A.READ_PLAN, sam)
     assert policy.allowed(teacher, A.VIEW_CLASS, world.bio)
-    db.session.execute(update(Enrollment).where(Enrollment.person_id == tia.id)
-                       .values(status=INACTIVE))
+    db.session.execute(
+        update(Enrollment).where(Enrollment.person_id == tia.id).values(status=INACTIVE)
+    )
     assert not policy.allowed(teacher, A.VIEW_CLASS, world.bio)
 
 
-def test_a_teacher_of_another_course_of_the_student_may_read_the_plan(app: Flask,
-                                                                      world: World) -> None:
+def test_a_teacher_of_another_course_of_the_student_may_read_the_plan(
+    app: Flask, world: World
+) -> None:
     tom, sam = world["tom"], world["sam"]
     teacher = factories.actor(tom, world.alg)
     assert not policy.allowed(teacher, A.READ_PLAN, sam)
@@ -272,16 +299,16 @@ def test_a_student_enrollment_is_not_a_teacher_enrollment(app: Flask, world: Wor
 
 # -- guardians ----------------------------------------------------------------------------
 
-def test_guardian_links_are_per_course_and_any_active_one_counts(app: Flask,
-                                                                  world: World) -> None:
+
+def test_guardian_links_are_per_course_and_any_active_one_counts(app: Flask, world: World) -> None:
     gus, sam = world["gus"], world["sam"]
     guardian = factories.actor(gus)
     link_alg = factories.mentorship(gus, sam, world.alg, active=False)
     assert policy.allowed(guardian, A.SIGN_PLAN, sam)  # the Biology link is active
-    db.session.execute(update(Mentorship).where(Mentorship.course_id == world.bio.id)
-                       .values(active=False))
-    for action in (A.READ_PLAN, A.SIGN_PLAN, A.EXPORT_PLAN, A.READ_ACCOMMODATIONS,
-                   A.COMMENT_PLAN):
+    db.session.execute(
+        update(Mentorship).where(Mentorship.course_id == world.bio.id).values(active=False)
+    )
+    for action in (A.READ_PLAN, A.SIGN_PLAN, A.EXPORT_PLAN, A.READ_ACCOMMODATIONS, A.COMMENT_PLAN):
         assert not policy.allowed(guardian, action, sam)
     link_alg.active = True
     db.session.flush()
@@ -306,12 +333,14 @@ def test_a_guardian_sees_only_the_students_named(app: Flask, world: World) -> No
 
 # -- grants -------------------------------------------------------------------------------
 
+
 def test_grants_are_read_on_every_call(app: Flask, world: World) -> None:
     cal, ada = factories.actor(world["cal"]), factories.actor(world["ada"])
     assert policy.is_counselor(cal) and not policy.is_admin(cal)
     assert policy.is_counselor(ada) and policy.is_admin(ada)
-    db.session.execute(delete(RoleGrant).where(RoleGrant.person_id.in_(
-        [world["cal"].id, world["ada"].id])))
+    db.session.execute(
+        delete(RoleGrant).where(RoleGrant.person_id.in_([world["cal"].id, world["ada"].id]))
+    )
     for actor in (cal, ada):
         assert not policy.allowed(actor, A.REVIEW_CASELOAD)
         assert not policy.allowed(actor, A.READ_PLAN, world["sam"])
@@ -332,19 +361,23 @@ def test_lms_institution_roles_grant_nothing(app: Flask, world: World) -> None:
     assert not policy.allowed(ian, A.READ_PLAN, world["sam"])
 
 
-@pytest.mark.parametrize(("named", "rule_on", "institution_admin", "expected"), [
-    ("bound", False, False, True),
-    ("sub", False, False, True),
-    ("email", False, False, True),
-    ("EMAIL", False, False, True),
-    ("nobody", False, False, False),
-    ("nobody", True, True, True),
-    ("nobody", True, False, False),
-    ("nobody", False, True, False),
-    ("counselor", False, False, False),
-])
-def test_may_enable_deployment(app: Flask, world: World, named: str, rule_on: bool,
-                               institution_admin: bool, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("named", "rule_on", "institution_admin", "expected"),
+    [
+        ("bound", False, False, True),
+        ("sub", False, False, True),
+        ("email", False, False, True),
+        ("EMAIL", False, False, True),
+        ("nobody", False, False, False),
+        ("nobody", True, True, True),
+        ("nobody", True, False, False),
+        ("nobody", False, True, False),
+        ("counselor", False, False, False),
+    ],
+)
+def test_may_enable_deployment(
+    app: Flask, world: World, named: str, rule_on: bool, institution_admin: bool, expected: bool
+) -> None:
     tenant_id = world.bio.tenant_id
     newcomer = factories.person(factories.tenant())  # not a person of the tenant yet
     if named == "bound":
@@ -355,14 +388,20 @@ def test_may_enable_deployment(app: Flask, world: World, named: str, rule_on: bo
         if named == "sub":
             factories.grant(world["ada"], GrantRole.ADMIN, person_id=None, sub=sub)
         elif named in {"email", "EMAIL"}:
-            factories.grant(world["ada"], GrantRole.ADMIN, person_id=None,
-                            email="new.admin@example.org" if named == "email"
-                            else "NEW.ADMIN@EXAMPLE.ORG")
+            factories.grant(
+                world["ada"],
+                GrantRole.ADMIN,
+                person_id=None,
+                email="new.admin@example.org" if named == "email" else "NEW.ADMIN@EXAMPLE.ORG",
+            )
         elif named == "counselor":
             factories.grant(world["ada"], GrantRole.COUNSELOR, person_id=None, sub=sub)
-    assert policy.may_enable_deployment(tenant_id, sub=sub, email=email,
-                                        institution_admin=institution_admin,
-                                        rule_on=rule_on) is expected
+    assert (
+        policy.may_enable_deployment(
+            tenant_id, sub=sub, email=email, institution_admin=institution_admin, rule_on=rule_on
+        )
+        is expected
+    )
 
 
 # -- resources the policy does not know ---------------------------------------------------
@@ -370,8 +409,10 @@ def test_may_enable_deployment(app: Flask, world: World, named: str, rule_on: bo
 NO_TENANT = "a record without tenant"
 WRONG_TYPE = "a record of the wrong type"
 PASSES = {A.REVIEW_CASELOAD, A.REVIEW_PLAN, A.ADMIN_TENANT, A.DELETE_PLAN}
-REASON = ("policy.allowed lets a resource without tenant_id, or of a type the action does not "
-          "take, through for the grant-only actions (issue 9: fail closed on unknown types)")
+REASON = (
+    "policy.allowed lets a resource without tenant_id, or of a type the action does not "
+    "take, through for the grant-only actions (issue 9: fail closed on unknown types)"
+)
 
 
 def _unknown_cases() -> list[Any]:
@@ -384,8 +425,9 @@ def _unknown_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize(("action", "kind"), _unknown_cases())
-def test_an_unknown_resource_is_refused(app: Flask, world: World, action: Action,
-                                        kind: str) -> None:
+def test_an_unknown_resource_is_refused(
+    app: Flask, world: World, action: Action, kind: str
+) -> None:
     """Even an actor holding every right is refused a resource the action does not take."""
     ada = world["ada"]
     factories.enrollment(world.bio, ada, Role.TEACHER)
@@ -400,15 +442,19 @@ def test_an_unknown_resource_is_refused(app: Flask, world: World, action: Action
     assert not policy.allowed(actor, action, unknown)
 
 
-@pytest.mark.parametrize("shape", ["course only", "student only", "reversed", "three",
-                                   "list"])
-def test_attach_evidence_takes_exactly_a_course_and_a_student(app: Flask, world: World,
-                                                              shape: str) -> None:
+@pytest.mark.parametrize("shape", ["course only", "student only", "reversed", "three", "list"])
+def test_attach_evidence_takes_exactly_a_course_and_a_student(
+    app: Flask, world: World, shape: str
+) -> None:
     tia = factories.actor(world["tia"], world.bio)
     bio, sam = world.bio, world["sam"]
-    shapes: dict[str, Any] = {"course only": bio, "student only": sam,
-                              "reversed": (sam, bio), "three": (bio, sam, sam),
-                              "list": [bio, sam]}
+    shapes: dict[str, Any] = {
+        "course only": bio,
+        "student only": sam,
+        "reversed": (sam, bio),
+        "three": (bio, sam, sam),
+        "list": [bio, sam],
+    }
     assert policy.allowed(tia, A.ATTACH_EVIDENCE, (bio, sam))
     assert not policy.allowed(tia, A.ATTACH_EVIDENCE, shapes[shape])
 

@@ -50,10 +50,13 @@ TABLE: list[tuple[str, str, set[Role], set[Role]]] = [
     ("urn:lti:role:ims/lis/Learner", M + "Learner", {S}, set()),
     ("urn:lti:role:ims/lis/Mentor", M + "Mentor", {G}, set()),
     ("urn:lti:role:ims/lis/TeachingAssistant", M + "TeachingAssistant", {T}, set()),
-    ("urn:lti:role:ims/lis/Instructor/TeachingAssistant", MS + "Instructor#TeachingAssistant",
-     {T}, set()),
-    ("urn:lti:role:ims/lis/Learner/NonCreditLearner", MS + "Learner#NonCreditLearner",
-     {S}, set()),
+    (
+        "urn:lti:role:ims/lis/Instructor/TeachingAssistant",
+        MS + "Instructor#TeachingAssistant",
+        {T},
+        set(),
+    ),
+    ("urn:lti:role:ims/lis/Learner/NonCreditLearner", MS + "Learner#NonCreditLearner", {S}, set()),
     ("urn:lti:instrole:ims/lis/Administrator", INST + "Administrator", set(), {A}),
     ("urn:lti:instrole:ims/lis/Student", INST + "Student", set(), {S}),
     ("urn:lti:instrole:ims/lis/Instructor", INST + "Instructor", set(), set()),
@@ -75,12 +78,24 @@ TABLE: list[tuple[str, str, set[Role], set[Role]]] = [
     # Unknown strings: kept as spelled, grant nothing.
     ("Dean", M + "Dean", set(), set()),
     ("instructor", M + "instructor", set(), set()),
-    ("https://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
-     "https://purl.imsglobal.org/vocab/lis/v2/membership#Instructor", set(), set()),
-    ("http://lms.example.org/roles#Instructor", "http://lms.example.org/roles#Instructor",
-     set(), set()),
-    ("http://lms.example.org/membership#Learner", "http://lms.example.org/membership#Learner",
-     set(), set()),
+    (
+        "https://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+        "https://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+        set(),
+        set(),
+    ),
+    (
+        "http://lms.example.org/roles#Instructor",
+        "http://lms.example.org/roles#Instructor",
+        set(),
+        set(),
+    ),
+    (
+        "http://lms.example.org/membership#Learner",
+        "http://lms.example.org/membership#Learner",
+        set(),
+        set(),
+    ),
 ]
 IDS = [row[0].strip() or "blank" for row in TABLE]
 
@@ -99,48 +114,61 @@ def test_context_roles(sent: str, uri: str, course: set[Role], institution: set[
 
 
 @pytest.mark.parametrize(("sent", "uri", "course", "institution"), TABLE, ids=IDS)
-def test_institution_roles(sent: str, uri: str, course: set[Role],
-                           institution: set[Role]) -> None:
+def test_institution_roles(sent: str, uri: str, course: set[Role], institution: set[Role]) -> None:
     assert roles.institution_roles([sent]) == institution
 
 
 @pytest.mark.parametrize(("sent", "uri", "course", "institution"), TABLE, ids=IDS)
-def test_has_mentor_role(sent: str, uri: str, course: set[Role],
-                         institution: set[Role]) -> None:
+def test_has_mentor_role(sent: str, uri: str, course: set[Role], institution: set[Role]) -> None:
     assert roles.has_mentor_role([sent]) is (G in course)
 
 
-@pytest.mark.parametrize(("sent", "expected"), [
-    ([M + "Learner", M + "Instructor"], {S, T}),
-    ([M + "Instructor", INST + "Administrator", SYS + "Administrator"], {T}),
-    ([INST + "Student", INST + "Administrator"], set()),
-    ([M + "Mentor", "Learner"], {G, S}),
-    ([], set()),
-])
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ([M + "Learner", M + "Instructor"], {S, T}),
+        ([M + "Instructor", INST + "Administrator", SYS + "Administrator"], {T}),
+        ([INST + "Student", INST + "Administrator"], set()),
+        ([M + "Mentor", "Learner"], {G, S}),
+        ([], set()),
+    ],
+)
 def test_context_roles_of_several(sent: list[str], expected: set[Role]) -> None:
     assert roles.context_roles(sent, has_mentor_scope=True) == expected
 
 
 def test_institution_roles_of_several() -> None:
-    assert roles.institution_roles([INST + "Administrator", SYS + "Administrator",
-                                    INST + "Student", M + "Instructor"]) == {A, S}
+    assert roles.institution_roles(
+        [INST + "Administrator", SYS + "Administrator", INST + "Student", M + "Instructor"]
+    ) == {A, S}
 
 
 def test_normalize_all_drops_blanks_and_non_strings_and_sorts() -> None:
-    sent: list[object] = ["Learner", M + "Learner", "urn:lti:role:ims/lis/Learner", "", "  ",
-                          None, 7, {"role": "Instructor"}, "Instructor"]
+    sent: list[object] = [
+        "Learner",
+        M + "Learner",
+        "urn:lti:role:ims/lis/Learner",
+        "",
+        "  ",
+        None,
+        7,
+        {"role": "Instructor"},
+        "Instructor",
+    ]
     assert roles.normalize_all(sent) == [M + "Instructor", M + "Learner"]
 
 
-@pytest.mark.parametrize(("held", "landing"), [
-    ({S, T}, T),
-    ({S, G}, S),
-    ({G, A}, G),
-    ({A, Role.COUNSELOR}, A),
-    ({Role.COUNSELOR}, Role.COUNSELOR),
-    ({T, S, G, A, Role.COUNSELOR}, T),
-    (set(), None),
-])
+@pytest.mark.parametrize(
+    ("held", "landing"),
+    [
+        ({S, T}, T),
+        ({S, G}, S),
+        ({G, A}, G),
+        ({A, Role.COUNSELOR}, A),
+        ({Role.COUNSELOR}, Role.COUNSELOR),
+        ({T, S, G, A, Role.COUNSELOR}, T),
+        (set(), None),
+    ],
+)
 def test_landing_role(held: set[Role], landing: Role | None) -> None:
     assert roles.landing_role(held) == landing
-

@@ -74,21 +74,31 @@ def test_http_url_accepts(url: str, expected_origin: str) -> None:
 
 
 JUNK_AFTER_IPV6 = pytest.param(
-    "http://[::1]x/", "junk after IPv6 bracket", id="junk after IPv6 bracket",
-    marks=pytest.mark.xfail(strict=True, reason="urlsplit reads the netloc '[::1]x' as host "
-                            "'::1' with no port, and http_url takes that malformed URL"))
+    "http://[::1]x/",
+    "junk after IPv6 bracket",
+    id="junk after IPv6 bracket",
+    marks=pytest.mark.xfail(
+        strict=True,
+        reason="urlsplit reads the netloc '[::1]x' as host "
+        "'::1' with no port, and http_url takes that malformed URL",
+    ),
+)
 
 
-@pytest.mark.parametrize(("url", "why"), [*REFUSED, JUNK_AFTER_IPV6],
-                         ids=[why for _, why in REFUSED] + ["junk after IPv6 bracket"])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [*REFUSED, JUNK_AFTER_IPV6],
+    ids=[why for _, why in REFUSED] + ["junk after IPv6 bracket"],
+)
 def test_http_url_refuses(url: str, why: str) -> None:
     assert hygiene.http_url(url) is None
     assert hygiene.origin(url) is None
     assert check_http_url(url) is not None
 
 
-@pytest.mark.parametrize("value", [None, 42, b"https://example.org/", ["https://x.org"],
-                                   {"url": "https://example.org"}])
+@pytest.mark.parametrize(
+    "value", [None, 42, b"https://example.org/", ["https://x.org"], {"url": "https://example.org"}]
+)
 def test_only_strings_are_urls(value: Any) -> None:
     assert hygiene.split_url(value) is None
     assert hygiene.http_url(value) is None
@@ -113,66 +123,92 @@ def test_a_caller_may_ask_for_a_shorter_limit() -> None:
     assert hygiene.http_url(url, max_length=len(url) - 1) is None
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("https://exa mple.org", "The web address must not contain spaces."),
-    ("https://example.org/\u2003", "The web address must not contain spaces."),
-    ("http://[::1", "That is not a valid web address."),
-    ("http://example.org:70000/", "That is not a valid web address."),
-    ("https://example.org/\x00", "That is not a valid web address."),
-    ("javascript:alert(1)", "Enter a full web address starting with https:// or http://."),
-    ("example.org/page", "Enter a full web address starting with https:// or http://."),
-    ("http://example.org:0/", "Enter a full web address starting with https:// or http://."),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://exa mple.org", "The web address must not contain spaces."),
+        ("https://example.org/\u2003", "The web address must not contain spaces."),
+        ("http://[::1", "That is not a valid web address."),
+        ("http://example.org:70000/", "That is not a valid web address."),
+        ("https://example.org/\x00", "That is not a valid web address."),
+        ("javascript:alert(1)", "Enter a full web address starting with https:// or http://."),
+        ("example.org/page", "Enter a full web address starting with https:// or http://."),
+        ("http://example.org:0/", "Enter a full web address starting with https:// or http://."),
+    ],
+)
 def test_check_http_url_messages(url: str, message: str) -> None:
     assert check_http_url(url) == message
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)",
-                                 " javascript:alert(1)", "data:text/html,x",
-                                 "vbscript:x", "/local", "//example.org/", "https:/x",
-                                 "https:// example.org", ""])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+        "/local",
+        "//example.org/",
+        "https:/x",
+        "https:// example.org",
+        "",
+    ],
+)
 def test_safe_link_refuses_what_an_href_must_not_carry(url: str) -> None:
     assert safe_link(url) is None
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://lms.example.org/courses/1", "https://lms.example.org"),
-    ("HTTPS://LMS.Example.org:443/", "https://lms.example.org"),
-    ("http://lms.example.org:80/", "http://lms.example.org"),
-    ("https://lms.example.org:8443/", "https://lms.example.org:8443"),
-    ("https://user:secret@lms.example.org/", "https://lms.example.org"),
-    ("http://[::1]:3000/", "http://[::1]:3000"),
-    ("https://bücher.example/", None),  # non-ASCII hosts never go into a CSP header
-    ("https://lms.example.org;script-src/", None),
-    ("javascript:alert(1)", None),
-    ("data:text/html,x", None),
-    ("/relative", None),
-    ("http://[::1", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://lms.example.org/courses/1", "https://lms.example.org"),
+        ("HTTPS://LMS.Example.org:443/", "https://lms.example.org"),
+        ("http://lms.example.org:80/", "http://lms.example.org"),
+        ("https://lms.example.org:8443/", "https://lms.example.org:8443"),
+        ("https://user:secret@lms.example.org/", "https://lms.example.org"),
+        ("http://[::1]:3000/", "http://[::1]:3000"),
+        ("https://bücher.example/", None),  # non-ASCII hosts never go into a CSP header
+        ("https://lms.example.org;script-src/", None),
+        ("javascript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("/relative", None),
+        ("http://[::1", None),
+        ("", None),
+    ],
+)
 def test_web_origin(url: str, expected: str | None) -> None:
     assert web_origin(url) == expected
 
 
-@pytest.mark.parametrize("url", [
-    pytest.param("https://user:secret@example.org/", id="userinfo"),
-    pytest.param("https://example.org:443/", id="default port"),
-])
-@pytest.mark.xfail(strict=True, reason="hygiene.origin builds the origin from the netloc, so "
-                   "it keeps a user:password and the default port (its docstring and "
-                   "web_origin say scheme://host[:port])")
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("https://user:secret@example.org/", id="userinfo"),
+        pytest.param("https://example.org:443/", id="default port"),
+    ],
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="hygiene.origin builds the origin from the netloc, so "
+    "it keeps a user:password and the default port (its docstring and "
+    "web_origin say scheme://host[:port])",
+)
 def test_origin_is_scheme_host_and_port_only(url: str) -> None:
     assert hygiene.origin(url) == "https://example.org"
 
 
-@pytest.mark.parametrize(("url", "ok"), [
-    ("http://[::1", False),
-    ("http://example.org:65536/", False),
-    ("http://example.org:65535/", True),
-    ("mailto:sam@example.org", True),
-    ("relative/path", True),
-    ("a b", False),
-    ("x\x00y", False),
-])
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("http://[::1", False),
+        ("http://example.org:65536/", False),
+        ("http://example.org:65535/", True),
+        ("mailto:sam@example.org", True),
+        ("relative/path", True),
+        ("a b", False),
+        ("x\x00y", False),
+    ],
+)
 def test_split_url_never_raises(url: str, ok: bool) -> None:
     assert (hygiene.split_url(url) is not None) is ok
