@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
-from lti_tool.launch.session import Actor
+from lti_tool.actor import Actor
 from lti_tool.models import (
     Course,
     Enrollment,
