@@ -93,7 +93,7 @@ def main() -> None:
     with app.app_context():
         platform = Platform(name="Bench", issuer="https://bench.invalid", client_id="bench",
                             auth_login_url="https://bench.invalid/auth",
-                            auth_token_url="https://bench.invalid/token",
+                            auth_token_url="https://bench.invalid/token",  # noqa: S106 - a URL, not a password
                             key_set_url="https://bench.invalid/jwks", settings={})
         db.session.add(platform)
         db.session.commit()

@@ -26,8 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from benchmarks.common import fresh_schema  # noqa: E402
-from lti_tool import create_app  # noqa: E402
+from benchmarks.common import fresh_schema
+from lti_tool import create_app
 from lti_tool.demo import register_sandbox
 from lti_tool.extensions import db
 from lti_tool.grades import sync

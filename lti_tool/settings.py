@@ -63,7 +63,7 @@ def _rate(name: str, value: str) -> str:
 
 
 #: The command that makes a good ``ILP_SECRET_KEY`` (64 characters, 384 random bits).
-SECRET_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+SECRET_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105 - a shell command that makes a key
 
 #: Shortest ``ILP_SECRET_KEY`` accepted in production, in characters.
 MIN_SECRET_LENGTH = 32

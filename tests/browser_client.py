@@ -98,7 +98,7 @@ def _follow_in_same_browser(response: TestResponse, handle: str) -> None:
     parts = urlsplit(location)
     if parts.netloc and parts.netloc != "localhost":
         return
-    query = parse_qsl(parts.query, keep_blank_values=True) + [(TOKEN_PARAM, handle)]
+    query = [*parse_qsl(parts.query, keep_blank_values=True), (TOKEN_PARAM, handle)]
     response.headers["Location"] = urlunsplit(parts._replace(query=urlencode(query)))
 
 

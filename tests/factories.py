@@ -19,9 +19,9 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from lti_tool.actor import Actor
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
-from lti_tool.actor import Actor
 from lti_tool.models import (
     Course,
     Enrollment,

@@ -69,7 +69,7 @@ def tokens(lti: LtiDriver, other_tenant: LtiDriver, app: Flask) -> dict[str, str
     bio = d.courses["sbx-course-bio1"]
     ied = d.courses["sbx-course-ied"]
     classmate = next(s for s in d.students_of(bio.context_id) if s.sub != student.sub)
-    found = {
+    return {
         "self": _token(lti.launch(student, bio)),
         "classmate": _token(lti.launch(classmate, bio)),
         "teacher_of_student": _token(lti.launch(d.teacher_of(bio.context_id), bio)),
@@ -79,7 +79,6 @@ def tokens(lti: LtiDriver, other_tenant: LtiDriver, app: Flask) -> dict[str, str
         "admin": _token(lti.launch(lti.person("admin"), bio)),
         "counselor_other_tenant": _token(other_tenant.launch(other_tenant.person("counselor"))),
     }
-    return found
 
 
 def _subject(app: Flask) -> Person:

@@ -100,7 +100,7 @@ def test_weak_secrets_are_fine_outside_production(tmp_path: Path) -> None:
 # -- cookies and the base URL ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("changes, setting", [
+@pytest.mark.parametrize(("changes", "setting"), [
     ({"ILP_COOKIE_SECURE": "false"}, "ILP_COOKIE_SECURE"),
     ({"ILP_COOKIE_SECURE": "0"}, "ILP_COOKIE_SECURE"),
     ({"ILP_BASE_URL": ""}, "ILP_BASE_URL"),

@@ -52,7 +52,7 @@ RECONNECT_MESSAGE = (
     "Your Canvas connection has expired or was revoked. Connect Canvas again to continue."
 )
 NOT_ALLOWED_WITH_TOKEN_MESSAGE = (
-    "Canvas did not accept your Canvas connection for this. Connect Canvas again; if this "
+    "Canvas did not accept your Canvas connection for this. Connect Canvas again; if this "  # noqa: S105 - a message Canvas sends, not a password
     "keeps happening, your Canvas role may not allow it."
 )
 RATE_LIMITED_MESSAGE = (

@@ -125,7 +125,7 @@ def _merge_row(table: Table, from_id: int, to_id: int, counts: dict[str, int]) -
                 counts[child.name] = counts.get(child.name, 0) + 1
                 continue
             twin_row = db.session.execute(select(child).where(child.c.id == twin)).mappings().one()
-            fill = {name: row[name] for name in row.keys()
+            fill = {name: row[name] for name in row
                     if name not in {"id", column.name} and _empty(twin_row[name])
                     and not _empty(row[name])}
             if fill:

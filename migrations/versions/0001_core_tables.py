@@ -1,15 +1,14 @@
 """core tables: platforms, people, courses, keys, plans, store
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-11-28 20:14:07.115894
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lti_tool.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0001_core'

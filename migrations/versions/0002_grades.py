@@ -5,11 +5,10 @@ Revises: 0001_core
 Create Date: 2026-11-28 20:25:09.427071
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lti_tool.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0002_grades'

@@ -5,11 +5,10 @@ Revises: 0002_grades
 Create Date: 2026-11-28 20:32:18.106089
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lti_tool.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0003_plans'

@@ -116,7 +116,7 @@ def test_no_granted_scope_is_a_clear_failure(lti: LtiDriver, app: Flask,
         with pytest.raises(LmsApiError, match="lineitem"):
             tokens.service_grant(platform, [AGS_LINEITEM_READONLY, AGS_LINEITEM])
         assert _token_answers(lti, mark) == []  # the refusal is remembered for a while
-        with pytest.raises(LmsApiError, match="result.readonly"):
+        with pytest.raises(LmsApiError, match=r"result\.readonly"):
             tokens.service_grant(platform, [AGS_RESULT])
 
 

@@ -192,7 +192,7 @@ def test_export_zip_holds_json_with_grades_page_and_files(lti: LtiDriver, app: F
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "no-store" in response.headers["Cache-Control"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == ["files/%d-poster.pdf" % file_id, "plan.html",
+    assert sorted(archive.namelist()) == [f"files/{file_id}-poster.pdf", "plan.html",
                                           "plan.json"]
     assert archive.read(f"files/{file_id}-poster.pdf") == FILE_BYTES
     document = json.loads(archive.read("plan.json"))
