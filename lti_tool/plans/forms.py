@@ -31,7 +31,7 @@ from wtforms.validators import (
 from lti_tool.hygiene import CleanForm, FiniteDecimalField
 from lti_tool.plans.models import CoursePlanStatus, GoalStatus, PlanItemKind
 from lti_tool.plans.programs import SUBJECTS
-from lti_tool.plans.services import (
+from lti_tool.plans.vocabulary import (
     COURSE_STATUS_LABELS,
     GOAL_CATEGORY_LABELS,
     GOAL_STATUS_LABELS,

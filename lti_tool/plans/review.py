@@ -26,7 +26,7 @@ from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.launch.session import current_actor, lurl
 from lti_tool.models import Person
-from lti_tool.plans import bp, review_services, services
+from lti_tool.plans import bp, reading, review_services
 from lti_tool.plans.models import Plan, PlanComment
 
 # -- the review panel -------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
     policy checks for the three forms.
     """
     student = db.session.get(Person, plan.person_id)
-    year = services.school_year()
+    year = reading.school_year()
     comments = tuple(
         CommentView(id=c.id, author_name=_name(author),
                     role_label=ROLE_LABELS.get(c.author_role, c.author_role.title()),
@@ -141,7 +141,7 @@ def _back_to_plan(student: Person) -> BaseResponse:
 def add_comment(person_id: int) -> BaseResponse:
     """A teacher, counselor or guardian comments on a student's plan."""
     actor = current_actor()
-    student = services.get_person(actor, person_id)
+    student = reading.get_person(actor, person_id)
     policy.require(actor, policy.Action.COMMENT_PLAN, student)
     form = CommentForm(request.form)
     _valid(form)
@@ -154,7 +154,7 @@ def add_comment(person_id: int) -> BaseResponse:
 def approve_plan(person_id: int) -> BaseResponse:
     """A counselor approves this school year's plan."""
     actor = current_actor()
-    student = services.get_person(actor, person_id)
+    student = reading.get_person(actor, person_id)
     policy.require(actor, policy.Action.REVIEW_PLAN, student)
     snap = review_services.approve(actor, student)
     flash(f"Plan approved for the {snap.school_year} school year.", "info")
@@ -165,7 +165,7 @@ def approve_plan(person_id: int) -> BaseResponse:
 def sign_plan(person_id: int) -> BaseResponse:
     """A guardian signs off this school year's plan by typing their name."""
     actor = current_actor()
-    student = services.get_person(actor, person_id)
+    student = reading.get_person(actor, person_id)
     policy.require(actor, policy.Action.SIGN_PLAN, student)
     form = SignForm(request.form)
     _valid(form)
@@ -192,7 +192,7 @@ def guardian_home() -> str:
                      students=[r.person_id for r in rows])
         db.session.commit()
     return render_template("plans/guardian.html", students=rows,
-                           school_year=services.school_year())
+                           school_year=reading.school_year())
 
 
 def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
@@ -215,14 +215,14 @@ def caseload() -> str:
     status, rows = _caseload("caseload.view")
     filters = {k: v[0] for k, v in review_services.CASELOAD_FILTERS.items()}
     return render_template("plans/caseload.html", students=rows, status=status,
-                           filters=filters, school_year=services.school_year())
+                           filters=filters, school_year=reading.school_year())
 
 
 @bp.get("/caseload.csv")
 def caseload_csv() -> Response:
     """The caseload (with the page's filter) as a CSV download."""
     status, rows = _caseload("caseload.export")
-    year = services.school_year()
+    year = reading.school_year()
     filename = f"caseload-{year}{'-' + status if status else ''}.csv"
     return Response(review_services.caseload_csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

@@ -2,7 +2,7 @@
 status of many students (guardian home, counselor caseload and its CSV export).
 
 Approval and sign-off belong to the plan's snapshot of the current school year (July to June,
-e.g. "2026-2027", see ``services.school_year``): approving or signing creates that snapshot
+e.g. "2026-2027", see ``reading.school_year``): approving or signing creates that snapshot
 from the current plan when there is none yet, and refreshes its data to the current plan
 unless the other party already acted on it (so a guardian's signature or a counselor's
 approval always refers to the data that was there when it was given).
@@ -30,7 +30,7 @@ from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import Enrollment, EnrollmentStatus, Mentorship, Person, Role
-from lti_tool.plans import services
+from lti_tool.plans import reading, yearly_snapshots
 from lti_tool.plans.models import Goal, GoalStatus, Plan, PlanComment, PlanSnapshot
 
 # -- this school year's snapshot ----------------------------------------------------------------
@@ -43,7 +43,7 @@ def this_years_snapshot(plan: Plan, year: str | None = None) -> PlanSnapshot | N
     """
     return db.session.execute(
         select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id,
-                                   PlanSnapshot.school_year == (year or services.school_year()))
+                                   PlanSnapshot.school_year == (year or reading.school_year()))
         .options(defer(PlanSnapshot.data))
     ).scalar_one_or_none()
 
@@ -53,7 +53,7 @@ def _snapshot_for(plan: Plan, year: str, *, refresh: bool) -> PlanSnapshot:
     snap = this_years_snapshot(plan, year)
     if snap is not None and not refresh:
         return snap
-    return services.take_snapshot(plan, year)
+    return yearly_snapshots.take_snapshot(plan, year)
 
 
 # -- comments, approval, sign-off -------------------------------------------------------------
@@ -70,7 +70,7 @@ def author_role(actor: Actor, student: Person) -> str:
 
 def add_comment_to_plan(actor: Actor, student: Person, body: str) -> PlanComment:
     """Store a comment on the student's plan (the caller checked COMMENT_PLAN); audited."""
-    plan = services.get_or_create_plan(student)
+    plan = reading.get_or_create_plan(student)
     comment = PlanComment(plan_id=plan.id, author_id=actor.person_id,
                           author_role=author_role(actor, student), body=body)
     db.session.add(comment)
@@ -84,8 +84,8 @@ def add_comment_to_plan(actor: Actor, student: Person, body: str) -> PlanComment
 
 def approve(actor: Actor, student: Person) -> PlanSnapshot:
     """Approve this school year's plan (the caller checked REVIEW_PLAN); audited."""
-    plan = services.get_or_create_plan(student)
-    year = services.school_year()
+    plan = reading.get_or_create_plan(student)
+    year = reading.school_year()
     existing = this_years_snapshot(plan, year)
     snap = _snapshot_for(plan, year, refresh=existing is None or existing.signed_at is None)
     snap.approved_by = actor.person_id
@@ -103,8 +103,8 @@ def sign(actor: Actor, student: Person, signature_name: str) -> PlanSnapshot | N
 
     :returns: the snapshot, or None when it was already signed this year (nothing changes).
     """
-    plan = services.get_or_create_plan(student)
-    year = services.school_year()
+    plan = reading.get_or_create_plan(student)
+    year = reading.school_year()
     existing = this_years_snapshot(plan, year)
     if existing is not None and existing.signed_at is not None:
         return None
@@ -171,9 +171,9 @@ def _statuses(tenant_id: int, people: Iterable[Person], person_ids: Select[Any],
         updates = [d for d in (plan.updated_at if plan else None, goal_update) if d]
         codes = [c for c in (plan.cluster_codes or []) if isinstance(c, str)] if plan else []
         rows.append(PlanStatus(
-            person_id=person.id, name=services.student_name(person), has_plan=plan is not None,
+            person_id=person.id, name=reading.student_name(person), has_plan=plan is not None,
             grade_level=plan.grade_level if plan else None, goals=n, goals_achieved=achieved,
-            clusters=tuple(services.cluster_name(c) for c in codes),
+            clusters=tuple(reading.cluster_name(c) for c in codes),
             inventory_code=plan.inventory_code if plan else None,
             last_update=max(updates) if updates else None,
             approved=approved_at is not None, signed=signed_at is not None,
@@ -187,8 +187,8 @@ def guardian_overview(actor: Actor) -> list[PlanStatus]:
                                               Mentorship.active.is_(True))
     people = db.session.execute(
         select(Person).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
-        .order_by(*services.person_order())).scalars().all()
-    return _statuses(actor.tenant_id, people, ids, services.school_year())
+        .order_by(*reading.person_order())).scalars().all()
+    return _statuses(actor.tenant_id, people, ids, reading.school_year())
 
 
 #: Caseload filters: query value -> (label, keep row?).
@@ -213,10 +213,10 @@ def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
                                              Enrollment.status == EnrollmentStatus.ACTIVE)
     people = db.session.execute(
         select(Person).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
-        .order_by(*services.person_order())).scalars().all()
+        .order_by(*reading.person_order())).scalars().all()
     tenant_ids = select(Person.id).where(Person.tenant_id == actor.tenant_id,
                                          Person.id.in_(ids))
-    rows = _statuses(actor.tenant_id, people, tenant_ids, services.school_year())
+    rows = _statuses(actor.tenant_id, people, tenant_ids, reading.school_year())
     if status:
         rows = [r for r in rows if CASELOAD_FILTERS[status][1](r)]
     return rows

@@ -1,10 +1,11 @@
 """Plan pages: the plan overview (own and read by others), the student's edit pages, yearly
 snapshots and history, export (JSON and printable page) and deletion on request.
 
-Thin views: check the policy, parse the form, call ``plans.services``, then render or redirect
-(POST -> redirect -> GET with a flash message). A form that does not validate is shown again
-with its messages and status 400; nothing is saved. Every page that shows a plan writes a
-``plan.view`` audit event (``services.open_plan``), every change its own event.
+Thin views: check the policy, parse the form, call the plan's topic modules (``reading``,
+``goals_and_milestones``, ``plan_export`` ...), then render or redirect (POST -> redirect -> GET
+with a flash message). A form that does not validate is shown again with its messages and
+status 400; nothing is saved. Every page that shows a plan writes a ``plan.view`` audit event
+(``reading.open_plan``), every change its own event.
 
 The student edits only their own plan, under ``/plans/me/...``; others read it under
 ``/plans/students/<id>``.
@@ -30,7 +31,25 @@ from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Person
-from lti_tool.plans import bp, forms, inventory, parts, programs, services
+from lti_tool.plans import (
+    bp,
+    career_clusters,
+    course_planning,
+    forms,
+    goals_and_milestones,
+    inventory,
+    inventory_results,
+    parts,
+    plan_data,
+    plan_deletion,
+    plan_export,
+    plan_items,
+    profile,
+    programs,
+    reading,
+    vocabulary,
+    yearly_snapshots,
+)
 from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy
 from lti_tool.plans.review import review_context
 
@@ -76,24 +95,24 @@ def _me() -> tuple[Actor, Person]:
 
 def _my_plan_for_change() -> tuple[Actor, Person, Plan]:
     actor, person = _me()
-    return actor, person, services.get_or_create_plan(person)
+    return actor, person, reading.get_or_create_plan(person)
 
 
 def _reader(person_id: int, action: Action = Action.READ_PLAN) -> tuple[Actor, Person]:
     actor = current_actor()
-    student = services.get_person(actor, person_id)
+    student = reading.get_person(actor, person_id)
     policy.require(actor, action, student)
     return actor, student
 
 
 def _document(actor: Actor, student: Person, plan: Plan) -> tuple[dict[str, Any], bool]:
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
-    return services.redact(services.plan_document(plan), show_accommodations=show), show
+    return plan_data.redact(plan_data.plan_document(plan), show_accommodations=show), show
 
 
 def _cluster_choices(plan: Plan) -> list[Any]:
     return forms.choices([("", "None"), *((c.code, c.name)
-                                          for c in services.plan_framework(plan).clusters)])
+                                          for c in reading.plan_framework(plan).clusters)])
 
 
 def _saved(message: str) -> None:
@@ -108,12 +127,12 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
     doc, show_accommodations = _document(actor, student, plan)
     return render_template(
         "plans/plan.html", plan=plan, student=student, own=own, doc=doc,
-        empty=services.is_empty(doc), show_accommodations=show_accommodations,
+        empty=reading.is_empty(doc), show_accommodations=show_accommodations,
         editable=own and policy.allowed(actor, Action.EDIT_PLAN, student),
         can_export=policy.allowed(actor, Action.EXPORT_PLAN, student),
         can_delete=policy.allowed(actor, Action.DELETE_PLAN, student),
-        canvas=own and services.uses_canvas(actor.tenant_id),
-        snapshots=services.snapshots(plan), this_year=services.school_year(),
+        canvas=own and reading.uses_canvas(actor.tenant_id),
+        snapshots=yearly_snapshots.snapshots(plan), this_year=reading.school_year(),
         **review_context(actor, plan))
 
 
@@ -123,7 +142,7 @@ def my_plan() -> str:
     actor = current_actor()
     person = current_person()
     policy.require(actor, Action.READ_PLAN, person)
-    plan = services.open_plan(actor, person)
+    plan = reading.open_plan(actor, person)
     return _render_plan(actor, person, plan)
 
 
@@ -131,7 +150,7 @@ def my_plan() -> str:
 def student_plan(person_id: int) -> str:
     """Someone else's plan, for a teacher, guardian or counselor the policy allows."""
     actor, student = _reader(person_id)
-    plan = services.open_plan(actor, student)
+    plan = reading.open_plan(actor, student)
     return _render_plan(actor, student, plan)
 
 
@@ -146,7 +165,7 @@ def _profile_page(form: forms.ProfileForm, status: int = 200) -> Page:
 def edit_profile() -> Page:
     """Edit the profile, planning notes and accommodation needs."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="profile")
+    plan = reading.open_plan(actor, person, page="profile")
     return _profile_page(forms.ProfileForm(obj=plan))
 
 
@@ -158,7 +177,7 @@ def save_profile() -> Page | BaseResponse:
     if not form.validate():
         return _profile_page(form, 400)
     # Only the fields sent: a form that leaves a field out does not clear it.
-    changed = services.update_profile(
+    changed = profile.update_profile(
         actor, plan, {k: v for k, v in form.data.items() if k in request.form})
     _saved("Your profile is saved." if changed else "Nothing changed.")
     return redirect(lurl("plans.my_plan", _anchor="profile"))
@@ -171,16 +190,16 @@ def _goals_page(plan: Plan, form: forms.GoalForm | None = None, status: int = 20
     if form is None:
         form = forms.GoalForm()
     form.cluster_code.choices = _cluster_choices(plan)
-    return render_template("plans/goals.html", goals=services.goals(plan), form=form,
-                           status_labels=services.GOAL_STATUS_LABELS,
-                           category_labels=services.GOAL_CATEGORY_LABELS), status
+    return render_template("plans/goals.html", goals=goals_and_milestones.goals(plan), form=form,
+                           status_labels=vocabulary.GOAL_STATUS_LABELS,
+                           category_labels=vocabulary.GOAL_CATEGORY_LABELS), status
 
 
 @bp.get("/me/goals")
 def goals() -> Page:
     """The student's goals, and a form to add one."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="goals")
+    plan = reading.open_plan(actor, person, page="goals")
     return _goals_page(plan)
 
 
@@ -192,14 +211,14 @@ def create_goal() -> Page | BaseResponse:
     form.cluster_code.choices = _cluster_choices(plan)
     if not form.validate():
         return _goals_page(plan, form, 400)
-    goal = services.create_goal(actor, plan, form.data, form.milestone_titles())
+    goal = goals_and_milestones.create_goal(actor, plan, form.data, form.milestone_titles())
     _saved("Goal added.")
     return redirect(lurl("plans.goals", _anchor=f"goal-{goal.id}"))
 
 
 def _goal_page(plan: Plan, goal_id: int, form: forms.GoalForm | None = None,
                milestone_form: forms.MilestoneForm | None = None, status: int = 200) -> Page:
-    goal = services.get_goal(plan, goal_id)
+    goal = goals_and_milestones.get_goal(plan, goal_id)
     if form is None:
         form = forms.GoalForm(obj=goal)
     form.cluster_code.choices = _cluster_choices(plan)
@@ -213,7 +232,7 @@ def _goal_page(plan: Plan, goal_id: int, form: forms.GoalForm | None = None,
 def edit_goal(goal_id: int) -> Page:
     """Edit a goal and its milestones."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="goal")
+    plan = reading.open_plan(actor, person, page="goal")
     return _goal_page(plan, goal_id)
 
 
@@ -221,12 +240,12 @@ def edit_goal(goal_id: int) -> Page:
 def update_goal(goal_id: int) -> Page | BaseResponse:
     """Save a goal."""
     actor, _person, plan = _my_plan_for_change()
-    services.get_goal(plan, goal_id)
+    goals_and_milestones.get_goal(plan, goal_id)
     form = forms.GoalForm(request.form)
     form.cluster_code.choices = _cluster_choices(plan)
     if not form.validate():
         return _goal_page(plan, goal_id, form=form, status=400)
-    services.update_goal(actor, plan, goal_id, form.data)
+    goals_and_milestones.update_goal(actor, plan, goal_id, form.data)
     _saved("Goal saved.")
     return redirect(lurl("plans.edit_goal", goal_id=goal_id))
 
@@ -235,7 +254,7 @@ def update_goal(goal_id: int) -> Page | BaseResponse:
 def delete_goal(goal_id: int) -> BaseResponse:
     """Delete a goal (its evidence stays in the plan, unlinked)."""
     actor, _person, plan = _my_plan_for_change()
-    services.delete_goal(actor, plan, goal_id)
+    goals_and_milestones.delete_goal(actor, plan, goal_id)
     _saved("Goal deleted.")
     return redirect(lurl("plans.goals"))
 
@@ -244,11 +263,11 @@ def delete_goal(goal_id: int) -> BaseResponse:
 def add_milestone(goal_id: int) -> Page | BaseResponse:
     """Add a milestone to a goal."""
     actor, _person, plan = _my_plan_for_change()
-    services.get_goal(plan, goal_id)
+    goals_and_milestones.get_goal(plan, goal_id)
     form = forms.MilestoneForm(request.form, prefix="milestone")
     if not form.validate():
         return _goal_page(plan, goal_id, milestone_form=form, status=400)
-    services.add_milestone(actor, plan, goal_id, form.title.data, form.due_date.data)
+    goals_and_milestones.add_milestone(actor, plan, goal_id, form.title.data, form.due_date.data)
     _saved("Milestone added.")
     return redirect(lurl("plans.edit_goal", goal_id=goal_id, _anchor="milestones"))
 
@@ -257,7 +276,7 @@ def add_milestone(goal_id: int) -> Page | BaseResponse:
 def toggle_milestone(milestone_id: int) -> BaseResponse:
     """Mark a milestone done, or not done again."""
     actor, _person, plan = _my_plan_for_change()
-    milestone = services.set_milestone_done(actor, plan, milestone_id)
+    milestone = goals_and_milestones.set_milestone_done(actor, plan, milestone_id)
     _saved(f"Milestone marked {'done' if milestone.done else 'not done'}.")
     return redirect(lurl("plans.edit_goal", goal_id=milestone.goal_id, _anchor="milestones"))
 
@@ -266,7 +285,7 @@ def toggle_milestone(milestone_id: int) -> BaseResponse:
 def delete_milestone(milestone_id: int) -> BaseResponse:
     """Delete a milestone."""
     actor, _person, plan = _my_plan_for_change()
-    goal_id = services.delete_milestone(actor, plan, milestone_id)
+    goal_id = goals_and_milestones.delete_milestone(actor, plan, milestone_id)
     _saved("Milestone deleted.")
     return redirect(lurl("plans.edit_goal", goal_id=goal_id, _anchor="milestones"))
 
@@ -278,9 +297,9 @@ def delete_milestone(milestone_id: int) -> BaseResponse:
 def clusters() -> str:
     """Choose career clusters and pathways (checkboxes grouped by cluster)."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="clusters")
+    plan = reading.open_plan(actor, person, page="clusters")
     return render_template("plans/clusters.html", plan=plan,
-                           framework=services.plan_framework(plan),
+                           framework=reading.plan_framework(plan),
                            chosen=set(plan.cluster_codes or []) | set(plan.pathway_codes or []))
 
 
@@ -288,7 +307,7 @@ def clusters() -> str:
 def save_clusters() -> BaseResponse:
     """Save the chosen clusters and pathways."""
     actor, _person, plan = _my_plan_for_change()
-    services.set_clusters(actor, plan, request.form.getlist("cluster"),
+    career_clusters.set_clusters(actor, plan, request.form.getlist("cluster"),
                           request.form.getlist("pathway"))
     _saved("Your career clusters and pathways are saved.")
     return redirect(lurl("plans.my_plan", _anchor="clusters"))
@@ -301,8 +320,8 @@ def save_clusters() -> BaseResponse:
 def inventory_page() -> str:
     """The interest inventory: the result so far, and the questions."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="inventory")
-    summary = services.inventory_summary(services.inventory_result(plan), plan)
+    plan = reading.open_plan(actor, person, page="inventory")
+    summary = inventory_results.inventory_summary(inventory_results.inventory_result(plan), plan)
     return render_template("plans/inventory.html", plan=plan, items=inventory.items(),
                            scale=inventory.ANSWER_SCALE, answers=plan.inventory_answers or {},
                            result=summary, chosen=set(plan.cluster_codes or []))
@@ -312,11 +331,11 @@ def inventory_page() -> str:
 def save_inventory() -> BaseResponse:
     """Save and score the answers."""
     actor, _person, plan = _my_plan_for_change()
-    answers = services.parse_inventory_answers(request.form)
+    answers = inventory_results.parse_inventory_answers(request.form)
     if not answers:
         flash("Choose an answer for at least one statement; nothing was saved.", "error")
         return redirect(lurl("plans.inventory_page"))
-    result = services.save_inventory(actor, plan, answers)
+    result = inventory_results.save_inventory(actor, plan, answers)
     if result.code is None:
         flash(f"Your answers are saved ({result.answered} of {result.total_items}). Answer at "
               "least half of the statements, and pick something you would like, to see a "
@@ -330,9 +349,9 @@ def save_inventory() -> BaseResponse:
 def add_suggested_clusters() -> BaseResponse:
     """Add suggested clusters to the plan in one click."""
     actor, _person, plan = _my_plan_for_change()
-    added = services.add_clusters(actor, plan, request.form.getlist("cluster"))
+    added = career_clusters.add_clusters(actor, plan, request.form.getlist("cluster"))
     if added:
-        _saved("Added to your clusters: " + ", ".join(services.cluster_name(c) for c in added)
+        _saved("Added to your clusters: " + ", ".join(reading.cluster_name(c) for c in added)
                + ".")
     else:
         _saved("Those clusters were already in your plan.")
@@ -347,26 +366,26 @@ def _courses_page(actor: Actor, plan: Plan, form: forms.CourseEntryForm | None =
                   available: list[ProgramOfStudy] | None = None) -> Page:
     if available is None:
         available = programs.ensure_default_programs(actor.tenant_id)
-    program = services.plan_program(plan)
-    entries = services.course_plan(plan)
+    program = course_planning.plan_program(plan)
+    entries = course_planning.course_plan(plan)
     if program_form is None:
         program_form = forms.ProgramChoiceForm(
             program_id=program.id if program else None)
     program_form.program_id.choices = forms.choices((p.id, p.name) for p in available)
     return render_template(
         "plans/courses.html", plan=plan, program=program, programs=available,
-        by_grade={g: [e for e in entries if e.grade_level == g] for g in services.GRADES},
-        requirements=services.requirements(entries, program),
+        by_grade={g: [e for e in entries if e.grade_level == g] for g in vocabulary.GRADES},
+        requirements=course_planning.requirements(entries, program),
         form=form or forms.CourseEntryForm(), program_form=program_form,
-        subject_label=programs.subject_label, status_labels=services.COURSE_STATUS_LABELS,
-        cluster_name=services.cluster_name, pathway_name=services.pathway_name), status
+        subject_label=programs.subject_label, status_labels=vocabulary.COURSE_STATUS_LABELS,
+        cluster_name=reading.cluster_name, pathway_name=reading.pathway_name), status
 
 
 @bp.get("/me/courses")
 def course_plan() -> Page:
     """The four-year course plan, the Program of Study and graduation requirements."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="courses")
+    plan = reading.open_plan(actor, person, page="courses")
     return _courses_page(actor, plan)
 
 
@@ -377,7 +396,7 @@ def add_course() -> Page | BaseResponse:
     form = forms.CourseEntryForm(request.form)
     if not form.validate():
         return _courses_page(actor, plan, form=form, status=400)
-    entry = services.add_course(actor, plan, form.data)
+    entry = course_planning.add_course(actor, plan, form.data)
     _saved(f"Added {entry.course_name} to grade {entry.grade_level}.")
     return redirect(lurl("plans.course_plan", _anchor=f"grade-{entry.grade_level}"))
 
@@ -391,7 +410,7 @@ def choose_program() -> Page | BaseResponse:
     form.program_id.choices = forms.choices((p.id, p.name) for p in available)
     if not form.validate():
         return _courses_page(actor, plan, program_form=form, status=400, available=available)
-    program = services.choose_program(actor, plan, form.program_id.data)
+    program = course_planning.choose_program(actor, plan, form.program_id.data)
     _saved(f"Your Program of Study is {program.name}.")
     return redirect(lurl("plans.course_plan", _anchor="program"))
 
@@ -400,7 +419,7 @@ def choose_program() -> Page | BaseResponse:
 def fill_from_program() -> BaseResponse:
     """Fill the grid with the chosen Program of Study's courses."""
     actor, _person, plan = _my_plan_for_change()
-    added = services.fill_from_program(actor, plan)
+    added = course_planning.fill_from_program(actor, plan)
     _saved(f"Added {added} course{'' if added == 1 else 's'} from your Program of Study."
            if added else "Your plan already has every course of your Program of Study.")
     return redirect(lurl("plans.course_plan", _anchor="grid"))
@@ -410,8 +429,8 @@ def fill_from_program() -> BaseResponse:
 def edit_course(entry_id: int) -> Page:
     """Edit one course of the grid."""
     actor, person = _me()
-    plan = services.open_plan(actor, person, page="course")
-    entry = services.get_course(plan, entry_id)
+    plan = reading.open_plan(actor, person, page="course")
+    entry = course_planning.get_course(plan, entry_id)
     return render_template("plans/course.html", entry=entry,
                            form=forms.CourseEntryForm(obj=entry)), 200
 
@@ -420,11 +439,11 @@ def edit_course(entry_id: int) -> Page:
 def update_course(entry_id: int) -> Page | BaseResponse:
     """Save one course of the grid."""
     actor, _person, plan = _my_plan_for_change()
-    entry = services.get_course(plan, entry_id)
+    entry = course_planning.get_course(plan, entry_id)
     form = forms.CourseEntryForm(request.form)
     if not form.validate():
         return render_template("plans/course.html", entry=entry, form=form), 400
-    services.update_course(actor, plan, entry_id, form.data)
+    course_planning.update_course(actor, plan, entry_id, form.data)
     _saved("Course saved.")
     return redirect(lurl("plans.course_plan", _anchor="grid"))
 
@@ -433,7 +452,7 @@ def update_course(entry_id: int) -> Page | BaseResponse:
 def delete_course(entry_id: int) -> BaseResponse:
     """Remove a course from the grid."""
     actor, _person, plan = _my_plan_for_change()
-    services.delete_course(actor, plan, entry_id)
+    course_planning.delete_course(actor, plan, entry_id)
     _saved("Course removed.")
     return redirect(lurl("plans.course_plan", _anchor="grid"))
 
@@ -443,11 +462,11 @@ def delete_course(entry_id: int) -> BaseResponse:
 
 def _items_page(plan: Plan, section: str, form: forms.ItemForm | None = None,
                 status: int = 200) -> Page:
-    kind = services.section_kind(section)
+    kind = plan_items.section_kind(section)
     return render_template(
-        "plans/items.html", section=section, info=services.ITEM_SECTIONS[section],
-        sections=services.ITEM_SECTIONS, kind=kind, extra=services.ITEM_FIELDS[kind],
-        entries=services.items(plan, kind),
+        "plans/items.html", section=section, info=vocabulary.ITEM_SECTIONS[section],
+        sections=vocabulary.ITEM_SECTIONS, kind=kind, extra=vocabulary.ITEM_FIELDS[kind],
+        entries=plan_items.items(plan, kind),
         form=form or forms.ItemForm.for_kind(kind)), status
 
 
@@ -455,8 +474,8 @@ def _items_page(plan: Plan, section: str, form: forms.ItemForm | None = None,
 def items(section: str) -> Page:
     """A list section (activities, accomplishments, work, service, assessments, contacts)."""
     actor, person = _me()
-    services.section_kind(section)
-    plan = services.open_plan(actor, person, page=section)
+    plan_items.section_kind(section)
+    plan = reading.open_plan(actor, person, page=section)
     return _items_page(plan, section)
 
 
@@ -464,29 +483,29 @@ def items(section: str) -> Page:
 def add_item(section: str) -> Page | BaseResponse:
     """Add an entry to a list section."""
     actor, _person, plan = _my_plan_for_change()
-    kind = services.section_kind(section)
+    kind = plan_items.section_kind(section)
     form = forms.ItemForm.for_kind(kind, request.form)
     if not form.validate():
         return _items_page(plan, section, form, 400)
-    services.add_item(actor, plan, kind, form.data)
-    _saved(f"Added to {services.ITEM_SECTIONS[section]['title'].lower()}.")
+    plan_items.add_item(actor, plan, kind, form.data)
+    _saved(f"Added to {vocabulary.ITEM_SECTIONS[section]['title'].lower()}.")
     return redirect(lurl("plans.items", section=section))
 
 
 def _item_page(section: str, kind: PlanItemKind, item: Any, form: forms.ItemForm,
                status: int = 200) -> Page:
     return render_template("plans/item.html", section=section,
-                           info=services.ITEM_SECTIONS[section], item=item, form=form,
-                           extra=services.ITEM_FIELDS[kind]), status
+                           info=vocabulary.ITEM_SECTIONS[section], item=item, form=form,
+                           extra=vocabulary.ITEM_FIELDS[kind]), status
 
 
 @bp.get("/me/items/<section>/<int:item_id>")
 def edit_item(section: str, item_id: int) -> Page:
     """Edit an entry of a list section."""
     actor, person = _me()
-    kind = services.section_kind(section)
-    plan = services.open_plan(actor, person, page=section)
-    item = services.get_item(plan, kind, item_id)
+    kind = plan_items.section_kind(section)
+    plan = reading.open_plan(actor, person, page=section)
+    item = plan_items.get_item(plan, kind, item_id)
     return _item_page(section, kind, item, forms.ItemForm.for_kind(kind, obj=item))
 
 
@@ -494,12 +513,12 @@ def edit_item(section: str, item_id: int) -> Page:
 def update_item(section: str, item_id: int) -> Page | BaseResponse:
     """Save an entry of a list section."""
     actor, _person, plan = _my_plan_for_change()
-    kind = services.section_kind(section)
-    item = services.get_item(plan, kind, item_id)
+    kind = plan_items.section_kind(section)
+    item = plan_items.get_item(plan, kind, item_id)
     form = forms.ItemForm.for_kind(kind, request.form)
     if not form.validate():
         return _item_page(section, kind, item, form, 400)
-    services.update_item(actor, plan, kind, item_id, form.data)
+    plan_items.update_item(actor, plan, kind, item_id, form.data)
     _saved("Saved.")
     return redirect(lurl("plans.items", section=section))
 
@@ -508,7 +527,7 @@ def update_item(section: str, item_id: int) -> Page | BaseResponse:
 def delete_item(section: str, item_id: int) -> BaseResponse:
     """Remove an entry of a list section."""
     actor, _person, plan = _my_plan_for_change()
-    services.delete_item(actor, plan, services.section_kind(section), item_id)
+    plan_items.delete_item(actor, plan, plan_items.section_kind(section), item_id)
     _saved("Removed.")
     return redirect(lurl("plans.items", section=section))
 
@@ -521,7 +540,7 @@ def save_snapshot() -> BaseResponse:
     """Save the plan as it stands as this school year's snapshot."""
     actor, person, plan = _my_plan_for_change()
     try:
-        snap = services.save_snapshot(actor, plan)
+        snap = yearly_snapshots.save_snapshot(actor, plan)
     except InvalidInput as err:
         flash(err.message, "error")
     else:
@@ -541,26 +560,26 @@ def _people_names(ids: set[int | None]) -> dict[int, str]:
 def history(person_id: int) -> str:
     """The plan's yearly snapshots."""
     actor, student = _reader(person_id)
-    plan = services.open_plan(actor, student, page="history")
-    snaps = services.snapshots(plan)
+    plan = reading.open_plan(actor, student, page="history")
+    snaps = yearly_snapshots.snapshots(plan)
     names = _people_names({s.approved_by for s in snaps} | {s.signed_by for s in snaps})
     return render_template("plans/history.html", student=student, snapshots=snaps,
                            names=names, own=student.id == actor.person_id,
                            editable=policy.allowed(actor, Action.EDIT_PLAN, student)
                            and student.id == actor.person_id,
-                           this_year=services.school_year())
+                           this_year=reading.school_year())
 
 
 @bp.get("/students/<int:person_id>/history/<school_year>")
 def snapshot(person_id: int, school_year: str) -> str:
     """One yearly snapshot, read-only."""
     actor, student = _reader(person_id)
-    plan = services.open_plan(actor, student, page="snapshot")
-    snap = services.get_snapshot(plan, school_year)
+    plan = reading.open_plan(actor, student, page="snapshot")
+    snap = yearly_snapshots.get_snapshot(plan, school_year)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     names = _people_names({snap.approved_by, snap.signed_by})
     return render_template("plans/snapshot.html", student=student, snap=snap, names=names,
-                           doc=services.redact(snap.data or {}, show_accommodations=show),
+                           doc=plan_data.redact(snap.data or {}, show_accommodations=show),
                            show_accommodations=show, own=student.id == actor.person_id)
 
 
@@ -571,7 +590,7 @@ def snapshot(person_id: int, school_year: str) -> str:
 def export_json(person_id: int) -> Response:
     """The whole plan as a JSON download."""
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
-    document = services.export_document(
+    document = plan_export.export_document(
         actor, student,
         show_accommodations=policy.allowed(actor, Action.READ_ACCOMMODATIONS, student))
     filename = f"lodestar-plan-{student.id}-{utcnow().date().isoformat()}.json"
@@ -593,10 +612,10 @@ def export_zip(person_id: int) -> Response:
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     files = parts.files(student)
-    document = services.export_document(actor, student, show_accommodations=show,
+    document = plan_export.export_document(actor, student, show_accommodations=show,
                                         export_format="zip", files=len(files))
     html = render_template("plans/print.html", student=student,
-                           doc=services.printable_document(student, show_accommodations=show),
+                           doc=plan_export.printable_document(student, show_accommodations=show),
                            show_accommodations=show, printed=utcnow().date())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -615,7 +634,7 @@ def print_plan(person_id: int) -> Response:
     """The whole plan as a printable page."""
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
-    document = services.print_document(actor, student, show_accommodations=show)
+    document = plan_export.print_document(actor, student, show_accommodations=show)
     html = render_template("plans/print.html", student=student, doc=document,
                            show_accommodations=show, printed=utcnow().date())
     return Response(html, headers={"Cache-Control": "no-store"})
@@ -623,14 +642,14 @@ def print_plan(person_id: int) -> Response:
 
 def _delete_page(student: Person, form: forms.DeletePlanForm, status: int = 200) -> Page:
     return render_template("plans/delete.html", student=student, form=form,
-                           counts=services.deletion_preview(student)), status
+                           counts=plan_deletion.deletion_preview(student)), status
 
 
 @bp.get("/students/<int:person_id>/delete")
 def confirm_delete(person_id: int) -> Page:
     """Ask the admin to confirm deleting a student's plan by typing the student's name."""
     actor, student = _reader(person_id, Action.DELETE_PLAN)
-    services.record_view(actor, student, page="delete")
+    reading.record_view(actor, student, page="delete")
     return _delete_page(student, forms.DeletePlanForm())
 
 
@@ -642,7 +661,7 @@ def delete_plan(person_id: int) -> Page | BaseResponse:
     if not form.validate():
         return _delete_page(student, form, 400)
     try:
-        counts = services.delete_plan(actor, student, form.confirm_name.data or "")
+        counts = plan_deletion.delete_plan(actor, student, form.confirm_name.data or "")
     except InvalidInput as err:
         form.confirm_name.errors = [err.message]
         return _delete_page(student, form, 400)

@@ -52,7 +52,7 @@ from lti_tool.models import (
     ResourceLink,
     Role,
 )
-from lti_tool.plans import services as plan_services
+from lti_tool.plans import reading as plan_services
 from lti_tool.plans.models import Goal, Plan
 from lti_tool.portfolio.deep_linking import ACTIVITIES
 from lti_tool.portfolio.forms import (

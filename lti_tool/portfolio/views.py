@@ -22,7 +22,7 @@ from lti_tool.extensions import db
 from lti_tool.grades.services import get_course
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, Person
-from lti_tool.plans import services as plan_services
+from lti_tool.plans import reading as plan_services
 from lti_tool.portfolio import bp, deep_linking, forms, services
 
 

@@ -33,7 +33,7 @@ from lti_tool.grades.models import Assignment
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
 from lti_tool.plans import reference
 from lti_tool.plans.models import Goal, Plan
-from lti_tool.plans.services import cluster_name, pathway_name, person_order, student_name
+from lti_tool.plans.reading import cluster_name, pathway_name, person_order, student_name
 from lti_tool.portfolio.models import Evidence
 from lti_tool.relevance.models import AssignmentTag, CourseTag
 

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Enrollment, EnrollmentStatus, Person, Role
-from lti_tool.plans import inventory, services
+from lti_tool.plans import inventory, reading, yearly_snapshots
 from lti_tool.plans.models import (
     CoursePlanEntry,
     CoursePlanStatus,
@@ -443,9 +443,9 @@ def test_invalid_input_is_refused_and_nothing_is_saved(lti: LtiDriver, app: Flas
 
 
 def test_school_year_turns_over_on_july_first() -> None:
-    assert services.school_year(dt.date(2026, 6, 30)) == "2025-2026"
-    assert services.school_year(dt.date(2026, 7, 1)) == "2026-2027"
-    assert services.school_year(dt.date(2027, 1, 15)) == "2026-2027"
+    assert reading.school_year(dt.date(2026, 6, 30)) == "2025-2026"
+    assert reading.school_year(dt.date(2026, 7, 1)) == "2026-2027"
+    assert reading.school_year(dt.date(2027, 1, 15)) == "2026-2027"
 
 
 def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
@@ -453,7 +453,7 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
     token = launch(lti, student, course(lti, "bio1"))
     build_plan(lti, app, token)
     sid = person_id(app, student)
-    year = services.school_year()
+    year = reading.school_year()
 
     assert post(lti, token, "/plans/me/snapshot").status_code == 302
     with app.app_context():
@@ -463,7 +463,7 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
         plan = db.session.get(Plan, snap.plan_id)
         assert plan is not None
         # Last year's snapshot, taken with the service the demo and the review use.
-        services.take_snapshot(plan, "2024-2025")
+        yearly_snapshots.take_snapshot(plan, "2024-2025")
         db.session.commit()
 
     # Saving again in the same school year replaces the data: one row per year.
@@ -496,7 +496,7 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
         assert snap.data["profile"]["about"] == "Now I want to be a surgeon."
         plan = db.session.get(Plan, snap.plan_id)
         assert plan is not None
-        services.take_snapshot(plan, year)
+        yearly_snapshots.take_snapshot(plan, year)
         db.session.commit()
         snap = db.session.execute(select(PlanSnapshot).where(
             PlanSnapshot.school_year == year)).scalar_one()

@@ -23,7 +23,7 @@ from lti_tool.grades import sync
 from lti_tool.grades.models import Assignment, Grade, SyncKind
 from lti_tool.models import Course, Person
 from lti_tool.plans.models import Goal, GoalCategory
-from lti_tool.plans.services import get_or_create_plan
+from lti_tool.plans.reading import get_or_create_plan
 from lti_tool.sandbox.launch import login_initiation_url
 from tests.browser_client import browser_of
 from tests.lti_driver import LtiDriver

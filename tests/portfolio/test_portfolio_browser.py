@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.plans.models import Goal, GoalCategory
-from lti_tool.plans.services import get_or_create_plan
+from lti_tool.plans.reading import get_or_create_plan
 from lti_tool.sandbox import get_state
 from tests.browser import DemoStack, axe_violations, chromium, open_as
 

@@ -13,7 +13,7 @@ from lti_tool.extensions import db
 from lti_tool.launch.session import current_actor
 from lti_tool.models import Person
 from lti_tool.plans import review
-from lti_tool.plans.services import get_or_create_plan
+from lti_tool.plans.reading import get_or_create_plan
 from tests.browser import axe_violations, chromium
 from tests.browser_client import request_context_of
 from tests.lti_driver import LtiDriver

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Person
-from lti_tool.plans import review_services, services
+from lti_tool.plans import reading, review_services
 from tests.lti_driver import LtiDriver
 from tests.relevance.helpers import (
     DIGITAL,
@@ -56,7 +56,7 @@ def _names(rows: list[list[str]]) -> set[str]:
 
 def test_caseload_table_and_filters(lti: LtiDriver, app: Flask) -> None:
     s = _setup(lti, app)
-    year = services.school_year()
+    year = reading.school_year()
     page = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -116,7 +116,7 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert f'caseload-{services.school_year()}.csv' in response.headers["Content-Disposition"]
+    assert f'caseload-{reading.school_year()}.csv' in response.headers["Content-Disposition"]
     rows = _csv(response)
     assert rows[0] == list(review_services.CSV_HEADER)
     assert len(rows) == 1 + len(s["students"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent
-from lti_tool.plans import services
+from lti_tool.plans import reading
 from lti_tool.plans.models import Plan, PlanComment, PlanSnapshot
 from tests.lti_driver import LtiDriver
 from tests.relevance.helpers import HEALTH, launch, person_id, set_plan, synced_class, table
@@ -61,9 +61,9 @@ def render_panel(lti: LtiDriver, token: str, student_id: int) -> str:
 
 
 def test_school_year_runs_july_to_june() -> None:
-    assert services.school_year(dt.date(2026, 7, 1)) == "2026-2027"
-    assert services.school_year(dt.date(2027, 6, 30)) == "2026-2027"
-    assert services.school_year(dt.date(2026, 6, 30)) == "2025-2026"
+    assert reading.school_year(dt.date(2026, 7, 1)) == "2026-2027"
+    assert reading.school_year(dt.date(2027, 6, 30)) == "2026-2027"
+    assert reading.school_year(dt.date(2026, 6, 30)) == "2025-2026"
 
 
 def test_comments_by_teacher_counselor_and_guardian(lti: LtiDriver, app: Flask) -> None:
@@ -129,14 +129,14 @@ def test_counselor_approves_this_years_plan(lti: LtiDriver, app: Flask) -> None:
         assert lti.client.post(url, data={"lt": token}).status_code == 403
     assert _snapshot(app, s["child_id"]) is None
 
-    before = "Approve this plan for " + services.school_year()
+    before = "Approve this plan for " + reading.school_year()
     assert before in render_panel(lti, s["counselor"], s["child_id"])
     assert before not in render_panel(lti, s["token"], s["child_id"])
     response = lti.client.post(url, data={"lt": s["counselor"]})
     assert response.status_code == 302
     snap = _snapshot(app, s["child_id"])
     assert snap is not None and snap.approved_at is not None
-    assert snap.school_year == services.school_year()
+    assert snap.school_year == reading.school_year()
     assert snap.approved_by == person_id(app, lti.person("counselor").sub)
     assert "Become a nurse" in str(snap.data)
     [event] = _audits(app, "plan.approve")
@@ -206,7 +206,7 @@ def test_guardian_home_lists_children_with_status(lti: LtiDriver, app: Flask) ->
     page = lti.client.get("/plans/family", query_string={"lt": s["parent"]})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    rows = table(html, "Plan status for the " + services.school_year())
+    rows = table(html, "Plan status for the " + reading.school_year())
     assert rows[1:] == [[f"{s['child'].name}: open plan", "2 goals (1 achieved)", "Not yet",
                          "Not yet"]]
     assert f'href="/plans/students/{s["child_id"]}"' in html

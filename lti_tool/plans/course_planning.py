@@ -1,0 +1,144 @@
+"""The four-year course plan and the Program of Study it may follow.
+
+Lookups by id are scoped to the plan they were given, so an id of someone else's plan is
+simply "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from lti_tool.actor import Actor
+from lti_tool.errors import InvalidInput, NotFound
+from lti_tool.extensions import db
+from lti_tool.plans import programs
+from lti_tool.plans.editing import _changed, _choice, _int, _text
+from lti_tool.plans.models import CoursePlanEntry, CoursePlanStatus, Plan, ProgramOfStudy
+from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS, GRADES
+
+
+def course_plan(plan: Plan) -> list[CoursePlanEntry]:
+    """The plan's courses by grade, in the order they were added."""
+    return list(db.session.execute(
+        select(CoursePlanEntry).where(CoursePlanEntry.plan_id == plan.id)
+        .order_by(CoursePlanEntry.grade_level, CoursePlanEntry.id)).scalars())
+
+
+def get_course(plan: Plan, entry_id: int) -> CoursePlanEntry:
+    """A course of this plan. :raises NotFound: otherwise."""
+    entry = db.session.execute(
+        select(CoursePlanEntry).where(CoursePlanEntry.id == entry_id,
+                                      CoursePlanEntry.plan_id == plan.id)).scalar_one_or_none()
+    if entry is None:
+        raise NotFound("That course is not part of this plan.")
+    return entry
+
+
+def _course_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    grade = _int(fields.get("grade_level"), "grade")
+    if grade not in GRADES:
+        raise InvalidInput("Grade must be 9, 10, 11 or 12.")
+    try:
+        credits = float(fields.get("credits"))  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise InvalidInput("Credits must be a number.") from err
+    if not 0.25 <= credits <= 2:
+        raise InvalidInput("Credits are between 0.25 and 2.")
+    return {
+        "grade_level": grade,
+        "course_name": _text(fields.get("course_name"), 255, "The course name", required=True),
+        "subject": _choice(fields.get("subject") or programs.ELECTIVE, programs.SUBJECTS,
+                           "Subject"),
+        "credits": credits,
+        "status": _choice(fields.get("status") or CoursePlanStatus.PLANNED,
+                          COURSE_STATUS_LABELS, "Status"),
+        "final_grade": _text(fields.get("final_grade"), 20, "The final grade") or None,
+    }
+
+
+def add_course(actor: Actor, plan: Plan, fields: Mapping[str, Any]) -> CoursePlanEntry:
+    """Add a course to the four-year plan."""
+    entry = CoursePlanEntry(plan_id=plan.id, **_course_fields(fields))
+    db.session.add(entry)
+    db.session.flush()
+    _changed(actor, plan, "course.create", subject_type="course_plan_entry",
+             subject_id=entry.id, grade_level=entry.grade_level)
+    return entry
+
+
+def update_course(actor: Actor, plan: Plan, entry_id: int,
+                  fields: Mapping[str, Any]) -> CoursePlanEntry:
+    """Change a course of the four-year plan."""
+    entry = get_course(plan, entry_id)
+    for key, value in _course_fields(fields).items():
+        setattr(entry, key, value)
+    _changed(actor, plan, "course.update", subject_type="course_plan_entry",
+             subject_id=entry.id)
+    return entry
+
+
+def delete_course(actor: Actor, plan: Plan, entry_id: int) -> None:
+    """Remove a course from the four-year plan."""
+    entry = get_course(plan, entry_id)
+    db.session.delete(entry)
+    _changed(actor, plan, "course.delete", subject_type="course_plan_entry",
+             subject_id=entry_id)
+
+
+def get_program(tenant_id: int, program_id: int) -> ProgramOfStudy:
+    """A Program of Study of the tenant. :raises NotFound: otherwise."""
+    program = db.session.get(ProgramOfStudy, program_id)
+    if program is None or program.tenant_id != tenant_id:
+        raise NotFound("That Program of Study does not exist.")
+    return program
+
+
+def plan_program(plan: Plan) -> ProgramOfStudy | None:
+    """The plan's chosen Program of Study, if any."""
+    if plan.program_of_study_id is None:
+        return None
+    program = db.session.get(ProgramOfStudy, plan.program_of_study_id)
+    return program if program is not None and program.tenant_id == plan.tenant_id else None
+
+
+def choose_program(actor: Actor, plan: Plan, program_id: int) -> ProgramOfStudy:
+    """Set the plan's Program of Study."""
+    program = get_program(plan.tenant_id, program_id)
+    plan.program_of_study_id = program.id
+    _changed(actor, plan, "plan.update", section="program_of_study", program_id=program.id)
+    return program
+
+
+def fill_from_program(actor: Actor, plan: Plan) -> int:
+    """Add the chosen program's courses the grid lacks (same grade and name); returns how many.
+
+    :raises InvalidInput: when the plan has no Program of Study yet.
+    """
+    program = plan_program(plan)
+    if program is None:
+        raise InvalidInput("Choose your Program of Study first.")
+    have = {(e.grade_level, e.course_name.casefold()) for e in course_plan(plan)}
+    added = 0
+    for course in program.courses or []:
+        key = (int(course["grade"]), str(course["course"]).casefold())
+        if key in have:
+            continue
+        have.add(key)
+        db.session.add(CoursePlanEntry(
+            plan_id=plan.id, grade_level=key[0], course_name=str(course["course"]),
+            subject=str(course.get("subject") or programs.ELECTIVE),
+            credits=float(course.get("credits") or 1.0), status=CoursePlanStatus.PLANNED))
+        added += 1
+    _changed(actor, plan, "course_plan.fill", program_id=program.id, added=added)
+    return added
+
+
+def requirements(entries: Iterable[CoursePlanEntry],
+                 program: ProgramOfStudy | None) -> list[programs.RequirementRow]:
+    """Credits planned and completed per graduation requirement of the plan's program."""
+    return programs.requirement_summary(
+        ((e.subject, e.credits, e.status == CoursePlanStatus.COMPLETED) for e in entries),
+        program.requirements if program is not None and program.requirements else None)

@@ -1,0 +1,42 @@
+"""The plan's profile: the student's own texts, grade level and graduation year.
+
+The audit event names the changed fields, never their contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lti_tool.actor import Actor
+from lti_tool.errors import InvalidInput
+from lti_tool.plans.editing import _changed, _int, _text
+from lti_tool.plans.models import Plan
+from lti_tool.plans.vocabulary import PROFILE_TEXT_FIELDS
+
+
+def update_profile(actor: Actor, plan: Plan, data: Mapping[str, Any]) -> list[str]:
+    """Save the profile fields present in ``data``; returns the names of those that changed.
+
+    The audit event names the changed fields, never their contents.
+    """
+    changed: list[str] = []
+    for name in PROFILE_TEXT_FIELDS:
+        if name in data:
+            value = _text(data[name], 5000, name.replace("_", " ").capitalize())
+            if value != (getattr(plan, name) or ""):
+                setattr(plan, name, value)
+                changed.append(name)
+    for name, low, high in (("grade_level", 5, 12), ("graduation_year", 2000, 2100)):
+        if name in data:
+            raw = data[name]
+            number = None if raw in (None, "") else _int(raw, name)
+            if number is not None and not low <= number <= high:
+                raise InvalidInput(f"{name.replace('_', ' ').capitalize()} must be between "
+                                   f"{low} and {high}.")
+            if number != getattr(plan, name):
+                setattr(plan, name, number)
+                changed.append(name)
+    if changed:
+        _changed(actor, plan, "plan.update", section="profile", fields=changed)
+    return changed
