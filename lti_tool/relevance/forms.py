@@ -3,8 +3,8 @@
 The form has one part for the course (``course_clusters``, ``course_pathways`` and the
 comma-separated ``course_skills``) and one fieldset per active assignment: a hidden
 ``assignment`` field with its id, ``a<id>_clusters`` and ``a<id>_skills``. Parsing turns it
-into a :class:`~lti_tool.relevance.services.TagSubmission`; the codes are checked against
-the reference data by ``services.save_tags``.
+into a :class:`~lti_tool.relevance.tagging.TagSubmission`; the codes are checked against
+the reference data by ``tagging.save_tags``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.errors import InvalidInput
-from lti_tool.relevance.services import TagInput, TagSubmission, parse_skills
+from lti_tool.relevance.skills import parse_skills
+from lti_tool.relevance.tagging import TagInput, TagSubmission
 
 #: Upper bound on codes in one list (the framework has far fewer; anything above is junk).
 _MAX_CODES = 200

@@ -10,7 +10,10 @@ from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.grades.services import get_course
 from lti_tool.launch.session import current_actor, current_person, lurl
-from lti_tool.relevance import bp, forms, services
+from lti_tool.relevance import bp, forms
+from lti_tool.relevance.class_view import class_relevance, record_class_view
+from lti_tool.relevance.student_view import record_student_view, student_relevance
+from lti_tool.relevance.tagging import save_tags, tag_form
 
 
 @bp.get("/courses/<int:course_id>/plans")
@@ -19,8 +22,8 @@ def class_view(course_id: int) -> str:
     actor = current_actor()
     course = get_course(actor, course_id)
     policy.require(actor, policy.Action.VIEW_CLASS, course)
-    data = services.class_relevance(course)
-    services.record_class_view(course, data, actor_id=actor.person_id)
+    data = class_relevance(course)
+    record_class_view(course, data, actor_id=actor.person_id)
     return render_template("relevance/class.html", data=data,
                            can_tag=policy.allowed(actor, policy.Action.TAG_COURSE, course))
 
@@ -32,8 +35,8 @@ def my_class(course_id: int) -> str:
     course = get_course(actor, course_id)
     policy.require(actor, policy.Action.VIEW_COURSE_AS_STUDENT, course)
     person = current_person()
-    data = services.student_relevance(course, person)
-    services.record_student_view(course, person, actor_id=actor.person_id)
+    data = student_relevance(course, person)
+    record_student_view(course, person, actor_id=actor.person_id)
     return render_template("relevance/my_class.html", data=data)
 
 
@@ -44,12 +47,12 @@ def tags(course_id: int) -> str | Response | tuple[str, int]:
     course = get_course(actor, course_id)
     policy.require(actor, policy.Action.TAG_COURSE, course)
     if request.method == "GET":
-        return render_template("relevance/tags.html", form=services.tag_form(course), error=None)
-    current = services.tag_form(course)
+        return render_template("relevance/tags.html", form=tag_form(course), error=None)
+    current = tag_form(course)
     try:
         submission = forms.parse_tag_form(request.form,
                                           {a.id: a.title for a in current.assignments})
-        changes = services.save_tags(course, submission, actor_id=actor.person_id)
+        changes = save_tags(course, submission, actor_id=actor.person_id)
     except InvalidInput as err:
         db.session.rollback()
         return render_template("relevance/tags.html", form=current, error=err.message), 400

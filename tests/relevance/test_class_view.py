@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment
 from lti_tool.models import AuditEvent, Course, Enrollment, EnrollmentStatus, Person
-from lti_tool.relevance import services
+from lti_tool.relevance.class_view import class_relevance
 from lti_tool.relevance.models import AssignmentTag
 from tests.lti_driver import LtiDriver
 from tests.relevance.helpers import (
@@ -178,7 +178,7 @@ def test_query_count_does_not_grow_with_the_class(lti: LtiDriver, app: Flask) ->
             response = lti.client.get(url, query_string={"lt": cls["token"]})
         assert response.status_code == 200
         with app.app_context(), count_queries(app) as service_queries:
-            data = services.class_relevance(db.session.get(Course, cls["course_id"]))
+            data = class_relevance(db.session.get(Course, cls["course_id"]))
             assert len(data.students) in {half, len(students)}
         return len(page_queries), len(service_queries) - 1, response.get_data(as_text=True)
 
