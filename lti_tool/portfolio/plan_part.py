@@ -20,7 +20,7 @@ from lti_tool.plans import parts
 from lti_tool.plans.models import Goal, Plan
 from lti_tool.portfolio import bp
 from lti_tool.portfolio.models import Evidence, StoredFile
-from lti_tool.portfolio.services import safe_link
+from lti_tool.portfolio.snapshots import safe_link
 
 
 def _iso(value: Any) -> str | None:

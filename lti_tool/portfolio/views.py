@@ -1,8 +1,9 @@
 """Portfolio pages: the teacher's bulk attach, the student's portfolio and work links, file
 downloads, the Deep-Linked reflection activity, and the activity picker.
 
-Thin views: parse the form, ask ``policy``, call ``services``, then redirect (POST ->
-redirect -> GET) or re-render the form with its messages and a 400.
+Thin views: parse the form, ask ``policy``, call the topic modules (``attach``,
+``evidence``, ``linking``, ``files``, ``reflection``...), then redirect (POST -> redirect ->
+GET) or re-render the form with its messages and a 400.
 """
 
 from __future__ import annotations
@@ -23,7 +24,31 @@ from lti_tool.grades.services import get_course
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, Person
 from lti_tool.plans import reading as plan_services
-from lti_tool.portfolio import bp, deep_linking, forms, services
+from lti_tool.portfolio import bp, deep_linking, forms, linking
+from lti_tool.portfolio import evidence as portfolio_evidence
+from lti_tool.portfolio.attach import (
+    active_assignments,
+    active_learner_ids,
+    attach_assignment,
+    attach_page,
+)
+from lti_tool.portfolio.files import (
+    ACCEPTED_FILES,
+    FILE_TYPES,
+    MAX_UPLOAD_REQUEST_BYTES,
+    get_file,
+    record_download,
+)
+from lti_tool.portfolio.goals import goal_choices, goal_label, parse_goal, parse_id, plan_goals
+from lti_tool.portfolio.graded_work import WorkItem, graded_work
+from lti_tool.portfolio.reflection import (
+    GRADEBOOK_FAILED,
+    GRADEBOOK_UPDATED,
+    ReflectionActivity,
+    reflection_activity,
+    reflection_link,
+    submit_reflection,
+)
 
 
 @bp.url_value_preprocessor
@@ -32,7 +57,7 @@ def limit_upload_size(endpoint: str | None, values: dict[str, Any] | None) -> No
     1 MiB for the rest of the form, much less than the app-wide ``MAX_CONTENT_LENGTH``. A
     bigger body gets the 413 page (``too_large``) before any of it is read."""
     if endpoint == "portfolio.link_work":
-        request.max_content_length = services.MAX_UPLOAD_REQUEST_BYTES
+        request.max_content_length = MAX_UPLOAD_REQUEST_BYTES
 
 
 @bp.errorhandler(413)
@@ -49,7 +74,7 @@ def _ids(values: Iterable[str]) -> set[int]:
 
     :raises InvalidInput: for a value that is not an id.
     """
-    ids = {services.parse_id(v) for v in values}
+    ids = {parse_id(v) for v in values}
     if None in ids:
         raise InvalidInput("Tick students from the list.")
     return {i for i in ids if i is not None}
@@ -91,17 +116,17 @@ def _attach_form(assignments: list[Any], formdata: Any = None) -> forms.AttachFo
 
 def _render_attach(actor: Actor, course: Course, *, form: forms.AttachForm | None = None,
                    errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
-    page = services.attach_page(actor, course)
+    page = attach_page(actor, course)
     posted = request.method == "POST"
     return render_template(
         "portfolio/attach.html", page=page, form=form or _attach_form(page.assignments),
         errors=errors or [],
-        chosen={i for i in map(services.parse_id, request.form.getlist("student")) if i is not None}
+        chosen={i for i in map(parse_id, request.form.getlist("student")) if i is not None}
         if posted else set(),
         goals_chosen={k: v for k, v in request.form.items() if k.startswith("goal-")}
         if posted else {},
         all_chosen=posted and request.form.get("all") == "1",
-        goal_label=services.goal_label), status
+        goal_label=goal_label), status
 
 
 def _teacher_course(course_id: int) -> tuple[Actor, Course]:
@@ -122,19 +147,19 @@ def attach(course_id: int) -> tuple[str, int]:
 def attach_submit(course_id: int) -> Response | tuple[str, int]:
     """Teacher: attach the chosen assignment to the chosen students' goals."""
     actor, course = _teacher_course(course_id)
-    form = _attach_form(services.active_assignments(course), request.form)
+    form = _attach_form(active_assignments(course), request.form)
     if not form.validate():
         return _render_attach(actor, course, form=form, errors=forms.error_messages(form),
                               status=400)
     try:
         if request.form.get("all") == "1":
-            student_ids = services.active_learner_ids(course)
+            student_ids = active_learner_ids(course)
         else:
             student_ids = sorted(_ids(request.form.getlist("student")))
-        selections = {sid: services.parse_goal(request.form.get(f"goal-{sid}"))
+        selections = {sid: parse_goal(request.form.get(f"goal-{sid}"))
                       for sid in student_ids}
-        outcome = services.attach_assignment(actor, course, int(form.assignment.data or 0),
-                                             selections, form.note.data or "")
+        outcome = attach_assignment(actor, course, int(form.assignment.data or 0),
+                                    selections, form.note.data or "")
     except InvalidInput as err:
         db.session.rollback()
         return _render_attach(actor, course, form=form, errors=[err.message], status=400)
@@ -150,10 +175,10 @@ def attach_submit(course_id: int) -> Response | tuple[str, int]:
 
 # -- student: my portfolio ----------------------------------------------------------------
 
-def _link_form(page: services.PortfolioPage, work: list[services.WorkItem],
+def _link_form(page: portfolio_evidence.PortfolioPage, work: list[WorkItem],
                formdata: Any = None) -> forms.LinkWorkForm:
     form = forms.LinkWorkForm(formdata)
-    form.goal.choices = services.goal_choices(page.goals, none_label="No particular goal yet")
+    form.goal.choices = goal_choices(page.goals, none_label="No particular goal yet")
     form.work.choices = forms.choices([("", "Choose a graded assignment")] + [
         (str(w.grade.id), w.label) for w in work])
     return form
@@ -162,18 +187,18 @@ def _link_form(page: services.PortfolioPage, work: list[services.WorkItem],
 def _render_portfolio(actor: Actor, student: Person, *, own: bool,
                       form: forms.LinkWorkForm | None = None, errors: list[str] | None = None,
                       status: int = 200) -> tuple[str, int]:
-    page = services.portfolio(actor, student)
-    work = services.graded_work(student) if own else []
+    page = portfolio_evidence.portfolio(actor, student)
+    work = graded_work(student) if own else []
     link_form = _link_form(page, work)
     if form is not None:
         form.goal.choices = link_form.goal.choices
         form.work.choices = link_form.work.choices
     return render_template(
         "portfolio/portfolio.html", page=page, own=own, work=work, form=form or link_form,
-        errors=errors or [], goal_choices=services.goal_choices(
+        errors=errors or [], goal_choices=goal_choices(
             page.goals, none_label="Not linked to a goal yet"),
-        accepted_files=services.ACCEPTED_FILES, accept_attr=",".join(
-            "." + ext for ext in services.FILE_TYPES)), status
+        accepted_files=ACCEPTED_FILES, accept_attr=",".join(
+            "." + ext for ext in FILE_TYPES)), status
 
 
 @bp.get("/me")
@@ -201,17 +226,17 @@ def link_work() -> Response | tuple[str, int]:
     person = current_person()
     policy.require(actor, policy.Action.EDIT_PLAN, person)
     plan = plan_services.find_plan(person)
-    goals = services.plan_goals(plan)
-    work = services.graded_work(person)
+    goals = plan_goals(plan)
+    work = graded_work(person)
     form = forms.LinkWorkForm(request.form)
-    form.goal.choices = services.goal_choices(goals, none_label="No particular goal yet")
+    form.goal.choices = goal_choices(goals, none_label="No particular goal yet")
     form.work.choices = forms.choices((str(w.grade.id), w.label) for w in work)
     if not form.validate():
         return _render_portfolio(actor, person, own=True, form=form,
                                  errors=forms.error_messages(form), status=400)
     try:
-        evidence = services.link_work(actor, person, services.LinkRequest(
-            source=form.source.data or "", goal_id=services.parse_goal(form.goal.data),
+        evidence = linking.link_work(actor, person, linking.LinkRequest(
+            source=form.source.data or "", goal_id=parse_goal(form.goal.data),
             reflection=form.reflection.data or "",
             grade_id=int(form.work.data) if form.source.data == "work" else None,
             url=form.url.data, title=form.title.data or "",
@@ -228,16 +253,16 @@ def link_work() -> Response | tuple[str, int]:
 def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
     """Edit the reflection of one piece of evidence, or move it to another goal."""
     actor = current_actor()
-    evidence = services.get_evidence(actor, evidence_id)
+    evidence = portfolio_evidence.get_evidence(actor, evidence_id)
     policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
-    goals = services.plan_goals(plan_services.find_plan(evidence.student))
+    goals = plan_goals(plan_services.find_plan(evidence.student))
     form = forms.EvidenceEditForm(request.form)
-    form.goal.choices = services.goal_choices(goals, none_label="Not linked to a goal yet")
+    form.goal.choices = goal_choices(goals, none_label="Not linked to a goal yet")
     try:
         if not form.validate():
             raise InvalidInput(" ".join(forms.error_messages(form)))
-        services.update_evidence(actor, evidence, goal_id=services.parse_goal(form.goal.data),
-                                 reflection=form.reflection.data or "")
+        portfolio_evidence.update_evidence(actor, evidence, goal_id=parse_goal(form.goal.data),
+                                           reflection=form.reflection.data or "")
     except InvalidInput as err:
         db.session.rollback()
         return _render_portfolio(actor, evidence.student, own=True,
@@ -251,10 +276,10 @@ def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
 def delete_evidence(evidence_id: int) -> Response:
     """Remove one piece of evidence from the student's portfolio."""
     actor = current_actor()
-    evidence = services.get_evidence(actor, evidence_id)
+    evidence = portfolio_evidence.get_evidence(actor, evidence_id)
     policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
     title = evidence.snapshot_title
-    services.delete_evidence(actor, evidence)
+    portfolio_evidence.delete_evidence(actor, evidence)
     flash(f"Removed “{title}” from your portfolio.", "info")
     return redirect(lurl("portfolio.my_portfolio"))
 
@@ -263,9 +288,9 @@ def delete_evidence(evidence_id: int) -> Response:
 def download_file(file_id: int) -> Response:
     """Download an uploaded work sample (whoever may read the owner's plan)."""
     actor = current_actor()
-    stored, owner = services.get_file(actor, file_id)
+    stored, owner = get_file(actor, file_id)
     policy.require(actor, policy.Action.READ_PLAN, owner)
-    services.record_download(actor, stored)
+    record_download(actor, stored)
     response = send_file(io.BytesIO(stored.content), mimetype=stored.content_type,
                          as_attachment=True, download_name=stored.filename,
                          max_age=0, etag=False, conditional=False)
@@ -276,25 +301,25 @@ def download_file(file_id: int) -> Response:
 
 # -- student: the plan reflection activity ------------------------------------------------
 
-def _reflection_form(activity: services.ReflectionActivity,
+def _reflection_form(activity: ReflectionActivity,
                      formdata: MultiDict[str, str] | None = None) -> forms.ReflectionForm:
     form = forms.ReflectionForm(formdata)
-    form.goal.choices = services.goal_choices(activity.goals, none_label="My plan in general")
+    form.goal.choices = goal_choices(activity.goals, none_label="My plan in general")
     form.work.choices = forms.choices([("", "No particular piece of work")] + [
         (str(w.grade.id), w.label) for w in activity.work])
     return form
 
 
 def _reflection_context(course_id: int, *, record_view: bool = False
-                        ) -> tuple[Actor, Person, services.ReflectionActivity]:
+                        ) -> tuple[Actor, Person, ReflectionActivity]:
     actor = current_actor()
     person = current_person()
     course = get_course(actor, course_id)
     policy.require(actor, policy.Action.VIEW_COURSE_AS_STUDENT, course)
     policy.require(actor, policy.Action.EDIT_PLAN, person)
-    link = services.reflection_link(course, services.parse_id(request.args.get("link")))
-    return actor, person, services.reflection_activity(actor, person, course, link,
-                                                       record_view=record_view)
+    link = reflection_link(course, parse_id(request.args.get("link")))
+    return actor, person, reflection_activity(actor, person, course, link,
+                                              record_view=record_view)
 
 
 @bp.get("/courses/<int:course_id>/reflect")
@@ -313,9 +338,9 @@ def reflect_submit(course_id: int) -> Response | tuple[str, int]:
     try:
         if not form.validate():
             raise InvalidInput(" ".join(forms.error_messages(form)))
-        outcome = services.submit_reflection(
+        outcome = submit_reflection(
             actor, person, activity.course, activity.link,
-            goal_id=services.parse_goal(form.goal.data),
+            goal_id=parse_goal(form.goal.data),
             grade_id=int(form.work.data) if form.work.data else None,
             reflection=form.reflection.data or "")
     except InvalidInput as err:
@@ -323,7 +348,7 @@ def reflect_submit(course_id: int) -> Response | tuple[str, int]:
         return render_template("portfolio/reflect.html", activity=activity, form=form,
                                errors=[err.message]), 400
     if outcome.gradebook_updated:
-        flash(services.GRADEBOOK_UPDATED, "info")
+        flash(GRADEBOOK_UPDATED, "info")
     else:
-        flash(services.GRADEBOOK_FAILED, "warning")
+        flash(GRADEBOOK_FAILED, "warning")
     return redirect(lurl("portfolio.reflect", course_id=course_id, link=activity.link.id))

@@ -13,7 +13,8 @@ from lti_tool.errors import LmsApiError
 from lti_tool.extensions import db
 from lti_tool.grades.lti_services import LtiServiceClient
 from lti_tool.launch import services
-from lti_tool.portfolio.services import GRADEBOOK_UPDATED, SCORE_COMMENT
+from lti_tool.portfolio.reflection import GRADEBOOK_UPDATED
+from lti_tool.portfolio.reflection_scores import SCORE_COMMENT
 from tests.conformance.conftest import (
     COURSE,
     STUDENTS,

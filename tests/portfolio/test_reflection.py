@@ -22,7 +22,8 @@ from lti_tool.models import (
     ResourceLink,
 )
 from lti_tool.portfolio.models import Evidence, EvidenceKind
-from lti_tool.portfolio.services import GRADEBOOK_FAILED, GRADEBOOK_UPDATED, SCORE_COMMENT
+from lti_tool.portfolio.reflection import GRADEBOOK_FAILED, GRADEBOOK_UPDATED
+from lti_tool.portfolio.reflection_scores import SCORE_COMMENT
 from lti_tool.sandbox.data import Score
 from tests.lti_driver import DEEP_LINK, hidden_inputs
 from tests.portfolio.conftest import IED, Portfolio, form_action, text_of, token_of
@@ -186,7 +187,7 @@ def test_gradebook_failure_keeps_the_reflection(pf: Portfolio, app: Flask, place
     assert pf.lti.state.scores(placed.item_id) == []
     assert _count(app, Evidence) == 1
     assert any("saved but the AGS score was not posted" in r.getMessage()
-               for r in caplog.records if r.name == "lti_tool.portfolio.services")
+               for r in caplog.records if r.name == "lti_tool.portfolio.reflection")
     assert _count(app, AuditEvent, AuditEvent.action == "reflection.submit") == 1
     assert _count(app, AuditEvent, AuditEvent.action == "reflection.score_failed") == 1
 

@@ -1,4 +1,4 @@
-"""Upload reading: ``portfolio.services.read_upload`` accepts a work sample only when its
+"""Upload reading: ``portfolio.files.read_upload`` accepts a work sample only when its
 extension is one we take, its first bytes match that type, it is not empty and not over
 5 MB; a text file must hold no NUL byte. The stored name is the file's own name, cleaned.
 """
@@ -12,7 +12,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from lti_tool.errors import InvalidInput
-from lti_tool.portfolio.services import (
+from lti_tool.portfolio.files import (
     FILE_TYPES,
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_REQUEST_BYTES,

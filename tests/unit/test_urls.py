@@ -15,7 +15,7 @@ import pytest
 
 from lti_tool import hygiene
 from lti_tool.portfolio.forms import URL_MAX, check_http_url
-from lti_tool.portfolio.services import safe_link
+from lti_tool.portfolio.snapshots import safe_link
 
 # (url, http_url accepts it, its origin)
 HTTP_URLS: list[tuple[str, str | None]] = [

@@ -1,0 +1,163 @@
+"""The plan reflection activity a teacher places in a course (Deep Linking).
+
+The activity (placed by Deep Linking, see ``deep_linking.py``) saves the student's
+reflection as evidence and then reports full credit to the LMS gradebook
+(``reflection_scores.py``). A gradebook failure never loses the reflection: it is committed
+first, and the failure is logged and audited (``reflection.score_failed``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from lti_tool import audit
+from lti_tool.actor import Actor
+from lti_tool.errors import LaunchError, LmsApiError, NotFound
+from lti_tool.extensions import db
+from lti_tool.models import Course, Person, ResourceLink
+from lti_tool.plans import reading as plan_services
+from lti_tool.plans.models import Goal
+from lti_tool.portfolio.deep_linking import ACTIVITIES
+from lti_tool.portfolio.evidence import check_reflection, evidence_audit
+from lti_tool.portfolio.goals import goal_for, plan_goals
+from lti_tool.portfolio.graded_work import WorkItem, graded_work, own_work, submission_snapshot
+from lti_tool.portfolio.models import Evidence, EvidenceKind
+from lti_tool.portfolio.reflection_scores import REFLECTION_ACTIVITY, post_reflection_score
+
+log = logging.getLogger(__name__)
+
+GRADEBOOK_FAILED = ("Your reflection is saved; your teacher's gradebook could not be updated "
+                    "right now.")
+
+
+GRADEBOOK_UPDATED = ("Your reflection is saved, and your teacher's gradebook shows this "
+                     "activity as complete.")
+
+
+@dataclass(frozen=True)
+class ReflectionActivity:
+    """A placement of the reflection activity in a course, for one student."""
+
+    course: Course
+    link: ResourceLink
+    title: str
+    goals: list[Goal]
+    work: list[WorkItem]
+    submissions: list[Evidence]
+
+
+def reflection_link(course: Course, link_id: int | None) -> ResourceLink:
+    """The resource link row of a reflection activity placed in ``course``.
+
+    :raises NotFound: unknown link, another course's link, or not a reflection activity.
+    """
+    link = db.session.get(ResourceLink, link_id) if link_id else None
+    if link is None or link.course_id != course.id \
+            or (link.custom or {}).get("activity") != REFLECTION_ACTIVITY:
+        raise NotFound("This reflection activity could not be found in this course.")
+    return link
+
+
+def _activity_title(link: ResourceLink) -> str:
+    default = next(a.title for a in ACTIVITIES if a.key == REFLECTION_ACTIVITY)
+    return link.title or default
+
+
+def reflection_activity(actor: Actor, student: Person, course: Course, link: ResourceLink, *,
+                        record_view: bool = False) -> ReflectionActivity:
+    """What the reflection page shows the student (their goals, this class's graded work,
+    their earlier submissions of this activity).
+
+    :param record_view: write (and commit) the ``reflection.view`` audit event first.
+    """
+    if record_view:
+        audit.record("reflection.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                     subject_type="course", subject_id=course.id, student_id=student.id,
+                     resource_link=link.resource_link_id)
+        db.session.commit()
+    plan = plan_services.find_plan(student)
+    submissions = [] if plan is None else [
+        e for e in db.session.execute(
+            select(Evidence).where(Evidence.plan_id == plan.id, Evidence.course_id == course.id)
+            .order_by(Evidence.created_at.desc(), Evidence.id.desc())).scalars()
+        if (e.snapshot_extra or {}).get("activity") == REFLECTION_ACTIVITY
+        and (e.snapshot_extra or {}).get("resource_link") == link.resource_link_id]
+    return ReflectionActivity(course=course, link=link, title=_activity_title(link),
+                              goals=plan_goals(plan),
+                              work=graded_work(student, course_id=course.id),
+                              submissions=submissions)
+
+
+@dataclass(frozen=True)
+class ReflectionOutcome:
+    """The saved reflection and whether the LMS gradebook took the score."""
+
+    evidence: Evidence
+    gradebook_updated: bool
+
+
+def submit_reflection(actor: Actor, student: Person, course: Course, link: ResourceLink, *,
+                      goal_id: int | None, grade_id: int | None,
+                      reflection: str) -> ReflectionOutcome:
+    """Save the reflection as evidence, then post full credit to the activity's line item.
+
+    The caller has checked that the student is an active learner of ``course`` and may edit
+    their plan. The evidence is committed before the LMS is called; a gradebook failure is
+    logged and audited, never raised.
+
+    :raises InvalidInput: a reflection outside 20..5000 characters, a goal that is not
+        theirs, or work that is not their own graded work in this course.
+    """
+    text = check_reflection(reflection)
+    goal_id = goal_for(student, goal_id)
+    title = _activity_title(link)
+    extra: dict[str, Any] = {"activity": REFLECTION_ACTIVITY,
+                             "resource_link": link.resource_link_id,
+                             "activity_title": title, "course_title": course.display_title}
+    if grade_id is not None:
+        work = own_work(student, grade_id, course_id=course.id)
+        snapshot = submission_snapshot(work)
+        snapshot["snapshot_extra"] = {**snapshot["snapshot_extra"], **extra}
+        assignment_id: int | None = work.assignment.id
+    else:
+        snapshot = {"snapshot_title": title[:500], "snapshot_date": dt.datetime.now(dt.UTC),
+                    "snapshot_extra": extra}
+        assignment_id = None
+    plan = plan_services.get_or_create_plan(student)
+    evidence = Evidence(tenant_id=actor.tenant_id, plan_id=plan.id,
+                        goal_id=goal_id, student_id=student.id,
+                        kind=EvidenceKind.SUBMISSION, course_id=course.id,
+                        assignment_id=assignment_id, attached_by=actor.person_id,
+                        attached_as="student", reflection=text, note="", **snapshot)
+    db.session.add(evidence)
+    db.session.flush()
+    evidence_audit("evidence.create", actor, evidence, attached_as="student",
+                    course_id=course.id, activity=REFLECTION_ACTIVITY)
+    audit.record("reflection.submit", tenant_id=actor.tenant_id, actor_id=actor.person_id,
+                 subject_type="evidence", subject_id=evidence.id, student_id=student.id,
+                 course_id=course.id, resource_link=link.resource_link_id)
+    db.session.commit()
+
+    evidence_id = evidence.id
+    try:
+        line_item = post_reflection_score(actor, student, course, link)
+    except (LmsApiError, LaunchError) as err:
+        db.session.rollback()
+        log.warning("Reflection %s saved but the AGS score was not posted for course %s, "
+                    "resource link %s: %s (%s)", evidence_id, course.id,
+                    link.resource_link_id, err, getattr(err, "detail", None))
+        audit.record("reflection.score_failed", tenant_id=actor.tenant_id,
+                     actor_id=actor.person_id, subject_type="evidence", subject_id=evidence_id,
+                     course_id=course.id, error=str(err)[:500])
+        db.session.commit()
+        return ReflectionOutcome(evidence=evidence, gradebook_updated=False)
+    audit.record("reflection.score_posted", tenant_id=actor.tenant_id,
+                 actor_id=actor.person_id, subject_type="evidence", subject_id=evidence_id,
+                 course_id=course.id, line_item=line_item)
+    db.session.commit()
+    return ReflectionOutcome(evidence=evidence, gradebook_updated=True)
