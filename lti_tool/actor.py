@@ -6,8 +6,7 @@ it. It lives below them all so that the policy never imports launch.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from lti_tool import session_records as records
 from lti_tool.models import Role, UserSession
@@ -22,11 +21,6 @@ class Actor:
     course_id: int | None
     roles: frozenset[Role] = field(default_factory=frozenset)
     launch_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["roles"] = sorted(self.roles)
-        return data
 
     @classmethod
     def of(cls, record: UserSession) -> Actor:

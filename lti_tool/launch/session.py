@@ -148,11 +148,10 @@ def end_session() -> None:
     g.actor, g.session_record = None, None
 
 
-def _named(record: UserSession) -> UserSession:
+def _named(record: UserSession) -> None:
     """Note the tenant of a session this request names (live or not): its pages, even the
     ones that say it ended, may show in that tenant's LMS frame."""
     g.session_tenant_id = record.tenant_id
-    return record
 
 
 def _use(record: UserSession, proof: str) -> None:
