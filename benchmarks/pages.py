@@ -49,36 +49,66 @@ def _build_class(platform: Platform, n_students: int, tag: str) -> tuple[int, in
     db.session.add_all([course, teacher])
     db.session.flush()
     db.session.add(Enrollment(course_id=course.id, person_id=teacher.id, role=Role.TEACHER))
-    db.session.add_all(CourseTag(course_id=course.id, kind="cluster", value=c)
-                       for c in clusters[:3])
-    assignments = [Assignment(course_id=course.id, source="ags", external_id=f"{tag}-{i}",
-                              title=f"Assignment {i}", score_maximum=10.0)
-                   for i in range(ASSIGNMENTS)]
+    db.session.add_all(
+        CourseTag(course_id=course.id, kind="cluster", value=c) for c in clusters[:3]
+    )
+    assignments = [
+        Assignment(
+            course_id=course.id,
+            source="ags",
+            external_id=f"{tag}-{i}",
+            title=f"Assignment {i}",
+            score_maximum=10.0,
+        )
+        for i in range(ASSIGNMENTS)
+    ]
     db.session.add_all(assignments)
     db.session.flush()
-    db.session.add_all(AssignmentTag(assignment_id=a.id, kind="cluster",
-                                     value=clusters[i % len(clusters)])
-                       for i, a in enumerate(assignments))
+    db.session.add_all(
+        AssignmentTag(assignment_id=a.id, kind="cluster", value=clusters[i % len(clusters)])
+        for i, a in enumerate(assignments)
+    )
     for s in range(n_students):
         student = Person(tenant_id=platform.id, sub=f"student-{tag}-{s}", name=f"Student {s:03d}")
         db.session.add(student)
         db.session.flush()
         db.session.add(Enrollment(course_id=course.id, person_id=student.id, role=Role.STUDENT))
-        plan = Plan(tenant_id=platform.id, person_id=student.id,
-                    cluster_codes=[clusters[(s + k) % len(clusters)] for k in range(3)])
+        plan = Plan(
+            tenant_id=platform.id,
+            person_id=student.id,
+            cluster_codes=[clusters[(s + k) % len(clusters)] for k in range(3)],
+        )
         db.session.add(plan)
         db.session.flush()
-        goals = [Goal(plan_id=plan.id, category=GoalCategory.CAREER, statement=f"Goal {g}",
-                      cluster_code=clusters[(s + g) % len(clusters)]) for g in range(GOALS)]
+        goals = [
+            Goal(
+                plan_id=plan.id,
+                category=GoalCategory.CAREER,
+                statement=f"Goal {g}",
+                cluster_code=clusters[(s + g) % len(clusters)],
+            )
+            for g in range(GOALS)
+        ]
         db.session.add_all(goals)
-        db.session.add_all(Grade(assignment_id=a.id, person_id=student.id, score=7.0,
-                                 score_maximum=10.0) for a in assignments)
+        db.session.add_all(
+            Grade(assignment_id=a.id, person_id=student.id, score=7.0, score_maximum=10.0)
+            for a in assignments
+        )
         db.session.flush()
         db.session.add_all(
-            Evidence(tenant_id=platform.id, plan_id=plan.id, goal_id=goals[i].id,
-                     student_id=student.id, kind=EvidenceKind.ASSIGNMENT, course_id=course.id,
-                     assignment_id=assignments[i].id, attached_as="teacher",
-                     snapshot_title=assignments[i].title) for i in range(3))
+            Evidence(
+                tenant_id=platform.id,
+                plan_id=plan.id,
+                goal_id=goals[i].id,
+                student_id=student.id,
+                kind=EvidenceKind.ASSIGNMENT,
+                course_id=course.id,
+                assignment_id=assignments[i].id,
+                attached_as="teacher",
+                snapshot_title=assignments[i].title,
+            )
+            for i in range(3)
+        )
     db.session.commit()
     return course.id, teacher.id
 
@@ -86,29 +116,46 @@ def _build_class(platform: Platform, n_students: int, tag: str) -> tuple[int, in
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lodestar-pages-"))
     url = os.environ.get("ILP_DATABASE_URL") or f"sqlite:///{workdir / 'pages.sqlite'}"
-    app = create_app({"ILP_ENV": "testing", "ILP_DATABASE_URL": url,
-                      "ILP_SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij"})
+    app = create_app(
+        {
+            "ILP_ENV": "testing",
+            "ILP_DATABASE_URL": url,
+            "ILP_SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
+        }
+    )
     fresh_schema(app)
     statements: list[str] = []
     with app.app_context():
-        platform = Platform(name="Bench", issuer="https://bench.invalid", client_id="bench",
-                            auth_login_url="https://bench.invalid/auth",
-                            auth_token_url="https://bench.invalid/token",  # noqa: S106 - a URL, not a password
-                            key_set_url="https://bench.invalid/jwks", settings={})
+        platform = Platform(
+            name="Bench",
+            issuer="https://bench.invalid",
+            client_id="bench",
+            auth_login_url="https://bench.invalid/auth",
+            auth_token_url="https://bench.invalid/token",  # noqa: S106 - a URL, not a password
+            key_set_url="https://bench.invalid/jwks",
+            settings={},
+        )
         db.session.add(platform)
         db.session.commit()
         classes = {n: _build_class(platform, n, f"n{n}") for n in (20, 40, 80)}
         tenant = platform.id
         dialect = db.engine.dialect.name
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda *args: statements.append(args[2]))
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     client = app.test_client()
-    print(f"Lodestar class view benchmark ({dialect}); {GOALS} goals per student, "
-          f"{ASSIGNMENTS} assignments, {RUNS} requests each")
+    print(
+        f"Lodestar class view benchmark ({dialect}); {GOALS} goals per student, "
+        f"{ASSIGNMENTS} assignments, {RUNS} requests each"
+    )
     for n, (course_id, teacher_id) in classes.items():
         with app.test_request_context():
-            token = issue_token(Actor(tenant_id=tenant, person_id=teacher_id,
-                                      course_id=course_id, roles=frozenset({Role.TEACHER})))
+            token = issue_token(
+                Actor(
+                    tenant_id=tenant,
+                    person_id=teacher_id,
+                    course_id=course_id,
+                    roles=frozenset({Role.TEACHER}),
+                )
+            )
         timings, counts = [], []
         for _ in range(RUNS):
             statements.clear()
@@ -117,9 +164,11 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
             counts.append(len(statements))
             assert response.status_code == 200, response.status_code
-        print(f"  {n:3d} students: median {statistics.median(timings) * 1000:7.1f} ms, "
-              f"p90 {sorted(timings)[int(RUNS * 0.9)] * 1000:7.1f} ms, "
-              f"{counts[-1]} SQL statements per request, page {len(response.data) // 1024} KiB")
+        print(
+            f"  {n:3d} students: median {statistics.median(timings) * 1000:7.1f} ms, "
+            f"p90 {sorted(timings)[int(RUNS * 0.9)] * 1000:7.1f} ms, "
+            f"{counts[-1]} SQL statements per request, page {len(response.data) // 1024} KiB"
+        )
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

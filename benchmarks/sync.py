@@ -44,8 +44,9 @@ RESULTS = 40
 
 
 def _prepare_sandbox() -> tuple[Any, Any, str, str]:
-    sandbox = create_sandbox_app({"SANDBOX_TOOL_URL": "http://tool.invalid",
-                                  "SANDBOX_PAGE_SIZE": PAGE})
+    sandbox = create_sandbox_app(
+        {"SANDBOX_TOOL_URL": "http://tool.invalid", "SANDBOX_PAGE_SIZE": PAGE}
+    )
     server, _ = run_in_thread(sandbox, "127.0.0.1", 0)
     state = get_state(sandbox)
     roster_ctx, grades_ctx = "sbx-course-bio1", "sbx-course-alg2"
@@ -56,18 +57,33 @@ def _prepare_sandbox() -> tuple[Any, Any, str, str]:
     state.district.line_items[grades_ctx].clear()
     stamp = dt.datetime.now(dt.UTC).isoformat()
     for n in range(LINE_ITEMS):
-        item = state.create_line_item(grades_ctx, label=f"Assignment {n + 1:02d}",
-                                      score_maximum=10.0)
+        item = state.create_line_item(
+            grades_ctx, label=f"Assignment {n + 1:02d}", score_maximum=10.0
+        )
         for i, learner in enumerate(learners):
-            state.record_score(item, Score(item.id, learner.sub, float((i + n) % 11), 10.0,
-                                           "Completed", "FullyGraded", stamp))
+            state.record_score(
+                item,
+                Score(
+                    item.id,
+                    learner.sub,
+                    float((i + n) % 11),
+                    10.0,
+                    "Completed",
+                    "FullyGraded",
+                    stamp,
+                ),
+            )
     return sandbox, server, roster_ctx, grades_ctx
 
 
 def _course(platform: Platform, state: Any, ctx: str) -> Course:
-    course = Course(tenant_id=platform.id, context_id=ctx, title=ctx,
-                    nrps_url=state.memberships_url(ctx),
-                    ags_endpoint={"lineitems": state.line_items_url(ctx)})
+    course = Course(
+        tenant_id=platform.id,
+        context_id=ctx,
+        title=ctx,
+        nrps_url=state.memberships_url(ctx),
+        ags_endpoint={"lineitems": state.line_items_url(ctx)},
+    )
     db.session.add(course)
     db.session.commit()
     return course
@@ -76,9 +92,14 @@ def _course(platform: Platform, state: Any, ctx: str) -> Course:
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lodestar-bench-"))
     url = os.environ.get("ILP_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite'}"
-    app = create_app({"ILP_ENV": "testing", "ILP_DATABASE_URL": url,
-                      "ILP_SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
-                      "ILP_SYNC_INLINE": "true"})
+    app = create_app(
+        {
+            "ILP_ENV": "testing",
+            "ILP_DATABASE_URL": url,
+            "ILP_SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
+            "ILP_SYNC_INLINE": "true",
+        }
+    )
     fresh_schema(app)
     sandbox, server, roster_ctx, grades_ctx = _prepare_sandbox()
     state = get_state(sandbox)
@@ -91,8 +112,7 @@ def main() -> None:
         client = LtiServiceClient(platform)
 
         start = time.perf_counter()
-        fetched = sum(len(page) for page in client.member_pages(roster_course.nrps_url,
-                                                                 limit=PAGE))
+        fetched = sum(len(page) for page in client.member_pages(roster_course.nrps_url, limit=PAGE))
         fetch_roster = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -122,15 +142,21 @@ def main() -> None:
     print(f"Lodestar sync benchmark ({dialect}; sandbox LMS over loopback HTTP)")
     print(f"NRPS roster: {fetched} members, {first.pages} pages of {PAGE}")
     print(f"  fetch+parse only : {fetch_roster:6.2f} s  {fetched / fetch_roster:8.0f} members/s")
-    print(f"  sync (first)     : {sync_roster:6.2f} s  {first.seen / sync_roster:8.0f} members/s"
-          f"  (created {first.created})")
-    print(f"  sync (unchanged) : {resync_roster:6.2f} s  {again.seen / resync_roster:8.0f} members/s"
-          f"  (created {again.created}, updated {again.updated})")
+    print(
+        f"  sync (first)     : {sync_roster:6.2f} s  {first.seen / sync_roster:8.0f} members/s"
+        f"  (created {first.created})"
+    )
+    print(
+        f"  sync (unchanged) : {resync_roster:6.2f} s  {again.seen / resync_roster:8.0f} members/s"
+        f"  (created {again.created}, updated {again.updated})"
+    )
     print(f"AGS grades: {len(items)} line items x {RESULTS} results = {results} results")
     print(f"  fetch+parse only : {fetch_grades:6.2f} s  {results / fetch_grades:8.0f} results/s")
-    print(f"  sync (first)     : {sync_grades:6.2f} s  "
-          f"{graded.extra['results_seen'] / sync_grades:8.0f} results/s"
-          f"  (created {graded.extra['results_created']})")
+    print(
+        f"  sync (first)     : {sync_grades:6.2f} s  "
+        f"{graded.extra['results_seen'] / sync_grades:8.0f} results/s"
+        f"  (created {graded.extra['results_created']})"
+    )
     print(f"  sync (unchanged) : {resync_grades:6.2f} s  {results / resync_grades:8.0f} results/s")
 
 

@@ -68,8 +68,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             kwargs.setdefault("max", 2**63 - 1)
             super().__init__(map, *args, **kwargs)
 
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATE_DIR),
-                static_folder=str(STATIC_DIR))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATE_DIR),
+        static_folder=str(STATIC_DIR),
+    )
     app.url_map.converters["int"] = RecordId
     from lti_tool.hygiene import CleanRequest
 
@@ -84,13 +88,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update({k: v for k, v in config.items() if not k.startswith("ILP_")})
     _enforce_settings(app)
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     if app.config["ILP_PROXY_COUNT"]:
         n = app.config["ILP_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n,  # type: ignore[method-assign]
-                                x_prefix=n)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=n,
+            x_proto=n,
+            x_host=n,
+            x_port=n,  # type: ignore[method-assign]
+            x_prefix=n,
+        )
 
     # Import models so SQLAlchemy and Alembic see every table.
     from lti_tool import models  # noqa: F401

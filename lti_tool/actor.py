@@ -25,6 +25,10 @@ class Actor:
     @classmethod
     def of(cls, record: UserSession) -> Actor:
         """The actor a session record stands for."""
-        return cls(tenant_id=record.tenant_id, person_id=record.person_id,
-                   course_id=record.course_id, roles=records.roles_of(record),
-                   launch_id=record.launch_id)
+        return cls(
+            tenant_id=record.tenant_id,
+            person_id=record.person_id,
+            course_id=record.course_id,
+            roles=records.roles_of(record),
+            launch_id=record.launch_id,
+        )

@@ -8,12 +8,23 @@ from lti_tool.extensions import db
 from lti_tool.models import AuditEvent
 
 
-def record(action: str, *, tenant_id: int | None, actor_id: int | None,
-           subject_type: str | None = None, subject_id: int | None = None,
-           **detail: Any) -> AuditEvent:
+def record(
+    action: str,
+    *,
+    tenant_id: int | None,
+    actor_id: int | None,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    **detail: Any,
+) -> AuditEvent:
     """Add an audit event to the current session (committed with the caller's work)."""
-    event = AuditEvent(tenant_id=tenant_id, actor_id=actor_id, action=action,
-                       subject_type=subject_type, subject_id=subject_id, detail=detail)
+    event = AuditEvent(
+        tenant_id=tenant_id,
+        actor_id=actor_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        detail=detail,
+    )
     db.session.add(event)
     return event
-

@@ -61,11 +61,22 @@ class IlpGroup(FlaskGroup):
     """
 
     def __init__(self) -> None:
-        super().__init__(create_app=_create_app, add_default_commands=False,
-                         add_version_option=False, help="Lodestar ILP administration.")
-        self.params.append(click.Option(
-            ["--version"], is_flag=True, expose_value=False, is_eager=True,
-            callback=_print_version, help="Show Lodestar's version and exit."))
+        super().__init__(
+            create_app=_create_app,
+            add_default_commands=False,
+            add_version_option=False,
+            help="Lodestar ILP administration.",
+        )
+        self.params.append(
+            click.Option(
+                ["--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_print_version,
+                help="Show Lodestar's version and exit.",
+            )
+        )
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
@@ -79,8 +90,13 @@ class IlpGroup(FlaskGroup):
         # Skip Flask's early reading of FLASK_APP and env files: the app is always ours.
         return click.Group.parse_args(self, ctx, args)
 
-    def make_context(self, info_name: str | None, args: list[str],
-                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
         developer = developer_mode()
         # FLASK_DEBUG switches the debugger on only for developers.
         self.set_debug_flag = developer
@@ -114,9 +130,15 @@ def _operator_command_names() -> frozenset[str]:
 
 def _operator_db(full: click.Group) -> click.Group:
     """Flask-Migrate's ``db`` group with the operator's commands only."""
-    return click.Group(full.name, callback=full.callback, params=full.params, help=full.help,
-                       commands={name: full.commands[name] for name in OPERATOR_DB_COMMANDS
-                                 if name in full.commands})
+    return click.Group(
+        full.name,
+        callback=full.callback,
+        params=full.params,
+        help=full.help,
+        commands={
+            name: full.commands[name] for name in OPERATOR_DB_COMMANDS if name in full.commands
+        },
+    )
 
 
 def make_cli() -> FlaskGroup:
@@ -140,44 +162,77 @@ def platforms_cli() -> None:
 
 
 @platforms_cli.command("add")
-@click.option("--issuer", required=True, help="The platform's iss, e.g. https://canvas.instructure.com")
+@click.option(
+    "--issuer", required=True, help="The platform's iss, e.g. https://canvas.instructure.com"
+)
 @click.option("--client-id", required=True, help="The client id the LMS issued to Lodestar")
-@click.option("--deployment-id", "deployment_ids", multiple=True, required=True,
-              help="A deployment id (repeat for several)")
-@click.option("--tenant", default=None,
-              help="Tenant (id or name) this registration joins: one tenant per district "
-                   "LMS. A new name creates the tenant. Default: the tenant that already "
-                   "has this site's issuer, else a new one (never for the shared Canvas "
-                   "cloud or Schoology issuers).")
+@click.option(
+    "--deployment-id",
+    "deployment_ids",
+    multiple=True,
+    required=True,
+    help="A deployment id (repeat for several)",
+)
+@click.option(
+    "--tenant",
+    default=None,
+    help="Tenant (id or name) this registration joins: one tenant per district "
+    "LMS. A new name creates the tenant. Default: the tenant that already "
+    "has this site's issuer, else a new one (never for the shared Canvas "
+    "cloud or Schoology issuers).",
+)
 @click.option("--auth-login-url", required=True, help="Platform OIDC authorization URL")
 @click.option("--auth-token-url", required=True, help="Platform OAuth2 token URL")
 @click.option("--key-set-url", required=True, help="Platform JWKS URL")
 @click.option("--name", default=None, help="A human name, e.g. 'Springfield USD Canvas'")
-@click.option("--lms", type=click.Choice(["canvas", "schoology", "moodle", "generic"]),
-              default="generic", show_default=True)
+@click.option(
+    "--lms",
+    type=click.Choice(["canvas", "schoology", "moodle", "generic"]),
+    default="generic",
+    show_default=True,
+)
 @click.option("--district", default=None, help="District that owns this registration")
 @click.option("--audience", default=None, help="Token audience if not the token URL")
 @with_appcontext
-def platforms_add(issuer: str, client_id: str, deployment_ids: tuple[str, ...],
-                  auth_login_url: str, auth_token_url: str, key_set_url: str,
-                  tenant: str | None, name: str | None, lms: str, district: str | None,
-                  audience: str | None) -> None:
+def platforms_add(
+    issuer: str,
+    client_id: str,
+    deployment_ids: tuple[str, ...],
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    tenant: str | None,
+    name: str | None,
+    lms: str,
+    district: str | None,
+    audience: str | None,
+) -> None:
     """Register a platform, or add deployments to an existing registration."""
     from lti_tool.launch import services
 
     try:
         platform = services.add_platform(
-            issuer=issuer, client_id=client_id, deployment_ids=list(deployment_ids),
-            auth_login_url=auth_login_url, auth_token_url=auth_token_url,
-            key_set_url=key_set_url, name=name, lms=lms, district=district,
-            auth_audience=audience, tenant=tenant)
+            issuer=issuer,
+            client_id=client_id,
+            deployment_ids=list(deployment_ids),
+            auth_login_url=auth_login_url,
+            auth_token_url=auth_token_url,
+            key_set_url=key_set_url,
+            name=name,
+            lms=lms,
+            district=district,
+            auth_audience=audience,
+            tenant=tenant,
+        )
     except ToolError as err:
         _fail(err)
         return
-    click.echo(f"Registered platform {platform.id}: {platform.name} "
-               f"({platform.issuer}, client {platform.client_id}) in tenant "
-               f"{platform.tenant_id} ({platform.tenant.name}); deployments: "
-               + ", ".join(d.deployment_id for d in platform.deployments))
+    click.echo(
+        f"Registered platform {platform.id}: {platform.name} "
+        f"({platform.issuer}, client {platform.client_id}) in tenant "
+        f"{platform.tenant_id} ({platform.tenant.name}); deployments: "
+        + ", ".join(d.deployment_id for d in platform.deployments)
+    )
 
 
 @platforms_cli.command("list")
@@ -191,10 +246,13 @@ def platforms_list() -> None:
         click.echo("No platforms registered. Add one with `ilp platforms add`.")
     for p in rows:
         state = "active" if p.active else "inactive"
-        click.echo(f"{p.id}\ttenant {p.tenant_id}\t{p.name}\t{p.lms}\t{p.issuer}\t"
-                   f"{p.client_id}\t{state}\t"
-                   + ",".join(d.deployment_id + ("" if d.approved else " (pending)")
-                              for d in p.deployments))
+        click.echo(
+            f"{p.id}\ttenant {p.tenant_id}\t{p.name}\t{p.lms}\t{p.issuer}\t"
+            f"{p.client_id}\t{state}\t"
+            + ",".join(
+                d.deployment_id + ("" if d.approved else " (pending)") for d in p.deployments
+            )
+        )
 
 
 @platforms_cli.command("tenants")
@@ -204,8 +262,10 @@ def platforms_tenants() -> None:
     from lti_tool.launch import tenancy
 
     for t in tenancy.list_tenants():
-        click.echo(f"{t.id}\t{t.name}\t{'active' if t.active else 'inactive'}\t"
-                   + ", ".join(f"platform {p.id} ({p.client_id})" for p in t.platforms))
+        click.echo(
+            f"{t.id}\t{t.name}\t{'active' if t.active else 'inactive'}\t"
+            + ", ".join(f"platform {p.id} ({p.client_id})" for p in t.platforms)
+        )
 
 
 def _duration(text: str) -> int:
@@ -219,30 +279,47 @@ def _duration(text: str) -> int:
 @platforms_cli.command("registration-link")
 @click.option("--tenant", type=int, default=None, help="Tenant id the registration joins")
 @click.option("--issuer", default=None, help="Only this issuer may register with the link")
-@click.option("--update", "update", type=int, default=None,
-              help="Platform id this link may update (Moodle's re-registration)")
-@click.option("--host", "hosts", multiple=True,
-              help="An extra host the platform's endpoints may sit on (repeatable)")
+@click.option(
+    "--update",
+    "update",
+    type=int,
+    default=None,
+    help="Platform id this link may update (Moodle's re-registration)",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    help="An extra host the platform's endpoints may sit on (repeatable)",
+)
 @click.option("--expires", default="24h", show_default=True, help="e.g. 30m, 24h, 7d")
 @with_appcontext
-def platforms_registration_link(tenant: int | None, issuer: str | None, update: int | None,
-                                hosts: tuple[str, ...], expires: str) -> None:
+def platforms_registration_link(
+    tenant: int | None, issuer: str | None, update: int | None, hosts: tuple[str, ...], expires: str
+) -> None:
     """Print a one-time Dynamic Registration URL to give the LMS admin."""
     from flask import current_app
 
     from lti_tool.launch import registration
 
     try:
-        token = registration.create_link(tenant_id=tenant, issuer=issuer,
-                                         update_platform_id=update, ttl=_duration(expires),
-                                         hosts=hosts)
+        token = registration.create_link(
+            tenant_id=tenant,
+            issuer=issuer,
+            update_platform_id=update,
+            ttl=_duration(expires),
+            hosts=hosts,
+        )
     except ToolError as err:
         _fail(err)
         return
     base = current_app.config.get("ILP_BASE_URL") or "https://<your Lodestar host>"
     click.echo(f"{base}/lti/register?link={token}")
-    click.echo(f"Single use, valid for {expires}. Paste it in the LMS's Dynamic "
-               "Registration (tool URL) field.", err=True)
+    click.echo(
+        f"Single use, valid for {expires}. Paste it in the LMS's Dynamic "
+        "Registration (tool URL) field.",
+        err=True,
+    )
 
 
 @platforms_cli.command("merge")
@@ -268,11 +345,13 @@ def platforms_merge(source_tenant: int, target_tenant: int, yes: bool) -> None:
 
 @platforms_cli.command("rule")
 @click.argument("platform_id", type=int)
-@click.option("--institution-admins-are-admins/--no-institution-admins-are-admins",
-              required=True,
-              help="Whether this LMS's institution/system Administrators are Lodestar admins "
-                   "(off by default: Canvas gives every help-desk and sub-account admin that "
-                   "role)")
+@click.option(
+    "--institution-admins-are-admins/--no-institution-admins-are-admins",
+    required=True,
+    help="Whether this LMS's institution/system Administrators are Lodestar admins "
+    "(off by default: Canvas gives every help-desk and sub-account admin that "
+    "role)",
+)
 @with_appcontext
 def platforms_rule(platform_id: int, institution_admins_are_admins: bool) -> None:
     """Set the operator's rule for one registration."""
@@ -283,8 +362,10 @@ def platforms_rule(platform_id: int, institution_admins_are_admins: bool) -> Non
     except ToolError as err:
         _fail(err)
         return
-    click.echo(f"Platform {platform.id}: institution admins are Lodestar admins = "
-               f"{platform.institution_admins_are_admins} (applies from their next launch).")
+    click.echo(
+        f"Platform {platform.id}: institution admins are Lodestar admins = "
+        f"{platform.institution_admins_are_admins} (applies from their next launch)."
+    )
 
 
 @platforms_cli.command("deployments")
@@ -310,33 +391,45 @@ def platforms_deployments(platform_id: int, approve: str | None) -> None:
 
 @platforms_cli.command("remove")
 @click.argument("platform_id", type=int)
-@click.option("--purge", is_flag=True,
-              help="Delete the registration AND all of its tenant's data (irreversible).")
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="Delete the registration AND all of its tenant's data (irreversible).",
+)
 @with_appcontext
 def platforms_remove(platform_id: int, purge: bool) -> None:
     """Deactivate a platform (launches stop; data is kept unless --purge)."""
     from lti_tool.launch import services
 
     if purge:
-        click.confirm("This deletes every plan, person and course of this tenant. Continue?",
-                      abort=True)
+        click.confirm(
+            "This deletes every plan, person and course of this tenant. Continue?", abort=True
+        )
     try:
         platform = services.remove_platform(platform_id, purge=purge)
     except ToolError as err:
         _fail(err)
         return
-    click.echo(("Deleted" if purge else "Deactivated") + f" platform {platform_id} ({platform.name}).")
+    click.echo(
+        ("Deleted" if purge else "Deactivated") + f" platform {platform_id} ({platform.name})."
+    )
 
 
 @platforms_cli.command("canvas-api")
 @click.option("--platform", "platform_id", type=int, required=True)
 @click.option("--base-url", required=True, help="e.g. https://district.instructure.com")
 @click.option("--client-id", required=True, help="Canvas API developer key id")
-@click.option("--client-secret", required=True, prompt=True, hide_input=True,
-              help="Canvas API developer key secret (prompted if omitted)")
+@click.option(
+    "--client-secret",
+    required=True,
+    prompt=True,
+    hide_input=True,
+    help="Canvas API developer key secret (prompted if omitted)",
+)
 @with_appcontext
-def platforms_canvas_api(platform_id: int, base_url: str, client_id: str,
-                         client_secret: str) -> None:
+def platforms_canvas_api(
+    platform_id: int, base_url: str, client_id: str, client_secret: str
+) -> None:
     """Let teachers and students connect their Canvas accounts (REST API)."""
     from lti_tool.extensions import db
     from lti_tool.grades import lms_rest
@@ -347,13 +440,16 @@ def platforms_canvas_api(platform_id: int, base_url: str, client_id: str,
         _fail(ToolError(f"No platform with id {platform_id}"))
         return
     try:
-        lms_rest.configure_canvas(platform, base_url=base_url, client_id=client_id,
-                                  client_secret=client_secret)
+        lms_rest.configure_canvas(
+            platform, base_url=base_url, client_id=client_id, client_secret=client_secret
+        )
     except ToolError as err:
         _fail(err)
         return
-    click.echo(f"Canvas API configured for platform {platform_id}. Redirect URI to enter in "
-               "the Canvas API developer key: <tool base URL>/lms/canvas/callback")
+    click.echo(
+        f"Canvas API configured for platform {platform_id}. Redirect URI to enter in "
+        "the Canvas API developer key: <tool base URL>/lms/canvas/callback"
+    )
 
 
 @platforms_cli.command("schoology-api")
@@ -361,11 +457,20 @@ def platforms_canvas_api(platform_id: int, base_url: str, client_id: str,
 @click.option("--consumer-key", required=True)
 @click.option("--consumer-secret", required=True, prompt=True, hide_input=True)
 @click.option("--timezone", default=None, help="School time zone, e.g. America/Chicago")
-@click.option("--user-match", type=click.Choice(["uid", "sub", "school_uid"]), default=None,
-              help="How Schoology users are matched to people (default uid; see README)")
+@click.option(
+    "--user-match",
+    type=click.Choice(["uid", "sub", "school_uid"]),
+    default=None,
+    help="How Schoology users are matched to people (default uid; see README)",
+)
 @with_appcontext
-def platforms_schoology_api(platform_id: int, consumer_key: str, consumer_secret: str,
-                            timezone: str | None, user_match: str | None) -> None:
+def platforms_schoology_api(
+    platform_id: int,
+    consumer_key: str,
+    consumer_secret: str,
+    timezone: str | None,
+    user_match: str | None,
+) -> None:
     """Let Lodestar read sections, assignments and grades through Schoology's REST API."""
     from lti_tool.extensions import db
     from lti_tool.grades import lms_rest, schoology
@@ -375,11 +480,17 @@ def platforms_schoology_api(platform_id: int, consumer_key: str, consumer_secret
     if platform is None:
         _fail(ToolError(f"No platform with id {platform_id}"))
         return
-    lms_rest.configure_schoology(platform, consumer_key=consumer_key,
-                                 consumer_secret=consumer_secret, timezone=timezone,
-                                 user_match=user_match)
-    click.echo(f"Schoology API configured for platform {platform_id}; user mapping: "
-               f"{schoology.user_match(platform.settings)}.")
+    lms_rest.configure_schoology(
+        platform,
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
+        timezone=timezone,
+        user_match=user_match,
+    )
+    click.echo(
+        f"Schoology API configured for platform {platform_id}; user mapping: "
+        f"{schoology.user_match(platform.settings)}."
+    )
 
 
 @click.group("people", help="People of a tenant.")
@@ -400,13 +511,15 @@ def _tenant_of(tenant: int | None, platform_id: int | None) -> int:
 @people_cli.command("grant")
 @click.option("--role", type=click.Choice(["admin", "counselor"]), required=True)
 @click.option("--tenant", type=int, default=None, help="Tenant id (see `ilp platforms tenants`)")
-@click.option("--platform", "platform_id", type=int, default=None,
-              help="A platform id, meaning its tenant")
+@click.option(
+    "--platform", "platform_id", type=int, default=None, help="A platform id, meaning its tenant"
+)
 @click.option("--sub", default=None, help="The person's LTI user id (sub)")
 @click.option("--email", default=None, help="The person's email; works before their first launch")
 @with_appcontext
-def people_grant(role: str, tenant: int | None, platform_id: int | None, sub: str | None,
-                 email: str | None) -> None:
+def people_grant(
+    role: str, tenant: int | None, platform_id: int | None, sub: str | None, email: str | None
+) -> None:
     """Give someone Lodestar admin or counselor rights (LMS roles never do by themselves)."""
     from lti_tool.launch import grants
 
@@ -427,14 +540,14 @@ def people_grant(role: str, tenant: int | None, platform_id: int | None, sub: st
 @click.option("--sub", default=None)
 @click.option("--email", default=None)
 @with_appcontext
-def people_revoke(role: str, tenant: int | None, platform_id: int | None, sub: str | None,
-                  email: str | None) -> None:
+def people_revoke(
+    role: str, tenant: int | None, platform_id: int | None, sub: str | None, email: str | None
+) -> None:
     """Take admin or counselor rights back."""
     from lti_tool.launch import grants
 
     try:
-        n = grants.revoke_matching(_tenant_of(tenant, platform_id), role, sub=sub,
-                                   email=email)
+        n = grants.revoke_matching(_tenant_of(tenant, platform_id), role, sub=sub, email=email)
     except ToolError as err:
         _fail(err)
         return
@@ -465,8 +578,9 @@ def people_grants(tenant: int | None, platform_id: int | None) -> None:
 @click.option("--email", default=None, help="The person's email (once they have launched)")
 @click.option("--revoke", is_flag=True, help="Take counselor rights away instead")
 @with_appcontext
-def people_mark_counselor(platform_id: int, sub: str | None, email: str | None,
-                          revoke: bool) -> None:
+def people_mark_counselor(
+    platform_id: int, sub: str | None, email: str | None, revoke: bool
+) -> None:
     """Same as `ilp people grant --role counselor` (kept for existing scripts)."""
     from lti_tool.launch import services
 
@@ -503,8 +617,10 @@ def keys_rotate() -> None:
     from lti_tool.launch import keys
 
     new = keys.rotate()
-    click.echo(f"New active key {new.kid}. The previous key stays in the JWKS; retire it with "
-               "`ilp keys retire` once platforms have refreshed (a day is plenty).")
+    click.echo(
+        f"New active key {new.kid}. The previous key stays in the JWKS; retire it with "
+        "`ilp keys retire` once platforms have refreshed (a day is plenty)."
+    )
 
 
 @keys_cli.command("retire")
@@ -528,8 +644,9 @@ def keys_retire(kid: str | None) -> None:
 @click.option("--context-id", default=None, help="The LMS context id (with --platform)")
 @click.option("--platform", "platform_id", type=int, default=None, help="Platform (tenant) id")
 @with_appcontext
-def sync_command(what: str, course_id: int | None, context_id: str | None,
-                 platform_id: int | None) -> None:
+def sync_command(
+    what: str, course_id: int | None, context_id: str | None, platform_id: int | None
+) -> None:
     """Pull roster and/or grades of a course from its LMS, with a progress bar."""
     from sqlalchemy import select
 
@@ -542,18 +659,21 @@ def sync_command(what: str, course_id: int | None, context_id: str | None,
     if course_id is not None:
         course = db.session.get(Course, course_id)
     elif context_id and platform_id:
-        course = db.session.execute(select(Course).where(
-            Course.tenant_id == platform_id, Course.context_id == context_id)).scalar_one_or_none()
+        course = db.session.execute(
+            select(Course).where(Course.tenant_id == platform_id, Course.context_id == context_id)
+        ).scalar_one_or_none()
     if course is None:
-        click.echo("Error: name a known course with --course, or --platform and --context-id.",
-                   err=True)
+        click.echo(
+            "Error: name a known course with --course, or --platform and --context-id.", err=True
+        )
         sys.exit(2)
     kinds = [SyncKind.ROSTER, SyncKind.GRADES] if what == "all" else [SyncKind(what)]
     failed = False
     for kind in kinds:
         run = sync.create_run(course, kind, requested_by=None)
-        with click.progressbar(length=0, label=f"{kind} sync of {course.display_title}",
-                               show_pos=True) as bar:
+        with click.progressbar(
+            length=0, label=f"{kind} sync of {course.display_title}", show_pos=True
+        ) as bar:
             run = sync.execute_run(run.id, progress=bar.update)
         if run.status == SyncStatus.SUCCEEDED:
             click.echo(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in run.counts.items()))
@@ -606,8 +726,11 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
 
     tool_url = f"http://localhost:{tool_port}"
     lms_url = f"http://127.0.0.1:{lms_port}"
-    sandbox_app = prepare_demo(current_app._get_current_object(),  # type: ignore[attr-defined]
-                               tool_url=tool_url, lms_url=lms_url)
+    sandbox_app = prepare_demo(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        tool_url=tool_url,
+        lms_url=lms_url,
+    )
     click.echo("")
     click.echo("Lodestar ILP demo")
     click.echo(f"  Sandbox LMS (start here): {lms_url}/")
@@ -615,8 +738,12 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
     click.echo("Open the first URL and choose a person to open Lodestar inside the course page.")
     if once:
         return
-    servers = serve_demo(current_app._get_current_object(), sandbox_app,  # type: ignore[attr-defined]
-                         tool_port=tool_port, lms_port=lms_port)
+    servers = serve_demo(
+        current_app._get_current_object(),
+        sandbox_app,  # type: ignore[attr-defined]
+        tool_port=tool_port,
+        lms_port=lms_port,
+    )
     click.echo("Press Ctrl+C to stop.")
     stop = threading.Event()
     try:
@@ -631,7 +758,13 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
 
 #: Lodestar's own commands (with Flask-Migrate's ``db``, what an operator sees).
 OPERATOR_COMMANDS: tuple[click.Command, ...] = (
-    platforms_cli, keys_cli, people_cli, demo, sync_command, worker_command)
+    platforms_cli,
+    keys_cli,
+    people_cli,
+    demo,
+    sync_command,
+    worker_command,
+)
 
 
 def register(app: Flask) -> None:

@@ -18,8 +18,9 @@ from lti_tool.errors import ConfigurationError
 
 def _fernet(purpose: str) -> Fernet:
     secret = current_app.config["SECRET_KEY"].encode()
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"lodestar-tool-keys",
-                   info=purpose.encode()).derive(secret)
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"lodestar-tool-keys", info=purpose.encode()
+    ).derive(secret)
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

@@ -63,17 +63,21 @@ def enum_string(enum_class: type[enum.StrEnum], name: str, length: int = 20) -> 
     ``ck_<table>_<name>``. The values, not the member names, are stored, so the rows written
     before the column was typed read back unchanged.
     """
-    return Enum(enum_class, name=name, native_enum=False, create_constraint=True,
-                length=length, values_callable=_enum_values)
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=_enum_values,
+    )
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
 str255 = Annotated[str, mapped_column(String(255))]
 url = Annotated[str, mapped_column(String(2048))]
 created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow)]
-updated_at = Annotated[
-    dt.datetime, mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-]
+updated_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)]
 
 
 class Base(DeclarativeBase):

@@ -24,10 +24,14 @@ def register_sandbox(tool_app: Flask, sandbox_app: Flask) -> int:
     state = get_state(sandbox_app)
     with tool_app.app_context():
         platform = services.add_platform(
-            issuer=state.issuer, client_id=state.client_id,
+            issuer=state.issuer,
+            client_id=state.client_id,
             deployment_ids=[state.deployment_id],
-            auth_login_url=state.base_url + "/auth", auth_token_url=state.base_url + "/token",
-            key_set_url=state.base_url + "/jwks", name=SANDBOX_NAME, lms="generic",
+            auth_login_url=state.base_url + "/auth",
+            auth_token_url=state.base_url + "/token",
+            key_set_url=state.base_url + "/jwks",
+            name=SANDBOX_NAME,
+            lms="generic",
             district=state.district.name,
         )
         # What the district's operator does once: name the admin and the counselors
@@ -59,7 +63,8 @@ def refuse_in_production(tool_app: Flask) -> None:
         raise ConfigurationError(
             "ilp demo does not run with ILP_ENV=production: it would register the sandbox "
             "LMS as an active platform in the production database. Use a development "
-            "instance (ILP_ENV=development) with its own database.")
+            "instance (ILP_ENV=development) with its own database."
+        )
 
 
 def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
@@ -75,8 +80,9 @@ def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
     return sandbox_app
 
 
-def serve_demo(tool_app: Flask, sandbox_app: Flask, *, tool_port: int,
-               lms_port: int) -> list[BaseWSGIServer]:
+def serve_demo(
+    tool_app: Flask, sandbox_app: Flask, *, tool_port: int, lms_port: int
+) -> list[BaseWSGIServer]:
     """Serve the tool on localhost and the sandbox on 127.0.0.1, each on its own thread."""
     tool_server, _ = run_in_thread(tool_app, "localhost", tool_port)
     lms_server, _ = run_in_thread(sandbox_app, "127.0.0.1", lms_port)

@@ -28,8 +28,13 @@ class ToolError(Exception):
     title: str = "Something went wrong"
     message: str = "Lodestar could not finish this request."
 
-    def __init__(self, message: str | None = None, *, status_code: int | None = None,
-                 detail: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message or self.message)
         if message:
             self.message = message
@@ -96,9 +101,15 @@ class LmsApiError(ToolError):
     title = "The learning platform did not answer as expected"
     message = "Your learning platform did not answer as expected. Please try again shortly."
 
-    def __init__(self, message: str | None = None, *, upstream_status: int | None = None,
-                 retryable: bool = False, url: str | None = None,
-                 detail: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        upstream_status: int | None = None,
+        retryable: bool = False,
+        url: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message, detail=detail)
         #: The status the LMS answered with (None for timeouts and connection errors).
         self.upstream_status = upstream_status
@@ -151,8 +162,9 @@ def describe_database_error(err: BaseException) -> str:
     return " ".join(parts)
 
 
-def log_exception(logger: logging.Logger, message: str, *args: Any,
-                  level: int = logging.ERROR) -> None:
+def log_exception(
+    logger: logging.Logger, message: str, *args: Any, level: int = logging.ERROR
+) -> None:
     """Log the exception being handled, like ``logger.exception`` but without row values.
 
     When the exception is, or was caused by, a database error, the log gets
@@ -166,24 +178,31 @@ def log_exception(logger: logging.Logger, message: str, *args: Any,
         return
     described = "; caused by ".join(
         describe_database_error(e) if _is_database_error(e) else type(e).__name__
-        for e in _chain(err))  # type: ignore[arg-type]
+        for e in _chain(err)
+    )  # type: ignore[arg-type]
     frames = "".join(traceback.format_tb(err.__traceback__)) if err else ""
-    logger.log(level, message + ": %s (values not logged)\nTraceback (frames only):\n%s",
-               *args, described, frames.rstrip())
+    logger.log(
+        level,
+        message + ": %s (values not logged)\nTraceback (frames only):\n%s",
+        *args,
+        described,
+        frames.rstrip(),
+    )
 
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return (best == "application/json"
-            and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def _render(status: int, title: str, message: str) -> tuple[Response | str, int]:
     if _wants_json():
         body: dict[str, Any] = {"error": title, "message": message, "status": status}
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -196,8 +215,16 @@ def register_error_handlers(app: Flask) -> None:
     def handle_tool_error(err: ToolError) -> Any:
         db.session.rollback()
         level = logging.ERROR if err.status_code >= 500 else logging.WARNING
-        log.log(level, "%s %s -> %s %s: %s%s", request.method, request.path, err.status_code,
-                type(err).__name__, err.message, f" ({err.detail})" if err.detail else "")
+        log.log(
+            level,
+            "%s %s -> %s %s: %s%s",
+            request.method,
+            request.path,
+            err.status_code,
+            type(err).__name__,
+            err.message,
+            f" ({err.detail})" if err.detail else "",
+        )
         return _render(err.status_code, err.title, err.message)
 
     @app.errorhandler(HTTPException)
@@ -213,13 +240,23 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(err, DataError):
             # The database refused a value (too long, a NUL byte, out of range): input the
             # forms let through, not a fault of Lodestar's. Never a 500, never the value.
-            log_exception(log, "Database refused a value on %s %s", request.method,
-                          request.path, level=logging.WARNING)
-            return _render(400, InvalidInput.title,
-                           "Something you entered could not be stored (for example text that "
-                           "is too long or contains unusual characters). Please check the "
-                           "form and try again.")
+            log_exception(
+                log,
+                "Database refused a value on %s %s",
+                request.method,
+                request.path,
+                level=logging.WARNING,
+            )
+            return _render(
+                400,
+                InvalidInput.title,
+                "Something you entered could not be stored (for example text that "
+                "is too long or contains unusual characters). Please check the "
+                "form and try again.",
+            )
         log_exception(log, "Unhandled error on %s %s", request.method, request.path)
-        return _render(500, ToolError.title,
-                       "Lodestar hit an unexpected problem. Nothing you saved was lost; "
-                       "please try again.")
+        return _render(
+            500,
+            ToolError.title,
+            "Lodestar hit an unexpected problem. Nothing you saved was lost; please try again.",
+        )

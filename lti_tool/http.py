@@ -71,8 +71,9 @@ class GuardedAdapter(HTTPAdapter):
 
 def outbound_allowed(spec: str) -> list[ipaddress._BaseNetwork]:
     """``ILP_OUTBOUND_ALLOW``: comma-separated CIDR ranges."""
-    return [ipaddress.ip_network(part.strip(), strict=False)
-            for part in spec.split(",") if part.strip()]
+    return [
+        ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
+    ]
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -101,9 +102,14 @@ class OutboundSession(requests.Session):
         self.retry = retry
         self.cookies.set_policy(_NoCookies())
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                retry: RetryPolicy | None = _USE_SESSION_POLICY,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self,
+        method: str | bytes,
+        url: str | bytes,
+        *args: Any,
+        retry: RetryPolicy | None = _USE_SESSION_POLICY,
+        **kwargs: Any,
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
         policy = self.retry if retry is _USE_SESSION_POLICY else retry
         verb = (method.decode() if isinstance(method, bytes) else method).upper()
@@ -113,23 +119,32 @@ class OutboundSession(requests.Session):
         parts = hygiene.split_url(target)
         # The host only: paths and queries may name people.
         what = f"{verb} {parts.hostname if parts else 'a malformed URL'}"
-        return policy.send(lambda: super(OutboundSession, self).request(
-            verb, target, *args, **kwargs), what=what)
+        return policy.send(
+            lambda: super(OutboundSession, self).request(verb, target, *args, **kwargs), what=what
+        )
 
 
-def make_session(timeout: float = 10.0, retries: int = 3, backoff_factor: float = 0.5, *,
-                 sleep: Callable[[float], None] = time.sleep) -> OutboundSession:
+def make_session(
+    timeout: float = 10.0,
+    retries: int = 3,
+    backoff_factor: float = 0.5,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> OutboundSession:
     """Build a session with the retry policy, a timeout and our User-Agent; in the app, with
     the outbound guard when ``ILP_OUTBOUND_GUARD`` is on."""
-    session = OutboundSession(timeout, RetryPolicy(retries=retries, backoff=backoff_factor,
-                                                   sleep=sleep))
+    session = OutboundSession(
+        timeout, RetryPolicy(retries=retries, backoff=backoff_factor, sleep=sleep)
+    )
     adapter: HTTPAdapter
     if has_app_context() and current_app.config.get("ILP_OUTBOUND_GUARD"):
         # Every server-side fetch (registration, JWKS, tokens, NRPS/AGS, LMS REST) goes
         # through a session made here, so this one guard serves them all.
         adapter = GuardedAdapter(
-            pool_connections=10, pool_maxsize=20,
-            allowed=outbound_allowed(str(current_app.config.get("ILP_OUTBOUND_ALLOW", ""))))
+            pool_connections=10,
+            pool_maxsize=20,
+            allowed=outbound_allowed(str(current_app.config.get("ILP_OUTBOUND_ALLOW", ""))),
+        )
     else:
         adapter = HTTPAdapter(pool_connections=10, pool_maxsize=20)
     session.mount("https://", adapter)

@@ -80,6 +80,7 @@ class CleanRequest(Request):
 
 # -- forms ---------------------------------------------------------------------------------
 
+
 def strip_text(value: Any) -> Any:
     """WTForms filter: cleaned text without surrounding whitespace."""
     return clean_text(value).strip() if isinstance(value, str) else value
@@ -113,6 +114,7 @@ class FiniteDecimalField(DecimalField):
 
 
 # -- URLs ----------------------------------------------------------------------------------
+
 
 def split_url(value: object) -> SplitResult | None:
     """``urlsplit(value)`` with its port checked, or None for anything that is not a URL.

@@ -27,8 +27,14 @@ def _queue():  # type: ignore[no-untyped-def]
 def enqueue(task: Callable[..., object], *args: object) -> str:
     """Queue ``task(*args)`` (a module-level function; its result is kept as text);
     returns the RQ job id."""
-    job = _queue().enqueue(run_task, f"{task.__module__}.{task.__qualname__}", *args,
-                           job_timeout=1800, result_ttl=3600, failure_ttl=86400)
+    job = _queue().enqueue(
+        run_task,
+        f"{task.__module__}.{task.__qualname__}",
+        *args,
+        job_timeout=1800,
+        result_ttl=3600,
+        failure_ttl=86400,
+    )
     return str(job.id)
 
 

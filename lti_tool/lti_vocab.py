@@ -38,9 +38,17 @@ DEEP_LINKING_CLAIM: Final = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_l
 
 #: Claims that must be JSON objects when present (LTI 1.3 core, sections 5.3-5.4; NRPS, AGS
 #: and Deep Linking claims).
-OBJECT_CLAIMS: Final = (CONTEXT_CLAIM, RESOURCE_LINK_CLAIM, CUSTOM_CLAIM, LIS_CLAIM,
-                        LAUNCH_PRESENTATION_CLAIM, TOOL_PLATFORM_CLAIM, NRPS_CLAIM, AGS_CLAIM,
-                        DEEP_LINKING_CLAIM)
+OBJECT_CLAIMS: Final = (
+    CONTEXT_CLAIM,
+    RESOURCE_LINK_CLAIM,
+    CUSTOM_CLAIM,
+    LIS_CLAIM,
+    LAUNCH_PRESENTATION_CLAIM,
+    TOOL_PLATFORM_CLAIM,
+    NRPS_CLAIM,
+    AGS_CLAIM,
+    DEEP_LINKING_CLAIM,
+)
 
 # --- Message types -----------------------------------------------------------------------
 # LTI 1.3 core 5.3.1 (https://www.imsglobal.org/spec/lti/v1p3/#message-type-claim) and
@@ -111,12 +119,14 @@ LEGACY_ROLE_PREFIXES: Final = {
 #: Issuers shared by every customer of a cloud LMS (Canvas cloud and its beta and test
 #: instances; Schoology). See the Canvas LTI docs ("iss" is canvas.instructure.com for all
 #: cloud accounts) and Schoology's LTI 1.3 docs.
-SHARED_ISSUERS: Final = frozenset({
-    "https://canvas.instructure.com",
-    "https://canvas.beta.instructure.com",
-    "https://canvas.test.instructure.com",
-    "https://schoology.schoology.com",
-})
+SHARED_ISSUERS: Final = frozenset(
+    {
+        "https://canvas.instructure.com",
+        "https://canvas.beta.instructure.com",
+        "https://canvas.test.instructure.com",
+        "https://schoology.schoology.com",
+    }
+)
 
 #: Canvas's extension keys (Canvas's ``Lti::IMS::Registration`` and its
 #: ``LtiToolConfiguration`` schema; ``Lti::Result::AGS_EXT_SUBMISSION`` for scores).

@@ -60,8 +60,11 @@ class Tenant(db.Model):
     created_at: Mapped[created_at]
 
     platforms: Mapped[list[Platform]] = relationship(
-        back_populates="tenant", order_by="Platform.id", cascade="all, delete-orphan",
-        passive_deletes=True)
+        back_populates="tenant",
+        order_by="Platform.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     def __repr__(self) -> str:
         return f"<Tenant {self.id} {self.name!r}>"
@@ -74,8 +77,7 @@ class Platform(db.Model):
     __table_args__ = (UniqueConstraint("issuer", "client_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     name: Mapped[str255]
     #: The platform's ``iss`` claim, e.g. ``https://canvas.instructure.com``.
     issuer: Mapped[str] = mapped_column(String(512))
@@ -137,8 +139,7 @@ class Person(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "sub"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     #: The LTI ``sub`` claim: the platform's stable, opaque user id.
     sub: Mapped[str255]
     name: Mapped[str] = mapped_column(String(255), default="")
@@ -175,8 +176,7 @@ class Course(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "context_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     #: The LTI ``context.id`` claim.
     context_id: Mapped[str255]
     title: Mapped[str] = mapped_column(String(255), default="")
@@ -191,7 +191,8 @@ class Course(db.Model):
     #: The registration whose latest launch gave the NRPS/AGS endpoints (its client_id
     #: obtains the service tokens).
     platform_id: Mapped[int | None] = mapped_column(
-        ForeignKey("platforms.id", ondelete="SET NULL"), index=True)
+        ForeignKey("platforms.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -218,12 +219,12 @@ class Enrollment(db.Model):
     )
 
     id: Mapped[intpk]
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
-                                           index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(enum_string(Role, "role"))
-    status: Mapped[EnrollmentStatus] = mapped_column(enum_string(EnrollmentStatus, "status"),
-                                                     default=EnrollmentStatus.ACTIVE)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        enum_string(EnrollmentStatus, "status"), default=EnrollmentStatus.ACTIVE
+    )
     #: Raw LTI role URIs as the platform sent them.
     lti_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Where we learned of it: ``launch``, ``nrps``, ``canvas`` or ``schoology``.
@@ -251,14 +252,13 @@ class Mentorship(db.Model):
     __table_args__ = (UniqueConstraint("guardian_id", "student_id", "course_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                            index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     #: The course whose launch named the link (None for links made before per-course links).
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
-                                                  index=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     #: False once a later launch no longer lists the student in ``role_scope_mentor``.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
@@ -278,15 +278,17 @@ class RoleGrant(db.Model):
     id: Mapped[intpk]
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     role: Mapped[GrantRole] = mapped_column(enum_string(GrantRole, "role"))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                                  index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     #: Who the grant names before their first launch (one of the two).
     sub: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     #: ``operator`` (CLI or admin page) or ``platform-rule`` (institution admins rule).
     source: Mapped[str] = mapped_column(String(20), default="operator")
-    granted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                   index=True)
+    granted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
 
 
@@ -315,12 +317,11 @@ class UserSession(db.Model):
     #: SHA-256 (hex) of the secret the cookie or the frame's script holds.
     secret_hash: Mapped[str] = mapped_column(String(64))
     mode: Mapped[SessionMode] = mapped_column(enum_string(SessionMode, "mode", length=10))
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int | None] = mapped_column(
-        ForeignKey("courses.id", ondelete="SET NULL"), index=True)
+        ForeignKey("courses.id", ondelete="SET NULL"), index=True
+    )
     #: Lodestar roles the launch gave, comma-separated (``student,teacher``).
     roles: Mapped[str] = mapped_column(String(100), default="")
     launch_id: Mapped[str | None] = mapped_column(String(255))
@@ -358,9 +359,11 @@ class AuditEvent(db.Model):
 
     id: Mapped[intpk]
     tenant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                 index=True)
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(80))
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[int | None]

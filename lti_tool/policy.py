@@ -75,50 +75,98 @@ class Action(enum.StrEnum):
 
 
 def _teaches(person_id: int, course_id: int) -> bool:
-    return bool(db.session.execute(select(exists().where(
-        Enrollment.person_id == person_id, Enrollment.course_id == course_id,
-        Enrollment.role == Role.TEACHER, Enrollment.status == EnrollmentStatus.ACTIVE,
-    ))).scalar())
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    Enrollment.person_id == person_id,
+                    Enrollment.course_id == course_id,
+                    Enrollment.role == Role.TEACHER,
+                    Enrollment.status == EnrollmentStatus.ACTIVE,
+                )
+            )
+        ).scalar()
+    )
 
 
 def teaches_student(teacher_id: int, student_id: int) -> bool:
     """True when the teacher and the student share an active enrollment in some course."""
     teacher = aliased(Enrollment)
     student = aliased(Enrollment)
-    return bool(db.session.execute(select(exists().where(and_(
-        teacher.person_id == teacher_id, teacher.role == Role.TEACHER,
-        teacher.status == EnrollmentStatus.ACTIVE,
-        student.course_id == teacher.course_id, student.person_id == student_id,
-        student.role == Role.STUDENT, student.status == EnrollmentStatus.ACTIVE,
-    )))).scalar())
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    and_(
+                        teacher.person_id == teacher_id,
+                        teacher.role == Role.TEACHER,
+                        teacher.status == EnrollmentStatus.ACTIVE,
+                        student.course_id == teacher.course_id,
+                        student.person_id == student_id,
+                        student.role == Role.STUDENT,
+                        student.status == EnrollmentStatus.ACTIVE,
+                    )
+                )
+            )
+        ).scalar()
+    )
 
 
 def _learns(person_id: int, course_id: int) -> bool:
-    return bool(db.session.execute(select(exists().where(
-        Enrollment.person_id == person_id, Enrollment.course_id == course_id,
-        Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE,
-    ))).scalar())
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    Enrollment.person_id == person_id,
+                    Enrollment.course_id == course_id,
+                    Enrollment.role == Role.STUDENT,
+                    Enrollment.status == EnrollmentStatus.ACTIVE,
+                )
+            )
+        ).scalar()
+    )
 
 
 def _is_student(person: Person) -> bool:
     """A learner in some course of the tenant (any status); institution roles do not count."""
-    return bool(db.session.execute(select(exists().where(
-        Enrollment.person_id == person.id, Enrollment.role == Role.STUDENT,
-    ))).scalar())
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    Enrollment.person_id == person.id,
+                    Enrollment.role == Role.STUDENT,
+                )
+            )
+        ).scalar()
+    )
 
 
 def _guards(guardian_id: int, student_id: int) -> bool:
-    return bool(db.session.execute(select(exists().where(
-        Mentorship.guardian_id == guardian_id, Mentorship.student_id == student_id,
-        Mentorship.active.is_(True),
-    ))).scalar())
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    Mentorship.guardian_id == guardian_id,
+                    Mentorship.student_id == student_id,
+                    Mentorship.active.is_(True),
+                )
+            )
+        ).scalar()
+    )
 
 
 def _granted(actor: Actor, roles: tuple[GrantRole, ...]) -> bool:
-    return bool(db.session.execute(select(exists().where(
-        RoleGrant.tenant_id == actor.tenant_id, RoleGrant.person_id == actor.person_id,
-        RoleGrant.role.in_(roles),
-    ))).scalar())
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    RoleGrant.tenant_id == actor.tenant_id,
+                    RoleGrant.person_id == actor.person_id,
+                    RoleGrant.role.in_(roles),
+                )
+            )
+        ).scalar()
+    )
 
 
 def is_counselor(actor: Actor) -> bool:
@@ -132,22 +180,31 @@ def is_admin(actor: Actor) -> bool:
     return _granted(actor, (GrantRole.ADMIN,))
 
 
-def may_enable_deployment(tenant_id: int, *, sub: str, email: str | None,
-                          institution_admin: bool, rule_on: bool) -> bool:
+def may_enable_deployment(
+    tenant_id: int, *, sub: str, email: str | None, institution_admin: bool, rule_on: bool
+) -> bool:
     """Whether the person of a signed launch from a deployment nobody enabled yet may enable
     it: an admin grant in the tenant (bound to them, or still naming their sub or email), or
     the registration's institution-admin rule. Asked again when the form comes back."""
     if rule_on and institution_admin:
         return True
-    named = [and_(RoleGrant.person_id.is_(None), RoleGrant.sub == sub),
-             and_(RoleGrant.person_id.is_not(None), Person.sub == sub)]
+    named = [
+        and_(RoleGrant.person_id.is_(None), RoleGrant.sub == sub),
+        and_(RoleGrant.person_id.is_not(None), Person.sub == sub),
+    ]
     if email:
-        named.append(and_(RoleGrant.person_id.is_(None),
-                          func.lower(RoleGrant.email) == email.lower()))
-    return db.session.execute(
-        select(RoleGrant.id).outerjoin(Person, Person.id == RoleGrant.person_id)
-        .where(RoleGrant.tenant_id == tenant_id, RoleGrant.role == GrantRole.ADMIN,
-               or_(*named)).limit(1)).first() is not None
+        named.append(
+            and_(RoleGrant.person_id.is_(None), func.lower(RoleGrant.email) == email.lower())
+        )
+    return (
+        db.session.execute(
+            select(RoleGrant.id)
+            .outerjoin(Person, Person.id == RoleGrant.person_id)
+            .where(RoleGrant.tenant_id == tenant_id, RoleGrant.role == GrantRole.ADMIN, or_(*named))
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _same_tenant(actor: Actor, resource: Any) -> bool:
@@ -161,8 +218,7 @@ def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
     if not _same_tenant(actor, resource):
         return False
     me = actor.person_id
-    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS, Action.TAG_COURSE,
-                  Action.PLACE_ACTIVITY}:
+    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS, Action.TAG_COURSE, Action.PLACE_ACTIVITY}:
         return isinstance(resource, Course) and _teaches(me, resource.id)
     if action == Action.VIEW_COURSE_AS_STUDENT:
         return isinstance(resource, Course) and _learns(me, resource.id)
@@ -170,8 +226,12 @@ def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
         if not (isinstance(resource, tuple) and len(resource) == 2):
             return False
         course, student = resource
-        return (isinstance(course, Course) and isinstance(student, Person)
-                and _teaches(me, course.id) and _learns(student.id, course.id))
+        return (
+            isinstance(course, Course)
+            and isinstance(student, Person)
+            and _teaches(me, course.id)
+            and _learns(student.id, course.id)
+        )
     if action in {Action.REVIEW_CASELOAD, Action.REVIEW_PLAN}:
         return is_counselor(actor)
     if action in {Action.ADMIN_TENANT, Action.DELETE_PLAN}:
@@ -184,16 +244,18 @@ def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
     if action == Action.SIGN_PLAN:
         return _guards(me, student_id)
     if action == Action.READ_PLAN:
-        return (student_id == me or teaches_student(me, student_id)
-                or _guards(me, student_id) or is_counselor(actor))
+        return (
+            student_id == me
+            or teaches_student(me, student_id)
+            or _guards(me, student_id)
+            or is_counselor(actor)
+        )
     if action == Action.READ_ACCOMMODATIONS:
         return student_id == me or _guards(me, student_id) or is_counselor(actor)
     if action == Action.COMMENT_PLAN:
-        return (teaches_student(me, student_id) or _guards(me, student_id)
-                or is_counselor(actor))
+        return teaches_student(me, student_id) or _guards(me, student_id) or is_counselor(actor)
     if action == Action.EXPORT_PLAN:
-        return (student_id == me or _guards(me, student_id) or is_counselor(actor)
-                or is_admin(actor))
+        return student_id == me or _guards(me, student_id) or is_counselor(actor) or is_admin(actor)
     return False
 
 

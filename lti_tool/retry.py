@@ -121,10 +121,11 @@ class RetryPolicy:
         asked = retry_after(response)
         if asked is not None:
             return asked if asked <= self.max_retry_after else None
-        return min(self.backoff * 2 ** retry, self.max_backoff)
+        return min(self.backoff * 2**retry, self.max_backoff)
 
-    def send(self, attempt: Callable[[], requests.Response], *,
-             what: str = "an outbound request") -> requests.Response:
+    def send(
+        self, attempt: Callable[[], requests.Response], *, what: str = "an outbound request"
+    ) -> requests.Response:
         """Call ``attempt`` until it answers something not worth retrying or the policy stops.
 
         :returns: the last answer (a 429 or 5xx one when the policy gave up on it).
@@ -151,6 +152,12 @@ class RetryPolicy:
                 reason = str(response.status_code)
                 response.close()
             retry += 1
-            log.info("Retrying %s (%s): retry %d of %d in %.1fs", what, reason, retry,
-                     self.retries, delay)
+            log.info(
+                "Retrying %s (%s): retry %d of %d in %.1fs",
+                what,
+                reason,
+                retry,
+                self.retries,
+                delay,
+            )
             self.sleep(delay)

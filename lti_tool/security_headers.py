@@ -44,8 +44,9 @@ HSTS_VALUE = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store, private"
 
 #: Endpoints that are launch pages: no cache even before a session exists.
-LAUNCH_ENDPOINTS = frozenset({"launch.login", "launch.launch", "launch.check_login",
-                              "launch.open_window"})
+LAUNCH_ENDPOINTS = frozenset(
+    {"launch.login", "launch.launch", "launch.check_login", "launch.open_window"}
+)
 #: Dynamic Registration opens the registration page in a window or an iframe of the
 #: platform (LTI Dynamic Registration 1.0, 3.6 closes it by postMessage to the opener or
 #: the parent), so that page may be framed by the origin of its ``openid_configuration``.
@@ -100,15 +101,17 @@ def content_security_policy(ancestors: str) -> str:
     """The CSP of every response: only our own scripts, styles, images and fetches; no
     inline script or style; framed only by ``ancestors``. ``form-action`` is left open on
     purpose: the Deep Linking response posts a form to the platform."""
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        f"frame-ancestors {ancestors}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
 
 
 def _request_platforms() -> list[Platform]:
@@ -118,9 +121,11 @@ def _request_platforms() -> list[Platform]:
     # "this link does not open here") shows in that tenant's LMS frame too; it holds no data.
     tenant_id = actor.tenant_id if actor is not None else g.get("session_tenant_id")
     if tenant_id is not None:
-        return list(db.session.execute(
-            select(Platform).where(Platform.tenant_id == tenant_id,
-                                   Platform.active.is_(True))).scalars())
+        return list(
+            db.session.execute(
+                select(Platform).where(Platform.tenant_id == tenant_id, Platform.active.is_(True))
+            ).scalars()
+        )
     if request.endpoint not in LAUNCH_ENDPOINTS:
         return []
     issuer, client_id = _named_platform()
@@ -154,8 +159,10 @@ def _named_platform() -> tuple[str | None, str | None]:
     aud = claims.get("aud")
     client_id = claims.get("azp") or (aud[0] if isinstance(aud, list) and aud else aud)
     issuer = claims.get("iss")
-    return (issuer if isinstance(issuer, str) else None,
-            client_id if isinstance(client_id, str) else None)
+    return (
+        issuer if isinstance(issuer, str) else None,
+        client_id if isinstance(client_id, str) else None,
+    )
 
 
 def _ancestors() -> str:
@@ -190,8 +197,9 @@ def apply_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if current_app.config.get("ILP_ENV") == "production":
         headers["Strict-Transport-Security"] = HSTS_VALUE
-    if request.endpoint != "static" and (g.get("actor") is not None
-                                         or request.endpoint in LAUNCH_ENDPOINTS):
+    if request.endpoint != "static" and (
+        g.get("actor") is not None or request.endpoint in LAUNCH_ENDPOINTS
+    ):
         headers["Cache-Control"] = NO_STORE
         headers.pop("Expires", None)
     return response

@@ -60,17 +60,30 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def open_session(*, tenant_id: int, person_id: int, course_id: int | None,
-                 roles: Iterable[Role], launch_id: str | None,
-                 mode: SessionMode) -> tuple[UserSession, str]:
+def open_session(
+    *,
+    tenant_id: int,
+    person_id: int,
+    course_id: int | None,
+    roles: Iterable[Role],
+    launch_id: str | None,
+    mode: SessionMode,
+) -> tuple[UserSession, str]:
     """Record a new session for an accepted launch; return it and its secret (shown once)."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
-    record = UserSession(handle=secrets.token_urlsafe(24), secret_hash=_hash(secret),
-                         mode=mode, tenant_id=tenant_id, person_id=person_id,
-                         course_id=course_id, roles=",".join(sorted(roles)),
-                         launch_id=(launch_id or "")[:255] or None,
-                         created_at=now, last_seen_at=now)
+    record = UserSession(
+        handle=secrets.token_urlsafe(24),
+        secret_hash=_hash(secret),
+        mode=mode,
+        tenant_id=tenant_id,
+        person_id=person_id,
+        course_id=course_id,
+        roles=",".join(sorted(roles)),
+        launch_id=(launch_id or "")[:255] or None,
+        created_at=now,
+        last_seen_at=now,
+    )
     db.session.add(record)
     db.session.commit()
     if secrets.randbelow(PURGE_EVERY) == 0:
@@ -82,10 +95,15 @@ def purge_old_sessions() -> int:
     """Delete session rows that ended (or ran out of time) more than ``KEEP_ENDED`` ago;
     until then a person who comes back is told why their session ended."""
     now = utcnow()
-    result = db.session.execute(delete(UserSession).where(or_(
-        UserSession.ended_at < now - KEEP_ENDED,
-        UserSession.last_seen_at < now - idle_limit() - KEEP_ENDED,
-        UserSession.created_at < now - age_limit() - KEEP_ENDED)))
+    result = db.session.execute(
+        delete(UserSession).where(
+            or_(
+                UserSession.ended_at < now - KEEP_ENDED,
+                UserSession.last_seen_at < now - idle_limit() - KEEP_ENDED,
+                UserSession.created_at < now - age_limit() - KEEP_ENDED,
+            )
+        )
+    )
     db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -95,7 +113,8 @@ def find(handle: str | None) -> UserSession | None:
     if not handle or len(handle) > 64:
         return None
     return db.session.execute(
-        select(UserSession).where(UserSession.handle == handle)).scalar_one_or_none()
+        select(UserSession).where(UserSession.handle == handle)
+    ).scalar_one_or_none()
 
 
 def secret_matches(record: UserSession, secret: str | None) -> bool:
@@ -138,8 +157,12 @@ def touch(session_id: int, last_seen_at: dt.datetime) -> None:
     """Note that the session is in use (at most one write a minute)."""
     now = utcnow()
     if now - last_seen_at >= TOUCH_EVERY:
-        db.session.execute(update(UserSession).where(UserSession.id == session_id)
-                           .values(last_seen_at=now).execution_options(synchronize_session=False))
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
 
 
@@ -151,10 +174,12 @@ def end(record: UserSession, reason: str) -> None:
 
 def end_by_id(session_id: int, reason: str) -> None:
     """End one session, named by its id."""
-    db.session.execute(update(UserSession).where(UserSession.id == session_id,
-                                                 UserSession.ended_at.is_(None))
-                       .values(ended_at=utcnow(), end_reason=reason)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
@@ -165,20 +190,22 @@ def end_sessions_of(person_ids: Iterable[int], reason: str = ACCESS_CHANGED) -> 
     if not ids:
         return 0
     result = db.session.execute(
-        update(UserSession).where(UserSession.person_id.in_(ids),
-                                  UserSession.ended_at.is_(None))
+        update(UserSession)
+        .where(UserSession.person_id.in_(ids), UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def end_sessions_in_tenants(tenant_ids: Iterable[int], reason: str = ACCESS_CHANGED) -> int:
     """End every live session in these tenants (a merge of tenants rewrites who is who)."""
     result = db.session.execute(
-        update(UserSession).where(UserSession.tenant_id.in_(sorted(set(tenant_ids))),
-                                  UserSession.ended_at.is_(None))
+        update(UserSession)
+        .where(UserSession.tenant_id.in_(sorted(set(tenant_ids))), UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -189,6 +216,7 @@ def delete_sessions_of(person_id: int) -> int:
 
 
 # -- one-time hop codes -----------------------------------------------------------------
+
 
 def issue_hop(handle: str) -> str:
     """A single-use code, valid for ``HOP_TTL`` seconds, that lets one navigation (a frame's
@@ -226,8 +254,11 @@ def _left_active(enrollment: Enrollment) -> bool:
     """Whether this flush moves the enrollment away from active (gaining one signs nobody
     out)."""
     history = inspect(enrollment).attrs.status.history
-    return bool(history.deleted) and EnrollmentStatus.ACTIVE in history.deleted \
+    return (
+        bool(history.deleted)
+        and EnrollmentStatus.ACTIVE in history.deleted
         and enrollment.status != EnrollmentStatus.ACTIVE
+    )
 
 
 def _people_losing_access(session: Session) -> set[int]:
@@ -262,6 +293,7 @@ def _end_collected(session: Session, _context: Any) -> None:
     if people:
         table = UserSession.__table__
         session.connection().execute(
-            table.update().where(table.c.person_id.in_(sorted(people)),
-                                 table.c.ended_at.is_(None))
-            .values(ended_at=utcnow(), end_reason=ACCESS_CHANGED))
+            table.update()
+            .where(table.c.person_id.in_(sorted(people)), table.c.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=ACCESS_CHANGED)
+        )

@@ -72,15 +72,26 @@ MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS = 128
 
 #: Values the example configuration has ever shipped; refused in production.
-EXAMPLE_SECRET_KEYS = frozenset({
-    "change-me-to-64-random-characters",
-    "REPLACE_ME_with_the_output_of_the_command_above",
-})
+EXAMPLE_SECRET_KEYS = frozenset(
+    {
+        "change-me-to-64-random-characters",
+        "REPLACE_ME_with_the_output_of_the_command_above",
+    }
+)
 
 #: Words that mark a value someone forgot to replace. All are six letters or more, so a
 #: random key contains one by chance about once in ten million keys.
-PLACEHOLDER_WORDS = ("change", "replace", "example", "placeholder", "secret", "password",
-                     "random", "generate", "insert")
+PLACEHOLDER_WORDS = (
+    "change",
+    "replace",
+    "example",
+    "placeholder",
+    "secret",
+    "password",
+    "random",
+    "generate",
+    "insert",
+)
 
 
 def secret_entropy_bits(key: str) -> float:
@@ -117,15 +128,16 @@ def check_production_secret(key: str) -> None:
     how = f"Generate one with: {SECRET_KEY_COMMAND}"
     lowered = key.lower()
     if key in EXAMPLE_SECRET_KEYS or any(word in lowered for word in PLACEHOLDER_WORDS):
-        raise ConfigurationError(
-            f"ILP_SECRET_KEY is the example or a placeholder value. {how}")
+        raise ConfigurationError(f"ILP_SECRET_KEY is the example or a placeholder value. {how}")
     if len(key) < MIN_SECRET_LENGTH:
         raise ConfigurationError(
-            f"ILP_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters. {how}")
+            f"ILP_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters. {how}"
+        )
     if _is_repetition(key) or secret_entropy_bits(key) < MIN_SECRET_BITS:
         raise ConfigurationError(
             f"ILP_SECRET_KEY is too predictable (less than {MIN_SECRET_BITS} bits of "
-            f"estimated entropy). {how}")
+            f"estimated entropy). {how}"
+        )
 
 
 def check_production_settings(settings: Mapping[str, Any]) -> None:
@@ -143,11 +155,13 @@ def check_production_settings(settings: Mapping[str, Any]) -> None:
     if not base_url:
         raise ConfigurationError(
             "ILP_BASE_URL must be set in production (the tool's public https URL, e.g. "
-            "https://ilp.district.example)")
+            "https://ilp.district.example)"
+        )
     parts = urlsplit(base_url)
     if parts.scheme != "https" or not parts.hostname:
         raise ConfigurationError(
-            f"ILP_BASE_URL must be an https URL in production, got {base_url!r}")
+            f"ILP_BASE_URL must be an https URL in production, got {base_url!r}"
+        )
 
 
 def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
@@ -158,7 +172,8 @@ def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -
         return key
     if environment == "production":
         raise ConfigurationError(
-            f"ILP_SECRET_KEY must be set in production. Generate one with: {SECRET_KEY_COMMAND}")
+            f"ILP_SECRET_KEY must be set in production. Generate one with: {SECRET_KEY_COMMAND}"
+        )
     # Development and the demo: keep one random key per instance folder so sessions and
     # encrypted signing keys survive restarts.
     key_file = instance_path / "secret_key"
@@ -203,38 +218,49 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         # (for example in background jobs and the CLI). No trailing slash.
         "ILP_BASE_URL": (env.get("ILP_BASE_URL") or "").rstrip("/") or None,
         "ILP_PROXY_COUNT": _int("ILP_PROXY_COUNT", env.get("ILP_PROXY_COUNT", "0")),
-        "ILP_JWT_LEEWAY": _int("ILP_JWT_LEEWAY", env.get("ILP_JWT_LEEWAY", str(DEFAULT_JWT_LEEWAY))),
-        "ILP_LAUNCH_TOKEN_TTL": _int("ILP_LAUNCH_TOKEN_TTL", env.get("ILP_LAUNCH_TOKEN_TTL", "7200")),
+        "ILP_JWT_LEEWAY": _int(
+            "ILP_JWT_LEEWAY", env.get("ILP_JWT_LEEWAY", str(DEFAULT_JWT_LEEWAY))
+        ),
+        "ILP_LAUNCH_TOKEN_TTL": _int(
+            "ILP_LAUNCH_TOKEN_TTL", env.get("ILP_LAUNCH_TOKEN_TTL", "7200")
+        ),
         # A session ends after this many minutes without a request (and, whatever happens,
         # ILP_LAUNCH_TOKEN_TTL seconds after its launch).
-        "ILP_SESSION_IDLE_MINUTES": _int("ILP_SESSION_IDLE_MINUTES",
-                                         env.get("ILP_SESSION_IDLE_MINUTES", "60")),
+        "ILP_SESSION_IDLE_MINUTES": _int(
+            "ILP_SESSION_IDLE_MINUTES", env.get("ILP_SESSION_IDLE_MINUTES", "60")
+        ),
         # Lifetime of an OIDC login's nonce and state: one round trip to the LMS and back.
         "ILP_OIDC_TTL": _int("ILP_OIDC_TTL", env.get("ILP_OIDC_TTL", "600")),
         # Rate limits of /lti/login, /lti/login/check and /lti/launch (each its own bucket):
         # per client address (a school's NAT is one address) and per platform registration.
         "ILP_LOGIN_RATE": _rate("ILP_LOGIN_RATE", env.get("ILP_LOGIN_RATE", "300/minute")),
-        "ILP_LOGIN_RATE_PER_ISSUER": _rate("ILP_LOGIN_RATE_PER_ISSUER", env.get(
-            "ILP_LOGIN_RATE_PER_ISSUER", "3000/minute")),
-        "ILP_JWKS_CACHE_SECONDS": _int("ILP_JWKS_CACHE_SECONDS", env.get("ILP_JWKS_CACHE_SECONDS", "3600")),
+        "ILP_LOGIN_RATE_PER_ISSUER": _rate(
+            "ILP_LOGIN_RATE_PER_ISSUER", env.get("ILP_LOGIN_RATE_PER_ISSUER", "3000/minute")
+        ),
+        "ILP_JWKS_CACHE_SECONDS": _int(
+            "ILP_JWKS_CACHE_SECONDS", env.get("ILP_JWKS_CACHE_SECONDS", "3600")
+        ),
         "ILP_HTTP_TIMEOUT": float(env.get("ILP_HTTP_TIMEOUT", "10")),
         "ILP_HTTP_RETRIES": _int("ILP_HTTP_RETRIES", env.get("ILP_HTTP_RETRIES", "3")),
         "ILP_TOOL_TITLE": env.get("ILP_TOOL_TITLE", "Lodestar ILP"),
         # A teacher's launch syncs roster and grades when the last sync is older than this.
         "ILP_SYNC_ON_LAUNCH": _bool(env.get("ILP_SYNC_ON_LAUNCH", "true")),
         # LTI Dynamic Registration at /lti/register (on by default except in production).
-        "ILP_DYNAMIC_REGISTRATION": _bool(env.get(
-            "ILP_DYNAMIC_REGISTRATION", "false" if environment == "production" else "true")),
+        "ILP_DYNAMIC_REGISTRATION": _bool(
+            env.get("ILP_DYNAMIC_REGISTRATION", "false" if environment == "production" else "true")
+        ),
         # Refuse server-side fetches to loopback, link-local and private addresses (on by
         # default in production); ILP_OUTBOUND_ALLOW lists CIDR ranges that are fine (a
         # district's own Moodle on its intranet, e.g. "10.20.0.0/16").
-        "ILP_OUTBOUND_GUARD": _bool(env.get(
-            "ILP_OUTBOUND_GUARD", "true" if environment == "production" else "false")),
+        "ILP_OUTBOUND_GUARD": _bool(
+            env.get("ILP_OUTBOUND_GUARD", "true" if environment == "production" else "false")
+        ),
         "ILP_OUTBOUND_ALLOW": env.get("ILP_OUTBOUND_ALLOW", ""),
         # Run syncs in the request even when Redis is configured (tests, single host).
         "ILP_SYNC_INLINE": _bool(env.get("ILP_SYNC_INLINE", "false")),
-        "ILP_SYNC_MAX_AGE_MINUTES": _int("ILP_SYNC_MAX_AGE_MINUTES",
-                                         env.get("ILP_SYNC_MAX_AGE_MINUTES", "60")),
+        "ILP_SYNC_MAX_AGE_MINUTES": _int(
+            "ILP_SYNC_MAX_AGE_MINUTES", env.get("ILP_SYNC_MAX_AGE_MINUTES", "60")
+        ),
         # Cookies must cross the LMS iframe boundary: SameSite=None requires Secure, and
         # Partitioned (CHIPS) keeps them working where third-party cookies are blocked.
         "SESSION_COOKIE_NAME": "lodestar_session",

@@ -66,11 +66,15 @@ class DatabaseStore:
         for _attempt in (1, 2):
             try:
                 with db.engine.begin() as conn:
-                    updated = conn.execute(update(_values).where(_values.c.key == key)
-                                           .values(value=payload, expires_at=expires))
+                    updated = conn.execute(
+                        update(_values)
+                        .where(_values.c.key == key)
+                        .values(value=payload, expires_at=expires)
+                    )
                     if not updated.rowcount:
-                        conn.execute(insert(_values).values(key=key, value=payload,
-                                                            expires_at=expires))
+                        conn.execute(
+                            insert(_values).values(key=key, value=payload, expires_at=expires)
+                        )
                 break
             except IntegrityError:
                 # Another worker inserted the same key first (two launches caching one
@@ -83,11 +87,14 @@ class DatabaseStore:
         try:
             with db.engine.begin() as conn:
                 # Only an expired value goes: a live one means someone was first.
-                conn.execute(delete(_values).where(_values.c.key == key,
-                                                   _values.c.expires_at <= now))
-                conn.execute(insert(_values).values(
-                    key=key, value=json.dumps(value),
-                    expires_at=now + dt.timedelta(seconds=ttl)))
+                conn.execute(
+                    delete(_values).where(_values.c.key == key, _values.c.expires_at <= now)
+                )
+                conn.execute(
+                    insert(_values).values(
+                        key=key, value=json.dumps(value), expires_at=now + dt.timedelta(seconds=ttl)
+                    )
+                )
         except IntegrityError:
             return False
         return True
@@ -107,10 +114,16 @@ class DatabaseStore:
                         return int(count)
                     # Only an expired counter goes: a live one another worker just made
                     # must stay.
-                    conn.execute(delete(_values).where(_values.c.key == key,
-                                                       _values.c.expires_at <= utcnow()))
-                    conn.execute(insert(_values).values(
-                        key=key, value="1", expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+                    conn.execute(
+                        delete(_values).where(
+                            _values.c.key == key, _values.c.expires_at <= utcnow()
+                        )
+                    )
+                    conn.execute(
+                        insert(_values).values(
+                            key=key, value="1", expires_at=utcnow() + dt.timedelta(seconds=ttl)
+                        )
+                    )
             except IntegrityError:
                 # Another worker created the counter first: count on it.
                 continue
@@ -121,8 +134,7 @@ class DatabaseStore:
     def get(self, key: str) -> Any | None:
         with db.engine.connect() as conn:
             row = conn.execute(
-                select(_values.c.value).where(_values.c.key == key,
-                                              _values.c.expires_at > utcnow())
+                select(_values.c.value).where(_values.c.key == key, _values.c.expires_at > utcnow())
             ).scalar_one_or_none()
         return None if row is None else json.loads(row)
 
@@ -131,7 +143,8 @@ class DatabaseStore:
         # gets the row back.
         with db.engine.begin() as conn:
             row = conn.execute(
-                delete(_values).where(_values.c.key == key, _values.c.expires_at > utcnow())
+                delete(_values)
+                .where(_values.c.key == key, _values.c.expires_at > utcnow())
                 .returning(_values.c.value)
             ).scalar_one_or_none()
         return None if row is None else json.loads(row)

@@ -34,9 +34,13 @@ def is_shared_issuer(issuer: str) -> bool:
 
 def tenant_platforms(tenant_id: int) -> list[Platform]:
     """The tenant's active registrations, oldest first."""
-    return list(db.session.execute(
-        select(Platform).where(Platform.tenant_id == tenant_id, Platform.active.is_(True))
-        .order_by(Platform.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Platform)
+            .where(Platform.tenant_id == tenant_id, Platform.active.is_(True))
+            .order_by(Platform.id)
+        ).scalars()
+    )
 
 
 def tenant_platform(tenant_id: int) -> Platform | None:

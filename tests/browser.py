@@ -14,14 +14,24 @@ import pytest
 
 CHROMIUM = os.environ.get("ILP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
 ]
 #: Answers fulfilled by the test harness count as "public" for Chromium's Local Network
 #: Access checks, which would then block the hop back to the loopback LMS.
 NO_LOCAL_NETWORK_CHECKS = "--disable-features=LocalNetworkAccessChecks"
-_HOP_HEADERS = {"set-cookie", "content-length", "content-encoding", "transfer-encoding",
-                "connection"}
+_HOP_HEADERS = {
+    "set-cookie",
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "connection",
+}
 
 
 def require_chromium() -> None:
@@ -35,8 +45,9 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium(extra_args: list[str] | None = None, *,
-             csp_violations: list[str] | None = None) -> Iterator[Any]:
+def chromium(
+    extra_args: list[str] | None = None, *, csp_violations: list[str] | None = None
+) -> Iterator[Any]:
     """A headless Chromium browser.
 
     Every Content-Security-Policy violation any page reports in its console fails the test
@@ -47,8 +58,9 @@ def chromium(extra_args: list[str] | None = None, *,
 
     seen: list[str] = [] if csp_violations is None else csp_violations
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=CHROMIUM_ARGS + (extra_args or []))
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + (extra_args or [])
+        )
         _watch_csp(browser, seen)
         try:
             yield browser
@@ -63,8 +75,12 @@ def _watch_csp(browser: Any, seen: list[str]) -> None:
     new_context, new_page = browser.new_context, browser.new_page
 
     def listen(context: Any) -> None:
-        context.on("console", lambda message: seen.append(message.text)
-                   if "Content Security Policy" in message.text else None)
+        context.on(
+            "console",
+            lambda message: (
+                seen.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
 
     def watched_context(*args: Any, **kwargs: Any) -> Any:
         context = new_context(*args, **kwargs)
@@ -104,10 +120,16 @@ def axe_violations(frame: Any) -> list[dict[str, Any]]:
     frame.evaluate(axe_script())
     result = frame.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})", WCAG_TAGS)
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
     ]
 
@@ -142,13 +164,21 @@ def block_tool_cookies(context: Any, tool_url: str, *, frames_only: bool = False
             # Chromium adds Sec-Fetch-* below the layer Playwright intercepts; put back the
             # one the tool reads, as Chromium would send it.
             headers["Sec-Fetch-Dest"] = "iframe" if in_frame(req) else "document"
-        answer = requests.request(req.method, req.url, data=req.post_data_buffer,
-                                  allow_redirects=False, timeout=30, headers=headers)
+        answer = requests.request(
+            req.method,
+            req.url,
+            data=req.post_data_buffer,
+            allow_redirects=False,
+            timeout=30,
+            headers=headers,
+        )
         if "set-cookie" in {k.lower() for k in answer.headers}:
             stripped.append(req.url)
-        route.fulfill(status=answer.status_code, body=answer.content,
-                      headers={k: v for k, v in answer.headers.items()
-                               if k.lower() not in _HOP_HEADERS})
+        route.fulfill(
+            status=answer.status_code,
+            body=answer.content,
+            headers={k: v for k, v in answer.headers.items() if k.lower() not in _HOP_HEADERS},
+        )
 
     context.route(tool_url + "/**", handle)
     return stripped

@@ -79,7 +79,6 @@ class BrowserClient(FlaskClient):
             response.browser = self._new_browser(after)  # type: ignore[attr-defined]
         return response
 
-
     def browser(self, handle: str) -> FlaskClient:
         """The stand-in browser a launch opened (see :func:`browser_of`)."""
         return self.browsers[handle][0]
@@ -104,7 +103,8 @@ def _follow_in_same_browser(response: TestResponse, handle: str) -> None:
 
 def _browsers(app: Flask) -> dict[str, tuple[FlaskClient, str, str]]:
     found: dict[str, tuple[FlaskClient, str, str]] = app.extensions.setdefault(
-        "lodestar_test_browsers", {})
+        "lodestar_test_browsers", {}
+    )
     return found
 
 
@@ -136,17 +136,24 @@ def _named_browser(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
     return None
 
 
-def _without_handle(handle: str, csrf: str, args: tuple[Any, ...],
-                    kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def _without_handle(
+    handle: str, csrf: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     kwargs = dict(kwargs)
     if args and isinstance(args[0], str):
         parts = urlsplit(args[0])
-        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                 if not (k == TOKEN_PARAM and v == handle)]
+        query = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not (k == TOKEN_PARAM and v == handle)
+        ]
         args = (urlunsplit(parts._replace(query=urlencode(query))), *args[1:])
     if isinstance(kwargs.get("query_string"), dict):
-        kwargs["query_string"] = {k: v for k, v in kwargs["query_string"].items()
-                                  if not (k == TOKEN_PARAM and v == handle)}
+        kwargs["query_string"] = {
+            k: v
+            for k, v in kwargs["query_string"].items()
+            if not (k == TOKEN_PARAM and v == handle)
+        }
     data = kwargs.get("data")
     if isinstance(data, MultiDict):
         data = data.copy()
@@ -177,15 +184,17 @@ def browser_of(response: TestResponse) -> str:
     return str(handle)
 
 
-def open_in_new_tab(client: BrowserClient, handle: str, url: str
-                    ) -> tuple[FlaskClient, TestResponse]:
+def open_in_new_tab(
+    client: BrowserClient, handle: str, url: str
+) -> tuple[FlaskClient, TestResponse]:
     """Follow a link that opens a new tab, as ``pages.js`` does with a cookie session: the
     person's page trades its CSRF token for a one-time hop code, and the new tab (a
     top-level window, where the frame's partitioned cookie is not sent) opens the link
     with it. Returns the tab and its first response."""
     browser, csrf, _sid = client.browsers[handle]
-    answer = browser.post("/lti/session/hop", headers={CSRF_HEADER: csrf,
-                                                       "Accept": "application/json"})
+    answer = browser.post(
+        "/lti/session/hop", headers={CSRF_HEADER: csrf, "Accept": "application/json"}
+    )
     assert answer.status_code == 200, answer.get_data(as_text=True)
     tab = FlaskClient(client.application, use_cookies=True)
     tab.environ_base.update(client.environ_base)
@@ -200,4 +209,3 @@ def request_context_of(app: Flask, handle: str) -> Any:
     cookie = browser.get_cookie(name)
     assert cookie is not None
     return app.test_request_context("/", headers={"Cookie": f"{name}={cookie.value}"})
-

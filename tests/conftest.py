@@ -41,8 +41,10 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The test database; the schema is migrated from scratch once per session."""
-    url = os.environ.get("ILP_DATABASE_URL") or \
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'lodestar-test.sqlite'}"
+    url = (
+        os.environ.get("ILP_DATABASE_URL")
+        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'lodestar-test.sqlite'}"
+    )
     if not url.startswith("sqlite"):
         engine = create_engine(url)
         with engine.begin() as conn:
@@ -115,11 +117,13 @@ def runner(app: Flask) -> Any:
 def sandbox() -> Iterator[Flask]:
     """The sandbox LMS, live on 127.0.0.1, configured for the tool at ``http://localhost``."""
     port = free_port()
-    sandbox_app = create_sandbox_app({
-        "SANDBOX_BASE_URL": f"http://127.0.0.1:{port}",
-        "SANDBOX_TOOL_URL": TOOL_URL,
-        "SANDBOX_SECRET_KEY": "sandbox-test-secret",
-    })
+    sandbox_app = create_sandbox_app(
+        {
+            "SANDBOX_BASE_URL": f"http://127.0.0.1:{port}",
+            "SANDBOX_TOOL_URL": TOOL_URL,
+            "SANDBOX_SECRET_KEY": "sandbox-test-secret",
+        }
+    )
     server, _thread = run_in_thread(sandbox_app, "127.0.0.1", port)
     yield sandbox_app
     server.shutdown()

@@ -41,8 +41,9 @@ def page_config(html: str) -> dict[str, Any]:
     """The JSON settings a launch page hands to launch.js (``#lodestar-launch``)."""
     import json
 
-    found = re.search(r'<script type="application/json" id="lodestar-launch">(.*?)</script>',
-                      html, re.S)
+    found = re.search(
+        r'<script type="application/json" id="lodestar-launch">(.*?)</script>', html, re.S
+    )
     assert found, "no launch settings on this page"
     return dict(json.loads(found.group(1)))
 
@@ -95,8 +96,9 @@ class LtiDriver:
 
     # -- the handshake ------------------------------------------------------------------
 
-    def login(self, user: Any, course: Any | None = None, *,
-              message_type: str = RESOURCE, **shape: Any) -> TestResponse:
+    def login(
+        self, user: Any, course: Any | None = None, *, message_type: str = RESOURCE, **shape: Any
+    ) -> TestResponse:
         """Step 1: the platform opens the tool's login initiation URL.
 
         ``shape`` (all optional) picks a real-LMS shape for this one launch:
@@ -123,8 +125,9 @@ class LtiDriver:
         """Step 3: the auto-submitted form posts the id_token to the tool."""
         return self.client.post("/lti/launch", data=form)
 
-    def launch(self, user: Any, course: Any | None = None, *,
-               message_type: str = RESOURCE, **shape: Any) -> TestResponse:
+    def launch(
+        self, user: Any, course: Any | None = None, *, message_type: str = RESOURCE, **shape: Any
+    ) -> TestResponse:
         """The whole handshake for one person (``shape``: see :meth:`login`).
 
         ``lti.launch(user, flavour="canvas")`` launches as Canvas would, ``lti.launch(user,
@@ -132,8 +135,9 @@ class LtiDriver:
         ``flavour`` is set (``sbx-course-pd``/``fsci``: Canvas, ``sbx-course-whist``:
         Moodle) is shaped that way without asking.
         """
-        return self.post_launch(self.authorize(self.login(user, course,
-                                                          message_type=message_type, **shape)))
+        return self.post_launch(
+            self.authorize(self.login(user, course, message_type=message_type, **shape))
+        )
 
     def user_navigation(self, user: Any, **shape: Any) -> TestResponse:
         """Launch ``user`` from Canvas's user navigation (account context, no course)."""
@@ -147,8 +151,7 @@ class LtiDriver:
         the secret the frame keeps in sessionStorage, and the first page (with a hop code).
         """
         course = course or self.course_of(user)
-        url = urlsplit(login_initiation_url(self.state, user, course,
-                                            storage_target="_parent"))
+        url = urlsplit(login_initiation_url(self.state, user, course, storage_target="_parent"))
         page = self.client.get(f"{url.path}?{url.query}")
         assert page.status_code == 200, page.get_data(as_text=True)
         auth = urlsplit(page_config(page.get_data(as_text=True))["auth_url"])
@@ -156,14 +159,23 @@ class LtiDriver:
         form = hidden_inputs(answer.get_data(as_text=True))
         self.client.delete_cookie(f"lti1p3-{form['state']}")  # the browser blocked it
         self.client.delete_cookie("lodestar_session")
-        done = self.client.post("/lti/launch", data=form, headers={
-            "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "same-origin",
-            "Accept": "application/json"})
+        done = self.client.post(
+            "/lti/launch",
+            data=form,
+            headers={
+                "X-Lodestar-Platform-Storage": "1",
+                "Sec-Fetch-Site": "same-origin",
+                "Accept": "application/json",
+            },
+        )
         assert done.status_code == 200, done.get_data(as_text=True)
         body = done.get_json()
         assert "lodestar_session" not in (done.headers.get("Set-Cookie") or "")
-        return FrameSession(handle=body["session"]["handle"],
-                            secret=body["session"]["secret"], first_page=body["redirect"])
+        return FrameSession(
+            handle=body["session"]["handle"],
+            secret=body["session"]["secret"],
+            first_page=body["redirect"],
+        )
 
     def begin(self, user: Any, course: Any | None = None, **shape: Any) -> tuple[str, str]:
         """Run the login step only; return (state, nonce) the tool chose."""
@@ -171,8 +183,15 @@ class LtiDriver:
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         return query["state"][0], query["nonce"][0]
 
-    def claims(self, user: Any, nonce: str, course: Any | None = None, *,
-               shape: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    def claims(
+        self,
+        user: Any,
+        nonce: str,
+        course: Any | None = None,
+        *,
+        shape: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
         """A correct id_token body for ``user``, with ``overrides`` applied (None deletes).
 
         ``shape`` (e.g. ``{"flavour": "canvas"}``, ``{"placement": "user_navigation"}``) is

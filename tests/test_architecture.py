@@ -32,14 +32,18 @@ def _top_level_modules() -> set[str]:
 def test_import_contracts_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
     """No package imports one above it, and the sandbox imports nothing of the product
     (what ``lint-imports`` checks; its report is the failure message)."""
-    exit_code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
-                             no_logo=True)
+    exit_code = lint_imports(
+        config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True
+    )
     assert exit_code == 0, capsys.readouterr().out
 
 
 def test_every_module_has_a_layer() -> None:
-    layered = {name.strip() for layer in _contracts()["layers"]["layers"]  # type: ignore[attr-defined]
-               for name in layer.split(":")}
+    layered = {
+        name.strip()
+        for layer in _contracts()["layers"]["layers"]  # type: ignore[attr-defined]
+        for name in layer.split(":")
+    }
     assert _top_level_modules() - layered == ASSEMBLY | {"lti_tool.sandbox"}
 
 

@@ -19,8 +19,9 @@ from tests.browser import (
 pytestmark = pytest.mark.browser
 
 
-def test_teacher_launch_in_cross_site_iframe_shows_roster(demo_stack: DemoStack,
-                                                           tmp_path: Path) -> None:
+def test_teacher_launch_in_cross_site_iframe_shows_roster(
+    demo_stack: DemoStack, tmp_path: Path
+) -> None:
     state = get_state(demo_stack.sandbox_app)
     teacher = state.district.users_of_kind("teacher")[0]
     course = state.district.courses_of(teacher.sub)[0]
@@ -53,8 +54,6 @@ def test_teacher_launch_in_cross_site_iframe_shows_roster(demo_stack: DemoStack,
         assert not page.url.startswith(demo_stack.tool_url)
 
 
-
-
 def test_launch_works_when_the_browser_blocks_the_tools_cookies(demo_stack: DemoStack) -> None:
     """Like Safari in an iframe: no cookie from the tool is ever stored. The OIDC state goes
     through the LMS page's postMessage storage and the session through the launch token."""
@@ -81,7 +80,9 @@ def test_admin_registers_lodestar_by_dynamic_registration(demo_stack: DemoStack)
     with chromium() as browser:
         page = browser.new_page()
         page.goto(demo_stack.lms_url + "/")
-        page.get_by_role("link", name="Register Lodestar again with LTI Dynamic Registration").click()
+        page.get_by_role(
+            "link", name="Register Lodestar again with LTI Dynamic Registration"
+        ).click()
         page.get_by_role("heading", name="Lodestar is registered").wait_for(timeout=15000)
         assert page.url.startswith(demo_stack.tool_url + "/lti/register")
 
@@ -89,9 +90,11 @@ def test_admin_registers_lodestar_by_dynamic_registration(demo_stack: DemoStack)
 def _stored_keys(page: Any, stack: DemoStack) -> list[str] | None:
     """The keys the LMS page holds in platform storage for the tool (None: the tool never
     stored anything there)."""
-    keys = page.evaluate("(origin) => { var all = window.sandboxPlatformStorage || {};"
-                         " return all[origin] ? Object.keys(all[origin]) : null; }",
-                         stack.tool_url)
+    keys = page.evaluate(
+        "(origin) => { var all = window.sandboxPlatformStorage || {};"
+        " return all[origin] ? Object.keys(all[origin]) : null; }",
+        stack.tool_url,
+    )
     return None if keys is None else list(keys)
 
 
@@ -99,17 +102,18 @@ def _open_course(page: Any, stack: DemoStack, person: Any, storage: str) -> None
     """Open the sandbox course page of ``person``'s first course, with a storage mode."""
     state = get_state(stack.sandbox_app)
     course = state.district.courses_of(person.sub)[0]
-    page.goto(f"{stack.lms_url}/courses/{course.context_id}/view?user={person.sub}"
-              f"&storage={storage}")
+    page.goto(
+        f"{stack.lms_url}/courses/{course.context_id}/view?user={person.sub}&storage={storage}"
+    )
 
 
 def _auth_requests(stack: DemoStack) -> int:
-    return sum(1 for entry in get_state(stack.sandbox_app).request_log
-               if entry.path == "/auth")
+    return sum(1 for entry in get_state(stack.sandbox_app).request_log if entry.path == "/auth")
 
 
 def test_moodle_like_lms_without_storage_offers_a_new_window_that_works(
-        demo_stack: DemoStack) -> None:
+    demo_stack: DemoStack,
+) -> None:
     """Moodle 4.5 sends no lti_storage_target. With the tool's cookies blocked in the frame,
     the frame offers a window of its own before the LMS has used its one-time launch hint;
     the launch in that window is first party and lands on the student's plan."""
@@ -122,14 +126,12 @@ def test_moodle_like_lms_without_storage_offers_a_new_window_that_works(
         auth_before = _auth_requests(demo_stack)
         _open_course(page, demo_stack, student, "moodle")
         frame = page.frame_locator("iframe#lodestar-frame")
-        frame.get_by_role("heading", name="Open Lodestar in its own window").wait_for(
-            timeout=15000)
+        frame.get_by_role("heading", name="Open Lodestar in its own window").wait_for(timeout=15000)
         assert _auth_requests(demo_stack) == auth_before  # the hint is still unused
         with context.expect_page() as opened:
             frame.get_by_role("link", name="Open Lodestar in a new window").click()
         window = opened.value
-        window.get_by_role("heading", name="My Individual Learning Plan").wait_for(
-            timeout=20000)
+        window.get_by_role("heading", name="My Individual Learning Plan").wait_for(timeout=20000)
         assert window.url.startswith(demo_stack.tool_url)
         assert student.name in window.locator("header").inner_text()
         assert _auth_requests(demo_stack) == auth_before + 1
@@ -142,7 +144,8 @@ def test_moodle_like_lms_without_storage_offers_a_new_window_that_works(
 
 
 def test_canvas_editor_like_lms_without_forwarding_frame_answers_on_the_parent(
-        demo_stack: DemoStack) -> None:
+    demo_stack: DemoStack,
+) -> None:
     """Inside Canvas's Rich Content Editor the named storage frame is missing: the tool asks
     window.parent with target origin "*" and the launch succeeds in the frame."""
     state = get_state(demo_stack.sandbox_app)
@@ -159,8 +162,7 @@ def test_canvas_editor_like_lms_without_forwarding_frame_answers_on_the_parent(
         assert _stored_keys(page, demo_stack) == []  # stored at login, cleared after launch
 
 
-def test_canvas_like_lms_relays_storage_through_its_forwarding_frame(
-        demo_stack: DemoStack) -> None:
+def test_canvas_like_lms_relays_storage_through_its_forwarding_frame(demo_stack: DemoStack) -> None:
     state = get_state(demo_stack.sandbox_app)
     student = state.district.users_of_kind("student")[5]
     with chromium([NO_LOCAL_NETWORK_CHECKS]) as browser:
@@ -169,7 +171,6 @@ def test_canvas_like_lms_relays_storage_through_its_forwarding_frame(
         page = context.new_page()
         _open_course(page, demo_stack, student, "canvas")
         frame = page.frame_locator("iframe#lodestar-frame")
-        frame.get_by_role("heading", name="My Individual Learning Plan").wait_for(
-            timeout=20000)
+        frame.get_by_role("heading", name="My Individual Learning Plan").wait_for(timeout=20000)
         assert context.cookies() == []
         assert _stored_keys(page, demo_stack) == []

@@ -49,8 +49,7 @@ def _authorize(lti: LtiDriver, auth_url: str) -> dict[str, str]:
     return hidden_inputs(answer.get_data(as_text=True))
 
 
-def test_login_in_a_frame_checks_the_cookie_before_going_to_the_platform(
-        lti: LtiDriver) -> None:
+def test_login_in_a_frame_checks_the_cookie_before_going_to_the_platform(lti: LtiDriver) -> None:
     student = lti.person("student")
     config = _frame_login(lti, student)
     assert config["storage"] is None  # Moodle 4.5: no lti_storage_target
@@ -119,8 +118,9 @@ def test_window_launch_keeps_every_check(lti: LtiDriver, app: Flask) -> None:
     """The launch in the new window needs its own state cookie and a fresh nonce."""
     config = _frame_login(lti, lti.person("student"))
     _block_cookie(lti, config["state"])
-    window_url = lti.client.post("/lti/login/check", data={"state": config["state"]},
-                                 headers=CHECK).get_json()["window_url"]
+    window_url = lti.client.post(
+        "/lti/login/check", data={"state": config["state"]}, headers=CHECK
+    ).get_json()["window_url"]
     form = _authorize(lti, lti.client.get(window_url).headers["Location"])
     _block_cookie(lti, form["state"])  # cookies blocked even in the window
     refused = lti.post_launch(form)
@@ -129,20 +129,24 @@ def test_window_launch_keeps_every_check(lti: LtiDriver, app: Flask) -> None:
     assert _people(app) == 0  # nobody launched (grants name people by sub only)
 
 
-@pytest.mark.parametrize("headers", [
-    {},  # no header: not our page
-    {cookieless.CHECK_HEADER: "1", "Sec-Fetch-Site": "cross-site"},
-])
-def test_cookie_check_answers_only_lodestars_own_page(lti: LtiDriver,
-                                                      headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no header: not our page
+        {cookieless.CHECK_HEADER: "1", "Sec-Fetch-Site": "cross-site"},
+    ],
+)
+def test_cookie_check_answers_only_lodestars_own_page(
+    lti: LtiDriver, headers: dict[str, str]
+) -> None:
     config = _frame_login(lti, lti.person("student"))
     _block_cookie(lti, config["state"])
-    answer = lti.client.post("/lti/login/check", data={"state": config["state"]},
-                             headers=headers)
+    answer = lti.client.post("/lti/login/check", data={"state": config["state"]}, headers=headers)
     assert answer.status_code == 403
     # The login is still there for its own page.
-    assert lti.client.post("/lti/login/check", data={"state": config["state"]},
-                           headers=CHECK).get_json()["window_url"]
+    assert lti.client.post(
+        "/lti/login/check", data={"state": config["state"]}, headers=CHECK
+    ).get_json()["window_url"]
 
 
 def test_cookie_check_of_an_unknown_login_offers_no_window(lti: LtiDriver) -> None:
@@ -157,7 +161,8 @@ def test_unknown_window_ticket_is_a_clear_error(lti: LtiDriver) -> None:
 
 
 def test_launch_without_cookie_or_storage_offers_a_window_not_a_dead_end(
-        lti: LtiDriver, app: Flask) -> None:
+    lti: LtiDriver, app: Flask
+) -> None:
     """A launch that arrives without the state cookie anyway (no JavaScript at login, or a
     browser that does not say it is framed) gets the offer, not "state mismatch"."""
     student = lti.person("student")
@@ -193,15 +198,21 @@ def test_launch_with_a_state_lodestar_never_issued_keeps_the_error(lti: LtiDrive
     assert "state mismatch" in response.get_data(as_text=True)
 
 
-def test_moodle_launch_that_spent_its_hint_reopens_from_moodle(lti: LtiDriver,
-                                                               app: Flask) -> None:
+def test_moodle_launch_that_spent_its_hint_reopens_from_moodle(lti: LtiDriver, app: Flask) -> None:
     """Moodle accepts its lti_message_hint once; a window opened after the launch starts a
     new one from Moodle's launch page for the activity."""
     hint = json.dumps({"cmid": "42", "launchid": "ltilaunch7_123456"})
     with app.test_request_context():
-        cookieless.remember_login("state-moodle", {
-            "iss": "https://moodle.example.org", "login_hint": "3", "lti_message_hint": hint,
-            "client_id": "abc", "target_link_uri": "http://localhost/lti/launch"})
+        cookieless.remember_login(
+            "state-moodle",
+            {
+                "iss": "https://moodle.example.org",
+                "login_hint": "3",
+                "lti_message_hint": hint,
+                "client_id": "abc",
+                "target_link_uri": "http://localhost/lti/launch",
+            },
+        )
         ticket = cookieless.ticket_at_launch("state-moodle")
     assert ticket
     opened = lti.client.get(f"/lti/window/{ticket}")
@@ -209,13 +220,18 @@ def test_moodle_launch_that_spent_its_hint_reopens_from_moodle(lti: LtiDriver,
     assert opened.headers["Location"] == "https://moodle.example.org/mod/lti/launch.php?id=42"
 
 
-@pytest.mark.parametrize("params", [
-    {"iss": "https://moodle.example.org", "lti_message_hint": "opaque-canvas-jwt"},
-    {"iss": "https://moodle.example.org", "lti_message_hint": '{"launchid": "ltilaunch_x"}'},
-    {"iss": "https://moodle.example.org",
-     "lti_message_hint": '{"cmid": "1 OR 1", "launchid": "ltilaunch1_2"}'},
-    {"iss": "javascript:alert(1)", "lti_message_hint": '{"cmid": 4, "launchid": "ltilaunch4"}'},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"iss": "https://moodle.example.org", "lti_message_hint": "opaque-canvas-jwt"},
+        {"iss": "https://moodle.example.org", "lti_message_hint": '{"launchid": "ltilaunch_x"}'},
+        {
+            "iss": "https://moodle.example.org",
+            "lti_message_hint": '{"cmid": "1 OR 1", "launchid": "ltilaunch1_2"}',
+        },
+        {"iss": "javascript:alert(1)", "lti_message_hint": '{"cmid": 4, "launchid": "ltilaunch4"}'},
+    ],
+)
 def test_moodle_relaunch_only_for_moodle_activity_hints(params: dict[str, str]) -> None:
     assert cookieless.moodle_relaunch_url(params) is None
 
@@ -224,23 +240,32 @@ def test_platform_storage_answers_are_trusted_from_the_lms_origins(lti: LtiDrive
     """A "*" answer (no forwarding frame) counts only from the platform's own origins: its
     OIDC origin, its issuer and the origin of the launch's return URL."""
     user = lti.person("student")
-    claims = lti.claims(user, "n-1", **{
-        "https://purl.imsglobal.org/spec/lti/claim/launch_presentation":
-            {"return_url": "https://district.instructure.com/courses/1/external_content"}})
-    origins = platform_storage.answer_origins("https://sso.canvaslms.com",
-                                              "https://canvas.instructure.com", lti.sign(claims))
-    assert origins == ["https://sso.canvaslms.com", "https://canvas.instructure.com",
-                       "https://district.instructure.com"]
-    assert platform_storage.answer_origins("https://sso.canvaslms.com", "", "not-a-jwt") == \
-        ["https://sso.canvaslms.com"]
+    claims = lti.claims(
+        user,
+        "n-1",
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/launch_presentation": {
+                "return_url": "https://district.instructure.com/courses/1/external_content"
+            }
+        },
+    )
+    origins = platform_storage.answer_origins(
+        "https://sso.canvaslms.com", "https://canvas.instructure.com", lti.sign(claims)
+    )
+    assert origins == [
+        "https://sso.canvaslms.com",
+        "https://canvas.instructure.com",
+        "https://district.instructure.com",
+    ]
+    assert platform_storage.answer_origins("https://sso.canvaslms.com", "", "not-a-jwt") == [
+        "https://sso.canvaslms.com"
+    ]
 
 
-def test_storage_launch_page_trusts_only_lms_origins_and_offers_a_window(
-        lti: LtiDriver) -> None:
+def test_storage_launch_page_trusts_only_lms_origins_and_offers_a_window(lti: LtiDriver) -> None:
     teacher = lti.person("teacher")
     config = _frame_login(lti, teacher, storage_target="post_message_forwarding")
-    assert config["storage"] == {"target": "post_message_forwarding",
-                                 "origin": lti.state.base_url}
+    assert config["storage"] == {"target": "post_message_forwarding", "origin": lti.state.base_url}
     _block_cookie(lti, config["state"])
     # The page's cookie check comes first; the login stays recorded for the launch.
     check = lti.client.post("/lti/login/check", data={"state": config["state"]}, headers=CHECK)

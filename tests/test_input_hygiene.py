@@ -33,15 +33,27 @@ def post(lti: LtiDriver, lt: str, path: str, data: dict[str, Any]) -> Any:
 
 # -- the rules themselves ----------------------------------------------------------------
 
+
 def test_clean_text_keeps_tabs_and_line_breaks_only() -> None:
     assert hygiene.clean_text("a\x00b\x07c\x1b[0m\x7fd\x85e\ud800f") == "abc[0mdef"
     assert hygiene.clean_text("line 1\r\nline 2\tend") == "line 1\r\nline 2\tend"
-    assert hygiene.clean_claim({"n\x00": ["x\x00", 3, {"y": "z\x01"}]}) == \
-        {"n": ["x", 3, {"y": "z"}]}
+    assert hygiene.clean_claim({"n\x00": ["x\x00", 3, {"y": "z\x01"}]}) == {
+        "n": ["x", 3, {"y": "z"}]
+    }
 
 
-@pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999/", "https://h:-1/",
-                                 "java\x00script:alert(1)", "https://a b/", 7, None])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "http://[::1]:99999/",
+        "https://h:-1/",
+        "java\x00script:alert(1)",
+        "https://a b/",
+        7,
+        None,
+    ],
+)
 def test_split_url_never_raises(url: object) -> None:
     assert hygiene.split_url(url) is None
     assert hygiene.http_url(url) is None and hygiene.origin(url) is None
@@ -55,11 +67,22 @@ def test_http_url_needs_scheme_and_host() -> None:
 
 # -- forms ---------------------------------------------------------------------------------
 
+
 def test_nul_in_plan_text_is_stored_without_it(lti: LtiDriver, app: Flask) -> None:
     lt = token(launch(lti, lti.person("student", 0)))
-    answer = post(lti, lt, "/plans/me/courses", {
-        "grade_level": "10", "course_name": "Robot\x00ics\x1b", "subject": "elective",
-        "credits": "1", "status": "planned", "final_grade": "A\x00"})
+    answer = post(
+        lti,
+        lt,
+        "/plans/me/courses",
+        {
+            "grade_level": "10",
+            "course_name": "Robot\x00ics\x1b",
+            "subject": "elective",
+            "credits": "1",
+            "status": "planned",
+            "final_grade": "A\x00",
+        },
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     profile = post(lti, lt, "/plans/me/profile", {"about": "I like\x00 robots\x08.\nAnd art."})
     assert profile.status_code == 302, profile.get_data(as_text=True)
@@ -78,9 +101,18 @@ def test_nul_in_a_query_parameter_is_dropped(lti: LtiDriver) -> None:
 @pytest.mark.parametrize("credits", ["sNaN", "NaN", "-nan", "Infinity", "-Inf", "1e999999"])
 def test_non_finite_credits_are_a_field_error(lti: LtiDriver, app: Flask, credits: str) -> None:
     lt = token(launch(lti, lti.person("student", 0)))
-    answer = post(lti, lt, "/plans/me/courses", {
-        "grade_level": "10", "course_name": "Robotics", "subject": "elective",
-        "credits": credits, "status": "planned"})
+    answer = post(
+        lti,
+        lt,
+        "/plans/me/courses",
+        {
+            "grade_level": "10",
+            "course_name": "Robotics",
+            "subject": "elective",
+            "credits": credits,
+            "status": "planned",
+        },
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400, html
     assert "Not a valid decimal value." in html or "between 0.25 and 2" in html
@@ -99,31 +131,50 @@ def test_bad_evidence_url_is_a_field_error(lti: LtiDriver) -> None:
 
 # -- URLs at login -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("target", ["http://[::1", "http://[::1]:70000/lti/launch",
-                                    "javascript:alert(1)"])
+
+@pytest.mark.parametrize(
+    "target", ["http://[::1", "http://[::1]:70000/lti/launch", "javascript:alert(1)"]
+)
 def test_malformed_target_link_uri_is_a_400_page(lti: LtiDriver, target: str) -> None:
-    answer = lti.client.get("/lti/login", query_string={
-        "iss": lti.state.issuer, "login_hint": "x", "target_link_uri": target})
+    answer = lti.client.get(
+        "/lti/login",
+        query_string={"iss": lti.state.issuer, "login_hint": "x", "target_link_uri": target},
+    )
     assert answer.status_code == 400
     assert "target_link_uri" in answer.get_data(as_text=True)
 
 
 # -- launch claims -------------------------------------------------------------------------
 
+
 def test_nul_in_the_lms_name_never_breaks_a_launch(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student", 0)
     course = lti.course_of(student)
     context = dict(lti.claims(student, "n", course)[CLAIM + "context"], title="Bio\x00logy")
     for _ in range(2):  # the second launch updates the rows the first made
-        answer = launch(lti, student, course, name="Ada\x00 Love\x1blace", given_name="Ada\x00",
-                        family_name="Lovelace\x07", **{CLAIM + "context": context})
+        answer = launch(
+            lti,
+            student,
+            course,
+            name="Ada\x00 Love\x1blace",
+            given_name="Ada\x00",
+            family_name="Lovelace\x07",
+            **{CLAIM + "context": context},
+        )
         assert answer.status_code == 302, answer.get_data(as_text=True)
     with app.app_context():
         person = db.session.execute(select(Person).where(Person.sub == student.sub)).scalar_one()
-        assert (person.name, person.given_name, person.family_name) == \
-            ("Ada Lovelace", "Ada", "Lovelace")
-        assert db.session.execute(select(Course.title).where(
-            Course.context_id == course.context_id)).scalar_one() == "Biology"
+        assert (person.name, person.given_name, person.family_name) == (
+            "Ada Lovelace",
+            "Ada",
+            "Lovelace",
+        )
+        assert (
+            db.session.execute(
+                select(Course.title).where(Course.context_id == course.context_id)
+            ).scalar_one()
+            == "Biology"
+        )
 
 
 @pytest.mark.parametrize("claim", ["sub", "context", "resource_link", "role_scope_mentor"])
@@ -153,29 +204,38 @@ def test_ids_of_exactly_255_characters_are_kept(lti: LtiDriver, app: Flask) -> N
     for _ in range(2):
         assert launch(lti, student, course, **{CLAIM + "resource_link": link}).status_code == 302
     with app.app_context():
-        assert db.session.execute(select(ResourceLink.resource_link_id).where(
-            ResourceLink.resource_link_id == "r" * 255)).scalar_one()
+        assert db.session.execute(
+            select(ResourceLink.resource_link_id).where(ResourceLink.resource_link_id == "r" * 255)
+        ).scalar_one()
 
 
 # -- the Deep Linking response -------------------------------------------------------------
 
+
 def _picker_token(lti: LtiDriver, return_url: str | None) -> str:
     teacher, course = lti.user(TEACHER), lti.course(IED)
     state, nonce = lti.begin(teacher, course, message_type=DEEP_LINK)
-    body = lti.claims(teacher, nonce, course,
-                      shape={"message_type": DEEP_LINK, "deep_link_return_url": return_url})
+    body = lti.claims(
+        teacher,
+        nonce,
+        course,
+        shape={"message_type": DEEP_LINK, "deep_link_return_url": return_url},
+    )
     answer = lti.post_launch({"id_token": lti.sign(body), "state": state})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return browser_of(answer)
 
 
-@pytest.mark.parametrize("return_url", [
-    'javascript:alert(document.domain)//',
-    'https://lms.example"><script>alert(1)</script>',
-    '"><script>alert(1)</script>',
-    "https://evil.example/deep_linking/return",
-    "http://[::1/deep_linking/return",
-])
+@pytest.mark.parametrize(
+    "return_url",
+    [
+        "javascript:alert(document.domain)//",
+        'https://lms.example"><script>alert(1)</script>',
+        '"><script>alert(1)</script>',
+        "https://evil.example/deep_linking/return",
+        "http://[::1/deep_linking/return",
+    ],
+)
 def test_hostile_deep_link_return_url_is_refused(lti: LtiDriver, return_url: str) -> None:
     lt = _picker_token(lti, return_url)
     answer = lti.client.post("/portfolio/activities", data={"lt": lt, "activity": "reflection"})
@@ -203,21 +263,34 @@ def test_platform_urls_must_parse(app: Flask) -> None:
     from lti_tool.launch.services import add_platform
 
     with app.app_context(), pytest.raises(InvalidInput, match="auth login URL"):
-        add_platform(issuer="https://lms.example.org", client_id="c", deployment_ids=["d"],
-                     auth_login_url="https://[::1/auth", auth_token_url="https://lms/token",
-                     key_set_url="https://lms/jwks")
+        add_platform(
+            issuer="https://lms.example.org",
+            client_id="c",
+            deployment_ids=["d"],
+            auth_login_url="https://[::1/auth",
+            auth_token_url="https://lms/token",
+            key_set_url="https://lms/jwks",
+        )
 
 
 def test_malformed_service_url_in_a_launch_is_not_kept(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student", 0)
     course = lti.course_of(student)
     nrps = {"context_memberships_url": "http://[::1/memberships", "service_versions": ["2.0"]}
-    answer = launch(lti, student, course, **{
-        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": nrps})
+    answer = launch(
+        lti,
+        student,
+        course,
+        **{"https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": nrps},
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     with app.app_context():
-        assert db.session.execute(select(Course.nrps_url).where(
-            Course.context_id == course.context_id)).scalar_one() is None
+        assert (
+            db.session.execute(
+                select(Course.nrps_url).where(Course.context_id == course.context_id)
+            ).scalar_one()
+            is None
+        )
 
 
 @pytest.mark.browser
@@ -230,10 +303,10 @@ def test_deep_link_response_posts_itself_in_chromium(lti: LtiDriver) -> None:
 
     url = lti.state.url('/deep_linking/return?x="><svg/onload=alert(1)>')
     lt = _picker_token(lti, url)
-    html = lti.client.post("/portfolio/activities",
-                           data={"lt": lt, "activity": "reflection"}).get_data(as_text=True)
-    script = (Path(__file__).resolve().parent.parent / "lti_tool/static/autosubmit.js"
-              ).read_text()
+    html = lti.client.post(
+        "/portfolio/activities", data={"lt": lt, "activity": "reflection"}
+    ).get_data(as_text=True)
+    script = (Path(__file__).resolve().parent.parent / "lti_tool/static/autosubmit.js").read_text()
     tool = "http://tool.test"
     posted: list[dict[str, Any]] = []
 

@@ -14,12 +14,26 @@ from lti_tool.launch.models import KeyStatus, ToolKey
 from lti_tool.models import Platform
 from tests.browser_client import browser_of
 
-ADD = ["platforms", "add", "--issuer", "https://canvas.instructure.com",
-       "--client-id", "10000000000042", "--deployment-id", "12:abc",
-       "--auth-login-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
-       "--auth-token-url", "https://sso.canvaslms.com/login/oauth2/token",
-       "--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks",
-       "--name", "Springfield Canvas", "--lms", "canvas"]
+ADD = [
+    "platforms",
+    "add",
+    "--issuer",
+    "https://canvas.instructure.com",
+    "--client-id",
+    "10000000000042",
+    "--deployment-id",
+    "12:abc",
+    "--auth-login-url",
+    "https://sso.canvaslms.com/api/lti/authorize_redirect",
+    "--auth-token-url",
+    "https://sso.canvaslms.com/login/oauth2/token",
+    "--key-set-url",
+    "https://sso.canvaslms.com/api/lti/security/jwks",
+    "--name",
+    "Springfield Canvas",
+    "--lms",
+    "canvas",
+]
 
 
 def test_platforms_add_list_remove(runner: Any, app: Flask) -> None:
@@ -52,8 +66,9 @@ def test_platforms_remove_unknown(runner: Any) -> None:
     assert result.exit_code == 2 and "No platform with id 999" in result.output
 
 
-def test_key_rotation_keeps_old_key_published_until_retired(runner: Any, client: Any,
-                                                            app: Flask) -> None:
+def test_key_rotation_keeps_old_key_published_until_retired(
+    runner: Any, client: Any, app: Flask
+) -> None:
     first = client.get("/lti/jwks").get_json()["keys"]
     assert len(first) == 1 and first[0]["alg"] == "RS256" and "d" not in first[0]
     assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
@@ -95,10 +110,14 @@ def test_proxy_fix_uses_forwarded_scheme_and_host(database_url: str, tmp_path: A
     from tests.conftest import _make_app
 
     app = _make_app(database_url, tmp_path, ILP_PROXY_COUNT="1")
-    data = app.test_client().get(
-        "/lti/config/canvas.json",
-        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ilp.district.example"},
-    ).get_json()
+    data = (
+        app.test_client()
+        .get(
+            "/lti/config/canvas.json",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ilp.district.example"},
+        )
+        .get_json()
+    )
     assert data["target_link_uri"] == "https://ilp.district.example/lti/launch"
     with app.app_context():
         db.engine.dispose()
@@ -138,8 +157,7 @@ def test_production_requires_secret_key(tmp_path: Any) -> None:
         load_settings(tmp_path, {"ILP_PROXY_COUNT": "two"})
 
 
-def test_demo_once_registers_the_sandbox_and_prints_where_to_start(runner: Any,
-                                                                    app: Flask) -> None:
+def test_demo_once_registers_the_sandbox_and_prints_where_to_start(runner: Any, app: Flask) -> None:
     result = runner.invoke(args=["demo", "--once", "--tool-port", "5999", "--lms-port", "5998"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:5998/" in result.output
@@ -149,8 +167,9 @@ def test_demo_once_registers_the_sandbox_and_prints_where_to_start(runner: Any,
         assert [d.deployment_id for d in platform.deployments] == ["sandbox-deployment-1"]
 
 
-def test_purge_deletes_the_tenants_data(lti: Any, app: Flask, runner: Any,
-                                        platform_id: int) -> None:
+def test_purge_deletes_the_tenants_data(
+    lti: Any, app: Flask, runner: Any, platform_id: int
+) -> None:
     from lti_tool.models import Course, Person
 
     lti.launch(lti.person("student"))
@@ -162,9 +181,14 @@ def test_purge_deletes_the_tenants_data(lti: Any, app: Flask, runner: Any,
         assert db.session.execute(select(Course)).first() is None
 
 
-@pytest.mark.parametrize("path", ["/plans/students/99999999999999999999",
-                                  "/courses/99999999999999999999",
-                                  "/portfolio/files/99999999999999999999"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/plans/students/99999999999999999999",
+        "/courses/99999999999999999999",
+        "/portfolio/files/99999999999999999999",
+    ],
+)
 def test_ids_too_large_for_any_column_are_404(lti: Any, path: str) -> None:
 
     token = browser_of(lti.launch(lti.person("teacher")))

@@ -24,8 +24,10 @@ def count(app: Flask, model: Any) -> int:
 
 def snapshot(app: Flask) -> dict[str, int]:
     """Row counts of everything a launch may write."""
-    return {m.__name__: count(app, m)
-            for m in (Person, Course, Enrollment, ResourceLink, Mentorship, AuditEvent)}
+    return {
+        m.__name__: count(app, m)
+        for m in (Person, Course, Enrollment, ResourceLink, Mentorship, AuditEvent)
+    }
 
 
 def follow(lti: LtiDriver, response: Any) -> Any:
@@ -100,8 +102,7 @@ def test_parent_launch_sees_their_child(lti: LtiDriver, app: Flask) -> None:
         link = db.session.execute(select(Mentorship)).scalar_one()
         child = db.session.get(Person, link.student_id)
         assert child is not None and child.sub in parent_children(lti, parent)
-        plan = lti.client.get(f"/plans/students/{child.id}",
-                              query_string={"lt": _token(response)})
+        plan = lti.client.get(f"/plans/students/{child.id}", query_string={"lt": _token(response)})
         assert plan.status_code == 200
 
 
@@ -154,6 +155,7 @@ def test_valid_iat_within_clock_skew_is_accepted(lti: LtiDriver) -> None:
 
 
 # -- rejections -------------------------------------------------------------------------
+
 
 def _forge(lti: LtiDriver, case: str) -> dict[str, str]:
     teacher = lti.person("teacher")
@@ -246,8 +248,9 @@ def test_nonce_replay_is_rejected(lti: LtiDriver, app: Flask) -> None:
     assert snapshot(app) == after_first
 
 
-def test_nonce_is_single_use_across_workers(lti: LtiDriver, app: Flask, database_url: str,
-                                            tmp_path: Any) -> None:
+def test_nonce_is_single_use_across_workers(
+    lti: LtiDriver, app: Flask, database_url: str, tmp_path: Any
+) -> None:
     """A second worker (another app over the same database) refuses a used nonce."""
     from tests.conftest import _make_app
 
@@ -272,9 +275,14 @@ def test_missing_id_token_is_400(client: Any) -> None:
 
 
 def test_login_from_unknown_platform_is_403(lti: LtiDriver) -> None:
-    response = lti.client.get("/lti/login", query_string={
-        "iss": "https://unknown.invalid", "login_hint": "x",
-        "target_link_uri": "http://localhost/lti/launch"})
+    response = lti.client.get(
+        "/lti/login",
+        query_string={
+            "iss": "https://unknown.invalid",
+            "login_hint": "x",
+            "target_link_uri": "http://localhost/lti/launch",
+        },
+    )
     assert response.status_code == 403
     assert "not set up" in response.get_data(as_text=True)
 
@@ -284,9 +292,15 @@ def test_login_missing_parameters_is_400(client: Any) -> None:
 
 
 def test_login_rejects_foreign_target(lti: LtiDriver) -> None:
-    response = lti.client.get("/lti/login", query_string={
-        "iss": lti.state.issuer, "login_hint": "x", "client_id": lti.state.client_id,
-        "target_link_uri": "https://evil.invalid/steal"})
+    response = lti.client.get(
+        "/lti/login",
+        query_string={
+            "iss": lti.state.issuer,
+            "login_hint": "x",
+            "client_id": lti.state.client_id,
+            "target_link_uri": "https://evil.invalid/steal",
+        },
+    )
     assert response.status_code == 400
 
 
@@ -304,8 +318,10 @@ def test_platform_jwks_refreshes_on_unknown_kid(lti: LtiDriver) -> None:
 def test_pages_need_a_session(client: Any) -> None:
     response = client.get("/plans/me")
     assert response.status_code == 401
-    assert "Open Lodestar again" in response.get_data(as_text=True) or \
-        "open Lodestar" in response.get_data(as_text=True).lower()
+    assert (
+        "Open Lodestar again" in response.get_data(as_text=True)
+        or "open Lodestar" in response.get_data(as_text=True).lower()
+    )
 
 
 def test_counselor_launch_lands_on_caseload(lti: LtiDriver) -> None:
@@ -328,13 +344,15 @@ def test_teacher_cannot_open_caseload_or_admin(lti: LtiDriver) -> None:
 
 # -- OIDC state through the platform's postMessage storage (cookies blocked) ---------------
 
+
 def _storage_login(lti: LtiDriver) -> tuple[dict[str, str], str]:
     """Login with lti_storage_target; return the platform's form and the login page."""
     from lti_tool.sandbox.launch import login_initiation_url
 
     teacher = lti.person("teacher")
-    url = urlsplit(login_initiation_url(lti.state, teacher, lti.course_of(teacher),
-                                        storage_target="_parent"))
+    url = urlsplit(
+        login_initiation_url(lti.state, teacher, lti.course_of(teacher), storage_target="_parent")
+    )
     page = lti.client.get(f"{url.path}?{url.query}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -349,8 +367,9 @@ def _storage_login(lti: LtiDriver) -> tuple[dict[str, str], str]:
     return form, html
 
 
-def test_launch_without_cookies_checks_state_in_platform_storage(lti: LtiDriver,
-                                                                  app: Flask) -> None:
+def test_launch_without_cookies_checks_state_in_platform_storage(
+    lti: LtiDriver, app: Flask
+) -> None:
     form, _ = _storage_login(lti)
     check = lti.post_launch(form)
     assert check.status_code == 200
@@ -359,23 +378,34 @@ def test_launch_without_cookies_checks_state_in_platform_storage(lti: LtiDriver,
     assert config["id_token"] == form["id_token"] and config["state"] == form["state"]
     before = snapshot(app)
     assert before["Person"] == 0  # nobody launched yet (grants name people by sub only)
-    done = lti.client.post("/lti/launch", data=form, headers={
-        "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "same-origin",
-        "Accept": "application/json"})
+    done = lti.client.post(
+        "/lti/launch",
+        data=form,
+        headers={
+            "X-Lodestar-Platform-Storage": "1",
+            "Sec-Fetch-Site": "same-origin",
+            "Accept": "application/json",
+        },
+    )
     assert done.status_code == 200, done.get_data(as_text=True)
     assert done.get_json()["redirect"].startswith("/courses/")
     # Single use: the same proof cannot be replayed.
-    replay = lti.client.post("/lti/launch", data=form, headers={
-        "X-Lodestar-Platform-Storage": "1", "Accept": "application/json"})
+    replay = lti.client.post(
+        "/lti/launch",
+        data=form,
+        headers={"X-Lodestar-Platform-Storage": "1", "Accept": "application/json"},
+    )
     assert replay.status_code in {400, 401}
 
 
-def test_platform_storage_proof_from_another_site_is_refused(lti: LtiDriver,
-                                                              app: Flask) -> None:
+def test_platform_storage_proof_from_another_site_is_refused(lti: LtiDriver, app: Flask) -> None:
     form, _ = _storage_login(lti)
     before = snapshot(app)
-    forged = lti.client.post("/lti/launch", data=form, headers={
-        "X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "cross-site"})
+    forged = lti.client.post(
+        "/lti/launch",
+        data=form,
+        headers={"X-Lodestar-Platform-Storage": "1", "Sec-Fetch-Site": "cross-site"},
+    )
     # Not accepted as proof: falls back to asking the platform again, stores nothing.
     assert forged.status_code == 200
     assert page_config(forged.get_data(as_text=True))["storage"]["target"] == "_parent"
@@ -383,9 +413,15 @@ def test_platform_storage_proof_from_another_site_is_refused(lti: LtiDriver,
 
 
 def test_login_rejects_lookalike_target_host(lti: LtiDriver) -> None:
-    response = lti.client.get("/lti/login", query_string={
-        "iss": lti.state.issuer, "login_hint": "x", "client_id": lti.state.client_id,
-        "target_link_uri": "http://localhost.evil.example/lti/launch"})
+    response = lti.client.get(
+        "/lti/login",
+        query_string={
+            "iss": lti.state.issuer,
+            "login_hint": "x",
+            "client_id": lti.state.client_id,
+            "target_link_uri": "http://localhost.evil.example/lti/launch",
+        },
+    )
     assert response.status_code == 400
 
 
@@ -397,18 +433,28 @@ def test_role_dropped_at_launch_stops_granting_access(lti: LtiDriver, app: Flask
     lti.launch(student, course)
     assert lti.launch(teacher, course).status_code == 302
     state, nonce = lti.begin(teacher, course)
-    learner_only = lti.claims(teacher, nonce, course, **{
-        "https://purl.imsglobal.org/spec/lti/claim/roles":
-            ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]})
+    learner_only = lti.claims(
+        teacher,
+        nonce,
+        course,
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/roles": [
+                "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+            ]
+        },
+    )
     response = lti.post_launch({"id_token": lti.sign(learner_only), "state": state})
     token = browser_of(response)
     with app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
-        student_id = db.session.execute(select(Person.id).where(
-            Person.sub == student.sub)).scalar_one()
+        student_id = db.session.execute(
+            select(Person.id).where(Person.sub == student.sub)
+        ).scalar_one()
     assert lti.client.get(f"/courses/{course_id}", query_string={"lt": token}).status_code == 403
-    assert lti.client.get(f"/plans/students/{student_id}",
-                          query_string={"lt": token}).status_code == 403
+    assert (
+        lti.client.get(f"/plans/students/{student_id}", query_string={"lt": token}).status_code
+        == 403
+    )
 
 
 def test_mentor_launch_without_scope_revokes_guardian_links(lti: LtiDriver, app: Flask) -> None:

@@ -41,9 +41,14 @@ def _stored_bytes(app: Flask) -> int:
         r = _redis(app)
         return sum(len(k) + (r.strlen(k) or 0) for k in r.scan_iter("lodestar:*"))
     with app.app_context():
-        total = db.session.execute(select(
-            func.coalesce(func.sum(func.length(ShortLivedValue.key)
-                                   + func.length(ShortLivedValue.value)), 0))).scalar_one()
+        total = db.session.execute(
+            select(
+                func.coalesce(
+                    func.sum(func.length(ShortLivedValue.key) + func.length(ShortLivedValue.value)),
+                    0,
+                )
+            )
+        ).scalar_one()
         return int(total)
 
 
@@ -53,8 +58,9 @@ def _seconds_left(app: Flask, key: str) -> float | None:
         ttl = _redis(app).ttl("lodestar:" + key)
         return None if ttl < 0 else float(ttl)
     with app.app_context():
-        expires = db.session.execute(select(ShortLivedValue.expires_at).where(
-            ShortLivedValue.key == key)).scalar_one_or_none()
+        expires = db.session.execute(
+            select(ShortLivedValue.expires_at).where(ShortLivedValue.key == key)
+        ).scalar_one_or_none()
         return None if expires is None else (expires - utcnow()).total_seconds()
 
 
@@ -79,20 +85,21 @@ def test_other_storage_targets_are_a_400_and_store_nothing(lti: LtiDriver, targe
     assert _stored_bytes(lti.app) - before < 200  # the rate counters only
 
 
-def test_ten_anonymous_posts_with_a_huge_storage_target_store_nothing_big(
-        lti: LtiDriver) -> None:
+def test_ten_anonymous_posts_with_a_huge_storage_target_store_nothing_big(lti: LtiDriver) -> None:
     query = {k: v[0] for k, v in parse_qs(urlsplit(_login_query(lti)).query).items()}
     before = _stored_bytes(lti.app)
     for i in range(10):
-        huge = ({"lti_storage_target": "x" * 1_000_000} if i % 2 else
-                {"lti_storage_target": "_parent", "lti_message_hint": "h" * 1_000_000})
+        huge = (
+            {"lti_storage_target": "x" * 1_000_000}
+            if i % 2
+            else {"lti_storage_target": "_parent", "lti_message_hint": "h" * 1_000_000}
+        )
         answer = lti.client.post("/lti/login", data={**query, **huge}, headers=FRAME)
         assert answer.status_code == 400
     assert _stored_bytes(lti.app) - before < 1000
 
 
-def test_nonce_and_state_live_minutes_while_the_launch_keeps_its_lifetime(
-        lti: LtiDriver) -> None:
+def test_nonce_and_state_live_minutes_while_the_launch_keeps_its_lifetime(lti: LtiDriver) -> None:
     student = lti.person("student")
     login = lti.login(student)
     query = parse_qs(urlsplit(login.headers["Location"]).query)
@@ -106,11 +113,18 @@ def test_nonce_and_state_live_minutes_while_the_launch_keeps_its_lifetime(
     assert _seconds_left(lti.app, f"lti:lti1p3-nonce-{nonce}") is None  # used up
     with lti.app.app_context():
         if lti.app.config.get("ILP_REDIS_URL"):
-            keys = [k.decode()[len("lodestar:"):]
-                    for k in _redis(lti.app).scan_iter("lodestar:lti:lti1p3-launch-*")]
+            keys = [
+                k.decode()[len("lodestar:") :]
+                for k in _redis(lti.app).scan_iter("lodestar:lti:lti1p3-launch-*")
+            ]
         else:
-            keys = list(db.session.execute(select(ShortLivedValue.key).where(
-                ShortLivedValue.key.like("lti:lti1p3-launch-%"))).scalars())
+            keys = list(
+                db.session.execute(
+                    select(ShortLivedValue.key).where(
+                        ShortLivedValue.key.like("lti:lti1p3-launch-%")
+                    )
+                ).scalars()
+            )
     assert len(keys) == 1
     launch_left = _seconds_left(lti.app, keys[0])
     assert launch_left is not None and launch_left > 3600  # ILP_LAUNCH_TOKEN_TTL
@@ -123,8 +137,9 @@ def test_oidc_lifetime_is_a_setting(lti: LtiDriver) -> None:
     assert left is not None and left <= 120
 
 
-def test_logins_over_the_address_limit_get_a_429_page(lti: LtiDriver,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_logins_over_the_address_limit_get_a_429_page(
+    lti: LtiDriver, caplog: pytest.LogCaptureFixture
+) -> None:
     lti.app.config["ILP_LOGIN_RATE"] = "3/minute"
     student = lti.person("student")
     for _ in range(3):
@@ -161,22 +176,27 @@ def test_login_check_over_the_limit_answers_json(lti: LtiDriver) -> None:
 @pytest.fixture
 def proxied(database_url: str, tmp_path: Path, app: Flask) -> Iterator[FlaskClient]:
     """The tool behind one reverse proxy (ProxyFix), limits low."""
-    proxied_app = _make_app(database_url, tmp_path, ILP_PROXY_COUNT="1",
-                            ILP_LOGIN_RATE="2/minute", ILP_LOGIN_RATE_PER_ISSUER="3/minute")
+    proxied_app = _make_app(
+        database_url,
+        tmp_path,
+        ILP_PROXY_COUNT="1",
+        ILP_LOGIN_RATE="2/minute",
+        ILP_LOGIN_RATE_PER_ISSUER="3/minute",
+    )
     yield proxied_app.test_client()
     with proxied_app.app_context():  # close its pool: a collected open connection warns
         db.session.remove()
         db.engine.dispose()
 
 
-def test_the_address_is_the_client_behind_the_proxy(proxied: FlaskClient,
-                                                    client: FlaskClient) -> None:
+def test_the_address_is_the_client_behind_the_proxy(
+    proxied: FlaskClient, client: FlaskClient
+) -> None:
     def login(c: FlaskClient, address: str, iss: str) -> int:
         return c.get(f"/lti/login?iss={iss}", headers={"X-Forwarded-For": address}).status_code
 
     # Behind the proxy: each client has its own count (the login itself is a 400: no hint).
-    assert [login(proxied, "203.0.113.5", "https://a.example") for _ in range(3)] \
-        == [400, 400, 429]
+    assert [login(proxied, "203.0.113.5", "https://a.example") for _ in range(3)] == [400, 400, 429]
     assert login(proxied, "203.0.113.6", "https://b.example") == 400
     # IPv6 clients count per /64.
     assert login(proxied, "2001:db8:1:2::1", "https://c.example") == 400
@@ -184,26 +204,45 @@ def test_the_address_is_the_client_behind_the_proxy(proxied: FlaskClient,
     assert login(proxied, "2001:db8:1:2::3", "https://e.example") == 429
     # Without a configured proxy the header is not believed.
     client.application.config["ILP_LOGIN_RATE"] = "2/minute"
-    assert [login(client, f"203.0.113.{i}", "https://f.example") for i in range(3)] \
-        == [400, 400, 429]
+    assert [login(client, f"203.0.113.{i}", "https://f.example") for i in range(3)] == [
+        400,
+        400,
+        429,
+    ]
 
 
 def test_per_platform_limit_across_addresses(proxied: FlaskClient) -> None:
     def login(address: str, iss: str, client_id: str = "c1") -> int:
-        return proxied.get(f"/lti/login?iss={iss}&client_id={client_id}",
-                           headers={"X-Forwarded-For": address}).status_code
+        return proxied.get(
+            f"/lti/login?iss={iss}&client_id={client_id}", headers={"X-Forwarded-For": address}
+        ).status_code
 
-    assert [login(f"198.51.100.{i}", "https://lms.example") for i in range(4)] \
-        == [400, 400, 400, 429]
+    assert [login(f"198.51.100.{i}", "https://lms.example") for i in range(4)] == [
+        400,
+        400,
+        400,
+        429,
+    ]
     # Another registration on the same issuer (a second Canvas cloud district) is separate.
     assert login("198.51.100.9", "https://lms.example", "c2") == 400
     # A launch counts on the platform named in its id_token.
-    token = jwt.encode({"iss": "https://lms2.example", "aud": "c1",
-                        "exp": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)},
-                       "k" * 32, algorithm="HS256")
-    codes = [proxied.post("/lti/launch", data={"id_token": token, "state": "s"},
-                          headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code
-             for i in range(4)]
+    token = jwt.encode(
+        {
+            "iss": "https://lms2.example",
+            "aud": "c1",
+            "exp": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+        },
+        "k" * 32,
+        algorithm="HS256",
+    )
+    codes = [
+        proxied.post(
+            "/lti/launch",
+            data={"id_token": token, "state": "s"},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        ).status_code
+        for i in range(4)
+    ]
     assert codes[:3] != [429] * 3 and codes[3] == 429
 
 

@@ -75,8 +75,12 @@ def test_0004_keeps_every_row_and_tenant_id(scratch_url: str, tmp_path: Path) ->
             grants = conn.execute(text("SELECT tenant_id, role, person_id FROM role_grants")).all()
             assert [tuple(r) for r in grants] == [(7, "counselor", 12)]
             # A new tenant does not collide with the copied ids.
-            conn.execute(text("INSERT INTO tenants (name, active, created_at) "
-                              "VALUES ('next', true, '2026-01-02 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO tenants (name, active, created_at) "
+                    "VALUES ('next', true, '2026-01-02 00:00:00')"
+                )
+            )
             assert conn.execute(text("SELECT max(id) FROM tenants")).scalar() == 8
             conn.rollback()
         downgrade(revision="0003_plans")

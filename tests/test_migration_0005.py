@@ -12,8 +12,10 @@ from tests.conftest import _make_app
 from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
 
 
-def test_0005_adds_erased_at_and_keeps_people(scratch_url: str,  # noqa: F811
-                                              tmp_path: Path) -> None:
+def test_0005_adds_erased_at_and_keeps_people(
+    scratch_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     app = _make_app(scratch_url, tmp_path)
     with app.app_context():
         upgrade(revision="0004_tenants")
@@ -33,9 +35,16 @@ def test_0005_adds_erased_at_and_keeps_people(scratch_url: str,  # noqa: F811
 def insert_tenant_and_person() -> None:
     """Tenant 3 with person 5 ("Ada"), written with SQL that every revision since 0004 takes."""
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO tenants (id, name, active, created_at) "
-                          "VALUES (3, 'District', true, '2026-01-01 00:00:00')"))
-        conn.execute(text(
-            "INSERT INTO people (id, tenant_id, sub, name, institution_roles, created_at, "
-            "updated_at) VALUES (5, 3, 'u-1', 'Ada', '[]', '2026-01-01 00:00:00', "
-            "'2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO tenants (id, name, active, created_at) "
+                "VALUES (3, 'District', true, '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO people (id, tenant_id, sub, name, institution_roles, created_at, "
+                "updated_at) VALUES (5, 3, 'u-1', 'Ada', '[]', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00')"
+            )
+        )

@@ -46,8 +46,17 @@ ROWS = [
     "'2026-01-01 00:00:00')",
 ]
 
-COUNTS = {"tenants": 1, "platforms": 1, "people": 1, "courses": 1, "enrollments": 1,
-          "role_grants": 1, "plans": 1, "goals": 1, "evidence": 1}
+COUNTS = {
+    "tenants": 1,
+    "platforms": 1,
+    "people": 1,
+    "courses": 1,
+    "enrollments": 1,
+    "role_grants": 1,
+    "plans": 1,
+    "goals": 1,
+    "evidence": 1,
+}
 
 
 def _platform_row(settings: dict[str, Any]) -> TextClause:
@@ -56,13 +65,16 @@ def _platform_row(settings: dict[str, Any]) -> TextClause:
         "auth_token_url, key_set_url, lms, active, settings, institution_admins_are_admins, "
         "created_at) VALUES (7, 3, 'Canvas', 'https://c.example', 'c1', 'https://c.example/a', "
         "'https://c.example/t', 'https://c.example/k', 'canvas', true, :settings, false, "
-        "'2026-01-01 00:00:00')").bindparams(bindparam("settings", settings, type_=JSON))
+        "'2026-01-01 00:00:00')"
+    ).bindparams(bindparam("settings", settings, type_=JSON))
 
 
 def _counts() -> dict[str, int]:
     with db.engine.connect() as conn:
-        return {name: int(conn.execute(select(func.count()).select_from(sql_table(name)))
-                          .scalar_one()) for name in COUNTS}
+        return {
+            name: int(conn.execute(select(func.count()).select_from(sql_table(name))).scalar_one())
+            for name in COUNTS
+        }
 
 
 def _settings() -> dict[str, Any]:
@@ -75,8 +87,10 @@ def _checks(table: str) -> set[str]:
     return {str(c["name"]) for c in inspect(db.engine).get_check_constraints(table)}
 
 
-def test_0008_moves_api_keys_and_keeps_every_row(scratch_url: str,  # noqa: F811
-                                                 tmp_path: Path) -> None:
+def test_0008_moves_api_keys_and_keeps_every_row(
+    scratch_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     app = _make_app(scratch_url, tmp_path)
     with app.app_context():
         upgrade(revision="0007_user_sessions")
@@ -85,8 +99,9 @@ def test_0008_moves_api_keys_and_keeps_every_row(scratch_url: str,  # noqa: F811
             "canvas_client_id": "170000000000001",
             "canvas_client_secret": crypto.encrypt("canvas-secret", lms_rest.SECRET_PURPOSE),
             "schoology_consumer_key": "district-key",
-            "schoology_consumer_secret": crypto.encrypt("schoology-secret",
-                                                        lms_rest.SECRET_PURPOSE),
+            "schoology_consumer_secret": crypto.encrypt(
+                "schoology-secret", lms_rest.SECRET_PURPOSE
+            ),
             "schoology_api_url": "https://api.schoology.com/v1",
             "schoology_timezone": "America/Chicago",
             "schoology_user_match": "sub",
@@ -101,12 +116,19 @@ def test_0008_moves_api_keys_and_keeps_every_row(scratch_url: str,  # noqa: F811
         upgrade(revision="0008_data_layer")
         assert _counts() == COUNTS
         with db.engine.connect() as conn:
-            keys = conn.execute(text("SELECT platform_id, kind, key_id FROM platform_api_keys "
-                                     "ORDER BY kind")).all()
-        assert [tuple(k) for k in keys] == [(7, "canvas", "170000000000001"),
-                                            (7, "schoology", "district-key")]
-        secrets = {"canvas_client_id", "canvas_client_secret", "schoology_consumer_key",
-                   "schoology_consumer_secret"}
+            keys = conn.execute(
+                text("SELECT platform_id, kind, key_id FROM platform_api_keys ORDER BY kind")
+            ).all()
+        assert [tuple(k) for k in keys] == [
+            (7, "canvas", "170000000000001"),
+            (7, "schoology", "district-key"),
+        ]
+        secrets = {
+            "canvas_client_id",
+            "canvas_client_secret",
+            "schoology_consumer_key",
+            "schoology_consumer_secret",
+        }
         assert _settings() == {k: v for k, v in settings.items() if k not in secrets}
         # The callers read the moved keys: the same secrets, decrypted as before.
         platform = db.session.get(Platform, 7)
@@ -114,15 +136,19 @@ def test_0008_moves_api_keys_and_keeps_every_row(scratch_url: str,  # noqa: F811
         config = lms_rest.canvas_config(platform)
         assert config is not None
         assert (config.base_url, config.client_id, config.client_secret) == (
-            "https://district.instructure.com", "170000000000001", "canvas-secret")
+            "https://district.instructure.com",
+            "170000000000001",
+            "canvas-secret",
+        )
         key = lms_rest.api_key(platform, LmsKind.SCHOOLOGY)
         assert key is not None
         assert crypto.decrypt(key.secret_encrypted, lms_rest.SECRET_PURPOSE) == "schoology-secret"
         db.session.remove()
 
         assert _checks("enrollments") == {"ck_enrollments_role", "ck_enrollments_status"}
-        assert "ix_evidence_student_id" in {i["name"] for i in
-                                            inspect(db.engine).get_indexes("evidence")}
+        assert "ix_evidence_student_id" in {
+            i["name"] for i in inspect(db.engine).get_indexes("evidence")
+        }
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
             conn.execute(text("UPDATE enrollments SET role = 'wizard' WHERE id = 31"))
 
@@ -131,16 +157,19 @@ def test_0008_moves_api_keys_and_keeps_every_row(scratch_url: str,  # noqa: F811
         assert _settings() == settings
         assert "platform_api_keys" not in inspect(db.engine).get_table_names()
         assert _checks("enrollments") == set()
-        assert "ix_evidence_student_id" not in {i["name"] for i in
-                                                inspect(db.engine).get_indexes("evidence")}
+        assert "ix_evidence_student_id" not in {
+            i["name"] for i in inspect(db.engine).get_indexes("evidence")
+        }
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT role FROM enrollments")).scalar() == "student"
             assert conn.execute(text("SELECT kind FROM evidence")).scalar() == "url"
         db.engine.dispose()
 
 
-def test_0008_stops_on_a_value_it_does_not_know(scratch_url: str,  # noqa: F811
-                                                tmp_path: Path) -> None:
+def test_0008_stops_on_a_value_it_does_not_know(
+    scratch_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     app = _make_app(scratch_url, tmp_path)
     with app.app_context():
         upgrade(revision="0007_user_sessions")
@@ -152,8 +181,10 @@ def test_0008_stops_on_a_value_it_does_not_know(scratch_url: str,  # noqa: F811
         with pytest.raises(SystemExit):
             upgrade(revision="0008_data_layer")
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == \
-                "0007_user_sessions"
+            assert (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                == "0007_user_sessions"
+            )
             assert conn.execute(text("SELECT role FROM enrollments")).scalar() == "wizard"
         assert _checks("enrollments") == set()
         db.engine.dispose()

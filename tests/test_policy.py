@@ -30,14 +30,27 @@ EXPECTED: dict[str, set[Action]] = {
     "teacher_of_student": {A.READ_PLAN, A.COMMENT_PLAN},
     "teacher_elsewhere": set(),
     "parent": {A.READ_PLAN, A.READ_ACCOMMODATIONS, A.COMMENT_PLAN, A.SIGN_PLAN, A.EXPORT_PLAN},
-    "counselor": {A.READ_PLAN, A.READ_ACCOMMODATIONS, A.COMMENT_PLAN, A.REVIEW_PLAN,
-                  A.EXPORT_PLAN},
-    "admin": {A.READ_PLAN, A.READ_ACCOMMODATIONS, A.COMMENT_PLAN, A.REVIEW_PLAN,
-              A.EXPORT_PLAN, A.DELETE_PLAN},
+    "counselor": {A.READ_PLAN, A.READ_ACCOMMODATIONS, A.COMMENT_PLAN, A.REVIEW_PLAN, A.EXPORT_PLAN},
+    "admin": {
+        A.READ_PLAN,
+        A.READ_ACCOMMODATIONS,
+        A.COMMENT_PLAN,
+        A.REVIEW_PLAN,
+        A.EXPORT_PLAN,
+        A.DELETE_PLAN,
+    },
     "counselor_other_tenant": set(),
 }
-PLAN_ACTIONS = [A.READ_PLAN, A.READ_ACCOMMODATIONS, A.EDIT_PLAN, A.COMMENT_PLAN,
-                A.REVIEW_PLAN, A.SIGN_PLAN, A.EXPORT_PLAN, A.DELETE_PLAN]
+PLAN_ACTIONS = [
+    A.READ_PLAN,
+    A.READ_ACCOMMODATIONS,
+    A.EDIT_PLAN,
+    A.COMMENT_PLAN,
+    A.REVIEW_PLAN,
+    A.SIGN_PLAN,
+    A.EXPORT_PLAN,
+    A.DELETE_PLAN,
+]
 
 
 def _token(response: Any) -> str:
@@ -51,9 +64,13 @@ def other_tenant(app: Flask) -> Iterator[LtiDriver]:
     from lti_tool.launch import keys
 
     port = free_port()
-    sandbox = create_sandbox_app({"SANDBOX_BASE_URL": f"http://127.0.0.1:{port}",
-                                  "SANDBOX_TOOL_URL": TOOL_URL,
-                                  "SANDBOX_CLIENT_ID": "lodestar-other-district"})
+    sandbox = create_sandbox_app(
+        {
+            "SANDBOX_BASE_URL": f"http://127.0.0.1:{port}",
+            "SANDBOX_TOOL_URL": TOOL_URL,
+            "SANDBOX_CLIENT_ID": "lodestar-other-district",
+        }
+    )
     server, _ = run_in_thread(sandbox, "127.0.0.1", port)
     register_sandbox(app, sandbox)
     with app.app_context():
@@ -83,24 +100,34 @@ def tokens(lti: LtiDriver, other_tenant: LtiDriver, app: Flask) -> dict[str, str
 
 def _subject(app: Flask) -> Person:
     # Both tenants have a course "sbx-course-bio1"; only the first has launched the student.
-    return db.session.execute(select(Person).where(
-        Person.sub == "sbx-user-0007",
-        Person.tenant_id.in_(select(Course.tenant_id).where(
-            Course.context_id == "sbx-course-bio1")))).scalar_one()
+    return db.session.execute(
+        select(Person).where(
+            Person.sub == "sbx-user-0007",
+            Person.tenant_id.in_(
+                select(Course.tenant_id).where(Course.context_id == "sbx-course-bio1")
+            ),
+        )
+    ).scalar_one()
 
 
 def test_plan_access_matrix(app: Flask, tokens: dict[str, str]) -> None:
     with app.test_request_context():
         student = _subject(app)
-        got = {who: {action for action in PLAN_ACTIONS
-                     if policy.allowed(actor_of(app, token), action, student)}
-               for who, token in tokens.items()}
+        got = {
+            who: {
+                action
+                for action in PLAN_ACTIONS
+                if policy.allowed(actor_of(app, token), action, student)
+            }
+            for who, token in tokens.items()
+        }
     assert got == EXPECTED
 
 
 @pytest.mark.parametrize("who", sorted(EXPECTED))
-def test_plan_page_follows_the_matrix(app: Flask, lti: LtiDriver, tokens: dict[str, str],
-                                      who: str) -> None:
+def test_plan_page_follows_the_matrix(
+    app: Flask, lti: LtiDriver, tokens: dict[str, str], who: str
+) -> None:
     with app.app_context():
         student_id = _subject(app).id
     response = lti.client.get(f"/plans/students/{student_id}", query_string={"lt": tokens[who]})
@@ -114,12 +141,19 @@ def test_plan_page_follows_the_matrix(app: Flask, lti: LtiDriver, tokens: dict[s
 
 def test_class_access_matrix(app: Flask, tokens: dict[str, str]) -> None:
     with app.test_request_context():
-        bio = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-bio1")).scalars().first()
-        rights = {who: {a for a in (A.VIEW_CLASS, A.SYNC_CLASS, A.TAG_COURSE,
-                                    A.VIEW_COURSE_AS_STUDENT)
-                        if policy.allowed(actor_of(app, t), a, bio)}
-                  for who, t in tokens.items()}
+        bio = (
+            db.session.execute(select(Course).where(Course.context_id == "sbx-course-bio1"))
+            .scalars()
+            .first()
+        )
+        rights = {
+            who: {
+                a
+                for a in (A.VIEW_CLASS, A.SYNC_CLASS, A.TAG_COURSE, A.VIEW_COURSE_AS_STUDENT)
+                if policy.allowed(actor_of(app, t), a, bio)
+            }
+            for who, t in tokens.items()
+        }
     assert rights["teacher_of_student"] == {A.VIEW_CLASS, A.SYNC_CLASS, A.TAG_COURSE}
     assert rights["self"] == rights["classmate"] == {A.VIEW_COURSE_AS_STUDENT}
     for who in ("teacher_elsewhere", "parent", "counselor", "admin", "counselor_other_tenant"):
@@ -127,12 +161,16 @@ def test_class_access_matrix(app: Flask, tokens: dict[str, str]) -> None:
 
 
 def test_teacher_loses_access_when_student_leaves_the_course(
-        app: Flask, lti: LtiDriver, tokens: dict[str, str]) -> None:
+    app: Flask, lti: LtiDriver, tokens: dict[str, str]
+) -> None:
     """Rights come from the enrollment at request time, not from the launch."""
     with app.app_context():
         student_id = _subject(app).id
-        bio = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-bio1")).scalars().first()
+        bio = (
+            db.session.execute(select(Course).where(Course.context_id == "sbx-course-bio1"))
+            .scalars()
+            .first()
+        )
     url = f"/plans/students/{student_id}"
     teacher = {"lt": tokens["teacher_of_student"]}
     assert lti.client.get(url, query_string=teacher).status_code == 200
@@ -141,8 +179,11 @@ def test_teacher_loses_access_when_student_leaves_the_course(
         with app.app_context():
             # The student's own launch outranks the roster for a session's life; this is
             # the day after, when their session is long over.
-            db.session.execute(update(Enrollment).where(Enrollment.course_id == bio.id)
-                               .values(asserted_at=utcnow() - dt.timedelta(days=1)))
+            db.session.execute(
+                update(Enrollment)
+                .where(Enrollment.course_id == bio.id)
+                .values(asserted_at=utcnow() - dt.timedelta(days=1))
+            )
             db.session.commit()
             course = db.session.get(Course, bio.id)
             [run] = sync.start_sync(course, [SyncKind.ROSTER])
@@ -155,10 +196,16 @@ def test_teacher_loses_access_when_student_leaves_the_course(
 def test_attach_evidence_needs_both_enrollments(app: Flask, tokens: dict[str, str]) -> None:
     with app.test_request_context():
         student = _subject(app)
-        bio = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-bio1")).scalars().first()
-        ied = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-ied")).scalars().first()
+        bio = (
+            db.session.execute(select(Course).where(Course.context_id == "sbx-course-bio1"))
+            .scalars()
+            .first()
+        )
+        ied = (
+            db.session.execute(select(Course).where(Course.context_id == "sbx-course-ied"))
+            .scalars()
+            .first()
+        )
         teacher = actor_of(app, tokens["teacher_of_student"])
         assert policy.allowed(teacher, A.ATTACH_EVIDENCE, (bio, student))
         elsewhere = actor_of(app, tokens["teacher_elsewhere"])
@@ -166,13 +213,16 @@ def test_attach_evidence_needs_both_enrollments(app: Flask, tokens: dict[str, st
         assert not policy.allowed(elsewhere, A.ATTACH_EVIDENCE, (bio, student))
 
 
-def test_other_tenant_cannot_see_class(lti: LtiDriver, app: Flask,
-                                       tokens: dict[str, str]) -> None:
+def test_other_tenant_cannot_see_class(lti: LtiDriver, app: Flask, tokens: dict[str, str]) -> None:
     with app.app_context():
-        bio_id = db.session.execute(select(Course.id).where(
-            Course.context_id == "sbx-course-bio1")).scalars().first()
-    response = lti.client.get(f"/courses/{bio_id}",
-                              query_string={"lt": tokens["counselor_other_tenant"]})
+        bio_id = (
+            db.session.execute(select(Course.id).where(Course.context_id == "sbx-course-bio1"))
+            .scalars()
+            .first()
+        )
+    response = lti.client.get(
+        f"/courses/{bio_id}", query_string={"lt": tokens["counselor_other_tenant"]}
+    )
     assert response.status_code == 404
 
 

@@ -57,8 +57,9 @@ def make_link(app: Flask, sandbox: Flask) -> Iterator[Callable[..., str]]:
     state.tool_registration_url = None
 
 
-def test_dynamic_registration_creates_a_working_platform(app: Flask, client: Any,
-                                                         sandbox: Flask) -> None:
+def test_dynamic_registration_creates_a_working_platform(
+    app: Flask, client: Any, sandbox: Flask
+) -> None:
     state = get_state(sandbox)
     token = issue_registration_token(state)
     page = client.get(_path(registration_url(state, token)))
@@ -73,7 +74,8 @@ def test_dynamic_registration_creates_a_working_platform(app: Flask, client: Any
         assert [d.deployment_id for d in platform.deployments] == [state.deployment_id]
         assert platform.key_set_url == state.jwks_url
         assert db.session.execute(select(AuditEvent.action)).scalars().all() == [
-            "platform.registered"]
+            "platform.registered"
+        ]
     sent = state.registrations[-1]
     assert sent["token_endpoint_auth_method"] == "private_key_jwt"
     assert sent["redirect_uris"] == ["http://localhost/lti/launch"]
@@ -85,8 +87,9 @@ def test_dynamic_registration_creates_a_working_platform(app: Flask, client: Any
     assert len(state.request_log) == fetched
 
 
-def test_registration_with_a_foreign_issuer_is_refused(app: Flask, client: Any,
-                                                       sandbox: Flask) -> None:
+def test_registration_with_a_foreign_issuer_is_refused(
+    app: Flask, client: Any, sandbox: Flask
+) -> None:
     state = get_state(sandbox)
     token = issue_registration_token(state)
     original = state.explicit_issuer
@@ -102,7 +105,8 @@ def test_registration_with_a_foreign_issuer_is_refused(app: Flask, client: Any,
 
 
 def test_registration_link_without_configuration_is_400(
-        client: Any, make_link: Callable[..., str]) -> None:
+    client: Any, make_link: Callable[..., str]
+) -> None:
     assert client.get("/lti/register").status_code == 403  # no link: nothing at all
     assert client.get("/lti/register", query_string={"link": make_link()}).status_code == 400
 
@@ -116,8 +120,12 @@ def test_registration_can_be_switched_off(app: Flask, client: Any, sandbox: Flas
 
 # -- the shapes real LMSs answer in -------------------------------------------------------
 
-CANVAS_DR_PLACEMENTS = {"course_navigation", "user_navigation", "assignment_selection",
-                        "link_selection"}
+CANVAS_DR_PLACEMENTS = {
+    "course_navigation",
+    "user_navigation",
+    "assignment_selection",
+    "link_selection",
+}
 
 
 @pytest.fixture
@@ -141,9 +149,9 @@ def _page_text(page: Any) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))).split())
 
 
-def test_canvas_top_level_deployment_id_is_stored(app: Flask, client: Any,
-                                                  lms_style: Callable[[str], SandboxState]
-                                                  ) -> None:
+def test_canvas_top_level_deployment_id_is_stored(
+    app: Flask, client: Any, lms_style: Callable[[str], SandboxState]
+) -> None:
     state = lms_style("canvas")
     page = _register(client, state)
     assert page.status_code == 200, page.get_data(as_text=True)
@@ -160,12 +168,15 @@ def test_canvas_top_level_deployment_id_is_stored(app: Flask, client: Any,
 
 
 def test_canvas_registration_sends_placements_and_custom_fields(
-        client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    client: Any, lms_style: Callable[[str], SandboxState]
+) -> None:
     state = lms_style("canvas")
     assert _register(client, state).status_code == 200
     tool = state.registrations[-1][TOOL_CONFIGURATION]
-    assert tool["custom_parameters"] == {"lms_user_id": "$Canvas.user.id",
-                                         "lms_course_id": "$Canvas.course.id"}
+    assert tool["custom_parameters"] == {
+        "lms_user_id": "$Canvas.user.id",
+        "lms_course_id": "$Canvas.course.id",
+    }
     assert tool["https://canvas.instructure.com/lti/privacy_level"] == "public"
     assert set(tool["claims"]) >= {"sub", "name", "email"}
     # What Canvas makes of it: every placement of the manual developer key, not just the
@@ -182,8 +193,9 @@ def test_canvas_registration_sends_placements_and_custom_fields(
     assert made["privacy_level"] == "public"
 
 
-def test_canvas_registered_platform_launches(app: Flask, client: Any, sandbox: Flask,
-                                            lms_style: Callable[[str], SandboxState]) -> None:
+def test_canvas_registered_platform_launches(
+    app: Flask, client: Any, sandbox: Flask, lms_style: Callable[[str], SandboxState]
+) -> None:
     state = lms_style("canvas")
     assert _register(client, state).status_code == 200
     lti = LtiDriver(client, app, sandbox)
@@ -192,7 +204,8 @@ def test_canvas_registered_platform_launches(app: Flask, client: Any, sandbox: F
 
 
 def test_canvas_without_root_deployment_registers_with_no_deployment(
-        app: Flask, client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    app: Flask, client: Any, lms_style: Callable[[str], SandboxState]
+) -> None:
     state = lms_style("canvas-no-deployment")
     page = _register(client, state)
     # Canvas has already made the developer key: refusing here (it was a 502) strands it.
@@ -209,7 +222,8 @@ def test_canvas_without_root_deployment_registers_with_no_deployment(
 
 
 def test_moodle_deployment_id_inside_tool_configuration(
-        app: Flask, client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    app: Flask, client: Any, lms_style: Callable[[str], SandboxState]
+) -> None:
     state = lms_style("moodle")
     page = _register(client, state)
     assert page.status_code == 200, page.get_data(as_text=True)
@@ -220,15 +234,15 @@ def test_moodle_deployment_id_inside_tool_configuration(
     text = _page_text(page)
     assert "Lodestar is registered with Moodle" in text
     assert "will now show Lodestar" not in text
-    assert ("Site administration > Plugins > Activity modules > External tool > Manage tools"
-            in text)
+    assert "Site administration > Plugins > Activity modules > External tool > Manage tools" in text
     assert "Pending" in text and "Activate" in text
     assert "Tool configuration usage" in text
     assert "Show in activity chooser and as a preconfigured tool" in text
 
 
 def test_moodle_registration_gets_no_canvas_variables(
-        client: Any, lms_style: Callable[[str], SandboxState]) -> None:
+    client: Any, lms_style: Callable[[str], SandboxState]
+) -> None:
     state = lms_style("moodle")
     assert _register(client, state).status_code == 200
     sent = state.registrations[-1]
@@ -250,50 +264,78 @@ def test_generic_platform_page_names_no_lms(client: Any, sandbox: Flask) -> None
     assert "Finish" in text and "Moodle" not in text and "Developer Keys" not in text
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"client_id": None}, "no client id"),
-    ({"registration_client_uri": "https://lms.example/x"}, "no client id"),
-    ([1, 2], "no client id"),
-    ("not json", "unreadable"),
-])
-def test_unreadable_registration_answer_is_a_clear_502(app: Flask, client: Any,
-                                                       body: Any, message: str,
-                                                       make_link: Callable[..., str]) -> None:
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"client_id": None}, "no client id"),
+        ({"registration_client_uri": "https://lms.example/x"}, "no client id"),
+        ([1, 2], "no client id"),
+        ("not json", "unreadable"),
+    ],
+)
+def test_unreadable_registration_answer_is_a_clear_502(
+    app: Flask, client: Any, body: Any, message: str, make_link: Callable[..., str]
+) -> None:
     issuer = "https://lms.example"
     with responses.RequestsMock() as mock:
-        mock.get(issuer + "/openid", json={
-            "issuer": issuer, "authorization_endpoint": issuer + "/auth",
-            "token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks",
-            "registration_endpoint": issuer + "/register",
-            PLATFORM_CONFIGURATION: "not an object"})
+        mock.get(
+            issuer + "/openid",
+            json={
+                "issuer": issuer,
+                "authorization_endpoint": issuer + "/auth",
+                "token_endpoint": issuer + "/token",
+                "jwks_uri": issuer + "/jwks",
+                "registration_endpoint": issuer + "/register",
+                PLATFORM_CONFIGURATION: "not an object",
+            },
+        )
         if isinstance(body, str):
             mock.post(issuer + "/register", body=body)
         else:
             mock.post(issuer + "/register", json=body)
-        page = client.get("/lti/register", query_string={
-            "openid_configuration": issuer + "/openid", "registration_token": "t",
-            "link": make_link()})
+        page = client.get(
+            "/lti/register",
+            query_string={
+                "openid_configuration": issuer + "/openid",
+                "registration_token": "t",
+                "link": make_link(),
+            },
+        )
     assert page.status_code == 502
-    assert message in page.get_data(as_text=True) or \
-        "could not be completed" in page.get_data(as_text=True)
+    assert message in page.get_data(as_text=True) or "could not be completed" in page.get_data(
+        as_text=True
+    )
     with app.app_context():
         assert db.session.execute(select(Platform)).first() is None
 
 
-def test_numeric_deployment_id_is_read(app: Flask, client: Any,
-                                       make_link: Callable[..., str]) -> None:
+def test_numeric_deployment_id_is_read(
+    app: Flask, client: Any, make_link: Callable[..., str]
+) -> None:
     issuer = "https://moodle.example"
     with responses.RequestsMock() as mock:
-        mock.get(issuer + "/mod/lti/openid-configuration.php", json={
-            "issuer": issuer, "authorization_endpoint": issuer + "/auth",
-            "token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks",
-            "registration_endpoint": issuer + "/register",
-            PLATFORM_CONFIGURATION: {"product_family_code": "moodle"}})
-        mock.post(issuer + "/register", json={"client_id": "abc", TOOL_CONFIGURATION: {
-            "deployment_id": 7}})
-        page = client.get("/lti/register", query_string={
-            "openid_configuration": issuer + "/mod/lti/openid-configuration.php",
-            "link": make_link()})
+        mock.get(
+            issuer + "/mod/lti/openid-configuration.php",
+            json={
+                "issuer": issuer,
+                "authorization_endpoint": issuer + "/auth",
+                "token_endpoint": issuer + "/token",
+                "jwks_uri": issuer + "/jwks",
+                "registration_endpoint": issuer + "/register",
+                PLATFORM_CONFIGURATION: {"product_family_code": "moodle"},
+            },
+        )
+        mock.post(
+            issuer + "/register",
+            json={"client_id": "abc", TOOL_CONFIGURATION: {"deployment_id": 7}},
+        )
+        page = client.get(
+            "/lti/register",
+            query_string={
+                "openid_configuration": issuer + "/mod/lti/openid-configuration.php",
+                "link": make_link(),
+            },
+        )
     assert page.status_code == 200
     with app.app_context():
         platform = db.session.execute(select(Platform)).scalar_one()
@@ -302,29 +344,36 @@ def test_numeric_deployment_id_is_read(app: Flask, client: Any,
 
 # -- one source for both ways of installing ------------------------------------------------
 
+
 def test_registration_and_developer_key_json_agree(app: Flask, client: Any) -> None:
     key = client.get("/lti/config/canvas.json").get_json()
     with app.test_request_context("/"):
         registration = tool_configuration(LmsKind.CANVAS)
     tool = registration[TOOL_CONFIGURATION]
-    by_message = {(p["placement"], p["message_type"], p["text"])
-                  for p in key["extensions"][0]["settings"]["placements"]}
-    registered = {(p, m["type"], m["label"]) for m in tool["messages"]
-                  for p in m["placements"] if p != "ContentArea"}
+    by_message = {
+        (p["placement"], p["message_type"], p["text"])
+        for p in key["extensions"][0]["settings"]["placements"]
+    }
+    registered = {
+        (p, m["type"], m["label"])
+        for m in tool["messages"]
+        for p in m["placements"]
+        if p != "ContentArea"
+    }
     assert by_message == registered
     assert {p for p, _, _ in registered} == CANVAS_DR_PLACEMENTS
     assert key["custom_fields"] == tool["custom_parameters"]
     assert key["scopes"] == registration["scope"].split()
-    assert key["extensions"][0]["privacy_level"] == \
-        tool["https://canvas.instructure.com/lti/privacy_level"]
-    assert key["extensions"][0]["tool_id"] == \
-        tool["https://canvas.instructure.com/lti/tool_id"]
+    assert (
+        key["extensions"][0]["privacy_level"]
+        == tool["https://canvas.instructure.com/lti/privacy_level"]
+    )
+    assert key["extensions"][0]["tool_id"] == tool["https://canvas.instructure.com/lti/tool_id"]
     assert key["description"] == tool["description"]
 
 
 def test_scopes_match_the_services_client() -> None:
-    assert set(SCOPES) == {NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY,
-                                      AGS_RESULT, AGS_SCORE}
+    assert set(SCOPES) == {NRPS_SCOPE, AGS_LINEITEM, AGS_LINEITEM_READONLY, AGS_RESULT, AGS_SCORE}
 
 
 def test_developer_key_domain_comes_from_base_url(app: Flask, client: Any) -> None:
@@ -341,6 +390,7 @@ def test_developer_key_domain_falls_back_to_request_host(client: Any) -> None:
 
 # -- in a real browser ---------------------------------------------------------------------
 
+
 @pytest.mark.browser
 @pytest.mark.parametrize("style", ["moodle", "canvas-no-deployment"])
 def test_registered_page_in_the_platform_frame(demo_stack: DemoStack, style: str) -> None:
@@ -354,14 +404,17 @@ def test_registered_page_in_the_platform_frame(demo_stack: DemoStack, style: str
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 375, "height": 800})
         page.goto(demo_stack.lms_url + "/jwks")  # any page of the platform's origin
-        page.evaluate("""(src) => {
+        page.evaluate(
+            """(src) => {
             window.received = [];
             window.addEventListener("message", (e) => window.received.push(e.data));
             const frame = document.createElement("iframe");
             frame.src = src; frame.id = "registration"; frame.title = "Register a tool";
             frame.style.width = "360px"; frame.style.height = "700px";
             document.body.appendChild(frame);
-        }""", start)
+        }""",
+            start,
+        )
         tool = page.frame_locator("#registration")
         tool.get_by_role("heading", name="What to do next").wait_for(timeout=15000)
         assert page.evaluate("window.received") == []
@@ -373,8 +426,9 @@ def test_registered_page_in_the_platform_frame(demo_stack: DemoStack, style: str
         assert page.evaluate("window.received") == [{"subject": "org.imsglobal.lti.close"}]
 
 
-def test_registration_link_names_its_tenant(app: Flask, client: Any, sandbox: Flask,
-                                            runner: Any) -> None:
+def test_registration_link_names_its_tenant(
+    app: Flask, client: Any, sandbox: Flask, runner: Any
+) -> None:
     """The operator's link decides the tenant, also for an issuer never seen before."""
     from lti_tool.launch import services
     from lti_tool.models import Tenant
@@ -382,34 +436,47 @@ def test_registration_link_names_its_tenant(app: Flask, client: Any, sandbox: Fl
     state = get_state(sandbox)
     with app.app_context():
         existing = services.add_platform(
-            issuer="https://other.example", client_id="x", deployment_ids=["d"],
-            auth_login_url="https://other.example/a", auth_token_url="https://other.example/t",
-            key_set_url="https://other.example/k", tenant="Springfield USD")
+            issuer="https://other.example",
+            client_id="x",
+            deployment_ids=["d"],
+            auth_login_url="https://other.example/a",
+            auth_token_url="https://other.example/t",
+            key_set_url="https://other.example/k",
+            tenant="Springfield USD",
+        )
         tenant_id = existing.tenant_id
-    link = runner.invoke(args=["platforms", "registration-link", "--tenant", str(tenant_id),
-                               "--expires", "1h"])
+    link = runner.invoke(
+        args=["platforms", "registration-link", "--tenant", str(tenant_id), "--expires", "1h"]
+    )
     assert link.exit_code == 0, link.output
     token = link.output.strip().splitlines()[0].split("link=")[1]
     state.tool_registration_url = f"http://localhost/lti/register?link={token}"
-    assert client.get(_path(registration_url(state, issue_registration_token(state)))
-                      ).status_code == 200
+    assert (
+        client.get(_path(registration_url(state, issue_registration_token(state)))).status_code
+        == 200
+    )
     with app.app_context():
-        platform = db.session.execute(select(Platform).where(
-            Platform.issuer == state.issuer)).scalar_one()
+        platform = db.session.execute(
+            select(Platform).where(Platform.issuer == state.issuer)
+        ).scalar_one()
         assert platform.tenant_id == tenant_id
         assert db.session.execute(select(Tenant)).scalars().all()[0].name == "Springfield USD"
         # Stored hashed: the token itself is nowhere in the database.
         from lti_tool.models import ShortLivedValue
-        assert not [v for v in db.session.execute(select(ShortLivedValue.key)).scalars()
-                    if token in v]
+
+        assert not [
+            v for v in db.session.execute(select(ShortLivedValue.key)).scalars() if token in v
+        ]
 
 
 @pytest.mark.parametrize("link", [None, "forged"])
-def test_without_a_valid_link_nothing_is_fetched(client: Any, sandbox: Flask,
-                                                 link: str | None) -> None:
+def test_without_a_valid_link_nothing_is_fetched(
+    client: Any, sandbox: Flask, link: str | None
+) -> None:
     state = get_state(sandbox)
     state.tool_registration_url = "http://localhost/lti/register" + (
-        f"?link={link}" if link else "")
+        f"?link={link}" if link else ""
+    )
     fetched = len(state.request_log)
     page = client.get(_path(registration_url(state, issue_registration_token(state))))
     assert page.status_code == 403
@@ -417,10 +484,13 @@ def test_without_a_valid_link_nothing_is_fetched(client: Any, sandbox: Flask,
 
 
 def test_a_known_registration_is_never_overwritten_without_an_update_link(
-        app: Flask, client: Any, sandbox: Flask, make_link: Callable[..., str]) -> None:
+    app: Flask, client: Any, sandbox: Flask, make_link: Callable[..., str]
+) -> None:
     state = get_state(sandbox)
-    assert client.get(_path(registration_url(state, issue_registration_token(state)))
-                      ).status_code == 200
+    assert (
+        client.get(_path(registration_url(state, issue_registration_token(state)))).status_code
+        == 200
+    )
     with app.app_context():
         platform = db.session.execute(select(Platform)).scalar_one()
         platform_id, jwks = platform.id, platform.key_set_url
@@ -428,22 +498,33 @@ def test_a_known_registration_is_never_overwritten_without_an_update_link(
     again = client.get(_path(registration_url(state, issue_registration_token(state))))
     assert again.status_code == 400 and "already known" in again.get_data(as_text=True)
     make_link(update_platform_id=platform_id)
-    assert client.get(_path(registration_url(state, issue_registration_token(state)))
-                      ).status_code == 200
+    assert (
+        client.get(_path(registration_url(state, issue_registration_token(state)))).status_code
+        == 200
+    )
     with app.app_context():
         assert db.session.get(Platform, platform_id).key_set_url == jwks
 
 
-def test_endpoints_off_the_issuer_host_are_refused(app: Flask, client: Any,
-                                                   make_link: Callable[..., str]) -> None:
+def test_endpoints_off_the_issuer_host_are_refused(
+    app: Flask, client: Any, make_link: Callable[..., str]
+) -> None:
     issuer = "https://moodle.example"
     with responses.RequestsMock() as mock:
-        mock.get(issuer + "/openid", json={
-            "issuer": issuer, "authorization_endpoint": issuer + "/auth",
-            "token_endpoint": "https://victim.example/token", "jwks_uri": issuer + "/jwks",
-            "registration_endpoint": issuer + "/register"})
-        page = client.get("/lti/register", query_string={
-            "openid_configuration": issuer + "/openid", "link": make_link()})
+        mock.get(
+            issuer + "/openid",
+            json={
+                "issuer": issuer,
+                "authorization_endpoint": issuer + "/auth",
+                "token_endpoint": "https://victim.example/token",
+                "jwks_uri": issuer + "/jwks",
+                "registration_endpoint": issuer + "/register",
+            },
+        )
+        page = client.get(
+            "/lti/register",
+            query_string={"openid_configuration": issuer + "/openid", "link": make_link()},
+        )
     assert page.status_code == 400
     assert "victim" not in page.get_data(as_text=True)
     with app.app_context():
@@ -451,15 +532,18 @@ def test_endpoints_off_the_issuer_host_are_refused(app: Flask, client: Any,
 
 
 def test_configuration_from_another_origin_or_a_redirect_is_refused(
-        app: Flask, client: Any, make_link: Callable[..., str]) -> None:
+    app: Flask, client: Any, make_link: Callable[..., str]
+) -> None:
     issuer = "https://moodle.example"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get("https://moodle.example.evil.example/openid", json={"issuer": issuer})
-        mock.get(issuer + "/redirect", status=302,
-                 headers={"Location": "https://evil.example/openid"})
+        mock.get(
+            issuer + "/redirect", status=302, headers={"Location": "https://evil.example/openid"}
+        )
         for url in ("https://moodle.example.evil.example/openid", issuer + "/redirect"):
-            page = client.get("/lti/register", query_string={
-                "openid_configuration": url, "link": make_link()})
+            page = client.get(
+                "/lti/register", query_string={"openid_configuration": url, "link": make_link()}
+            )
             assert page.status_code in (400, 502), url
             assert "evil" not in page.get_data(as_text=True)
 
@@ -467,8 +551,13 @@ def test_configuration_from_another_origin_or_a_redirect_is_refused(
 def test_outbound_guard_refuses_private_addresses() -> None:
     from lti_tool.http import OutboundRefused, check_outbound, outbound_allowed
 
-    for url in ("http://127.0.0.1:5000/x", "http://[::1]/x", "http://169.254.169.254/x",
-                "http://10.1.2.3/x", "http://localhost/x"):
+    for url in (
+        "http://127.0.0.1:5000/x",
+        "http://[::1]/x",
+        "http://169.254.169.254/x",
+        "http://10.1.2.3/x",
+        "http://localhost/x",
+    ):
         with pytest.raises(OutboundRefused):
             check_outbound(url, allowed=[])
     check_outbound("http://10.1.2.3/x", allowed=outbound_allowed("10.0.0.0/8"))
@@ -486,8 +575,9 @@ def test_guarded_session_in_production_like_config(app: Flask) -> None:
         session.get("http://127.0.0.1:9/")
 
 
-def test_a_dynamic_registration_signs_with_its_own_key_set(app: Flask, client: Any,
-                                                           sandbox: Flask) -> None:
+def test_a_dynamic_registration_signs_with_its_own_key_set(
+    app: Flask, client: Any, sandbox: Flask
+) -> None:
     """No registration can obtain service tokens in another's name: the key and the JWKS
     URL carry the registration."""
     import jwt as pyjwt
@@ -495,8 +585,10 @@ def test_a_dynamic_registration_signs_with_its_own_key_set(app: Flask, client: A
     from lti_tool.grades.tokens import client_assertion
 
     state = get_state(sandbox)
-    assert client.get(_path(registration_url(state, issue_registration_token(state)))
-                      ).status_code == 200
+    assert (
+        client.get(_path(registration_url(state, issue_registration_token(state)))).status_code
+        == 200
+    )
     jwks_uri = state.registrations[-1]["jwks_uri"]
     assert jwks_uri.startswith("http://localhost/lti/jwks/")
     own = client.get(urlsplit(jwks_uri).path).get_json()["keys"]

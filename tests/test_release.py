@@ -28,19 +28,23 @@ from lti_tool.cli import make_cli
 ROOT = Path(__file__).resolve().parent.parent
 #: What the wheel is built from: the package and the two top-level folders it ships.
 SOURCES = ("pyproject.toml", "README.md", "lti_tool", "templates", "migrations")
-SHIPPED = {"lti_tool": "lti_tool", "templates": "lti_tool/_templates",
-           "migrations": "lti_tool/_migrations"}
+SHIPPED = {
+    "lti_tool": "lti_tool",
+    "templates": "lti_tool/_templates",
+    "migrations": "lti_tool/_migrations",
+}
 OPERATOR_COMMANDS = {"db", "demo", "keys", "people", "platforms", "sync", "worker"}
 FLASK_OPTIONS = ("-A", "--app", "--debug", "-e", "--env-file")
 
 
 def ilp(args: list[str], tmp_path: Path, **env: str) -> Result:
     """Run ``ilp`` as the console script does, in an environment of ``env`` only."""
-    base = {"ILP_SECRET_KEY": secrets.token_urlsafe(48),
-            "ILP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    base = {
+        "ILP_SECRET_KEY": secrets.token_urlsafe(48),
+        "ILP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+    }
     cleared = {k: None for k in os.environ if k.startswith(("ILP_", "FLASK_"))}
-    return CliRunner().invoke(make_cli(), args, env={**cleared, **base, **env},
-                              prog_name="ilp")
+    return CliRunner().invoke(make_cli(), args, env={**cleared, **base, **env}, prog_name="ilp")
 
 
 def listed(help_text: str, section: str) -> set[str]:
@@ -79,21 +83,35 @@ def test_operator_sees_operator_commands_only(tmp_path: Path, environment: str |
     assert db_help.exit_code == 0, db_help.output
     assert listed(db_help.output, "Commands") == {"upgrade", "current", "history"}
 
-    for args in (["run"], ["shell"], ["routes"], ["db", "migrate"], ["db", "revision"],
-                 ["db", "edit"], ["db", "downgrade"], ["db", "stamp"], ["-A", "x:y", "keys"],
-                 ["--debug", "keys"]):
+    for args in (
+        ["run"],
+        ["shell"],
+        ["routes"],
+        ["db", "migrate"],
+        ["db", "revision"],
+        ["db", "edit"],
+        ["db", "downgrade"],
+        ["db", "stamp"],
+        ["-A", "x:y", "keys"],
+        ["--debug", "keys"],
+    ):
         refused = ilp(args, tmp_path, **env)
         assert refused.exit_code == 2, args
         assert "No such" in refused.output, args
 
 
 def test_production_operator_sees_operator_commands_only(tmp_path: Path) -> None:
-    result = ilp(["--help"], tmp_path, ILP_ENV="production",
-                 ILP_BASE_URL="https://ilp.district.example")
+    result = ilp(
+        ["--help"], tmp_path, ILP_ENV="production", ILP_BASE_URL="https://ilp.district.example"
+    )
     assert result.exit_code == 0, result.output
     assert listed(result.output, "Commands") == OPERATOR_COMMANDS
-    db_help = ilp(["db", "--help"], tmp_path, ILP_ENV="production",
-                  ILP_BASE_URL="https://ilp.district.example")
+    db_help = ilp(
+        ["db", "--help"],
+        tmp_path,
+        ILP_ENV="production",
+        ILP_BASE_URL="https://ilp.district.example",
+    )
     assert listed(db_help.output, "Commands") == {"upgrade", "current", "history"}
 
 
@@ -104,8 +122,16 @@ def test_developer_commands_with_ilp_env_development(tmp_path: Path) -> None:
     assert {"-A", "--debug", "-e"} <= listed(result.output, "Options")
 
     db_help = ilp(["db", "--help"], tmp_path, ILP_ENV="development")
-    assert {"upgrade", "current", "history", "migrate", "revision", "edit", "downgrade",
-            "stamp"} <= listed(db_help.output, "Commands")
+    assert {
+        "upgrade",
+        "current",
+        "history",
+        "migrate",
+        "revision",
+        "edit",
+        "downgrade",
+        "stamp",
+    } <= listed(db_help.output, "Commands")
 
     routes = ilp(["routes"], tmp_path, ILP_ENV="development")
     assert routes.exit_code == 0, routes.output
@@ -135,10 +161,13 @@ def test_pyproject_lists_every_package() -> None:
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     mapped = {"lti_tool._templates": "templates", "lti_tool._migrations": "migrations"}
     assert setuptools["package-dir"] == mapped
-    found = [".".join(init.parent.relative_to(ROOT).parts)
-             for init in (ROOT / "lti_tool").rglob("__init__.py")]
+    found = [
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "lti_tool").rglob("__init__.py")
+    ]
     assert sorted(setuptools["packages"]) == sorted([*found, *mapped]), (
-        "add the new package to [tool.setuptools] packages in pyproject.toml")
+        "add the new package to [tool.setuptools] packages in pyproject.toml"
+    )
 
 
 @pytest.mark.slow
@@ -155,8 +184,22 @@ def test_the_wheel_installs_and_runs_without_the_checkout(tmp_path: Path) -> Non
         else:
             shutil.copy2(path, source / name)
     dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-          "--no-index", "--quiet", "--wheel-dir", str(dist), str(source)], cwd=tmp_path)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--quiet",
+            "--wheel-dir",
+            str(dist),
+            str(source),
+        ],
+        cwd=tmp_path,
+    )
     (wheel,) = dist.glob("lodestar_ilp-*.whl")
 
     # Every file of the package, the templates and the migrations is in the wheel.
@@ -172,25 +215,49 @@ def test_the_wheel_installs_and_runs_without_the_checkout(tmp_path: Path) -> Non
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
-    purelib = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path("
-                         "'purelib'))"], cwd=tmp_path).strip())
+    purelib = Path(
+        _run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            cwd=tmp_path,
+        ).strip()
+    )
     ours = [*site.getsitepackages(), sysconfig.get_path("purelib")]
     (purelib / "zz_dependencies.pth").write_text("\n".join(dict.fromkeys(ours)) + "\n")
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-          "--no-index", "--quiet", str(wheel)], cwd=tmp_path)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        cwd=tmp_path,
+    )
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ILP_", "FLASK_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(ILP_ENV="production", ILP_SECRET_KEY=secrets.token_urlsafe(48),
-               ILP_BASE_URL="https://ilp.district.example",
-               ILP_DATABASE_URL=f"sqlite:///{tmp_path / 'release.sqlite'}")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ILP_", "FLASK_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    env.update(
+        ILP_ENV="production",
+        ILP_SECRET_KEY=secrets.token_urlsafe(48),
+        ILP_BASE_URL="https://ilp.district.example",
+        ILP_DATABASE_URL=f"sqlite:///{tmp_path / 'release.sqlite'}",
+    )
     command = str(venv / "bin" / "ilp")
 
     assert _run([command, "--version"], cwd=elsewhere, env=env) == f"Lodestar ILP {__version__}\n"
-    assert listed(_run([command, "--help"], cwd=elsewhere, env=env),
-                  "Commands") == OPERATOR_COMMANDS
+    assert (
+        listed(_run([command, "--help"], cwd=elsewhere, env=env), "Commands") == OPERATOR_COMMANDS
+    )
     _run([command, "db", "upgrade"], cwd=elsewhere, env=env)
     assert f"{_head()} (head)" in _run([command, "db", "current"], cwd=elsewhere, env=env)
 
@@ -231,8 +298,9 @@ print(json.dumps({
 
 def _run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str:
     # Only our own interpreter and the commands the wheel installed are run.
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True,  # noqa: S603
-                            text=True, timeout=300, check=False)
+    result = subprocess.run(  # noqa: S603
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 0, f"{args[0]} {args[1:]}: {result.stdout}\n{result.stderr}"
     return result.stdout
 

@@ -123,9 +123,11 @@ def test_other_answers_are_not_retried(sleeps: Sleeps, status: int) -> None:
 
 
 def test_a_client_may_widen_the_answers_it_retries(sleeps: Sleeps) -> None:
-    policy = RetryPolicy(retries=2, sleep=sleeps,
-                         is_retryable=lambda r: r.status_code == 403 or retryable_status(
-                             r.status_code))
+    policy = RetryPolicy(
+        retries=2,
+        sleep=sleeps,
+        is_retryable=lambda r: r.status_code == 403 or retryable_status(r.status_code),
+    )
     with ordered() as rsps:
         rsps.get(URL, status=403, body="403 Forbidden (Rate Limit Exceeded)")
         rsps.get(URL, json={})
@@ -205,8 +207,11 @@ def test_a_caller_retries_a_post_it_builds_afresh(sleeps: Sleeps) -> None:
         response = http.retry.send(attempt)
         bodies = [c.request.body for c in rsps.calls]
     assert response.status_code == 200
-    assert bodies == ["client_assertion=assertion-0", "client_assertion=assertion-1",
-                      "client_assertion=assertion-2"]
+    assert bodies == [
+        "client_assertion=assertion-0",
+        "client_assertion=assertion-1",
+        "client_assertion=assertion-2",
+    ]
     assert sleeps == [2.0, 1.0]
 
 

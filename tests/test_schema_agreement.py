@@ -27,18 +27,25 @@ def test_upgrade_head_matches_the_models(scratch_url: str, tmp_path: Path) -> No
             inspector = inspect(conn)
             # SQLite gives back "role IN ('a', 'b')", PostgreSQL "role = ANY (ARRAY['a', ...])":
             # the quoted values are what both say.
-            in_database = {(table, str(check["name"])): set(re.findall(r"'([^']*)'",
-                                                                       check["sqltext"]))
-                           for table in inspector.get_table_names()
-                           for check in inspector.get_check_constraints(table)}
+            in_database = {
+                (table, str(check["name"])): set(re.findall(r"'([^']*)'", check["sqltext"]))
+                for table in inspector.get_table_names()
+                for check in inspector.get_check_constraints(table)
+            }
         db.engine.dispose()
     assert differences == []
-    declared = {(table.name, f"ck_{table.name}_{column.name}"): set(column.type.enums)
-                for table in db.metadata.tables.values() for column in table.columns
-                if isinstance(column.type, Enum)}
+    declared = {
+        (table.name, f"ck_{table.name}_{column.name}"): set(column.type.enums)
+        for table in db.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, Enum)
+    }
     assert len(declared) >= 14
     assert declared == in_database
     # Every CHECK the models declare is one of those (named by the naming convention).
-    assert {(table.name, str(constraint.name)) for table in db.metadata.tables.values()
-            for constraint in table.constraints
-            if isinstance(constraint, CheckConstraint)} == set(declared)
+    assert {
+        (table.name, str(constraint.name))
+        for table in db.metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint)
+    } == set(declared)

@@ -23,8 +23,11 @@ PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 def directives(response: Any) -> dict[str, str]:
     """The response's CSP as ``{directive: sources}``."""
     policy = response.headers["Content-Security-Policy"]
-    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else ""
-            for part in (p.strip() for p in policy.split(";")) if part}
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else ""
+        for part in (p.strip() for p in policy.split(";"))
+        if part
+    }
 
 
 def test_every_response_has_the_policy(client: Any) -> None:
@@ -49,8 +52,7 @@ def test_hsts_only_in_production(app: Flask) -> None:
             response = security_headers.apply_headers(app.response_class("x"))
         finally:
             app.config["ILP_ENV"] = "testing"
-    assert response.headers["Strict-Transport-Security"] == \
-        "max-age=31536000; includeSubDomains"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
 def test_launch_pages_and_signed_in_pages_are_not_cached(lti: LtiDriver) -> None:
@@ -91,8 +93,9 @@ def test_first_login_posted_by_the_lms_may_be_framed_by_it(lti: LtiDriver) -> No
     assert login.status_code in {200, 302}, login.get_data(as_text=True)
     assert district in directives(login)["frame-ancestors"].split()
     # A GET carries no Origin to trust; an unknown platform gets no one's origin.
-    unknown = lti.client.post("/lti/login", data={**form, "iss": "https://unknown.invalid"},
-                              headers={"Origin": district})
+    unknown = lti.client.post(
+        "/lti/login", data={**form, "iss": "https://unknown.invalid"}, headers={"Origin": district}
+    )
     assert unknown.status_code == 403
     assert directives(unknown)["frame-ancestors"] == "'self'"
     # Pages of the session that follows are framed only by the tenant's own origins.
@@ -105,9 +108,11 @@ def test_launch_return_url_origin_is_learned(lti: LtiDriver, app: Flask) -> None
     teacher = lti.person("teacher")
     state, nonce = lti.begin(teacher)
     claims = lti.claims(teacher, nonce)
-    claims[PRESENTATION] = {"document_target": "iframe",
-                            "return_url": "https://district.instructure.com/courses/1/"
-                                          "external_content/success/external_tool_redirect"}
+    claims[PRESENTATION] = {
+        "document_target": "iframe",
+        "return_url": "https://district.instructure.com/courses/1/"
+        "external_content/success/external_tool_redirect",
+    }
     response = lti.post_launch({"id_token": lti.sign(claims), "state": state})
     assert response.status_code == 302, response.get_data(as_text=True)
     page = lti.client.get(response.headers["Location"])
@@ -135,25 +140,33 @@ def test_learned_origins_are_capped_and_deduplicated(app: Flask) -> None:
         tenant = Tenant(name="District")
         db.session.add(tenant)
         db.session.flush()
-        platform = Platform(tenant=tenant, name="Canvas", issuer="https://canvas.instructure.com",
-                            client_id="1", auth_login_url="https://sso.canvaslms.com/api/lti/"
-                                                          "authorize_redirect",
-                            auth_token_url="https://sso.canvaslms.com/login/oauth2/token",
-                            key_set_url="https://sso.canvaslms.com/api/lti/security/jwks",
-                            settings={"canvas_api_url": "https://learn.district.org"})
+        platform = Platform(
+            tenant=tenant,
+            name="Canvas",
+            issuer="https://canvas.instructure.com",
+            client_id="1",
+            auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
+            auth_token_url="https://sso.canvaslms.com/login/oauth2/token",
+            key_set_url="https://sso.canvaslms.com/api/lti/security/jwks",
+            settings={"canvas_api_url": "https://learn.district.org"},
+        )
         db.session.add(platform)
         db.session.commit()
         for n in range(8):
             security_headers.learn_launch_origin(
-                platform, {PRESENTATION: {"return_url": f"https://site{n}.instructure.com/x"}})
+                platform, {PRESENTATION: {"return_url": f"https://site{n}.instructure.com/x"}}
+            )
         security_headers.learn_launch_origin(
-            platform, {PRESENTATION: {"return_url": "https://site7.instructure.com/y"}})
+            platform, {PRESENTATION: {"return_url": "https://site7.instructure.com/y"}}
+        )
         security_headers.learn_launch_origin(
-            platform, {PRESENTATION: {"return_url": "javascript:alert(1)"}})
+            platform, {PRESENTATION: {"return_url": "javascript:alert(1)"}}
+        )
         db.session.expire_all()
         platform = db.session.get(Platform, platform.id)
         assert platform.settings["web_origins"] == [
-            f"https://site{n}.instructure.com" for n in range(3, 8)]
+            f"https://site{n}.instructure.com" for n in range(3, 8)
+        ]
         origins = security_headers.platform_origins(platform)
         # The shared Canvas cloud issuer is no district's Canvas; its configured REST base
         # URL and its SSO host (where the login goes) are.
@@ -162,17 +175,20 @@ def test_learned_origins_are_capped_and_deduplicated(app: Flask) -> None:
         assert "https://sso.canvaslms.com" in origins
 
 
-@pytest.mark.parametrize(("url", "origin"), [
-    ("https://Moodle.District.org/mod/lti/return.php?x=1", "https://moodle.district.org"),
-    ("https://moodle.district.org:443/", "https://moodle.district.org"),
-    ("http://127.0.0.1:8001/courses/1", "http://127.0.0.1:8001"),
-    ("http://[::1]:8001/", "http://[::1]:8001"),
-    ("javascript:alert(1)", None),
-    ("https://a.org;script-src *", None),
-    ("http://[::1", None),
-    ("", None),
-    (["https://a.org"], None),
-])
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://Moodle.District.org/mod/lti/return.php?x=1", "https://moodle.district.org"),
+        ("https://moodle.district.org:443/", "https://moodle.district.org"),
+        ("http://127.0.0.1:8001/courses/1", "http://127.0.0.1:8001"),
+        ("http://[::1]:8001/", "http://[::1]:8001"),
+        ("javascript:alert(1)", None),
+        ("https://a.org;script-src *", None),
+        ("http://[::1", None),
+        ("", None),
+        (["https://a.org"], None),
+    ],
+)
 def test_web_origin(url: Any, origin: str | None) -> None:
     assert hygiene.origin(url) == origin
 
@@ -182,10 +198,17 @@ def test_other_tenants_origins_never_frame(lti: LtiDriver, app: Flask) -> None:
         other = Tenant(name="Elsewhere")
         db.session.add(other)
         db.session.flush()
-        db.session.add(Platform(tenant=other, name="M", issuer="https://moodle.other.org",
-                                client_id="c", auth_login_url="https://moodle.other.org/auth",
-                                auth_token_url="https://moodle.other.org/token",
-                                key_set_url="https://moodle.other.org/jwks"))
+        db.session.add(
+            Platform(
+                tenant=other,
+                name="M",
+                issuer="https://moodle.other.org",
+                client_id="c",
+                auth_login_url="https://moodle.other.org/auth",
+                auth_token_url="https://moodle.other.org/token",
+                key_set_url="https://moodle.other.org/jwks",
+            )
+        )
         db.session.commit()
     response = lti.launch(lti.person("student"))
     page = lti.client.get(response.headers["Location"])
@@ -193,8 +216,12 @@ def test_other_tenants_origins_never_frame(lti: LtiDriver, app: Flask) -> None:
 
 
 def test_registration_page_may_be_framed_by_its_platform(client: Any) -> None:
-    response = client.get("/lti/register", query_string={
-        "openid_configuration": "https://moodle.district.org/mod/lti/openid-configuration.php"})
+    response = client.get(
+        "/lti/register",
+        query_string={
+            "openid_configuration": "https://moodle.district.org/mod/lti/openid-configuration.php"
+        },
+    )
     assert directives(response)["frame-ancestors"] == "'self' https://moodle.district.org"
 
 
@@ -209,6 +236,7 @@ def test_templates_have_no_inline_script_or_style() -> None:
 
 
 def test_create_app_registers_the_hook(tmp_path: Path) -> None:
-    app = create_app({"ILP_ENV": "testing", "ILP_DATABASE_URL": "sqlite://",
-                      "ILP_INSTANCE_DIR": str(tmp_path)})
+    app = create_app(
+        {"ILP_ENV": "testing", "ILP_DATABASE_URL": "sqlite://", "ILP_INSTANCE_DIR": str(tmp_path)}
+    )
     assert security_headers.apply_headers in app.after_request_funcs[None]

@@ -26,9 +26,11 @@ def framing_site() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             src = parse_qs(urlsplit(self.path).query).get("src", [""])[0]
-            body = (f'<!doctype html><html lang="en"><title>Elsewhere</title>'
-                    f'<iframe id="victim" title="framed" src="{escape(src)}"></iframe>'
-                    f"</html>").encode()
+            body = (
+                f'<!doctype html><html lang="en"><title>Elsewhere</title>'
+                f'<iframe id="victim" title="framed" src="{escape(src)}"></iframe>'
+                f"</html>"
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -50,15 +52,18 @@ def framing_site() -> Iterator[str]:
 
 
 def test_sandbox_frames_the_tool_and_an_unregistered_origin_is_refused(
-        demo_stack: DemoStack) -> None:
+    demo_stack: DemoStack,
+) -> None:
     state = get_state(demo_stack.sandbox_app)
     student = state.district.users_of_kind("student")[0]
     violations: list[str] = []
     with chromium(csp_violations=violations) as browser, framing_site() as elsewhere:
         page = browser.new_page()
         seen: dict[str, str] = {}
-        page.on("response", lambda r: seen.__setitem__(
-            r.url, r.headers.get("content-security-policy", "")))
+        page.on(
+            "response",
+            lambda r: seen.__setitem__(r.url, r.headers.get("content-security-policy", "")),
+        )
         # The registered LMS frames Lodestar: the launch and the plan page show.
         frame = open_as(page, demo_stack, student.name)
         assert frame.get_by_role("heading", name="My Individual Learning Plan").is_visible()
@@ -75,8 +80,7 @@ def test_sandbox_frames_the_tool_and_an_unregistered_origin_is_refused(
                 continue
             violations.clear()
             other = browser.new_page()
-            with other.expect_console_message(
-                    lambda m: "frame-ancestors" in m.text, timeout=15000):
+            with other.expect_console_message(lambda m: "frame-ancestors" in m.text, timeout=15000):
                 other.goto(elsewhere + "?src=" + victim)
             framed = other.locator("iframe#victim").element_handle().content_frame()
             assert framed is not None
@@ -85,6 +89,7 @@ def test_sandbox_frames_the_tool_and_an_unregistered_origin_is_refused(
             # Chromium: "Framing '<tool>' violates ... "frame-ancestors 'self' <sandbox>"".
             # (The plan's URL carries no session: there it is "frame-ancestors 'self'".)
             wanted = "frame-ancestors 'self'" + (
-                "" if victim == plan_url else " " + demo_stack.lms_url)
+                "" if victim == plan_url else " " + demo_stack.lms_url
+            )
             assert any(wanted in v for v in violations), violations
             other.close()

@@ -62,13 +62,16 @@ def _other_computer(lti: LtiDriver, app: Flask, sandbox: Flask) -> LtiDriver:
 
 def _write_accommodations(lti: LtiDriver, student: Any) -> str:
     token = browser_of(lti.launch(student))
-    done = lti.client.post("/plans/me/profile", data={
-        "lt": token, "about": "I like robots", "accommodations": ACCOMMODATIONS})
+    done = lti.client.post(
+        "/plans/me/profile",
+        data={"lt": token, "about": "I like robots", "accommodations": ACCOMMODATIONS},
+    )
     assert done.status_code == 302, done.get_data(as_text=True)
     return token
 
 
 # -- a cookie session: nothing in any URL -------------------------------------------------
+
 
 def test_cookie_session_puts_nothing_in_urls(lti: LtiDriver) -> None:
     response = lti.launch(lti.person("student"))
@@ -85,7 +88,8 @@ def test_cookie_session_puts_nothing_in_urls(lti: LtiDriver) -> None:
 
 
 def test_url_from_a_shared_computers_history_opens_nothing_elsewhere(
-        lti: LtiDriver, app: Flask, sandbox: Flask) -> None:
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     student = lti.person("student")
     _write_accommodations(lti, student)
     plan = lti.client.get("/plans/me/profile")
@@ -114,8 +118,10 @@ def test_a_form_without_the_csrf_token_is_refused(lti: LtiDriver, app: Flask) ->
 
 # -- a frame without cookies: the frame's secret proves every request ------------------
 
+
 def test_frame_url_from_history_opens_nothing_in_another_browser(
-        lti: LtiDriver, app: Flask, sandbox: Flask) -> None:
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     student = lti.person("student")
     frame = lti.frame_launch(student)
     first = lti.client.get(frame.first_page)
@@ -141,8 +147,10 @@ def test_frame_requests_need_the_frames_secret(lti: LtiDriver, app: Flask) -> No
     # A form names the session; pages.js adds the secret as "fs" when it is sent.
     no_secret = lti.client.post("/plans/me/profile", data={"lt": frame.handle, "about": "x"})
     assert no_secret.status_code == 401
-    saved = lti.client.post("/plans/me/profile", data={
-        "lt": frame.handle, "fs": frame.secret, "about": "From the frame"})
+    saved = lti.client.post(
+        "/plans/me/profile",
+        data={"lt": frame.handle, "fs": frame.secret, "about": "From the frame"},
+    )
     assert saved.status_code == 302
     # The redirect carries a fresh one-time hop code, used once.
     location = saved.headers["Location"]
@@ -156,8 +164,7 @@ def test_hop_codes_come_only_with_the_frames_proof(lti: LtiDriver, app: Flask) -
     frame = lti.frame_launch(lti.person("student"))
     refused = app.test_client().post("/lti/session/hop", data={"lt": frame.handle})
     assert refused.status_code == 401
-    answer = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
-                             headers=frame.proof)
+    answer = lti.client.post("/lti/session/hop", data={"lt": frame.handle}, headers=frame.proof)
     assert answer.status_code == 200 and answer.headers["Cache-Control"].startswith("no-store")
     hop = answer.get_json()["hop"]
     page = app.test_client().get(f"/plans/me?lt={frame.handle}&hop={hop}")
@@ -170,30 +177,32 @@ def test_a_hop_code_expires(lti: LtiDriver, app: Flask) -> None:
     from lti_tool.store import get_store
 
     frame = lti.frame_launch(lti.person("student"))
-    hop = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
-                          headers=frame.proof).get_json()["hop"]
+    hop = lti.client.post(
+        "/lti/session/hop", data={"lt": frame.handle}, headers=frame.proof
+    ).get_json()["hop"]
     with app.app_context():
         get_store().delete(session_records.hop_key(hop))  # what its 60 seconds do
     assert lti.client.get(f"/plans/me?lt={frame.handle}&hop={hop}").status_code == 401
 
 
-def test_a_hop_code_opens_one_page_and_never_changes_anything(lti: LtiDriver,
-                                                               app: Flask) -> None:
+def test_a_hop_code_opens_one_page_and_never_changes_anything(lti: LtiDriver, app: Flask) -> None:
     """An unused hop code (a URL a proxy logged when the request never reached us) is no
     login: it cannot post a form, nor buy another hop code."""
     frame = lti.frame_launch(lti.person("student"))
 
     def hop() -> str:
-        answer = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
-                                 headers=frame.proof)
+        answer = lti.client.post("/lti/session/hop", data={"lt": frame.handle}, headers=frame.proof)
         return str(answer.get_json()["hop"])
 
     stranger = app.test_client()
-    renewed = stranger.post(f"/lti/session/hop?lt={frame.handle}&hop={hop()}",
-                            data={"lt": frame.handle})
+    renewed = stranger.post(
+        f"/lti/session/hop?lt={frame.handle}&hop={hop()}", data={"lt": frame.handle}
+    )
     assert renewed.status_code == 401
-    posted = stranger.post(f"/plans/me/profile?lt={frame.handle}&hop={hop()}",
-                           data={"lt": frame.handle, "about": "written with a hop"})
+    posted = stranger.post(
+        f"/plans/me/profile?lt={frame.handle}&hop={hop()}",
+        data={"lt": frame.handle, "about": "written with a hop"},
+    )
     assert posted.status_code == 401
     with app.app_context():
         from lti_tool.plans.models import Plan
@@ -207,7 +216,8 @@ def test_a_hop_code_opens_one_page_and_never_changes_anything(lti: LtiDriver,
 
 
 def test_a_session_that_ended_is_not_described_without_the_frames_proof(
-        lti: LtiDriver, app: Flask) -> None:
+    lti: LtiDriver, app: Flask
+) -> None:
     frame = lti.frame_launch(lti.person("student"))
     lti.client.post("/lti/session/end", data={"lt": frame.handle, "fs": frame.secret})
     elsewhere = app.test_client().get(f"/plans/me?lt={frame.handle}")
@@ -215,13 +225,17 @@ def test_a_session_that_ended_is_not_described_without_the_frames_proof(
     assert "signed out" not in elsewhere.get_data(as_text=True)
     assert "does not open here" in elsewhere.get_data(as_text=True)
     # The frame itself (with its secret) learns why.
-    own = lti.client.post("/lti/session/hop", data={"lt": frame.handle},
-                          headers={**frame.proof, "Accept": "application/json"})
+    own = lti.client.post(
+        "/lti/session/hop",
+        data={"lt": frame.handle},
+        headers={**frame.proof, "Accept": "application/json"},
+    )
     assert own.status_code == 401 and "signed out" in own.get_json()["message"]
 
 
-def test_filter_forms_put_no_csrf_token_in_the_url(lti: LtiDriver, app: Flask,
-                                                   runner: Any, platform_id: int) -> None:
+def test_filter_forms_put_no_csrf_token_in_the_url(
+    lti: LtiDriver, app: Flask, runner: Any, platform_id: int
+) -> None:
     counselor = lti.person("counselor")
     lti.launch(counselor)
     html = lti.client.get("/plans/caseload").get_data(as_text=True)
@@ -237,8 +251,10 @@ def test_a_strange_csrf_value_is_a_refusal_not_a_crash(lti: LtiDriver) -> None:
 
 # -- a link naming someone else's session ------------------------------------------------
 
+
 def test_a_link_naming_another_persons_session_is_refused(
-        lti: LtiDriver, app: Flask, sandbox: Flask) -> None:
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     victim, attacker = lti.person("student", 0), lti.person("student", 1)
     lti.launch(victim)  # the victim's browser holds their cookie session
     other = _other_computer(lti, app, sandbox)
@@ -249,20 +265,24 @@ def test_a_link_naming_another_persons_session_is_refused(
     html = answer.get_data(as_text=True)
     assert "someone else" in html and attacker.name not in html
     # Nothing the victim types next can go into the attacker's plan either.
-    posted = lti.client.post("/plans/me/profile", data={
-        "lt": frame.handle, "fs": frame.secret, "about": "the victim's words"})
+    posted = lti.client.post(
+        "/plans/me/profile",
+        data={"lt": frame.handle, "fs": frame.secret, "about": "the victim's words"},
+    )
     assert posted.status_code == 409
     with app.app_context():
         from lti_tool.plans.models import Plan
 
         assert "the victim's words" not in {
-            p for p in db.session.execute(select(Plan.about)).scalars()}
+            p for p in db.session.execute(select(Plan.about)).scalars()
+        }
     # The victim's own session is untouched.
     assert victim.name in lti.client.get("/plans/me").get_data(as_text=True)
 
 
 def test_a_link_into_another_session_is_refused_after_the_own_one_ended(
-        lti: LtiDriver, app: Flask, sandbox: Flask) -> None:
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     victim, attacker = lti.person("student", 0), lti.person("student", 1)
     lti.launch(victim)
     _age(app, last_seen_at=utcnow() - dt.timedelta(minutes=61))  # the victim's idled out
@@ -271,6 +291,7 @@ def test_a_link_into_another_session_is_refused_after_the_own_one_ended(
 
 
 # -- the end of a session -----------------------------------------------------------------
+
 
 def test_sign_out_ends_the_session(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student")
@@ -293,8 +314,7 @@ def test_sign_out_of_a_frame_session(lti: LtiDriver, app: Flask) -> None:
     frame = lti.frame_launch(lti.person("student"))
     done = lti.client.post("/lti/session/end", data={"lt": frame.handle, "fs": frame.secret})
     assert done.status_code == 200
-    assert lti.client.get(f"/plans/me?lt={frame.handle}", headers=frame.proof).status_code \
-        == 401
+    assert lti.client.get(f"/plans/me?lt={frame.handle}", headers=frame.proof).status_code == 401
 
 
 def test_sixty_idle_minutes_end_a_session(lti: LtiDriver, app: Flask) -> None:
@@ -311,8 +331,9 @@ def test_sixty_idle_minutes_end_a_session(lti: LtiDriver, app: Flask) -> None:
     assert _sessions(app)[0].end_reason == "idle"
 
 
-def test_idle_minutes_are_configurable(database_url: str, tmp_path: Path, sandbox: Flask,
-                                       platform_id: int) -> None:
+def test_idle_minutes_are_configurable(
+    database_url: str, tmp_path: Path, sandbox: Flask, platform_id: int
+) -> None:
     del platform_id
     app = _make_app(database_url, tmp_path, ILP_SESSION_IDLE_MINUTES="5")
     from lti_tool.demo import register_sandbox
@@ -336,7 +357,8 @@ def test_a_session_ends_at_its_maximum_age(lti: LtiDriver, app: Flask) -> None:
 
 
 def test_leaving_a_course_ends_every_session_of_the_person(
-        lti: LtiDriver, app: Flask, sandbox: Flask) -> None:
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
@@ -344,19 +366,24 @@ def test_leaving_a_course_ends_every_session_of_the_person(
     at_home = browser_of(_other_computer(lti, app, sandbox).launch(student, course))
     teacher_token = browser_of(lti.launch(teacher, course))
     for token in (at_school, at_home, teacher_token):
-        assert lti.client.get("/plans/me" if token != teacher_token else "/welcome",
-                              query_string={"lt": token}).status_code in {200, 302}
+        assert lti.client.get(
+            "/plans/me" if token != teacher_token else "/welcome", query_string={"lt": token}
+        ).status_code in {200, 302}
     # A launch outranks the roster for the session's life: say their launches came from
     # another course, so that this course's roster decides.
     with app.app_context():
-        db.session.execute(update(Enrollment).where(
-            Enrollment.person_id == _person_id(app, student.sub)).values(asserted_at=None))
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.person_id == _person_id(app, student.sub))
+            .values(asserted_at=None)
+        )
         db.session.commit()
     lti.state.set_enrollment_status(course.context_id, student.sub, "Deleted")
     try:
         with app.app_context():
-            row = db.session.execute(select(Course).where(
-                Course.context_id == course.context_id)).scalar_one()
+            row = db.session.execute(
+                select(Course).where(Course.context_id == course.context_id)
+            ).scalar_one()
             [run] = sync.start_sync(row, [SyncKind.ROSTER])
             assert run.status == "succeeded"
     finally:
@@ -372,16 +399,19 @@ def test_leaving_a_course_ends_every_session_of_the_person(
     assert [s.ended_at for s in teacher_sessions] == [None]
 
 
-def test_gaining_an_enrollment_back_signs_nobody_out(lti: LtiDriver, app: Flask,
-                                                     sandbox: Flask) -> None:
+def test_gaining_an_enrollment_back_signs_nobody_out(
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
     token = browser_of(lti.launch(student, course))
     with app.app_context():
-        db.session.execute(update(Enrollment).where(
-            Enrollment.person_id == _person_id(app, student.sub))
-            .values(status="inactive", asserted_at=None))
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.person_id == _person_id(app, student.sub))
+            .values(status="inactive", asserted_at=None)
+        )
         db.session.commit()
     # Their next launch (at home) makes the enrollment active again.
     _other_computer(lti, app, sandbox).launch(student, course)
@@ -395,8 +425,9 @@ def test_erasure_signs_the_students_guardians_out(lti: LtiDriver, app: Flask) ->
     bio = lti.course("sbx-course-bio1")
     lti.launch(child, bio)
     state, nonce = lti.begin(parent, bio)
-    claims = lti.claims(parent, nonce, bio, **{CLAIM + "roles": [MENTOR],
-                                               CLAIM + "role_scope_mentor": [child.sub]})
+    claims = lti.claims(
+        parent, nonce, bio, **{CLAIM + "roles": [MENTOR], CLAIM + "role_scope_mentor": [child.sub]}
+    )
     token = browser_of(lti.post_launch({"id_token": lti.sign(claims), "state": state}))
     assert lti.client.get("/plans/family", query_string={"lt": token}).status_code == 200
     with app.app_context():
@@ -406,19 +437,26 @@ def test_erasure_signs_the_students_guardians_out(lti: LtiDriver, app: Flask) ->
     assert lti.client.get("/plans/family", query_string={"lt": token}).status_code == 401
 
 
-def test_a_role_change_at_launch_ends_the_other_sessions(lti: LtiDriver, app: Flask,
-                                                         sandbox: Flask) -> None:
+def test_a_role_change_at_launch_ends_the_other_sessions(
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     """A teaching assistant who launches as a learner loses the teacher session elsewhere."""
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     first = browser_of(lti.launch(teacher, course))
     other = _other_computer(lti, app, sandbox)
     state, nonce = other.begin(teacher, course)
-    learner = other.claims(teacher, nonce, course, **{
-        "https://purl.imsglobal.org/spec/lti/claim/roles":
-            ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]})
-    assert other.post_launch({"id_token": other.sign(learner), "state": state}).status_code \
-        == 302
+    learner = other.claims(
+        teacher,
+        nonce,
+        course,
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/roles": [
+                "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+            ]
+        },
+    )
+    assert other.post_launch({"id_token": other.sign(learner), "state": state}).status_code == 302
     assert lti.client.get("/welcome", query_string={"lt": first}).status_code == 401
     live = [s for s in _sessions(app) if s.ended_at is None]
     assert [s.roles for s in live] == ["student"]
@@ -432,13 +470,18 @@ def test_erasure_ends_and_removes_the_persons_sessions(lti: LtiDriver, app: Flas
         person = db.session.get(Person, student_id)
         erasure.erase_student(person.tenant_id, person)
         db.session.commit()
-        assert db.session.execute(select(func.count(UserSession.id)).where(
-            UserSession.person_id == student_id)).scalar_one() == 0
+        assert (
+            db.session.execute(
+                select(func.count(UserSession.id)).where(UserSession.person_id == student_id)
+            ).scalar_one()
+            == 0
+        )
     assert lti.client.get("/plans/me", query_string={"lt": token}).status_code == 401
 
 
-def test_old_ended_sessions_are_purged_and_live_ones_kept(lti: LtiDriver, app: Flask,
-                                                         sandbox: Flask) -> None:
+def test_old_ended_sessions_are_purged_and_live_ones_kept(
+    lti: LtiDriver, app: Flask, sandbox: Flask
+) -> None:
     from lti_tool import session_records
 
     lti.launch(lti.person("student", 0))
@@ -447,10 +490,16 @@ def test_old_ended_sessions_are_purged_and_live_ones_kept(lti: LtiDriver, app: F
     first, second, third = (s.id for s in _sessions(app))
     with app.app_context():
         now = utcnow()
-        db.session.execute(update(UserSession).where(UserSession.id == first).values(
-            ended_at=now - dt.timedelta(days=2), end_reason="signed-out"))
-        db.session.execute(update(UserSession).where(UserSession.id == second).values(
-            last_seen_at=now - dt.timedelta(days=3)))
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == first)
+            .values(ended_at=now - dt.timedelta(days=2), end_reason="signed-out")
+        )
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == second)
+            .values(last_seen_at=now - dt.timedelta(days=3))
+        )
         db.session.commit()
         assert session_records.purge_old_sessions() == 2
     assert [s.id for s in _sessions(app)] == [third]
@@ -458,8 +507,11 @@ def test_old_ended_sessions_are_purged_and_live_ones_kept(lti: LtiDriver, app: F
 
 # -- the migration ---------------------------------------------------------------------------
 
-def test_0007_adds_user_sessions_and_keeps_people(scratch_url: str,  # noqa: F811
-                                                  tmp_path: Path) -> None:
+
+def test_0007_adds_user_sessions_and_keeps_people(
+    scratch_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     app = _make_app(scratch_url, tmp_path)
     with app.app_context():
         upgrade(revision="0006_key_sets")
@@ -467,10 +519,13 @@ def test_0007_adds_user_sessions_and_keeps_people(scratch_url: str,  # noqa: F81
         upgrade(revision="0007_user_sessions")
         assert "user_sessions" in inspect(db.engine).get_table_names()
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO user_sessions (handle, secret_hash, mode, tenant_id, person_id, "
-                "roles, created_at, last_seen_at) VALUES ('h', 'x', 'cookie', 3, 5, "
-                "'student', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO user_sessions (handle, secret_hash, mode, tenant_id, person_id, "
+                    "roles, created_at, last_seen_at) VALUES ('h', 'x', 'cookie', 3, 5, "
+                    "'student', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
         downgrade(revision="0006_key_sets")
         assert "user_sessions" not in inspect(db.engine).get_table_names()
         with db.engine.connect() as conn:

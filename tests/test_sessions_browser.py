@@ -25,8 +25,7 @@ from tests.browser import (
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(os.environ.get("ILP_SCREENSHOTS", "")) if os.environ.get("ILP_SCREENSHOTS") \
-    else None
+SHOTS = Path(os.environ.get("ILP_SCREENSHOTS", "")) if os.environ.get("ILP_SCREENSHOTS") else None
 
 
 def _shot(page: Any, name: str, tmp_path: Path) -> None:
@@ -57,8 +56,9 @@ def _session_in_markup(frame: Any) -> list[str]:
     return found
 
 
-def test_cookie_session_keeps_urls_clean_and_signs_out(demo_stack: DemoStack,
-                                                      tmp_path: Path) -> None:
+def test_cookie_session_keeps_urls_clean_and_signs_out(
+    demo_stack: DemoStack, tmp_path: Path
+) -> None:
     state = get_state(demo_stack.sandbox_app)
     student = state.district.users_of_kind("student")[0]
     with chromium() as browser:
@@ -81,24 +81,27 @@ def test_cookie_session_keeps_urls_clean_and_signs_out(demo_stack: DemoStack,
         other = browser.new_context().new_page()
         other.goto(portfolio_url)
         assert student.name not in other.content()
-        assert "open Lodestar from your course" in other.content() \
+        assert (
+            "open Lodestar from your course" in other.content()
             or "Open Lodestar again" in other.content()
+        )
         other.close()
 
         locator.get_by_role("button", name="Sign out").click()
-        locator.get_by_role("heading", name="You're signed out of Lodestar").wait_for(
-            timeout=15000)
+        locator.get_by_role("heading", name="You're signed out of Lodestar").wait_for(timeout=15000)
         _shot(page, "signed-out", tmp_path)
         page.set_viewport_size({"width": 375, "height": 740})
         _shot(page, "signed-out-375", tmp_path)
         # The portfolio, asked for from the same frame: the session is over.
         status = _frame(page).evaluate(
-            "url => fetch(url, {credentials: 'include'}).then(r => r.status)", portfolio_url)
+            "url => fetch(url, {credentials: 'include'}).then(r => r.status)", portfolio_url
+        )
         assert status == 401
 
 
 def test_cookieless_frame_session_works_and_its_urls_open_nothing_elsewhere(
-        demo_stack: DemoStack, tmp_path: Path) -> None:
+    demo_stack: DemoStack, tmp_path: Path
+) -> None:
     state = get_state(demo_stack.sandbox_app)
     student = state.district.users_of_kind("student")[1]
     with chromium([NO_LOCAL_NETWORK_CHECKS]) as browser:
@@ -116,17 +119,14 @@ def test_cookieless_frame_session_works_and_its_urls_open_nothing_elsewhere(
         locator.get_by_role("heading", name="My portfolio").wait_for(timeout=15000)
         # A form: the secret goes along in the posted body, never in a URL.
         locator.get_by_role("link", name="My plan", exact=True).click()
-        locator.get_by_role("heading", name="My Individual Learning Plan").wait_for(
-            timeout=15000)
-        _frame(page).goto(demo_stack.tool_url + "/plans/me/profile?lt="
-                          + _handle(_frame(page).url))
+        locator.get_by_role("heading", name="My Individual Learning Plan").wait_for(timeout=15000)
+        _frame(page).goto(demo_stack.tool_url + "/plans/me/profile?lt=" + _handle(_frame(page).url))
         # The page opened without proof (like a reload); this frame still holds the secret,
         # so its script goes on with a fresh hop code.
         locator.get_by_role("button", name="Save my profile").wait_for(timeout=15000)
         locator.locator("textarea[name=about]").fill("I like building robots.")
         locator.get_by_role("button", name="Save my profile").click()
-        locator.get_by_role("heading", name="My Individual Learning Plan").wait_for(
-            timeout=15000)
+        locator.get_by_role("heading", name="My Individual Learning Plan").wait_for(timeout=15000)
         assert "I like building robots." in _frame(page).content()
         history_url = _frame(page).url
         assert "hop=" in history_url
@@ -144,10 +144,10 @@ def test_cookieless_frame_session_works_and_its_urls_open_nothing_elsewhere(
 
         # Sign out in the frame: its links die with the session.
         locator.get_by_role("button", name="Sign out").click()
-        locator.get_by_role("heading", name="You're signed out of Lodestar").wait_for(
-            timeout=15000)
+        locator.get_by_role("heading", name="You're signed out of Lodestar").wait_for(timeout=15000)
         answer = _frame(page).evaluate(
-            "url => fetch(url).then(r => r.text().then(t => [r.status, t]))", history_url)
+            "url => fetch(url).then(r => r.text().then(t => [r.status, t]))", history_url
+        )
         assert answer[0] == 401 and "I like building robots." not in answer[1]
 
 

@@ -32,9 +32,13 @@ GOOD_KEY = secrets.token_urlsafe(48)
 
 def production_env(database_url: str, **changes: str) -> dict[str, str]:
     """Settings production accepts; ``changes`` replace or (with "") blank single values."""
-    env = {"ILP_ENV": "production", "ILP_SECRET_KEY": GOOD_KEY,
-           "ILP_BASE_URL": "https://ilp.district.example", "ILP_DATABASE_URL": database_url,
-           "ILP_SYNC_ON_LAUNCH": "false"}
+    env = {
+        "ILP_ENV": "production",
+        "ILP_SECRET_KEY": GOOD_KEY,
+        "ILP_BASE_URL": "https://ilp.district.example",
+        "ILP_DATABASE_URL": database_url,
+        "ILP_SYNC_ON_LAUNCH": "false",
+    }
     env.update(changes)
     return {k: v for k, v in env.items() if v != ""}
 
@@ -56,20 +60,24 @@ def test_the_example_files_secret_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_example_file_says_how_to_make_a_secret() -> None:
-    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in \
-        EXAMPLE_FILE.read_text()
+    assert (
+        'python -c "import secrets; print(secrets.token_urlsafe(48))"' in EXAMPLE_FILE.read_text()
+    )
 
 
-@pytest.mark.parametrize("key", [
-    "change-me-to-64-random-characters",          # the value the example shipped (33 chars)
-    "my-super-secret-key-for-lodestar-production",  # a placeholder word
-    "a" * 64,                                     # no entropy at all
-    "0123456789abcdef0123456789abcdef",           # a pattern repeated (Shannon says 128)
-    "Lodestar2024!" * 4,                          # a word repeated
-    "Kq7#xP2m" * 4,                               # 32 chars, but only 8 distinct
-    "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7",                # 27 random-looking characters: too short
-    "abababababababababababababababcd",           # 32 chars, about 40 bits
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-to-64-random-characters",  # the value the example shipped (33 chars)
+        "my-super-secret-key-for-lodestar-production",  # a placeholder word
+        "a" * 64,  # no entropy at all
+        "0123456789abcdef0123456789abcdef",  # a pattern repeated (Shannon says 128)
+        "Lodestar2024!" * 4,  # a word repeated
+        "Kq7#xP2m" * 4,  # 32 chars, but only 8 distinct
+        "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7",  # 27 random-looking characters: too short
+        "abababababababababababababababcd",  # 32 chars, about 40 bits
+    ],
+)
 def test_guessable_secrets_are_refused(tmp_path: Path, key: str) -> None:
     with pytest.raises(ConfigurationError) as err:
         load_settings(tmp_path, production_env("sqlite://", ILP_SECRET_KEY=key))
@@ -81,9 +89,14 @@ def test_a_missing_secret_names_the_command(tmp_path: Path) -> None:
         load_settings(tmp_path, production_env("sqlite://", ILP_SECRET_KEY=""))
 
 
-@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(48),
-                                  lambda: secrets.token_urlsafe(32),
-                                  lambda: secrets.token_hex(32)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: secrets.token_urlsafe(48),
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(32),
+    ],
+)
 def test_generated_secrets_are_accepted(make: Any) -> None:
     for _ in range(200):
         key = make()
@@ -92,24 +105,29 @@ def test_generated_secrets_are_accepted(make: Any) -> None:
 
 
 def test_weak_secrets_are_fine_outside_production(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path, {"ILP_ENV": "development",
-                                        "ILP_SECRET_KEY": example_secret()})
+    settings = load_settings(
+        tmp_path, {"ILP_ENV": "development", "ILP_SECRET_KEY": example_secret()}
+    )
     assert settings["SECRET_KEY"] == example_secret()
 
 
 # -- cookies and the base URL ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("changes", "setting"), [
-    ({"ILP_COOKIE_SECURE": "false"}, "ILP_COOKIE_SECURE"),
-    ({"ILP_COOKIE_SECURE": "0"}, "ILP_COOKIE_SECURE"),
-    ({"ILP_BASE_URL": ""}, "ILP_BASE_URL"),
-    ({"ILP_BASE_URL": "http://ilp.district.example"}, "ILP_BASE_URL"),
-    ({"ILP_BASE_URL": "ilp.district.example"}, "ILP_BASE_URL"),
-    ({"ILP_BASE_URL": "https://"}, "ILP_BASE_URL"),
-])
-def test_insecure_production_settings_are_refused(tmp_path: Path, changes: dict[str, str],
-                                                  setting: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "setting"),
+    [
+        ({"ILP_COOKIE_SECURE": "false"}, "ILP_COOKIE_SECURE"),
+        ({"ILP_COOKIE_SECURE": "0"}, "ILP_COOKIE_SECURE"),
+        ({"ILP_BASE_URL": ""}, "ILP_BASE_URL"),
+        ({"ILP_BASE_URL": "http://ilp.district.example"}, "ILP_BASE_URL"),
+        ({"ILP_BASE_URL": "ilp.district.example"}, "ILP_BASE_URL"),
+        ({"ILP_BASE_URL": "https://"}, "ILP_BASE_URL"),
+    ],
+)
+def test_insecure_production_settings_are_refused(
+    tmp_path: Path, changes: dict[str, str], setting: str
+) -> None:
     with pytest.raises(ConfigurationError) as err:
         load_settings(tmp_path, production_env("sqlite://", **changes))
     assert setting in err.value.message
@@ -134,13 +152,19 @@ def test_create_app_accepts_good_production_settings(database_url: str) -> None:
 
 
 def test_the_cli_prints_the_setting_without_a_traceback(database_url: str) -> None:
-    result = CliRunner().invoke(make_cli(), ["platforms", "list"],
-                                env=production_env(database_url, ILP_SECRET_KEY=example_secret()))
+    result = CliRunner().invoke(
+        make_cli(),
+        ["platforms", "list"],
+        env=production_env(database_url, ILP_SECRET_KEY=example_secret()),
+    )
     assert result.exit_code == 2
     assert "Error: ILP_SECRET_KEY" in result.output
     assert "Traceback" not in result.output
-    result = CliRunner().invoke(make_cli(), ["platforms", "list"],
-                                env=production_env(database_url, ILP_COOKIE_SECURE="false"))
+    result = CliRunner().invoke(
+        make_cli(),
+        ["platforms", "list"],
+        env=production_env(database_url, ILP_COOKIE_SECURE="false"),
+    )
     assert result.exit_code == 2 and "ILP_COOKIE_SECURE" in result.output
 
 
@@ -160,8 +184,11 @@ def production_app(database_url: str, app: Flask) -> Iterator[Flask]:
 def _count_statements(app: Flask) -> list[str]:
     statements: list[str] = []
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda conn, cursor, statement, *args: statements.append(statement))
+        event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *args: statements.append(statement),
+        )
     return statements
 
 
@@ -185,17 +212,27 @@ def test_demo_refuses_production_from_the_ilp_command(database_url: str, app: Fl
 
 def test_prepare_demo_refuses_production(production_app: Flask) -> None:
     with pytest.raises(ConfigurationError, match="ILP_ENV=production"):
-        prepare_demo(production_app, tool_url="http://localhost:5000",
-                     lms_url="http://127.0.0.1:5001")
+        prepare_demo(
+            production_app, tool_url="http://localhost:5000", lms_url="http://127.0.0.1:5001"
+        )
 
 
 # -- database errors in the log ------------------------------------------------------------------
 
 
 def test_engine_hides_parameters(app: Flask, production_app: Flask) -> None:
-    for each in (app, production_app,
-                 create_app({"ILP_ENV": "testing", "ILP_DATABASE_URL": "sqlite://",
-                             "ILP_SECRET_KEY": GOOD_KEY, "SQLALCHEMY_ENGINE_OPTIONS": {}})):
+    for each in (
+        app,
+        production_app,
+        create_app(
+            {
+                "ILP_ENV": "testing",
+                "ILP_DATABASE_URL": "sqlite://",
+                "ILP_SECRET_KEY": GOOD_KEY,
+                "SQLALCHEMY_ENGINE_OPTIONS": {},
+            }
+        ),
+    ):
         assert each.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
         with each.app_context():
             assert db.engine.hide_parameters is True
@@ -211,13 +248,17 @@ def plans_refuse_accommodations(app: Flask) -> Iterator[None]:
     """The database itself refuses any plan row with accommodations: PostgreSQL with a CHECK
     constraint (whose error quotes the whole failing row), SQLite with triggers."""
     if _is_postgres(app):
-        setup = ["ALTER TABLE plans ADD CONSTRAINT no_accommodations "
-                 "CHECK (accommodations = '') NOT VALID"]
+        setup = [
+            "ALTER TABLE plans ADD CONSTRAINT no_accommodations "
+            "CHECK (accommodations = '') NOT VALID"
+        ]
         teardown = ["ALTER TABLE plans DROP CONSTRAINT IF EXISTS no_accommodations"]
     else:
-        setup = [f"CREATE TRIGGER no_accommodations_{op} BEFORE {op} ON plans "
-                 "WHEN NEW.accommodations <> '' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-                 for op in ("INSERT", "UPDATE")]
+        setup = [
+            f"CREATE TRIGGER no_accommodations_{op} BEFORE {op} ON plans "
+            "WHEN NEW.accommodations <> '' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            for op in ("INSERT", "UPDATE")
+        ]
         teardown = [f"DROP TRIGGER IF EXISTS no_accommodations_{op}" for op in ("INSERT", "UPDATE")]
     with app.app_context():
         for sql in setup:
@@ -240,46 +281,66 @@ def _assert_not_logged(caplog: pytest.LogCaptureFixture, *values: str) -> None:
             assert value not in logged, record.name
 
 
-def test_a_database_error_logs_no_row_values(lti: LtiDriver, app: Flask,
-                                             plans_refuse_accommodations: None,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_a_database_error_logs_no_row_values(
+    lti: LtiDriver, app: Flask, plans_refuse_accommodations: None, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     token = launch(lti, lti.person("student", 0))
-    response = post(lti, token, "/plans/me/profile", {
-        "about": "Private about text", "grade_level": "10", "graduation_year": "2029",
-        "accommodations": SECRET_NEED})
+    response = post(
+        lti,
+        token,
+        "/plans/me/profile",
+        {
+            "about": "Private about text",
+            "grade_level": "10",
+            "graduation_year": "2029",
+            "accommodations": SECRET_NEED,
+        },
+    )
     assert response.status_code == 500
     assert SECRET_NEED not in response.get_data(as_text=True)
     _assert_not_logged(caplog, SECRET_NEED, "Private about text")
     # What is logged still lets an operator find the fault: class and statement.
     errors = [r.getMessage() for r in caplog.records if r.name == "lti_tool.errors"]
-    assert any("IntegrityError" in m and "plans" in m and "values not logged" in m
-               for m in errors), errors
+    assert any(
+        "IntegrityError" in m and "plans" in m and "values not logged" in m for m in errors
+    ), errors
     with app.app_context():
         assert db.session.execute(select(Plan.accommodations)).scalars().all() in ([], [""])
 
 
-def test_a_value_the_database_refuses_is_a_400(lti: LtiDriver, app: Flask,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_a_value_the_database_refuses_is_a_400(
+    lti: LtiDriver, app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     if not _is_postgres(app):
         pytest.skip("PostgreSQL raises data exceptions from a trigger")
     # A trigger that refuses the value and quotes it in its message, as PostgreSQL's own
     # errors do ("invalid input syntax for type ...: <value>").
     with app.app_context():
-        db.session.execute(text(
-            "CREATE FUNCTION refuse_accommodations() RETURNS trigger AS $$ BEGIN "
-            "IF NEW.accommodations <> '' THEN RAISE EXCEPTION 'refused: %', "
-            "NEW.accommodations USING ERRCODE = 'data_exception'; END IF; RETURN NEW; END "
-            "$$ LANGUAGE plpgsql"))
-        db.session.execute(text(
-            "CREATE TRIGGER refuse_accommodations BEFORE INSERT OR UPDATE ON plans "
-            "FOR EACH ROW EXECUTE FUNCTION refuse_accommodations()"))
+        db.session.execute(
+            text(
+                "CREATE FUNCTION refuse_accommodations() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.accommodations <> '' THEN RAISE EXCEPTION 'refused: %', "
+                "NEW.accommodations USING ERRCODE = 'data_exception'; END IF; RETURN NEW; END "
+                "$$ LANGUAGE plpgsql"
+            )
+        )
+        db.session.execute(
+            text(
+                "CREATE TRIGGER refuse_accommodations BEFORE INSERT OR UPDATE ON plans "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_accommodations()"
+            )
+        )
         db.session.commit()
     try:
         caplog.set_level(logging.INFO)
         token = launch(lti, lti.person("student", 0))
-        response = post(lti, token, "/plans/me/profile", {
-            "grade_level": "10", "graduation_year": "2029", "accommodations": SECRET_NEED})
+        response = post(
+            lti,
+            token,
+            "/plans/me/profile",
+            {"grade_level": "10", "graduation_year": "2029", "accommodations": SECRET_NEED},
+        )
         assert response.status_code == 400
         assert "could not be stored" in response.get_data(as_text=True)
         _assert_not_logged(caplog, SECRET_NEED)
@@ -293,12 +354,17 @@ def test_a_value_the_database_refuses_is_a_400(lti: LtiDriver, app: Flask,
 
 
 def test_a_nul_byte_in_a_plan_form_is_never_a_500_nor_logged(
-        lti: LtiDriver, app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    lti: LtiDriver, app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     token = launch(lti, lti.person("student", 0))
     typed = SECRET_NEED + "\x00"
-    response = post(lti, token, "/plans/me/profile", {
-        "grade_level": "10", "graduation_year": "2029", "accommodations": typed})
+    response = post(
+        lti,
+        token,
+        "/plans/me/profile",
+        {"grade_level": "10", "graduation_year": "2029", "accommodations": typed},
+    )
     # PostgreSQL text cannot hold NUL: a 400 unless the input is cleaned before it gets
     # there (then saved without the NUL); SQLite stores it as typed.
     assert response.status_code in (302, 400)
@@ -310,7 +376,8 @@ def test_a_nul_byte_in_a_plan_form_is_never_a_500_nor_logged(
 
 
 def test_log_exception_drops_values_of_a_chained_database_error(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """Jobs (syncs) log with ``log_exception`` too: a database error wrapped in another
     exception still logs no values, even from an engine that shows its parameters."""
     from sqlalchemy import create_engine

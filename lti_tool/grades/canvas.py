@@ -56,8 +56,7 @@ NOT_ALLOWED_WITH_TOKEN_MESSAGE = (
     "keeps happening, your Canvas role may not allow it."
 )
 RATE_LIMITED_MESSAGE = (
-    "Canvas is limiting how fast Lodestar may read right now. Please try again in a few "
-    "minutes."
+    "Canvas is limiting how fast Lodestar may read right now. Please try again in a few minutes."
 )
 
 
@@ -107,35 +106,44 @@ class _CanvasTransport:
         self.page_limit = None
         self.pages = 0
 
-    def get(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
-            ) -> requests.Response:
+    def get(
+        self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         return self._send("GET", url, headers, **kwargs)
 
-    def post(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
-             ) -> requests.Response:
+    def post(
+        self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         return self._send("POST", url, headers, **kwargs)
 
-    def put(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
-            ) -> requests.Response:
+    def put(
+        self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         return self._send("PUT", url, headers, **kwargs)
 
-    def patch(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
-              ) -> requests.Response:
+    def patch(
+        self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         return self._send("PATCH", url, headers, **kwargs)
 
-    def delete(self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
-               ) -> requests.Response:
+    def delete(
+        self, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         return self._send("DELETE", url, headers, **kwargs)
 
-    def _send(self, method: str, url: str, headers: dict[str, str] | None,
-              **kwargs: Any) -> requests.Response:
+    def _send(
+        self, method: str, url: str, headers: dict[str, str] | None, **kwargs: Any
+    ) -> requests.Response:
         headers = dict(headers or {})
         user_agent = self.session.headers.get("User-Agent")
         if user_agent:
             headers["User-Agent"] = str(user_agent)
         params = kwargs.get("params")
-        if self.per_page is not None and isinstance(params, list) and any(
-                key == "per_page" for key, _ in params):
+        if (
+            self.per_page is not None
+            and isinstance(params, list)
+            and any(key == "per_page" for key, _ in params)
+        ):
             kwargs["params"] = [(k, v) for k, v in params if k != "per_page"]
             kwargs["params"].append(("per_page", self.per_page))
         kwargs.setdefault("timeout", getattr(self.session, "default_timeout", DEFAULT_TIMEOUT))
@@ -146,8 +154,13 @@ class _CanvasTransport:
         self.last_response = response
         remaining = response.headers.get("X-Rate-Limit-Remaining")
         if remaining is not None:
-            log.debug("Canvas %s %s -> %s, X-Rate-Limit-Remaining %s", method, url,
-                      response.status_code, remaining)
+            log.debug(
+                "Canvas %s %s -> %s, X-Rate-Limit-Remaining %s",
+                method,
+                url,
+                response.status_code,
+                remaining,
+            )
         if response.status_code < 400 and self.page_limit is not None and method == "GET":
             self.pages += 1
             if self.pages >= self.page_limit and "next" in response.links:
@@ -155,8 +168,9 @@ class _CanvasTransport:
         return response
 
 
-def _install_session(canvas: Canvas, session: OutboundSession,
-                     retry: RetryPolicy | None = None) -> _CanvasTransport:
+def _install_session(
+    canvas: Canvas, session: OutboundSession, retry: RetryPolicy | None = None
+) -> _CanvasTransport:
     """Make ``canvas`` send every request through ``session`` (with ``retry`` instead of the
     session's own policy, when given); return the transport.
 
@@ -177,7 +191,8 @@ def canvas_retryable(response: requests.Response) -> bool:
     """The retry policy's answer rule plus Canvas's legacy throttling answer, "403 Forbidden
     (Rate Limit Exceeded)"."""
     return retryable_response(response) or (
-        response.status_code == 403 and "Rate Limit Exceeded" in (response.text or ""))
+        response.status_code == 403 and "Rate Limit Exceeded" in (response.text or "")
+    )
 
 
 def _submission_state(sub: Any) -> str | None:
@@ -232,20 +247,25 @@ class CanvasClient:
     :param sleep: how to wait between retries (tests pass a recorder).
     """
 
-    def __init__(self, base_url: str, access_token: str, *,
-                 session: OutboundSession | None = None, max_pages: int = 50,
-                 per_page: int = 100, max_retries: int = 3,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        *,
+        session: OutboundSession | None = None,
+        max_pages: int = 50,
+        per_page: int = 100,
+        max_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         base_url = base_url.strip().rstrip("/")
         base_url = base_url.removesuffix("/api/v1")
         self.base_url = base_url
         self.max_pages = max_pages
         self.per_page = per_page
-        self.retry = RetryPolicy(retries=max_retries, sleep=sleep,
-                                 is_retryable=canvas_retryable)
+        self.retry = RetryPolicy(retries=max_retries, sleep=sleep, is_retryable=canvas_retryable)
         self._canvas = Canvas(base_url, access_token)
-        self._transport = _install_session(self._canvas, session or make_session(),
-                                           self.retry)
+        self._transport = _install_session(self._canvas, session or make_session(), self.retry)
         self._transport.per_page = per_page
         self._courses: dict[str, Any] = {}
 
@@ -272,9 +292,13 @@ class CanvasClient:
             ),
         )
 
-    def list_submissions(self, course_id: str | int, *,
-                         assignment_ids: list[str] | None = None,
-                         student_ids: list[str] | None = None) -> list[LmsScore]:
+    def list_submissions(
+        self,
+        course_id: str | int,
+        *,
+        assignment_ids: list[str] | None = None,
+        student_ids: list[str] | None = None,
+    ) -> list[LmsScore]:
         """Submissions and scores, for all students (default) or some, with comments.
 
         ``url`` is the submitted link for ``online_url`` submissions, else Canvas's
@@ -301,8 +325,9 @@ class CanvasClient:
             self._score,
         )
 
-    def list_user_enrollments_with_grades(self, user_id: str | int = "self"
-                                          ) -> list[LmsEnrollmentGrade]:
+    def list_user_enrollments_with_grades(
+        self, user_id: str | int = "self"
+    ) -> list[LmsEnrollmentGrade]:
         """A person's active and completed enrollments with course scores and grades.
 
         Canvas's enrollment objects carry ``grades`` but not the course name, so names
@@ -318,8 +343,7 @@ class CanvasClient:
         user = self._mapped(what, lambda: self._canvas.get_user(user_id))
         enrollments = self._collect(
             what,
-            lambda: user.get_enrollments(state=["active", "completed"],
-                                         include=["current_points"]),
+            lambda: user.get_enrollments(state=["active", "completed"], include=["current_points"]),
             lambda e: {
                 "course_id": str(e.course_id),
                 "role": str(getattr(e, "role", None) or getattr(e, "type", "")),
@@ -330,16 +354,19 @@ class CanvasClient:
         courses: dict[str, tuple[str, str | None]] = {}
         try:
             for course_id, name, term in self._collect(
-                    f"the Canvas courses of user {user_id}",
-                    lambda: user.get_courses(include=["term"],
-                                             state=["available", "completed"]),
-                    self._course_summary):
+                f"the Canvas courses of user {user_id}",
+                lambda: user.get_courses(include=["term"], state=["available", "completed"]),
+                self._course_summary,
+            ):
                 courses[course_id] = (name, term)
         except LmsApiError as err:
             if err.upstream_status not in (403, 404):
                 raise
-            log.info("Canvas would not list the courses of user %s (%s); looking them up "
-                     "one by one", user_id, err.upstream_status)
+            log.info(
+                "Canvas would not list the courses of user %s (%s); looking them up one by one",
+                user_id,
+                err.upstream_status,
+            )
         results = []
         for enrollment in enrollments:
             course_id = enrollment["course_id"]
@@ -347,17 +374,19 @@ class CanvasClient:
                 courses[course_id] = self._lookup_course_name(course_id)
             name, term = courses[course_id]
             grades = enrollment["grades"]
-            results.append(LmsEnrollmentGrade(
-                lms_course_id=course_id,
-                course_name=name,
-                role=enrollment["role"],
-                state=enrollment["state"],
-                current_score=finite_float(grades.get("current_score")),
-                final_score=finite_float(grades.get("final_score")),
-                current_grade=str_or_none(grades.get("current_grade")),
-                final_grade=str_or_none(grades.get("final_grade")),
-                term=term,
-            ))
+            results.append(
+                LmsEnrollmentGrade(
+                    lms_course_id=course_id,
+                    course_name=name,
+                    role=enrollment["role"],
+                    state=enrollment["state"],
+                    current_score=finite_float(grades.get("current_score")),
+                    final_score=finite_float(grades.get("final_score")),
+                    current_grade=str_or_none(grades.get("current_grade")),
+                    final_grade=str_or_none(grades.get("final_grade")),
+                    term=term,
+                )
+            )
         return results
 
     # -- helpers ---------------------------------------------------------------------------
@@ -391,7 +420,8 @@ class CanvasClient:
         try:
             course = self._mapped(
                 f"Canvas course {course_id}",
-                lambda: self._canvas.get_course(course_id, include=["term"]))
+                lambda: self._canvas.get_course(course_id, include=["term"]),
+            )
         except LmsApiError as err:
             if err.upstream_status not in (403, 404):
                 raise
@@ -403,11 +433,13 @@ class CanvasClient:
         key = str(course_id)
         if key not in self._courses:
             self._courses[key] = self._mapped(
-                f"Canvas course {course_id}", lambda: self._canvas.get_course(key))
+                f"Canvas course {course_id}", lambda: self._canvas.get_course(key)
+            )
         return self._courses[key]
 
-    def _collect(self, what: str, make_list: Callable[[], Iterable[Any]],
-                 convert: Callable[[Any], T]) -> list[T]:
+    def _collect(
+        self, what: str, make_list: Callable[[], Iterable[Any]], convert: Callable[[Any], T]
+    ) -> list[T]:
         """Read a canvasapi ``PaginatedList`` to the end, with retries and a page cap.
 
         Each page is one request, retried on its own by the transport's policy.
@@ -436,12 +468,18 @@ class CanvasClient:
         try:
             return call()
         except _PageCapReached as exc:
-            log.warning("Stopped reading %s after %s pages of up to %s (at %s)", what,
-                        self.max_pages, self.per_page, exc.url or "item cap")
+            log.warning(
+                "Stopped reading %s after %s pages of up to %s (at %s)",
+                what,
+                self.max_pages,
+                self.per_page,
+                exc.url or "item cap",
+            )
             raise LmsApiError(
                 f"Canvas returned more than {self.max_pages * self.per_page} items for "
                 f"{what}; Lodestar stopped reading after {self.max_pages} pages.",
-                retryable=False, url=exc.url or None,
+                retryable=False,
+                url=exc.url or None,
                 detail=f"page cap {self.max_pages} x {self.per_page}",
             ) from None
         except (CanvasException, requests.RequestException, ValueError) as exc:
@@ -459,22 +497,29 @@ class CanvasClient:
         if isinstance(exc, requests.Timeout | requests.ConnectionError):
             url = exc.request.url if exc.request is not None else None
             return LmsApiError(
-                "Canvas could not be reached or did not answer in time. Please try again "
-                "shortly.", retryable=True, url=url, detail=f"{type(exc).__name__}: {exc}")
+                "Canvas could not be reached or did not answer in time. Please try again shortly.",
+                retryable=True,
+                url=url,
+                detail=f"{type(exc).__name__}: {exc}",
+            )
         url = response.url if response is not None else None
-        return LmsApiError("Canvas sent an answer Lodestar could not read.", retryable=False,
-                           url=url, detail=f"reading {what}: {type(exc).__name__}: {exc}")
+        return LmsApiError(
+            "Canvas sent an answer Lodestar could not read.",
+            retryable=False,
+            url=url,
+            detail=f"reading {what}: {type(exc).__name__}: {exc}",
+        )
 
 
-def _error_for_response(response: requests.Response, what: str,
-                        exc: Exception) -> LmsApiError:
+def _error_for_response(response: requests.Response, what: str, exc: Exception) -> LmsApiError:
     status = response.status_code
     body = response.text or ""
     detail = f"{type(exc).__name__} reading {what}: {body[:300]}"
 
     def error(message: str, retryable: bool) -> LmsApiError:
-        return LmsApiError(message, upstream_status=status, retryable=retryable,
-                           url=response.url, detail=detail)
+        return LmsApiError(
+            message, upstream_status=status, retryable=retryable, url=response.url, detail=detail
+        )
 
     if status == 401:
         # Canvas adds WWW-Authenticate when the token itself is bad (expired, revoked).
@@ -484,13 +529,14 @@ def _error_for_response(response: requests.Response, what: str,
     if status == 403:
         if "Rate Limit Exceeded" in body:  # Canvas's legacy throttling answer
             return error(RATE_LIMITED_MESSAGE, True)
-        return error(f"Canvas did not allow Lodestar to read {what} with your account.",
-                     False)
+        return error(f"Canvas did not allow Lodestar to read {what} with your account.", False)
     if status == 404:
         return error(f"Canvas could not find {what}. It may have been deleted.", False)
     if status == 429:
         return error(RATE_LIMITED_MESSAGE, True)
     if status >= 500:
-        return error(f"Canvas had a problem answering ({status}). Please try again shortly.",
-                     retryable_status(status))
+        return error(
+            f"Canvas had a problem answering ({status}). Please try again shortly.",
+            retryable_status(status),
+        )
     return error(f"Canvas refused the request for {what} ({status}).", False)

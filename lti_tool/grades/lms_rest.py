@@ -45,8 +45,10 @@ STATE_TTL = 600
 
 # -- tenant settings ----------------------------------------------------------------------
 
-def configure_canvas(platform: Platform, *, base_url: str, client_id: str,
-                     client_secret: str) -> None:
+
+def configure_canvas(
+    platform: Platform, *, base_url: str, client_id: str, client_secret: str
+) -> None:
     """Store a tenant's Canvas API developer key (secret encrypted).
 
     :raises InvalidInput: for a malformed URL.
@@ -58,24 +60,34 @@ def configure_canvas(platform: Platform, *, base_url: str, client_id: str,
     db.session.commit()
 
 
-def configure_schoology(platform: Platform, *, consumer_key: str, consumer_secret: str,
-                        timezone: str | None = None,
-                        base_url: str = "https://api.schoology.com/v1",
-                        user_match: str | None = None) -> None:
+def configure_schoology(
+    platform: Platform,
+    *,
+    consumer_key: str,
+    consumer_secret: str,
+    timezone: str | None = None,
+    base_url: str = "https://api.schoology.com/v1",
+    user_match: str | None = None,
+) -> None:
     """Store a tenant's Schoology API consumer key (secret encrypted) and, when given, how
     Schoology users are matched to people (:class:`~lti_tool.grades.schoology.UserMatch`;
     unchanged when ``None``, the default until set).
 
     :raises InvalidInput: for an unknown user mapping.
     """
-    settings = {**(platform.settings or {}), "schoology_timezone": timezone,
-                "schoology_api_url": base_url}
+    settings = {
+        **(platform.settings or {}),
+        "schoology_timezone": timezone,
+        "schoology_api_url": base_url,
+    }
     if user_match is not None:
         try:
             settings[schoology.USER_MATCH_SETTING] = str(schoology.UserMatch(user_match))
         except ValueError as err:
-            raise InvalidInput("The Schoology user mapping must be one of "
-                               + ", ".join(m.value for m in schoology.UserMatch)) from err
+            raise InvalidInput(
+                "The Schoology user mapping must be one of "
+                + ", ".join(m.value for m in schoology.UserMatch)
+            ) from err
     platform.settings = settings
     _save_api_key(platform, LmsKind.SCHOOLOGY, consumer_key, consumer_secret)
     db.session.commit()
@@ -92,8 +104,10 @@ def _save_api_key(platform: Platform, kind: LmsKind, key_id: str, secret: str) -
 
 def api_key(platform: Platform, kind: LmsKind) -> PlatformApiKey | None:
     """The registration's key for the ``kind`` REST API, or None when not configured."""
-    return db.session.execute(select(PlatformApiKey).where(
-        PlatformApiKey.platform_id == platform.id, PlatformApiKey.kind == kind)
+    return db.session.execute(
+        select(PlatformApiKey).where(
+            PlatformApiKey.platform_id == platform.id, PlatformApiKey.kind == kind
+        )
     ).scalar_one_or_none()
 
 
@@ -121,8 +135,10 @@ def canvas_config(platform: Platform) -> canvas_oauth.CanvasOAuthConfig | None:
     if key is None:
         return None
     return canvas_oauth.CanvasOAuthConfig(
-        base_url=(platform.settings or {})["canvas_api_url"], client_id=key.key_id,
-        client_secret=crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE))
+        base_url=(platform.settings or {})["canvas_api_url"],
+        client_id=key.key_id,
+        client_secret=crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE),
+    )
 
 
 def schoology_client(platform: Platform) -> SchoologyClient | None:
@@ -132,14 +148,18 @@ def schoology_client(platform: Platform) -> SchoologyClient | None:
         return None
     settings = platform.settings or {}
     return SchoologyClient(
-        key.key_id, crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE),
+        key.key_id,
+        crypto.decrypt(key.secret_encrypted, SECRET_PURPOSE),
         base_url=settings.get("schoology_api_url") or "https://api.schoology.com/v1",
         school_timezone=settings.get("schoology_timezone") or None,
-        session=get_session(), max_retries=get_session().retry.retries,
-        match=schoology.user_match(settings))
+        session=get_session(),
+        max_retries=get_session().retry.retries,
+        match=schoology.user_match(settings),
+    )
 
 
 # -- Canvas OAuth2 ------------------------------------------------------------------------
+
 
 def browser_binding(state: str) -> str:
     """The value of the cookie that ties an OAuth ``state`` to the browser that asked."""
@@ -157,11 +177,14 @@ def canvas_connect_url(person: Person, *, redirect_uri: str) -> tuple[str, str]:
     platform = _keyed_platform(person.tenant_id, LmsKind.CANVAS)
     config = canvas_config(platform) if platform else None
     if config is None:
-        raise SyncError("Canvas API access is not set up for this school yet; ask your "
-                        "Lodestar administrator.", status_code=409)
+        raise SyncError(
+            "Canvas API access is not set up for this school yet; ask your Lodestar administrator.",
+            status_code=409,
+        )
     state = secrets.token_urlsafe(24)
-    get_store().set(f"canvas-oauth:{state}",
-                    {"person_id": person.id, "tenant_id": person.tenant_id}, STATE_TTL)
+    get_store().set(
+        f"canvas-oauth:{state}", {"person_id": person.id, "tenant_id": person.tenant_id}, STATE_TTL
+    )
     return canvas_oauth.authorize_url(config, redirect_uri=redirect_uri, state=state), state
 
 
@@ -174,8 +197,9 @@ class ConnectResult:
     message: str = ""
 
 
-def canvas_callback(*, state: str, code: str | None, error: str | None,
-                    redirect_uri: str, binding: str | None) -> ConnectResult:
+def canvas_callback(
+    *, state: str, code: str | None, error: str | None, redirect_uri: str, binding: str | None
+) -> ConnectResult:
     """Finish the OAuth2 flow: check state (single use, and issued to *this* browser),
     exchange the code, store the tokens.
 
@@ -188,40 +212,54 @@ def canvas_callback(*, state: str, code: str | None, error: str | None,
     if not state or not binding or not hmac.compare_digest(binding, browser_binding(state)):
         # A link started in someone else's browser: connecting it would give *them* this
         # person's Canvas data.
-        raise LaunchRequired("This Canvas sign-in was not started in this browser. Start "
-                             "again from Lodestar.")
+        raise LaunchRequired(
+            "This Canvas sign-in was not started in this browser. Start again from Lodestar."
+        )
     pending = get_store().pop(f"canvas-oauth:{state}")
     if not pending:
         raise LaunchRequired("This Canvas sign-in link has expired. Start again from Lodestar.")
     if error or not code:
-        return ConnectResult(person_id=pending["person_id"], connected=False,
-                             message="Canvas access was not granted, so Lodestar will not "
-                                     "read your Canvas data. You can connect any time.")
+        return ConnectResult(
+            person_id=pending["person_id"],
+            connected=False,
+            message="Canvas access was not granted, so Lodestar will not "
+            "read your Canvas data. You can connect any time.",
+        )
     person = db.session.get(Person, pending["person_id"])
     platform = _keyed_platform(int(pending["tenant_id"]), LmsKind.CANVAS)
     config = canvas_config(platform) if platform else None
     if person is None or config is None:
         raise NotFound()
-    token = canvas_oauth.exchange_code(config, code, redirect_uri=redirect_uri,
-                                       session=get_session())
+    token = canvas_oauth.exchange_code(
+        config, code, redirect_uri=redirect_uri, session=get_session()
+    )
     if person.lms_user_id and token.canvas_user_id and person.lms_user_id != token.canvas_user_id:
-        raise NotAuthorized("The Canvas account you signed in with is not the one you use in "
-                            "this course. Sign in to Canvas as yourself and try again.")
+        raise NotAuthorized(
+            "The Canvas account you signed in with is not the one you use in "
+            "this course. Sign in to Canvas as yourself and try again."
+        )
     _save_token(person, token)
     return ConnectResult(person_id=person.id, connected=True)
 
 
 def _save_token(person: Person, token: canvas_oauth.CanvasToken) -> LmsCredential:
-    credential = db.session.execute(select(LmsCredential).where(
-        LmsCredential.person_id == person.id, LmsCredential.kind == LmsKind.CANVAS)
+    credential = db.session.execute(
+        select(LmsCredential).where(
+            LmsCredential.person_id == person.id, LmsCredential.kind == LmsKind.CANVAS
+        )
     ).scalar_one_or_none()
     if credential is None:
-        credential = LmsCredential(tenant_id=person.tenant_id, person_id=person.id,
-                                   kind=LmsKind.CANVAS, access_token_encrypted="")
+        credential = LmsCredential(
+            tenant_id=person.tenant_id,
+            person_id=person.id,
+            kind=LmsKind.CANVAS,
+            access_token_encrypted="",
+        )
         db.session.add(credential)
     credential.access_token_encrypted = crypto.encrypt(token.access_token, TOKEN_PURPOSE)
-    credential.refresh_token_encrypted = (crypto.encrypt(token.refresh_token, TOKEN_PURPOSE)
-                                          if token.refresh_token else None)
+    credential.refresh_token_encrypted = (
+        crypto.encrypt(token.refresh_token, TOKEN_PURPOSE) if token.refresh_token else None
+    )
     credential.expires_at = token.expires_at
     credential.lms_user_id = token.canvas_user_id or credential.lms_user_id
     if token.canvas_user_id and not person.lms_user_id:
@@ -232,9 +270,14 @@ def _save_token(person: Person, token: canvas_oauth.CanvasToken) -> LmsCredentia
 
 def has_canvas_token(person_id: int) -> bool:
     """Whether the person connected their Canvas account."""
-    return db.session.execute(select(LmsCredential.id).where(
-        LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(LmsCredential.id).where(
+                LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS
+            )
+        ).first()
+        is not None
+    )
 
 
 def canvas_client_for(person_id: int) -> CanvasClient:
@@ -242,30 +285,44 @@ def canvas_client_for(person_id: int) -> CanvasClient:
 
     :raises SyncError: when the person has not connected Canvas or no key is configured.
     """
-    credential = db.session.execute(select(LmsCredential).where(
-        LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS)
+    credential = db.session.execute(
+        select(LmsCredential).where(
+            LmsCredential.person_id == person_id, LmsCredential.kind == LmsKind.CANVAS
+        )
     ).scalar_one_or_none()
-    platform = (_keyed_platform(credential.tenant_id, LmsKind.CANVAS)
-                if credential else None)
+    platform = _keyed_platform(credential.tenant_id, LmsKind.CANVAS) if credential else None
     config = canvas_config(platform) if platform else None
     if credential is None or config is None:
-        raise SyncError("Connect your Canvas account first (Lodestar needs your permission "
-                        "to read assignments and submissions).", status_code=409)
+        raise SyncError(
+            "Connect your Canvas account first (Lodestar needs your permission "
+            "to read assignments and submissions).",
+            status_code=409,
+        )
     token = canvas_oauth.CanvasToken(
         access_token=crypto.decrypt(credential.access_token_encrypted, TOKEN_PURPOSE),
-        refresh_token=(crypto.decrypt(credential.refresh_token_encrypted, TOKEN_PURPOSE)
-                       if credential.refresh_token_encrypted else None),
-        expires_at=credential.expires_at, canvas_user_id=credential.lms_user_id)
+        refresh_token=(
+            crypto.decrypt(credential.refresh_token_encrypted, TOKEN_PURPOSE)
+            if credential.refresh_token_encrypted
+            else None
+        ),
+        expires_at=credential.expires_at,
+        canvas_user_id=credential.lms_user_id,
+    )
     if token.expires_within(300) and token.refresh_token:
         person = db.session.get(Person, person_id)
         assert person is not None
         token = canvas_oauth.refresh_token(config, token, session=get_session())
         _save_token(person, token)
-    return CanvasClient(config.base_url, token.access_token, session=get_session(),
-                        max_retries=get_session().retry.retries)
+    return CanvasClient(
+        config.base_url,
+        token.access_token,
+        session=get_session(),
+        max_retries=get_session().retry.retries,
+    )
 
 
 # -- REST syncs ---------------------------------------------------------------------------
+
 
 def canvas_course_data(course: Course, person_id: int) -> tuple[list[Any], list[Any]]:
     """Assignments and submissions of a Canvas course, read with the person's token.
@@ -273,12 +330,16 @@ def canvas_course_data(course: Course, person_id: int) -> tuple[list[Any], list[
     :raises SyncError: when the course has no Canvas id (the launch lacked the custom field).
     """
     if not course.lms_course_id:
-        raise SyncError("This course has no Canvas course id: add the custom field "
-                        "lms_course_id=$Canvas.course.id to the developer key.",
-                        status_code=409)
+        raise SyncError(
+            "This course has no Canvas course id: add the custom field "
+            "lms_course_id=$Canvas.course.id to the developer key.",
+            status_code=409,
+        )
     client = canvas_client_for(person_id)
-    return (client.list_assignments(course.lms_course_id),
-            client.list_submissions(course.lms_course_id))
+    return (
+        client.list_assignments(course.lms_course_id),
+        client.list_submissions(course.lms_course_id),
+    )
 
 
 def schoology_course_data(course: Course) -> tuple[list[Any], list[Any]]:
@@ -286,16 +347,16 @@ def schoology_course_data(course: Course) -> tuple[list[Any], list[Any]]:
     platform = _keyed_platform(course.tenant_id, LmsKind.SCHOOLOGY)
     client = schoology_client(platform) if platform else None
     if client is None:
-        raise SyncError("Schoology API access is not set up for this school yet.",
-                        status_code=409)
+        raise SyncError("Schoology API access is not set up for this school yet.", status_code=409)
     section_id = course.lms_course_id or course.context_id
     members = client.list_section_enrollments(section_id)  # fills the enrollment -> user map
     check_schoology_user_match(course, client.match, members)
     return client.list_assignments(section_id), client.list_grades(section_id)
 
 
-def check_schoology_user_match(course: Course, match: schoology.UserMatch,
-                               members: list[Any]) -> None:
+def check_schoology_user_match(
+    course: Course, match: schoology.UserMatch, members: list[Any]
+) -> None:
     """Stop with a clear message when students have launched Lodestar from the section but
     none of them matches a Schoology enrollment under the platform's user mapping (every
     grade would match nobody). Students who never launched are not expected to match.
@@ -303,38 +364,53 @@ def check_schoology_user_match(course: Course, match: schoology.UserMatch,
     :raises SyncError: naming what is wrong: no ``lms_user_id`` in the launches, a value
         Schoology did not substitute (e.g. ``[uid]``), or values that match nobody.
     """
-    rest = {m.user_id if match is schoology.UserMatch.SUB else m.lms_user_id
-            for m in members if schoology.ROLE_LEARNER in m.roles}
+    rest = {
+        m.user_id if match is schoology.UserMatch.SUB else m.lms_user_id
+        for m in members
+        if schoology.ROLE_LEARNER in m.roles
+    }
     rest.discard(None)
     launched = db.session.execute(
         select(Person.sub, Person.lms_user_id)
         .join(Enrollment, Enrollment.person_id == Person.id)
-        .where(Enrollment.course_id == course.id, Enrollment.role == Role.STUDENT,
-               Enrollment.status == EnrollmentStatus.ACTIVE,
-               Person.last_launch_at.is_not(None))).all()
+        .where(
+            Enrollment.course_id == course.id,
+            Enrollment.role == Role.STUDENT,
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+            Person.last_launch_at.is_not(None),
+        )
+    ).all()
     if not rest or not launched:
         return
-    ours = [sub if match is schoology.UserMatch.SUB else lms_user_id
-            for sub, lms_user_id in launched]
+    ours = [
+        sub if match is schoology.UserMatch.SUB else lms_user_id for sub, lms_user_id in launched
+    ]
     if rest & {v for v in ours if v}:
         return
-    where = ("Set it with: ilp platforms schoology-api --user-match (see the Schoology "
-             "section of Lodestar's README).")
+    where = (
+        "Set it with: ilp platforms schoology-api --user-match (see the Schoology "
+        "section of Lodestar's README)."
+    )
     if not any(ours):
         raise SyncError(
             f"Lodestar cannot tell which Schoology user is which: the Schoology user mapping "
             f"is '{match}', which needs the custom parameter lms_user_id in every launch, and "
-            f"the launches of this section's students carried none. {where}", status_code=409)
+            f"the launches of this section's students carried none. {where}",
+            status_code=409,
+        )
     literal = next((v for v in ours if v and _unexpanded(v)), None)
     if literal is not None:
         raise SyncError(
             f"Schoology sent the custom parameter lms_user_id as the text {literal!r}: it did "
             f"not substitute it, so Lodestar cannot tell which Schoology user is which. Use a "
-            f"value Schoology fills in, or another user mapping. {where}", status_code=409)
+            f"value Schoology fills in, or another user mapping. {where}",
+            status_code=409,
+        )
     raise SyncError(
         f"None of the {len(launched)} students who opened Lodestar from this section matches "
         f"a Schoology enrollment with the Schoology user mapping '{match}'. {where}",
-        status_code=409)
+        status_code=409,
+    )
 
 
 def _unexpanded(value: str) -> bool:
@@ -344,21 +420,33 @@ def _unexpanded(value: str) -> bool:
 
 def store_transcript(person: Person, source: str, entries: list[Any]) -> int:
     """Upsert a student's course grades; returns how many rows changed or were added."""
-    existing = {e.lms_course_id: e for e in db.session.execute(
-        select(TranscriptEntry).where(TranscriptEntry.person_id == person.id,
-                                      TranscriptEntry.source == source)).scalars()}
+    existing = {
+        e.lms_course_id: e
+        for e in db.session.execute(
+            select(TranscriptEntry).where(
+                TranscriptEntry.person_id == person.id, TranscriptEntry.source == source
+            )
+        ).scalars()
+    }
     now = utcnow()
     changed = 0
     for item in entries:
         row = existing.get(item.lms_course_id)
         if row is None:
-            row = TranscriptEntry(tenant_id=person.tenant_id, person_id=person.id,
-                                  source=source, lms_course_id=item.lms_course_id)
+            row = TranscriptEntry(
+                tenant_id=person.tenant_id,
+                person_id=person.id,
+                source=source,
+                lms_course_id=item.lms_course_id,
+            )
             db.session.add(row)
             existing[item.lms_course_id] = row
             changed += 1
-        elif (row.current_score, row.final_score, row.current_grade) != \
-                (item.current_score, item.final_score, item.current_grade):
+        elif (row.current_score, row.final_score, row.current_grade) != (
+            item.current_score,
+            item.final_score,
+            item.current_grade,
+        ):
             changed += 1
         row.course_name, row.term, row.state = item.course_name, item.term, item.state
         row.current_score, row.final_score = item.current_score, item.final_score
@@ -366,4 +454,3 @@ def store_transcript(person: Person, source: str, entries: list[Any]) -> int:
         row.last_synced_at = now
     db.session.commit()
     return changed
-

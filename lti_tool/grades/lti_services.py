@@ -44,7 +44,6 @@ from lti_tool.retry import retryable_status
 MAX_PAGES = 500
 
 
-
 @dataclass(frozen=True)
 class SubmissionInfo:
     """What a score says about the student's submission, for platforms that read it.
@@ -64,8 +63,10 @@ class SubmissionInfo:
 
     def canvas_extension(self) -> dict[str, Any]:
         """The ``https://canvas.instructure.com/lti/submission`` object."""
-        ext: dict[str, Any] = {"new_submission": self.new_submission,
-                               "submission_type": self.submission_type}
+        ext: dict[str, Any] = {
+            "new_submission": self.new_submission,
+            "submission_type": self.submission_type,
+        }
         if self.prioritize_non_tool_grade:
             ext["prioritize_non_tool_grade"] = True
         if self.new_submission and self.submitted_at is not None:
@@ -108,74 +109,93 @@ class LtiServiceClient:
 
     # -- transport ----------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, scopes: Sequence[str], *, accept: str,
-                 **kwargs: Any) -> requests.Response:
+    def _request(
+        self, method: str, url: str, scopes: Sequence[str], *, accept: str, **kwargs: Any
+    ) -> requests.Response:
         """One call with a token for ``scopes``: any one of them suffices for the endpoint,
         and the token carries whichever the platform granted (see ``tokens``)."""
         extra_headers = kwargs.pop("headers", {})
         for attempt in (1, 2):
             grant = tokens.service_grant(self.platform, scopes)
-            headers = {"Authorization": f"Bearer {grant.token}", "Accept": accept,
-                       **extra_headers}
+            headers = {"Authorization": f"Bearer {grant.token}", "Accept": accept, **extra_headers}
             try:
                 response = self.session.request(method, url, headers=headers, **kwargs)
             except requests.RequestException as err:
-                raise LmsApiError(f"Could not reach {self.platform.name}.", retryable=True,
-                                  url=url, detail=str(err)) from err
+                raise LmsApiError(
+                    f"Could not reach {self.platform.name}.",
+                    retryable=True,
+                    url=url,
+                    detail=str(err),
+                ) from err
             if response.status_code == 401 and attempt == 1:
                 tokens.forget_token(self.platform, grant.scopes)  # expired early or revoked
                 continue
             if response.status_code >= 400:
                 raise LmsApiError(
                     f"{self.platform.name} answered {response.status_code} to {method} "
-                    f"{urlsplit(url).path}.", upstream_status=response.status_code,
-                    retryable=retryable_status(response.status_code), url=url,
-                    detail=response.text[:500])
+                    f"{urlsplit(url).path}.",
+                    upstream_status=response.status_code,
+                    retryable=retryable_status(response.status_code),
+                    url=url,
+                    detail=response.text[:500],
+                )
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _pages(self, url: str, scopes: Sequence[str], accept: str,
-               params: dict[str, Any] | None = None) -> Iterator[tuple[Any, requests.Response]]:
+    def _pages(
+        self, url: str, scopes: Sequence[str], accept: str, params: dict[str, Any] | None = None
+    ) -> Iterator[tuple[Any, requests.Response]]:
         next_url: str | None = url
         first = True
         for _ in range(self.max_pages):
             if next_url is None:
                 return
-            response = self._request("GET", next_url, scopes, accept=accept,
-                                     params=params if first else None)
+            response = self._request(
+                "GET", next_url, scopes, accept=accept, params=params if first else None
+            )
             first = False
             try:
                 body = response.json()
             except ValueError as err:
-                raise LmsApiError(f"{self.platform.name} sent a page that is not JSON.",
-                                  upstream_status=response.status_code, url=next_url) from err
+                raise LmsApiError(
+                    f"{self.platform.name} sent a page that is not JSON.",
+                    upstream_status=response.status_code,
+                    url=next_url,
+                ) from err
             yield body, response
             next_url = next_link(response)
         if next_url is not None:
-            raise LmsApiError(f"{self.platform.name} kept sending pages past "
-                              f"{self.max_pages}; stopped.", url=url)
+            raise LmsApiError(
+                f"{self.platform.name} kept sending pages past {self.max_pages}; stopped.", url=url
+            )
 
     # -- NRPS ---------------------------------------------------------------------------
 
-    def member_pages(self, memberships_url: str, *,
-                     limit: int | None = None) -> Iterator[list[RosterMember]]:
+    def member_pages(
+        self, memberships_url: str, *, limit: int | None = None
+    ) -> Iterator[list[RosterMember]]:
         """Yield the course roster one page at a time."""
         params = {"limit": limit} if limit else None
         for body, _ in self._pages(memberships_url, [NRPS_SCOPE], NRPS_MEDIA, params):
             members = body.get("members") if isinstance(body, dict) else None
             if not isinstance(members, list):
-                raise LmsApiError(f"{self.platform.name} sent a roster page without members.",
-                                  url=memberships_url)
+                raise LmsApiError(
+                    f"{self.platform.name} sent a roster page without members.", url=memberships_url
+                )
             yield [self._member(m) for m in members if isinstance(m, dict) and m.get("user_id")]
 
     @staticmethod
     def _member(data: dict[str, Any]) -> RosterMember:
         name = data.get("name") or " ".join(
-            p for p in (data.get("given_name"), data.get("family_name")) if p)
+            p for p in (data.get("given_name"), data.get("family_name")) if p
+        )
         return RosterMember(
-            user_id=str(data["user_id"]), name=str(name or ""),
-            given_name=data.get("given_name"), family_name=data.get("family_name"),
-            email=data.get("email"), roles=tuple(str(r) for r in data.get("roles") or ()),
+            user_id=str(data["user_id"]),
+            name=str(name or ""),
+            given_name=data.get("given_name"),
+            family_name=data.get("family_name"),
+            email=data.get("email"),
+            roles=tuple(str(r) for r in data.get("roles") or ()),
             status=str(data.get("status") or "Active"),
             # Canvas sends the SIS user id here: never the LMS's own user id.
             sis_id=str(data["lis_person_sourcedid"]) if data.get("lis_person_sourcedid") else None,
@@ -186,21 +206,25 @@ class LtiServiceClient:
     def line_items(self, line_items_url: str) -> list[LmsAssignment]:
         """Every line item of the course (all pages)."""
         items: list[LmsAssignment] = []
-        for body, _ in self._pages(line_items_url, [AGS_LINEITEM_READONLY, AGS_LINEITEM],
-                                   LINEITEMS_MEDIA):
+        for body, _ in self._pages(
+            line_items_url, [AGS_LINEITEM_READONLY, AGS_LINEITEM], LINEITEMS_MEDIA
+        ):
             if not isinstance(body, list):
-                raise LmsApiError(f"{self.platform.name} sent line items that are not a list.",
-                                  url=line_items_url)
+                raise LmsApiError(
+                    f"{self.platform.name} sent line items that are not a list.", url=line_items_url
+                )
             items.extend(
                 LmsAssignment(
-                    external_id=str(item["id"]), title=str(item.get("label") or ""),
+                    external_id=str(item["id"]),
+                    title=str(item.get("label") or ""),
                     source="ags",
                     score_maximum=finite_float(item.get("scoreMaximum")),
                     due_at=utc_datetime(item.get("endDateTime")),
                     resource_link_id=str_or_none(item.get("resourceLinkId")),
                     tag=str_or_none(item.get("tag")),
                 )
-                for item in body if isinstance(item, dict) and item.get("id")
+                for item in body
+                if isinstance(item, dict) and item.get("id")
             )
         return items
 
@@ -209,33 +233,48 @@ class LtiServiceClient:
         scores: list[LmsScore] = []
         for body, _ in self._pages(results_url(line_item_url), [AGS_RESULT], RESULTS_MEDIA):
             if not isinstance(body, list):
-                raise LmsApiError(f"{self.platform.name} sent results that are not a list.",
-                                  url=line_item_url)
+                raise LmsApiError(
+                    f"{self.platform.name} sent results that are not a list.", url=line_item_url
+                )
             for result in body:
                 if not isinstance(result, dict) or not result.get("userId"):
                     continue
                 score = finite_float(result.get("resultScore"))
-                scores.append(LmsScore(
-                    assignment_external_id=line_item_url, user_id=str(result["userId"]),
-                    score=score, score_maximum=finite_float(result.get("resultMaximum")),
-                    comment=str_or_none(result.get("comment")),
-                    state="graded" if score is not None else None,
-                ))
+                scores.append(
+                    LmsScore(
+                        assignment_external_id=line_item_url,
+                        user_id=str(result["userId"]),
+                        score=score,
+                        score_maximum=finite_float(result.get("resultMaximum")),
+                        comment=str_or_none(result.get("comment")),
+                        state="graded" if score is not None else None,
+                    )
+                )
         return scores
 
-    def post_score(self, line_item_url: str, *, user_id: str, score_given: float | None,
-                   score_maximum: float, activity_progress: str = "Completed",
-                   grading_progress: str = "FullyGraded", comment: str | None = None,
-                   timestamp: dt.datetime | None = None,
-                   submission: SubmissionInfo | None = None) -> None:
+    def post_score(
+        self,
+        line_item_url: str,
+        *,
+        user_id: str,
+        score_given: float | None,
+        score_maximum: float,
+        activity_progress: str = "Completed",
+        grading_progress: str = "FullyGraded",
+        comment: str | None = None,
+        timestamp: dt.datetime | None = None,
+        submission: SubmissionInfo | None = None,
+    ) -> None:
         """Send a score for one user (AGS score service).
 
         ``submission`` is sent to Canvas as its submission extension (and
         ``submission.submittedAt`` for a new attempt); other platforms do not get it.
         """
         body: dict[str, Any] = {
-            "userId": user_id, "scoreMaximum": score_maximum,
-            "activityProgress": activity_progress, "gradingProgress": grading_progress,
+            "userId": user_id,
+            "scoreMaximum": score_maximum,
+            "activityProgress": activity_progress,
+            "gradingProgress": grading_progress,
             # AGS 2.0: ISO 8601 "with a sub-second precision"; isoformat() alone drops the
             # fraction when the microseconds happen to be 0.
             "timestamp": (timestamp or dt.datetime.now(dt.UTC)).isoformat(timespec="microseconds"),
@@ -248,5 +287,11 @@ class LtiServiceClient:
             body[CANVAS_SUBMISSION_EXT] = submission.canvas_extension()
             if submission.new_submission and submission.submitted_at is not None:
                 body["submission"] = {"submittedAt": submission.submitted_at.isoformat()}
-        self._request("POST", scores_url(line_item_url), [AGS_SCORE], accept="application/json",
-                      json=body, headers={"Content-Type": SCORE_MEDIA})
+        self._request(
+            "POST",
+            scores_url(line_item_url),
+            [AGS_SCORE],
+            accept="application/json",
+            json=body,
+            headers={"Content-Type": SCORE_MEDIA},
+        )

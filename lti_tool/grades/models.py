@@ -21,8 +21,7 @@ class Assignment(db.Model):
     __table_args__ = (UniqueConstraint("course_id", "source", "external_id"),)
 
     id: Mapped[intpk]
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
-                                           index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     #: ``ags``, ``canvas`` or ``schoology``.
     source: Mapped[str] = mapped_column(String(20))
     #: The AGS line item URL, or the LMS's assignment id.
@@ -45,8 +44,10 @@ class Grade(db.Model):
     """A student's result on an assignment, as the LMS last reported it."""
 
     __tablename__ = "grades"
-    __table_args__ = (UniqueConstraint("assignment_id", "person_id"),
-                      Index("ix_grades_person", "person_id"))
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "person_id"),
+        Index("ix_grades_person", "person_id"),
+    )
 
     id: Mapped[intpk]
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
@@ -100,18 +101,20 @@ class SyncRun(db.Model):
     __table_args__ = (Index("ix_sync_runs_course_kind", "course_id", "kind", "id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     #: The course synced (course-level kinds).
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     #: The person synced (person-level kinds such as a student's transcript).
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                                  index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[SyncKind] = mapped_column(enum_string(SyncKind, "kind"))
-    status: Mapped[SyncStatus] = mapped_column(enum_string(SyncStatus, "status"),
-                                               default=SyncStatus.QUEUED)
+    status: Mapped[SyncStatus] = mapped_column(
+        enum_string(SyncStatus, "status"), default=SyncStatus.QUEUED
+    )
     requested_by: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), index=True)
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     #: RQ job id when run in the background.
     job_id: Mapped[str | None] = mapped_column(String(64))
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
@@ -129,8 +132,7 @@ class LmsCredential(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "kind"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     #: ``canvas``.
     kind: Mapped[str] = mapped_column(String(20))
@@ -174,10 +176,8 @@ class TranscriptEntry(db.Model):
     __table_args__ = (UniqueConstraint("person_id", "source", "lms_course_id"),)
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(20))
     lms_course_id: Mapped[str] = mapped_column(String(255))
     course_name: Mapped[str] = mapped_column(String(500), default="")

@@ -114,16 +114,23 @@ def user_match(settings: Mapping[str, Any] | None) -> UserMatch:
 ROLE_INSTRUCTOR = "Instructor"
 ROLE_LEARNER = "Learner"
 
-MSG_AUTH = ("Schoology did not accept Lodestar's API key; the district admin should check it "
-            "in Lodestar's settings")
-MSG_NOT_FOUND = ("Schoology could not find that course section or user. It may have been "
-                 "deleted, or Lodestar's API key may not be allowed to see it.")
-MSG_RATE_LIMITED = ("Schoology is limiting how often Lodestar may call it. Please try again "
-                    "in a few minutes.")
-MSG_UNAVAILABLE = ("Schoology did not answer as expected. Please try again shortly.")
+MSG_AUTH = (
+    "Schoology did not accept Lodestar's API key; the district admin should check it "
+    "in Lodestar's settings"
+)
+MSG_NOT_FOUND = (
+    "Schoology could not find that course section or user. It may have been "
+    "deleted, or Lodestar's API key may not be allowed to see it."
+)
+MSG_RATE_LIMITED = (
+    "Schoology is limiting how often Lodestar may call it. Please try again in a few minutes."
+)
+MSG_UNAVAILABLE = "Schoology did not answer as expected. Please try again shortly."
 MSG_UNREADABLE = "Schoology sent a reply Lodestar could not read."
-MSG_TOO_MANY_PAGES = ("This Schoology list is longer than Lodestar reads in one go; please "
-                      "ask your Lodestar administrator to raise the page limit.")
+MSG_TOO_MANY_PAGES = (
+    "This Schoology list is longer than Lodestar reads in one go; please "
+    "ask your Lodestar administrator to raise the page limit."
+)
 MSG_BAD_LINK = "Schoology pointed Lodestar at an unexpected address; the request was stopped."
 
 _SIGNATURES = {"HMAC-SHA1": SIGNATURE_HMAC_SHA1, "PLAINTEXT": SIGNATURE_PLAINTEXT}
@@ -145,7 +152,6 @@ class TwoLeggedClient(Client):
         if not self.resource_owner_key:
             params.append(("oauth_token", ""))
         return params
-
 
 
 class SchoologyClient:
@@ -171,17 +177,22 @@ class SchoologyClient:
         decides the ``user_id``/``lms_user_id`` of the members and scores returned.
     """
 
-    def __init__(self, consumer_key: str, consumer_secret: str, *,
-                 base_url: str = DEFAULT_BASE_URL,
-                 session: OutboundSession | None = None,
-                 limit: int = MAX_LIMIT,
-                 max_pages: int = 50,
-                 max_retries: int = 3,
-                 sleep: Callable[[float], None] = time.sleep,
-                 backoff: float = 0.5,
-                 school_timezone: str | dt.tzinfo | None = None,
-                 signature_method: str = "HMAC-SHA1",
-                 match: UserMatch = DEFAULT_USER_MATCH) -> None:
+    def __init__(
+        self,
+        consumer_key: str,
+        consumer_secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        session: OutboundSession | None = None,
+        limit: int = MAX_LIMIT,
+        max_pages: int = 50,
+        max_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: float = 0.5,
+        school_timezone: str | dt.tzinfo | None = None,
+        signature_method: str = "HMAC-SHA1",
+        match: UserMatch = DEFAULT_USER_MATCH,
+    ) -> None:
         if not consumer_key or not consumer_secret:
             raise ValueError("Schoology consumer key and secret are required")
         if not 1 <= limit <= MAX_LIMIT:
@@ -202,10 +213,14 @@ class SchoologyClient:
         self.limit = limit
         self.max_pages = max_pages
         self.retry = RetryPolicy(retries=max_retries, backoff=backoff, sleep=sleep)
-        self._auth = OAuth1(consumer_key, client_secret=consumer_secret,
-                            signature_method=_SIGNATURES[signature_method],
-                            signature_type=SIGNATURE_TYPE_AUTH_HEADER,
-                            client_class=TwoLeggedClient, realm=OAUTH_REALM)
+        self._auth = OAuth1(
+            consumer_key,
+            client_secret=consumer_secret,
+            signature_method=_SIGNATURES[signature_method],
+            signature_type=SIGNATURE_TYPE_AUTH_HEADER,
+            client_class=TwoLeggedClient,
+            realm=OAUTH_REALM,
+        )
         if isinstance(school_timezone, str):
             school_timezone = ZoneInfo(school_timezone)
         self.school_timezone: dt.tzinfo | None = school_timezone
@@ -233,8 +248,9 @@ class SchoologyClient:
         remembers enrollment id -> person key for :meth:`list_grades`.
         """
         key = str(section_id)
-        items = self._paginate(self._url(f"/sections/{_seg(section_id)}/enrollments"),
-                               _list_key("enrollment"))
+        items = self._paginate(
+            self._url(f"/sections/{_seg(section_id)}/enrollments"), _list_key("enrollment")
+        )
         members: list[RosterMember] = []
         uids: dict[str, str] = {}
         for item in items:
@@ -255,8 +271,9 @@ class SchoologyClient:
         ``max_points``, ``html_url`` its ``web_url``. ``due_at`` is set only when
         ``school_timezone`` was given (Schoology's ``due`` carries no offset).
         """
-        items = self._paginate(self._url(f"/sections/{_seg(section_id)}/assignments"),
-                               _list_key("assignment"))
+        items = self._paginate(
+            self._url(f"/sections/{_seg(section_id)}/assignments"), _list_key("assignment")
+        )
         return [self._assignment(item) for item in items]
 
     def _assignment(self, item: dict[str, Any]) -> LmsAssignment:
@@ -308,8 +325,11 @@ class SchoologyClient:
                 continue
             scores.append(_score(item, uid, self.match))
         if skipped:
-            log.warning("Skipped %d Schoology grade(s) in section %s with an unknown "
-                        "enrollment", skipped, key)
+            log.warning(
+                "Skipped %d Schoology grade(s) in section %s with an unknown enrollment",
+                skipped,
+                key,
+            )
         return scores
 
     def forget_enrollments(self, section_id: str | int | None = None) -> None:
@@ -324,8 +344,9 @@ class SchoologyClient:
     def _url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
-    def _paginate(self, url: str,
-                  extract: Callable[[dict[str, Any]], list[Any]]) -> Iterator[dict[str, Any]]:
+    def _paginate(
+        self, url: str, extract: Callable[[dict[str, Any]], list[Any]]
+    ) -> Iterator[dict[str, Any]]:
         """Yield the items of every page, following ``links.next`` within the caps."""
         params: dict[str, Any] | None = {"start": 0, "limit": self.limit}
         seen: set[str] = set()
@@ -346,16 +367,21 @@ class SchoologyClient:
                 return
             seen.add(url)
             params = None  # the next link carries start/limit itself
-        raise LmsApiError(MSG_TOO_MANY_PAGES, retryable=False, url=url,
-                          detail=f"more than {self.max_pages} pages of {self.limit}")
+        raise LmsApiError(
+            MSG_TOO_MANY_PAGES,
+            retryable=False,
+            url=url,
+            detail=f"more than {self.max_pages} pages of {self.limit}",
+        )
 
     def _checked_next(self, next_url: str, current: str) -> str:
         """Only follow links to our API host (the signed header must not go elsewhere)."""
         parts = hygiene.http_url(next_url)
         if parts is None or parts.netloc.lower() != self._base_netloc:
             where = hygiene.origin(next_url) or "a malformed URL"
-            raise LmsApiError(MSG_BAD_LINK, retryable=False, url=current,
-                              detail=f"links.next points to {where}")
+            raise LmsApiError(
+                MSG_BAD_LINK, retryable=False, url=current, detail=f"links.next points to {where}"
+            )
         if parts.scheme != self._base_scheme:
             # Schoology has been seen to write http:// links; keep the configured scheme.
             parts = parts._replace(scheme=self._base_scheme)
@@ -365,41 +391,74 @@ class SchoologyClient:
         """GET (retried by the retry policy, signed afresh each time); the parsed JSON
         object, or ``LmsApiError``."""
         try:
-            resp = self.session.request("GET", url, params=params, auth=self._auth,
-                                        headers={"Accept": "application/json"},
-                                        retry=self.retry)
+            resp = self.session.request(
+                "GET",
+                url,
+                params=params,
+                auth=self._auth,
+                headers={"Accept": "application/json"},
+                retry=self.retry,
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise LmsApiError(MSG_UNAVAILABLE, retryable=True, url=url,
-                              detail=f"{type(exc).__name__}: {exc}") from exc
+            raise LmsApiError(
+                MSG_UNAVAILABLE, retryable=True, url=url, detail=f"{type(exc).__name__}: {exc}"
+            ) from exc
         except requests.RequestException as exc:
-            raise LmsApiError(MSG_UNAVAILABLE, retryable=False, url=url,
-                              detail=f"{type(exc).__name__}: {exc}") from exc
+            raise LmsApiError(
+                MSG_UNAVAILABLE, retryable=False, url=url, detail=f"{type(exc).__name__}: {exc}"
+            ) from exc
         status = resp.status_code
         if status in (401, 403):
-            raise LmsApiError(MSG_AUTH, upstream_status=status, retryable=False, url=url,
-                              detail=_snippet(resp))
+            raise LmsApiError(
+                MSG_AUTH, upstream_status=status, retryable=False, url=url, detail=_snippet(resp)
+            )
         if status == 404:
-            raise LmsApiError(MSG_NOT_FOUND, upstream_status=status, retryable=False, url=url,
-                              detail=_snippet(resp))
+            raise LmsApiError(
+                MSG_NOT_FOUND,
+                upstream_status=status,
+                retryable=False,
+                url=url,
+                detail=_snippet(resp),
+            )
         if status == 429:
-            raise LmsApiError(MSG_RATE_LIMITED, upstream_status=status, retryable=True,
-                              url=url, detail=f"429 Retry-After={retry_after(resp)}")
+            raise LmsApiError(
+                MSG_RATE_LIMITED,
+                upstream_status=status,
+                retryable=True,
+                url=url,
+                detail=f"429 Retry-After={retry_after(resp)}",
+            )
         if status >= 400:
-            raise LmsApiError(MSG_UNAVAILABLE, upstream_status=status,
-                              retryable=retryable_status(status), url=url,
-                              detail=_snippet(resp))
+            raise LmsApiError(
+                MSG_UNAVAILABLE,
+                upstream_status=status,
+                retryable=retryable_status(status),
+                url=url,
+                detail=_snippet(resp),
+            )
         try:
             data = resp.json()
         except ValueError as exc:
-            raise LmsApiError(MSG_UNREADABLE, upstream_status=status, retryable=False,
-                              url=url, detail=f"not JSON: {_snippet(resp)}") from exc
+            raise LmsApiError(
+                MSG_UNREADABLE,
+                upstream_status=status,
+                retryable=False,
+                url=url,
+                detail=f"not JSON: {_snippet(resp)}",
+            ) from exc
         if not isinstance(data, dict):
-            raise LmsApiError(MSG_UNREADABLE, upstream_status=status, retryable=False,
-                              url=url, detail=f"expected a JSON object, got {type(data).__name__}")
+            raise LmsApiError(
+                MSG_UNREADABLE,
+                upstream_status=status,
+                retryable=False,
+                url=url,
+                detail=f"expected a JSON object, got {type(data).__name__}",
+            )
         return data
 
 
 # ---------------------------------------------------------------------- mapping helpers
+
 
 def _person_key(item: dict[str, Any], match: UserMatch) -> str | None:
     field = "school_uid" if match is UserMatch.SCHOOL_UID else "uid"
@@ -462,6 +521,7 @@ def _section_summary(data: dict[str, Any]) -> dict[str, Any]:
 def _list_key(key: str) -> Callable[[dict[str, Any]], list[Any]]:
     def extract(data: dict[str, Any]) -> list[Any]:
         return _as_list(data.get(key))
+
     return extract
 
 

@@ -35,15 +35,25 @@ def get_course(actor: Actor, course_id: int) -> Course:
 
 def roster(course: Course, *, include_inactive: bool = False) -> list[RosterRow]:
     """The course's people known so far (teachers first, then students by name)."""
-    query = (select(Enrollment, Person).join(Person, Person.id == Enrollment.person_id)
-             .where(Enrollment.course_id == course.id))
+    query = (
+        select(Enrollment, Person)
+        .join(Person, Person.id == Enrollment.person_id)
+        .where(Enrollment.course_id == course.id)
+    )
     if not include_inactive:
         query = query.where(Enrollment.status == EnrollmentStatus.ACTIVE)
-    rows = [RosterRow(person=p, role=Role(e.role), status=EnrollmentStatus(e.status))
-            for e, p in db.session.execute(query)]
+    rows = [
+        RosterRow(person=p, role=Role(e.role), status=EnrollmentStatus(e.status))
+        for e, p in db.session.execute(query)
+    ]
     order = {Role.TEACHER: 0, Role.STUDENT: 1, Role.GUARDIAN: 2}
-    rows.sort(key=lambda r: (order.get(r.role, 3), (r.person.family_name or r.person.name or "").lower(),
-                             r.person.name.lower()))
+    rows.sort(
+        key=lambda r: (
+            order.get(r.role, 3),
+            (r.person.family_name or r.person.name or "").lower(),
+            r.person.name.lower(),
+        )
+    )
     return rows
 
 
@@ -59,12 +69,17 @@ class AssignmentSummary:
 def assignment_summaries(course: Course) -> list[AssignmentSummary]:
     """Active assignments of a course with result counts, in one query."""
     rows = db.session.execute(
-        select(Assignment, func.count(Grade.score),
-               func.avg(Grade.score / func.nullif(Grade.score_maximum, 0)))
+        select(
+            Assignment,
+            func.count(Grade.score),
+            func.avg(Grade.score / func.nullif(Grade.score_maximum, 0)),
+        )
         .outerjoin(Grade, Grade.assignment_id == Assignment.id)
         .where(Assignment.course_id == course.id, Assignment.active.is_(True))
         .group_by(Assignment.id)
         .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.title)
     ).all()
-    return [AssignmentSummary(a, int(n), round(float(avg) * 100, 1) if avg is not None else None)
-            for a, n, avg in rows]
+    return [
+        AssignmentSummary(a, int(n), round(float(avg) * 100, 1) if avg is not None else None)
+        for a, n, avg in rows
+    ]

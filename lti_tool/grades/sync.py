@@ -55,12 +55,19 @@ class Counts:
     extra: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return {"seen": self.seen, "created": self.created, "updated": self.updated,
-                "deactivated": self.deactivated, "pages": self.pages,
-                "unmatched": self.unmatched, **self.extra}
+        return {
+            "seen": self.seen,
+            "created": self.created,
+            "updated": self.updated,
+            "deactivated": self.deactivated,
+            "pages": self.pages,
+            "unmatched": self.unmatched,
+            **self.extra,
+        }
 
 
 # -- roster -------------------------------------------------------------------------------
+
 
 def _roles_of(member: RosterMember) -> set[Role]:
     return lti_roles.context_roles(member.roles, has_mentor_scope=False) & set(SYNCED_ROLES)
@@ -75,8 +82,14 @@ def _recently_asserted(enrollment: Enrollment, since: dt.datetime) -> bool:
     return enrollment.asserted_at is not None and enrollment.asserted_at >= since
 
 
-def upsert_members(course: Course, members: Iterable[RosterMember], counts: Counts, *,
-                   seen_at: dt.datetime, source: str = "nrps") -> None:
+def upsert_members(
+    course: Course,
+    members: Iterable[RosterMember],
+    counts: Counts,
+    *,
+    seen_at: dt.datetime,
+    source: str = "nrps",
+) -> None:
     """Upsert one page of members into people and enrollments.
 
     Three queries a page whatever its size (people by sub, enrollments by person, then the
@@ -92,9 +105,12 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
     subs = {str(m.user_id) for m in members}
     if not subs:
         return
-    people = {p.sub: p for p in db.session.execute(
-        select(Person).where(Person.tenant_id == course.tenant_id, Person.sub.in_(subs))
-    ).scalars()}
+    people = {
+        p.sub: p
+        for p in db.session.execute(
+            select(Person).where(Person.tenant_id == course.tenant_id, Person.sub.in_(subs))
+        ).scalars()
+    }
     # A person whose data was deleted on request stays a tombstone until their own next
     # launch: the roster neither refills their name nor enrolls them again.
     erased = {sub for sub, p in people.items() if p.erased_at is not None}
@@ -105,13 +121,16 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
         sub = str(member.user_id)
         person = people.get(sub)
         if person is None:
-            person = Person(tenant_id=course.tenant_id, sub=clip(sub, 255),
-                            name=clip(member.name, 255),
-                            given_name=clip(member.given_name, 255) or None,
-                            family_name=clip(member.family_name, 255) or None,
-                            email=clip(member.email, 320) or None,
-                            lms_user_id=clip(member.lms_user_id, 255) or None,
-                            sis_id=clip(member.sis_id, 255) or None)
+            person = Person(
+                tenant_id=course.tenant_id,
+                sub=clip(sub, 255),
+                name=clip(member.name, 255),
+                given_name=clip(member.given_name, 255) or None,
+                family_name=clip(member.family_name, 255) or None,
+                email=clip(member.email, 320) or None,
+                lms_user_id=clip(member.lms_user_id, 255) or None,
+                sis_id=clip(member.sis_id, 255) or None,
+            )
             db.session.add(person)
             people[sub] = person
         else:
@@ -124,22 +143,32 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
             _set(person, "sis_id", clip(member.sis_id, 255) or person.sis_id)
     db.session.flush()
     person_ids = [p.id for p in people.values()]
-    enrollments = {(e.person_id, Role(e.role)): e for e in db.session.execute(
-        select(Enrollment).where(Enrollment.course_id == course.id,
-                                 Enrollment.person_id.in_(person_ids))
-    ).scalars()}
+    enrollments = {
+        (e.person_id, Role(e.role)): e
+        for e in db.session.execute(
+            select(Enrollment).where(
+                Enrollment.course_id == course.id, Enrollment.person_id.in_(person_ids)
+            )
+        ).scalars()
+    }
     protected_since = seen_at - launch_protection()
     seen_by_role: dict[Role, list[int]] = {role: [] for role in SYNCED_ROLES}
     for member in members:
         person = people[str(member.user_id)]
-        status = (EnrollmentStatus.ACTIVE if member.status.lower() == "active"
-                  else EnrollmentStatus.INACTIVE)
+        status = (
+            EnrollmentStatus.ACTIVE
+            if member.status.lower() == "active"
+            else EnrollmentStatus.INACTIVE
+        )
         roles = lti_roles.normalize_all(member.roles)
         member_roles = _roles_of(member)
         teacher = enrollments.get((person.id, Role.TEACHER))
         student = enrollments.get((person.id, Role.STUDENT))
-        if teacher is not None and teacher.asserted_at is not None \
-                and (student is None or student.asserted_at is None):
+        if (
+            teacher is not None
+            and teacher.asserted_at is not None
+            and (student is None or student.asserted_at is None)
+        ):
             # Their latest launch here said Instructor and not Learner.
             member_roles.discard(Role.STUDENT)
         for role in member_roles:
@@ -147,16 +176,25 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
             seen_by_role[role].append(person.id)
             enrollment = enrollments.get((person.id, role))
             if enrollment is None:
-                enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
-                                        status=status, lti_roles=roles, source=source,
-                                        last_seen_at=seen_at)
+                enrollment = Enrollment(
+                    course_id=course.id,
+                    person_id=person.id,
+                    role=role,
+                    status=status,
+                    lti_roles=roles,
+                    source=source,
+                    last_seen_at=seen_at,
+                )
                 db.session.add(enrollment)
                 enrollments[(person.id, role)] = enrollment
                 counts.created += 1
                 continue
             asserted = enrollment.asserted_at is not None
-            wanted_status = (EnrollmentStatus.ACTIVE
-                             if _recently_asserted(enrollment, protected_since) else status)
+            wanted_status = (
+                EnrollmentStatus.ACTIVE
+                if _recently_asserted(enrollment, protected_since)
+                else status
+            )
             wanted_roles = enrollment.lti_roles if asserted else roles
             if enrollment.status != wanted_status or enrollment.lti_roles != wanted_roles:
                 enrollment.status = wanted_status
@@ -168,9 +206,15 @@ def upsert_members(course: Course, members: Iterable[RosterMember], counts: Coun
     for role, ids in seen_by_role.items():
         if ids:
             db.session.execute(
-                update(Enrollment).where(Enrollment.course_id == course.id,
-                                         Enrollment.person_id.in_(ids), Enrollment.role == role)
-                .values(last_seen_at=seen_at).execution_options(synchronize_session=False))
+                update(Enrollment)
+                .where(
+                    Enrollment.course_id == course.id,
+                    Enrollment.person_id.in_(ids),
+                    Enrollment.role == role,
+                )
+                .values(last_seen_at=seen_at)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def web_url(value: str | None) -> str | None:
@@ -184,16 +228,19 @@ def _set(row: object, attr: str, value: object) -> None:
         setattr(row, attr, value)
 
 
-def sync_roster(course: Course, *, progress: Progress | None = None,
-                limit: int | None = None) -> Counts:
+def sync_roster(
+    course: Course, *, progress: Progress | None = None, limit: int | None = None
+) -> Counts:
     """Pull the course roster through NRPS.
 
     :raises SyncError: when the course has no roster service.
     :raises LmsApiError: when the LMS fails; pages already seen are committed.
     """
     if not course.nrps_url:
-        raise SyncError("This course's platform did not offer a roster service (NRPS) at the "
-                        "last launch.", status_code=409)
+        raise SyncError(
+            "This course's platform did not offer a roster service (NRPS) at the last launch.",
+            status_code=409,
+        )
     platform = course_platform(course)
     assert platform is not None
     course_id, nrps_url = course.id, course.nrps_url
@@ -209,17 +256,22 @@ def sync_roster(course: Course, *, progress: Progress | None = None,
     # Complete: whoever the LMS no longer lists is inactive (never deleted). Every member
     # seen in this run carries last_seen_at == started.
     unseen = (
-        Enrollment.course_id == course_id, Enrollment.role.in_(SYNCED_ROLES),
+        Enrollment.course_id == course_id,
+        Enrollment.role.in_(SYNCED_ROLES),
         Enrollment.status == EnrollmentStatus.ACTIVE,
         or_(Enrollment.last_seen_at.is_(None), Enrollment.last_seen_at < started),
         # A role a signed launch asserted within the session lifetime stays (Moodle's
         # NRPS leaves out site admins and category managers).
-        or_(Enrollment.asserted_at.is_(None),
-            Enrollment.asserted_at < started - launch_protection()))
+        or_(
+            Enrollment.asserted_at.is_(None), Enrollment.asserted_at < started - launch_protection()
+        ),
+    )
     leaving = set(db.session.execute(select(Enrollment.person_id).where(*unseen)).scalars())
     result = db.session.execute(
-        update(Enrollment).where(*unseen)
-        .values(status=EnrollmentStatus.INACTIVE, updated_at=utcnow()))
+        update(Enrollment)
+        .where(*unseen)
+        .values(status=EnrollmentStatus.INACTIVE, updated_at=utcnow())
+    )
     counts.deactivated = int(result.rowcount or 0)  # type: ignore[attr-defined]
     # Whoever lost an enrollment is signed out everywhere (their rights changed).
     session_records.end_sessions_of(leaving)
@@ -229,18 +281,23 @@ def sync_roster(course: Course, *, progress: Progress | None = None,
 
 # -- grades -------------------------------------------------------------------------------
 
-def upsert_assignments(course: Course, items: Iterable[LmsAssignment],
-                       counts: Counts) -> dict[str, Assignment]:
+
+def upsert_assignments(
+    course: Course, items: Iterable[LmsAssignment], counts: Counts
+) -> dict[str, Assignment]:
     """Upsert assignments; returns them by external id."""
-    existing = {(a.source, a.external_id): a for a in db.session.execute(
-        select(Assignment).where(Assignment.course_id == course.id)).scalars()}
+    existing = {
+        (a.source, a.external_id): a
+        for a in db.session.execute(
+            select(Assignment).where(Assignment.course_id == course.id)
+        ).scalars()
+    }
     now = utcnow()
     by_id: dict[str, Assignment] = {}
     for item in items:
         row = existing.get((item.source, item.external_id))
         if row is None:
-            row = Assignment(course_id=course.id, source=item.source,
-                             external_id=item.external_id)
+            row = Assignment(course_id=course.id, source=item.source, external_id=item.external_id)
             db.session.add(row)
             existing[(item.source, item.external_id)] = row
             counts.created += 1
@@ -266,18 +323,26 @@ class AssignmentRef:
     score_maximum: float | None
 
 
-def upsert_scores(assignment: AssignmentRef, scores: Iterable[LmsScore],
-                  people: dict[str, int], counts: Counts) -> None:
+def upsert_scores(
+    assignment: AssignmentRef, scores: Iterable[LmsScore], people: dict[str, int], counts: Counts
+) -> None:
     """Upsert one assignment's results (one query to read, batched writes).
 
     Unknown users are counted as unmatched, never invented.
     """
-    grades = {g.person_id: g for g in db.session.execute(
-        select(Grade).where(Grade.assignment_id == assignment.id)).scalars()}
+    grades = {
+        g.person_id: g
+        for g in db.session.execute(
+            select(Grade).where(Grade.assignment_id == assignment.id)
+        ).scalars()
+    }
     now = utcnow()
     for score in scores:
-        person_id = people.get(score.user_id) if score.user_id else \
-            people.get("lms:" + (score.lms_user_id or ""))
+        person_id = (
+            people.get(score.user_id)
+            if score.user_id
+            else people.get("lms:" + (score.lms_user_id or ""))
+        )
         if person_id is None:
             counts.unmatched += 1
             continue
@@ -287,13 +352,20 @@ def upsert_scores(assignment: AssignmentRef, scores: Iterable[LmsScore],
         values = {
             "score": score.score,
             "score_maximum": score.score_maximum or assignment.score_maximum,
-            "comment": score.comment, "state": score.state,
+            "comment": score.comment,
+            "state": score.state,
         }
         if grade is None:
-            grade = Grade(assignment_id=assignment.id, person_id=person_id, **values,
-                          submitted_at=score.submitted_at, graded_at=score.graded_at,
-                          url=web_url(score.url), attachments=attachments,
-                          last_synced_at=now)
+            grade = Grade(
+                assignment_id=assignment.id,
+                person_id=person_id,
+                **values,
+                submitted_at=score.submitted_at,
+                graded_at=score.graded_at,
+                url=web_url(score.url),
+                attachments=attachments,
+                last_synced_at=now,
+            )
             db.session.add(grade)
             grades[person_id] = grade
             counts.created += 1
@@ -303,8 +375,11 @@ def upsert_scores(assignment: AssignmentRef, scores: Iterable[LmsScore],
             if getattr(grade, attr) != value:
                 setattr(grade, attr, value)
                 changed = True
-        for attr, value in (("submitted_at", score.submitted_at), ("graded_at", score.graded_at),
-                            ("url", web_url(score.url))):
+        for attr, value in (
+            ("submitted_at", score.submitted_at),
+            ("graded_at", score.graded_at),
+            ("url", web_url(score.url)),
+        ):
             if value is not None and getattr(grade, attr) != value:
                 setattr(grade, attr, value)
                 changed = True
@@ -336,9 +411,15 @@ def _refs(by_id: dict[str, Assignment]) -> dict[str, AssignmentRef]:
 
 def _deactivate_unseen(course_id: int, source: str, seen_ids: set[int]) -> int:
     result = db.session.execute(
-        update(Assignment).where(Assignment.course_id == course_id, Assignment.source == source,
-                                 Assignment.active.is_(True), Assignment.id.not_in(seen_ids))
-        .values(active=False))
+        update(Assignment)
+        .where(
+            Assignment.course_id == course_id,
+            Assignment.source == source,
+            Assignment.active.is_(True),
+            Assignment.id.not_in(seen_ids),
+        )
+        .values(active=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -351,8 +432,10 @@ def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
     endpoint = course.ags_endpoint or {}
     line_items_url = endpoint.get("lineitems")
     if not line_items_url:
-        raise SyncError("This course's platform did not offer grade services (AGS) at the "
-                        "last launch.", status_code=409)
+        raise SyncError(
+            "This course's platform did not offer grade services (AGS) at the last launch.",
+            status_code=409,
+        )
     platform = course_platform(course)
     assert platform is not None
     course_id = course.id
@@ -372,14 +455,18 @@ def sync_grades(course: Course, *, progress: Progress | None = None) -> Counts:
     # Complete: line items the LMS no longer lists are inactive.
     counts.deactivated = _deactivate_unseen(course_id, "ags", {r.id for r in refs.values()})
     db.session.commit()
-    counts.extra = {"results_seen": results.seen, "results_created": results.created,
-                    "results_updated": results.updated}
+    counts.extra = {
+        "results_seen": results.seen,
+        "results_created": results.created,
+        "results_updated": results.updated,
+    }
     counts.unmatched = results.unmatched
     return counts
 
 
-def sync_rest_course(course: Course, items: list[LmsAssignment], scores: list[LmsScore],
-                     source: str) -> Counts:
+def sync_rest_course(
+    course: Course, items: list[LmsAssignment], scores: list[LmsScore], source: str
+) -> Counts:
     """Store assignments and scores read from an LMS REST API (complete lists)."""
     counts = Counts()
     course_id = course.id
@@ -393,13 +480,17 @@ def sync_rest_course(course: Course, items: list[LmsAssignment], scores: list[Lm
         upsert_scores(ref, by_assignment.get(external_id, []), people, results)
     counts.deactivated = _deactivate_unseen(course_id, source, {r.id for r in refs.values()})
     db.session.commit()
-    counts.extra = {"results_seen": results.seen, "results_created": results.created,
-                    "results_updated": results.updated}
+    counts.extra = {
+        "results_seen": results.seen,
+        "results_created": results.created,
+        "results_updated": results.updated,
+    }
     counts.unmatched = results.unmatched
     return counts
 
 
 # -- runs ---------------------------------------------------------------------------------
+
 
 def _dispatch(run: SyncRun, progress: Progress | None) -> Counts:
     kind = SyncKind(run.kind)
@@ -427,13 +518,20 @@ def _dispatch(run: SyncRun, progress: Progress | None) -> Counts:
     return sync_rest_course(course, items, scores, "schoology")
 
 
-def create_run(course: Course | None, kind: SyncKind, requested_by: int | None, *,
-               person: Person | None = None) -> SyncRun:
+def create_run(
+    course: Course | None, kind: SyncKind, requested_by: int | None, *, person: Person | None = None
+) -> SyncRun:
     """A queued run record for a course (or, for person-level kinds, a person)."""
     tenant_id = course.tenant_id if course else person.tenant_id  # type: ignore[union-attr]
-    run = SyncRun(tenant_id=tenant_id, course_id=course.id if course else None,
-                  person_id=person.id if person else None, kind=kind,
-                  status=SyncStatus.QUEUED, requested_by=requested_by, counts={})
+    run = SyncRun(
+        tenant_id=tenant_id,
+        course_id=course.id if course else None,
+        person_id=person.id if person else None,
+        kind=kind,
+        status=SyncStatus.QUEUED,
+        requested_by=requested_by,
+        counts={},
+    )
     db.session.add(run)
     db.session.commit()
     return run
@@ -450,13 +548,15 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
         counts = _dispatch(run, progress)
     except LmsApiError as err:
         db.session.rollback()
-        log.warning("Sync %s (run %s) stopped: %s (%s)", run.kind, run_id, err.message,
-                    err.detail)
+        log.warning("Sync %s (run %s) stopped: %s (%s)", run.kind, run_id, err.message, err.detail)
         run = db.session.get(SyncRun, run_id)
         assert run is not None
         run.status = SyncStatus.PARTIAL if err.retryable else SyncStatus.FAILED
-        run.error = (err.message + (" Nothing that was already stored was removed; "
-                                    "try again later." if err.retryable else ""))
+        run.error = err.message + (
+            " Nothing that was already stored was removed; try again later."
+            if err.retryable
+            else ""
+        )
     except SyncError as err:
         db.session.rollback()
         run = db.session.get(SyncRun, run_id)
@@ -468,8 +568,10 @@ def execute_run(run_id: int, *, progress: Progress | None = None) -> SyncRun:
         run = db.session.get(SyncRun, run_id)
         assert run is not None
         run.status = SyncStatus.FAILED
-        run.error = ("The sync stopped on data Lodestar could not read. Nothing already "
-                     "stored was removed; the problem was logged for your administrator.")
+        run.error = (
+            "The sync stopped on data Lodestar could not read. Nothing already "
+            "stored was removed; the problem was logged for your administrator."
+        )
     else:
         run.status, run.counts = SyncStatus.SUCCEEDED, counts.as_dict()
     run.finished_at = utcnow()
@@ -482,8 +584,13 @@ def run_job(run_id: int) -> str:
     return str(execute_run(run_id).status)
 
 
-def start_sync(course: Course | None, kinds: Iterable[SyncKind], *,
-               requested_by: int | None = None, person: Person | None = None) -> list[SyncRun]:
+def start_sync(
+    course: Course | None,
+    kinds: Iterable[SyncKind],
+    *,
+    requested_by: int | None = None,
+    person: Person | None = None,
+) -> list[SyncRun]:
     """Queue sync runs: as RQ jobs when Redis is configured, else run them now."""
     runs = [create_run(course, kind, requested_by, person=person) for kind in kinds]
     if current_app.config.get("ILP_REDIS_URL") and not current_app.config.get("ILP_SYNC_INLINE"):
@@ -498,8 +605,7 @@ def latest_runs(course: Course) -> dict[SyncKind, SyncRun]:
     """The newest run of each kind for a course."""
     latest: dict[SyncKind, SyncRun] = {}
     for run in db.session.execute(
-        select(SyncRun).where(SyncRun.course_id == course.id).order_by(SyncRun.id.desc())
-        .limit(20)
+        select(SyncRun).where(SyncRun.course_id == course.id).order_by(SyncRun.id.desc()).limit(20)
     ).scalars():
         latest.setdefault(SyncKind(run.kind), run)
     return latest
@@ -508,10 +614,14 @@ def latest_runs(course: Course) -> dict[SyncKind, SyncRun]:
 def needs_sync(course: Course, max_age_minutes: int) -> bool:
     """Whether the roster was not synced successfully within ``max_age_minutes``."""
     run = db.session.execute(
-        select(SyncRun).where(SyncRun.course_id == course.id, SyncRun.kind == SyncKind.ROSTER,
-                              SyncRun.status.in_([SyncStatus.SUCCEEDED, SyncStatus.QUEUED,
-                                                  SyncStatus.RUNNING]))
-        .order_by(SyncRun.id.desc()).limit(1)
+        select(SyncRun)
+        .where(
+            SyncRun.course_id == course.id,
+            SyncRun.kind == SyncKind.ROSTER,
+            SyncRun.status.in_([SyncStatus.SUCCEEDED, SyncStatus.QUEUED, SyncStatus.RUNNING]),
+        )
+        .order_by(SyncRun.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if run is None:
         return True
@@ -527,8 +637,11 @@ def needs_sync(course: Course, max_age_minutes: int) -> bool:
 def sync_after_launch(course_id: int | None, person_id: int, roles: Iterable[Role]) -> None:
     """After a teacher's launch, refresh a stale roster and grades (errors are recorded on
     the run, never raised: the launch itself must not fail because the LMS API is down)."""
-    if course_id is None or Role.TEACHER not in set(roles) \
-            or not current_app.config.get("ILP_SYNC_ON_LAUNCH"):
+    if (
+        course_id is None
+        or Role.TEACHER not in set(roles)
+        or not current_app.config.get("ILP_SYNC_ON_LAUNCH")
+    ):
         return
     course = db.session.get(Course, course_id)
     if course is None or not course.nrps_url:

@@ -80,18 +80,19 @@ def client_assertion(platform: Platform) -> str:
         "exp": now + 300,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, keys.private_pem(key), algorithm="RS256",
-                      headers={"kid": key.kid})
+    return jwt.encode(claims, keys.private_pem(key), algorithm="RS256", headers={"kid": key.kid})
 
 
-def service_token(platform: Platform, scopes: Sequence[str], *,
-                  sleep: Callable[[float], None] | None = None) -> str:
+def service_token(
+    platform: Platform, scopes: Sequence[str], *, sleep: Callable[[float], None] | None = None
+) -> str:
     """A bearer token for (the granted part of) ``scopes``; see :func:`service_grant`."""
     return service_grant(platform, scopes, sleep=sleep).token
 
 
-def service_grant(platform: Platform, scopes: Sequence[str], *,
-                  sleep: Callable[[float], None] | None = None) -> ServiceToken:
+def service_grant(
+    platform: Platform, scopes: Sequence[str], *, sleep: Callable[[float], None] | None = None
+) -> ServiceToken:
     """A token for as many of ``scopes`` as the platform grants, from cache or requested.
 
     :raises LmsApiError: when the platform grants none of them (not retryable), refuses
@@ -131,18 +132,23 @@ def service_grant(platform: Platform, scopes: Sequence[str], *,
     return _token_for(platform, granted, sleep)
 
 
-def _none_granted(platform: Platform, scopes: Sequence[str],
-                  cause: LmsApiError | None = None) -> LmsApiError:
+def _none_granted(
+    platform: Platform, scopes: Sequence[str], cause: LmsApiError | None = None
+) -> LmsApiError:
     names = ", ".join(s.rsplit("/", 1)[-1] for s in scopes)
     return LmsApiError(
         f"{platform.name} does not let Lodestar use {names}. Ask the LMS administrator to "
         "enable it on Lodestar's registration (in Canvas: the LTI developer key's scopes).",
-        upstream_status=400, retryable=False, url=platform.auth_token_url,
-        detail=cause.detail if cause else "invalid_scope")
+        upstream_status=400,
+        retryable=False,
+        url=platform.auth_token_url,
+        detail=cause.detail if cause else "invalid_scope",
+    )
 
 
-def _token_for(platform: Platform, scopes: Sequence[str],
-               sleep: Callable[[float], None] | None) -> ServiceToken:
+def _token_for(
+    platform: Platform, scopes: Sequence[str], sleep: Callable[[float], None] | None
+) -> ServiceToken:
     """The cached token for exactly ``scopes``, or a new one (which may carry fewer)."""
     store = get_store()
     cached = store.get(_cache_key(platform, scopes))
@@ -160,8 +166,9 @@ def _token_for(platform: Platform, scopes: Sequence[str],
     return ServiceToken(token, frozenset(granted))
 
 
-def _request(platform: Platform, scopes: Sequence[str],
-             sleep: Callable[[float], None] | None) -> tuple[str, int, set[str]]:
+def _request(
+    platform: Platform, scopes: Sequence[str], sleep: Callable[[float], None] | None
+) -> tuple[str, int, set[str]]:
     """POST to the token endpoint, retried by the retry policy with a freshly signed
     assertion each time; (token, expires_in, scopes answered).
 
@@ -176,16 +183,20 @@ def _request(platform: Platform, scopes: Sequence[str],
             "client_assertion": client_assertion(platform),
             "scope": " ".join(scopes),
         }
-        return session.post(platform.auth_token_url, data=data,
-                            headers={"Accept": "application/json"})
+        return session.post(
+            platform.auth_token_url, data=data, headers={"Accept": "application/json"}
+        )
 
     policy = session.retry if sleep is None else dataclasses.replace(session.retry, sleep=sleep)
     try:
         response = policy.send(attempt, what=f"a service token from {platform.name}")
     except requests.RequestException as err:
-        raise LmsApiError(f"Could not reach {platform.name} for a service token.",
-                          retryable=True, url=platform.auth_token_url,
-                          detail=str(err)) from err
+        raise LmsApiError(
+            f"Could not reach {platform.name} for a service token.",
+            retryable=True,
+            url=platform.auth_token_url,
+            detail=str(err),
+        ) from err
     if response.status_code == 200:
         try:
             body = response.json()
@@ -193,18 +204,26 @@ def _request(platform: Platform, scopes: Sequence[str],
             expires_in = int(body.get("expires_in", 3600))
             answered = set(str(body.get("scope") or "").split())
         except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise LmsApiError(f"{platform.name} sent an unreadable token answer.",
-                              upstream_status=200, url=platform.auth_token_url) from err
+            raise LmsApiError(
+                f"{platform.name} sent an unreadable token answer.",
+                upstream_status=200,
+                url=platform.auth_token_url,
+            ) from err
         return token, expires_in, answered
     if response.status_code == 400 and _error_code(response) == "invalid_scope":
         raise ScopeRefused(
             f"{platform.name} refused the service scopes Lodestar asked for.",
-            upstream_status=400, url=platform.auth_token_url, detail=response.text[:500])
+            upstream_status=400,
+            url=platform.auth_token_url,
+            detail=response.text[:500],
+        )
     raise LmsApiError(
         f"{platform.name} refused a service token ({response.status_code}).",
         upstream_status=response.status_code,
         retryable=retryable_status(response.status_code),
-        url=platform.auth_token_url, detail=response.text[:500])
+        url=platform.auth_token_url,
+        detail=response.text[:500],
+    )
 
 
 def _error_code(response: requests.Response) -> str | None:

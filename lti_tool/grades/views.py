@@ -22,11 +22,14 @@ def class_page(course_id: int) -> str:
     policy.require(actor, policy.Action.VIEW_CLASS, course)
     rows = services.roster(course)
     return render_template(
-        "grades/class.html", course=course,
+        "grades/class.html",
+        course=course,
         students=[r for r in rows if r.role == Role.STUDENT],
         teachers=[r for r in rows if r.role == Role.TEACHER],
         assignments=services.assignment_summaries(course),
-        runs=sync.latest_runs(course), SyncKind=SyncKind, SyncStatus=SyncStatus,
+        runs=sync.latest_runs(course),
+        SyncKind=SyncKind,
+        SyncStatus=SyncStatus,
         rest=lms_rest.rest_options(actor.person_id, course.tenant_id),
     )
 
@@ -37,8 +40,10 @@ def _flash_runs(runs: list) -> None:  # type: ignore[type-arg]
     elif all(r.status == SyncStatus.SUCCEEDED for r in runs):
         flash("Up to date.", "info")
     else:
-        flash("The sync did not complete: " + "; ".join(r.error or "" for r in runs if r.error),
-              "error")
+        flash(
+            "The sync did not complete: " + "; ".join(r.error or "" for r in runs if r.error),
+            "error",
+        )
 
 
 @bp.post("/courses/<int:course_id>/sync")
@@ -48,8 +53,11 @@ def sync_now(course_id: int) -> Response:
     course = services.get_course(actor, course_id)
     policy.require(actor, policy.Action.SYNC_CLASS, course)
     source = request.form.get("source", "lti")
-    kinds = {"lti": [SyncKind.ROSTER, SyncKind.GRADES], "canvas": [SyncKind.CANVAS],
-             "schoology": [SyncKind.SCHOOLOGY]}.get(source)
+    kinds = {
+        "lti": [SyncKind.ROSTER, SyncKind.GRADES],
+        "canvas": [SyncKind.CANVAS],
+        "schoology": [SyncKind.SCHOOLOGY],
+    }.get(source)
     if kinds is None:
         flash("Unknown sync source.", "error")
         return redirect(lurl("grades.class_page", course_id=course.id))
@@ -66,25 +74,35 @@ def canvas_connect() -> Response:
     a first-party cookie can tie the callback to this browser)."""
     current_actor()
     person = current_person()
-    url, state = lms_rest.canvas_connect_url(person, redirect_uri=public_url("grades.canvas_callback"))
+    url, state = lms_rest.canvas_connect_url(
+        person, redirect_uri=public_url("grades.canvas_callback")
+    )
     response = redirect(url)
-    response.set_cookie(OAUTH_COOKIE, lms_rest.browser_binding(state), max_age=600,
-                        httponly=True, samesite="Lax",
-                        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
-                        path=url_for("grades.canvas_callback"))
+    response.set_cookie(
+        OAUTH_COOKIE,
+        lms_rest.browser_binding(state),
+        max_age=600,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        path=url_for("grades.canvas_callback"),
+    )
     return response
 
 
 @bp.get("/lms/canvas/callback")
 def canvas_callback() -> str:
     """Canvas sends the person back here with a one-time code."""
-    result = lms_rest.canvas_callback(state=request.args.get("state", ""),
-                                      code=request.args.get("code"),
-                                      error=request.args.get("error"),
-                                      redirect_uri=public_url("grades.canvas_callback"),
-                                      binding=request.cookies.get(OAUTH_COOKIE))
+    result = lms_rest.canvas_callback(
+        state=request.args.get("state", ""),
+        code=request.args.get("code"),
+        error=request.args.get("error"),
+        redirect_uri=public_url("grades.canvas_callback"),
+        binding=request.cookies.get(OAUTH_COOKIE),
+    )
     response = current_app.make_response(
-        render_template("grades/canvas_connected.html", result=result))
+        render_template("grades/canvas_connected.html", result=result)
+    )
     response.delete_cookie(OAUTH_COOKIE, path=url_for("grades.canvas_callback"))
     return response
 
@@ -97,9 +115,11 @@ def sync_my_grades() -> Response:
     policy.require(actor, policy.Action.EDIT_PLAN, person)
     platform = tenant_platform(actor.tenant_id)
     if platform is None or platform.lms != LmsKind.CANVAS:
-        flash("Grades across courses come from Canvas, which this school does not use.",
-              "error")
+        flash("Grades across courses come from Canvas, which this school does not use.", "error")
     else:
-        _flash_runs(sync.start_sync(None, [SyncKind.CANVAS_TRANSCRIPT],
-                                    requested_by=person.id, person=person))
+        _flash_runs(
+            sync.start_sync(
+                None, [SyncKind.CANVAS_TRANSCRIPT], requested_by=person.id, person=person
+            )
+        )
     return redirect(lurl("plans.my_plan"))

@@ -42,8 +42,14 @@ from lti_tool import hygiene
 from lti_tool.store import get_store
 
 #: The login initiation parameters a window needs to run the login again (LTI 1.3 core 4.1).
-LOGIN_PARAMS = ("iss", "login_hint", "lti_message_hint", "target_link_uri", "client_id",
-                "lti_deployment_id")
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "lti_message_hint",
+    "target_link_uri",
+    "client_id",
+    "lti_deployment_id",
+)
 #: Header the login page sends with its cookie check. A cross-site page cannot send a custom
 #: header without a CORS preflight, which Lodestar never grants.
 CHECK_HEADER = "X-Lodestar-Login-Check"
@@ -62,8 +68,7 @@ def state_of(redirect_response: Any) -> str:
 def remember_login(state: str, params: Mapping[str, str], *, in_window: bool = False) -> None:
     """Record a login's parameters under its state (``in_window``: the login already runs in
     a window of its own, where offering another window would not help)."""
-    kept = {name: str(params[name])[:MAX_PARAM_LENGTH] for name in LOGIN_PARAMS
-            if params.get(name)}
+    kept = {name: str(params[name])[:MAX_PARAM_LENGTH] for name in LOGIN_PARAMS if params.get(name)}
     get_store().set(f"lti-login:{state}", {"params": kept, "in_window": in_window}, TTL)
 
 
@@ -84,8 +89,9 @@ def _ticket(state: str | None, *, hint_used: bool, consume: bool) -> str | None:
     if not record or record.get("in_window"):
         return None
     ticket = secrets.token_urlsafe(32)
-    get_store().set(f"lti-window:{ticket}",
-                    {"params": record["params"], "hint_used": hint_used}, TTL)
+    get_store().set(
+        f"lti-window:{ticket}", {"params": record["params"], "hint_used": hint_used}, TTL
+    )
     return ticket
 
 

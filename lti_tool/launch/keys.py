@@ -42,18 +42,26 @@ def create_key(status: KeyStatus = KeyStatus.ACTIVE, key_set: str | None = None)
     registration's own set carries the set in its ``kid``."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     jwk = public_jwk_for(public_pem)
     if key_set:
         jwk["kid"] = f"{key_set}.{jwk['kid']}"
-    key = ToolKey(kid=jwk["kid"], public_jwk=jwk, public_pem=public_pem, status=status,
-                  private_key_encrypted=crypto.encrypt(private_pem, KEY_PURPOSE),
-                  key_set=key_set)
+    key = ToolKey(
+        kid=jwk["kid"],
+        public_jwk=jwk,
+        public_pem=public_pem,
+        status=status,
+        private_key_encrypted=crypto.encrypt(private_pem, KEY_PURPOSE),
+        key_set=key_set,
+    )
     db.session.add(key)
     return key
 
@@ -64,10 +72,15 @@ def _in_set(key_set: str | None) -> Any:
 
 def active_key(key_set: str | None = None) -> ToolKey:
     """The key of a set that signs now; creates one on first use."""
-    key = db.session.execute(
-        select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE, _in_set(key_set))
-        .order_by(ToolKey.id.desc())
-    ).scalars().first()
+    key = (
+        db.session.execute(
+            select(ToolKey)
+            .where(ToolKey.status == KeyStatus.ACTIVE, _in_set(key_set))
+            .order_by(ToolKey.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     if key is None:
         key = create_key(key_set=key_set)
         db.session.commit()
@@ -82,17 +95,21 @@ def private_pem(key: ToolKey) -> str:
     try:
         return crypto.decrypt(key.private_key_encrypted, KEY_PURPOSE)
     except ConfigurationError as err:
-        raise ToolError("The tool's signing key cannot be read: ILP_SECRET_KEY changed. "
-                        "Run `ilp keys rotate` to make a new key.") from err
+        raise ToolError(
+            "The tool's signing key cannot be read: ILP_SECRET_KEY changed. "
+            "Run `ilp keys rotate` to make a new key."
+        ) from err
 
 
 def published_keys(key_set: str | None = None) -> list[ToolKey]:
     """Keys in a set's JWKS: the active one and those kept from before a rotation."""
-    return list(db.session.execute(
-        select(ToolKey).where(ToolKey.status.in_([KeyStatus.ACTIVE, KeyStatus.PREVIOUS]),
-                              _in_set(key_set))
-        .order_by(ToolKey.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(ToolKey)
+            .where(ToolKey.status.in_([KeyStatus.ACTIVE, KeyStatus.PREVIOUS]), _in_set(key_set))
+            .order_by(ToolKey.id.desc())
+        ).scalars()
+    )
 
 
 def jwks(key_set: str | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -104,15 +121,20 @@ def jwks(key_set: str | None = None) -> dict[str, list[dict[str, Any]]]:
 
 def key_set_exists(key_set: str) -> bool:
     """Whether a registration's own key set has any key."""
-    return db.session.execute(select(ToolKey.id).where(ToolKey.key_set == key_set).limit(1)
-                              ).first() is not None
+    return (
+        db.session.execute(select(ToolKey.id).where(ToolKey.key_set == key_set).limit(1)).first()
+        is not None
+    )
 
 
 def rotate() -> ToolKey:
     """Make a new active key; the old active key stays published as ``previous``."""
     now = utcnow()
-    sets = set(db.session.execute(select(ToolKey.key_set).where(
-        ToolKey.status == KeyStatus.ACTIVE)).scalars()) | {None}
+    sets = set(
+        db.session.execute(
+            select(ToolKey.key_set).where(ToolKey.status == KeyStatus.ACTIVE)
+        ).scalars()
+    ) | {None}
     for key in db.session.execute(
         select(ToolKey).where(ToolKey.status == KeyStatus.ACTIVE)
     ).scalars():

@@ -114,8 +114,9 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
         return self.find_registration_by_params(iss, None, *args, **kwargs)  # type: ignore[arg-type]
 
-    def find_registration_by_params(self, iss: str, client_id: str | None, *args: Any,
-                                    **kwargs: Any) -> Registration:
+    def find_registration_by_params(
+        self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> Registration:
         platform = find_platform(iss, client_id)
         if platform is None:
             raise RegistrationNotFound(
@@ -127,21 +128,25 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
     def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
         return self.find_deployment_by_params(iss, deployment_id, None)  # type: ignore[arg-type]
 
-    def find_deployment_by_params(self, iss: str, deployment_id: str, client_id: str | None,
-                                  *args: Any, **kwargs: Any) -> Deployment | None:
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> Deployment | None:
         platform = find_platform(iss, client_id)
         if platform is None:
             return None
         row = db.session.execute(
-            select(DeploymentRow).where(DeploymentRow.platform_id == platform.id,
-                                        DeploymentRow.deployment_id == deployment_id)
+            select(DeploymentRow).where(
+                DeploymentRow.platform_id == platform.id,
+                DeploymentRow.deployment_id == deployment_id,
+            )
         ).scalar_one_or_none()
         if row is None or not row.approved:
             return None
         return Deployment().set_deployment_id(deployment_id)
 
-    def get_jwks(self, iss: str | None = None, client_id: str | None = None,
-                 **kwargs: Any) -> dict[str, Any]:
+    def get_jwks(
+        self, iss: str | None = None, client_id: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         platform = find_platform(iss, client_id) if iss else None
         return keys.jwks(platform.key_set if platform else None)
 
@@ -206,8 +211,9 @@ def purge_launch_data(issuers: Iterable[str], sub: str) -> int:
 class StoreSessionService(SessionService):
     """pylti1p3 session service whose nonces are single-use in the shared store."""
 
-    def __init__(self, request: FlaskRequest, storage: StoreDataStorage,
-                 oidc_ttl: int = 600) -> None:
+    def __init__(
+        self, request: FlaskRequest, storage: StoreDataStorage, oidc_ttl: int = 600
+    ) -> None:
         super().__init__(request)
         self.set_data_storage(storage)
         self._launch_data_lifetime = storage._ttl
@@ -234,18 +240,26 @@ class CrossSiteCookieService(FlaskCookieService):
         secure = bool(current_app.config["SESSION_COOKIE_SECURE"])
         for key, data in self._cookie_data_to_set.items():
             response.set_cookie(
-                key=key, value=data["value"], max_age=data["exp"], path="/", httponly=True,
-                secure=secure, samesite="None" if secure else "Lax", partitioned=secure,
+                key=key,
+                value=data["value"],
+                max_age=data["exp"],
+                path="/",
+                httponly=True,
+                secure=secure,
+                samesite="None" if secure else "Lax",
+                partitioned=secure,
             )
 
 
-def _services(request_data: dict[str, str] | None = None,
-              ) -> tuple[FlaskRequest, DbToolConf, StoreSessionService, CrossSiteCookieService]:
+def _services(
+    request_data: dict[str, str] | None = None,
+) -> tuple[FlaskRequest, DbToolConf, StoreSessionService, CrossSiteCookieService]:
     request = FlaskRequest(request_data=request_data)
     storage = StoreDataStorage(ttl=current_app.config["ILP_LAUNCH_TOKEN_TTL"])
     storage.set_request(request)
-    session_service = StoreSessionService(request, storage,
-                                          oidc_ttl=current_app.config["ILP_OIDC_TTL"])
+    session_service = StoreSessionService(
+        request, storage, oidc_ttl=current_app.config["ILP_OIDC_TTL"]
+    )
     return request, DbToolConf(), session_service, CrossSiteCookieService(request)
 
 
@@ -253,8 +267,7 @@ def make_oidc_login(params: dict[str, str] | None = None) -> FlaskOIDCLogin:
     """An OIDC login handler for the current request, or for recorded login ``params``
     (a login re-run in a window of its own, see ``cookieless``)."""
     request, conf, session_service, cookies = _services(params)
-    return FlaskOIDCLogin(request, conf, session_service=session_service,
-                          cookie_service=cookies)
+    return FlaskOIDCLogin(request, conf, session_service=session_service, cookie_service=cookies)
 
 
 class LodestarMessageLaunch(FlaskMessageLaunch):
@@ -266,9 +279,16 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         self._validated = True
         try:
             # Signature before nonce: a forged token must not consume a real nonce.
-            (self.validate_state().validate_jwt_format().validate_registration()
-             .validate_jwt_signature().validate_nonce().validate_deployment()
-             .validate_message().save_launch_data())
+            (
+                self.validate_state()
+                .validate_jwt_format()
+                .validate_registration()
+                .validate_jwt_signature()
+                .validate_nonce()
+                .validate_deployment()
+                .validate_message()
+                .save_launch_data()
+            )
         except Exception:
             self._validated = False
             raise
@@ -313,8 +333,9 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
                 raise ValueError("no keys")
         except ValueError as err:
             raise LtiException(f"The platform key set at {url} is not a JWKS") from err
-        get_store().set(self._jwks_cache_key(url), data,
-                        current_app.config["ILP_JWKS_CACHE_SECONDS"])
+        get_store().set(
+            self._jwks_cache_key(url), data, current_app.config["ILP_JWKS_CACHE_SECONDS"]
+        )
         return dict(data)
 
     def _platform_jwks(self, url: str, *, refresh: bool) -> dict[str, Any]:
@@ -358,14 +379,22 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
         leeway = current_app.config["ILP_JWT_LEEWAY"]
         try:
             body = jwt.decode(
-                id_token, public_key, algorithms=[alg], audience=client_id,
-                issuer=self._registration.get_issuer(), leeway=leeway,
+                id_token,
+                public_key,
+                algorithms=[alg],
+                audience=client_id,
+                issuer=self._registration.get_issuer(),
+                leeway=leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
             )
         except jwt.ExpiredSignatureError as err:
-            raise TokenRejected("The launch has expired. Open Lodestar again from your course.") from err
+            raise TokenRejected(
+                "The launch has expired. Open Lodestar again from your course."
+            ) from err
         except jwt.ImmatureSignatureError as err:
-            raise TokenRejected("The launch token was issued in the future (check clocks).") from err
+            raise TokenRejected(
+                "The launch token was issued in the future (check clocks)."
+            ) from err
         except jwt.InvalidAudienceError as err:
             raise TokenRejected("The launch token was not issued for this tool (aud).") from err
         except jwt.InvalidIssuerError as err:
@@ -394,8 +423,9 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
             if name in body and not isinstance(body[name], dict):
                 raise LtiException(f"The claim {name.rsplit('/', 1)[-1]} is not an object")
         roles = body.get(ROLES_CLAIM)
-        if roles is not None and not (isinstance(roles, list)
-                                      and all(isinstance(r, str) for r in roles)):
+        if roles is not None and not (
+            isinstance(roles, list) and all(isinstance(r, str) for r in roles)
+        ):
             raise LtiException("The Roles claim is not a list of strings")
         self._check_ids(body)
         # Text claims are cleaned of control characters once, here, so the stored launch,
@@ -433,18 +463,25 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
             raise LtiException("The deployment_id claim is missing or not text")
         deployment_id = self._get_deployment_id()
         deployment = self._tool_config.find_deployment_by_params(
-            self.get_iss(), deployment_id, self.get_client_id())
+            self.get_iss(), deployment_id, self.get_client_id()
+        )
         if not deployment:
             raise DeploymentNotFound(
-                f"Deployment {deployment_id!r} is not registered for this platform")
+                f"Deployment {deployment_id!r} is not registered for this platform"
+            )
         return self
 
 
 def make_message_launch() -> LodestarMessageLaunch:
     """A message launch for the current request (POST /lti/launch)."""
     request, conf, session_service, cookies = _services()
-    return LodestarMessageLaunch(request, conf, session_service=session_service,
-                                 cookie_service=cookies, requests_session=get_session())
+    return LodestarMessageLaunch(
+        request,
+        conf,
+        session_service=session_service,
+        cookie_service=cookies,
+        requests_session=get_session(),
+    )
 
 
 def restore_launch(launch_id: str) -> LodestarMessageLaunch:
@@ -455,11 +492,17 @@ def restore_launch(launch_id: str) -> LodestarMessageLaunch:
     request, conf, session_service, cookies = _services()
     try:
         launch = LodestarMessageLaunch.from_cache(
-            launch_id, request, conf, session_service=session_service,
-            cookie_service=cookies, requests_session=get_session())
+            launch_id,
+            request,
+            conf,
+            session_service=session_service,
+            cookie_service=cookies,
+            requests_session=get_session(),
+        )
     except LtiException as err:
-        raise LaunchError("This launch has expired. Open Lodestar again from your course.",
-                          status_code=401) from err
+        raise LaunchError(
+            "This launch has expired. Open Lodestar again from your course.", status_code=401
+        ) from err
     assert isinstance(launch, LodestarMessageLaunch)
     return launch
 
@@ -471,17 +514,26 @@ def classify(err: LtiException) -> LaunchError:
         return LaunchError(
             "Lodestar is not set up for this learning platform or deployment. "
             "Ask your LMS administrator to register it. (" + message + ")",
-            status_code=403, detail=message)
+            status_code=403,
+            detail=message,
+        )
     if isinstance(err, TokenRejected):
         return LaunchError(message, status_code=401, detail=message)
     lowered = message.lower()
     if "nonce" in lowered:
-        return LaunchError("This launch was already used or has expired. Open Lodestar "
-                           "again from your course.", status_code=401, detail=message)
+        return LaunchError(
+            "This launch was already used or has expired. Open Lodestar again from your course.",
+            status_code=401,
+            detail=message,
+        )
     if "state" in lowered:
-        return LaunchError("The launch did not come from the login this browser started "
-                           "(state mismatch). Open Lodestar again from your course; if it "
-                           "keeps happening, allow cookies for this site.",
-                           status_code=400, detail=message)
-    return LaunchError(f"The launch message is not valid: {message}", status_code=400,
-                       detail=message)
+        return LaunchError(
+            "The launch did not come from the login this browser started "
+            "(state mismatch). Open Lodestar again from your course; if it "
+            "keeps happening, allow cookies for this site.",
+            status_code=400,
+            detail=message,
+        )
+    return LaunchError(
+        f"The launch message is not valid: {message}", status_code=400, detail=message
+    )

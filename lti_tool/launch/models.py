@@ -37,8 +37,9 @@ class ToolKey(db.Model):
     private_key_encrypted: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     public_pem: Mapped[str] = mapped_column(Text)
-    status: Mapped[KeyStatus] = mapped_column(enum_string(KeyStatus, "status"),
-                                              default=KeyStatus.ACTIVE)
+    status: Mapped[KeyStatus] = mapped_column(
+        enum_string(KeyStatus, "status"), default=KeyStatus.ACTIVE
+    )
     #: The key set it belongs to: None for the shared set (manual registrations, published
     #: at ``/lti/jwks``); a random id for a Dynamic Registration's own set, published at
     #: ``/lti/jwks/<key_set>``, so no registration can get service tokens in another's name.

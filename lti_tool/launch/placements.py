@@ -13,8 +13,10 @@ from typing import Any
 
 from lti_tool.lti_vocab import CANVAS_EXT, DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST
 
-DESCRIPTION = ("Individual Learning Plans: goals, career clusters, course plan and a "
-               "portfolio of class work linked to each student's goals.")
+DESCRIPTION = (
+    "Individual Learning Plans: goals, career clusters, course plan and a "
+    "portfolio of class work linked to each student's goals."
+)
 
 #: Identity claims Lodestar needs (Moodle turns name and email claims into its "Share
 #: launcher's name/email with the tool: Always" settings).
@@ -65,10 +67,12 @@ def canvas_extension_placements(title: str, launch_url: str) -> list[dict[str, A
     """The ``extensions[0].settings.placements`` list of the manual developer key JSON."""
     placements = []
     for placement in PLACEMENTS:
-        item: dict[str, Any] = {"placement": placement.name,
-                                "message_type": placement.message_type,
-                                "target_link_uri": launch_url,
-                                "text": placement.label or title}
+        item: dict[str, Any] = {
+            "placement": placement.name,
+            "message_type": placement.message_type,
+            "target_link_uri": launch_url,
+            "text": placement.label or title,
+        }
         if placement.default_enabled:
             item["default"] = "enabled"
         placements.append(item)
@@ -86,11 +90,17 @@ def registration_messages(title: str, launch_url: str) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     for placement in PLACEMENTS:
         label = placement.label or title
-        message = next((m for m in messages if m["type"] == placement.message_type
-                        and m["label"] == label), None)
+        message = next(
+            (m for m in messages if m["type"] == placement.message_type and m["label"] == label),
+            None,
+        )
         if message is None:
-            message = {"type": placement.message_type, "target_link_uri": launch_url,
-                       "label": label, "placements": []}
+            message = {
+                "type": placement.message_type,
+                "target_link_uri": launch_url,
+                "label": label,
+                "placements": [],
+            }
             messages.append(message)
         message["placements"].append(placement.name)
         if placement.default_enabled:

@@ -83,8 +83,9 @@ def remember(state: str, *, target: str, origin: str, issuer: str) -> None:
     """Note that this login used platform storage (checked when the launch comes back)."""
     if not valid_target(target):
         raise ValueError("lti_storage_target must be a frame name")
-    get_store().set(f"lti-storage:{state}",
-                    {"target": target, "origin": origin, "issuer": issuer}, TTL)
+    get_store().set(
+        f"lti-storage:{state}", {"target": target, "origin": origin, "issuer": issuer}, TTL
+    )
 
 
 def pending(state: str | None) -> dict[str, Any] | None:

@@ -40,13 +40,16 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 class RateLimited(ToolError):
     """Too many requests from one network or for one platform in the current window."""
 
     status_code = 429
     title = "Too many sign-ins right now"
-    message = ("Lodestar is receiving more sign-in requests than it can accept at the moment. "
-               "Wait a minute, then open Lodestar again from your course.")
+    message = (
+        "Lodestar is receiving more sign-in requests than it can accept at the moment. "
+        "Wait a minute, then open Lodestar again from your course."
+    )
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()
@@ -136,11 +139,14 @@ def limited(bucket: str) -> Callable[[F], F]:
 def too_many_requests(err: RateLimited) -> Any:
     """The 429 page (JSON for the login page's own check), with ``Retry-After``."""
     if request.endpoint == "launch.check_login":  # answered to our own script
-        response = make_response(jsonify({"error": err.title, "message": err.message,
-                                          "status": 429}), 429)
+        response = make_response(
+            jsonify({"error": err.title, "message": err.message, "status": 429}), 429
+        )
     else:
-        response = make_response(render_template("errors/error.html", status=429,
-                                                 title=err.title, message=err.message), 429)
+        response = make_response(
+            render_template("errors/error.html", status=429, title=err.title, message=err.message),
+            429,
+        )
     response.headers["Retry-After"] = str(err.retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response

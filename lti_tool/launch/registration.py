@@ -30,8 +30,7 @@ from lti_tool.urls import base_url, public_url
 
 #: ``product_family_code`` of the platform configuration: Canvas's registration guide shows
 #: "canvas", Moodle's openid-configuration.php sends "moodle".
-LMS_BY_FAMILY = {"canvas": LmsKind.CANVAS, "schoology": LmsKind.SCHOOLOGY,
-                 "moodle": LmsKind.MOODLE}
+LMS_BY_FAMILY = {"canvas": LmsKind.CANVAS, "schoology": LmsKind.SCHOOLOGY, "moodle": LmsKind.MOODLE}
 LMS_NAMES = {LmsKind.CANVAS: "Canvas", LmsKind.SCHOOLOGY: "Schoology", LmsKind.MOODLE: "Moodle"}
 
 
@@ -52,8 +51,9 @@ class Registered:
         return LMS_NAMES.get(self.lms, "your LMS")
 
 
-def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
-                       key_set: str | None = None) -> dict[str, Any]:
+def tool_configuration(
+    lms: LmsKind = LmsKind.GENERIC, key_set: str | None = None
+) -> dict[str, Any]:
     """Lodestar's client metadata for the platform (OpenID Connect Dynamic Client
     Registration plus the LTI tool configuration claim).
 
@@ -71,8 +71,11 @@ def tool_configuration(lms: LmsKind = LmsKind.GENERIC,
         "initiate_login_uri": public_url("launch.login"),
         "redirect_uris": [launch],
         "client_name": title,
-        "jwks_uri": (public_url("launch.registration_jwks", key_set=key_set) if key_set
-                     else public_url("launch.jwks")),
+        "jwks_uri": (
+            public_url("launch.registration_jwks", key_set=key_set)
+            if key_set
+            else public_url("launch.jwks")
+        ),
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": " ".join(SCOPES),
         TOOL_CONFIGURATION: {
@@ -115,14 +118,16 @@ def _identifier(value: Any) -> str | None:
 def _fetch_json(url: str, what: str) -> dict[str, Any]:
     try:
         # Redirects off: the URL checked is the URL read.
-        response = get_session().get(url, headers={"Accept": "application/json"},
-                                     allow_redirects=False)
+        response = get_session().get(
+            url, headers={"Accept": "application/json"}, allow_redirects=False
+        )
     except (requests.RequestException, OutboundRefused) as err:
         current_app.logger.warning("Dynamic Registration: %s unreachable: %s", what, err)
         raise LmsApiError(GENERIC_FAILURE, retryable=True, detail=str(err)) from err
     if response.status_code != 200:
-        current_app.logger.warning("Dynamic Registration: %s answered %s", what,
-                                   response.status_code)
+        current_app.logger.warning(
+            "Dynamic Registration: %s answered %s", what, response.status_code
+        )
         raise LmsApiError(GENERIC_FAILURE, upstream_status=response.status_code)
     try:
         body = response.json()
@@ -148,17 +153,24 @@ KNOWN_ENDPOINT_HOSTS = {
 }
 #: What a person sees when a registration fails: the reason goes to the log only (an
 #: error oracle would let anyone map the district's network).
-GENERIC_FAILURE = ("The registration could not be completed. Ask the Lodestar operator for "
-                   "a new registration link; the reason is in Lodestar's server log.")
+GENERIC_FAILURE = (
+    "The registration could not be completed. Ask the Lodestar operator for "
+    "a new registration link; the reason is in Lodestar's server log."
+)
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_link(*, tenant_id: int | None = None, issuer: str | None = None,
-                update_platform_id: int | None = None, ttl: int = LINK_TTL,
-                hosts: tuple[str, ...] = ()) -> str:
+def create_link(
+    *,
+    tenant_id: int | None = None,
+    issuer: str | None = None,
+    update_platform_id: int | None = None,
+    ttl: int = LINK_TTL,
+    hosts: tuple[str, ...] = (),
+) -> str:
     """Make a one-time Dynamic Registration link; only its hash is stored.
 
     :raises InvalidInput: for an unknown tenant or platform, or a malformed issuer.
@@ -171,9 +183,16 @@ def create_link(*, tenant_id: int | None = None, issuer: str | None = None,
     if issuer is not None and hygiene.http_url(issuer) is None:
         raise InvalidInput("The issuer must be an http(s) URL")
     token = secrets.token_urlsafe(32)
-    get_store().set(LINK_PREFIX + _digest(token), {
-        "tenant": tenant_id, "issuer": issuer, "update": update_platform_id,
-        "hosts": [h.lower() for h in hosts]}, ttl)
+    get_store().set(
+        LINK_PREFIX + _digest(token),
+        {
+            "tenant": tenant_id,
+            "issuer": issuer,
+            "update": update_platform_id,
+            "hosts": [h.lower() for h in hosts],
+        },
+        ttl,
+    )
     return token
 
 
@@ -194,8 +213,7 @@ def _check_endpoints(config: dict[str, Any], issuer: str, link: dict[str, Any]) 
     issuer_host = (issuer_parts.hostname or "").lower() if issuer_parts else ""
     allowed = {issuer_host, *KNOWN_ENDPOINT_HOSTS.get(issuer_host, set()), *link["hosts"]}
     production = current_app.config.get("ILP_ENV") == "production"
-    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri",
-                "registration_endpoint"):
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         parts = hygiene.http_url(str(config.get(key) or ""))
         if parts is None or parts.hostname is None:
             raise _refuse(f"{key} is not a URL")
@@ -205,8 +223,9 @@ def _check_endpoints(config: dict[str, Any], issuer: str, link: dict[str, Any]) 
             raise _refuse(f"{key} host {parts.hostname} is not the issuer's")
 
 
-def register(openid_configuration: str, registration_token: str | None,
-             link_token: str | None = None) -> Registered:
+def register(
+    openid_configuration: str, registration_token: str | None, link_token: str | None = None
+) -> Registered:
     """Run the registration and store the platform, for a valid one-time link only.
 
     :raises NotAuthorized: when dynamic registration is off, or without a valid link
@@ -215,13 +234,17 @@ def register(openid_configuration: str, registration_token: str | None,
     :raises LmsApiError: when the platform cannot be reached or refuses.
     """
     if not current_app.config.get("ILP_DYNAMIC_REGISTRATION"):
-        raise NotAuthorized("Dynamic registration is switched off on this Lodestar server; "
-                            "ask its administrator to run `ilp platforms add`.")
+        raise NotAuthorized(
+            "Dynamic registration is switched off on this Lodestar server; "
+            "ask its administrator to run `ilp platforms add`."
+        )
     link = get_store().pop(LINK_PREFIX + _digest(link_token)) if link_token else None
     if not isinstance(link, dict):
-        raise NotAuthorized("This registration link is not valid, has expired or was already "
-                            "used. Ask the Lodestar operator for a new one "
-                            "(`ilp platforms registration-link`).")
+        raise NotAuthorized(
+            "This registration link is not valid, has expired or was already "
+            "used. Ask the Lodestar operator for a new one "
+            "(`ilp platforms registration-link`)."
+        )
     if link.get("tenant") is not None and tenancy.find_tenant(link["tenant"]) is None:
         raise _refuse("the link's tenant no longer exists")
     if hygiene.http_url(openid_configuration) is None:
@@ -237,8 +260,10 @@ def register(openid_configuration: str, registration_token: str | None,
         raise _refuse("the configuration URL is not on the issuer's origin")
     _check_endpoints(config, issuer, link)
     platform_config = config.get(PLATFORM_CONFIGURATION)
-    family = str((platform_config if isinstance(platform_config, dict) else {})
-                 .get("product_family_code") or "")
+    family = str(
+        (platform_config if isinstance(platform_config, dict) else {}).get("product_family_code")
+        or ""
+    )
     lms = LMS_BY_FAMILY.get(family.lower(), LmsKind.GENERIC)
     update = link.get("update")
     # This registration's own key set (kept on an update), published before the LMS asks.
@@ -249,16 +274,22 @@ def register(openid_configuration: str, registration_token: str | None,
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
-        response = get_session().post(config["registration_endpoint"],
-                                      json=tool_configuration(lms, key_set), headers=headers,
-                                      allow_redirects=False)
+        response = get_session().post(
+            config["registration_endpoint"],
+            json=tool_configuration(lms, key_set),
+            headers=headers,
+            allow_redirects=False,
+        )
     except (requests.RequestException, OutboundRefused) as err:
         current_app.logger.warning("Dynamic Registration: endpoint unreachable: %s", err)
         raise LmsApiError(GENERIC_FAILURE, retryable=True, detail=str(err)) from err
     if response.status_code not in (200, 201):
-        raise LmsApiError(f"The platform refused the registration ({response.status_code}).",
-                          upstream_status=response.status_code,
-                          url=config["registration_endpoint"], detail=response.text[:500])
+        raise LmsApiError(
+            f"The platform refused the registration ({response.status_code}).",
+            upstream_status=response.status_code,
+            url=config["registration_endpoint"],
+            detail=response.text[:500],
+        )
     try:
         answer = response.json()
     except ValueError as err:
@@ -267,26 +298,40 @@ def register(openid_configuration: str, registration_token: str | None,
     if client_id is None:
         raise LmsApiError("The platform's registration answer has no client id.")
     known = services.platforms_with_client_id(client_id)
-    if any(p.id != update for p in known) or (update is not None and (
-            not known or known[0].issuer != issuer)):
+    if any(p.id != update for p in known) or (
+        update is not None and (not known or known[0].issuer != issuer)
+    ):
         # Never overwrite or re-activate a registration unless the link was made to update
         # exactly that one (Moodle's "Update" re-registration).
         current_app.logger.warning("Dynamic Registration refused: client_id already known")
-        raise InvalidInput("This LMS registration is already known to Lodestar. To update it, "
-                           "ask the operator for a link made with --update.")
+        raise InvalidInput(
+            "This LMS registration is already known to Lodestar. To update it, "
+            "ask the operator for a link made with --update."
+        )
     deployment_id = _deployment_id(answer)
     # No deployment yet is not an error: the platform has made the client (Canvas: the
     # developer key) already; the first launch from a deployment asks an admin to enable it.
     platform = services.add_platform(
-        issuer=issuer, client_id=client_id,
+        issuer=issuer,
+        client_id=client_id,
         deployment_ids=[deployment_id] if deployment_id else [],
         auth_login_url=config["authorization_endpoint"],
-        auth_token_url=config["token_endpoint"], key_set_url=config["jwks_uri"],
+        auth_token_url=config["token_endpoint"],
+        key_set_url=config["jwks_uri"],
         name=f"{LMS_NAMES.get(lms, family or 'LMS')} ({urlsplit(issuer).netloc})",
-        lms=lms, tenant=link.get("tenant"))
+        lms=lms,
+        tenant=link.get("tenant"),
+    )
     platform.key_set = key_set
-    audit.record("platform.registered", tenant_id=platform.tenant_id, actor_id=None,
-                 subject_type="platform", subject_id=platform.id, issuer=issuer,
-                 client_id=client_id, deployment_id=deployment_id)
+    audit.record(
+        "platform.registered",
+        tenant_id=platform.tenant_id,
+        actor_id=None,
+        subject_type="platform",
+        subject_id=platform.id,
+        issuer=issuer,
+        client_id=client_id,
+        deployment_id=deployment_id,
+    )
     db.session.commit()
     return Registered(platform=platform, deployment_id=deployment_id, lms=lms)

@@ -39,7 +39,7 @@ def normalize(uri: str) -> str:
     uri = uri.strip()
     for prefix, full in LEGACY_ROLE_PREFIXES.items():
         if uri.startswith(prefix):
-            uri = uri[len(prefix):]
+            uri = uri[len(prefix) :]
             if full is not MEMBERSHIP:
                 return full + uri
             break
@@ -62,7 +62,7 @@ def normalize_all(uris: Iterable[object]) -> list[str]:
 def _context_role(uri: str) -> str | None:
     """Return the context role name ("Learner", "Instructor#TeachingAssistant"), or None."""
     if uri.startswith(MEMBERSHIP):
-        return uri[len(MEMBERSHIP):]
+        return uri[len(MEMBERSHIP) :]
     if uri.startswith(MEMBERSHIP_SUBROLE):
         return uri.rsplit("/", 1)[1]
     if "://" not in uri and "#" not in uri:
@@ -108,8 +108,9 @@ def institution_roles(lti_roles: Iterable[str]) -> set[Role]:
 
 def has_mentor_role(lti_roles: Iterable[str]) -> bool:
     """Whether the context roles include Mentor (with or without a scope)."""
-    return any((_context_role(normalize(uri)) or "").split("#", 1)[0] == "Mentor"
-               for uri in lti_roles)
+    return any(
+        (_context_role(normalize(uri)) or "").split("#", 1)[0] == "Mentor" for uri in lti_roles
+    )
 
 
 #: When several roles apply, the landing page follows this order.

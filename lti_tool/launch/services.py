@@ -79,8 +79,11 @@ def _claim(body: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def custom_params(body: Mapping[str, Any]) -> dict[str, str]:
     """The launch's custom parameters with unexpanded ``$variables`` left out."""
-    return {str(k): v for k, raw in _claim(body, CUSTOM_CLAIM).items()
-            if (v := present(raw)) is not None}
+    return {
+        str(k): v
+        for k, raw in _claim(body, CUSTOM_CLAIM).items()
+        if (v := present(raw)) is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,10 @@ def _person(tenant_id: int, body: Mapping[str, Any]) -> Person:
     person.given_name = clip(given, 255) or person.given_name
     person.family_name = clip(family, 255) or person.family_name
     person.email = clip(present(body.get("email")), 320) or person.email
-    person.lms_user_id = clip(custom.get("lms_user_id") or custom.get("canvas_user_id")
-                              or person.lms_user_id, 255) or None
+    person.lms_user_id = (
+        clip(custom.get("lms_user_id") or custom.get("canvas_user_id") or person.lms_user_id, 255)
+        or None
+    )
     sis = present(_claim(body, LIS_CLAIM).get("person_sourcedid"))
     person.sis_id = clip(sis, 255) or person.sis_id
     person.last_launch_at = utcnow()
@@ -134,8 +139,10 @@ def is_course_context(context: Mapping[str, Any]) -> bool:
     if not isinstance(types, list):
         return False
     # Full URIs end in "#CourseOffering"; LTI 1.1 URNs in "/CourseSection".
-    return any(isinstance(t, str) and t.replace("/", "#").rsplit("#", 1)[-1]
-               in COURSE_CONTEXT_TYPES for t in types)
+    return any(
+        isinstance(t, str) and t.replace("/", "#").rsplit("#", 1)[-1] in COURSE_CONTEXT_TYPES
+        for t in types
+    )
 
 
 def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
@@ -144,8 +151,9 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
     if not context_id or not is_course_context(context):
         return None
     course = db.session.execute(
-        select(Course).where(Course.tenant_id == platform.tenant_id,
-                             Course.context_id == context_id)
+        select(Course).where(
+            Course.tenant_id == platform.tenant_id, Course.context_id == context_id
+        )
     ).scalar_one_or_none()
     if course is None:
         course = Course(tenant_id=platform.tenant_id, context_id=clip(context_id, 255))
@@ -153,8 +161,13 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
     custom = custom_params(body)
     course.title = clip(present(context.get("title")) or course.title, 255)
     course.label = clip(present(context.get("label")), 255) or course.label
-    course.lms_course_id = clip(custom.get("lms_course_id") or custom.get("canvas_course_id")
-                                or course.lms_course_id, 255) or None
+    course.lms_course_id = (
+        clip(
+            custom.get("lms_course_id") or custom.get("canvas_course_id") or course.lms_course_id,
+            255,
+        )
+        or None
+    )
     course.deployment_id = clip(present(body.get(DEPLOYMENT_ID_CLAIM)), 255) or None
     course.platform_id = platform.id
     nrps_url = present(_claim(body, NRPS_CLAIM).get("context_memberships_url"))
@@ -167,9 +180,11 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
 
 def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str]) -> None:
     existing = {
-        e.role: e for e in db.session.execute(
-            select(Enrollment).where(Enrollment.course_id == course.id,
-                                     Enrollment.person_id == person.id)
+        e.role: e
+        for e in db.session.execute(
+            select(Enrollment).where(
+                Enrollment.course_id == course.id, Enrollment.person_id == person.id
+            )
         ).scalars()
     }
     now = utcnow()
@@ -184,8 +199,9 @@ def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str
     for role in course_roles:
         enrollment = existing.get(role)
         if enrollment is None:
-            enrollment = Enrollment(course_id=course.id, person_id=person.id, role=role,
-                                    source="launch")
+            enrollment = Enrollment(
+                course_id=course.id, person_id=person.id, role=role, source="launch"
+            )
             db.session.add(enrollment)
         enrollment.status = EnrollmentStatus.ACTIVE
         if enrollment.lti_roles != raw:
@@ -194,8 +210,9 @@ def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str
         enrollment.asserted_at = now
 
 
-def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
-                 student_subs: list[str]) -> None:
+def _mentorships(
+    tenant_id: int, guardian: Person, course: Course | None, student_subs: list[str]
+) -> None:
     """Set the guardian's links *for this course* to the students the launch names.
 
     Canvas lists in ``role_scope_mentor`` only the students observed in the launch's course
@@ -203,11 +220,16 @@ def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
     A launch without a course only adds links.
     """
     wanted = set(student_subs)
-    students = {
-        p.sub: p for p in db.session.execute(
-            select(Person).where(Person.tenant_id == tenant_id, Person.sub.in_(wanted))
-        ).scalars()
-    } if wanted else {}
+    students = (
+        {
+            p.sub: p
+            for p in db.session.execute(
+                select(Person).where(Person.tenant_id == tenant_id, Person.sub.in_(wanted))
+            ).scalars()
+        }
+        if wanted
+        else {}
+    )
     for sub in wanted - students.keys():
         # The child has not launched yet: create a stub that sync or their launch fills in.
         person = Person(tenant_id=tenant_id, sub=clip(sub, 255), name="")
@@ -215,8 +237,11 @@ def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
         students[sub] = person
     db.session.flush()
     course_id = course.id if course is not None else None
-    rows = list(db.session.execute(
-        select(Mentorship).where(Mentorship.guardian_id == guardian.id)).scalars())
+    rows = list(
+        db.session.execute(
+            select(Mentorship).where(Mentorship.guardian_id == guardian.id)
+        ).scalars()
+    )
     links = {m.student_id: m for m in rows if m.course_id == course_id}
     # Links made before links were per course: a course launch that names the child adopts
     # the old link; it is never deactivated by another course's launch.
@@ -228,8 +253,14 @@ def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
             link = legacy.pop(student_id)
             link.course_id = course_id
         if link is None:
-            db.session.add(Mentorship(tenant_id=tenant_id, guardian_id=guardian.id,
-                                      student_id=student_id, course_id=course_id))
+            db.session.add(
+                Mentorship(
+                    tenant_id=tenant_id,
+                    guardian_id=guardian.id,
+                    student_id=student_id,
+                    course_id=course_id,
+                )
+            )
         else:
             link.active = True
     if course_id is not None:
@@ -241,18 +272,30 @@ def _mentorships(tenant_id: int, guardian: Person, course: Course | None,
 
 
 def _has_active_links(guardian: Person) -> bool:
-    return db.session.execute(select(Mentorship.id).where(
-        Mentorship.guardian_id == guardian.id, Mentorship.active.is_(True)).limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(Mentorship.id)
+            .where(Mentorship.guardian_id == guardian.id, Mentorship.active.is_(True))
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _stored_course_roles(person: Person) -> set[Role]:
     """Course roles the person holds anywhere in the tenant (for launches without a course)."""
-    return {Role(str(r)) for r in db.session.execute(
-        select(Enrollment.role).where(Enrollment.person_id == person.id,
-                                      Enrollment.status == EnrollmentStatus.ACTIVE,
-                                      Enrollment.role.in_([Role.STUDENT, Role.TEACHER])
-                                      ).distinct()).scalars()}
+    return {
+        Role(str(r))
+        for r in db.session.execute(
+            select(Enrollment.role)
+            .where(
+                Enrollment.person_id == person.id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                Enrollment.role.in_([Role.STUDENT, Role.TEACHER]),
+            )
+            .distinct()
+        ).scalars()
+    }
 
 
 def _resource_link(course: Course, body: Mapping[str, Any]) -> ResourceLink | None:
@@ -261,8 +304,9 @@ def _resource_link(course: Course, body: Mapping[str, Any]) -> ResourceLink | No
     if not link_id:
         return None
     row = db.session.execute(
-        select(ResourceLink).where(ResourceLink.course_id == course.id,
-                                   ResourceLink.resource_link_id == link_id)
+        select(ResourceLink).where(
+            ResourceLink.course_id == course.id, ResourceLink.resource_link_id == link_id
+        )
     ).scalar_one_or_none()
     if row is None:
         row = ResourceLink(course_id=course.id, resource_link_id=clip(link_id, 255))
@@ -306,8 +350,9 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     tenant_id = platform.tenant_id
     raw_roles = launch_roles(body)
     scope = body.get(ROLE_SCOPE_MENTOR_CLAIM)
-    mentor_scope = [str(s) for s in scope if isinstance(s, (str, int))] \
-        if isinstance(scope, list) else []
+    mentor_scope = (
+        [str(s) for s in scope if isinstance(s, (str, int))] if isinstance(scope, list) else []
+    )
     person = _person(tenant_id, body)
     institution = lti_roles.institution_roles(raw_roles)
     person.institution_roles = sorted(institution)
@@ -338,18 +383,26 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
             roles |= stored
         if _has_active_links(person):
             roles.add(Role.GUARDIAN)
-    landing = lti_roles.landing_role(roles if course is not None
-                                     else roles - {Role.TEACHER})
+    landing = lti_roles.landing_role(roles if course is not None else roles - {Role.TEACHER})
     message_type = str(body.get(MESSAGE_TYPE_CLAIM))
-    audit.record("launch", tenant_id=tenant_id, actor_id=person.id,
-                 subject_type="course" if course else None,
-                 subject_id=course.id if course else None,
-                 roles=sorted(roles), platform_id=platform.id, message_type=message_type)
+    audit.record(
+        "launch",
+        tenant_id=tenant_id,
+        actor_id=person.id,
+        subject_type="course" if course else None,
+        subject_id=course.id if course else None,
+        roles=sorted(roles),
+        platform_id=platform.id,
+        message_type=message_type,
+    )
     db.session.commit()
     return LaunchResult(
-        tenant_id=tenant_id, person_id=person.id,
-        course_id=course.id if course else None, roles=frozenset(roles),
-        landing=landing, message_type=message_type,
+        tenant_id=tenant_id,
+        person_id=person.id,
+        course_id=course.id if course else None,
+        roles=frozenset(roles),
+        landing=landing,
+        message_type=message_type,
         resource_link_id=link.id if link else None,
         activity=custom_params(body).get("activity"),
     )
@@ -357,10 +410,21 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 
 # -- platform registration ---------------------------------------------------------------
 
-def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth_login_url: str,
-                 auth_token_url: str, key_set_url: str, name: str | None = None,
-                 lms: str = LmsKind.GENERIC, district: str | None = None,
-                 auth_audience: str | None = None, tenant: int | str | None = None) -> Platform:
+
+def add_platform(
+    *,
+    issuer: str,
+    client_id: str,
+    deployment_ids: list[str],
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    name: str | None = None,
+    lms: str = LmsKind.GENERIC,
+    district: str | None = None,
+    auth_audience: str | None = None,
+    tenant: int | str | None = None,
+) -> Platform:
     """Register a platform (or add deployments to an existing one with the same client).
 
     ``tenant`` (an id or a name) chooses the tenant a new registration joins; without it
@@ -369,26 +433,44 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
     :raises InvalidInput: for malformed URLs, an unknown LMS kind, or a registration that
         already belongs to another tenant than the one named.
     """
-    for label, value in (("auth login URL", auth_login_url), ("token URL", auth_token_url),
-                         ("key set URL", key_set_url), ("issuer", issuer)):
+    for label, value in (
+        ("auth login URL", auth_login_url),
+        ("token URL", auth_token_url),
+        ("key set URL", key_set_url),
+        ("issuer", issuer),
+    ):
         if hygiene.http_url(value) is None:
             raise InvalidInput(f"The {label} must be an http(s) URL, got {value!r}")
     if lms not in {k.value for k in LmsKind}:
-        raise InvalidInput(f"Unknown LMS kind {lms!r}; use one of "
-                           + ", ".join(k.value for k in LmsKind))
+        raise InvalidInput(
+            f"Unknown LMS kind {lms!r}; use one of " + ", ".join(k.value for k in LmsKind)
+        )
     platform = db.session.execute(
         select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
     ).scalar_one_or_none()
-    chosen = tenancy.tenant_for_registration(issuer, tenant=tenant, name=name,
-                                             district=district, existing=platform,
-                                             key_set_url=key_set_url,
-                                             auth_login_url=auth_login_url)
+    chosen = tenancy.tenant_for_registration(
+        issuer,
+        tenant=tenant,
+        name=name,
+        district=district,
+        existing=platform,
+        key_set_url=key_set_url,
+        auth_login_url=auth_login_url,
+    )
     if platform is None:
-        platform = Platform(issuer=issuer, client_id=client_id, name=name or issuer,
-                            tenant_id=chosen.id,
-                            auth_login_url=auth_login_url, auth_token_url=auth_token_url,
-                            key_set_url=key_set_url, lms=LmsKind(lms), district=district,
-                            auth_audience=auth_audience, settings={})
+        platform = Platform(
+            issuer=issuer,
+            client_id=client_id,
+            name=name or issuer,
+            tenant_id=chosen.id,
+            auth_login_url=auth_login_url,
+            auth_token_url=auth_token_url,
+            key_set_url=key_set_url,
+            lms=LmsKind(lms),
+            district=district,
+            auth_audience=auth_audience,
+            settings={},
+        )
         db.session.add(platform)
     else:
         platform.auth_login_url, platform.auth_token_url = auth_login_url, auth_token_url
@@ -410,8 +492,11 @@ def add_platform(*, issuer: str, client_id: str, deployment_ids: list[str], auth
 
 def platforms_with_client_id(client_id: str) -> list[Platform]:
     """Registrations with this client_id under any issuer."""
-    return list(db.session.execute(select(Platform).where(
-        Platform.client_id == client_id).order_by(Platform.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Platform).where(Platform.client_id == client_id).order_by(Platform.id)
+        ).scalars()
+    )
 
 
 def get_platform(platform_id: int) -> Platform:
@@ -447,8 +532,9 @@ def remove_platform(platform_id: int, *, purge: bool = False) -> Platform:
     return platform
 
 
-def mark_counselor(platform_id: int, *, sub: str | None = None, email: str | None = None,
-                   counselor: bool = True) -> None:
+def mark_counselor(
+    platform_id: int, *, sub: str | None = None, email: str | None = None, counselor: bool = True
+) -> None:
     """``ilp people mark-counselor``: ``grants.grant`` / ``grants.revoke_matching`` on the
     platform's tenant (kept for existing scripts).
 
@@ -477,8 +563,14 @@ def set_admin_rule(platform_id: int, enabled: bool) -> Platform:
         losing = db.session.execute(select(RoleGrant.person_id).where(*rule_made)).scalars()
         session_records.end_sessions_of([pid for pid in losing if pid is not None])
         db.session.execute(delete(RoleGrant).where(*rule_made))
-    audit.record("platform.rule", tenant_id=platform.tenant_id, actor_id=None,
-                 subject_type="platform", subject_id=platform.id, enabled=enabled)
+    audit.record(
+        "platform.rule",
+        tenant_id=platform.tenant_id,
+        actor_id=None,
+        subject_type="platform",
+        subject_id=platform.id,
+        enabled=enabled,
+    )
     db.session.commit()
     return platform
 
@@ -493,47 +585,70 @@ def record_pending_deployment(platform: Platform, deployment_id: str) -> Deploym
     deployment_id = clip(present(deployment_id), 255)
     if not deployment_id:
         return None
-    row = db.session.execute(select(Deployment).where(
-        Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id)
+    row = db.session.execute(
+        select(Deployment).where(
+            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
+        )
     ).scalar_one_or_none()
     if row is None:
-        waiting = db.session.execute(select(func.count(Deployment.id)).where(
-            Deployment.platform_id == platform.id, Deployment.approved.is_(False))).scalar_one()
+        waiting = db.session.execute(
+            select(func.count(Deployment.id)).where(
+                Deployment.platform_id == platform.id, Deployment.approved.is_(False)
+            )
+        ).scalar_one()
         if waiting >= MAX_PENDING_DEPLOYMENTS:
             return None
         row = Deployment(platform_id=platform.id, deployment_id=deployment_id, approved=False)
         db.session.add(row)
-        audit.record("deployment.pending", tenant_id=platform.tenant_id, actor_id=None,
-                     subject_type="platform", subject_id=platform.id)
+        audit.record(
+            "deployment.pending",
+            tenant_id=platform.tenant_id,
+            actor_id=None,
+            subject_type="platform",
+            subject_id=platform.id,
+        )
         db.session.commit()
     return row
 
 
-def approve_deployment(platform_id: int, deployment_id: str, *,
-                       approved_by: int | None = None) -> Deployment:
+def approve_deployment(
+    platform_id: int, deployment_id: str, *, approved_by: int | None = None
+) -> Deployment:
     """Enable a deployment that waits for approval.
 
     :raises NotFound: when the registration has no such deployment.
     """
     platform = get_platform(platform_id)
-    row = db.session.execute(select(Deployment).where(
-        Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id)
+    row = db.session.execute(
+        select(Deployment).where(
+            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
+        )
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"Platform {platform_id} has no deployment {deployment_id!r}")
     row.approved = True
-    audit.record("deployment.approved", tenant_id=platform.tenant_id, actor_id=approved_by,
-                 subject_type="platform", subject_id=platform.id)
+    audit.record(
+        "deployment.approved",
+        tenant_id=platform.tenant_id,
+        actor_id=approved_by,
+        subject_type="platform",
+        subject_id=platform.id,
+    )
     db.session.commit()
     return row
 
 
 def pending_deployments(tenant_id: int) -> list[tuple[Platform, Deployment]]:
     """Deployments of the tenant's registrations that wait for an admin."""
-    return [(p, d) for p, d in db.session.execute(
-        select(Platform, Deployment).join(Deployment, Deployment.platform_id == Platform.id)
-        .where(Platform.tenant_id == tenant_id, Deployment.approved.is_(False))
-        .order_by(Deployment.id)).all()]
+    return [
+        (p, d)
+        for p, d in db.session.execute(
+            select(Platform, Deployment)
+            .join(Deployment, Deployment.platform_id == Platform.id)
+            .where(Platform.tenant_id == tenant_id, Deployment.approved.is_(False))
+            .order_by(Deployment.id)
+        ).all()
+    ]
 
 
 APPROVAL_SALT = "lodestar-deployment-approval"
@@ -543,15 +658,22 @@ APPROVAL_MAX_AGE = 900
 
 def approver_of(body: Mapping[str, Any]) -> dict[str, Any]:
     """Who launched, as far as enabling a deployment goes (kept in the approval token)."""
-    return {"s": str(body.get("sub") or ""), "e": present(body.get("email")),
-            "a": Role.ADMIN in lti_roles.institution_roles(launch_roles(body))}
+    return {
+        "s": str(body.get("sub") or ""),
+        "e": present(body.get("email")),
+        "a": Role.ADMIN in lti_roles.institution_roles(launch_roles(body)),
+    }
 
 
 def may_approve(platform: Platform, who: Mapping[str, Any]) -> bool:
     """Ask the policy whether this launcher may enable a deployment of ``platform``."""
     return policy.may_enable_deployment(
-        platform.tenant_id, sub=str(who["s"]), email=who.get("e"),
-        institution_admin=bool(who.get("a")), rule_on=platform.institution_admins_are_admins)
+        platform.tenant_id,
+        sub=str(who["s"]),
+        email=who.get("e"),
+        institution_admin=bool(who.get("a")),
+        rule_on=platform.institution_admins_are_admins,
+    )
 
 
 def _approval_serializer() -> URLSafeTimedSerializer:
@@ -572,15 +694,18 @@ def approve_with_token(token: str) -> tuple[Platform, Deployment]:
         data = _approval_serializer().loads(token, max_age=APPROVAL_MAX_AGE)
         platform_id, deployment_id, sub = int(data["p"]), str(data["d"]), str(data["s"])
     except (BadSignature, KeyError, TypeError, ValueError) as err:
-        raise LaunchRequired("This form has expired. Open Lodestar again from your course "
-                             "to enable it.") from err
+        raise LaunchRequired(
+            "This form has expired. Open Lodestar again from your course to enable it."
+        ) from err
     platform = get_platform(platform_id)
     if not may_approve(platform, data):  # the grant may have been revoked since
         raise NotAuthorized()
-    person = db.session.execute(select(Person).where(
-        Person.tenant_id == platform.tenant_id, Person.sub == sub)).scalar_one_or_none()
-    deployment = approve_deployment(platform_id, deployment_id,
-                                    approved_by=person.id if person else None)
+    person = db.session.execute(
+        select(Person).where(Person.tenant_id == platform.tenant_id, Person.sub == sub)
+    ).scalar_one_or_none()
+    deployment = approve_deployment(
+        platform_id, deployment_id, approved_by=person.id if person else None
+    )
     return platform, deployment
 
 
@@ -597,8 +722,16 @@ def admin_overview(tenant_id: int) -> dict[str, Any]:
 
 def taught_courses(actor: Any) -> list[Course]:
     """Courses the actor actively teaches (for the welcome page outside a course)."""
-    return list(db.session.execute(
-        select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-        .where(Enrollment.person_id == actor.person_id, Enrollment.role == Role.TEACHER,
-               Enrollment.status == EnrollmentStatus.ACTIVE, Course.tenant_id == actor.tenant_id)
-        .order_by(Course.title)).scalars())
+    return list(
+        db.session.execute(
+            select(Course)
+            .join(Enrollment, Enrollment.course_id == Course.id)
+            .where(
+                Enrollment.person_id == actor.person_id,
+                Enrollment.role == Role.TEACHER,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                Course.tenant_id == actor.tenant_id,
+            )
+            .order_by(Course.title)
+        ).scalars()
+    )

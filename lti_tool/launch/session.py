@@ -59,12 +59,12 @@ CSRF_HEADER = "X-Lodestar-CSRF"
 
 ENDED_MESSAGES = {
     records.SIGNED_OUT: "You signed out of Lodestar. To come back, open Lodestar again from "
-                        "your course.",
+    "your course.",
     records.IDLE: "You were signed out of Lodestar after a while without activity, to keep "
-                  "your plan private. Open Lodestar again from your course.",
+    "your plan private. Open Lodestar again from your course.",
     records.EXPIRED: "Your Lodestar session has ended. Open Lodestar again from your course.",
     records.ACCESS_CHANGED: "Your classes or roles changed, so you were signed out of "
-                            "Lodestar. Open Lodestar again from your course.",
+    "Lodestar. Open Lodestar again from your course.",
     records.ERASED: "Your Lodestar session has ended. Open Lodestar again from your course.",
 }
 
@@ -74,9 +74,11 @@ class SessionConflict(ToolError):
 
     status_code = 409
     title = "This link belongs to someone else's session"
-    message = ("This link opens another person's Lodestar session, and this browser is "
-               "signed in as someone else. Nothing was opened or changed. Open Lodestar "
-               "again from your own course.")
+    message = (
+        "This link opens another person's Lodestar session, and this browser is "
+        "signed in as someone else. Nothing was opened or changed. Open Lodestar "
+        "again from your own course."
+    )
 
 
 class FrameProofNeeded(LaunchRequired):
@@ -84,8 +86,10 @@ class FrameProofNeeded(LaunchRequired):
     the page asks the frame's script to prove it, or says the link does not open here."""
 
     title = "This link does not open here"
-    message = ("This Lodestar link only works in the window where it was opened. To keep "
-               "plans private, it opens nothing here. Open Lodestar again from your course.")
+    message = (
+        "This Lodestar link only works in the window where it was opened. To keep "
+        "plans private, it opens nothing here. Open Lodestar again from your course."
+    )
 
     def __init__(self, handle: str) -> None:
         super().__init__(detail="frame session without its frame's proof")
@@ -115,14 +119,20 @@ def csrf_for_handle(handle: str) -> str:
     return hmac.new(key, f"csrf:{handle}".encode(), hashlib.sha256).hexdigest()
 
 
-def start_session(result: LaunchResult, launch_id: str | None, *,
-                  mode: SessionMode = SessionMode.COOKIE) -> Actor:
+def start_session(
+    result: LaunchResult, launch_id: str | None, *, mode: SessionMode = SessionMode.COOKIE
+) -> Actor:
     """Open the session for an accepted launch and return its actor. In cookie mode the
     cookie gets the session; in frame mode ``g.frame_secret`` holds the secret for the
     launch page's script, which keeps it in the frame."""
     record, secret = records.open_session(
-        tenant_id=result.tenant_id, person_id=result.person_id, course_id=result.course_id,
-        roles=result.roles, launch_id=launch_id, mode=mode)
+        tenant_id=result.tenant_id,
+        person_id=result.person_id,
+        course_id=result.course_id,
+        roles=result.roles,
+        launch_id=launch_id,
+        mode=mode,
+    )
     proof = "cookie" if mode == SessionMode.COOKIE else "secret"
     if mode == SessionMode.COOKIE:
         session.clear()
@@ -156,9 +166,12 @@ def _named(record: UserSession) -> None:
 
 def _use(record: UserSession, proof: str) -> None:
     g.session_proof = proof
-    g.session_record = LiveSession(id=record.id, handle=record.handle,
-                                   mode=SessionMode(record.mode),
-                                   last_seen_at=record.last_seen_at)
+    g.session_record = LiveSession(
+        id=record.id,
+        handle=record.handle,
+        mode=SessionMode(record.mode),
+        last_seen_at=record.last_seen_at,
+    )
     g.actor = Actor.of(record)
     g.session_person = record.person  # loaded with the session, in the same query
 
@@ -199,8 +212,11 @@ def _load_actor() -> None:
     g.actor, g.session_record, g.session_problem, g.session_proof = None, None, None, None
     g.cookie_person_id = None
     cookie_record = _cookie_session()
-    handle = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER) \
+    handle = (
+        request.args.get(TOKEN_PARAM)
+        or request.headers.get(TOKEN_HEADER)
         or (request.form.get(TOKEN_PARAM) if request.method not in SAFE_METHODS else None)
+    )
     proof = None
     hop = request.args.get(HOP_PARAM)
     # A hop code opens one page (a navigation); it never stands in for the frame's secret
@@ -252,9 +268,12 @@ def current_actor() -> Actor:
         raise problem if problem is not None else LaunchRequired()
     if "actor_checked" not in g:
         person = g.get("session_person") or db.session.get(Person, actor.person_id)
-        if person is None or person.tenant_id != actor.tenant_id \
-                or active_tenant(actor.tenant_id) is None \
-                or tenant_platform(actor.tenant_id) is None:
+        if (
+            person is None
+            or person.tenant_id != actor.tenant_id
+            or active_tenant(actor.tenant_id) is None
+            or tenant_platform(actor.tenant_id) is None
+        ):
             raise LaunchRequired(detail="person or tenant no longer exists")
         g.actor_checked = True
         g.actor_person = person
@@ -294,8 +313,7 @@ def with_hop(url: str) -> str:
     if record is None:
         return url
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k != HOP_PARAM]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != HOP_PARAM]
     query.append((HOP_PARAM, records.issue_hop(record.handle)))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
@@ -322,10 +340,13 @@ def token_field() -> Markup:
     if record is None:
         return Markup("")
     if record.mode == SessionMode.FRAME:
-        return Markup(f'<input type="hidden" name="{TOKEN_PARAM}" '  # noqa: S704 - the value is escaped
-                      f'value="{escape(record.handle)}">')
-    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" '  # noqa: S704 - the value is escaped
-                  f'value="{escape(csrf_token(record))}">')
+        return _hidden(TOKEN_PARAM, record.handle)
+    return _hidden(CSRF_FIELD, csrf_token(record))
+
+
+def _hidden(name: str, value: str) -> Markup:
+    """A hidden input; the value is escaped."""
+    return Markup(f'<input type="hidden" name="{name}" value="{escape(value)}">')  # noqa: S704
 
 
 def page_session() -> dict[str, str]:
@@ -379,11 +400,16 @@ def init_session(app: Flask) -> None:
 
     @app.before_request
     def csrf_guard() -> None:
-        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and g.get("actor") is not None \
-                and request.endpoint not in app.config.get("ILP_CSRF_EXEMPT", set()) \
-                and not _csrf_ok():
-            raise LaunchRequired("This form has expired. Reload the page and try again.",
-                                 detail="missing or wrong CSRF token")
+        if (
+            request.method in {"POST", "PUT", "PATCH", "DELETE"}
+            and g.get("actor") is not None
+            and request.endpoint not in app.config.get("ILP_CSRF_EXEMPT", set())
+            and not _csrf_ok()
+        ):
+            raise LaunchRequired(
+                "This form has expired. Reload the page and try again.",
+                detail="missing or wrong CSRF token",
+            )
 
     @app.after_request
     def hop_redirects(response: Response) -> Response:
@@ -391,22 +417,34 @@ def init_session(app: Flask) -> None:
 
     @app.errorhandler(FrameProofNeeded)
     def resume_in_frame(err: FrameProofNeeded) -> Any:
-        current_app.logger.info("%s %s -> 401 frame session without proof", request.method,
-                                request.path)
+        current_app.logger.info(
+            "%s %s -> 401 frame session without proof", request.method, request.path
+        )
         if request.method != "GET":
-            return render_template("errors/error.html", status=401, title=err.title,
-                                   message=err.message), 401
-        query = urlencode([(k, v) for k, v in request.args.items(multi=True)
-                           if k != HOP_PARAM])
+            return render_template(
+                "errors/error.html", status=401, title=err.title, message=err.message
+            ), 401
+        query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != HOP_PARAM])
         path = request.script_root + request.path
-        config = {"handle": err.handle, "hop_url": url_for("launch.session_hop"),
-                  "target": path + (f"?{query}" if query else "")}
-        return render_template("launch/resume.html", config=config, title=err.title,
-                               message=err.message), 401
+        config = {
+            "handle": err.handle,
+            "hop_url": url_for("launch.session_hop"),
+            "target": path + (f"?{query}" if query else ""),
+        }
+        return render_template(
+            "launch/resume.html", config=config, title=err.title, message=err.message
+        ), 401
 
-    app.jinja_env.globals.update(lurl=lurl, token_field=token_field,
-                                 session_field=session_field, page_session=page_session)
-    app.config.setdefault("ILP_CSRF_EXEMPT",
-                          {"launch.launch", "launch.login", "launch.check_login",
-                           # guarded by its own short-lived signed token, re-checked
-                           "launch.approve_deployment"})
+    app.jinja_env.globals.update(
+        lurl=lurl, token_field=token_field, session_field=session_field, page_session=page_session
+    )
+    app.config.setdefault(
+        "ILP_CSRF_EXEMPT",
+        {
+            "launch.launch",
+            "launch.login",
+            "launch.check_login",
+            # guarded by its own short-lived signed token, re-checked
+            "launch.approve_deployment",
+        },
+    )

@@ -27,9 +27,16 @@ def find_tenant(ref: int | str) -> Tenant | None:
     return db.session.execute(select(Tenant).where(Tenant.name == str(ref))).scalars().first()
 
 
-def tenant_for_registration(issuer: str, *, tenant: int | str | None, name: str | None,
-                            district: str | None, existing: Platform | None,
-                            key_set_url: str = "", auth_login_url: str = "") -> Tenant:
+def tenant_for_registration(
+    issuer: str,
+    *,
+    tenant: int | str | None,
+    name: str | None,
+    district: str | None,
+    existing: Platform | None,
+    key_set_url: str = "",
+    auth_login_url: str = "",
+) -> Tenant:
     """The tenant a registration belongs to (created when the rules name none).
 
     :raises InvalidInput: when the named tenant id does not exist, or the registration
@@ -46,7 +53,8 @@ def tenant_for_registration(issuer: str, *, tenant: int | str | None, name: str 
         if existing is not None and existing.tenant_id != chosen.id:
             raise InvalidInput(
                 f"This registration already belongs to tenant {existing.tenant_id}; "
-                f"use 'ilp platforms merge {existing.tenant_id} {chosen.id}' to join them.")
+                f"use 'ilp platforms merge {existing.tenant_id} {chosen.id}' to join them."
+            )
         return chosen
     if existing is not None:
         return existing.tenant
@@ -55,11 +63,15 @@ def tenant_for_registration(issuer: str, *, tenant: int | str | None, name: str 
         # own endpoint joins by default (every Moodle registration of one site shares
         # both); a look-alike that names the issuer but its own keys gets a tenant of its
         # own, so it can never sign launches into a district's tenant.
-        tenant_ids = set(db.session.execute(
-            select(Platform.tenant_id).where(Platform.issuer == issuer,
-                                             Platform.key_set_url == key_set_url,
-                                             Platform.auth_login_url == auth_login_url)
-        ).scalars())
+        tenant_ids = set(
+            db.session.execute(
+                select(Platform.tenant_id).where(
+                    Platform.issuer == issuer,
+                    Platform.key_set_url == key_set_url,
+                    Platform.auth_login_url == auth_login_url,
+                )
+            ).scalars()
+        )
         if len(tenant_ids) == 1:
             joined = db.session.get(Tenant, tenant_ids.pop())
             if joined is not None:
@@ -78,8 +90,13 @@ def list_tenants() -> list[Tenant]:
 # -- merging ------------------------------------------------------------------------------
 
 #: ``audit_events.subject_type`` of rows whose ids a merge re-points.
-_SUBJECT_TYPES = {"people": "person", "courses": "course", "plans": "plan",
-                  "goals": "goal", "evidence": "evidence"}
+_SUBJECT_TYPES = {
+    "people": "person",
+    "courses": "course",
+    "plans": "plan",
+    "goals": "goal",
+    "evidence": "evidence",
+}
 
 
 def _referencing(table: Table) -> list[tuple[Table, Column[Any]]]:
@@ -105,8 +122,11 @@ def _merge_row(table: Table, from_id: int, to_id: int, counts: dict[str, int]) -
     values and takes the moved row's where it had none.
     """
     for child, column in _referencing(table):
-        uniques = [c for c in child.constraints
-                   if isinstance(c, UniqueConstraint) and any(col is column for col in c.columns)]
+        uniques = [
+            c
+            for c in child.constraints
+            if isinstance(c, UniqueConstraint) and any(col is column for col in c.columns)
+        ]
         rows = db.session.execute(select(child).where(column == from_id)).mappings().all()
         for row in rows:
             twin = None
@@ -120,22 +140,29 @@ def _merge_row(table: Table, from_id: int, to_id: int, counts: dict[str, int]) -
                 if twin is not None:
                     break
             if twin is None or "id" not in child.c:
-                db.session.execute(update(child).where(child.c.id == row["id"])
-                                   .values({column.name: to_id}))
+                db.session.execute(
+                    update(child).where(child.c.id == row["id"]).values({column.name: to_id})
+                )
                 counts[child.name] = counts.get(child.name, 0) + 1
                 continue
             twin_row = db.session.execute(select(child).where(child.c.id == twin)).mappings().one()
-            fill = {name: row[name] for name in row
-                    if name not in {"id", column.name} and _empty(twin_row[name])
-                    and not _empty(row[name])}
+            fill = {
+                name: row[name]
+                for name in row
+                if name not in {"id", column.name}
+                and _empty(twin_row[name])
+                and not _empty(row[name])
+            }
             if fill:
                 db.session.execute(update(child).where(child.c.id == twin).values(fill))
             _merge_row(child, int(row["id"]), int(twin), counts)
     subject_type = _SUBJECT_TYPES.get(table.name)
     if subject_type:
-        db.session.execute(update(AuditEvent).where(
-            AuditEvent.subject_type == subject_type, AuditEvent.subject_id == from_id)
-            .values(subject_id=to_id))
+        db.session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == from_id)
+            .values(subject_id=to_id)
+        )
     db.session.execute(delete(table).where(table.c.id == from_id))
 
 
@@ -161,9 +188,15 @@ def merge_tenants(source_id: int, target_id: int) -> dict[str, int]:
     try:
         _merge_row(Tenant.__table__, source_id, target_id, counts)  # type: ignore[arg-type]
         db.session.flush()
-        audit.record("tenant.merged", tenant_id=target_id, actor_id=None,
-                     subject_type="tenant", subject_id=target_id, merged=source_id,
-                     moved=sum(counts.values()))
+        audit.record(
+            "tenant.merged",
+            tenant_id=target_id,
+            actor_id=None,
+            subject_type="tenant",
+            subject_id=target_id,
+            merged=source_id,
+            moved=sum(counts.values()),
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -89,10 +89,13 @@ def _check_login_sizes(params: Any) -> None:
     """Refuse, before anything is stored, a login whose recorded parameters are oversized or
     whose ``lti_storage_target`` is not a short frame name."""
     if not platform_storage.valid_target(params.get("lti_storage_target")):
-        raise LaunchError("The login request's lti_storage_target is not a frame name.",
-                          status_code=400)
-    if any(len(params.get(name) or "") > cookieless.MAX_PARAM_LENGTH
-           for name in cookieless.LOGIN_PARAMS):
+        raise LaunchError(
+            "The login request's lti_storage_target is not a frame name.", status_code=400
+        )
+    if any(
+        len(params.get(name) or "") > cookieless.MAX_PARAM_LENGTH
+        for name in cookieless.LOGIN_PARAMS
+    ):
         raise LaunchError("The login request is too large.", status_code=400)
 
 
@@ -123,11 +126,17 @@ def _login_in_frame(redirect_response: Any, target: str | None) -> Any:
         origin = platform_storage.platform_origin(platform.auth_login_url)
         platform_storage.remember(state, target=target, origin=origin, issuer=platform.issuer)
         storage = {"target": target, "origin": origin}
-    config = {"auth_url": auth_url, "state": state, "storage": storage,
-              "key": platform_storage.KEY_PREFIX + state,
-              "check_url": url_for("launch.check_login"), "check_header": cookieless.CHECK_HEADER}
-    page = make_response(render_template("launch/login_frame.html", auth_url=auth_url,
-                                         config=config))
+    config = {
+        "auth_url": auth_url,
+        "state": state,
+        "storage": storage,
+        "key": platform_storage.KEY_PREFIX + state,
+        "check_url": url_for("launch.check_login"),
+        "check_header": cookieless.CHECK_HEADER,
+    }
+    page = make_response(
+        render_template("launch/login_frame.html", auth_url=auth_url, config=config)
+    )
     page.headers["Cache-Control"] = "no-store"
     for cookie in redirect_response.headers.getlist("Set-Cookie"):
         page.headers.add("Set-Cookie", cookie)
@@ -165,22 +174,33 @@ def launch() -> Any:
     security_headers.learn_launch_origin(services.launch_platform(body), body)
     # The state came back as a cookie: the browser keeps Lodestar's cookie in this frame.
     # Through platform storage it does not, and the frame's script keeps the session.
-    start_session(result, message_launch.get_launch_id(),
-                  mode=SessionMode.FRAME if verified else SessionMode.COOKIE)
+    start_session(
+        result,
+        message_launch.get_launch_id(),
+        mode=SessionMode.FRAME if verified else SessionMode.COOKIE,
+    )
     # Grades refreshes a stale roster after a teacher's launch (it subscribes to this).
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     launch_recorded.send(app, result=result)
     if result.message_type == DEEP_LINKING_REQUEST:
         destination = lurl("portfolio.deep_link_picker")
-    elif result.activity == "reflection" and Role.STUDENT in result.roles \
-            and result.course_id is not None:
-        destination = lurl("portfolio.reflect", course_id=result.course_id,
-                           link=result.resource_link_id)
+    elif (
+        result.activity == "reflection"
+        and Role.STUDENT in result.roles
+        and result.course_id is not None
+    ):
+        destination = lurl(
+            "portfolio.reflect", course_id=result.course_id, link=result.resource_link_id
+        )
     else:
         destination = landing_url(result.landing, result.course_id)
     if verified:
-        return jsonify({"redirect": with_hop(destination),
-                        "session": {"handle": frame_handle(), "secret": g.frame_secret}})
+        return jsonify(
+            {
+                "redirect": with_hop(destination),
+                "session": {"handle": frame_handle(), "secret": g.frame_secret},
+            }
+        )
     return redirect(destination)
 
 
@@ -193,8 +213,9 @@ def _deployment_not_enabled(body: dict[str, Any], err: LtiException) -> Any:
     who = services.approver_of(body)
     if pending is not None and services.may_approve(platform, who):
         token = services.approval_token(platform, pending.deployment_id, who)
-        return render_template("launch/approve_deployment.html", platform=platform,
-                               deployment=pending, token=token)
+        return render_template(
+            "launch/approve_deployment.html", platform=platform, deployment=pending, token=token
+        )
     return render_template("launch/not_enabled.html", platform=platform), 403
 
 
@@ -202,8 +223,9 @@ def _deployment_not_enabled(body: dict[str, Any], err: LtiException) -> Any:
 def approve_deployment() -> Any:
     """The admin's answer on the "enable this deployment" page shown at their launch."""
     platform, deployment = services.approve_with_token(request.form.get("token", ""))
-    return render_template("launch/deployment_enabled.html", platform=platform,
-                           deployment=deployment)
+    return render_template(
+        "launch/deployment_enabled.html", platform=platform, deployment=deployment
+    )
 
 
 def _launch_with_platform_storage(storage: dict[str, Any], state: str) -> Any:
@@ -212,15 +234,25 @@ def _launch_with_platform_storage(storage: dict[str, Any], state: str) -> Any:
     platform does not answer."""
     id_token = request.form["id_token"]
     config = {
-        "storage": {"target": storage["target"], "origin": storage["origin"],
-                    "accept": platform_storage.answer_origins(
-                        storage["origin"], storage.get("issuer", ""), id_token)},
-        "id_token": id_token, "state": state, "key": platform_storage.KEY_PREFIX + state,
-        "launch_url": url_for("launch.launch"), "header": platform_storage.HEADER,
+        "storage": {
+            "target": storage["target"],
+            "origin": storage["origin"],
+            "accept": platform_storage.answer_origins(
+                storage["origin"], storage.get("issuer", ""), id_token
+            ),
+        },
+        "id_token": id_token,
+        "state": state,
+        "key": platform_storage.KEY_PREFIX + state,
+        "launch_url": url_for("launch.launch"),
+        "header": platform_storage.HEADER,
         "window_url": _window_url(cookieless.ticket_at_launch(state)),
     }
-    response = make_response(render_template("launch/storage_launch.html", config=config,
-                                             window_url=config["window_url"]))
+    response = make_response(
+        render_template(
+            "launch/storage_launch.html", config=config, window_url=config["window_url"]
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -228,8 +260,9 @@ def _launch_with_platform_storage(storage: dict[str, Any], state: str) -> Any:
 def _offer_new_window(ticket: str) -> Any:
     """The launch came back without the state cookie and no platform storage was offered:
     offer Lodestar in a window of its own instead of a dead end."""
-    response = make_response(render_template("launch/new_window.html",
-                                              window_url=_window_url(ticket)))
+    response = make_response(
+        render_template("launch/new_window.html", window_url=_window_url(ticket))
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -256,9 +289,11 @@ def landing_url(role: Role | None, course_id: int | None) -> str:
 @bp.get("/lti/register")
 def register() -> str:
     """LTI Dynamic Registration: the platform admin's browser lands here."""
-    result = registration.register(request.args.get("openid_configuration", ""),
-                                   request.args.get("registration_token"),
-                                   request.args.get("link"))
+    result = registration.register(
+        request.args.get("openid_configuration", ""),
+        request.args.get("registration_token"),
+        request.args.get("link"),
+    )
     return render_template("launch/registered.html", result=result)
 
 
@@ -287,25 +322,29 @@ def canvas_config() -> Any:
     host = urlsplit(base_url()).hostname or request.host.split(":")[0]
     title = current_app.config["ILP_TOOL_TITLE"]
     launch_url = public_url("launch.launch")
-    return jsonify({
-        "title": title,
-        "description": placements.DESCRIPTION,
-        "oidc_initiation_url": public_url("launch.login"),
-        "target_link_uri": launch_url,
-        "public_jwk_url": public_url("launch.jwks"),
-        "scopes": list(SCOPES),
-        "extensions": [{
-            "platform": "canvas.instructure.com",
-            "domain": host,
-            "tool_id": placements.CANVAS_TOOL_ID,
-            "privacy_level": placements.CANVAS_PRIVACY_LEVEL,
-            "settings": {
-                "text": title,
-                "placements": placements.canvas_extension_placements(title, launch_url),
-            },
-        }],
-        "custom_fields": dict(placements.CANVAS_CUSTOM_FIELDS),
-    })
+    return jsonify(
+        {
+            "title": title,
+            "description": placements.DESCRIPTION,
+            "oidc_initiation_url": public_url("launch.login"),
+            "target_link_uri": launch_url,
+            "public_jwk_url": public_url("launch.jwks"),
+            "scopes": list(SCOPES),
+            "extensions": [
+                {
+                    "platform": "canvas.instructure.com",
+                    "domain": host,
+                    "tool_id": placements.CANVAS_TOOL_ID,
+                    "privacy_level": placements.CANVAS_PRIVACY_LEVEL,
+                    "settings": {
+                        "text": title,
+                        "placements": placements.canvas_extension_placements(title, launch_url),
+                    },
+                }
+            ],
+            "custom_fields": dict(placements.CANVAS_CUSTOM_FIELDS),
+        }
+    )
 
 
 @bp.get("/admin")
@@ -313,8 +352,12 @@ def admin() -> str:
     """Tenant settings for a Lodestar admin: registrations, deployments, grants, keys."""
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
-    return render_template("launch/admin.html", **services.admin_overview(actor.tenant_id),
-                           keys=keys.published_keys(), form={})
+    return render_template(
+        "launch/admin.html",
+        **services.admin_overview(actor.tenant_id),
+        keys=keys.published_keys(),
+        form={},
+    )
 
 
 @bp.post("/admin/grants")
@@ -324,14 +367,22 @@ def admin_grant() -> Any:
     policy.require(actor, policy.Action.ADMIN_TENANT)
     email, sub = request.form.get("email", ""), request.form.get("sub", "")
     try:
-        grants.grant(actor.tenant_id, request.form.get("role", ""), email=email, sub=sub,
-                     granted_by=actor.person_id)
+        grants.grant(
+            actor.tenant_id,
+            request.form.get("role", ""),
+            email=email,
+            sub=sub,
+            granted_by=actor.person_id,
+        )
     except InvalidInput as err:
         # Shown again with what was typed (never put in a URL: it names a person).
         flash(err.message, "error")
-        return render_template("launch/admin.html",
-                               **services.admin_overview(actor.tenant_id),
-                               keys=keys.published_keys(), form=request.form), 400
+        return render_template(
+            "launch/admin.html",
+            **services.admin_overview(actor.tenant_id),
+            keys=keys.published_keys(),
+            form=request.form,
+        ), 400
     flash("Granted. It applies on their next page (or at their first launch).", "success")
     return redirect(lurl("launch.admin"))
 
@@ -342,11 +393,15 @@ def admin_registration_link() -> Any:
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT)
     url = registration.link_url(registration.create_link(tenant_id=actor.tenant_id))
-    audit.record("registration_link.created", tenant_id=actor.tenant_id,
-                 actor_id=actor.person_id)
+    audit.record("registration_link.created", tenant_id=actor.tenant_id, actor_id=actor.person_id)
     db.session.commit()
-    return render_template("launch/admin.html", **services.admin_overview(actor.tenant_id),
-                           keys=keys.published_keys(), form={}, registration_link=url)
+    return render_template(
+        "launch/admin.html",
+        **services.admin_overview(actor.tenant_id),
+        keys=keys.published_keys(),
+        form={},
+        registration_link=url,
+    )
 
 
 @bp.post("/admin/grants/<int:grant_id>/revoke")
@@ -364,8 +419,9 @@ def admin_approve_deployment(platform_id: int) -> Any:
     """Enable a deployment that waits for approval."""
     actor = current_actor()
     policy.require(actor, policy.Action.ADMIN_TENANT, services.get_platform(platform_id))
-    services.approve_deployment(platform_id, request.form.get("deployment_id", ""),
-                                approved_by=actor.person_id)
+    services.approve_deployment(
+        platform_id, request.form.get("deployment_id", ""), approved_by=actor.person_id
+    )
     flash("Deployment enabled: launches from it now open Lodestar.", "success")
     return redirect(lurl("launch.admin"))
 
@@ -395,7 +451,7 @@ def session_hop() -> Any:
 
 @bp.post("/lti/session/end")
 def sign_out() -> Any:
-    """"Sign out": end this session (the cookie is forgotten, the frame's links die)."""
+    """ "Sign out": end this session (the cookie is forgotten, the frame's links die)."""
     actor = current_actor()
     audit.record("session.signed_out", tenant_id=actor.tenant_id, actor_id=actor.person_id)
     end_session()

@@ -22,8 +22,9 @@ def check_login() -> Any:
     carrying ``CHECK_HEADER``, which a cross-site page cannot send.
     """
     if not cookieless.same_origin_request(cookieless.CHECK_HEADER):
-        raise LaunchError("This check is only answered to Lodestar's own login page.",
-                          status_code=403)
+        raise LaunchError(
+            "This check is only answered to Lodestar's own login page.", status_code=403
+        )
     state = request.form.get("state")
     answer = cookieless.check_login(state, platform_storage.state_cookie_present(state))
     ticket = answer.pop("ticket", None)
@@ -40,8 +41,11 @@ def open_window(ticket: str) -> Any:
     launch, start a new one from Moodle's launch page)."""
     record = cookieless.take(ticket)
     if record is None:
-        raise LaunchError("This link to open Lodestar has expired or was already used. Open "
-                          "Lodestar again from your course.", status_code=410)
+        raise LaunchError(
+            "This link to open Lodestar has expired or was already used. Open "
+            "Lodestar again from your course.",
+            status_code=410,
+        )
     destination = cookieless.window_destination(record)
     if destination:
         return redirect(destination)

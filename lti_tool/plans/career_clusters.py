@@ -10,8 +10,9 @@ from lti_tool.plans.models import Plan
 from lti_tool.plans.reading import plan_framework
 
 
-def set_clusters(actor: Actor, plan: Plan, cluster_codes: Iterable[str],
-                 pathway_codes: Iterable[str]) -> None:
+def set_clusters(
+    actor: Actor, plan: Plan, cluster_codes: Iterable[str], pathway_codes: Iterable[str]
+) -> None:
     """Replace the chosen clusters and pathways. A chosen pathway brings its cluster along.
 
     :raises InvalidInput: for a code that is not in the plan's framework.
@@ -28,8 +29,14 @@ def set_clusters(actor: Actor, plan: Plan, cluster_codes: Iterable[str],
         chosen_clusters.add(known_pathways[code].cluster_code)
     plan.cluster_codes = [c for c in known_clusters if c in chosen_clusters]
     plan.pathway_codes = [p.code for p in fw.pathways if p.code in chosen_pathways]
-    _changed(actor, plan, "plan.update", section="clusters", clusters=plan.cluster_codes,
-             pathways=plan.pathway_codes)
+    _changed(
+        actor,
+        plan,
+        "plan.update",
+        section="clusters",
+        clusters=plan.cluster_codes,
+        pathways=plan.pathway_codes,
+    )
 
 
 def add_clusters(actor: Actor, plan: Plan, codes: Iterable[str]) -> list[str]:

@@ -22,16 +22,22 @@ from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS, GRADES
 
 def course_plan(plan: Plan) -> list[CoursePlanEntry]:
     """The plan's courses by grade, in the order they were added."""
-    return list(db.session.execute(
-        select(CoursePlanEntry).where(CoursePlanEntry.plan_id == plan.id)
-        .order_by(CoursePlanEntry.grade_level, CoursePlanEntry.id)).scalars())
+    return list(
+        db.session.execute(
+            select(CoursePlanEntry)
+            .where(CoursePlanEntry.plan_id == plan.id)
+            .order_by(CoursePlanEntry.grade_level, CoursePlanEntry.id)
+        ).scalars()
+    )
 
 
 def get_course(plan: Plan, entry_id: int) -> CoursePlanEntry:
     """A course of this plan. :raises NotFound: otherwise."""
     entry = db.session.execute(
-        select(CoursePlanEntry).where(CoursePlanEntry.id == entry_id,
-                                      CoursePlanEntry.plan_id == plan.id)).scalar_one_or_none()
+        select(CoursePlanEntry).where(
+            CoursePlanEntry.id == entry_id, CoursePlanEntry.plan_id == plan.id
+        )
+    ).scalar_one_or_none()
     if entry is None:
         raise NotFound("That course is not part of this plan.")
     return entry
@@ -50,11 +56,13 @@ def _course_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "grade_level": grade,
         "course_name": _text(fields.get("course_name"), 255, "The course name", required=True),
-        "subject": _choice(fields.get("subject") or programs.ELECTIVE, programs.SUBJECTS,
-                           "Subject"),
+        "subject": _choice(
+            fields.get("subject") or programs.ELECTIVE, programs.SUBJECTS, "Subject"
+        ),
         "credits": credits,
-        "status": _choice(fields.get("status") or CoursePlanStatus.PLANNED,
-                          COURSE_STATUS_LABELS, "Status"),
+        "status": _choice(
+            fields.get("status") or CoursePlanStatus.PLANNED, COURSE_STATUS_LABELS, "Status"
+        ),
         "final_grade": _text(fields.get("final_grade"), 20, "The final grade") or None,
     }
 
@@ -64,19 +72,25 @@ def add_course(actor: Actor, plan: Plan, fields: Mapping[str, Any]) -> CoursePla
     entry = CoursePlanEntry(plan_id=plan.id, **_course_fields(fields))
     db.session.add(entry)
     db.session.flush()
-    _changed(actor, plan, "course.create", subject_type="course_plan_entry",
-             subject_id=entry.id, grade_level=entry.grade_level)
+    _changed(
+        actor,
+        plan,
+        "course.create",
+        subject_type="course_plan_entry",
+        subject_id=entry.id,
+        grade_level=entry.grade_level,
+    )
     return entry
 
 
-def update_course(actor: Actor, plan: Plan, entry_id: int,
-                  fields: Mapping[str, Any]) -> CoursePlanEntry:
+def update_course(
+    actor: Actor, plan: Plan, entry_id: int, fields: Mapping[str, Any]
+) -> CoursePlanEntry:
     """Change a course of the four-year plan."""
     entry = get_course(plan, entry_id)
     for key, value in _course_fields(fields).items():
         setattr(entry, key, value)
-    _changed(actor, plan, "course.update", subject_type="course_plan_entry",
-             subject_id=entry.id)
+    _changed(actor, plan, "course.update", subject_type="course_plan_entry", subject_id=entry.id)
     return entry
 
 
@@ -84,8 +98,7 @@ def delete_course(actor: Actor, plan: Plan, entry_id: int) -> None:
     """Remove a course from the four-year plan."""
     entry = get_course(plan, entry_id)
     db.session.delete(entry)
-    _changed(actor, plan, "course.delete", subject_type="course_plan_entry",
-             subject_id=entry_id)
+    _changed(actor, plan, "course.delete", subject_type="course_plan_entry", subject_id=entry_id)
 
 
 def get_program(tenant_id: int, program_id: int) -> ProgramOfStudy:
@@ -127,18 +140,26 @@ def fill_from_program(actor: Actor, plan: Plan) -> int:
         if key in have:
             continue
         have.add(key)
-        db.session.add(CoursePlanEntry(
-            plan_id=plan.id, grade_level=key[0], course_name=str(course["course"]),
-            subject=str(course.get("subject") or programs.ELECTIVE),
-            credits=float(course.get("credits") or 1.0), status=CoursePlanStatus.PLANNED))
+        db.session.add(
+            CoursePlanEntry(
+                plan_id=plan.id,
+                grade_level=key[0],
+                course_name=str(course["course"]),
+                subject=str(course.get("subject") or programs.ELECTIVE),
+                credits=float(course.get("credits") or 1.0),
+                status=CoursePlanStatus.PLANNED,
+            )
+        )
         added += 1
     _changed(actor, plan, "course_plan.fill", program_id=program.id, added=added)
     return added
 
 
-def requirements(entries: Iterable[CoursePlanEntry],
-                 program: ProgramOfStudy | None) -> list[programs.RequirementRow]:
+def requirements(
+    entries: Iterable[CoursePlanEntry], program: ProgramOfStudy | None
+) -> list[programs.RequirementRow]:
     """Credits planned and completed per graduation requirement of the plan's program."""
     return programs.requirement_summary(
         ((e.subject, e.credits, e.status == CoursePlanStatus.COMPLETED) for e in entries),
-        program.requirements if program is not None and program.requirements else None)
+        program.requirements if program is not None and program.requirements else None,
+    )

@@ -18,14 +18,27 @@ from lti_tool.extensions import db
 from lti_tool.plans.models import Plan
 
 
-def _changed(actor: Actor, plan: Plan, action: str, *, subject_type: str = "plan",
-             subject_id: int | None = None, **detail: Any) -> None:
+def _changed(
+    actor: Actor,
+    plan: Plan,
+    action: str,
+    *,
+    subject_type: str = "plan",
+    subject_id: int | None = None,
+    **detail: Any,
+) -> None:
     """Mark the plan updated, audit the change and commit both."""
     plan.updated_at = utcnow()
-    audit.record(action, tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type=subject_type,
-                 subject_id=plan.id if subject_id is None else subject_id,
-                 plan_id=plan.id, student_id=plan.person_id, **detail)
+    audit.record(
+        action,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type=subject_type,
+        subject_id=plan.id if subject_id is None else subject_id,
+        plan_id=plan.id,
+        student_id=plan.person_id,
+        **detail,
+    )
     db.session.commit()
 
 

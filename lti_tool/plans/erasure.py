@@ -44,17 +44,32 @@ from lti_tool.plans.models import (
 )
 
 #: Detail keys whose string values are vocabulary of Lodestar, never the student's words.
-VOCABULARY_KEYS = frozenset({"page", "format", "section", "kind", "status", "role",
-                             "author_role", "school_year", "fields", "message_type",
-                             "attached_as", "activity"})
+VOCABULARY_KEYS = frozenset(
+    {
+        "page",
+        "format",
+        "section",
+        "kind",
+        "status",
+        "role",
+        "author_role",
+        "school_year",
+        "fields",
+        "message_type",
+        "attached_as",
+        "activity",
+    }
+)
 
 #: Strings shorter than this are not searched for in other events (too many false hits).
 MIN_SECRET_LENGTH = 4
 
 
 def _run(statement: Any) -> int:
-    result = cast(CursorResult[Any], db.session.execute(
-        statement.execution_options(synchronize_session=False)))
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(statement.execution_options(synchronize_session=False)),
+    )
     return int(result.rowcount or 0)
 
 
@@ -137,30 +152,43 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
         "milestone": rows(Milestone, Milestone.goal_id.in_([g.id for g in goals])),
         "course_plan_entry": rows(CoursePlanEntry, CoursePlanEntry.plan_id == plan_id),
         "plan_item": rows(PlanItem, PlanItem.plan_id == plan_id),
-        "plan_comment": rows(PlanComment, or_(PlanComment.plan_id == plan_id,
-                                              PlanComment.author_id == pid)),
+        "plan_comment": rows(
+            PlanComment, or_(PlanComment.plan_id == plan_id, PlanComment.author_id == pid)
+        ),
         "plan_snapshot": rows(PlanSnapshot, PlanSnapshot.plan_id == plan_id),
         # Evidence and uploaded files, from the portfolio (see ``parts``).
         **parts.owned(student, plan_id),
         "grade": rows(Grade, Grade.person_id == pid),
         "transcript_entry": rows(TranscriptEntry, TranscriptEntry.person_id == pid),
-        "role_grant": rows(RoleGrant, RoleGrant.tenant_id == tenant_id,
-                           or_(RoleGrant.person_id == pid,
-                               RoleGrant.email == student.email if student.email else false())),
+        "role_grant": rows(
+            RoleGrant,
+            RoleGrant.tenant_id == tenant_id,
+            or_(
+                RoleGrant.person_id == pid,
+                RoleGrant.email == student.email if student.email else false(),
+            ),
+        ),
     }
     secrets = _texts([student]) | set().union(*(_texts(r) for r in owned.values()))
     # Signatures the person gave on someone else's snapshot (a guardian): their name goes.
     signed = rows(PlanSnapshot, PlanSnapshot.signed_by == pid, PlanSnapshot.plan_id != plan_id)
-    secrets |= {s.signature_name for s in signed
-                if s.signature_name and len(s.signature_name) >= MIN_SECRET_LENGTH}
+    secrets |= {
+        s.signature_name
+        for s in signed
+        if s.signature_name and len(s.signature_name) >= MIN_SECRET_LENGTH
+    }
 
     subjects = {(kind, row.id) for kind, rs in owned.items() for row in rs}
     subjects.add(("person", pid))
     for event in db.session.execute(
-            select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)).scalars():
+        select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
+    ).scalars():
         detail = event.detail or {}
-        related = (event.actor_id == pid or detail.get("student_id") == pid
-                   or (event.subject_type, event.subject_id) in subjects)
+        related = (
+            event.actor_id == pid
+            or detail.get("student_id") == pid
+            or (event.subject_type, event.subject_id) in subjects
+        )
         cleaned = scrub_detail(detail, secrets, related=related)
         if cleaned != detail:
             event.detail = cleaned
@@ -172,17 +200,22 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     # Children before parents; bulk deletes, so nothing is loaded one by one.
     counts.update(parts.erase(student, plan_id, owned))
     counts["grades"] = _run(delete(Grade).where(Grade.person_id == pid))
-    counts["transcript_entries"] = _run(delete(TranscriptEntry).where(
-        TranscriptEntry.tenant_id == tenant_id, TranscriptEntry.person_id == pid))
+    counts["transcript_entries"] = _run(
+        delete(TranscriptEntry).where(
+            TranscriptEntry.tenant_id == tenant_id, TranscriptEntry.person_id == pid
+        )
+    )
     counts["lms_credentials"] = _run(delete(LmsCredential).where(LmsCredential.person_id == pid))
     counts["sync_runs"] = _run(delete(SyncRun).where(SyncRun.person_id == pid))
-    counts["milestones"] = _run(delete(Milestone).where(
-        Milestone.id.in_([m.id for m in owned["milestone"]])))
+    counts["milestones"] = _run(
+        delete(Milestone).where(Milestone.id.in_([m.id for m in owned["milestone"]]))
+    )
     counts["goals"] = _run(delete(Goal).where(Goal.plan_id == plan_id))
     counts["courses"] = _run(delete(CoursePlanEntry).where(CoursePlanEntry.plan_id == plan_id))
     counts["items"] = _run(delete(PlanItem).where(PlanItem.plan_id == plan_id))
-    counts["comments"] = _run(delete(PlanComment).where(
-        PlanComment.id.in_([c.id for c in owned["plan_comment"]])))
+    counts["comments"] = _run(
+        delete(PlanComment).where(PlanComment.id.in_([c.id for c in owned["plan_comment"]]))
+    )
     counts["snapshots"] = _run(delete(PlanSnapshot).where(PlanSnapshot.plan_id == plan_id))
     counts["plans"] = _run(delete(Plan).where(Plan.id == plan_id))
     if plan is not None:
@@ -190,13 +223,20 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     # Every session of the person ends, and its row goes.
     counts["sessions"] = session_records.delete_sessions_of(pid)
     counts["enrollments"] = _run(delete(Enrollment).where(Enrollment.person_id == pid))
-    guardians = set(db.session.execute(select(Mentorship.guardian_id).where(
-        Mentorship.student_id == pid, Mentorship.active.is_(True))).scalars())
-    counts["mentorships"] = _run(delete(Mentorship).where(
-        or_(Mentorship.student_id == pid, Mentorship.guardian_id == pid)))
+    guardians = set(
+        db.session.execute(
+            select(Mentorship.guardian_id).where(
+                Mentorship.student_id == pid, Mentorship.active.is_(True)
+            )
+        ).scalars()
+    )
+    counts["mentorships"] = _run(
+        delete(Mentorship).where(or_(Mentorship.student_id == pid, Mentorship.guardian_id == pid))
+    )
     session_records.end_sessions_of(guardians)  # their access changed
-    counts["role_grants"] = _run(delete(RoleGrant).where(
-        RoleGrant.id.in_([g.id for g in owned["role_grant"]])))
+    counts["role_grants"] = _run(
+        delete(RoleGrant).where(RoleGrant.id.in_([g.id for g in owned["role_grant"]]))
+    )
 
     student.name = ""
     student.given_name = None
@@ -214,6 +254,9 @@ def purge_store(student: Person) -> int:
     """Delete the launch bodies of ``student`` kept in the shared store; how many went.
 
     Call after committing ``erase_student``: the database store commits as it goes."""
-    issuers = db.session.execute(
-        select(Platform.issuer).where(Platform.tenant_id == student.tenant_id)).scalars().all()
+    issuers = (
+        db.session.execute(select(Platform.issuer).where(Platform.tenant_id == student.tenant_id))
+        .scalars()
+        .all()
+    )
     return purge_launch_data(issuers, student.sub)

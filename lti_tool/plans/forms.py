@@ -57,8 +57,7 @@ class ProfileForm(_Form):
 
     about = TextAreaField("About me", [Length(max=_TEXT)])
     grade_level = IntegerField("Grade level", [Optional(), NumberRange(min=5, max=12)])
-    graduation_year = IntegerField("Graduation year",
-                                   [Optional(), NumberRange(min=2000, max=2100)])
+    graduation_year = IntegerField("Graduation year", [Optional(), NumberRange(min=2000, max=2100)])
     interests = TextAreaField("Interests", [Length(max=_SHORT)])
     strengths = TextAreaField("Strengths", [Length(max=_SHORT)])
     skills = TextAreaField("Skills", [Length(max=_SHORT)])
@@ -73,18 +72,27 @@ class ProfileForm(_Form):
 class GoalForm(_Form):
     """A goal: category, statement, target date, measures, status, optional cluster."""
 
-    category = SelectField("Category", choices=choices(GOAL_CATEGORY_LABELS.items()),
-                           validators=[InputRequired()])
-    statement = TextAreaField("Goal statement", [DataRequired(message="Write the goal."),
-                                                 Length(max=_SHORT)])
+    category = SelectField(
+        "Category", choices=choices(GOAL_CATEGORY_LABELS.items()), validators=[InputRequired()]
+    )
+    statement = TextAreaField(
+        "Goal statement", [DataRequired(message="Write the goal."), Length(max=_SHORT)]
+    )
     target_date = DateField("Target date", [Optional()])
     measures = TextAreaField("How I will measure it", [Length(max=_SHORT)])
-    status = SelectField("Status", choices=choices(GOAL_STATUS_LABELS.items()),
-                         default=GoalStatus.NOT_STARTED, validators=[InputRequired()])
-    cluster_code = SelectField("Career cluster (optional)", choices=choices([("", "None")]),
-                               default="", validate_choice=True)
-    milestones = TextAreaField("First milestones (one per line, optional)",
-                               [Length(max=_TEXT)])
+    status = SelectField(
+        "Status",
+        choices=choices(GOAL_STATUS_LABELS.items()),
+        default=GoalStatus.NOT_STARTED,
+        validators=[InputRequired()],
+    )
+    cluster_code = SelectField(
+        "Career cluster (optional)",
+        choices=choices([("", "None")]),
+        default="",
+        validate_choice=True,
+    )
+    milestones = TextAreaField("First milestones (one per line, optional)", [Length(max=_TEXT)])
 
     def validate_milestones(self, field: Any) -> None:
         for line in (field.data or "").splitlines():
@@ -93,41 +101,63 @@ class GoalForm(_Form):
 
     def milestone_titles(self) -> list[str]:
         """The non-empty lines of the milestones box."""
-        return [line.strip() for line in (self.milestones.data or "").splitlines()
-                if line.strip()]
+        return [line.strip() for line in (self.milestones.data or "").splitlines() if line.strip()]
 
 
 class MilestoneForm(_Form):
     """A step towards a goal."""
 
-    title = StringField("Milestone", [DataRequired(message="Write the milestone."),
-                                      Length(max=500)])
+    title = StringField(
+        "Milestone", [DataRequired(message="Write the milestone."), Length(max=500)]
+    )
     due_date = DateField("Due date (optional)", [Optional()])
 
 
 class CourseEntryForm(_Form):
     """One course in the four-year plan."""
 
-    grade_level = SelectField("Grade", choices=choices((g, f"Grade {g}") for g in GRADES),
-                              coerce=int, validators=[InputRequired()])
-    course_name = StringField("Course name", [DataRequired(message="Name the course."),
-                                              Length(max=255)])
-    subject = SelectField("Subject", choices=choices(SUBJECTS.items()), default="elective",
-                          validators=[InputRequired()])
-    credits = FiniteDecimalField("Credits", [InputRequired(message="Give the credits."),
-                                       NumberRange(min=0.25, max=2,
-                                                   message="Credits are between 0.25 and 2.")],
-                           places=2, default=1)
-    status = SelectField("Status", choices=choices(COURSE_STATUS_LABELS.items()),
-                         default=CoursePlanStatus.PLANNED, validators=[InputRequired()])
+    grade_level = SelectField(
+        "Grade",
+        choices=choices((g, f"Grade {g}") for g in GRADES),
+        coerce=int,
+        validators=[InputRequired()],
+    )
+    course_name = StringField(
+        "Course name", [DataRequired(message="Name the course."), Length(max=255)]
+    )
+    subject = SelectField(
+        "Subject",
+        choices=choices(SUBJECTS.items()),
+        default="elective",
+        validators=[InputRequired()],
+    )
+    credits = FiniteDecimalField(
+        "Credits",
+        [
+            InputRequired(message="Give the credits."),
+            NumberRange(min=0.25, max=2, message="Credits are between 0.25 and 2."),
+        ],
+        places=2,
+        default=1,
+    )
+    status = SelectField(
+        "Status",
+        choices=choices(COURSE_STATUS_LABELS.items()),
+        default=CoursePlanStatus.PLANNED,
+        validators=[InputRequired()],
+    )
     final_grade = StringField("Final grade (optional)", [Length(max=20)])
 
 
 class ProgramChoiceForm(_Form):
     """Which of the district's Programs of Study the student follows."""
 
-    program_id = SelectField("Program of Study", coerce=int, choices=[],
-                             validators=[InputRequired(message="Choose a program.")])
+    program_id = SelectField(
+        "Program of Study",
+        coerce=int,
+        choices=[],
+        validators=[InputRequired(message="Choose a program.")],
+    )
 
 
 class ItemForm(_Form):
@@ -138,14 +168,27 @@ class ItemForm(_Form):
     date = DateField("Date (optional)", [Optional()])
     score = StringField("Score or result", [Length(max=120)])
     relationship_label = StringField("Relationship to you", [Length(max=120)])
-    email = StringField("Email (optional)", [
-        Optional(), Length(max=320),
-        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That does not look like an email "
-                                                      "address.")])
-    phone = StringField("Phone (optional)", [
-        Optional(), Length(max=60),
-        Regexp(r"^[0-9+().\-\s]{3,}(?:\s*(?:x|ext\.?)\s*[0-9]+)?$",
-               message="Use digits, spaces and + ( ) - only.")])
+    email = StringField(
+        "Email (optional)",
+        [
+            Optional(),
+            Length(max=320),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That does not look like an email address."
+            ),
+        ],
+    )
+    phone = StringField(
+        "Phone (optional)",
+        [
+            Optional(),
+            Length(max=60),
+            Regexp(
+                r"^[0-9+().\-\s]{3,}(?:\s*(?:x|ext\.?)\s*[0-9]+)?$",
+                message="Use digits, spaces and + ( ) - only.",
+            ),
+        ],
+    )
 
     @classmethod
     def for_kind(cls, kind: str, formdata: Any = None, **kwargs: Any) -> ItemForm:
@@ -163,6 +206,7 @@ class ItemForm(_Form):
 class DeletePlanForm(_Form):
     """Typing the student's name confirms the deletion."""
 
-    confirm_name = StringField("Type the student's full name to confirm",
-                               [DataRequired(message="Type the student's name.")])
-
+    confirm_name = StringField(
+        "Type the student's full name to confirm",
+        [DataRequired(message="Type the student's name.")],
+    )

@@ -24,16 +24,24 @@ from lti_tool.plans.vocabulary import GOAL_CATEGORY_LABELS, GOAL_STATUS_LABELS
 
 def goals(plan: Plan) -> list[Goal]:
     """The plan's goals with their milestones (two queries)."""
-    return list(db.session.execute(
-        select(Goal).where(Goal.plan_id == plan.id).options(selectinload(Goal.milestones))
-        .order_by(Goal.id).execution_options(populate_existing=True)).scalars())
+    return list(
+        db.session.execute(
+            select(Goal)
+            .where(Goal.plan_id == plan.id)
+            .options(selectinload(Goal.milestones))
+            .order_by(Goal.id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
 
 
 def get_goal(plan: Plan, goal_id: int) -> Goal:
     """A goal of this plan. :raises NotFound: otherwise."""
     goal = db.session.execute(
-        select(Goal).where(Goal.id == goal_id, Goal.plan_id == plan.id)
-        .options(selectinload(Goal.milestones))).scalar_one_or_none()
+        select(Goal)
+        .where(Goal.id == goal_id, Goal.plan_id == plan.id)
+        .options(selectinload(Goal.milestones))
+    ).scalar_one_or_none()
     if goal is None:
         raise NotFound("That goal is not part of this plan.")
     return goal
@@ -48,14 +56,16 @@ def _goal_fields(plan: Plan, fields: Mapping[str, Any]) -> dict[str, Any]:
         "statement": _text(fields.get("statement"), 2000, "The goal statement", required=True),
         "target_date": _date(fields.get("target_date"), "Target date"),
         "measures": _text(fields.get("measures"), 2000, "How you will measure it"),
-        "status": _choice(fields.get("status") or GoalStatus.NOT_STARTED, GOAL_STATUS_LABELS,
-                          "Status"),
+        "status": _choice(
+            fields.get("status") or GoalStatus.NOT_STARTED, GOAL_STATUS_LABELS, "Status"
+        ),
         "cluster_code": cluster,
     }
 
 
-def create_goal(actor: Actor, plan: Plan, fields: Mapping[str, Any],
-                milestones: Sequence[str] = ()) -> Goal:
+def create_goal(
+    actor: Actor, plan: Plan, fields: Mapping[str, Any], milestones: Sequence[str] = ()
+) -> Goal:
     """Add a goal (category, statement, target_date, measures, status, cluster_code) and its
     first milestones."""
     values = _goal_fields(plan, fields)
@@ -64,8 +74,9 @@ def create_goal(actor: Actor, plan: Plan, fields: Mapping[str, Any],
     goal.milestones = [Milestone(title=t, done=False) for t in titles]
     db.session.add(goal)
     db.session.flush()
-    _changed(actor, plan, "goal.create", subject_type="goal", subject_id=goal.id,
-             milestones=len(titles))
+    _changed(
+        actor, plan, "goal.create", subject_type="goal", subject_id=goal.id, milestones=len(titles)
+    )
     return goal
 
 
@@ -76,8 +87,7 @@ def update_goal(actor: Actor, plan: Plan, goal_id: int, fields: Mapping[str, Any
     changed = [k for k, v in values.items() if getattr(goal, k) != v]
     for key, value in values.items():
         setattr(goal, key, value)
-    _changed(actor, plan, "goal.update", subject_type="goal", subject_id=goal.id,
-             fields=changed)
+    _changed(actor, plan, "goal.update", subject_type="goal", subject_id=goal.id, fields=changed)
     return goal
 
 
@@ -92,34 +102,54 @@ def delete_goal(actor: Actor, plan: Plan, goal_id: int) -> None:
 def get_milestone(plan: Plan, milestone_id: int) -> Milestone:
     """A milestone of one of this plan's goals. :raises NotFound: otherwise."""
     milestone = db.session.execute(
-        select(Milestone).join(Goal, Goal.id == Milestone.goal_id)
-        .where(Milestone.id == milestone_id, Goal.plan_id == plan.id)).scalar_one_or_none()
+        select(Milestone)
+        .join(Goal, Goal.id == Milestone.goal_id)
+        .where(Milestone.id == milestone_id, Goal.plan_id == plan.id)
+    ).scalar_one_or_none()
     if milestone is None:
         raise NotFound("That milestone is not part of this plan.")
     return milestone
 
 
-def add_milestone(actor: Actor, plan: Plan, goal_id: int, title: Any,
-                  due_date: Any = None) -> Milestone:
+def add_milestone(
+    actor: Actor, plan: Plan, goal_id: int, title: Any, due_date: Any = None
+) -> Milestone:
     """Add a step to a goal."""
     goal = get_goal(plan, goal_id)
-    milestone = Milestone(goal_id=goal.id, title=_text(title, 500, "The milestone",
-                                                       required=True),
-                          due_date=_date(due_date, "Due date"), done=False)
+    milestone = Milestone(
+        goal_id=goal.id,
+        title=_text(title, 500, "The milestone", required=True),
+        due_date=_date(due_date, "Due date"),
+        done=False,
+    )
     db.session.add(milestone)
     db.session.flush()
-    _changed(actor, plan, "milestone.create", subject_type="milestone",
-             subject_id=milestone.id, goal_id=goal.id)
+    _changed(
+        actor,
+        plan,
+        "milestone.create",
+        subject_type="milestone",
+        subject_id=milestone.id,
+        goal_id=goal.id,
+    )
     return milestone
 
 
-def set_milestone_done(actor: Actor, plan: Plan, milestone_id: int,
-                       done: bool | None = None) -> Milestone:
+def set_milestone_done(
+    actor: Actor, plan: Plan, milestone_id: int, done: bool | None = None
+) -> Milestone:
     """Mark a milestone done or not done (``None`` toggles it)."""
     milestone = get_milestone(plan, milestone_id)
     milestone.done = (not milestone.done) if done is None else done
-    _changed(actor, plan, "milestone.update", subject_type="milestone",
-             subject_id=milestone.id, goal_id=milestone.goal_id, done=milestone.done)
+    _changed(
+        actor,
+        plan,
+        "milestone.update",
+        subject_type="milestone",
+        subject_id=milestone.id,
+        goal_id=milestone.goal_id,
+        done=milestone.done,
+    )
     return milestone
 
 
@@ -128,6 +158,12 @@ def delete_milestone(actor: Actor, plan: Plan, milestone_id: int) -> int:
     milestone = get_milestone(plan, milestone_id)
     goal_id = milestone.goal_id
     db.session.delete(milestone)
-    _changed(actor, plan, "milestone.delete", subject_type="milestone",
-             subject_id=milestone_id, goal_id=goal_id)
+    _changed(
+        actor,
+        plan,
+        "milestone.delete",
+        subject_type="milestone",
+        subject_id=milestone_id,
+        goal_id=goal_id,
+    )
     return goal_id

@@ -34,8 +34,9 @@ def parse_inventory_answers(form: Mapping[str, Any]) -> dict[str, int]:
     return answers
 
 
-def save_inventory(actor: Actor, plan: Plan,
-                   answers: Mapping[str, int]) -> inventory.InventoryResult:
+def save_inventory(
+    actor: Actor, plan: Plan, answers: Mapping[str, int]
+) -> inventory.InventoryResult:
     """Score and save the student's answers (``inventory_code``, ``inventory_taken_at``)."""
     try:
         result = inventory.score(answers)
@@ -58,8 +59,9 @@ def inventory_result(plan: Plan) -> inventory.InventoryResult | None:
         return None
 
 
-def inventory_summary(result: inventory.InventoryResult | None,
-                      plan: Plan) -> dict[str, Any] | None:
+def inventory_summary(
+    result: inventory.InventoryResult | None, plan: Plan
+) -> dict[str, Any] | None:
     """JSON-able inventory result: per-type scores and suggested clusters with names."""
     if result is None:
         return None
@@ -74,9 +76,18 @@ def inventory_summary(result: inventory.InventoryResult | None,
         "answered": result.answered,
         "total_items": result.total_items,
         "answers": dict(plan.inventory_answers or {}),
-        "types": [{"letter": t, "name": types[t].name, "help": types[t].help,
-                   "total": result.totals[t], "maximum": per_type_max[t],
-                   "percent": result.percents[t]} for t in inventory.TYPE_ORDER],
-        "suggested_clusters": [{"code": c, "name": cluster_name(c)}
-                               for c in result.clusters[:SUGGESTED_CLUSTERS]],
+        "types": [
+            {
+                "letter": t,
+                "name": types[t].name,
+                "help": types[t].help,
+                "total": result.totals[t],
+                "maximum": per_type_max[t],
+                "percent": result.percents[t],
+            }
+            for t in inventory.TYPE_ORDER
+        ],
+        "suggested_clusters": [
+            {"code": c, "name": cluster_name(c)} for c in result.clusters[:SUGGESTED_CLUSTERS]
+        ],
     }

@@ -40,8 +40,7 @@ class Plan(db.Model):
 
     id: Mapped[intpk]
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                           index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     #: The student's own words about who they are and where they are heading.
     about: Mapped[str] = mapped_column(Text, default="")
     grade_level: Mapped[int | None] = mapped_column(Integer)
@@ -61,7 +60,8 @@ class Plan(db.Model):
     cluster_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     pathway_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     program_of_study_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programs_of_study.id", ondelete="SET NULL"), index=True)
+        ForeignKey("programs_of_study.id", ondelete="SET NULL"), index=True
+    )
     inventory_answers: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     #: Holland code from the interest inventory, e.g. "SIA" (None until taken).
     inventory_code: Mapped[str | None] = mapped_column(String(8))
@@ -70,8 +70,9 @@ class Plan(db.Model):
     updated_at: Mapped[updated_at]
 
     person: Mapped[Person] = relationship()
-    goals: Mapped[list[Goal]] = relationship(back_populates="plan", cascade="all, delete-orphan",
-                                             order_by="Goal.id")
+    goals: Mapped[list[Goal]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Goal.id"
+    )
 
 
 class GoalCategory(enum.StrEnum):
@@ -105,8 +106,9 @@ class Goal(db.Model):
     target_date: Mapped[dt.date | None] = mapped_column(Date)
     #: How the student will know they got there.
     measures: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[GoalStatus] = mapped_column(enum_string(GoalStatus, "status"),
-                                               default=GoalStatus.NOT_STARTED)
+    status: Mapped[GoalStatus] = mapped_column(
+        enum_string(GoalStatus, "status"), default=GoalStatus.NOT_STARTED
+    )
     #: Optional link to a career cluster code of the plan's framework.
     cluster_code: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[created_at]
@@ -114,7 +116,8 @@ class Goal(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="goals")
     milestones: Mapped[list[Milestone]] = relationship(
-        back_populates="goal", cascade="all, delete-orphan", order_by="Milestone.id")
+        back_populates="goal", cascade="all, delete-orphan", order_by="Milestone.id"
+    )
 
 
 class Milestone(db.Model):
@@ -169,8 +172,9 @@ class CoursePlanEntry(db.Model):
     course_name: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(60), default="elective")
     credits: Mapped[float] = mapped_column(Float, default=1.0)
-    status: Mapped[CoursePlanStatus] = mapped_column(enum_string(CoursePlanStatus, "status"),
-                                                     default=CoursePlanStatus.PLANNED)
+    status: Mapped[CoursePlanStatus] = mapped_column(
+        enum_string(CoursePlanStatus, "status"), default=CoursePlanStatus.PLANNED
+    )
     final_grade: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[created_at]
 
@@ -219,8 +223,9 @@ class PlanComment(db.Model):
 
     id: Mapped[intpk]
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     author_role: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
@@ -239,11 +244,13 @@ class PlanSnapshot(db.Model):
     #: e.g. "2026-2027".
     school_year: Mapped[str] = mapped_column(String(9))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    approved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                    index=True)
+    approved_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     approved_at: Mapped[dt.datetime | None]
-    signed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                  index=True)
+    signed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     signed_at: Mapped[dt.datetime | None]
     signature_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[created_at]

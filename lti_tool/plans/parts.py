@@ -91,11 +91,13 @@ def preview(student: Person, plan_id: int) -> dict[str, int]:
 
 def owned(student: Person, plan_id: int) -> dict[str, list[Any]]:
     """Every part's rows the student owns, by audit subject type."""
-    return {kind: rows for part in registered()
-            for kind, rows in part.owned(student, plan_id).items()}
+    return {
+        kind: rows for part in registered() for kind, rows in part.owned(student, plan_id).items()
+    }
 
 
 def erase(student: Person, plan_id: int, rows: Mapping[str, list[Any]]) -> dict[str, int]:
     """Delete every part's rows of the student (found by :func:`owned`); counts by kind."""
-    return {kind: n for part in registered()
-            for kind, n in part.erase(student, plan_id, rows).items()}
+    return {
+        kind: n for part in registered() for kind, n in part.erase(student, plan_id, rows).items()
+    }

@@ -32,10 +32,17 @@ from lti_tool.plans.vocabulary import (
 
 
 def _item_dict(item: PlanItem) -> dict[str, Any]:
-    return {"id": item.id, "kind": str(item.kind), "title": item.title,
-            "detail": item.detail or "", "date": _iso(item.date), "score": item.score,
-            "relationship": item.relationship_label, "email": item.email,
-            "phone": item.phone}
+    return {
+        "id": item.id,
+        "kind": str(item.kind),
+        "title": item.title,
+        "detail": item.detail or "",
+        "date": _iso(item.date),
+        "score": item.score,
+        "relationship": item.relationship_label,
+        "email": item.email,
+        "phone": item.phone,
+    }
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -56,80 +63,142 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     entries = course_plan(plan)
     program = plan_program(plan)
     all_items = items(plan)
-    transcript = db.session.execute(
-        select(TranscriptEntry).where(TranscriptEntry.person_id == plan.person_id,
-                                      TranscriptEntry.tenant_id == plan.tenant_id)
-        .order_by(TranscriptEntry.term, TranscriptEntry.course_name)).scalars().all()
+    transcript = (
+        db.session.execute(
+            select(TranscriptEntry)
+            .where(
+                TranscriptEntry.person_id == plan.person_id,
+                TranscriptEntry.tenant_id == plan.tenant_id,
+            )
+            .order_by(TranscriptEntry.term, TranscriptEntry.course_name)
+        )
+        .scalars()
+        .all()
+    )
     author = aliased(Person)
     comments = db.session.execute(
-        select(PlanComment, author).outerjoin(author, author.id == PlanComment.author_id)
-        .where(PlanComment.plan_id == plan.id).order_by(PlanComment.id)).all()
+        select(PlanComment, author)
+        .outerjoin(author, author.id == PlanComment.author_id)
+        .where(PlanComment.plan_id == plan.id)
+        .order_by(PlanComment.id)
+    ).all()
 
     def goal_dict(goal: Goal) -> dict[str, Any]:
         done = sum(1 for m in goal.milestones if m.done)
         return {
-            "id": goal.id, "category": str(goal.category),
+            "id": goal.id,
+            "category": str(goal.category),
             "category_label": GOAL_CATEGORY_LABELS.get(goal.category, str(goal.category)),
-            "statement": goal.statement, "target_date": _iso(goal.target_date),
-            "measures": goal.measures or "", "status": str(goal.status),
+            "statement": goal.statement,
+            "target_date": _iso(goal.target_date),
+            "measures": goal.measures or "",
+            "status": str(goal.status),
             "status_label": GOAL_STATUS_LABELS.get(goal.status, str(goal.status)),
             "cluster_code": goal.cluster_code,
             "cluster_name": cluster_name(goal.cluster_code) if goal.cluster_code else None,
-            "milestones": [{"id": m.id, "title": m.title, "due_date": _iso(m.due_date),
-                            "done": m.done} for m in goal.milestones],
-            "milestones_done": done, "milestones_total": len(goal.milestones),
+            "milestones": [
+                {"id": m.id, "title": m.title, "due_date": _iso(m.due_date), "done": m.done}
+                for m in goal.milestones
+            ],
+            "milestones_done": done,
+            "milestones_total": len(goal.milestones),
             "evidence": by_goal.get(goal.id, []),
         }
 
     return {
-        "format": "lodestar-ilp-plan", "format_version": DOCUMENT_VERSION,
+        "format": "lodestar-ilp-plan",
+        "format_version": DOCUMENT_VERSION,
         "generated_at": _iso(utcnow()),
-        "student": {"id": plan.person_id,
-                    "name": person.display_name if person else None,
-                    "given_name": person.given_name if person else None,
-                    "family_name": person.family_name if person else None,
-                    "email": person.email if person else None},
-        "plan": {"id": plan.id, "created_at": _iso(plan.created_at),
-                 "updated_at": _iso(plan.updated_at)},
-        "profile": {"about": plan.about or "", "grade_level": plan.grade_level,
-                    "graduation_year": plan.graduation_year,
-                    "interests": plan.interests or "", "strengths": plan.strengths or "",
-                    "skills": plan.skills or "", "abilities": plan.abilities or "",
-                    "hobbies": plan.hobbies or ""},
+        "student": {
+            "id": plan.person_id,
+            "name": person.display_name if person else None,
+            "given_name": person.given_name if person else None,
+            "family_name": person.family_name if person else None,
+            "email": person.email if person else None,
+        },
+        "plan": {
+            "id": plan.id,
+            "created_at": _iso(plan.created_at),
+            "updated_at": _iso(plan.updated_at),
+        },
+        "profile": {
+            "about": plan.about or "",
+            "grade_level": plan.grade_level,
+            "graduation_year": plan.graduation_year,
+            "interests": plan.interests or "",
+            "strengths": plan.strengths or "",
+            "skills": plan.skills or "",
+            "abilities": plan.abilities or "",
+            "hobbies": plan.hobbies or "",
+        },
         "accommodations": plan.accommodations or "",
         "career_exploration": plan.career_exploration or "",
         "college_planning": plan.college_planning or "",
         "financial_planning": plan.financial_planning or "",
-        "framework": {"version": fw.version, "name": fw.name, "publisher": fw.publisher,
-                      "source_url": fw.source_url},
+        "framework": {
+            "version": fw.version,
+            "name": fw.name,
+            "publisher": fw.publisher,
+            "source_url": fw.source_url,
+        },
         "clusters": [{"code": c, "name": cluster_name(c)} for c in plan.cluster_codes or []],
-        "pathways": [{"code": p, "name": pathway_name(p),
-                      "cluster_name": cluster_name(p.rsplit(".", 1)[0])}
-                     for p in plan.pathway_codes or []],
+        "pathways": [
+            {"code": p, "name": pathway_name(p), "cluster_name": cluster_name(p.rsplit(".", 1)[0])}
+            for p in plan.pathway_codes or []
+        ],
         "inventory": inventory_summary(inventory_result(plan), plan),
         "goals": [goal_dict(g) for g in goal_rows],
         "unlinked_evidence": by_goal.get(None, []),
-        "program_of_study": None if program is None else {
-            "id": program.id, "name": program.name,
+        "program_of_study": None
+        if program is None
+        else {
+            "id": program.id,
+            "name": program.name,
             "cluster": cluster_name(program.cluster_code) if program.cluster_code else None,
-            "pathway": pathway_name(program.pathway_code) if program.pathway_code else None},
-        "course_plan": [{"id": e.id, "grade_level": e.grade_level,
-                         "course_name": e.course_name, "subject": e.subject,
-                         "subject_label": programs.subject_label(e.subject),
-                         "credits": e.credits, "status": str(e.status),
-                         "status_label": COURSE_STATUS_LABELS.get(e.status, str(e.status)),
-                         "final_grade": e.final_grade} for e in entries],
+            "pathway": pathway_name(program.pathway_code) if program.pathway_code else None,
+        },
+        "course_plan": [
+            {
+                "id": e.id,
+                "grade_level": e.grade_level,
+                "course_name": e.course_name,
+                "subject": e.subject,
+                "subject_label": programs.subject_label(e.subject),
+                "credits": e.credits,
+                "status": str(e.status),
+                "status_label": COURSE_STATUS_LABELS.get(e.status, str(e.status)),
+                "final_grade": e.final_grade,
+            }
+            for e in entries
+        ],
         "requirements": [r.as_dict() for r in requirements(entries, program)],
-        "items": {slug: [_item_dict(i) for i in all_items if i.kind == info["kind"]]
-                  for slug, info in ITEM_SECTIONS.items()},
-        "transcript": [{"course": t.course_name, "term": t.term, "state": t.state,
-                        "current_grade": t.current_grade, "current_score": t.current_score,
-                        "final_grade": t.final_grade, "final_score": t.final_score,
-                        "source": t.source, "last_synced_at": _iso(t.last_synced_at)}
-                       for t in transcript],
-        "comments": [{"author": a.display_name if a is not None else None,
-                      "author_role": c.author_role, "body": c.body,
-                      "created_at": _iso(c.created_at)} for c, a in comments],
+        "items": {
+            slug: [_item_dict(i) for i in all_items if i.kind == info["kind"]]
+            for slug, info in ITEM_SECTIONS.items()
+        },
+        "transcript": [
+            {
+                "course": t.course_name,
+                "term": t.term,
+                "state": t.state,
+                "current_grade": t.current_grade,
+                "current_score": t.current_score,
+                "final_grade": t.final_grade,
+                "final_score": t.final_score,
+                "source": t.source,
+                "last_synced_at": _iso(t.last_synced_at),
+            }
+            for t in transcript
+        ],
+        "comments": [
+            {
+                "author": a.display_name if a is not None else None,
+                "author_role": c.author_role,
+                "body": c.body,
+                "created_at": _iso(c.created_at),
+            }
+            for c, a in comments
+        ],
     }
 
 

@@ -24,8 +24,9 @@ def deletion_preview(student: Person) -> dict[str, int]:
     plan_id = plan.id if plan is not None else -1
 
     def count(model: Any, *where: Any) -> int:
-        return int(db.session.execute(select(func.count()).select_from(model)
-                                      .where(*where)).scalar_one())
+        return int(
+            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+        )
 
     return {
         "goals": count(Goal, Goal.plan_id == plan_id),
@@ -52,15 +53,22 @@ def delete_plan(actor: Actor, student: Person, confirm_name: str) -> dict[str, i
     :raises InvalidInput: when ``confirm_name`` is not the student's name.
     """
     if _normal_name(confirm_name or "") != _normal_name(student.display_name):
-        raise InvalidInput("The name you typed does not match the student's name, so nothing "
-                           "was deleted.")
+        raise InvalidInput(
+            "The name you typed does not match the student's name, so nothing was deleted."
+        )
     plan = find_plan(student)
     plan_id = plan.id if plan is not None else None
     counts = erasure.erase_student(actor.tenant_id, student)
     db.session.commit()
     counts["launches"] = erasure.purge_store(student)
-    audit.record("plan.delete", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan", subject_id=plan_id, student_id=student.id,
-                 counts=counts)
+    audit.record(
+        "plan.delete",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan",
+        subject_id=plan_id,
+        student_id=student.id,
+        counts=counts,
+    )
     db.session.commit()
     return counts

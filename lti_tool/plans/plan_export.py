@@ -29,18 +29,35 @@ def grade_rows(student: Person) -> list[dict[str, Any]]:
         .join(Assignment, Assignment.id == Grade.assignment_id)
         .join(Course, Course.id == Assignment.course_id)
         .where(Grade.person_id == student.id, Course.tenant_id == student.tenant_id)
-        .order_by(Course.title, Assignment.due_at, Assignment.title, Grade.id)).all()
-    return [{"course": course.display_title, "course_id": course.id,
-             "assignment": assignment.title, "assignment_id": assignment.id,
-             "due_at": _iso(assignment.due_at), "score": grade.score,
-             "score_maximum": grade.score_maximum, "state": grade.state,
-             "comment": grade.comment or "", "submitted_at": _iso(grade.submitted_at),
-             "graded_at": _iso(grade.graded_at), "url": grade.url}
-            for grade, assignment, course in rows]
+        .order_by(Course.title, Assignment.due_at, Assignment.title, Grade.id)
+    ).all()
+    return [
+        {
+            "course": course.display_title,
+            "course_id": course.id,
+            "assignment": assignment.title,
+            "assignment_id": assignment.id,
+            "due_at": _iso(assignment.due_at),
+            "score": grade.score,
+            "score_maximum": grade.score_maximum,
+            "state": grade.state,
+            "comment": grade.comment or "",
+            "submitted_at": _iso(grade.submitted_at),
+            "graded_at": _iso(grade.graded_at),
+            "url": grade.url,
+        }
+        for grade, assignment, course in rows
+    ]
 
 
-def export_document(actor: Actor, student: Person, *, show_accommodations: bool,
-                    export_format: str = "json", files: int | None = None) -> dict[str, Any]:
+def export_document(
+    actor: Actor,
+    student: Person,
+    *,
+    show_accommodations: bool,
+    export_format: str = "json",
+    files: int | None = None,
+) -> dict[str, Any]:
     """The whole plan with its yearly snapshots and grades, for download; audited
     (``plan.export`` with the ``format``: ``json`` or ``zip``, and for a zip the number of
     files in it).
@@ -49,15 +66,25 @@ def export_document(actor: Actor, student: Person, *, show_accommodations: bool,
     plan = find_plan(student) or empty_plan(student)
     document = redact(plan_document(plan), show_accommodations=show_accommodations)
     document["snapshots"] = [
-        {**snapshot_summary(s),
-         "data": redact(s.data or {}, show_accommodations=show_accommodations)}
-        for s in snapshots(plan, with_data=True)]
+        {
+            **snapshot_summary(s),
+            "data": redact(s.data or {}, show_accommodations=show_accommodations),
+        }
+        for s in snapshots(plan, with_data=True)
+    ]
     document["grades"] = grade_rows(student)
     document["exported_by"] = actor.person_id
     extra: dict[str, Any] = {} if files is None else {"files": files}
-    audit.record("plan.export", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan", subject_id=plan.id, student_id=student.id,
-                 format=export_format, **extra)
+    audit.record(
+        "plan.export",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan",
+        subject_id=plan.id,
+        student_id=student.id,
+        format=export_format,
+        **extra,
+    )
     db.session.commit()
     return document
 
@@ -68,15 +95,20 @@ def printable_document(student: Person, *, show_accommodations: bool) -> dict[st
     return redact(plan_document(plan), show_accommodations=show_accommodations)
 
 
-def print_document(actor: Actor, student: Person, *,
-                   show_accommodations: bool) -> dict[str, Any]:
+def print_document(actor: Actor, student: Person, *, show_accommodations: bool) -> dict[str, Any]:
     """The plan document for the printable page; audited (``plan.export``, ``print``).
 
     Never creates a plan: a student without one prints the empty document."""
     plan = find_plan(student) or empty_plan(student)
     document = redact(plan_document(plan), show_accommodations=show_accommodations)
-    audit.record("plan.export", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan", subject_id=plan.id, student_id=student.id,
-                 format="print")
+    audit.record(
+        "plan.export",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan",
+        subject_id=plan.id,
+        student_id=student.id,
+        format="print",
+    )
     db.session.commit()
     return document

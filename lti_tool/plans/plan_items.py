@@ -40,8 +40,10 @@ def items(plan: Plan, kind: PlanItemKind | None = None) -> list[PlanItem]:
 def get_item(plan: Plan, kind: PlanItemKind, item_id: int) -> PlanItem:
     """An item of this plan and kind. :raises NotFound: otherwise."""
     item = db.session.execute(
-        select(PlanItem).where(PlanItem.id == item_id, PlanItem.plan_id == plan.id,
-                               PlanItem.kind == kind)).scalar_one_or_none()
+        select(PlanItem).where(
+            PlanItem.id == item_id, PlanItem.plan_id == plan.id, PlanItem.kind == kind
+        )
+    ).scalar_one_or_none()
     if item is None:
         raise NotFound("That entry is not part of this plan.")
     return item
@@ -57,14 +59,19 @@ def _item_fields(kind: PlanItemKind, fields: Mapping[str, Any]) -> dict[str, Any
         "detail": _text(fields.get("detail"), 5000, "The details"),
         "date": _date(fields.get("date"), "Date") if "date" in allowed else None,
         "score": (_text(fields.get("score"), 120, "The score") or None)
-        if "score" in allowed else None,
-        "relationship_label": (_text(fields.get("relationship_label"), 120,
-                                     "The relationship") or None)
-        if "relationship_label" in allowed else None,
+        if "score" in allowed
+        else None,
+        "relationship_label": (
+            _text(fields.get("relationship_label"), 120, "The relationship") or None
+        )
+        if "relationship_label" in allowed
+        else None,
         "email": (_text(fields.get("email"), 320, "The email") or None)
-        if "email" in allowed else None,
+        if "email" in allowed
+        else None,
         "phone": (_text(fields.get("phone"), 60, "The phone") or None)
-        if "phone" in allowed else None,
+        if "phone" in allowed
+        else None,
     }
     if values["email"] and not _EMAIL.match(values["email"]):
         raise InvalidInput("That does not look like an email address.")
@@ -76,19 +83,22 @@ def add_item(actor: Actor, plan: Plan, kind: PlanItemKind, fields: Mapping[str, 
     item = PlanItem(plan_id=plan.id, kind=kind, **_item_fields(kind, fields))
     db.session.add(item)
     db.session.flush()
-    _changed(actor, plan, "item.create", subject_type="plan_item", subject_id=item.id,
-             kind=str(kind))
+    _changed(
+        actor, plan, "item.create", subject_type="plan_item", subject_id=item.id, kind=str(kind)
+    )
     return item
 
 
-def update_item(actor: Actor, plan: Plan, kind: PlanItemKind, item_id: int,
-                fields: Mapping[str, Any]) -> PlanItem:
+def update_item(
+    actor: Actor, plan: Plan, kind: PlanItemKind, item_id: int, fields: Mapping[str, Any]
+) -> PlanItem:
     """Change a line of a list section."""
     item = get_item(plan, kind, item_id)
     for key, value in _item_fields(kind, fields).items():
         setattr(item, key, value)
-    _changed(actor, plan, "item.update", subject_type="plan_item", subject_id=item.id,
-             kind=str(kind))
+    _changed(
+        actor, plan, "item.update", subject_type="plan_item", subject_id=item.id, kind=str(kind)
+    )
     return item
 
 
@@ -96,5 +106,6 @@ def delete_item(actor: Actor, plan: Plan, kind: PlanItemKind, item_id: int) -> N
     """Remove a line of a list section."""
     item = get_item(plan, kind, item_id)
     db.session.delete(item)
-    _changed(actor, plan, "item.delete", subject_type="plan_item", subject_id=item_id,
-             kind=str(kind))
+    _changed(
+        actor, plan, "item.delete", subject_type="plan_item", subject_id=item_id, kind=str(kind)
+    )

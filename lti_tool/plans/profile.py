@@ -32,8 +32,9 @@ def update_profile(actor: Actor, plan: Plan, data: Mapping[str, Any]) -> list[st
             raw = data[name]
             number = None if raw in (None, "") else _int(raw, name)
             if number is not None and not low <= number <= high:
-                raise InvalidInput(f"{name.replace('_', ' ').capitalize()} must be between "
-                                   f"{low} and {high}.")
+                raise InvalidInput(
+                    f"{name.replace('_', ' ').capitalize()} must be between {low} and {high}."
+                )
             if number != getattr(plan, name):
                 setattr(plan, name, number)
                 changed.append(name)

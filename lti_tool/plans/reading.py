@@ -58,11 +58,24 @@ def empty_plan(person: Person) -> Plan:
     It is never added to the session (its ``id`` is None), so reading it writes nothing:
     every lookup by ``plan.id`` simply finds no rows.
     """
-    return Plan(tenant_id=person.tenant_id, person_id=person.id, about="", interests="",
-                strengths="", skills="", abilities="", hobbies="", career_exploration="",
-                college_planning="", financial_planning="", accommodations="",
-                framework_version=reference.DEFAULT_FRAMEWORK, cluster_codes=[],
-                pathway_codes=[], inventory_answers={})
+    return Plan(
+        tenant_id=person.tenant_id,
+        person_id=person.id,
+        about="",
+        interests="",
+        strengths="",
+        skills="",
+        abilities="",
+        hobbies="",
+        career_exploration="",
+        college_planning="",
+        financial_planning="",
+        accommodations="",
+        framework_version=reference.DEFAULT_FRAMEWORK,
+        cluster_codes=[],
+        pathway_codes=[],
+        inventory_answers={},
+    )
 
 
 def plan_for_reading(actor: Actor, person: Person) -> Plan:
@@ -77,8 +90,15 @@ def open_plan(actor: Actor, person: Person, *, page: str = "overview") -> Plan:
     """Load a plan for viewing (see ``plan_for_reading``) and write the audit event
     (``plan.view``; its subject is None when the student has no plan yet)."""
     plan = plan_for_reading(actor, person)
-    audit.record("plan.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan", subject_id=plan.id, student_id=person.id, page=page)
+    audit.record(
+        "plan.view",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan",
+        subject_id=plan.id,
+        student_id=person.id,
+        page=page,
+    )
     db.session.commit()
     return plan
 
@@ -86,16 +106,21 @@ def open_plan(actor: Actor, person: Person, *, page: str = "overview") -> Plan:
 def record_view(actor: Actor, person: Person, *, page: str) -> None:
     """Audit a page about a student's plan that must not create one (``plan.view``)."""
     plan = find_plan(person)
-    audit.record("plan.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan", subject_id=plan.id if plan else None,
-                 student_id=person.id, page=page)
+    audit.record(
+        "plan.view",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan",
+        subject_id=plan.id if plan else None,
+        student_id=person.id,
+        page=page,
+    )
     db.session.commit()
 
 
 def student_name(person: Person) -> str:
     """A student's name for lists: a neutral label until the LMS has told us their name."""
-    return person.display_name if (person.name or person.email) else \
-        "Student (not yet signed in)"
+    return person.display_name if (person.name or person.email) else "Student (not yet signed in)"
 
 
 def person_order() -> tuple[Any, ...]:
@@ -103,8 +128,11 @@ def person_order() -> tuple[Any, ...]:
     family name), then name, then id, ignoring case: missing family names and capitals
     sort the same way on SQLite and PostgreSQL (``NULL`` would come first on one and last
     on the other)."""
-    return (func.lower(func.coalesce(Person.family_name, Person.name)),
-            func.lower(Person.name), Person.id)
+    return (
+        func.lower(func.coalesce(Person.family_name, Person.name)),
+        func.lower(Person.name),
+        Person.id,
+    )
 
 
 def school_year(day: dt.date | None = None) -> str:
@@ -147,9 +175,16 @@ def pathway_name(code: str) -> str:
 def is_empty(document: Mapping[str, Any]) -> bool:
     """Whether a plan document has nothing in it yet."""
     profile = document.get("profile") or {}
-    return not (any(v for v in profile.values())
-                or document.get("goals") or document.get("clusters")
-                or document.get("pathways") or document.get("course_plan")
-                or any(document.get("items", {}).values()) or document.get("inventory")
-                or document.get("career_exploration") or document.get("college_planning")
-                or document.get("financial_planning") or document.get("accommodations"))
+    return not (
+        any(v for v in profile.values())
+        or document.get("goals")
+        or document.get("clusters")
+        or document.get("pathways")
+        or document.get("course_plan")
+        or any(document.get("items", {}).values())
+        or document.get("inventory")
+        or document.get("career_exploration")
+        or document.get("college_planning")
+        or document.get("financial_planning")
+        or document.get("accommodations")
+    )

@@ -77,33 +77,49 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
     student = db.session.get(Person, plan.person_id)
     year = reading.school_year()
     comments = tuple(
-        CommentView(id=c.id, author_name=_name(author),
-                    role_label=ROLE_LABELS.get(c.author_role, c.author_role.title()),
-                    body=c.body, created_at=c.created_at)
+        CommentView(
+            id=c.id,
+            author_name=_name(author),
+            role_label=ROLE_LABELS.get(c.author_role, c.author_role.title()),
+            body=c.body,
+            created_at=c.created_at,
+        )
         for c, author in db.session.execute(
-            select(PlanComment, Person).outerjoin(Person, Person.id == PlanComment.author_id)
+            select(PlanComment, Person)
+            .outerjoin(Person, Person.id == PlanComment.author_id)
             .where(PlanComment.plan_id == plan.id)
-            .order_by(PlanComment.created_at, PlanComment.id)).all())
+            .order_by(PlanComment.created_at, PlanComment.id)
+        ).all()
+    )
     snap = review_services.this_years_snapshot(plan, year)
     ids = {i for i in (snap.approved_by, snap.signed_by) if i} if snap else set()
-    names = {p.id: p for p in db.session.execute(
-        select(Person).where(Person.id.in_(ids))).scalars()} if ids else {}
-    return {"review": ReviewPanel(
-        student_id=plan.person_id, school_year=year, comments=comments,
-        approved_at=snap.approved_at if snap else None,
-        approved_by_name=_name(names.get(snap.approved_by or 0)) if snap and snap.approved_at
-        else None,
-        signed_at=snap.signed_at if snap else None,
-        signed_by_name=_name(names.get(snap.signed_by or 0)) if snap and snap.signed_at
-        else None,
-        signature_name=snap.signature_name if snap else None,
-        can_comment=student is not None
-        and policy.allowed(actor, policy.Action.COMMENT_PLAN, student),
-        can_approve=student is not None
-        and policy.allowed(actor, policy.Action.REVIEW_PLAN, student),
-        can_sign=student is not None
-        and policy.allowed(actor, policy.Action.SIGN_PLAN, student),
-    )}
+    names = (
+        {p.id: p for p in db.session.execute(select(Person).where(Person.id.in_(ids))).scalars()}
+        if ids
+        else {}
+    )
+    return {
+        "review": ReviewPanel(
+            student_id=plan.person_id,
+            school_year=year,
+            comments=comments,
+            approved_at=snap.approved_at if snap else None,
+            approved_by_name=_name(names.get(snap.approved_by or 0))
+            if snap and snap.approved_at
+            else None,
+            signed_at=snap.signed_at if snap else None,
+            signed_by_name=_name(names.get(snap.signed_by or 0))
+            if snap and snap.signed_at
+            else None,
+            signature_name=snap.signature_name if snap else None,
+            can_comment=student is not None
+            and policy.allowed(actor, policy.Action.COMMENT_PLAN, student),
+            can_approve=student is not None
+            and policy.allowed(actor, policy.Action.REVIEW_PLAN, student),
+            can_sign=student is not None
+            and policy.allowed(actor, policy.Action.SIGN_PLAN, student),
+        )
+    }
 
 
 # -- comments, approval, sign-off -------------------------------------------------------------
@@ -112,19 +128,27 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
 class CommentForm(Form):
     """A comment on a plan."""
 
-    body = TextAreaField("Comment", filters=[lambda v: (v or "").strip()],
-                         validators=[DataRequired("Write a comment first."),
-                                     Length(max=4000, message="Keep a comment under 4,000 "
-                                                              "characters.")])
+    body = TextAreaField(
+        "Comment",
+        filters=[lambda v: (v or "").strip()],
+        validators=[
+            DataRequired("Write a comment first."),
+            Length(max=4000, message="Keep a comment under 4,000 characters."),
+        ],
+    )
 
 
 class SignForm(Form):
     """A guardian's sign-off: they type their name."""
 
     signature_name = StringField(
-        "Your full name", filters=[lambda v: " ".join((v or "").split())],
-        validators=[DataRequired("Type your name to sign."),
-                    Length(max=120, message="Keep the name under 120 characters.")])
+        "Your full name",
+        filters=[lambda v: " ".join((v or "").split())],
+        validators=[
+            DataRequired("Type your name to sign."),
+            Length(max=120, message="Keep the name under 120 characters."),
+        ],
+    )
 
 
 def _valid(form: Form) -> None:
@@ -173,8 +197,7 @@ def sign_plan(person_id: int) -> BaseResponse:
     if snap is None:
         flash("This plan is already signed for this school year.", "info")
     else:
-        flash(f"Thank you. You signed off the plan for the {snap.school_year} school year.",
-              "info")
+        flash(f"Thank you. You signed off the plan for the {snap.school_year} school year.", "info")
     return _back_to_plan(student)
 
 
@@ -187,12 +210,16 @@ def guardian_home() -> str:
     actor = current_actor()
     rows = review_services.guardian_overview(actor)
     if rows:
-        audit.record("plans.family_view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                     subject_type="person", subject_id=actor.person_id,
-                     students=[r.person_id for r in rows])
+        audit.record(
+            "plans.family_view",
+            tenant_id=actor.tenant_id,
+            actor_id=actor.person_id,
+            subject_type="person",
+            subject_id=actor.person_id,
+            students=[r.person_id for r in rows],
+        )
         db.session.commit()
-    return render_template("plans/guardian.html", students=rows,
-                           school_year=reading.school_year())
+    return render_template("plans/guardian.html", students=rows, school_year=reading.school_year())
 
 
 def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
@@ -202,9 +229,14 @@ def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
     status = request.args.get("status") or None
     rows = review_services.caseload_rows(actor, status)
     # Which students were shown (ids), so "who saw this student's plan?" has an answer.
-    audit.record(audit_action, tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 status=status, students=[r.person_id for r in rows],
-                 student_count=len(rows))
+    audit.record(
+        audit_action,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        status=status,
+        students=[r.person_id for r in rows],
+        student_count=len(rows),
+    )
     db.session.commit()
     return status, rows
 
@@ -214,8 +246,13 @@ def caseload() -> str:
     """A counselor's caseload across the tenant, with filters."""
     status, rows = _caseload("caseload.view")
     filters = {k: v[0] for k, v in review_services.CASELOAD_FILTERS.items()}
-    return render_template("plans/caseload.html", students=rows, status=status,
-                           filters=filters, school_year=reading.school_year())
+    return render_template(
+        "plans/caseload.html",
+        students=rows,
+        status=status,
+        filters=filters,
+        school_year=reading.school_year(),
+    )
 
 
 @bp.get("/caseload.csv")
@@ -224,6 +261,11 @@ def caseload_csv() -> Response:
     status, rows = _caseload("caseload.export")
     year = reading.school_year()
     filename = f"caseload-{year}{'-' + status if status else ''}.csv"
-    return Response(review_services.caseload_csv_text(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        review_services.caseload_csv_text(rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

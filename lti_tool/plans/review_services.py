@@ -42,8 +42,11 @@ def this_years_snapshot(plan: Plan, year: str | None = None) -> PlanSnapshot | N
     Its review metadata only: the stored plan document (``data``) loads when first read.
     """
     return db.session.execute(
-        select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id,
-                                   PlanSnapshot.school_year == (year or reading.school_year()))
+        select(PlanSnapshot)
+        .where(
+            PlanSnapshot.plan_id == plan.id,
+            PlanSnapshot.school_year == (year or reading.school_year()),
+        )
         .options(defer(PlanSnapshot.data))
     ).scalar_one_or_none()
 
@@ -71,13 +74,24 @@ def author_role(actor: Actor, student: Person) -> str:
 def add_comment_to_plan(actor: Actor, student: Person, body: str) -> PlanComment:
     """Store a comment on the student's plan (the caller checked COMMENT_PLAN); audited."""
     plan = reading.get_or_create_plan(student)
-    comment = PlanComment(plan_id=plan.id, author_id=actor.person_id,
-                          author_role=author_role(actor, student), body=body)
+    comment = PlanComment(
+        plan_id=plan.id,
+        author_id=actor.person_id,
+        author_role=author_role(actor, student),
+        body=body,
+    )
     db.session.add(comment)
     db.session.flush()
-    audit.record("plan.comment", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan_comment", subject_id=comment.id, plan_id=plan.id,
-                 student_id=student.id, author_role=comment.author_role)
+    audit.record(
+        "plan.comment",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_comment",
+        subject_id=comment.id,
+        plan_id=plan.id,
+        student_id=student.id,
+        author_role=comment.author_role,
+    )
     db.session.commit()
     return comment
 
@@ -91,9 +105,16 @@ def approve(actor: Actor, student: Person) -> PlanSnapshot:
     snap.approved_by = actor.person_id
     snap.approved_at = utcnow()
     db.session.flush()
-    audit.record("plan.approve", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan_snapshot", subject_id=snap.id, plan_id=plan.id,
-                 student_id=student.id, school_year=year)
+    audit.record(
+        "plan.approve",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_snapshot",
+        subject_id=snap.id,
+        plan_id=plan.id,
+        student_id=student.id,
+        school_year=year,
+    )
     db.session.commit()
     return snap
 
@@ -108,15 +129,21 @@ def sign(actor: Actor, student: Person, signature_name: str) -> PlanSnapshot | N
     existing = this_years_snapshot(plan, year)
     if existing is not None and existing.signed_at is not None:
         return None
-    snap = _snapshot_for(plan, year,
-                         refresh=existing is None or existing.approved_at is None)
+    snap = _snapshot_for(plan, year, refresh=existing is None or existing.approved_at is None)
     snap.signed_by = actor.person_id
     snap.signed_at = utcnow()
     snap.signature_name = signature_name
     db.session.flush()
-    audit.record("plan.sign", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan_snapshot", subject_id=snap.id, plan_id=plan.id,
-                 student_id=student.id, school_year=year)
+    audit.record(
+        "plan.sign",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_snapshot",
+        subject_id=snap.id,
+        plan_id=plan.id,
+        student_id=student.id,
+        school_year=year,
+    )
     db.session.commit()
     return snap
 
@@ -143,26 +170,42 @@ class PlanStatus:
     sis_id: str | None = None
 
 
-def _statuses(tenant_id: int, people: Iterable[Person], person_ids: Select[Any],
-              year: str) -> list[PlanStatus]:
+def _statuses(
+    tenant_id: int, people: Iterable[Person], person_ids: Select[Any], year: str
+) -> list[PlanStatus]:
     """Plan status of ``people`` (whose ids ``person_ids`` selects): three queries."""
-    plans = {p.person_id: p for p in db.session.execute(
-        select(Plan).where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids))
-    ).scalars()}
-    goal_stats = {plan_id: (int(n), int(achieved or 0), last) for plan_id, n, achieved, last
-                  in db.session.execute(
-        select(Goal.plan_id, func.count(Goal.id),
-               func.sum(case((Goal.status == GoalStatus.ACHIEVED, 1), else_=0)),
-               func.max(Goal.updated_at))
-        .join(Plan, Plan.id == Goal.plan_id)
-        .where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids))
-        .group_by(Goal.plan_id)).all()}
-    snapshots = {plan_id: (approved_at, signed_at) for plan_id, approved_at, signed_at
-                 in db.session.execute(
-        select(PlanSnapshot.plan_id, PlanSnapshot.approved_at, PlanSnapshot.signed_at)
-        .join(Plan, Plan.id == PlanSnapshot.plan_id)
-        .where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids),
-               PlanSnapshot.school_year == year)).all()}
+    plans = {
+        p.person_id: p
+        for p in db.session.execute(
+            select(Plan).where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids))
+        ).scalars()
+    }
+    goal_stats = {
+        plan_id: (int(n), int(achieved or 0), last)
+        for plan_id, n, achieved, last in db.session.execute(
+            select(
+                Goal.plan_id,
+                func.count(Goal.id),
+                func.sum(case((Goal.status == GoalStatus.ACHIEVED, 1), else_=0)),
+                func.max(Goal.updated_at),
+            )
+            .join(Plan, Plan.id == Goal.plan_id)
+            .where(Plan.tenant_id == tenant_id, Plan.person_id.in_(person_ids))
+            .group_by(Goal.plan_id)
+        ).all()
+    }
+    snapshots = {
+        plan_id: (approved_at, signed_at)
+        for plan_id, approved_at, signed_at in db.session.execute(
+            select(PlanSnapshot.plan_id, PlanSnapshot.approved_at, PlanSnapshot.signed_at)
+            .join(Plan, Plan.id == PlanSnapshot.plan_id)
+            .where(
+                Plan.tenant_id == tenant_id,
+                Plan.person_id.in_(person_ids),
+                PlanSnapshot.school_year == year,
+            )
+        ).all()
+    }
     rows = []
     for person in people:
         plan = plans.get(person.id)
@@ -170,32 +213,46 @@ def _statuses(tenant_id: int, people: Iterable[Person], person_ids: Select[Any],
         approved_at, signed_at = snapshots.get(plan.id, (None, None)) if plan else (None, None)
         updates = [d for d in (plan.updated_at if plan else None, goal_update) if d]
         codes = [c for c in (plan.cluster_codes or []) if isinstance(c, str)] if plan else []
-        rows.append(PlanStatus(
-            person_id=person.id, name=reading.student_name(person), has_plan=plan is not None,
-            grade_level=plan.grade_level if plan else None, goals=n, goals_achieved=achieved,
-            clusters=tuple(reading.cluster_name(c) for c in codes),
-            inventory_code=plan.inventory_code if plan else None,
-            last_update=max(updates) if updates else None,
-            approved=approved_at is not None, signed=signed_at is not None,
-            sis_id=person.sis_id))
+        rows.append(
+            PlanStatus(
+                person_id=person.id,
+                name=reading.student_name(person),
+                has_plan=plan is not None,
+                grade_level=plan.grade_level if plan else None,
+                goals=n,
+                goals_achieved=achieved,
+                clusters=tuple(reading.cluster_name(c) for c in codes),
+                inventory_code=plan.inventory_code if plan else None,
+                last_update=max(updates) if updates else None,
+                approved=approved_at is not None,
+                signed=signed_at is not None,
+                sis_id=person.sis_id,
+            )
+        )
     return rows
 
 
 def guardian_overview(actor: Actor) -> list[PlanStatus]:
     """The plan status of each student the guardian is linked to (four queries)."""
-    ids = select(Mentorship.student_id).where(Mentorship.guardian_id == actor.person_id,
-                                              Mentorship.active.is_(True))
-    people = db.session.execute(
-        select(Person).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
-        .order_by(*reading.person_order())).scalars().all()
+    ids = select(Mentorship.student_id).where(
+        Mentorship.guardian_id == actor.person_id, Mentorship.active.is_(True)
+    )
+    people = (
+        db.session.execute(
+            select(Person)
+            .where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+            .order_by(*reading.person_order())
+        )
+        .scalars()
+        .all()
+    )
     return _statuses(actor.tenant_id, people, ids, reading.school_year())
 
 
 #: Caseload filters: query value -> (label, keep row?).
 CASELOAD_FILTERS: dict[str, tuple[str, Callable[[PlanStatus], bool]]] = {
     "needs_approval": ("Not yet approved this school year", lambda r: not r.approved),
-    "needs_signature": ("Not yet signed by a guardian this school year",
-                        lambda r: not r.signed),
+    "needs_signature": ("Not yet signed by a guardian this school year", lambda r: not r.signed),
     "no_goals": ("No goals yet", lambda r: r.goals == 0),
 }
 
@@ -209,13 +266,19 @@ def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
     """
     if status and status not in CASELOAD_FILTERS:
         raise InvalidInput("Unknown filter. Choose one of the filters on the caseload page.")
-    ids = select(Enrollment.person_id).where(Enrollment.role == Role.STUDENT,
-                                             Enrollment.status == EnrollmentStatus.ACTIVE)
-    people = db.session.execute(
-        select(Person).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
-        .order_by(*reading.person_order())).scalars().all()
-    tenant_ids = select(Person.id).where(Person.tenant_id == actor.tenant_id,
-                                         Person.id.in_(ids))
+    ids = select(Enrollment.person_id).where(
+        Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE
+    )
+    people = (
+        db.session.execute(
+            select(Person)
+            .where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+            .order_by(*reading.person_order())
+        )
+        .scalars()
+        .all()
+    )
+    tenant_ids = select(Person.id).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
     rows = _statuses(actor.tenant_id, people, tenant_ids, reading.school_year())
     if status:
         rows = [r for r in rows if CASELOAD_FILTERS[status][1](r)]
@@ -224,9 +287,18 @@ def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
 
 # -- CSV export ---------------------------------------------------------------------------------
 
-CSV_HEADER = ("Student", "SIS id", "Grade level", "Goals", "Goals achieved", "Career clusters",
-              "Interest inventory code", "Last plan update", "Approved this school year",
-              "Signed this school year")
+CSV_HEADER = (
+    "Student",
+    "SIS id",
+    "Grade level",
+    "Goals",
+    "Goals achieved",
+    "Career clusters",
+    "Interest inventory code",
+    "Last plan update",
+    "Approved this school year",
+    "Signed this school year",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -242,9 +314,21 @@ def caseload_csv_text(rows: Iterable[PlanStatus]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for r in rows:
-        writer.writerow([csv_cell(v) for v in (
-            r.name, r.sis_id or "", r.grade_level if r.grade_level is not None else "", r.goals,
-            r.goals_achieved, "; ".join(r.clusters), r.inventory_code or "",
-            r.last_update.strftime("%Y-%m-%d %H:%M UTC") if r.last_update else "",
-            "yes" if r.approved else "no", "yes" if r.signed else "no")])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    r.name,
+                    r.sis_id or "",
+                    r.grade_level if r.grade_level is not None else "",
+                    r.goals,
+                    r.goals_achieved,
+                    "; ".join(r.clusters),
+                    r.inventory_code or "",
+                    r.last_update.strftime("%Y-%m-%d %H:%M UTC") if r.last_update else "",
+                    "yes" if r.approved else "no",
+                    "yes" if r.signed else "no",
+                )
+            ]
+        )
     return out.getvalue()

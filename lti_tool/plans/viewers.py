@@ -17,11 +17,21 @@ from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Person
 
 #: Audit actions that show (some of) a student's plan, portfolio or files to the actor.
-READ_ACTIONS = frozenset({
-    "plan.view", "plan.export", "portfolio.view", "file.download", "reflection.view",
-    "relevance.student_view", "relevance.class_view", "evidence.attach_form",
-    "caseload.view", "caseload.export", "plans.family_view",
-})
+READ_ACTIONS = frozenset(
+    {
+        "plan.view",
+        "plan.export",
+        "portfolio.view",
+        "file.download",
+        "reflection.view",
+        "relevance.student_view",
+        "relevance.class_view",
+        "evidence.attach_form",
+        "caseload.view",
+        "caseload.export",
+        "plans.family_view",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +56,17 @@ def viewers_of(student_id: int) -> list[Viewing]:
 
     Scoped to the student's tenant; an unknown id has no viewers."""
     tenant_id = db.session.execute(
-        select(Person.tenant_id).where(Person.id == student_id)).scalar_one_or_none()
+        select(Person.tenant_id).where(Person.id == student_id)
+    ).scalar_one_or_none()
     if tenant_id is None:
         return []
     events = db.session.execute(
-        select(AuditEvent).where(AuditEvent.tenant_id == tenant_id,
-                                 AuditEvent.action.in_(READ_ACTIONS))
-        .order_by(AuditEvent.id)).scalars()
-    return [Viewing(e.id, e.actor_id, e.action, e.created_at) for e in events
-            if _shows(e.detail or {}, student_id)]
+        select(AuditEvent)
+        .where(AuditEvent.tenant_id == tenant_id, AuditEvent.action.in_(READ_ACTIONS))
+        .order_by(AuditEvent.id)
+    ).scalars()
+    return [
+        Viewing(e.id, e.actor_id, e.action, e.created_at)
+        for e in events
+        if _shows(e.detail or {}, student_id)
+    ]

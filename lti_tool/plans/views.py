@@ -111,8 +111,9 @@ def _document(actor: Actor, student: Person, plan: Plan) -> tuple[dict[str, Any]
 
 
 def _cluster_choices(plan: Plan) -> list[Any]:
-    return forms.choices([("", "None"), *((c.code, c.name)
-                                          for c in reading.plan_framework(plan).clusters)])
+    return forms.choices(
+        [("", "None"), *((c.code, c.name) for c in reading.plan_framework(plan).clusters)]
+    )
 
 
 def _saved(message: str) -> None:
@@ -126,14 +127,21 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
     own = student.id == actor.person_id
     doc, show_accommodations = _document(actor, student, plan)
     return render_template(
-        "plans/plan.html", plan=plan, student=student, own=own, doc=doc,
-        empty=reading.is_empty(doc), show_accommodations=show_accommodations,
+        "plans/plan.html",
+        plan=plan,
+        student=student,
+        own=own,
+        doc=doc,
+        empty=reading.is_empty(doc),
+        show_accommodations=show_accommodations,
         editable=own and policy.allowed(actor, Action.EDIT_PLAN, student),
         can_export=policy.allowed(actor, Action.EXPORT_PLAN, student),
         can_delete=policy.allowed(actor, Action.DELETE_PLAN, student),
         canvas=own and reading.uses_canvas(actor.tenant_id),
-        snapshots=yearly_snapshots.snapshots(plan), this_year=reading.school_year(),
-        **review_context(actor, plan))
+        snapshots=yearly_snapshots.snapshots(plan),
+        this_year=reading.school_year(),
+        **review_context(actor, plan),
+    )
 
 
 @bp.get("/me")
@@ -178,7 +186,8 @@ def save_profile() -> Page | BaseResponse:
         return _profile_page(form, 400)
     # Only the fields sent: a form that leaves a field out does not clear it.
     changed = profile.update_profile(
-        actor, plan, {k: v for k, v in form.data.items() if k in request.form})
+        actor, plan, {k: v for k, v in form.data.items() if k in request.form}
+    )
     _saved("Your profile is saved." if changed else "Nothing changed.")
     return redirect(lurl("plans.my_plan", _anchor="profile"))
 
@@ -190,9 +199,13 @@ def _goals_page(plan: Plan, form: forms.GoalForm | None = None, status: int = 20
     if form is None:
         form = forms.GoalForm()
     form.cluster_code.choices = _cluster_choices(plan)
-    return render_template("plans/goals.html", goals=goals_and_milestones.goals(plan), form=form,
-                           status_labels=vocabulary.GOAL_STATUS_LABELS,
-                           category_labels=vocabulary.GOAL_CATEGORY_LABELS), status
+    return render_template(
+        "plans/goals.html",
+        goals=goals_and_milestones.goals(plan),
+        form=form,
+        status_labels=vocabulary.GOAL_STATUS_LABELS,
+        category_labels=vocabulary.GOAL_CATEGORY_LABELS,
+    ), status
 
 
 @bp.get("/me/goals")
@@ -216,16 +229,22 @@ def create_goal() -> Page | BaseResponse:
     return redirect(lurl("plans.goals", _anchor=f"goal-{goal.id}"))
 
 
-def _goal_page(plan: Plan, goal_id: int, form: forms.GoalForm | None = None,
-               milestone_form: forms.MilestoneForm | None = None, status: int = 200) -> Page:
+def _goal_page(
+    plan: Plan,
+    goal_id: int,
+    form: forms.GoalForm | None = None,
+    milestone_form: forms.MilestoneForm | None = None,
+    status: int = 200,
+) -> Page:
     goal = goals_and_milestones.get_goal(plan, goal_id)
     if form is None:
         form = forms.GoalForm(obj=goal)
     form.cluster_code.choices = _cluster_choices(plan)
     if milestone_form is None:
         milestone_form = forms.MilestoneForm(prefix="milestone")
-    return render_template("plans/goal.html", goal=goal, form=form,
-                           milestone_form=milestone_form), status
+    return render_template(
+        "plans/goal.html", goal=goal, form=form, milestone_form=milestone_form
+    ), status
 
 
 @bp.get("/me/goals/<int:goal_id>")
@@ -298,17 +317,21 @@ def clusters() -> str:
     """Choose career clusters and pathways (checkboxes grouped by cluster)."""
     actor, person = _me()
     plan = reading.open_plan(actor, person, page="clusters")
-    return render_template("plans/clusters.html", plan=plan,
-                           framework=reading.plan_framework(plan),
-                           chosen=set(plan.cluster_codes or []) | set(plan.pathway_codes or []))
+    return render_template(
+        "plans/clusters.html",
+        plan=plan,
+        framework=reading.plan_framework(plan),
+        chosen=set(plan.cluster_codes or []) | set(plan.pathway_codes or []),
+    )
 
 
 @bp.post("/me/clusters")
 def save_clusters() -> BaseResponse:
     """Save the chosen clusters and pathways."""
     actor, _person, plan = _my_plan_for_change()
-    career_clusters.set_clusters(actor, plan, request.form.getlist("cluster"),
-                          request.form.getlist("pathway"))
+    career_clusters.set_clusters(
+        actor, plan, request.form.getlist("cluster"), request.form.getlist("pathway")
+    )
     _saved("Your career clusters and pathways are saved.")
     return redirect(lurl("plans.my_plan", _anchor="clusters"))
 
@@ -322,9 +345,15 @@ def inventory_page() -> str:
     actor, person = _me()
     plan = reading.open_plan(actor, person, page="inventory")
     summary = inventory_results.inventory_summary(inventory_results.inventory_result(plan), plan)
-    return render_template("plans/inventory.html", plan=plan, items=inventory.items(),
-                           scale=inventory.ANSWER_SCALE, answers=plan.inventory_answers or {},
-                           result=summary, chosen=set(plan.cluster_codes or []))
+    return render_template(
+        "plans/inventory.html",
+        plan=plan,
+        items=inventory.items(),
+        scale=inventory.ANSWER_SCALE,
+        answers=plan.inventory_answers or {},
+        result=summary,
+        chosen=set(plan.cluster_codes or []),
+    )
 
 
 @bp.post("/me/inventory")
@@ -337,9 +366,12 @@ def save_inventory() -> BaseResponse:
         return redirect(lurl("plans.inventory_page"))
     result = inventory_results.save_inventory(actor, plan, answers)
     if result.code is None:
-        flash(f"Your answers are saved ({result.answered} of {result.total_items}). Answer at "
-              "least half of the statements, and pick something you would like, to see a "
-              "result.", "info")
+        flash(
+            f"Your answers are saved ({result.answered} of {result.total_items}). Answer at "
+            "least half of the statements, and pick something you would like, to see a "
+            "result.",
+            "info",
+        )
     else:
         _saved(f"Your answers are saved. Your interest code is {result.code}.")
     return redirect(lurl("plans.inventory_page", _anchor="result"))
@@ -351,8 +383,7 @@ def add_suggested_clusters() -> BaseResponse:
     actor, _person, plan = _my_plan_for_change()
     added = career_clusters.add_clusters(actor, plan, request.form.getlist("cluster"))
     if added:
-        _saved("Added to your clusters: " + ", ".join(reading.cluster_name(c) for c in added)
-               + ".")
+        _saved("Added to your clusters: " + ", ".join(reading.cluster_name(c) for c in added) + ".")
     else:
         _saved("Those clusters were already in your plan.")
     return redirect(lurl("plans.inventory_page", _anchor="result"))
@@ -361,24 +392,35 @@ def add_suggested_clusters() -> BaseResponse:
 # -- course plan -------------------------------------------------------------------------------
 
 
-def _courses_page(actor: Actor, plan: Plan, form: forms.CourseEntryForm | None = None,
-                  program_form: forms.ProgramChoiceForm | None = None, status: int = 200,
-                  available: list[ProgramOfStudy] | None = None) -> Page:
+def _courses_page(
+    actor: Actor,
+    plan: Plan,
+    form: forms.CourseEntryForm | None = None,
+    program_form: forms.ProgramChoiceForm | None = None,
+    status: int = 200,
+    available: list[ProgramOfStudy] | None = None,
+) -> Page:
     if available is None:
         available = programs.ensure_default_programs(actor.tenant_id)
     program = course_planning.plan_program(plan)
     entries = course_planning.course_plan(plan)
     if program_form is None:
-        program_form = forms.ProgramChoiceForm(
-            program_id=program.id if program else None)
+        program_form = forms.ProgramChoiceForm(program_id=program.id if program else None)
     program_form.program_id.choices = forms.choices((p.id, p.name) for p in available)
     return render_template(
-        "plans/courses.html", plan=plan, program=program, programs=available,
+        "plans/courses.html",
+        plan=plan,
+        program=program,
+        programs=available,
         by_grade={g: [e for e in entries if e.grade_level == g] for g in vocabulary.GRADES},
         requirements=course_planning.requirements(entries, program),
-        form=form or forms.CourseEntryForm(), program_form=program_form,
-        subject_label=programs.subject_label, status_labels=vocabulary.COURSE_STATUS_LABELS,
-        cluster_name=reading.cluster_name, pathway_name=reading.pathway_name), status
+        form=form or forms.CourseEntryForm(),
+        program_form=program_form,
+        subject_label=programs.subject_label,
+        status_labels=vocabulary.COURSE_STATUS_LABELS,
+        cluster_name=reading.cluster_name,
+        pathway_name=reading.pathway_name,
+    ), status
 
 
 @bp.get("/me/courses")
@@ -420,8 +462,11 @@ def fill_from_program() -> BaseResponse:
     """Fill the grid with the chosen Program of Study's courses."""
     actor, _person, plan = _my_plan_for_change()
     added = course_planning.fill_from_program(actor, plan)
-    _saved(f"Added {added} course{'' if added == 1 else 's'} from your Program of Study."
-           if added else "Your plan already has every course of your Program of Study.")
+    _saved(
+        f"Added {added} course{'' if added == 1 else 's'} from your Program of Study."
+        if added
+        else "Your plan already has every course of your Program of Study."
+    )
     return redirect(lurl("plans.course_plan", _anchor="grid"))
 
 
@@ -431,8 +476,9 @@ def edit_course(entry_id: int) -> Page:
     actor, person = _me()
     plan = reading.open_plan(actor, person, page="course")
     entry = course_planning.get_course(plan, entry_id)
-    return render_template("plans/course.html", entry=entry,
-                           form=forms.CourseEntryForm(obj=entry)), 200
+    return render_template(
+        "plans/course.html", entry=entry, form=forms.CourseEntryForm(obj=entry)
+    ), 200
 
 
 @bp.post("/me/courses/<int:entry_id>")
@@ -460,14 +506,20 @@ def delete_course(entry_id: int) -> BaseResponse:
 # -- list sections -----------------------------------------------------------------------------
 
 
-def _items_page(plan: Plan, section: str, form: forms.ItemForm | None = None,
-                status: int = 200) -> Page:
+def _items_page(
+    plan: Plan, section: str, form: forms.ItemForm | None = None, status: int = 200
+) -> Page:
     kind = plan_items.section_kind(section)
     return render_template(
-        "plans/items.html", section=section, info=vocabulary.ITEM_SECTIONS[section],
-        sections=vocabulary.ITEM_SECTIONS, kind=kind, extra=vocabulary.ITEM_FIELDS[kind],
+        "plans/items.html",
+        section=section,
+        info=vocabulary.ITEM_SECTIONS[section],
+        sections=vocabulary.ITEM_SECTIONS,
+        kind=kind,
+        extra=vocabulary.ITEM_FIELDS[kind],
         entries=plan_items.items(plan, kind),
-        form=form or forms.ItemForm.for_kind(kind)), status
+        form=form or forms.ItemForm.for_kind(kind),
+    ), status
 
 
 @bp.get("/me/items/<section>")
@@ -492,11 +544,17 @@ def add_item(section: str) -> Page | BaseResponse:
     return redirect(lurl("plans.items", section=section))
 
 
-def _item_page(section: str, kind: PlanItemKind, item: Any, form: forms.ItemForm,
-               status: int = 200) -> Page:
-    return render_template("plans/item.html", section=section,
-                           info=vocabulary.ITEM_SECTIONS[section], item=item, form=form,
-                           extra=vocabulary.ITEM_FIELDS[kind]), status
+def _item_page(
+    section: str, kind: PlanItemKind, item: Any, form: forms.ItemForm, status: int = 200
+) -> Page:
+    return render_template(
+        "plans/item.html",
+        section=section,
+        info=vocabulary.ITEM_SECTIONS[section],
+        item=item,
+        form=form,
+        extra=vocabulary.ITEM_FIELDS[kind],
+    ), status
 
 
 @bp.get("/me/items/<section>/<int:item_id>")
@@ -552,8 +610,10 @@ def _people_names(ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {p.id: p.display_name for p in db.session.execute(
-        select(Person).where(Person.id.in_(wanted))).scalars()}
+    return {
+        p.id: p.display_name
+        for p in db.session.execute(select(Person).where(Person.id.in_(wanted))).scalars()
+    }
 
 
 @bp.get("/students/<int:person_id>/history")
@@ -563,11 +623,15 @@ def history(person_id: int) -> str:
     plan = reading.open_plan(actor, student, page="history")
     snaps = yearly_snapshots.snapshots(plan)
     names = _people_names({s.approved_by for s in snaps} | {s.signed_by for s in snaps})
-    return render_template("plans/history.html", student=student, snapshots=snaps,
-                           names=names, own=student.id == actor.person_id,
-                           editable=policy.allowed(actor, Action.EDIT_PLAN, student)
-                           and student.id == actor.person_id,
-                           this_year=reading.school_year())
+    return render_template(
+        "plans/history.html",
+        student=student,
+        snapshots=snaps,
+        names=names,
+        own=student.id == actor.person_id,
+        editable=policy.allowed(actor, Action.EDIT_PLAN, student) and student.id == actor.person_id,
+        this_year=reading.school_year(),
+    )
 
 
 @bp.get("/students/<int:person_id>/history/<school_year>")
@@ -578,9 +642,15 @@ def snapshot(person_id: int, school_year: str) -> str:
     snap = yearly_snapshots.get_snapshot(plan, school_year)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     names = _people_names({snap.approved_by, snap.signed_by})
-    return render_template("plans/snapshot.html", student=student, snap=snap, names=names,
-                           doc=plan_data.redact(snap.data or {}, show_accommodations=show),
-                           show_accommodations=show, own=student.id == actor.person_id)
+    return render_template(
+        "plans/snapshot.html",
+        student=student,
+        snap=snap,
+        names=names,
+        doc=plan_data.redact(snap.data or {}, show_accommodations=show),
+        show_accommodations=show,
+        own=student.id == actor.person_id,
+    )
 
 
 # -- export and deletion -----------------------------------------------------------------------
@@ -591,13 +661,19 @@ def export_json(person_id: int) -> Response:
     """The whole plan as a JSON download."""
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
     document = plan_export.export_document(
-        actor, student,
-        show_accommodations=policy.allowed(actor, Action.READ_ACCOMMODATIONS, student))
+        actor,
+        student,
+        show_accommodations=policy.allowed(actor, Action.READ_ACCOMMODATIONS, student),
+    )
     filename = f"lodestar-plan-{student.id}-{utcnow().date().isoformat()}.json"
-    return Response(json.dumps(document, indent=2, ensure_ascii=False),
-                    mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _archive_name(stored_id: int, filename: str) -> str:
@@ -612,11 +688,16 @@ def export_zip(person_id: int) -> Response:
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     files = parts.files(student)
-    document = plan_export.export_document(actor, student, show_accommodations=show,
-                                        export_format="zip", files=len(files))
-    html = render_template("plans/print.html", student=student,
-                           doc=plan_export.printable_document(student, show_accommodations=show),
-                           show_accommodations=show, printed=utcnow().date())
+    document = plan_export.export_document(
+        actor, student, show_accommodations=show, export_format="zip", files=len(files)
+    )
+    html = render_template(
+        "plans/print.html",
+        student=student,
+        doc=plan_export.printable_document(student, show_accommodations=show),
+        show_accommodations=show,
+        printed=utcnow().date(),
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("plan.json", json.dumps(document, indent=2, ensure_ascii=False))
@@ -624,9 +705,14 @@ def export_zip(person_id: int) -> Response:
         for stored in files:
             archive.writestr(_archive_name(stored.id, stored.filename), stored.content)
     filename = f"lodestar-plan-{student.id}-{utcnow().date().isoformat()}.zip"
-    return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/students/<int:person_id>/print")
@@ -635,14 +721,23 @@ def print_plan(person_id: int) -> Response:
     actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     document = plan_export.print_document(actor, student, show_accommodations=show)
-    html = render_template("plans/print.html", student=student, doc=document,
-                           show_accommodations=show, printed=utcnow().date())
+    html = render_template(
+        "plans/print.html",
+        student=student,
+        doc=document,
+        show_accommodations=show,
+        printed=utcnow().date(),
+    )
     return Response(html, headers={"Cache-Control": "no-store"})
 
 
 def _delete_page(student: Person, form: forms.DeletePlanForm, status: int = 200) -> Page:
-    return render_template("plans/delete.html", student=student, form=form,
-                           counts=plan_deletion.deletion_preview(student)), status
+    return render_template(
+        "plans/delete.html",
+        student=student,
+        form=form,
+        counts=plan_deletion.deletion_preview(student),
+    ), status
 
 
 @bp.get("/students/<int:person_id>/delete")
@@ -665,7 +760,9 @@ def delete_plan(person_id: int) -> Page | BaseResponse:
     except InvalidInput as err:
         form.confirm_name.errors = [err.message]
         return _delete_page(student, form, 400)
-    flash(f"Deleted the student's data: {counts.get('goals', 0)} goals, "
-          f"{counts.get('evidence', 0)} pieces of evidence and {counts.get('files', 0)} files.",
-          "info")
+    flash(
+        f"Deleted the student's data: {counts.get('goals', 0)} goals, "
+        f"{counts.get('evidence', 0)} pieces of evidence and {counts.get('files', 0)} files.",
+        "info",
+    )
     return redirect(lurl("launch.admin"))

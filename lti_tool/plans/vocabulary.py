@@ -28,15 +28,27 @@ COURSE_STATUS_LABELS: dict[str, str] = {
 #: The list sections by URL slug: the item kind, the heading, and what one entry is called.
 ITEM_SECTIONS: dict[str, dict[str, str]] = {
     "activities": {"kind": PlanItemKind.ACTIVITY, "title": "Activities", "one": "activity"},
-    "accomplishments": {"kind": PlanItemKind.ACCOMPLISHMENT, "title": "Accomplishments",
-                        "one": "accomplishment"},
+    "accomplishments": {
+        "kind": PlanItemKind.ACCOMPLISHMENT,
+        "title": "Accomplishments",
+        "one": "accomplishment",
+    },
     "work": {"kind": PlanItemKind.WORK, "title": "Work experience", "one": "job"},
-    "service": {"kind": PlanItemKind.SERVICE, "title": "Community service",
-                "one": "service activity"},
-    "assessments": {"kind": PlanItemKind.ASSESSMENT, "title": "Assessment results",
-                    "one": "assessment result"},
-    "contacts": {"kind": PlanItemKind.CONTACT, "title": "Supporting adults",
-                 "one": "supporting adult"},
+    "service": {
+        "kind": PlanItemKind.SERVICE,
+        "title": "Community service",
+        "one": "service activity",
+    },
+    "assessments": {
+        "kind": PlanItemKind.ASSESSMENT,
+        "title": "Assessment results",
+        "one": "assessment result",
+    },
+    "contacts": {
+        "kind": PlanItemKind.CONTACT,
+        "title": "Supporting adults",
+        "one": "supporting adult",
+    },
 }
 #: Besides title and detail, the ``PlanItem`` fields each kind uses.
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
@@ -50,9 +62,18 @@ ITEM_FIELDS: dict[str, tuple[str, ...]] = {
 #: Grade levels of the four-year course plan.
 GRADES = (9, 10, 11, 12)
 #: Profile fields a student edits on the profile page (``accommodations`` is restricted).
-PROFILE_TEXT_FIELDS = ("about", "interests", "strengths", "skills", "abilities", "hobbies",
-                       "career_exploration", "college_planning", "financial_planning",
-                       "accommodations")
+PROFILE_TEXT_FIELDS = (
+    "about",
+    "interests",
+    "strengths",
+    "skills",
+    "abilities",
+    "hobbies",
+    "career_exploration",
+    "college_planning",
+    "financial_planning",
+    "accommodations",
+)
 #: How many suggested clusters the inventory result offers.
 SUGGESTED_CLUSTERS = 5
 #: Version of the export/snapshot document layout.

@@ -27,15 +27,16 @@ def snapshots(plan: Plan, *, with_data: bool = False) -> list[PlanSnapshot]:
     query = select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id)
     if not with_data:
         query = query.options(defer(PlanSnapshot.data))
-    return list(db.session.execute(
-        query.order_by(PlanSnapshot.school_year.desc())).scalars())
+    return list(db.session.execute(query.order_by(PlanSnapshot.school_year.desc())).scalars())
 
 
 def get_snapshot(plan: Plan, year: str) -> PlanSnapshot:
     """The snapshot of one school year. :raises NotFound: otherwise."""
     snap = db.session.execute(
-        select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id,
-                                   PlanSnapshot.school_year == year)).scalar_one_or_none()
+        select(PlanSnapshot).where(
+            PlanSnapshot.plan_id == plan.id, PlanSnapshot.school_year == year
+        )
+    ).scalar_one_or_none()
     if snap is None:
         raise NotFound("There is no snapshot of that school year.")
     return snap
@@ -44,13 +45,16 @@ def get_snapshot(plan: Plan, year: str) -> PlanSnapshot:
 def take_snapshot(plan: Plan, school_year: str) -> PlanSnapshot:
     """Store the plan as it stands now as the snapshot of ``school_year`` (insert or replace
     its data; approval and sign-off fields are kept). Flushes; the caller commits."""
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{4}", school_year) or \
-            int(school_year[5:]) != int(school_year[:4]) + 1:
+    if (
+        not re.fullmatch(r"[0-9]{4}-[0-9]{4}", school_year)
+        or int(school_year[5:]) != int(school_year[:4]) + 1
+    ):
         raise InvalidInput("A school year looks like 2026-2027.")
     data = plan_document(plan)
     snap = db.session.execute(
-        select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id,
-                                   PlanSnapshot.school_year == school_year)
+        select(PlanSnapshot).where(
+            PlanSnapshot.plan_id == plan.id, PlanSnapshot.school_year == school_year
+        )
     ).scalar_one_or_none()
     if snap is None:
         snap = PlanSnapshot(plan_id=plan.id, school_year=school_year, data=data)
@@ -72,23 +76,39 @@ def save_snapshot(actor: Actor, plan: Plan, year: str | None = None) -> PlanSnap
     """
     year = year or school_year()
     existing = db.session.execute(
-        select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id,
-                                   PlanSnapshot.school_year == year)).scalar_one_or_none()
+        select(PlanSnapshot).where(
+            PlanSnapshot.plan_id == plan.id, PlanSnapshot.school_year == year
+        )
+    ).scalar_one_or_none()
     if existing is not None and (existing.approved_at or existing.signed_at):
-        raise InvalidInput(f"The {year} snapshot was already "
-                           f"{'approved' if existing.approved_at else 'signed'}, so it stays "
-                           "as it was then. Your changes are saved in your plan.")
+        raise InvalidInput(
+            f"The {year} snapshot was already "
+            f"{'approved' if existing.approved_at else 'signed'}, so it stays "
+            "as it was then. Your changes are saved in your plan."
+        )
     snap = take_snapshot(plan, year)
-    audit.record("snapshot.save", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan_snapshot", subject_id=snap.id, plan_id=plan.id,
-                 student_id=plan.person_id, school_year=year)
+    audit.record(
+        "snapshot.save",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_snapshot",
+        subject_id=snap.id,
+        plan_id=plan.id,
+        student_id=plan.person_id,
+        school_year=year,
+    )
     db.session.commit()
     return snap
 
 
 def snapshot_summary(snap: PlanSnapshot) -> dict[str, Any]:
     """A snapshot's metadata (no data), JSON-able."""
-    return {"school_year": snap.school_year, "saved_at": _iso(snap.updated_at),
-            "approved_by": snap.approved_by, "approved_at": _iso(snap.approved_at),
-            "signed_by": snap.signed_by, "signed_at": _iso(snap.signed_at),
-            "signature_name": snap.signature_name}
+    return {
+        "school_year": snap.school_year,
+        "saved_at": _iso(snap.updated_at),
+        "approved_by": snap.approved_by,
+        "approved_at": _iso(snap.approved_at),
+        "signed_by": snap.signed_by,
+        "signed_at": _iso(snap.signed_at),
+        "signature_name": snap.signature_name,
+    }

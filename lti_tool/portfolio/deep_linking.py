@@ -36,9 +36,13 @@ class Activity:
 
 
 ACTIVITIES = (
-    Activity("reflection", "Plan reflection",
-             "Students link a piece of this class's work to one of their goals and write a "
-             "short reflection. Submitting it records full credit in your gradebook.", 10.0),
+    Activity(
+        "reflection",
+        "Plan reflection",
+        "Students link a piece of this class's work to one of their goals and write a "
+        "short reflection. Submitting it records full credit in your gradebook.",
+        10.0,
+    ),
 )
 
 
@@ -62,13 +66,19 @@ def return_url_hosts(launch: Any) -> set[str]:
     """
     body = launch.get_launch_data()
     platform = services.launch_platform(body)
-    candidates = [platform.issuer, platform.auth_login_url,
-                  (platform.settings or {}).get("canvas_api_url")]
+    candidates = [
+        platform.issuer,
+        platform.auth_login_url,
+        (platform.settings or {}).get("canvas_api_url"),
+    ]
     presentation = body.get(LAUNCH_PRESENTATION_CLAIM)
     if isinstance(presentation, dict):
         candidates.append(presentation.get("return_url"))
-    return {parts.hostname.lower() for c in candidates
-            if (parts := hygiene.http_url(c)) is not None and parts.hostname}
+    return {
+        parts.hostname.lower()
+        for c in candidates
+        if (parts := hygiene.http_url(c)) is not None and parts.hostname
+    }
 
 
 def checked_return_url(launch: Any) -> str:
@@ -79,11 +89,17 @@ def checked_return_url(launch: Any) -> str:
     settings = launch.get_launch_data().get(DEEP_LINKING_CLAIM)
     value = settings.get("deep_link_return_url") if isinstance(settings, dict) else None
     parts = hygiene.http_url(value)
-    if parts is None or not parts.hostname or parts.hostname.lower() not in return_url_hosts(
-            launch):
-        raise LaunchError("The learning platform gave a return address that does not belong "
-                          "to it, so the activity was not sent. Ask your LMS administrator.",
-                          status_code=400, detail="deep_link_return_url refused")
+    if (
+        parts is None
+        or not parts.hostname
+        or parts.hostname.lower() not in return_url_hosts(launch)
+    ):
+        raise LaunchError(
+            "The learning platform gave a return address that does not belong "
+            "to it, so the activity was not sent. Ask your LMS administrator.",
+            status_code=400,
+            detail="deep_link_return_url refused",
+        )
     return str(value)
 
 
@@ -101,14 +117,24 @@ def response_form(actor: Actor, activity_key: str) -> str:
         raise LaunchError("Unknown activity.", status_code=400)
     launch = _launch(actor)
     return_url = checked_return_url(launch)
-    line_item = (LineItem().set_label(activity.title).set_score_maximum(activity.score_maximum)
-                 .set_tag("lodestar-" + activity.key).set_resource_id("lodestar-" + activity.key))
-    resource = (DeepLinkResource().set_url(public_url("launch.launch"))
-                .set_title(activity.title).set_custom_params({"activity": activity.key})
-                .set_lineitem(line_item))
+    line_item = (
+        LineItem()
+        .set_label(activity.title)
+        .set_score_maximum(activity.score_maximum)
+        .set_tag("lodestar-" + activity.key)
+        .set_resource_id("lodestar-" + activity.key)
+    )
+    resource = (
+        DeepLinkResource()
+        .set_url(public_url("launch.launch"))
+        .set_title(activity.title)
+        .set_custom_params({"activity": activity.key})
+        .set_lineitem(line_item)
+    )
     try:
         jwt_value = launch.get_deep_link().get_response_jwt([resource])
     except LtiException as err:
         raise LaunchError(f"Could not build the activity response: {err}") from err
-    return render_template("portfolio/deep_link_response.html", return_url=return_url,
-                           jwt=jwt_value, activity=activity)
+    return render_template(
+        "portfolio/deep_link_response.html", return_url=return_url, jwt=jwt_value, activity=activity
+    )

@@ -33,16 +33,25 @@ def check_reflection(text: str, *, required: bool = True) -> str:
     if not text and not required:
         return ""
     if not REFLECTION_MIN <= len(text) <= REFLECTION_MAX:
-        raise InvalidInput(f"Write a reflection of {REFLECTION_MIN} to {REFLECTION_MAX} "
-                           "characters.")
+        raise InvalidInput(
+            f"Write a reflection of {REFLECTION_MIN} to {REFLECTION_MAX} characters."
+        )
     return text
 
 
 def evidence_audit(action: str, actor: Actor, evidence: Evidence, **detail: Any) -> None:
-    audit.record(action, tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="evidence", subject_id=evidence.id,
-                 student_id=evidence.student_id, plan_id=evidence.plan_id,
-                 goal_id=evidence.goal_id, kind=str(evidence.kind), **detail)
+    audit.record(
+        action,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="evidence",
+        subject_id=evidence.id,
+        student_id=evidence.student_id,
+        plan_id=evidence.plan_id,
+        goal_id=evidence.goal_id,
+        kind=str(evidence.kind),
+        **detail,
+    )
 
 
 @dataclass(frozen=True)
@@ -105,17 +114,26 @@ def _items(plan: Plan) -> list[EvidenceItem]:
         .outerjoin(attacher, attacher.id == Evidence.attached_by)
         .outerjoin(StoredFile, StoredFile.id == Evidence.file_id)
         .where(Evidence.plan_id == plan.id, Evidence.tenant_id == plan.tenant_id)
-        .order_by(Evidence.created_at.desc(), Evidence.id.desc()))
+        .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+    )
     items = []
     for evidence, name, filename, size in rows:
         raw = (evidence.snapshot_extra or {}).get("attachments") or []
         attachments = [
             {"filename": str(a.get("filename") or "attachment"), "url": str(a["url"])}
-            for a in raw if isinstance(a, dict) and safe_link(a.get("url"))]
-        items.append(EvidenceItem(evidence=evidence, attached_by_name=name or None,
-                                  file_name=filename, file_size=size,
-                                  link=safe_link(evidence.snapshot_url),
-                                  attachments=attachments))
+            for a in raw
+            if isinstance(a, dict) and safe_link(a.get("url"))
+        ]
+        items.append(
+            EvidenceItem(
+                evidence=evidence,
+                attached_by_name=name or None,
+                file_name=filename,
+                file_size=size,
+                link=safe_link(evidence.snapshot_url),
+                attachments=attachments,
+            )
+        )
     return items
 
 
@@ -126,16 +144,21 @@ def portfolio(actor: Actor, student: Person) -> PortfolioPage:
     Only the student's own visit may create their plan; anyone else reading a student who
     has none sees the empty portfolio (``plan_services.plan_for_reading``)."""
     plan = plan_services.plan_for_reading(actor, student)
-    audit.record("portfolio.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="plan", subject_id=plan.id, student_id=student.id)
+    audit.record(
+        "portfolio.view",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan",
+        subject_id=plan.id,
+        student_id=student.id,
+    )
     db.session.commit()  # before loading: a commit expires what was loaded
     goals = plan_goals(plan)
     groups = {g.id: EvidenceGroup(goal=g, heading=goal_label(g)) for g in goals}
     loose = EvidenceGroup(goal=None, heading="Not linked to a goal yet")
     for item in _items(plan):
         groups.get(item.evidence.goal_id or -1, loose).items.append(item)
-    return PortfolioPage(student=student, plan=plan, goals=goals,
-                         groups=[*groups.values(), loose])
+    return PortfolioPage(student=student, plan=plan, goals=goals, groups=[*groups.values(), loose])
 
 
 def get_evidence(actor: Actor, evidence_id: int) -> Evidence:
@@ -149,8 +172,9 @@ def get_evidence(actor: Actor, evidence_id: int) -> Evidence:
     return evidence
 
 
-def update_evidence(actor: Actor, evidence: Evidence, *, goal_id: int | None,
-                    reflection: str) -> Evidence:
+def update_evidence(
+    actor: Actor, evidence: Evidence, *, goal_id: int | None, reflection: str
+) -> Evidence:
     """Change the reflection of a piece of evidence or move it to another goal of the plan.
 
     The caller has checked ``EDIT_PLAN`` on the evidence's student.
@@ -172,8 +196,9 @@ def update_evidence(actor: Actor, evidence: Evidence, *, goal_id: int | None,
     old_goal = evidence.goal_id
     evidence.goal_id = goal.id if goal else None
     evidence.reflection = text
-    evidence_audit("evidence.update", actor, evidence, change=",".join(changes),
-                    previous_goal_id=old_goal)
+    evidence_audit(
+        "evidence.update", actor, evidence, change=",".join(changes), previous_goal_id=old_goal
+    )
     db.session.commit()
     return evidence
 
@@ -183,14 +208,16 @@ def delete_evidence(actor: Actor, evidence: Evidence) -> None:
 
     The caller has checked ``EDIT_PLAN`` on the evidence's student.
     """
-    evidence_audit("evidence.delete", actor, evidence, title=evidence.snapshot_title,
-                    file_id=evidence.file_id)
+    evidence_audit(
+        "evidence.delete", actor, evidence, title=evidence.snapshot_title, file_id=evidence.file_id
+    )
     file_id = evidence.file_id
     db.session.delete(evidence)
     db.session.flush()
     if file_id is not None:
         still_used = db.session.execute(
-            select(Evidence.id).where(Evidence.file_id == file_id).limit(1)).first()
+            select(Evidence.id).where(Evidence.file_id == file_id).limit(1)
+        ).first()
         stored = db.session.get(StoredFile, file_id)
         if stored is not None and still_used is None:
             db.session.delete(stored)

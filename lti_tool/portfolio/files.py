@@ -46,16 +46,25 @@ FILE_TYPES: dict[str, FileType] = {
     "jpeg": FileType("image/jpeg", "JPEG image", (b"\xff\xd8\xff",)),
     "gif": FileType("image/gif", "GIF image", (b"GIF87a", b"GIF89a")),
     "txt": FileType("text/plain", "text file", None),
-    "docx": FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                     "Word document", _ZIP),
-    "pptx": FileType("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                     "PowerPoint presentation", _ZIP),
-    "xlsx": FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     "Excel workbook", _ZIP),
+    "docx": FileType(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word document",
+        _ZIP,
+    ),
+    "pptx": FileType(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "PowerPoint presentation",
+        _ZIP,
+    ),
+    "xlsx": FileType(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel workbook", _ZIP
+    ),
     "odt": FileType("application/vnd.oasis.opendocument.text", "OpenDocument text", _ZIP),
 }
-ACCEPTED_FILES = "PDF, PNG, JPEG, GIF, text (.txt), Word (.docx), PowerPoint (.pptx), " \
-                 "Excel (.xlsx) or OpenDocument text (.odt)"
+ACCEPTED_FILES = (
+    "PDF, PNG, JPEG, GIF, text (.txt), Word (.docx), PowerPoint (.pptx), "
+    "Excel (.xlsx) or OpenDocument text (.odt)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,13 +79,16 @@ class Upload:
 
 def _clean_filename(raw: str, ext: str) -> str:
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name)
-                   if unicodedata.category(ch)[0] != "C" and ch not in '"<>:|?*;')
+    name = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", name)
+        if unicodedata.category(ch)[0] != "C" and ch not in '"<>:|?*;'
+    )
     name = name.strip(" .")
     if not name or "." not in name:
         name = f"work-sample.{ext}"
     if len(name) > 255:
-        name = name[:250 - len(ext)].rstrip() + "." + ext
+        name = name[: 250 - len(ext)].rstrip() + "." + ext
     return name
 
 
@@ -92,22 +104,28 @@ def read_upload(storage: FileStorage | None) -> Upload:
     ext = raw.rsplit(".", 1)[-1].lower() if "." in raw else ""
     kind = FILE_TYPES.get(ext)
     if kind is None:
-        raise InvalidInput(f"Files of this type cannot be added. Upload a {ACCEPTED_FILES} "
-                           "file.")
+        raise InvalidInput(f"Files of this type cannot be added. Upload a {ACCEPTED_FILES} file.")
     data = storage.stream.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("The file is larger than 5 MB. Upload a smaller file, or link to it "
-                           "with a web address instead.")
+        raise InvalidInput(
+            "The file is larger than 5 MB. Upload a smaller file, or link to it "
+            "with a web address instead."
+        )
     if not data:
         raise InvalidInput("The file is empty.")
     if kind.magic is None:
         if b"\x00" in data:
             raise InvalidInput(f"The file does not look like a {kind.label}.")
     elif not data.startswith(kind.magic):
-        raise InvalidInput(f"The file does not look like a {kind.label}. Upload a "
-                           f"{ACCEPTED_FILES} file.")
-    return Upload(filename=_clean_filename(raw, ext), content_type=kind.content_type,
-                  data=data, sha256=hashlib.sha256(data).hexdigest())
+        raise InvalidInput(
+            f"The file does not look like a {kind.label}. Upload a {ACCEPTED_FILES} file."
+        )
+    return Upload(
+        filename=_clean_filename(raw, ext),
+        content_type=kind.content_type,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def get_file(actor: Actor, file_id: int) -> tuple[StoredFile, Person]:
@@ -126,7 +144,13 @@ def get_file(actor: Actor, file_id: int) -> tuple[StoredFile, Person]:
 
 def record_download(actor: Actor, stored: StoredFile) -> None:
     """Audit a file download (the caller checked ``READ_PLAN`` on the owner)."""
-    audit.record("file.download", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="file", subject_id=stored.id, student_id=stored.owner_id,
-                 sha256=stored.sha256)
+    audit.record(
+        "file.download",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="file",
+        subject_id=stored.id,
+        student_id=stored.owner_id,
+        sha256=stored.sha256,
+    )
     db.session.commit()

@@ -34,9 +34,11 @@ def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
 
 def reflection_length() -> Length:
     """The length rule every reflection follows."""
-    return Length(min=REFLECTION_MIN, max=REFLECTION_MAX,
-                  message=f"Write a reflection of {REFLECTION_MIN} to {REFLECTION_MAX} "
-                          "characters.")
+    return Length(
+        min=REFLECTION_MIN,
+        max=REFLECTION_MAX,
+        message=f"Write a reflection of {REFLECTION_MIN} to {REFLECTION_MAX} characters.",
+    )
 
 
 def check_http_url(value: str) -> str | None:
@@ -56,20 +58,35 @@ def check_http_url(value: str) -> str | None:
 class LinkWorkForm(CleanForm):
     """A student links a piece of work to a goal: own graded work, a URL or a file."""
 
-    source = RadioField("What are you linking?", choices=choices([
-        ("work", "A graded assignment from one of my classes"),
-        ("url", "A web address"),
-        ("file", "A file from my device"),
-    ]), validators=[InputRequired(message="Choose what you are linking.")],
-        invalid_choice_message="Choose what you are linking.")
+    source = RadioField(
+        "What are you linking?",
+        choices=choices(
+            [
+                ("work", "A graded assignment from one of my classes"),
+                ("url", "A web address"),
+                ("file", "A file from my device"),
+            ]
+        ),
+        validators=[InputRequired(message="Choose what you are linking.")],
+        invalid_choice_message="Choose what you are linking.",
+    )
     work = SelectField("Graded assignment", choices=[], validate_choice=False)
     url = StringField("Web address")
-    title = StringField("Title", validators=[
-        Optional(), Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} "
-                                                  "characters.")])
+    title = StringField(
+        "Title",
+        validators=[
+            Optional(),
+            Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX} characters."),
+        ],
+    )
     goal = SelectField("Goal", choices=[], invalid_choice_message="Choose one of your goals.")
-    reflection = TextAreaField("Reflection", validators=[
-        InputRequired(message="Write a reflection about this work."), reflection_length()])
+    reflection = TextAreaField(
+        "Reflection",
+        validators=[
+            InputRequired(message="Write a reflection about this work."),
+            reflection_length(),
+        ],
+    )
 
     def validate_work(self, field: SelectField) -> None:
         if self.source.data != "work":
@@ -91,31 +108,50 @@ class EvidenceEditForm(CleanForm):
     """A student edits the reflection of one piece of evidence or moves it to another goal."""
 
     goal = SelectField("Goal", choices=[], invalid_choice_message="Choose one of your goals.")
-    reflection = TextAreaField("Reflection", validators=[
-        Length(max=REFLECTION_MAX,
-               message=f"Keep the reflection under {REFLECTION_MAX} characters.")])
+    reflection = TextAreaField(
+        "Reflection",
+        validators=[
+            Length(
+                max=REFLECTION_MAX,
+                message=f"Keep the reflection under {REFLECTION_MAX} characters.",
+            )
+        ],
+    )
 
 
 class ReflectionForm(CleanForm):
     """The Deep-Linked plan reflection activity."""
 
-    goal = SelectField("Which goal is this reflection about?", choices=[],
-                       invalid_choice_message="Choose one of your goals.")
-    work = SelectField("Work from this class (optional)", choices=[],
-                       invalid_choice_message="Choose one of your own graded assignments "
-                                              "from this class, or none.")
-    reflection = TextAreaField("Reflection", validators=[
-        InputRequired(message="Write your reflection."), reflection_length()])
+    goal = SelectField(
+        "Which goal is this reflection about?",
+        choices=[],
+        invalid_choice_message="Choose one of your goals.",
+    )
+    work = SelectField(
+        "Work from this class (optional)",
+        choices=[],
+        invalid_choice_message="Choose one of your own graded assignments "
+        "from this class, or none.",
+    )
+    reflection = TextAreaField(
+        "Reflection",
+        validators=[InputRequired(message="Write your reflection."), reflection_length()],
+    )
 
 
 class AttachForm(CleanForm):
     """The fixed part of the teacher's bulk attach form (students are read by the view)."""
 
-    assignment = SelectField("Assignment", choices=[], validators=[
-        InputRequired(message="Choose one of this class's assignments.")],
-        invalid_choice_message="Choose one of this class's assignments.")
-    note = TextAreaField("Note to the students (optional)", validators=[
-        Length(max=NOTE_MAX, message=f"Keep the note under {NOTE_MAX} characters.")])
+    assignment = SelectField(
+        "Assignment",
+        choices=[],
+        validators=[InputRequired(message="Choose one of this class's assignments.")],
+        invalid_choice_message="Choose one of this class's assignments.",
+    )
+    note = TextAreaField(
+        "Note to the students (optional)",
+        validators=[Length(max=NOTE_MAX, message=f"Keep the note under {NOTE_MAX} characters.")],
+    )
 
 
 def error_messages(form: Form) -> list[str]:

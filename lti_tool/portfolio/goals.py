@@ -64,8 +64,9 @@ def plan_goals(plan: Plan | None) -> list[Goal]:
     """The goals of a plan in creation order (one query; none for a missing plan)."""
     if plan is None:
         return []
-    return list(db.session.execute(
-        select(Goal).where(Goal.plan_id == plan.id).order_by(Goal.id)).scalars())
+    return list(
+        db.session.execute(select(Goal).where(Goal.plan_id == plan.id).order_by(Goal.id)).scalars()
+    )
 
 
 def goal_of_plan(plan: Plan, goal_id: int | None) -> Goal | None:

@@ -32,8 +32,9 @@ class WorkItem:
         return text
 
 
-def graded_work(person: Person, *, course_id: int | None = None,
-                grade_id: int | None = None) -> list[WorkItem]:
+def graded_work(
+    person: Person, *, course_id: int | None = None, grade_id: int | None = None
+) -> list[WorkItem]:
     """The person's own graded work in courses where they are an active learner (one query).
 
     :param course_id: only work of this course.
@@ -43,15 +44,25 @@ def graded_work(person: Person, *, course_id: int | None = None,
         select(Grade, Assignment, Course)
         .join(Assignment, Assignment.id == Grade.assignment_id)
         .join(Course, Course.id == Assignment.course_id)
-        .join(Enrollment, and_(Enrollment.course_id == Course.id,
-                               Enrollment.person_id == person.id,
-                               Enrollment.role == Role.STUDENT,
-                               Enrollment.status == EnrollmentStatus.ACTIVE))
-        .where(Grade.person_id == person.id, Assignment.active.is_(True),
-               Course.tenant_id == person.tenant_id,
-               or_(Grade.score.is_not(None), Grade.submitted_at.is_not(None)))
-        .order_by(Course.title, Assignment.due_at.is_(None), Assignment.due_at,
-                  Assignment.title, Grade.id))
+        .join(
+            Enrollment,
+            and_(
+                Enrollment.course_id == Course.id,
+                Enrollment.person_id == person.id,
+                Enrollment.role == Role.STUDENT,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+            ),
+        )
+        .where(
+            Grade.person_id == person.id,
+            Assignment.active.is_(True),
+            Course.tenant_id == person.tenant_id,
+            or_(Grade.score.is_not(None), Grade.submitted_at.is_not(None)),
+        )
+        .order_by(
+            Course.title, Assignment.due_at.is_(None), Assignment.due_at, Assignment.title, Grade.id
+        )
+    )
     if course_id is not None:
         query = query.where(Course.id == course_id)
     if grade_id is not None:

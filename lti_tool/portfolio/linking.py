@@ -66,32 +66,51 @@ def link_work(actor: Actor, student: Person, request: LinkRequest) -> Evidence:
     existing: Evidence | None = None
     if request.source == "work":
         work = own_work(student, request.grade_id)
-        fields: dict[str, Any] = dict(kind=EvidenceKind.SUBMISSION, course_id=work.course.id,
-                                      assignment_id=work.assignment.id,
-                                      **submission_snapshot(work))
-        existing = db.session.execute(select(Evidence).where(
-            Evidence.student_id == student.id, Evidence.tenant_id == actor.tenant_id,
-            Evidence.kind == EvidenceKind.SUBMISSION,
-            Evidence.assignment_id == work.assignment.id,
-            Evidence.goal_id.is_(None) if goal_id is None else Evidence.goal_id == goal_id,
-            Evidence.attached_as == "student",
-        ).limit(1)).scalar_one_or_none()
-        detail: dict[str, Any] = {"assignment_id": work.assignment.id,
-                                  "grade_id": work.grade.id}
+        fields: dict[str, Any] = dict(
+            kind=EvidenceKind.SUBMISSION,
+            course_id=work.course.id,
+            assignment_id=work.assignment.id,
+            **submission_snapshot(work),
+        )
+        existing = db.session.execute(
+            select(Evidence)
+            .where(
+                Evidence.student_id == student.id,
+                Evidence.tenant_id == actor.tenant_id,
+                Evidence.kind == EvidenceKind.SUBMISSION,
+                Evidence.assignment_id == work.assignment.id,
+                Evidence.goal_id.is_(None) if goal_id is None else Evidence.goal_id == goal_id,
+                Evidence.attached_as == "student",
+            )
+            .limit(1)
+        ).scalar_one_or_none()
+        detail: dict[str, Any] = {"assignment_id": work.assignment.id, "grade_id": work.grade.id}
     elif request.source == "url":
         url = (request.url or "").strip()
         problem = check_http_url(url) if url else "Enter the web address of your work."
         if problem:
             raise InvalidInput(problem)
-        fields = dict(kind=EvidenceKind.URL, snapshot_title=request.title or _url_title(url),
-                      snapshot_url=url, snapshot_date=now, snapshot_extra={})
+        fields = dict(
+            kind=EvidenceKind.URL,
+            snapshot_title=request.title or _url_title(url),
+            snapshot_url=url,
+            snapshot_date=now,
+            snapshot_extra={},
+        )
         detail = {"url": url}
     elif request.source == "file":
         upload = read_upload(request.upload)
-        fields = dict(kind=EvidenceKind.FILE, snapshot_title=request.title or upload.filename,
-                      snapshot_digest=upload.sha256, snapshot_date=now,
-                      snapshot_extra={"filename": upload.filename, "size": len(upload.data),
-                                      "content_type": upload.content_type})
+        fields = dict(
+            kind=EvidenceKind.FILE,
+            snapshot_title=request.title or upload.filename,
+            snapshot_digest=upload.sha256,
+            snapshot_date=now,
+            snapshot_extra={
+                "filename": upload.filename,
+                "size": len(upload.data),
+                "content_type": upload.content_type,
+            },
+        )
         detail = {"sha256": upload.sha256, "size": len(upload.data)}
     else:
         raise InvalidInput("Choose what you are linking.")
@@ -104,15 +123,29 @@ def link_work(actor: Actor, student: Person, request: LinkRequest) -> Evidence:
         return existing
     plan = plan_services.get_or_create_plan(student)
     if upload is not None:
-        stored = StoredFile(tenant_id=actor.tenant_id, owner_id=student.id,
-                            filename=upload.filename, content_type=upload.content_type,
-                            size=len(upload.data), sha256=upload.sha256, content=upload.data)
+        stored = StoredFile(
+            tenant_id=actor.tenant_id,
+            owner_id=student.id,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=len(upload.data),
+            sha256=upload.sha256,
+            content=upload.data,
+        )
         db.session.add(stored)
         db.session.flush()
         fields["file_id"] = detail["file_id"] = stored.id
-    evidence = Evidence(tenant_id=actor.tenant_id, plan_id=plan.id, goal_id=goal_id,
-                        student_id=student.id, attached_by=actor.person_id,
-                        attached_as="student", reflection=reflection, note="", **fields)
+    evidence = Evidence(
+        tenant_id=actor.tenant_id,
+        plan_id=plan.id,
+        goal_id=goal_id,
+        student_id=student.id,
+        attached_by=actor.person_id,
+        attached_as="student",
+        reflection=reflection,
+        note="",
+        **fields,
+    )
     db.session.add(evidence)
     db.session.flush()
     evidence_audit("evidence.create", actor, evidence, attached_as="student", **detail)

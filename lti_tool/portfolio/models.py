@@ -31,26 +31,31 @@ class Evidence(db.Model):
     """
 
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_plan_goal", "plan_id", "goal_id"),
-                      Index("ix_evidence_assignment", "assignment_id"))
+    __table_args__ = (
+        Index("ix_evidence_plan_goal", "plan_id", "goal_id"),
+        Index("ix_evidence_assignment", "assignment_id"),
+    )
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"),
-                                                index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                            index=True)
+    goal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("goals.id", ondelete="SET NULL"), index=True
+    )
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[EvidenceKind] = mapped_column(enum_string(EvidenceKind, "kind"))
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"),
-                                                  index=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="SET NULL"), index=True
+    )
     assignment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("assignments.id", ondelete="SET NULL"))
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"),
-                                                index=True)
-    attached_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                    index=True)
+        ForeignKey("assignments.id", ondelete="SET NULL")
+    )
+    file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="SET NULL"), index=True
+    )
+    attached_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     #: "teacher" or "student": who linked it.
     attached_as: Mapped[str] = mapped_column(String(20))
     reflection: Mapped[str] = mapped_column(Text, default="")
@@ -75,10 +80,8 @@ class StoredFile(db.Model):
     __tablename__ = "stored_files"
 
     id: Mapped[intpk]
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
-                                          index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)

@@ -28,8 +28,10 @@ def _iso(value: Any) -> str | None:
 
 
 def _run(statement: Any) -> int:
-    result = cast(CursorResult[Any], db.session.execute(
-        statement.execution_options(synchronize_session=False)))
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(statement.execution_options(synchronize_session=False)),
+    )
     return int(result.rowcount or 0)
 
 
@@ -41,43 +43,66 @@ def evidence(plan: Plan) -> list[dict[str, Any]]:
         .outerjoin(attacher, attacher.id == Evidence.attached_by)
         .outerjoin(Course, Course.id == Evidence.course_id)
         .where(Evidence.plan_id == plan.id)
-        .order_by(Evidence.snapshot_date, Evidence.id)).all()
-    return [{
-        "id": ev.id, "goal_id": ev.goal_id, "kind": str(ev.kind), "title": ev.snapshot_title,
-        "score": ev.snapshot_score, "score_maximum": ev.snapshot_score_maximum,
-        "date": _iso(ev.snapshot_date), "url": safe_link(ev.snapshot_url),
-        "digest": ev.snapshot_digest, "reflection": ev.reflection or "", "note": ev.note or "",
-        "attached_by": who.display_name if who is not None else None,
-        "attached_as": ev.attached_as, "course": course_title,
-    } for ev, who, course_title in rows]
+        .order_by(Evidence.snapshot_date, Evidence.id)
+    ).all()
+    return [
+        {
+            "id": ev.id,
+            "goal_id": ev.goal_id,
+            "kind": str(ev.kind),
+            "title": ev.snapshot_title,
+            "score": ev.snapshot_score,
+            "score_maximum": ev.snapshot_score_maximum,
+            "date": _iso(ev.snapshot_date),
+            "url": safe_link(ev.snapshot_url),
+            "digest": ev.snapshot_digest,
+            "reflection": ev.reflection or "",
+            "note": ev.note or "",
+            "attached_by": who.display_name if who is not None else None,
+            "attached_as": ev.attached_as,
+            "course": course_title,
+        }
+        for ev, who, course_title in rows
+    ]
 
 
 def uploaded_files(student: Person) -> list[parts.ExportFile]:
     """Every work sample the student uploaded, oldest first."""
-    return [parts.ExportFile(id=f.id, filename=f.filename, content=f.content)
-            for f in db.session.execute(
-                select(StoredFile).where(StoredFile.owner_id == student.id,
-                                         StoredFile.tenant_id == student.tenant_id)
-                .order_by(StoredFile.id)).scalars()]
+    return [
+        parts.ExportFile(id=f.id, filename=f.filename, content=f.content)
+        for f in db.session.execute(
+            select(StoredFile)
+            .where(StoredFile.owner_id == student.id, StoredFile.tenant_id == student.tenant_id)
+            .order_by(StoredFile.id)
+        ).scalars()
+    ]
 
 
 def unlink_goal(goal: Goal) -> None:
     """Evidence linked to a deleted goal stays in the plan, linked to no goal."""
-    db.session.execute(update(Evidence).where(Evidence.goal_id == goal.id)
-                       .values(goal_id=None).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Evidence)
+        .where(Evidence.goal_id == goal.id)
+        .values(goal_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def deletion_preview(student: Person, plan_id: int) -> dict[str, int]:
     """How much evidence and how many files deleting the student's plan would remove."""
+
     def count(model: Any, *where: Any) -> int:
-        return int(db.session.execute(select(func.count()).select_from(model)
-                                      .where(*where)).scalar_one())
+        return int(
+            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+        )
 
     return {
-        "evidence": count(Evidence, or_(Evidence.plan_id == plan_id,
-                                        Evidence.student_id == student.id)),
-        "files": count(StoredFile, StoredFile.owner_id == student.id,
-                       StoredFile.tenant_id == student.tenant_id),
+        "evidence": count(
+            Evidence, or_(Evidence.plan_id == plan_id, Evidence.student_id == student.id)
+        ),
+        "files": count(
+            StoredFile, StoredFile.owner_id == student.id, StoredFile.tenant_id == student.tenant_id
+        ),
     }
 
 
@@ -85,27 +110,47 @@ def owned(student: Person, plan_id: int) -> dict[str, list[Any]]:
     """Evidence about the student or in their plan, and the files they uploaded."""
     tenant_id, pid = student.tenant_id, student.id
     return {
-        "evidence": list(db.session.execute(select(Evidence).where(
-            Evidence.tenant_id == tenant_id,
-            or_(Evidence.student_id == pid, Evidence.plan_id == plan_id))).scalars()),
-        "file": list(db.session.execute(select(StoredFile).where(
-            StoredFile.tenant_id == tenant_id, StoredFile.owner_id == pid)).scalars()),
+        "evidence": list(
+            db.session.execute(
+                select(Evidence).where(
+                    Evidence.tenant_id == tenant_id,
+                    or_(Evidence.student_id == pid, Evidence.plan_id == plan_id),
+                )
+            ).scalars()
+        ),
+        "file": list(
+            db.session.execute(
+                select(StoredFile).where(
+                    StoredFile.tenant_id == tenant_id, StoredFile.owner_id == pid
+                )
+            ).scalars()
+        ),
     }
 
 
 def erase(student: Person, plan_id: int, rows: Mapping[str, list[Any]]) -> dict[str, int]:
     """Delete the evidence ``owned`` found and every file the student uploaded."""
     return {
-        "evidence": _run(delete(Evidence).where(
-            Evidence.id.in_([e.id for e in rows.get("evidence", [])]))),
-        "files": _run(delete(StoredFile).where(
-            StoredFile.tenant_id == student.tenant_id, StoredFile.owner_id == student.id)),
+        "evidence": _run(
+            delete(Evidence).where(Evidence.id.in_([e.id for e in rows.get("evidence", [])]))
+        ),
+        "files": _run(
+            delete(StoredFile).where(
+                StoredFile.tenant_id == student.tenant_id, StoredFile.owner_id == student.id
+            )
+        ),
     }
 
 
-PART = parts.PlanPart(name="portfolio", evidence=evidence, files=uploaded_files,
-                      goal_deleted=unlink_goal, preview=deletion_preview, owned=owned,
-                      erase=erase)
+PART = parts.PlanPart(
+    name="portfolio",
+    evidence=evidence,
+    files=uploaded_files,
+    goal_deleted=unlink_goal,
+    preview=deletion_preview,
+    owned=owned,
+    erase=erase,
+)
 
 
 @bp.record_once

@@ -31,12 +31,14 @@ from lti_tool.portfolio.reflection_scores import REFLECTION_ACTIVITY, post_refle
 
 log = logging.getLogger(__name__)
 
-GRADEBOOK_FAILED = ("Your reflection is saved; your teacher's gradebook could not be updated "
-                    "right now.")
+GRADEBOOK_FAILED = (
+    "Your reflection is saved; your teacher's gradebook could not be updated right now."
+)
 
 
-GRADEBOOK_UPDATED = ("Your reflection is saved, and your teacher's gradebook shows this "
-                     "activity as complete.")
+GRADEBOOK_UPDATED = (
+    "Your reflection is saved, and your teacher's gradebook shows this activity as complete."
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,11 @@ def reflection_link(course: Course, link_id: int | None) -> ResourceLink:
     :raises NotFound: unknown link, another course's link, or not a reflection activity.
     """
     link = db.session.get(ResourceLink, link_id) if link_id else None
-    if link is None or link.course_id != course.id \
-            or (link.custom or {}).get("activity") != REFLECTION_ACTIVITY:
+    if (
+        link is None
+        or link.course_id != course.id
+        or (link.custom or {}).get("activity") != REFLECTION_ACTIVITY
+    ):
         raise NotFound("This reflection activity could not be found in this course.")
     return link
 
@@ -68,29 +73,48 @@ def _activity_title(link: ResourceLink) -> str:
     return link.title or default
 
 
-def reflection_activity(actor: Actor, student: Person, course: Course, link: ResourceLink, *,
-                        record_view: bool = False) -> ReflectionActivity:
+def reflection_activity(
+    actor: Actor, student: Person, course: Course, link: ResourceLink, *, record_view: bool = False
+) -> ReflectionActivity:
     """What the reflection page shows the student (their goals, this class's graded work,
     their earlier submissions of this activity).
 
     :param record_view: write (and commit) the ``reflection.view`` audit event first.
     """
     if record_view:
-        audit.record("reflection.view", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                     subject_type="course", subject_id=course.id, student_id=student.id,
-                     resource_link=link.resource_link_id)
+        audit.record(
+            "reflection.view",
+            tenant_id=actor.tenant_id,
+            actor_id=actor.person_id,
+            subject_type="course",
+            subject_id=course.id,
+            student_id=student.id,
+            resource_link=link.resource_link_id,
+        )
         db.session.commit()
     plan = plan_services.find_plan(student)
-    submissions = [] if plan is None else [
-        e for e in db.session.execute(
-            select(Evidence).where(Evidence.plan_id == plan.id, Evidence.course_id == course.id)
-            .order_by(Evidence.created_at.desc(), Evidence.id.desc())).scalars()
-        if (e.snapshot_extra or {}).get("activity") == REFLECTION_ACTIVITY
-        and (e.snapshot_extra or {}).get("resource_link") == link.resource_link_id]
-    return ReflectionActivity(course=course, link=link, title=_activity_title(link),
-                              goals=plan_goals(plan),
-                              work=graded_work(student, course_id=course.id),
-                              submissions=submissions)
+    submissions = (
+        []
+        if plan is None
+        else [
+            e
+            for e in db.session.execute(
+                select(Evidence)
+                .where(Evidence.plan_id == plan.id, Evidence.course_id == course.id)
+                .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+            ).scalars()
+            if (e.snapshot_extra or {}).get("activity") == REFLECTION_ACTIVITY
+            and (e.snapshot_extra or {}).get("resource_link") == link.resource_link_id
+        ]
+    )
+    return ReflectionActivity(
+        course=course,
+        link=link,
+        title=_activity_title(link),
+        goals=plan_goals(plan),
+        work=graded_work(student, course_id=course.id),
+        submissions=submissions,
+    )
 
 
 @dataclass(frozen=True)
@@ -101,9 +125,16 @@ class ReflectionOutcome:
     gradebook_updated: bool
 
 
-def submit_reflection(actor: Actor, student: Person, course: Course, link: ResourceLink, *,
-                      goal_id: int | None, grade_id: int | None,
-                      reflection: str) -> ReflectionOutcome:
+def submit_reflection(
+    actor: Actor,
+    student: Person,
+    course: Course,
+    link: ResourceLink,
+    *,
+    goal_id: int | None,
+    grade_id: int | None,
+    reflection: str,
+) -> ReflectionOutcome:
     """Save the reflection as evidence, then post full credit to the activity's line item.
 
     The caller has checked that the student is an active learner of ``course`` and may edit
@@ -116,31 +147,59 @@ def submit_reflection(actor: Actor, student: Person, course: Course, link: Resou
     text = check_reflection(reflection)
     goal_id = goal_for(student, goal_id)
     title = _activity_title(link)
-    extra: dict[str, Any] = {"activity": REFLECTION_ACTIVITY,
-                             "resource_link": link.resource_link_id,
-                             "activity_title": title, "course_title": course.display_title}
+    extra: dict[str, Any] = {
+        "activity": REFLECTION_ACTIVITY,
+        "resource_link": link.resource_link_id,
+        "activity_title": title,
+        "course_title": course.display_title,
+    }
     if grade_id is not None:
         work = own_work(student, grade_id, course_id=course.id)
         snapshot = submission_snapshot(work)
         snapshot["snapshot_extra"] = {**snapshot["snapshot_extra"], **extra}
         assignment_id: int | None = work.assignment.id
     else:
-        snapshot = {"snapshot_title": title[:500], "snapshot_date": dt.datetime.now(dt.UTC),
-                    "snapshot_extra": extra}
+        snapshot = {
+            "snapshot_title": title[:500],
+            "snapshot_date": dt.datetime.now(dt.UTC),
+            "snapshot_extra": extra,
+        }
         assignment_id = None
     plan = plan_services.get_or_create_plan(student)
-    evidence = Evidence(tenant_id=actor.tenant_id, plan_id=plan.id,
-                        goal_id=goal_id, student_id=student.id,
-                        kind=EvidenceKind.SUBMISSION, course_id=course.id,
-                        assignment_id=assignment_id, attached_by=actor.person_id,
-                        attached_as="student", reflection=text, note="", **snapshot)
+    evidence = Evidence(
+        tenant_id=actor.tenant_id,
+        plan_id=plan.id,
+        goal_id=goal_id,
+        student_id=student.id,
+        kind=EvidenceKind.SUBMISSION,
+        course_id=course.id,
+        assignment_id=assignment_id,
+        attached_by=actor.person_id,
+        attached_as="student",
+        reflection=text,
+        note="",
+        **snapshot,
+    )
     db.session.add(evidence)
     db.session.flush()
-    evidence_audit("evidence.create", actor, evidence, attached_as="student",
-                    course_id=course.id, activity=REFLECTION_ACTIVITY)
-    audit.record("reflection.submit", tenant_id=actor.tenant_id, actor_id=actor.person_id,
-                 subject_type="evidence", subject_id=evidence.id, student_id=student.id,
-                 course_id=course.id, resource_link=link.resource_link_id)
+    evidence_audit(
+        "evidence.create",
+        actor,
+        evidence,
+        attached_as="student",
+        course_id=course.id,
+        activity=REFLECTION_ACTIVITY,
+    )
+    audit.record(
+        "reflection.submit",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="evidence",
+        subject_id=evidence.id,
+        student_id=student.id,
+        course_id=course.id,
+        resource_link=link.resource_link_id,
+    )
     db.session.commit()
 
     evidence_id = evidence.id
@@ -148,16 +207,34 @@ def submit_reflection(actor: Actor, student: Person, course: Course, link: Resou
         line_item = post_reflection_score(actor, student, course, link)
     except (LmsApiError, LaunchError) as err:
         db.session.rollback()
-        log.warning("Reflection %s saved but the AGS score was not posted for course %s, "
-                    "resource link %s: %s (%s)", evidence_id, course.id,
-                    link.resource_link_id, err, getattr(err, "detail", None))
-        audit.record("reflection.score_failed", tenant_id=actor.tenant_id,
-                     actor_id=actor.person_id, subject_type="evidence", subject_id=evidence_id,
-                     course_id=course.id, error=str(err)[:500])
+        log.warning(
+            "Reflection %s saved but the AGS score was not posted for course %s, "
+            "resource link %s: %s (%s)",
+            evidence_id,
+            course.id,
+            link.resource_link_id,
+            err,
+            getattr(err, "detail", None),
+        )
+        audit.record(
+            "reflection.score_failed",
+            tenant_id=actor.tenant_id,
+            actor_id=actor.person_id,
+            subject_type="evidence",
+            subject_id=evidence_id,
+            course_id=course.id,
+            error=str(err)[:500],
+        )
         db.session.commit()
         return ReflectionOutcome(evidence=evidence, gradebook_updated=False)
-    audit.record("reflection.score_posted", tenant_id=actor.tenant_id,
-                 actor_id=actor.person_id, subject_type="evidence", subject_id=evidence_id,
-                 course_id=course.id, line_item=line_item)
+    audit.record(
+        "reflection.score_posted",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="evidence",
+        subject_id=evidence_id,
+        course_id=course.id,
+        line_item=line_item,
+    )
     db.session.commit()
     return ReflectionOutcome(evidence=evidence, gradebook_updated=True)

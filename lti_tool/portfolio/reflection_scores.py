@@ -45,8 +45,9 @@ def _line_item_from_launch(actor: Actor, link: ResourceLink) -> str | None:
     return str(url) if url else None
 
 
-def find_line_item(actor: Actor, course: Course, link: ResourceLink,
-                   client: LtiServiceClient) -> tuple[str, float]:
+def find_line_item(
+    actor: Actor, course: Course, link: ResourceLink, client: LtiServiceClient
+) -> tuple[str, float]:
     """The line item URL of a reflection placement and its maximum score.
 
     The stored launch names the line item when the student launched this very link;
@@ -59,9 +60,15 @@ def find_line_item(actor: Actor, course: Course, link: ResourceLink,
     url = _line_item_from_launch(actor, link)
     maximum: float | None = None
     if url:
-        maximum = db.session.execute(select(Assignment.score_maximum).where(
-            Assignment.course_id == course.id, Assignment.source == "ags",
-            Assignment.external_id == url).limit(1)).scalar_one_or_none()
+        maximum = db.session.execute(
+            select(Assignment.score_maximum)
+            .where(
+                Assignment.course_id == course.id,
+                Assignment.source == "ags",
+                Assignment.external_id == url,
+            )
+            .limit(1)
+        ).scalar_one_or_none()
     if url is None or maximum is None:
         line_items_url = (course.ags_endpoint or {}).get("lineitems")
         items = []
@@ -71,13 +78,14 @@ def find_line_item(actor: Actor, course: Course, link: ResourceLink,
             except LmsApiError:
                 if url is None:
                     raise
-                log.info("Could not list line items of course %s; using the activity's "
-                         "default maximum", course.id)
+                log.info(
+                    "Could not list line items of course %s; using the activity's default maximum",
+                    course.id,
+                )
         if url:
             match = next((i for i in items if i.external_id == url), None)
         else:
-            match = next((i for i in items if i.resource_link_id == link.resource_link_id),
-                         None)
+            match = next((i for i in items if i.resource_link_id == link.resource_link_id), None)
         if match is not None:
             url = url or match.external_id
             maximum = match.score_maximum
@@ -88,8 +96,7 @@ def find_line_item(actor: Actor, course: Course, link: ResourceLink,
     return url, float(maximum)
 
 
-def post_reflection_score(actor: Actor, student: Person, course: Course,
-                          link: ResourceLink) -> str:
+def post_reflection_score(actor: Actor, student: Person, course: Course, link: ResourceLink) -> str:
     """Give the student full credit on the activity's line item; returns its URL.
 
     On Canvas, only the first score that reaches the line item for this student is a new
@@ -108,39 +115,66 @@ def post_reflection_score(actor: Actor, student: Person, course: Course,
     # first reflection score for this column is one; later ones update the grade and keep a
     # grade the teacher has put there since (Canvas's submission extension).
     first = not _score_posted_before(student, course, url)
-    submission = SubmissionInfo(new_submission=first,
-                                submitted_at=dt.datetime.now(dt.UTC) if first else None,
-                                prioritize_non_tool_grade=not first)
+    submission = SubmissionInfo(
+        new_submission=first,
+        submitted_at=dt.datetime.now(dt.UTC) if first else None,
+        prioritize_non_tool_grade=not first,
+    )
     try:
         _post_full_credit(client, url, student, maximum, submission)
     except LmsApiError as err:
-        if not (first and platform.lms == LmsKind.CANVAS and err.upstream_status == 422
-                and "attempt" in (err.detail or "").lower()):
+        if not (
+            first
+            and platform.lms == LmsKind.CANVAS
+            and err.upstream_status == 422
+            and "attempt" in (err.detail or "").lower()
+        ):
             raise
         # The student's attempts are used up (a submission made outside Lodestar, or a
         # score whose answer we lost): Canvas refused before changing anything, so send the
         # score again as an update of the existing submission.
-        log.info("Canvas has no attempt left on %s for this student; posting the reflection "
-                 "score without a new submission", url)
-        _post_full_credit(client, url, student, maximum,
-                          SubmissionInfo(new_submission=False, prioritize_non_tool_grade=True))
+        log.info(
+            "Canvas has no attempt left on %s for this student; posting the reflection "
+            "score without a new submission",
+            url,
+        )
+        _post_full_credit(
+            client,
+            url,
+            student,
+            maximum,
+            SubmissionInfo(new_submission=False, prioritize_non_tool_grade=True),
+        )
     return url
 
 
-def _post_full_credit(client: LtiServiceClient, url: str, student: Person, maximum: float,
-                      submission: SubmissionInfo) -> None:
-    client.post_score(url, user_id=student.sub, score_given=maximum, score_maximum=maximum,
-                      activity_progress="Completed", grading_progress="FullyGraded",
-                      comment=SCORE_COMMENT, submission=submission)
+def _post_full_credit(
+    client: LtiServiceClient, url: str, student: Person, maximum: float, submission: SubmissionInfo
+) -> None:
+    client.post_score(
+        url,
+        user_id=student.sub,
+        score_given=maximum,
+        score_maximum=maximum,
+        activity_progress="Completed",
+        grading_progress="FullyGraded",
+        comment=SCORE_COMMENT,
+        submission=submission,
+    )
 
 
 def _score_posted_before(student: Person, course: Course, line_item_url: str) -> bool:
     """Whether a reflection score of the student already reached this line item (the audit
     log records every one that the platform accepted)."""
-    reflections = select(Evidence.id).where(Evidence.student_id == student.id,
-                                            Evidence.course_id == course.id)
-    details = db.session.execute(select(AuditEvent.detail).where(
-        AuditEvent.tenant_id == course.tenant_id,
-        AuditEvent.action == "reflection.score_posted", AuditEvent.subject_type == "evidence",
-        AuditEvent.subject_id.in_(reflections))).scalars()
+    reflections = select(Evidence.id).where(
+        Evidence.student_id == student.id, Evidence.course_id == course.id
+    )
+    details = db.session.execute(
+        select(AuditEvent.detail).where(
+            AuditEvent.tenant_id == course.tenant_id,
+            AuditEvent.action == "reflection.score_posted",
+            AuditEvent.subject_type == "evidence",
+            AuditEvent.subject_id.in_(reflections),
+        )
+    ).scalars()
     return any((detail or {}).get("line_item") == line_item_url for detail in details)

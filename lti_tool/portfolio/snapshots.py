@@ -28,15 +28,19 @@ def apply_snapshot(evidence: Evidence, snapshot: Mapping[str, Any]) -> None:
         setattr(evidence, name, value)
 
 
-def assignment_snapshot(assignment: Assignment, grade: Grade | None,
-                        course: Course) -> dict[str, Any]:
+def assignment_snapshot(
+    assignment: Assignment, grade: Grade | None, course: Course
+) -> dict[str, Any]:
     """What an assignment (and the student's result on it) looks like right now.
 
     Copied into ``Evidence.snapshot_*`` so the evidence outlives changes in the LMS.
     """
     when = (grade.submitted_at or grade.graded_at) if grade else None
-    maximum = grade.score_maximum if grade and grade.score_maximum is not None \
+    maximum = (
+        grade.score_maximum
+        if grade and grade.score_maximum is not None
         else assignment.score_maximum
+    )
     return {
         "snapshot_title": (assignment.title or "Untitled assignment")[:500],
         "snapshot_score": grade.score if grade else None,

@@ -64,9 +64,12 @@ def limit_upload_size(endpoint: str | None, values: dict[str, Any] | None) -> No
 def too_large(_err: Exception) -> tuple[str, int]:
     """The upload was bigger than the form may carry: say so plainly."""
     return render_template(
-        "errors/error.html", status=413, title="That file is too large",
+        "errors/error.html",
+        status=413,
+        title="That file is too large",
         message="Files can be at most 5 MB. Upload a smaller file, or link to it with a web "
-                "address instead."), 413
+        "address instead.",
+    ), 413
 
 
 def _ids(values: Iterable[str]) -> set[int]:
@@ -81,6 +84,7 @@ def _ids(values: Iterable[str]) -> set[int]:
 
 
 # -- Deep Linking: the activity picker ----------------------------------------------------
+
 
 def _may_place_activity() -> Any:
     """The actor, once the policy allows placing activities in the launch's course."""
@@ -107,26 +111,39 @@ def deep_link_return() -> str:
 
 # -- teacher: attach an assignment as evidence --------------------------------------------
 
+
 def _attach_form(assignments: list[Any], formdata: Any = None) -> forms.AttachForm:
     form = forms.AttachForm(formdata)
-    form.assignment.choices = forms.choices([("", "Choose an assignment")] + [
-        (str(a.id), a.title or "Untitled") for a in assignments])
+    form.assignment.choices = forms.choices(
+        [("", "Choose an assignment")] + [(str(a.id), a.title or "Untitled") for a in assignments]
+    )
     return form
 
 
-def _render_attach(actor: Actor, course: Course, *, form: forms.AttachForm | None = None,
-                   errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+def _render_attach(
+    actor: Actor,
+    course: Course,
+    *,
+    form: forms.AttachForm | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     page = attach_page(actor, course)
     posted = request.method == "POST"
     return render_template(
-        "portfolio/attach.html", page=page, form=form or _attach_form(page.assignments),
+        "portfolio/attach.html",
+        page=page,
+        form=form or _attach_form(page.assignments),
         errors=errors or [],
         chosen={i for i in map(parse_id, request.form.getlist("student")) if i is not None}
-        if posted else set(),
+        if posted
+        else set(),
         goals_chosen={k: v for k, v in request.form.items() if k.startswith("goal-")}
-        if posted else {},
+        if posted
+        else {},
         all_chosen=posted and request.form.get("all") == "1",
-        goal_label=goal_label), status
+        goal_label=goal_label,
+    ), status
 
 
 def _teacher_course(course_id: int) -> tuple[Actor, Course]:
@@ -149,17 +166,18 @@ def attach_submit(course_id: int) -> Response | tuple[str, int]:
     actor, course = _teacher_course(course_id)
     form = _attach_form(active_assignments(course), request.form)
     if not form.validate():
-        return _render_attach(actor, course, form=form, errors=forms.error_messages(form),
-                              status=400)
+        return _render_attach(
+            actor, course, form=form, errors=forms.error_messages(form), status=400
+        )
     try:
         if request.form.get("all") == "1":
             student_ids = active_learner_ids(course)
         else:
             student_ids = sorted(_ids(request.form.getlist("student")))
-        selections = {sid: parse_goal(request.form.get(f"goal-{sid}"))
-                      for sid in student_ids}
-        outcome = attach_assignment(actor, course, int(form.assignment.data or 0),
-                                    selections, form.note.data or "")
+        selections = {sid: parse_goal(request.form.get(f"goal-{sid}")) for sid in student_ids}
+        outcome = attach_assignment(
+            actor, course, int(form.assignment.data or 0), selections, form.note.data or ""
+        )
     except InvalidInput as err:
         db.session.rollback()
         return _render_attach(actor, course, form=form, errors=[err.message], status=400)
@@ -167,26 +185,37 @@ def attach_submit(course_id: int) -> Response | tuple[str, int]:
     if outcome.created:
         parts.append(f"attached to {outcome.created} student{'s' * (outcome.created != 1)}")
     if outcome.updated:
-        parts.append(f"refreshed for {outcome.updated} student"
-                     f"{'s' * (outcome.updated != 1)} who already had it")
+        parts.append(
+            f"refreshed for {outcome.updated} student"
+            f"{'s' * (outcome.updated != 1)} who already had it"
+        )
     flash(f"“{outcome.assignment.title}” {' and '.join(parts)}.", "info")
     return redirect(lurl("portfolio.attach", course_id=course.id))
 
 
 # -- student: my portfolio ----------------------------------------------------------------
 
-def _link_form(page: portfolio_evidence.PortfolioPage, work: list[WorkItem],
-               formdata: Any = None) -> forms.LinkWorkForm:
+
+def _link_form(
+    page: portfolio_evidence.PortfolioPage, work: list[WorkItem], formdata: Any = None
+) -> forms.LinkWorkForm:
     form = forms.LinkWorkForm(formdata)
     form.goal.choices = goal_choices(page.goals, none_label="No particular goal yet")
-    form.work.choices = forms.choices([("", "Choose a graded assignment")] + [
-        (str(w.grade.id), w.label) for w in work])
+    form.work.choices = forms.choices(
+        [("", "Choose a graded assignment")] + [(str(w.grade.id), w.label) for w in work]
+    )
     return form
 
 
-def _render_portfolio(actor: Actor, student: Person, *, own: bool,
-                      form: forms.LinkWorkForm | None = None, errors: list[str] | None = None,
-                      status: int = 200) -> tuple[str, int]:
+def _render_portfolio(
+    actor: Actor,
+    student: Person,
+    *,
+    own: bool,
+    form: forms.LinkWorkForm | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     page = portfolio_evidence.portfolio(actor, student)
     work = graded_work(student) if own else []
     link_form = _link_form(page, work)
@@ -194,11 +223,16 @@ def _render_portfolio(actor: Actor, student: Person, *, own: bool,
         form.goal.choices = link_form.goal.choices
         form.work.choices = link_form.work.choices
     return render_template(
-        "portfolio/portfolio.html", page=page, own=own, work=work, form=form or link_form,
-        errors=errors or [], goal_choices=goal_choices(
-            page.goals, none_label="Not linked to a goal yet"),
-        accepted_files=ACCEPTED_FILES, accept_attr=",".join(
-            "." + ext for ext in FILE_TYPES)), status
+        "portfolio/portfolio.html",
+        page=page,
+        own=own,
+        work=work,
+        form=form or link_form,
+        errors=errors or [],
+        goal_choices=goal_choices(page.goals, none_label="Not linked to a goal yet"),
+        accepted_files=ACCEPTED_FILES,
+        accept_attr=",".join("." + ext for ext in FILE_TYPES),
+    ), status
 
 
 @bp.get("/me")
@@ -232,19 +266,28 @@ def link_work() -> Response | tuple[str, int]:
     form.goal.choices = goal_choices(goals, none_label="No particular goal yet")
     form.work.choices = forms.choices((str(w.grade.id), w.label) for w in work)
     if not form.validate():
-        return _render_portfolio(actor, person, own=True, form=form,
-                                 errors=forms.error_messages(form), status=400)
+        return _render_portfolio(
+            actor, person, own=True, form=form, errors=forms.error_messages(form), status=400
+        )
     try:
-        evidence = linking.link_work(actor, person, linking.LinkRequest(
-            source=form.source.data or "", goal_id=parse_goal(form.goal.data),
-            reflection=form.reflection.data or "",
-            grade_id=int(form.work.data) if form.source.data == "work" else None,
-            url=form.url.data, title=form.title.data or "",
-            upload=request.files.get("file")))
+        evidence = linking.link_work(
+            actor,
+            person,
+            linking.LinkRequest(
+                source=form.source.data or "",
+                goal_id=parse_goal(form.goal.data),
+                reflection=form.reflection.data or "",
+                grade_id=int(form.work.data) if form.source.data == "work" else None,
+                url=form.url.data,
+                title=form.title.data or "",
+                upload=request.files.get("file"),
+            ),
+        )
     except InvalidInput as err:
         db.session.rollback()
-        return _render_portfolio(actor, person, own=True, form=form, errors=[err.message],
-                                 status=400)
+        return _render_portfolio(
+            actor, person, own=True, form=form, errors=[err.message], status=400
+        )
     flash(f"“{evidence.snapshot_title}” is now in your portfolio.", "info")
     return redirect(lurl("portfolio.my_portfolio"))
 
@@ -261,13 +304,21 @@ def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
     try:
         if not form.validate():
             raise InvalidInput(" ".join(forms.error_messages(form)))
-        portfolio_evidence.update_evidence(actor, evidence, goal_id=parse_goal(form.goal.data),
-                                           reflection=form.reflection.data or "")
+        portfolio_evidence.update_evidence(
+            actor,
+            evidence,
+            goal_id=parse_goal(form.goal.data),
+            reflection=form.reflection.data or "",
+        )
     except InvalidInput as err:
         db.session.rollback()
-        return _render_portfolio(actor, evidence.student, own=True,
-                                 errors=[f"“{evidence.snapshot_title}” was not changed: "
-                                         f"{err.message}"], status=400)
+        return _render_portfolio(
+            actor,
+            evidence.student,
+            own=True,
+            errors=[f"“{evidence.snapshot_title}” was not changed: {err.message}"],
+            status=400,
+        )
     flash(f"Saved your changes to “{evidence.snapshot_title}”.", "info")
     return redirect(lurl("portfolio.my_portfolio"))
 
@@ -291,9 +342,15 @@ def download_file(file_id: int) -> Response:
     stored, owner = get_file(actor, file_id)
     policy.require(actor, policy.Action.READ_PLAN, owner)
     record_download(actor, stored)
-    response = send_file(io.BytesIO(stored.content), mimetype=stored.content_type,
-                         as_attachment=True, download_name=stored.filename,
-                         max_age=0, etag=False, conditional=False)
+    response = send_file(
+        io.BytesIO(stored.content),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        max_age=0,
+        etag=False,
+        conditional=False,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -301,33 +358,37 @@ def download_file(file_id: int) -> Response:
 
 # -- student: the plan reflection activity ------------------------------------------------
 
-def _reflection_form(activity: ReflectionActivity,
-                     formdata: MultiDict[str, str] | None = None) -> forms.ReflectionForm:
+
+def _reflection_form(
+    activity: ReflectionActivity, formdata: MultiDict[str, str] | None = None
+) -> forms.ReflectionForm:
     form = forms.ReflectionForm(formdata)
     form.goal.choices = goal_choices(activity.goals, none_label="My plan in general")
-    form.work.choices = forms.choices([("", "No particular piece of work")] + [
-        (str(w.grade.id), w.label) for w in activity.work])
+    form.work.choices = forms.choices(
+        [("", "No particular piece of work")] + [(str(w.grade.id), w.label) for w in activity.work]
+    )
     return form
 
 
-def _reflection_context(course_id: int, *, record_view: bool = False
-                        ) -> tuple[Actor, Person, ReflectionActivity]:
+def _reflection_context(
+    course_id: int, *, record_view: bool = False
+) -> tuple[Actor, Person, ReflectionActivity]:
     actor = current_actor()
     person = current_person()
     course = get_course(actor, course_id)
     policy.require(actor, policy.Action.VIEW_COURSE_AS_STUDENT, course)
     policy.require(actor, policy.Action.EDIT_PLAN, person)
     link = reflection_link(course, parse_id(request.args.get("link")))
-    return actor, person, reflection_activity(actor, person, course, link,
-                                              record_view=record_view)
+    return actor, person, reflection_activity(actor, person, course, link, record_view=record_view)
 
 
 @bp.get("/courses/<int:course_id>/reflect")
 def reflect(course_id: int) -> tuple[str, int]:
     """Student: the plan reflection activity placed by Deep Linking."""
     _actor, _person, activity = _reflection_context(course_id, record_view=True)
-    return render_template("portfolio/reflect.html", activity=activity,
-                           form=_reflection_form(activity), errors=[]), 200
+    return render_template(
+        "portfolio/reflect.html", activity=activity, form=_reflection_form(activity), errors=[]
+    ), 200
 
 
 @bp.post("/courses/<int:course_id>/reflect")
@@ -339,14 +400,19 @@ def reflect_submit(course_id: int) -> Response | tuple[str, int]:
         if not form.validate():
             raise InvalidInput(" ".join(forms.error_messages(form)))
         outcome = submit_reflection(
-            actor, person, activity.course, activity.link,
+            actor,
+            person,
+            activity.course,
+            activity.link,
             goal_id=parse_goal(form.goal.data),
             grade_id=int(form.work.data) if form.work.data else None,
-            reflection=form.reflection.data or "")
+            reflection=form.reflection.data or "",
+        )
     except InvalidInput as err:
         db.session.rollback()
-        return render_template("portfolio/reflect.html", activity=activity, form=form,
-                               errors=[err.message]), 400
+        return render_template(
+            "portfolio/reflect.html", activity=activity, form=form, errors=[err.message]
+        ), 400
     if outcome.gradebook_updated:
         flash(GRADEBOOK_UPDATED, "info")
     else:

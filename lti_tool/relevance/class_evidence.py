@@ -34,19 +34,31 @@ class EvidenceInfo:
 
 def evidence_query(course: Course) -> Select[tuple[Evidence, Person, str | None]]:
     """Query: evidence attached from the course or its assignments, with student and goal."""
-    return (select(Evidence, Person, Goal.statement)
-            .join(Person, Person.id == Evidence.student_id)
-            .outerjoin(Goal, Goal.id == Evidence.goal_id)
-            .where(Evidence.tenant_id == course.tenant_id,
-                   or_(Evidence.course_id == course.id,
-                       Evidence.assignment_id.in_(
-                           select(Assignment.id).where(Assignment.course_id == course.id))))
-            .order_by(Evidence.created_at, Evidence.id))
+    return (
+        select(Evidence, Person, Goal.statement)
+        .join(Person, Person.id == Evidence.student_id)
+        .outerjoin(Goal, Goal.id == Evidence.goal_id)
+        .where(
+            Evidence.tenant_id == course.tenant_id,
+            or_(
+                Evidence.course_id == course.id,
+                Evidence.assignment_id.in_(
+                    select(Assignment.id).where(Assignment.course_id == course.id)
+                ),
+            ),
+        )
+        .order_by(Evidence.created_at, Evidence.id)
+    )
 
 
 def evidence_info(evidence: Evidence, person: Person, goal: str | None) -> EvidenceInfo:
     """One row of :func:`evidence_query` as pages show it."""
-    return EvidenceInfo(id=evidence.id, student_id=evidence.student_id,
-                        student_name=student_name(person),
-                        title=evidence.snapshot_title or "Untitled work", goal_statement=goal,
-                        attached_as=evidence.attached_as, created_at=evidence.created_at)
+    return EvidenceInfo(
+        id=evidence.id,
+        student_id=evidence.student_id,
+        student_name=student_name(person),
+        title=evidence.snapshot_title or "Untitled work",
+        goal_statement=goal,
+        attached_as=evidence.attached_as,
+        created_at=evidence.created_at,
+    )

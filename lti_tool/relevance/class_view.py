@@ -142,8 +142,10 @@ def _learner_ids(course: Course) -> Select[tuple[int]]:
     """Subquery: ids of the course's active learners (a subquery, not a list, so the SQL
     is the same however big the class)."""
     return select(Enrollment.person_id).where(
-        Enrollment.course_id == course.id, Enrollment.role == Role.STUDENT,
-        Enrollment.status == EnrollmentStatus.ACTIVE)
+        Enrollment.course_id == course.id,
+        Enrollment.role == Role.STUDENT,
+        Enrollment.status == EnrollmentStatus.ACTIVE,
+    )
 
 
 @dataclass(slots=True)
@@ -162,14 +164,21 @@ def class_relevance(course: Course) -> ClassRelevance:
     course's tags, its active assignments, their tags, and evidence from the course.
     """
     learners = _learner_ids(course)
-    people = list(db.session.execute(
-        select(Person).where(Person.id.in_(learners), Person.tenant_id == course.tenant_id)
-        .order_by(*person_order())).scalars())
-    plans = list(db.session.execute(
-        select(Plan).where(Plan.tenant_id == course.tenant_id, Plan.person_id.in_(learners))
-    ).scalars())
+    people = list(
+        db.session.execute(
+            select(Person)
+            .where(Person.id.in_(learners), Person.tenant_id == course.tenant_id)
+            .order_by(*person_order())
+        ).scalars()
+    )
+    plans = list(
+        db.session.execute(
+            select(Plan).where(Plan.tenant_id == course.tenant_id, Plan.person_id.in_(learners))
+        ).scalars()
+    )
     goals = db.session.execute(
-        select(Goal.plan_id, Goal.cluster_code).join(Plan, Plan.id == Goal.plan_id)
+        select(Goal.plan_id, Goal.cluster_code)
+        .join(Plan, Plan.id == Goal.plan_id)
         .where(Plan.tenant_id == course.tenant_id, Plan.person_id.in_(learners))
         .order_by(Goal.id)
     ).all()
@@ -179,7 +188,8 @@ def class_relevance(course: Course) -> ClassRelevance:
     # Only the evidence of the class's active learners: a student who left the class takes
     # their name and goals out of the teacher's view.
     evidence = db.session.execute(
-        evidence_query(course).where(Evidence.student_id.in_(learners))).all()
+        evidence_query(course).where(Evidence.student_id.in_(learners))
+    ).all()
 
     facts: dict[int, _PlanFacts] = {p.id: _PlanFacts() for p in people}
     plan_owner: dict[int, int] = {}
@@ -200,25 +210,39 @@ def class_relevance(course: Course) -> ClassRelevance:
     course_clusters, course_pathways, course_skills = course_tag_infos(course_tags)
     tagged = {c.code for c in course_clusters}
     in_plans = set().union(*(f.clusters | f.goal_clusters for f in facts.values()))
-    columns = (*course_clusters,
-               *(ClusterInfo(c, cluster_name(c), False)
-                 for c in sorted(in_plans - tagged, key=cluster_sort_key)))
+    columns = (
+        *course_clusters,
+        *(
+            ClusterInfo(c, cluster_name(c), False)
+            for c in sorted(in_plans - tagged, key=cluster_sort_key)
+        ),
+    )
 
     rows = []
     for person in people:
         f = facts[person.id]
-        cells = {c: Cell(in_plan=c in f.clusters, goal=c in f.goal_clusters)
-                 for c in f.clusters | f.goal_clusters}
-        rows.append(StudentRow(person_id=person.id, name=student_name(person),
-                               has_plan=f.has_plan, goal_count=f.goal_count, cells=cells))
+        cells = {
+            c: Cell(in_plan=c in f.clusters, goal=c in f.goal_clusters)
+            for c in f.clusters | f.goal_clusters
+        }
+        rows.append(
+            StudentRow(
+                person_id=person.id,
+                name=student_name(person),
+                has_plan=f.has_plan,
+                goal_count=f.goal_count,
+                cells=cells,
+            )
+        )
     total = len(rows)
     counts = []
     for col in columns:
         plan_n = sum(1 for r in rows if r.cell(col.code).in_plan)
         goal_n = sum(1 for r in rows if r.cell(col.code).goal)
         either = sum(1 for r in rows if r.cell(col.code).label)
-        counts.append(ClusterCount(col, plan_n, goal_n, either,
-                                   round(100 * either / total) if total else 0))
+        counts.append(
+            ClusterCount(col, plan_n, goal_n, either, round(100 * either / total) if total else 0)
+        )
 
     tags_of: dict[int, list[AssignmentTag]] = defaultdict(list)
     for tag in assignment_tags:
@@ -230,8 +254,9 @@ def class_relevance(course: Course) -> ClassRelevance:
 
     relevance = []
     for a in assignments:
-        a_clusters = sorted({t.value for t in tags_of[a.id] if t.kind == CLUSTER},
-                            key=cluster_sort_key)
+        a_clusters = sorted(
+            {t.value for t in tags_of[a.id] if t.kind == CLUSTER}, key=cluster_sort_key
+        )
         a_skills = tuple(sorted(t.value for t in tags_of[a.id] if t.kind == SKILL))
         served = []
         for row, person in zip(rows, people, strict=True):
@@ -245,23 +270,41 @@ def class_relevance(course: Course) -> ClassRelevance:
                 reasons.append("skill in plan")
             if reasons:
                 served.append(ServedStudent(row.person_id, row.name, tuple(reasons)))
-        relevance.append(AssignmentRelevance(
-            id=a.id, title=a.title or "Untitled assignment", html_url=a.html_url,
-            due_at=a.due_at,
-            clusters=tuple(ClusterInfo(c, cluster_name(c), c in tagged) for c in a_clusters),
-            skills=a_skills, served=tuple(served), evidence=tuple(evidence_of[a.id])))
+        relevance.append(
+            AssignmentRelevance(
+                id=a.id,
+                title=a.title or "Untitled assignment",
+                html_url=a.html_url,
+                due_at=a.due_at,
+                clusters=tuple(ClusterInfo(c, cluster_name(c), c in tagged) for c in a_clusters),
+                skills=a_skills,
+                served=tuple(served),
+                evidence=tuple(evidence_of[a.id]),
+            )
+        )
 
     return ClassRelevance(
-        course_id=course.id, course_title=course.display_title,
-        course_clusters=course_clusters, course_pathways=course_pathways,
-        course_skills=course_skills, columns=columns, students=tuple(rows),
-        counts=tuple(counts), assignments=tuple(relevance))
+        course_id=course.id,
+        course_title=course.display_title,
+        course_clusters=course_clusters,
+        course_pathways=course_pathways,
+        course_skills=course_skills,
+        columns=columns,
+        students=tuple(rows),
+        counts=tuple(counts),
+        assignments=tuple(relevance),
+    )
 
 
 def record_class_view(course: Course, data: ClassRelevance, *, actor_id: int) -> None:
     """Audit that a teacher looked at the plans of a class through the class view."""
-    audit.record("relevance.class_view", tenant_id=course.tenant_id, actor_id=actor_id,
-                 subject_type="course", subject_id=course.id,
-                 students=[s.person_id for s in data.students],
-                 student_count=len(data.students))
+    audit.record(
+        "relevance.class_view",
+        tenant_id=course.tenant_id,
+        actor_id=actor_id,
+        subject_type="course",
+        subject_id=course.id,
+        students=[s.person_id for s in data.students],
+        student_count=len(data.students),
+    )
     db.session.commit()

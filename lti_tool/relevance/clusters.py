@@ -60,8 +60,10 @@ def validate_cluster(code: str) -> str:
     :raises InvalidInput: for anything else.
     """
     if code not in reference.all_cluster_codes(TAG_FRAMEWORK):
-        raise InvalidInput(f'"{code[:80]}" is not a career cluster of the {TAG_FRAMEWORK} '
-                           "framework. Nothing was saved.")
+        raise InvalidInput(
+            f'"{code[:80]}" is not a career cluster of the {TAG_FRAMEWORK} '
+            "framework. Nothing was saved."
+        )
     return code
 
 
@@ -75,6 +77,8 @@ def validate_pathway(code: str) -> reference.Pathway:
     except reference.UnknownCodeError:
         found = None
     if found is None or not code.startswith(TAG_FRAMEWORK + "."):
-        raise InvalidInput(f'"{code[:80]}" is not a sub-cluster of the {TAG_FRAMEWORK} '
-                           "framework. Nothing was saved.")
+        raise InvalidInput(
+            f'"{code[:80]}" is not a sub-cluster of the {TAG_FRAMEWORK} '
+            "framework. Nothing was saved."
+        )
     return found

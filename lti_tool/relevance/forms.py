@@ -28,8 +28,9 @@ def _codes(form: MultiDict[str, str], name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def parse_tag_form(form: MultiDict[str, str],
-                   titles: Mapping[int, str] | None = None) -> TagSubmission:
+def parse_tag_form(
+    form: MultiDict[str, str], titles: Mapping[int, str] | None = None
+) -> TagSubmission:
     """The tag form as a submission.
 
     :param titles: assignment titles by id, to name an assignment in error messages.
@@ -37,18 +38,23 @@ def parse_tag_form(form: MultiDict[str, str],
         many.
     """
     titles = titles or {}
-    course = TagInput(clusters=_codes(form, "course_clusters"),
-                      pathways=_codes(form, "course_pathways"),
-                      skills=parse_skills(form.get("course_skills", ""), where="the course"))
+    course = TagInput(
+        clusters=_codes(form, "course_clusters"),
+        pathways=_codes(form, "course_pathways"),
+        skills=parse_skills(form.get("course_skills", ""), where="the course"),
+    )
     assignments: dict[int, TagInput] = {}
     for raw in form.getlist("assignment"):
         try:
             assignment_id = int(raw)
         except ValueError:
-            raise InvalidInput("The form named an assignment that does not exist. Reload the "
-                               "page and try again. Nothing was saved.") from None
+            raise InvalidInput(
+                "The form named an assignment that does not exist. Reload the "
+                "page and try again. Nothing was saved."
+            ) from None
         where = f'"{titles[assignment_id]}"' if assignment_id in titles else "an assignment"
         assignments[assignment_id] = TagInput(
             clusters=_codes(form, f"a{assignment_id}_clusters"),
-            skills=parse_skills(form.get(f"a{assignment_id}_skills", ""), where=where))
+            skills=parse_skills(form.get(f"a{assignment_id}_skills", ""), where=where),
+        )
     return TagSubmission(course=course, assignments=assignments)

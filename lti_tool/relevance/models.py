@@ -16,13 +16,13 @@ class CourseTag(db.Model):
     __table_args__ = (UniqueConstraint("course_id", "kind", "value"),)
 
     id: Mapped[intpk]
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
-                                           index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     #: "cluster", "pathway" or "skill".
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(160))
-    tagged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                  index=True)
+    tagged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
 
 
@@ -33,10 +33,12 @@ class AssignmentTag(db.Model):
     __table_args__ = (UniqueConstraint("assignment_id", "kind", "value"),)
 
     id: Mapped[intpk]
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"),
-                                               index=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(160))
-    tagged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"),
-                                                  index=True)
+    tagged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]

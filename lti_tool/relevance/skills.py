@@ -35,9 +35,11 @@ def parse_skills(text: str, *, where: str = "the course") -> tuple[str, ...]:
         if not skill:
             continue
         if len(skill) > SKILL_MAX_LENGTH:
-            raise InvalidInput(f'The skill "{skill[:SKILL_MAX_LENGTH]}…" for {where} is longer '
-                               f"than {SKILL_MAX_LENGTH} characters. Shorten it or split it "
-                               "with commas.")
+            raise InvalidInput(
+                f'The skill "{skill[:SKILL_MAX_LENGTH]}…" for {where} is longer '
+                f"than {SKILL_MAX_LENGTH} characters. Shorten it or split it "
+                "with commas."
+            )
         if skill not in skills:
             skills.append(skill)
     if len(skills) > MAX_SKILLS:
@@ -47,5 +49,4 @@ def parse_skills(text: str, *, where: str = "the course") -> tuple[str, ...]:
 
 def plan_skills(text: str | None) -> frozenset[str]:
     """The skills a student listed in their plan (free text split on commas, ``;``, lines)."""
-    return frozenset(s for s in (normalise_skill(p) for p in _SKILL_SPLIT.split(text or ""))
-                     if s)
+    return frozenset(s for s in (normalise_skill(p) for p in _SKILL_SPLIT.split(text or "")) if s)

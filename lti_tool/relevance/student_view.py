@@ -108,8 +108,9 @@ class StudentRelevance:
     @property
     def matches(self) -> int:
         """How many of the course's clusters and skills meet my plan."""
-        return (sum(1 for c in self.course_clusters if c.matches)
-                + sum(1 for s in self.course_skills if s.mine))
+        return sum(1 for c in self.course_clusters if c.matches) + sum(
+            1 for s in self.course_skills if s.mine
+        )
 
 
 def student_relevance(course: Course, person: Person) -> StudentRelevance:
@@ -117,14 +118,21 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
     plan = db.session.execute(
         select(Plan).where(Plan.tenant_id == course.tenant_id, Plan.person_id == person.id)
     ).scalar_one_or_none()
-    goals = list(db.session.execute(
-        select(Goal).where(Goal.plan_id == plan.id).order_by(Goal.id)).scalars()) \
-        if plan is not None else []
+    goals = (
+        list(
+            db.session.execute(
+                select(Goal).where(Goal.plan_id == plan.id).order_by(Goal.id)
+            ).scalars()
+        )
+        if plan is not None
+        else []
+    )
     course_tags = load_course_tags(course)
     assignments = list(db.session.execute(active_assignments(course)).scalars())
     assignment_tags = load_assignment_tags(course)
     evidence = db.session.execute(
-        evidence_query(course).where(Evidence.student_id == person.id)).all()
+        evidence_query(course).where(Evidence.student_id == person.id)
+    ).all()
 
     plan_clusters = set(plan_codes(plan.cluster_codes)) if plan is not None else set()
     my_skills = plan_skills(plan.skills) if plan is not None else frozenset()
@@ -143,38 +151,56 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
 
     my_assignments = []
     for a in assignments:
-        a_clusters = sorted({t.value for t in tags_of[a.id] if t.kind == CLUSTER},
-                            key=cluster_sort_key)
+        a_clusters = sorted(
+            {t.value for t in tags_of[a.id] if t.kind == CLUSTER}, key=cluster_sort_key
+        )
         a_skills = tuple(sorted(t.value for t in tags_of[a.id] if t.kind == SKILL))
-        reasons = [f"{cluster_name(c)} is in your plan" for c in a_clusters
-                   if c in plan_clusters]
-        reasons += [f"serves your goal “{s}”" for c in a_clusters
-                    for s in goals_by_cluster.get(c, ())]
+        reasons = [f"{cluster_name(c)} is in your plan" for c in a_clusters if c in plan_clusters]
+        reasons += [
+            f"serves your goal “{s}”" for c in a_clusters for s in goals_by_cluster.get(c, ())
+        ]
         reasons += [f"practises {s}, a skill in your plan" for s in a_skills if s in my_skills]
         if reasons:
-            my_assignments.append(MyAssignment(
-                id=a.id, title=a.title or "Untitled assignment", html_url=a.html_url,
-                due_at=a.due_at,
-                clusters=tuple(ClusterInfo(c, cluster_name(c), c in tagged) for c in a_clusters),
-                skills=a_skills, reasons=tuple(reasons)))
+            my_assignments.append(
+                MyAssignment(
+                    id=a.id,
+                    title=a.title or "Untitled assignment",
+                    html_url=a.html_url,
+                    due_at=a.due_at,
+                    clusters=tuple(
+                        ClusterInfo(c, cluster_name(c), c in tagged) for c in a_clusters
+                    ),
+                    skills=a_skills,
+                    reasons=tuple(reasons),
+                )
+            )
 
     return StudentRelevance(
-        course_id=course.id, course_title=course.display_title,
-        course_clusters=tuple(ClusterMatch(c, c.code in plan_clusters,
-                                           tuple(goals_by_cluster.get(c.code, ())))
-                              for c in course_clusters),
+        course_id=course.id,
+        course_title=course.display_title,
+        course_clusters=tuple(
+            ClusterMatch(c, c.code in plan_clusters, tuple(goals_by_cluster.get(c.code, ())))
+            for c in course_clusters
+        ),
         course_pathways=course_pathways,
         course_skills=tuple(SkillMatch(s, s in my_skills) for s in course_skills),
-        my_clusters=tuple(ClusterInfo(c, cluster_name(c), c in tagged)
-                          for c in sorted(mine, key=cluster_sort_key)),
-        my_goals=tuple(MyGoal(id=g.id, statement=g.statement,
-                              cluster=ClusterInfo(g.cluster_code, cluster_name(g.cluster_code),
-                                                  g.cluster_code in tagged)
-                              if g.cluster_code else None,
-                              served_by_class=bool(g.cluster_code) and (
-                                  g.cluster_code in tagged
-                                  or g.cluster_code in assignment_clusters))
-                       for g in goals),
+        my_clusters=tuple(
+            ClusterInfo(c, cluster_name(c), c in tagged) for c in sorted(mine, key=cluster_sort_key)
+        ),
+        my_goals=tuple(
+            MyGoal(
+                id=g.id,
+                statement=g.statement,
+                cluster=ClusterInfo(
+                    g.cluster_code, cluster_name(g.cluster_code), g.cluster_code in tagged
+                )
+                if g.cluster_code
+                else None,
+                served_by_class=bool(g.cluster_code)
+                and (g.cluster_code in tagged or g.cluster_code in assignment_clusters),
+            )
+            for g in goals
+        ),
         assignments=tuple(my_assignments),
         evidence=tuple(evidence_info(ev, p, goal) for ev, p, goal in evidence),
     )
@@ -182,6 +208,12 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
 
 def record_student_view(course: Course, person: Person, *, actor_id: int) -> None:
     """Audit that a student's plan was read for the in-class view."""
-    audit.record("relevance.student_view", tenant_id=course.tenant_id, actor_id=actor_id,
-                 subject_type="course", subject_id=course.id, student_id=person.id)
+    audit.record(
+        "relevance.student_view",
+        tenant_id=course.tenant_id,
+        actor_id=actor_id,
+        subject_type="course",
+        subject_id=course.id,
+        student_id=person.id,
+    )
     db.session.commit()

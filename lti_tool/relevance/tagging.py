@@ -84,26 +84,32 @@ class TagForm:
 
 def active_assignments(course: Course) -> Select[tuple[Assignment]]:
     """Query: the course's active assignments, by due date (undated last), then title."""
-    return (select(Assignment)
-            .where(Assignment.course_id == course.id, Assignment.active.is_(True))
-            .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.title,
-                      Assignment.id))
+    return (
+        select(Assignment)
+        .where(Assignment.course_id == course.id, Assignment.active.is_(True))
+        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.title, Assignment.id)
+    )
 
 
 def load_assignment_tags(course: Course) -> list[AssignmentTag]:
     """The tags of the course's active assignments (one query)."""
-    return list(db.session.execute(
-        select(AssignmentTag).join(Assignment, Assignment.id == AssignmentTag.assignment_id)
-        .where(Assignment.course_id == course.id, Assignment.active.is_(True))
-        .order_by(AssignmentTag.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(AssignmentTag)
+            .join(Assignment, Assignment.id == AssignmentTag.assignment_id)
+            .where(Assignment.course_id == course.id, Assignment.active.is_(True))
+            .order_by(AssignmentTag.id)
+        ).scalars()
+    )
 
 
 def load_course_tags(course: Course) -> list[CourseTag]:
     """The tags of the course itself (one query)."""
-    return list(db.session.execute(
-        select(CourseTag).where(CourseTag.course_id == course.id).order_by(CourseTag.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(CourseTag).where(CourseTag.course_id == course.id).order_by(CourseTag.id)
+        ).scalars()
+    )
 
 
 def tag_form(course: Course) -> TagForm:
@@ -114,23 +120,30 @@ def tag_form(course: Course) -> TagForm:
     for tag in load_assignment_tags(course):
         by_assignment[tag.assignment_id].append(tag)
     course_clusters = frozenset(t.value for t in course_tags if t.kind == CLUSTER)
-    options = set(course_clusters) | {t.value for tags in by_assignment.values()
-                                      for t in tags if t.kind == CLUSTER}
+    options = set(course_clusters) | {
+        t.value for tags in by_assignment.values() for t in tags if t.kind == CLUSTER
+    }
     return TagForm(
-        course_id=course.id, course_title=course.display_title,
+        course_id=course.id,
+        course_title=course.display_title,
         framework=reference.framework(TAG_FRAMEWORK).clusters,
         course_clusters=course_clusters,
         course_pathways=frozenset(t.value for t in course_tags if t.kind == PATHWAY),
         course_skills=tuple(t.value for t in course_tags if t.kind == SKILL),
-        assignment_options=tuple(ClusterInfo(c, cluster_name(c), c in course_clusters)
-                                 for c in sorted(options, key=cluster_sort_key)),
+        assignment_options=tuple(
+            ClusterInfo(c, cluster_name(c), c in course_clusters)
+            for c in sorted(options, key=cluster_sort_key)
+        ),
         assignments=tuple(
-            AssignmentTags(id=a.id, title=a.title or "Untitled assignment", due_at=a.due_at,
-                           clusters=frozenset(t.value for t in by_assignment[a.id]
-                                              if t.kind == CLUSTER),
-                           skills=tuple(t.value for t in by_assignment[a.id]
-                                        if t.kind == SKILL))
-            for a in assignments),
+            AssignmentTags(
+                id=a.id,
+                title=a.title or "Untitled assignment",
+                due_at=a.due_at,
+                clusters=frozenset(t.value for t in by_assignment[a.id] if t.kind == CLUSTER),
+                skills=tuple(t.value for t in by_assignment[a.id] if t.kind == SKILL),
+            )
+            for a in assignments
+        ),
     )
 
 
@@ -169,8 +182,9 @@ def save_tags(course: Course, submission: TagSubmission, *, actor_id: int) -> Ta
         framework.
     """
     wanted_course = _wanted_course_tags(submission.course)
-    wanted_assignments = {aid: _wanted_assignment_tags(t)
-                          for aid, t in submission.assignments.items()}
+    wanted_assignments = {
+        aid: _wanted_assignment_tags(t) for aid, t in submission.assignments.items()
+    }
     added = removed = 0
 
     existing = {(t.kind, t.value): t for t in load_course_tags(course)}
@@ -179,13 +193,16 @@ def save_tags(course: Course, submission: TagSubmission, *, actor_id: int) -> Ta
         db.session.execute(delete(CourseTag).where(CourseTag.id.in_(stale)))
         removed += len(stale)
     for kind, value in sorted(wanted_course - existing.keys()):
-        db.session.add(CourseTag(course_id=course.id, kind=kind, value=value,
-                                 tagged_by=actor_id))
+        db.session.add(CourseTag(course_id=course.id, kind=kind, value=value, tagged_by=actor_id))
         added += 1
 
-    active_ids = set(db.session.execute(
-        select(Assignment.id).where(Assignment.course_id == course.id,
-                                    Assignment.active.is_(True))).scalars())
+    active_ids = set(
+        db.session.execute(
+            select(Assignment.id).where(
+                Assignment.course_id == course.id, Assignment.active.is_(True)
+            )
+        ).scalars()
+    )
     current: dict[int, dict[tuple[str, str], AssignmentTag]] = defaultdict(dict)
     for tag in load_assignment_tags(course):
         current[tag.assignment_id][(tag.kind, tag.value)] = tag
@@ -196,26 +213,39 @@ def save_tags(course: Course, submission: TagSubmission, *, actor_id: int) -> Ta
         have = current[assignment_id]
         stale += [t.id for key, t in have.items() if key not in wanted]
         for kind, value in sorted(wanted - have.keys()):
-            db.session.add(AssignmentTag(assignment_id=assignment_id, kind=kind, value=value,
-                                         tagged_by=actor_id))
+            db.session.add(
+                AssignmentTag(
+                    assignment_id=assignment_id, kind=kind, value=value, tagged_by=actor_id
+                )
+            )
             added += 1
     if stale:
         db.session.execute(delete(AssignmentTag).where(AssignmentTag.id.in_(stale)))
         removed += len(stale)
 
-    audit.record("relevance.tags", tenant_id=course.tenant_id, actor_id=actor_id,
-                 subject_type="course", subject_id=course.id, added=added, removed=removed,
-                 course_tags=sorted(f"{k}:{v}" for k, v in wanted_course))
+    audit.record(
+        "relevance.tags",
+        tenant_id=course.tenant_id,
+        actor_id=actor_id,
+        subject_type="course",
+        subject_id=course.id,
+        added=added,
+        removed=removed,
+        course_tags=sorted(f"{k}:{v}" for k, v in wanted_course),
+    )
     db.session.commit()
     return TagChanges(added=added, removed=removed)
 
 
-def course_tag_infos(tags: Iterable[CourseTag]) -> tuple[
-        tuple[ClusterInfo, ...], tuple[PathwayInfo, ...], tuple[str, ...]]:
+def course_tag_infos(
+    tags: Iterable[CourseTag],
+) -> tuple[tuple[ClusterInfo, ...], tuple[PathwayInfo, ...], tuple[str, ...]]:
     """A course's tags as pages show them: its clusters, sub-clusters and skills, sorted."""
     tags = list(tags)
     clusters = sorted({t.value for t in tags if t.kind == CLUSTER}, key=cluster_sort_key)
     pathways = [t.value for t in tags if t.kind == PATHWAY]
-    return (tuple(ClusterInfo(c, cluster_name(c), True) for c in clusters),
-            tuple(PathwayInfo(p, pathway_name(p), p.rsplit(".", 1)[0]) for p in sorted(pathways)),
-            tuple(sorted(t.value for t in tags if t.kind == SKILL)))
+    return (
+        tuple(ClusterInfo(c, cluster_name(c), True) for c in clusters),
+        tuple(PathwayInfo(p, pathway_name(p), p.rsplit(".", 1)[0]) for p in sorted(pathways)),
+        tuple(sorted(t.value for t in tags if t.kind == SKILL)),
+    )

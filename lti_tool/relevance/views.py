@@ -24,8 +24,11 @@ def class_view(course_id: int) -> str:
     policy.require(actor, policy.Action.VIEW_CLASS, course)
     data = class_relevance(course)
     record_class_view(course, data, actor_id=actor.person_id)
-    return render_template("relevance/class.html", data=data,
-                           can_tag=policy.allowed(actor, policy.Action.TAG_COURSE, course))
+    return render_template(
+        "relevance/class.html",
+        data=data,
+        can_tag=policy.allowed(actor, policy.Action.TAG_COURSE, course),
+    )
 
 
 @bp.get("/courses/<int:course_id>/me")
@@ -50,12 +53,17 @@ def tags(course_id: int) -> str | Response | tuple[str, int]:
         return render_template("relevance/tags.html", form=tag_form(course), error=None)
     current = tag_form(course)
     try:
-        submission = forms.parse_tag_form(request.form,
-                                          {a.id: a.title for a in current.assignments})
+        submission = forms.parse_tag_form(
+            request.form, {a.id: a.title for a in current.assignments}
+        )
         changes = save_tags(course, submission, actor_id=actor.person_id)
     except InvalidInput as err:
         db.session.rollback()
         return render_template("relevance/tags.html", form=current, error=err.message), 400
-    flash(f"Tags saved ({changes.added} added, {changes.removed} removed)."
-          if changes.added or changes.removed else "Tags saved; nothing changed.", "info")
+    flash(
+        f"Tags saved ({changes.added} added, {changes.removed} removed)."
+        if changes.added or changes.removed
+        else "Tags saved; nothing changed.",
+        "info",
+    )
     return redirect(lurl("relevance.tags", course_id=course.id))

@@ -51,9 +51,16 @@ def decode_hint(
     return payload
 
 
-def _core_claims(state: SandboxState, user: User, *, message_type: str, nonce: str,
-                 issued_at: int, target_link_uri: str | None,
-                 roles: list[str]) -> dict[str, Any]:
+def _core_claims(
+    state: SandboxState,
+    user: User,
+    *,
+    message_type: str,
+    nonce: str,
+    issued_at: int,
+    target_link_uri: str | None,
+    roles: list[str],
+) -> dict[str, Any]:
     """The claims every launch carries, whatever LMS the sandbox imitates."""
     return {
         "iss": state.issuer,
@@ -253,8 +260,15 @@ def _sandbox_claims(
     issued_at = _epoch(now)
     roles = [*context_roles(state, user, course), *user.institution_roles]
     claims: dict[str, Any] = {
-        **_core_claims(state, user, message_type=message_type, nonce=nonce,
-                       issued_at=issued_at, target_link_uri=target_link_uri, roles=roles),
+        **_core_claims(
+            state,
+            user,
+            message_type=message_type,
+            nonce=nonce,
+            issued_at=issued_at,
+            target_link_uri=target_link_uri,
+            roles=roles,
+        ),
         vocab.CLAIM_TOOL_PLATFORM: {
             "guid": state.district.guid,
             "name": PLATFORM_NAME,
@@ -390,8 +404,15 @@ def _flavoured_claims(
         roles = [*context_roles(state, user, course), *user.institution_roles]
 
     claims: dict[str, Any] = {
-        **_core_claims(state, user, message_type=message_type, nonce=nonce,
-                       issued_at=issued_at, target_link_uri=target_link_uri, roles=roles),
+        **_core_claims(
+            state,
+            user,
+            message_type=message_type,
+            nonce=nonce,
+            issued_at=issued_at,
+            target_link_uri=target_link_uri,
+            roles=roles,
+        ),
         # The guid stays the district's in every flavour, so one registration is one platform.
         vocab.CLAIM_TOOL_PLATFORM: _tool_platform(state, flavour),
     }

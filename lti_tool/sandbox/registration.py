@@ -46,26 +46,58 @@ STYLES = ("sandbox", "canvas", "canvas-no-deployment", "moodle")
 CANVAS_PREFIX = "https://canvas.instructure.com/lti/"
 CANVAS_PLACEMENTS = {
     vocab.MESSAGE_RESOURCE_LINK: (
-        "account_navigation", "assignment_edit", "assignment_menu", "assignment_selection",
-        "assignment_view", "course_assignments_menu", "course_home_sub_navigation",
-        "course_navigation", "course_settings_sub_navigation", "discussion_topic_menu",
-        "file_menu", "global_navigation", "homework_submission", "link_selection",
-        "migration_selection", "module_index_menu", "module_menu", "post_grades",
-        "quiz_menu", "resource_selection", "student_context_card",
-        "submission_type_selection", "tool_configuration", "user_navigation",
-        "wiki_page_menu"),
+        "account_navigation",
+        "assignment_edit",
+        "assignment_menu",
+        "assignment_selection",
+        "assignment_view",
+        "course_assignments_menu",
+        "course_home_sub_navigation",
+        "course_navigation",
+        "course_settings_sub_navigation",
+        "discussion_topic_menu",
+        "file_menu",
+        "global_navigation",
+        "homework_submission",
+        "link_selection",
+        "migration_selection",
+        "module_index_menu",
+        "module_menu",
+        "post_grades",
+        "quiz_menu",
+        "resource_selection",
+        "student_context_card",
+        "submission_type_selection",
+        "tool_configuration",
+        "user_navigation",
+        "wiki_page_menu",
+    ),
     vocab.MESSAGE_DEEP_LINKING: (
-        "assignment_selection", "collaboration", "course_assignments_menu", "editor_button",
-        "homework_submission", "link_selection", "migration_selection",
-        "module_index_menu_modal", "module_menu_modal", "resource_selection",
-        "submission_type_selection"),
+        "assignment_selection",
+        "collaboration",
+        "course_assignments_menu",
+        "editor_button",
+        "homework_submission",
+        "link_selection",
+        "migration_selection",
+        "module_index_menu_modal",
+        "module_menu_modal",
+        "resource_selection",
+        "submission_type_selection",
+    ),
 }
 CANVAS_SPEC_PLACEMENTS = {"ContentArea": "link_selection", "RichTextEditor": "editor_button"}
 CANVAS_PRIVACY_LEVELS = ("public", "name_only", "email_only", "anonymous")
 CANVAS_COURSE_NAV_DEFAULT_ENABLED = CANVAS_PREFIX + "course_navigation/default_enabled"
 CANVAS_PRIVACY_LEVEL = CANVAS_PREFIX + "privacy_level"
-CANVAS_VARIABLES = ("ResourceLink.id", "Context.id", "Canvas.user.id", "Canvas.course.id",
-                    "Canvas.user.sisSourceId", "Person.email.primary")
+CANVAS_VARIABLES = (
+    "ResourceLink.id",
+    "Context.id",
+    "Canvas.user.id",
+    "Canvas.course.id",
+    "Canvas.user.sisSourceId",
+    "Person.email.primary",
+)
 # Moodle's LTI_URL_DOMAIN_REGEX: host[:port] without scheme and a leading "www.".
 MOODLE_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?([^/]+)(?:/|$)", re.IGNORECASE)
 MOODLE_VERSION = "4.5.6"
@@ -90,8 +122,12 @@ def registration_url(state: SandboxState, token: str) -> str:
     """The tool's registration URL as the platform opens it."""
     from urllib.parse import urlencode
 
-    query = urlencode({"openid_configuration": state.url("/.well-known/openid-configuration"),
-                       "registration_token": token})
+    query = urlencode(
+        {
+            "openid_configuration": state.url("/.well-known/openid-configuration"),
+            "registration_token": token,
+        }
+    )
     # Like Canvas and Moodle: the admin pastes the tool's registration URL (which may carry
     # its own query, e.g. Lodestar's one-time link) and the LMS appends its parameters.
     base = state.tool_registration_url or f"{state.tool_url}/lti/register"
@@ -111,21 +147,23 @@ def start_registration() -> Response:
 def openid_configuration() -> Response:
     """The platform's OpenID configuration, with the LTI platform extension."""
     state = _state()
-    return jsonify({
-        "issuer": state.issuer,
-        "authorization_endpoint": state.auth_url,
-        "token_endpoint": state.token_url,
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "jwks_uri": state.jwks_url,
-        "registration_endpoint": state.url("/register"),
-        "scopes_supported": ["openid", *sorted(vocab.SUPPORTED_SCOPES)],
-        "response_types_supported": ["id_token"],
-        "subject_types_supported": ["public", "pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email"],
-        PLATFORM_CONFIGURATION: _platform_configuration(state.registration_style),
-    })
+    return jsonify(
+        {
+            "issuer": state.issuer,
+            "authorization_endpoint": state.auth_url,
+            "token_endpoint": state.token_url,
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+            "jwks_uri": state.jwks_url,
+            "registration_endpoint": state.url("/register"),
+            "scopes_supported": ["openid", *sorted(vocab.SUPPORTED_SCOPES)],
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public", "pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email"],
+            PLATFORM_CONFIGURATION: _platform_configuration(state.registration_style),
+        }
+    )
 
 
 def _platform_configuration(style: str) -> dict[str, Any]:
@@ -138,7 +176,8 @@ def _platform_configuration(style: str) -> dict[str, Any]:
             "version": "vCloud",
             "messages_supported": [
                 {"type": message_type, "placements": list(placements)}
-                for message_type, placements in CANVAS_PLACEMENTS.items()],
+                for message_type, placements in CANVAS_PLACEMENTS.items()
+            ],
             "variables": list(CANVAS_VARIABLES),
             CANVAS_PREFIX + "account_name": "Springfield District",
         }
@@ -147,16 +186,19 @@ def _platform_configuration(style: str) -> dict[str, Any]:
         return {
             "product_family_code": "moodle",
             "version": MOODLE_VERSION,
-            "messages_supported": [{"type": vocab.MESSAGE_RESOURCE_LINK},
-                                   {"type": vocab.MESSAGE_DEEP_LINKING,
-                                    "placements": ["ContentArea"]}],
+            "messages_supported": [
+                {"type": vocab.MESSAGE_RESOURCE_LINK},
+                {"type": vocab.MESSAGE_DEEP_LINKING, "placements": ["ContentArea"]},
+            ],
             "variables": ["ResourceLink.id", "Context.id", "User.id", "Person.email.primary"],
         }
     return {
         "product_family_code": "lodestar-sandbox",
         "version": "1.0",
-        "messages_supported": [{"type": vocab.MESSAGE_RESOURCE_LINK},
-                               {"type": vocab.MESSAGE_DEEP_LINKING}],
+        "messages_supported": [
+            {"type": vocab.MESSAGE_RESOURCE_LINK},
+            {"type": vocab.MESSAGE_DEEP_LINKING},
+        ],
     }
 
 
@@ -168,22 +210,26 @@ def register() -> tuple[Response, int]:
     token = auth[7:] if auth.startswith("Bearer ") else ""
     with state.lock:
         if not token or token not in state.registration_tokens:
-            raise SandboxError("unknown or used registration token", status=401,
-                               error="invalid_token")
+            raise SandboxError(
+                "unknown or used registration token", status=401, error="invalid_token"
+            )
         state.registration_tokens.discard(token)
     body: dict[str, Any] = request.get_json(silent=True) or {}
     tool = body.get(TOOL_CONFIGURATION) or {}
     required = ("initiate_login_uri", "redirect_uris", "jwks_uri", "client_name")
     missing = [name for name in required if not body.get(name)]
     if missing or not isinstance(tool, dict) or not tool.get("target_link_uri"):
-        raise SandboxError("missing " + ", ".join(missing or [TOOL_CONFIGURATION]),
-                           error="invalid_client_metadata")
+        raise SandboxError(
+            "missing " + ", ".join(missing or [TOOL_CONFIGURATION]), error="invalid_client_metadata"
+        )
     if state.tool_launch_url not in body["redirect_uris"]:
-        raise SandboxError("redirect_uris must include the tool's launch URL",
-                           error="invalid_redirect_uri")
+        raise SandboxError(
+            "redirect_uris must include the tool's launch URL", error="invalid_redirect_uri"
+        )
     if body.get("token_endpoint_auth_method") != "private_key_jwt":
-        raise SandboxError("token_endpoint_auth_method must be private_key_jwt",
-                           error="invalid_client_metadata")
+        raise SandboxError(
+            "token_endpoint_auth_method must be private_key_jwt", error="invalid_client_metadata"
+        )
     style = state.registration_style
     if style.startswith("canvas"):
         result, answer = _register_like_canvas(state, body, tool)
@@ -191,16 +237,20 @@ def register() -> tuple[Response, int]:
         result, answer = _register_like_moodle(state, body, tool)
     else:
         result = {}
-        answer = {**body, "client_id": state.client_id,
-                  TOOL_CONFIGURATION: {**tool, "deployment_id": state.deployment_id}}
+        answer = {
+            **body,
+            "client_id": state.client_id,
+            TOOL_CONFIGURATION: {**tool, "deployment_id": state.deployment_id},
+        }
     with state.lock:
         state.registrations.append(body)
         state.registration_results.append(result)
     return jsonify(answer), 200
 
 
-def _register_like_canvas(state: SandboxState, body: dict[str, Any],
-                          tool: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _register_like_canvas(
+    state: SandboxState, body: dict[str, Any], tool: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate and answer as Canvas does; the result is the developer key Canvas makes."""
     errors = _canvas_errors(tool)
     if errors:
@@ -225,9 +275,10 @@ def _register_like_canvas(state: SandboxState, body: dict[str, Any],
         "logo_uri": body.get("logo_uri"),
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": " ".join([*scopes, "openid"]),
-        TOOL_CONFIGURATION: {**tool,
-                             CANVAS_PREFIX + "registration_config_url":
-                                 registration_url + "/view"},
+        TOOL_CONFIGURATION: {
+            **tool,
+            CANVAS_PREFIX + "registration_config_url": registration_url + "/view",
+        },
         "registration_client_uri": registration_url,
     }
     # Canvas makes the root-account deployment only with its newer LTI registrations; its
@@ -243,11 +294,17 @@ def _canvas_errors(tool: dict[str, Any]) -> list[str]:
     domain = tool.get("domain")
     if domain is not None and (not isinstance(domain, str) or "/" in domain):
         errors.append("domain must be a host name without protocol")
-    for where, custom in [("tool", tool.get("custom_parameters")),
-                          *[("message", m.get("custom_parameters"))
-                            for m in tool.get("messages") or [] if isinstance(m, dict)]]:
-        if custom is not None and (not isinstance(custom, dict)
-                                   or not all(isinstance(v, str) for v in custom.values())):
+    for where, custom in [
+        ("tool", tool.get("custom_parameters")),
+        *[
+            ("message", m.get("custom_parameters"))
+            for m in tool.get("messages") or []
+            if isinstance(m, dict)
+        ],
+    ]:
+        if custom is not None and (
+            not isinstance(custom, dict) or not all(isinstance(v, str) for v in custom.values())
+        ):
             errors.append(f"{where} custom_parameters values must be strings")
     privacy = tool.get(CANVAS_PRIVACY_LEVEL)
     if privacy is not None and privacy not in CANVAS_PRIVACY_LEVELS:
@@ -284,18 +341,24 @@ def canvas_placements(tool: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             if name not in _ALL_CANVAS_PLACEMENTS:
                 continue
-            placement: dict[str, Any] = {"placement": name, "message_type": message["type"],
-                                         "target_link_uri": message.get("target_link_uri"),
-                                         "text": message.get("label")}
-            if name == "course_navigation" \
-                    and message.get(CANVAS_COURSE_NAV_DEFAULT_ENABLED) is False:
+            placement: dict[str, Any] = {
+                "placement": name,
+                "message_type": message["type"],
+                "target_link_uri": message.get("target_link_uri"),
+                "text": message.get("label"),
+            }
+            if (
+                name == "course_navigation"
+                and message.get(CANVAS_COURSE_NAV_DEFAULT_ENABLED) is False
+            ):
                 placement["default"] = "disabled"
             built.append(placement)
     return built
 
 
-def _register_like_moodle(state: SandboxState, body: dict[str, Any],
-                          tool: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _register_like_moodle(
+    state: SandboxState, body: dict[str, Any], tool: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate and answer as Moodle 4.5's registration_helper does; the result is the
     external tool Moodle stores (pending until an admin activates it)."""
     domain = str(tool.get("domain") or "")
@@ -310,8 +373,11 @@ def _register_like_moodle(state: SandboxState, body: dict[str, Any],
         raise SandboxError("invalid_application_type")
     claims = tool.get("claims") or []
     scopes = str(body.get("scope") or "").split()
-    deep_linking = [m for m in tool.get("messages") or []
-                    if isinstance(m, dict) and m.get("type") == vocab.MESSAGE_DEEP_LINKING]
+    deep_linking = [
+        m
+        for m in tool.get("messages") or []
+        if isinstance(m, dict) and m.get("type") == vocab.MESSAGE_DEEP_LINKING
+    ]
     custom = tool.get("custom_parameters") or {}
     result = {
         "state": "pending",
@@ -319,8 +385,7 @@ def _register_like_moodle(state: SandboxState, body: dict[str, Any],
         # Moodle reads only the tool-level custom parameters, as name=value lines.
         "customparameters": "\n".join(f"{k}={v}" for k, v in custom.items()),
         "contentitem": bool(deep_linking),
-        "sendname": "always" if {"name", "given_name", "family_name"} & set(claims)
-                    else "never",
+        "sendname": "always" if {"name", "given_name", "family_name"} & set(claims) else "never",
         "sendemailaddr": "always" if "email" in claims else "never",
         "acceptgrades": "delegate" if set(vocab.AGS_SCOPES) & set(scopes) else "never",
         "memberships": vocab.SCOPE_NRPS in scopes,
@@ -334,8 +399,12 @@ def _register_like_moodle(state: SandboxState, body: dict[str, Any],
         "claims": ["sub", "iss", "name", "family_name", "given_name", "email"],
     }
     if deep_linking:
-        config["messages"] = [{"type": vocab.MESSAGE_DEEP_LINKING,
-                               "target_link_uri": deep_linking[-1].get("target_link_uri", "")}]
+        config["messages"] = [
+            {
+                "type": vocab.MESSAGE_DEEP_LINKING,
+                "target_link_uri": deep_linking[-1].get("target_link_uri", ""),
+            }
+        ]
     if custom:
         config["custom_parameters"] = dict(custom)
     answer = {

@@ -1,4 +1,3 @@
-
 """Inline Jinja templates of the sandbox LMS pages.
 
 They are served through a :class:`jinja2.DictLoader` installed on the sandbox

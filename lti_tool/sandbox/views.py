@@ -98,8 +98,9 @@ FORWARDING_FRAME = "post_message_forwarding"
 STORAGE_MODES: dict[str, StorageMode] = {
     "parent": StorageMode("Course page answers (_parent)", "_parent", True, False),
     "canvas": StorageMode("Like Canvas (forwarding frame)", FORWARDING_FRAME, True, True),
-    "canvas-rce": StorageMode("Like Canvas's editor (frame missing)", FORWARDING_FRAME, True,
-                              False),
+    "canvas-rce": StorageMode(
+        "Like Canvas's editor (frame missing)", FORWARDING_FRAME, True, False
+    ),
     "moodle": StorageMode("Like Moodle 4.5 (no platform storage)", None, False, False),
 }
 
@@ -196,8 +197,13 @@ def course_view(context_id: str) -> str:
     if storage not in STORAGE_MODES:
         raise SandboxError("storage must be one of " + ", ".join(STORAGE_MODES))
     launch_url = login_initiation_url(
-        current, user, course, message_type=message_type, resource_link_id=link_id,
-        storage_target=STORAGE_MODES[storage].target, flavour=flavour,
+        current,
+        user,
+        course,
+        message_type=message_type,
+        resource_link_id=link_id,
+        storage_target=STORAGE_MODES[storage].target,
+        flavour=flavour,
     )
     heading = "Add a plan reflection activity" if message == "deep_link" else "Lodestar ILP"
     if message == "resource_link":

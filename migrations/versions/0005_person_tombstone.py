@@ -4,6 +4,7 @@ Revision ID: 0005_person_tombstone
 Revises: 0004_tenants
 Create Date: 2026-12-02 00:50:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -4,6 +4,7 @@ Revision ID: 0006_key_sets
 Revises: 0005_person_tombstone
 Create Date: 2026-12-02 01:00:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 

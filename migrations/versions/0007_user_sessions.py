@@ -4,6 +4,7 @@ Revision ID: 0007_user_sessions
 Revises: 0006_key_sets
 Create Date: 2026-12-07 00:10:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,15 +32,24 @@ def upgrade():
         sa.Column("last_seen_at", lti_tool.db.UTCDateTime(), nullable=False),
         sa.Column("ended_at", lti_tool.db.UTCDateTime(), nullable=True),
         sa.Column("end_reason", sa.String(length=20), nullable=True),
-        sa.ForeignKeyConstraint(["course_id"], ["courses.id"],
-                                name=op.f("fk_user_sessions_course_id_courses"),
-                                ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_user_sessions_person_id_people"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"],
-                                name=op.f("fk_user_sessions_tenant_id_tenants"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["course_id"],
+            ["courses.id"],
+            name=op.f("fk_user_sessions_course_id_courses"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_user_sessions_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_user_sessions_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
         sa.UniqueConstraint("handle", name=op.f("uq_user_sessions_handle")),
     )

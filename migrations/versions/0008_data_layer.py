@@ -13,6 +13,7 @@ Create Date: 2026-12-07 01:00:00
   the ``platform_api_keys`` table. The secrets stay encrypted exactly as they were (the same
   ciphertext is copied), so the migration needs no key; the downgrade puts them back.
 """
+
 import datetime as dt
 
 import sqlalchemy as sa
@@ -38,8 +39,14 @@ ENUM_VALUES = {
     ("goals", "category"): ("academic", "career", "college", "personal", "financial"),
     ("goals", "status"): ("not_started", "in_progress", "achieved", "revised"),
     ("course_plan_entries", "status"): ("planned", "in_progress", "completed"),
-    ("plan_items", "kind"): ("activity", "accomplishment", "work", "service", "assessment",
-                             "contact"),
+    ("plan_items", "kind"): (
+        "activity",
+        "accomplishment",
+        "work",
+        "service",
+        "assessment",
+        "contact",
+    ),
     ("evidence", "kind"): ("assignment", "submission", "file", "url"),
 }
 
@@ -98,18 +105,27 @@ def _enum_tables():
 def upgrade():
     conn = op.get_bind()
     for (table, column), values in ENUM_VALUES.items():
-        strays = conn.execute(sa.text(
-            f"SELECT DISTINCT {column} FROM {table} "  # noqa: S608 - this file's own names
-            f"WHERE NOT ({_in_list(column, values)})")).scalars().all()
+        strays = (
+            conn.execute(
+                sa.text(
+                    f"SELECT DISTINCT {column} FROM {table} "  # noqa: S608 - this file's own names
+                    f"WHERE NOT ({_in_list(column, values)})"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if strays:
             raise RuntimeError(
                 f"{table}.{column} holds values Lodestar does not know: {sorted(strays)}; "
-                f"allowed are {list(values)}. Correct those rows, then upgrade again.")
+                f"allowed are {list(values)}. Correct those rows, then upgrade again."
+            )
     for table, columns in _enum_tables().items():
         with op.batch_alter_table(table) as batch:
             for column, values in columns:
-                batch.create_check_constraint(op.f(f"ck_{table}_{column}"),
-                                              _in_list(column, values))
+                batch.create_check_constraint(
+                    op.f(f"ck_{table}_{column}"), _in_list(column, values)
+                )
     for table, column in FK_INDEXES:
         op.create_index(op.f(f"ix_{table}_{column}"), table, [column])
 
@@ -123,50 +139,71 @@ def upgrade():
         sa.Column("created_at", lti_tool.db.UTCDateTime(), nullable=False),
         sa.Column("updated_at", lti_tool.db.UTCDateTime(), nullable=False),
         sa.CheckConstraint(_in_list("kind", LMS_KINDS), name=op.f("ck_platform_api_keys_kind")),
-        sa.ForeignKeyConstraint(["platform_id"], ["platforms.id"],
-                                name=op.f("fk_platform_api_keys_platform_id_platforms"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["platform_id"],
+            ["platforms.id"],
+            name=op.f("fk_platform_api_keys_platform_id_platforms"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_api_keys")),
-        sa.UniqueConstraint("platform_id", "kind",
-                            name=op.f("uq_platform_api_keys_platform_id_kind")),
+        sa.UniqueConstraint(
+            "platform_id", "kind", name=op.f("uq_platform_api_keys_platform_id_kind")
+        ),
     )
     now = dt.datetime.now(dt.UTC)
     moved = []
     for platform_id, settings in conn.execute(
-            sa.select(platforms.c.id, platforms.c.settings)).all():
+        sa.select(platforms.c.id, platforms.c.settings)
+    ).all():
         settings = dict(settings or {})
         taken = False
         for kind, (id_key, secret_key) in API_KEY_SETTINGS.items():
             # Only a complete key moves; anything else stays where it is.
             if settings.get(id_key) and settings.get(secret_key):
-                moved.append({"platform_id": platform_id, "kind": kind,
-                              "key_id": str(settings.pop(id_key)),
-                              "secret_encrypted": str(settings.pop(secret_key)),
-                              "created_at": now, "updated_at": now})
+                moved.append(
+                    {
+                        "platform_id": platform_id,
+                        "kind": kind,
+                        "key_id": str(settings.pop(id_key)),
+                        "secret_encrypted": str(settings.pop(secret_key)),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
                 taken = True
         if taken:
-            conn.execute(platforms.update().where(platforms.c.id == platform_id)
-                         .values(settings=settings))
+            conn.execute(
+                platforms.update().where(platforms.c.id == platform_id).values(settings=settings)
+            )
     if moved:
         op.bulk_insert(keys, moved)
 
 
 def downgrade():
     conn = op.get_bind()
-    keys = sa.table("platform_api_keys", sa.column("platform_id", sa.Integer),
-                    sa.column("kind", sa.String), sa.column("key_id", sa.String),
-                    sa.column("secret_encrypted", sa.Text))
+    keys = sa.table(
+        "platform_api_keys",
+        sa.column("platform_id", sa.Integer),
+        sa.column("kind", sa.String),
+        sa.column("key_id", sa.String),
+        sa.column("secret_encrypted", sa.Text),
+    )
     by_platform = {}
-    for platform_id, kind, key_id, secret in conn.execute(sa.select(
-            keys.c.platform_id, keys.c.kind, keys.c.key_id, keys.c.secret_encrypted)).all():
+    for platform_id, kind, key_id, secret in conn.execute(
+        sa.select(keys.c.platform_id, keys.c.kind, keys.c.key_id, keys.c.secret_encrypted)
+    ).all():
         if kind in API_KEY_SETTINGS:
             id_key, secret_key = API_KEY_SETTINGS[kind]
             by_platform.setdefault(platform_id, {}).update({id_key: key_id, secret_key: secret})
     for platform_id, values in by_platform.items():
-        settings = conn.execute(sa.select(platforms.c.settings)
-                                .where(platforms.c.id == platform_id)).scalar_one()
-        conn.execute(platforms.update().where(platforms.c.id == platform_id)
-                     .values(settings={**(settings or {}), **values}))
+        settings = conn.execute(
+            sa.select(platforms.c.settings).where(platforms.c.id == platform_id)
+        ).scalar_one()
+        conn.execute(
+            platforms.update()
+            .where(platforms.c.id == platform_id)
+            .values(settings={**(settings or {}), **values})
+        )
     op.drop_table("platform_api_keys")
 
     for table, column in FK_INDEXES:

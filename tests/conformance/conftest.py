@@ -44,8 +44,10 @@ from tests.lti_driver import hidden_inputs
 PLATFORM_URL = "https://lms.lti1p3platform.test"
 COURSE = "lib-course-bio"
 TEACHER = Member("lib-user-teacher", "Grace Hopper", "ghopper@school.example")
-STUDENTS = (Member("lib-user-student-1", "Ada Lovelace", "alovelace@school.example"),
-            Member("lib-user-student-2", "Alan Turing", "aturing@school.example"))
+STUDENTS = (
+    Member("lib-user-student-1", "Ada Lovelace", "alovelace@school.example"),
+    Member("lib-user-student-2", "Alan Turing", "aturing@school.example"),
+)
 
 
 @pytest.fixture(scope="session")
@@ -90,12 +92,28 @@ def wire(app: Flask, platform_app: Flask) -> Iterator[responses.RequestsMock]:
 @pytest.fixture
 def registered(app: Flask, lms: LibraryLms) -> None:
     """The district admin registers the test LMS with ``ilp platforms add``."""
-    result = app.test_cli_runner().invoke(args=[
-        "platforms", "add", "--issuer", lms.issuer, "--client-id", lms.client_id,
-        "--deployment-id", lms.deployment_id, "--auth-login-url", lms.auth_url,
-        "--auth-token-url", lms.token_url, "--key-set-url", lms.jwks_url,
-        "--name", "District LMS (lti1p3platform)", "--lms", "generic",
-    ])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "platforms",
+            "add",
+            "--issuer",
+            lms.issuer,
+            "--client-id",
+            lms.client_id,
+            "--deployment-id",
+            lms.deployment_id,
+            "--auth-login-url",
+            lms.auth_url,
+            "--auth-token-url",
+            lms.token_url,
+            "--key-set-url",
+            lms.jwks_url,
+            "--name",
+            "District LMS (lti1p3platform)",
+            "--lms",
+            "generic",
+        ]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -112,8 +130,9 @@ class Browser:
     def course(self) -> Course:
         return self.lms.courses[COURSE]
 
-    def login(self, member: Member, *, link: str | None = None,
-              deep_link: bool = False) -> TestResponse:
+    def login(
+        self, member: Member, *, link: str | None = None, deep_link: bool = False
+    ) -> TestResponse:
         """Open the tool from the LMS: the library's login initiation, then our login."""
         page = "add_activity" if deep_link else "launch"
         query = {"user": member.sub, **({"link": link} if link else {})}
@@ -123,8 +142,9 @@ class Browser:
         assert f"{location.scheme}://{location.netloc}" == TOOL_URL
         # A top-level browser says so (the login then redirects at once, as in a frame
         # whose cookie came back); see tests/lti_driver.py.
-        return self.tool.get(f"{location.path}?{location.query}",
-                             headers={"Sec-Fetch-Dest": "document"})
+        return self.tool.get(
+            f"{location.path}?{location.query}", headers={"Sec-Fetch-Dest": "document"}
+        )
 
     def authorize(self, login: TestResponse, **tamper: str) -> dict[str, str]:
         """Follow our redirect to the LMS's auth endpoint (``tamper`` alters its query);
@@ -148,11 +168,11 @@ class Browser:
         data = {k: v for k, v in form.items() if k != "action"}
         return self.tool.post(action.path, data=data)
 
-    def launch(self, member: Member, *, link: str | None = None,
-               deep_link: bool = False) -> TestResponse:
+    def launch(
+        self, member: Member, *, link: str | None = None, deep_link: bool = False
+    ) -> TestResponse:
         """The whole handshake."""
-        return self.post_launch(self.authorize(self.login(member, link=link,
-                                                          deep_link=deep_link)))
+        return self.post_launch(self.authorize(self.login(member, link=link, deep_link=deep_link)))
 
     def follow(self, response: TestResponse) -> TestResponse:
         """Follow one redirect inside the tool."""
@@ -160,13 +180,20 @@ class Browser:
         location = urlsplit(response.headers["Location"])
         # A top-level browser says so (the login then redirects at once, as in a frame
         # whose cookie came back); see tests/lti_driver.py.
-        return self.tool.get(f"{location.path}?{location.query}",
-                             headers={"Sec-Fetch-Dest": "document"})
+        return self.tool.get(
+            f"{location.path}?{location.query}", headers={"Sec-Fetch-Dest": "document"}
+        )
 
 
 @pytest.fixture
-def browser(client: FlaskClient, app: Flask, lms: LibraryLms, platform_app: Flask,
-            wire: responses.RequestsMock, registered: None) -> Browser:
+def browser(
+    client: FlaskClient,
+    app: Flask,
+    lms: LibraryLms,
+    platform_app: Flask,
+    wire: responses.RequestsMock,
+    registered: None,
+) -> Browser:
     """A browser, the test LMS registered in the tool, HTTP between them wired."""
     return Browser(client, platform_app.test_client(), lms, app)
 
@@ -188,9 +215,13 @@ def stored(app: Flask) -> dict[str, Any]:
     rate-limit counters."""
     store_table = ShortLivedValue.__tablename__
     with app.app_context():
-        counts = {table.name: int(db.session.execute(
-            select(func.count()).select_from(table)).scalar_one())
-            for table in db.metadata.sorted_tables if table.name != store_table}
+        counts = {
+            table.name: int(
+                db.session.execute(select(func.count()).select_from(table)).scalar_one()
+            )
+            for table in db.metadata.sorted_tables
+            if table.name != store_table
+        }
         if app.config.get("ILP_REDIS_URL"):
             import redis
 
@@ -199,8 +230,10 @@ def stored(app: Flask) -> dict[str, Any]:
         else:
             keys = list(db.session.execute(select(ShortLivedValue.key)).scalars())
     # Rate-limit counters count every attempt, refused ones too: that is their job.
-    return {"rows": counts, "store": sorted(k for k in keys
-                                            if not k.startswith(("jwks:", "rate:")))}
+    return {
+        "rows": counts,
+        "store": sorted(k for k in keys if not k.startswith(("jwks:", "rate:"))),
+    }
 
 
 def form_of(response: TestResponse) -> dict[str, str]:
@@ -212,13 +245,13 @@ def form_of(response: TestResponse) -> dict[str, str]:
     return {**hidden_inputs(html), "action": unescape(action.group(1))}
 
 
-def pick_activity(browser: Browser, member: Member, activity: str = "reflection"
-                  ) -> TestResponse:
+def pick_activity(browser: Browser, member: Member, activity: str = "reflection") -> TestResponse:
     """``member`` opens the LMS's activity picker (a Deep Linking request signed by the
     library), our picker, and chooses ``activity``; returns our answer page."""
     launch = browser.launch(member, deep_link=True)
-    assert urlsplit(launch.headers.get("Location", "")).path == "/portfolio/activities", \
-        text_of(launch)
+    assert urlsplit(launch.headers.get("Location", "")).path == "/portfolio/activities", text_of(
+        launch
+    )
     token = token_of(launch)
     picker = browser.follow(launch)
     assert picker.status_code == 200 and "Plan reflection" in text_of(picker)

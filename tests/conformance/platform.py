@@ -77,18 +77,23 @@ LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 def new_private_pem() -> str:
     """A fresh 2048-bit RSA private key, PEM (PKCS#8), as the library wants it."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def public_pem_of(private_pem: str) -> str:
     """The public half of a PEM private key."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 # -- what the LMS knows ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Member:
@@ -195,14 +200,17 @@ class LibraryLms:
         """The library's registration of Lodestar: its URLs, its JWKS URL, our keys."""
         reg = PlatformRegistration()
         reg.announced_kid = self.announced_kid
-        (reg.set_iss(self.issuer).set_client_id(self.client_id)
-         .set_deployment_id(self.deployment_id)
-         .set_oidc_login_url(self.tool_url + "/lti/login")
-         .set_launch_url(self.tool_url + "/lti/launch")
-         .set_deeplink_launch_url(self.tool_url + "/lti/launch")
-         .set_tool_key_set_url(self.tool_url + "/lti/jwks")
-         .set_platform_public_key(self.public_pem)
-         .set_platform_private_key(self.signing_pem or self.private_pem))
+        (
+            reg.set_iss(self.issuer)
+            .set_client_id(self.client_id)
+            .set_deployment_id(self.deployment_id)
+            .set_oidc_login_url(self.tool_url + "/lti/login")
+            .set_launch_url(self.tool_url + "/lti/launch")
+            .set_deeplink_launch_url(self.tool_url + "/lti/launch")
+            .set_tool_key_set_url(self.tool_url + "/lti/jwks")
+            .set_platform_public_key(self.public_pem)
+            .set_platform_private_key(self.signing_pem or self.private_pem)
+        )
         return reg
 
 
@@ -227,6 +235,7 @@ class PlatformConf(LTI1P3PlatformConfAbstract):
 
 
 # -- Glue: Flask adapters for the library's framework-free core ---------------------------
+
 
 class FlaskPlatformRequest(Request):
     """The library's request view of the current Flask request (like its Django adapter)."""
@@ -258,10 +267,12 @@ class FlaskMessageLaunch(LTIAdvantageMessageLaunchAbstract):
     template module imports the deprecated ``pkg_resources``)."""
 
     def render_launch_form(self, launch_data: dict[str, t.Any], **kwargs: t.Any) -> str:
-        return (f'<form method="post" action="{escape(launch_data["launch_url"])}">'
-                f'<input type="hidden" name="id_token" value="{escape(launch_data["id_token"])}">'
-                f'<input type="hidden" name="state" value="{escape(launch_data["state"])}">'
-                "</form>")
+        return (
+            f'<form method="post" action="{escape(launch_data["launch_url"])}">'
+            f'<input type="hidden" name="id_token" value="{escape(launch_data["id_token"])}">'
+            f'<input type="hidden" name="state" value="{escape(launch_data["state"])}">'
+            "</form>"
+        )
 
 
 def flask_response(resp: LibraryResponse) -> Response:
@@ -295,9 +306,11 @@ def score_problems(score: t.Any) -> list[str]:
     if not isinstance(score, dict):
         return ["the score is not a JSON object"]
     problems = [f"{name} is missing" for name in SCORE_REQUIRED if name not in score]
-    problems += [f"unknown field {key}" for key in score
-                 if key not in TScore.__annotations__ and not key.startswith(("http://",
-                                                                              "https://"))]
+    problems += [
+        f"unknown field {key}"
+        for key in score
+        if key not in TScore.__annotations__ and not key.startswith(("http://", "https://"))
+    ]
     # The library types userId as int; the spec (and every LMS) uses the string LTI user id.
     if "userId" in score and not (isinstance(score["userId"], str) and score["userId"]):
         problems.append("userId must be the LTI user id (a string)")
@@ -312,8 +325,10 @@ def score_problems(score: t.Any) -> list[str]:
         if not isinstance(maximum, int | float) or maximum <= 0:
             problems.append("scoreGiven needs a scoreMaximum > 0")
     if not TIMESTAMP.match(str(score.get("timestamp", ""))):
-        problems.append(f"timestamp {score.get('timestamp')!r} is not ISO 8601 with "
-                        "sub-second precision and a time zone")
+        problems.append(
+            f"timestamp {score.get('timestamp')!r} is not ISO 8601 with "
+            "sub-second precision and a time zone"
+        )
     return problems
 
 
@@ -324,10 +339,20 @@ class LibraryAgs(AssignmentsGradesService):
     accepts any AGS scope of the launch for every endpoint).
     """
 
-    def __init__(self, lms: LibraryLms, conf: PlatformConf, context_id: str,
-                 scopes: list[str], item_id: str | None = None) -> None:
-        super().__init__(FlaskPlatformRequest(request), conf, lms.line_items_url(context_id),
-                         lms.line_item_url(context_id, item_id) if item_id else None)
+    def __init__(
+        self,
+        lms: LibraryLms,
+        conf: PlatformConf,
+        context_id: str,
+        scopes: list[str],
+        item_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            FlaskPlatformRequest(request),
+            conf,
+            lms.line_items_url(context_id),
+            lms.line_item_url(context_id, item_id) if item_id else None,
+        )
         self.lms = lms
         self.course = lms.courses[context_id]
         self._scopes = scopes
@@ -342,14 +367,23 @@ class LibraryAgs(AssignmentsGradesService):
         except KeyError:
             raise LineItemNotFoundException(line_item_id) from None
 
-    def find_lineitems(self, page: int = 1, limit: int | None = None,
-                       line_item_id: str | None = None, resource_link_id: str | None = None,
-                       resource_id: str | None = None, tag: str | None = None,
-                       **_other: t.Any) -> TPage:
-        items = [i for i in self.course.line_items.values()
-                 if (resource_link_id is None or i.get("resourceLinkId") == resource_link_id)
-                 and (resource_id is None or i.get("resourceId") == resource_id)
-                 and (tag is None or i.get("tag") == tag)]
+    def find_lineitems(
+        self,
+        page: int = 1,
+        limit: int | None = None,
+        line_item_id: str | None = None,
+        resource_link_id: str | None = None,
+        resource_id: str | None = None,
+        tag: str | None = None,
+        **_other: t.Any,
+    ) -> TPage:
+        items = [
+            i
+            for i in self.course.line_items.values()
+            if (resource_link_id is None or i.get("resourceLinkId") == resource_link_id)
+            and (resource_id is None or i.get("resourceId") == resource_id)
+            and (tag is None or i.get("tag") == tag)
+        ]
         return {"content": items, "has_next": False, "next": None}
 
     def find_lineitem(self, line_item_id: str) -> TLineItem:
@@ -357,8 +391,10 @@ class LibraryAgs(AssignmentsGradesService):
 
     def create_lineitem(self, creation_data: TLineItem) -> TLineItem:
         item_id = "item-" + secrets.token_hex(4)
-        item: TLineItem = {**creation_data,
-                           "id": self.lms.line_item_url(self.course.context_id, item_id)}
+        item: TLineItem = {
+            **creation_data,
+            "id": self.lms.line_item_url(self.course.context_id, item_id),
+        }
         self.course.line_items[item_id] = item
         return item
 
@@ -381,11 +417,13 @@ class LibraryAgs(AssignmentsGradesService):
             self.lms.refusals.append("; ".join(problems))
             raise LtiServiceException("; ".join(problems), 400)
         body = t.cast(dict[str, t.Any], score)
-        earlier = [s for s in self.course.scores.get(line_item_id, [])
-                   if s["userId"] == body["userId"]]
+        earlier = [
+            s for s in self.course.scores.get(line_item_id, []) if s["userId"] == body["userId"]
+        ]
         when = dt.datetime.fromisoformat(str(body["timestamp"]).replace("Z", "+00:00"))
         if earlier and when <= dt.datetime.fromisoformat(
-                str(earlier[-1]["timestamp"]).replace("Z", "+00:00")):
+            str(earlier[-1]["timestamp"]).replace("Z", "+00:00")
+        ):
             # AGS: the platform MUST NOT apply a score older than the one on record, and a
             # tool MUST NOT send two updates of one (line item, user) with the same timestamp.
             self.lms.refusals.append("score timestamp not after the last one")
@@ -393,20 +431,35 @@ class LibraryAgs(AssignmentsGradesService):
         self.course.scores.setdefault(line_item_id, []).append(dict(body))
         return UpdateScoreStatus.SUCCESS if earlier else UpdateScoreStatus.CREATED
 
-    def get_results(self, line_item_id: str, page: int = 1, limit: int | None = None,
-                    user_id: str | None = None, **_other: t.Any) -> TPage:
+    def get_results(
+        self,
+        line_item_id: str,
+        page: int = 1,
+        limit: int | None = None,
+        user_id: str | None = None,
+        **_other: t.Any,
+    ) -> TPage:
         item = self._item(line_item_id)
         latest: dict[str, dict[str, t.Any]] = {}
         for score in self.course.scores.get(line_item_id, []):
             latest[score["userId"]] = score
-        results = [{"id": f"{item['id']}/results/{sub}", "userId": sub,
-                    "resultScore": s.get("scoreGiven"), "resultMaximum": s.get("scoreMaximum"),
-                    "comment": s.get("comment"), "scoreOf": item["id"]}
-                   for sub, s in latest.items() if user_id in (None, sub)]
+        results = [
+            {
+                "id": f"{item['id']}/results/{sub}",
+                "userId": sub,
+                "resultScore": s.get("scoreGiven"),
+                "resultMaximum": s.get("scoreMaximum"),
+                "comment": s.get("comment"),
+                "scoreOf": item["id"],
+            }
+            for sub, s in latest.items()
+            if user_id in (None, sub)
+        ]
         return {"content": results, "has_next": False, "next": None}
 
 
 # -- the platform's web app ---------------------------------------------------------------
+
 
 def create_platform_app(lms: LibraryLms) -> Flask:
     """The test LMS's HTTP side; every LTI decision in it is the library's (or ``Glue:``)."""
@@ -434,8 +487,12 @@ def create_platform_app(lms: LibraryLms) -> Flask:
 
     def _start(context_id: str, *, deep_link: bool) -> t.Any:
         hint = secrets.token_urlsafe(12)
-        lms.messages[hint] = Message(context_id=context_id, sub=request.args["user"],
-                                     link_id=request.args.get("link"), deep_link=deep_link)
+        lms.messages[hint] = Message(
+            context_id=context_id,
+            sub=request.args["user"],
+            link_id=request.args.get("link"),
+            deep_link=deep_link,
+        )
         login = FlaskOIDCLogin(FlaskPlatformRequest(request), conf())
         login.set_lti_message_hint(hint=hint)
         if deep_link:
@@ -448,8 +505,12 @@ def create_platform_app(lms: LibraryLms) -> Flask:
         platform = conf()
         params = request.values
         # Glue: OIDC Core 3.1.2.1 / LTI 1.3 5.1.1.2 parameters the library does not check.
-        fixed = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-                 "prompt": "none"}
+        fixed = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+        }
         for name, value in fixed.items():
             if params.get(name) != value:
                 return refuse(f"{name} must be {value!r}, got {params.get(name)!r}")
@@ -462,16 +523,24 @@ def create_platform_app(lms: LibraryLms) -> Flask:
         course = lms.courses[message.context_id]
         person = lms.people[message.sub]
         launch = FlaskMessageLaunch(FlaskPlatformRequest(request), platform)
-        launch.set_user_data(person.sub, course.roles.get(person.sub, []),
-                             full_name=person.name, email_address=person.email)
-        launch.set_launch_context_claim(course.context_id, [COURSE_OFFERING], course.title,
-                                        course.label)
+        launch.set_user_data(
+            person.sub,
+            course.roles.get(person.sub, []),
+            full_name=person.name,
+            email_address=person.email,
+        )
+        launch.set_launch_context_claim(
+            course.context_id, [COURSE_OFFERING], course.title, course.label
+        )
         launch.set_launch_presentation_claim(document_target="iframe")
         line_item = None
         if message.deep_link:
-            launch.set_dl(lms.deep_link_return_url(course.context_id), title="Add an activity",
-                          accept_types={"ltiResourceLink"},
-                          extra_data=t.cast(t.Any, params["lti_message_hint"]))
+            launch.set_dl(
+                lms.deep_link_return_url(course.context_id),
+                title="Add an activity",
+                accept_types={"ltiResourceLink"},
+                extra_data=t.cast(t.Any, params["lti_message_hint"]),
+            )
         else:
             link = course.links[message.link_id or "course-navigation"]
             launch.set_resource_link_claim(link.id, title=link.title)
@@ -506,25 +575,35 @@ def create_platform_app(lms: LibraryLms) -> Flask:
         hint = str(claims.get(DL_CLAIM + "data") or "")
         message = lms.messages.get(hint)
         problems = [
-            name for name, ok in (
+            name
+            for name, ok in (
                 ("aud", claims.get("aud") in (lms.issuer, [lms.issuer])),
                 ("iss", claims.get("iss") == lms.client_id),
                 ("deployment_id", claims.get(LTI_CLAIM + "deployment_id") == lms.deployment_id),
                 ("nonce", bool(claims.get("nonce"))),
-                ("data", message is not None and message.deep_link
-                 and message.context_id == context_id),
-            ) if not ok]
+                (
+                    "data",
+                    message is not None and message.deep_link and message.context_id == context_id,
+                ),
+            )
+            if not ok
+        ]
         if problems:
             return refuse("the Deep Linking response has a wrong " + ", ".join(problems))
         course = lms.courses[context_id]
         for item in items:
-            link = Link(id="link-" + secrets.token_hex(4), title=str(item.get("title") or ""),
-                        custom=dict(item.get("custom") or {}))
+            link = Link(
+                id="link-" + secrets.token_hex(4),
+                title=str(item.get("title") or ""),
+                custom=dict(item.get("custom") or {}),
+            )
             if item.get("lineItem"):
                 item_id = "item-" + secrets.token_hex(4)
                 course.line_items[item_id] = {
-                    **item["lineItem"], "resourceLinkId": link.id,
-                    "id": lms.line_item_url(context_id, item_id)}
+                    **item["lineItem"],
+                    "resourceLinkId": link.id,
+                    "id": lms.line_item_url(context_id, item_id),
+                }
                 link.line_item_id = item_id
             course.links[link.id] = link
         lms.deep_link_returns.append((hint, items))
@@ -575,29 +654,32 @@ def create_platform_app(lms: LibraryLms) -> Flask:
         service = ags(context_id, [LINEITEM_SCOPE])
         return flask_response(service.handle_resp(service.handle_create_lineitem))
 
-    @app.route("/api/courses/<context_id>/lineitems/<item_id>",
-               methods=["GET", "PUT", "DELETE"])
+    @app.route("/api/courses/<context_id>/lineitems/<item_id>", methods=["GET", "PUT", "DELETE"])
     def line_item(context_id: str, item_id: str) -> Response:
         if request.method == "GET":
             service = ags(context_id, [LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE], item_id)
-            return flask_response(service.handle_resp(service.handle_get_lineitem,
-                                                      line_item_id=item_id))
+            return flask_response(
+                service.handle_resp(service.handle_get_lineitem, line_item_id=item_id)
+            )
         service = ags(context_id, [LINEITEM_SCOPE], item_id)
-        handler = (service.handle_update_lineitem if request.method == "PUT"
-                   else service.handle_delete_lineitem)
+        handler = (
+            service.handle_update_lineitem
+            if request.method == "PUT"
+            else service.handle_delete_lineitem
+        )
         return flask_response(service.handle_resp(handler, line_item_id=item_id))
 
     @app.post("/api/courses/<context_id>/lineitems/<item_id>/scores")
     def scores(context_id: str, item_id: str) -> Response:
         service = ags(context_id, [SCORE_SCOPE], item_id)
-        return flask_response(service.handle_resp(service.handle_update_score,
-                                                  line_item_id=item_id))
+        return flask_response(
+            service.handle_resp(service.handle_update_score, line_item_id=item_id)
+        )
 
     @app.get("/api/courses/<context_id>/lineitems/<item_id>/results")
     def results(context_id: str, item_id: str) -> Response:
         service = ags(context_id, [RESULT_SCOPE], item_id)
-        return flask_response(service.handle_resp(service.handle_get_results,
-                                                  line_item_id=item_id))
+        return flask_response(service.handle_resp(service.handle_get_results, line_item_id=item_id))
 
     @app.errorhandler(LtiServiceException)
     def service_error(err: LtiServiceException) -> tuple[Response, int]:
@@ -607,6 +689,7 @@ def create_platform_app(lms: LibraryLms) -> Flask:
 
 
 # -- Glue: server-to-server HTTP between the two apps --------------------------------------
+
 
 def route_to(mock: responses.RequestsMock, base_url: str, app: Flask) -> None:
     """Answer every ``requests`` call to ``base_url`` with ``app`` (through its test
@@ -620,8 +703,9 @@ def route_to(mock: responses.RequestsMock, base_url: str, app: Flask) -> None:
         url = urlsplit(prepared.url)
         path = url.path + (f"?{url.query}" if url.query else "")
         headers = {k: v for k, v in prepared.headers.items() if k.lower() != "content-length"}
-        reply: TestResponse = client.open(path, method=prepared.method, headers=headers,
-                                          data=prepared.body, base_url=origin)
+        reply: TestResponse = client.open(
+            path, method=prepared.method, headers=headers, data=prepared.body, base_url=origin
+        )
         out = {k: v for k, v in reply.headers.items() if k.lower() != "content-length"}
         return reply.status_code, out, reply.get_data()
 

@@ -25,7 +25,8 @@ ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 
 
 def test_the_plan_reflection_answer_passes_the_library_deep_linking_validation(
-        browser: Browser) -> None:
+    browser: Browser,
+) -> None:
     link = place_reflection(browser)
 
     ((hint, items),) = browser.lms.deep_link_returns
@@ -56,7 +57,8 @@ def test_the_deep_linking_response_is_signed_with_a_key_of_our_jwks(browser: Bro
 
 
 def test_a_deep_linking_response_altered_on_the_way_is_refused_by_the_library(
-        browser: Browser) -> None:
+    browser: Browser,
+) -> None:
     """The check above means something: the library does verify our signature."""
     form = form_of(pick_activity(browser, TEACHER))
     header, body, signature = form["JWT"].split(".")

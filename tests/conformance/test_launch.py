@@ -24,8 +24,7 @@ def _signed_in_as(html: str) -> str:
     return match.group(1)
 
 
-def test_instructor_lands_on_the_class_page_with_the_names_from_the_token(
-        browser: Browser) -> None:
+def test_instructor_lands_on_the_class_page_with_the_names_from_the_token(browser: Browser) -> None:
     launch = browser.launch(TEACHER)
     assert launch.status_code == 302, text_of(launch)
     assert re.fullmatch(r"/courses/\d+", urlsplit(launch.headers["Location"]).path)
@@ -36,8 +35,7 @@ def test_instructor_lands_on_the_class_page_with_the_names_from_the_token(
     assert browser.course.title in html
 
 
-def test_learner_lands_on_their_plan_page_with_the_names_from_the_token(
-        browser: Browser) -> None:
+def test_learner_lands_on_their_plan_page_with_the_names_from_the_token(browser: Browser) -> None:
     student = STUDENTS[0]
     launch = browser.launch(student)
     assert launch.status_code == 302, text_of(launch)
@@ -59,7 +57,8 @@ def test_the_tool_asks_the_library_for_exactly_the_registered_launch(browser: Br
 
 
 def test_a_launch_signed_with_a_key_outside_the_platform_jwks_is_refused(
-        browser: Browser, rogue_pem: str) -> None:
+    browser: Browser, rogue_pem: str
+) -> None:
     browser.lms.signing_pem = rogue_pem  # the library signs with it; its JWKS lacks it
     form = browser.authorize(browser.login(TEACHER))
     before = stored(browser.app)
@@ -70,7 +69,8 @@ def test_a_launch_signed_with_a_key_outside_the_platform_jwks_is_refused(
 
 
 def test_a_launch_naming_the_published_kid_but_signed_by_another_key_is_refused(
-        browser: Browser, rogue_pem: str) -> None:
+    browser: Browser, rogue_pem: str
+) -> None:
     published = PlatformRegistration.get_jwk(browser.lms.public_pem)["kid"]
     browser.lms.signing_pem, browser.lms.announced_kid = rogue_pem, published
     form = browser.authorize(browser.login(STUDENTS[0]))

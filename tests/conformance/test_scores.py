@@ -29,7 +29,8 @@ REFLECTION = "Dissecting the owl pellet made me want to work in wildlife biology
 
 
 def test_a_reflection_score_is_accepted_by_the_library_gradebook(
-        browser: Browser, wire: responses.RequestsMock) -> None:
+    browser: Browser, wire: responses.RequestsMock
+) -> None:
     link = place_reflection(browser)
     assert link.line_item_id is not None
     student = STUDENTS[0]
@@ -41,8 +42,11 @@ def test_a_reflection_score_is_accepted_by_the_library_gradebook(
     assert page.status_code == 200 and "Plan reflection" in text_of(page)
 
     link_row = parse_qs(location.query)["link"][0]
-    done = browser.tool.post(location.path, query_string={"link": link_row},
-                             data={"lt": token, "goal": "", "work": "", "reflection": REFLECTION})
+    done = browser.tool.post(
+        location.path,
+        query_string={"link": link_row},
+        data={"lt": token, "goal": "", "work": "", "reflection": REFLECTION},
+    )
     assert done.status_code == 302, text_of(done)
     after = text_of(browser.follow(done))
     assert GRADEBOOK_UPDATED in after, browser.lms.refusals
@@ -69,20 +73,22 @@ def _client(browser: Browser) -> LtiServiceClient:
 def _column(browser: Browser) -> str:
     item_id = "item-direct"
     browser.course.line_items[item_id] = {
-        "id": browser.lms.line_item_url(COURSE, item_id), "label": "Check-in",
-        "scoreMaximum": 5}
+        "id": browser.lms.line_item_url(COURSE, item_id),
+        "label": "Check-in",
+        "scoreMaximum": 5,
+    }
     return browser.course.line_items[item_id]["id"]
 
 
-def test_a_score_sent_on_a_whole_second_still_has_sub_second_precision(
-        browser: Browser) -> None:
+def test_a_score_sent_on_a_whole_second_still_has_sub_second_precision(browser: Browser) -> None:
     """AGS 2.0: score timestamps MUST be ISO 8601 with sub-second precision. Python's
     ``isoformat()`` drops the fraction when the microseconds are 0 (once in a million)."""
     url = _column(browser)
     on_the_second = dt.datetime(2025, 3, 4, 10, 30, 0, 0, tzinfo=dt.UTC)
     with browser.app.app_context():
-        _client(browser).post_score(url, user_id=STUDENTS[1].sub, score_given=5,
-                                    score_maximum=5, timestamp=on_the_second)
+        _client(browser).post_score(
+            url, user_id=STUDENTS[1].sub, score_given=5, score_maximum=5, timestamp=on_the_second
+        )
         db.session.remove()
     (score,) = browser.course.scores["item-direct"]
     assert score["timestamp"].startswith("2025-03-04T10:30:00.")
@@ -94,11 +100,17 @@ def test_the_library_refuses_a_score_older_than_the_one_on_record(browser: Brows
     now = dt.datetime.now(dt.UTC)
     with browser.app.app_context():
         client = _client(browser)
-        client.post_score(url, user_id=STUDENTS[1].sub, score_given=4, score_maximum=5,
-                          timestamp=now)
+        client.post_score(
+            url, user_id=STUDENTS[1].sub, score_given=4, score_maximum=5, timestamp=now
+        )
         with pytest.raises(LmsApiError) as err:
-            client.post_score(url, user_id=STUDENTS[1].sub, score_given=1, score_maximum=5,
-                              timestamp=now - dt.timedelta(minutes=1))
+            client.post_score(
+                url,
+                user_id=STUDENTS[1].sub,
+                score_given=1,
+                score_maximum=5,
+                timestamp=now - dt.timedelta(minutes=1),
+            )
         db.session.remove()
     assert err.value.upstream_status == 409
     assert [s["scoreGiven"] for s in browser.course.scores["item-direct"]] == [4]

@@ -54,8 +54,9 @@ def client(session: requests.Session, sleeps: Sleeps, **kwargs: Any) -> CanvasCl
 
 
 def add_course(rsps: responses.RequestsMock, course_id: int = 7) -> None:
-    rsps.get(f"{API}/courses/{course_id}", json=fixture("course"),
-             match=[matchers.header_matcher(AUTH)])
+    rsps.get(
+        f"{API}/courses/{course_id}", json=fixture("course"), match=[matchers.header_matcher(AUTH)]
+    )
 
 
 def next_link(url: str) -> dict[str, str]:
@@ -71,9 +72,14 @@ def test_install_session_sends_our_user_agent_and_timeout() -> None:
     transport = _install_session(canvas, ours)
     assert canvas._Canvas__requester._session is transport  # type: ignore[attr-defined]
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/users/self", json={"id": 1, "name": "Me"},
-                 match=[matchers.header_matcher(AUTH),
-                        matchers.request_kwargs_matcher({"timeout": 4.0})])
+        rsps.get(
+            f"{API}/users/self",
+            json={"id": 1, "name": "Me"},
+            match=[
+                matchers.header_matcher(AUTH),
+                matchers.request_kwargs_matcher({"timeout": 4.0}),
+            ],
+        )
         assert canvas.get_user("self").name == "Me"
     assert transport.last_response is not None
     assert transport.last_response.status_code == 200
@@ -87,17 +93,28 @@ def test_list_assignments_reads_two_pages(session: requests.Session, sleeps: Sle
     page2 = f"{API}/courses/7/assignments?page=2&per_page=2"
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/assignments", json=pages["page1"], headers=next_link(page2),
-                 match=[matchers.header_matcher(AUTH),
-                        matchers.query_param_matcher({"per_page": "2"})])
-        rsps.get(f"{API}/courses/7/assignments", json=pages["page2"],
-                 match=[matchers.header_matcher(AUTH),
-                        matchers.query_param_matcher({"page": "2", "per_page": "2"})])
+        rsps.get(
+            f"{API}/courses/7/assignments",
+            json=pages["page1"],
+            headers=next_link(page2),
+            match=[matchers.header_matcher(AUTH), matchers.query_param_matcher({"per_page": "2"})],
+        )
+        rsps.get(
+            f"{API}/courses/7/assignments",
+            json=pages["page2"],
+            match=[
+                matchers.header_matcher(AUTH),
+                matchers.query_param_matcher({"page": "2", "per_page": "2"}),
+            ],
+        )
         assignments = client(session, sleeps, per_page=2).list_assignments(7)
 
     assert [a.external_id for a in assignments] == ["101", "102", "103"]
     assert assignments[0] == LmsAssignment(
-        external_id="101", title="Reflective essay", source="canvas", score_maximum=20.0,
+        external_id="101",
+        title="Reflective essay",
+        source="canvas",
+        score_maximum=20.0,
         due_at=dt.datetime(2025, 3, 1, 23, 59, tzinfo=dt.UTC),
         html_url="https://canvas.test/courses/7/assignments/101",
         description="<p>Write 500 words.</p>",
@@ -109,18 +126,28 @@ def test_list_assignments_reads_two_pages(session: requests.Session, sleeps: Sle
     assert sleeps == []
 
 
-def test_list_submissions_maps_scores_attachments_and_urls(session: requests.Session,
-                                                          sleeps: Sleeps) -> None:
+def test_list_submissions_maps_scores_attachments_and_urls(
+    session: requests.Session, sleeps: Sleeps
+) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/students/submissions", json=fixture("submissions"),
-                 match=[matchers.header_matcher(AUTH),
-                        matchers.query_param_matcher({"per_page": "100"}, strict_match=False)])
+        rsps.get(
+            f"{API}/courses/7/students/submissions",
+            json=fixture("submissions"),
+            match=[
+                matchers.header_matcher(AUTH),
+                matchers.query_param_matcher({"per_page": "100"}, strict_match=False),
+            ],
+        )
         scores = client(session, sleeps).list_submissions(7, assignment_ids=["101", "102"])
         query = parse_qs(urlsplit(rsps.calls[1].request.url).query)
 
-    assert query == {"student_ids[]": ["all"], "include[]": ["submission_comments"],
-                     "assignment_ids[]": ["101", "102"], "per_page": ["100"]}
+    assert query == {
+        "student_ids[]": ["all"],
+        "include[]": ["submission_comments"],
+        "assignment_ids[]": ["101", "102"],
+        "per_page": ["100"],
+    }
     essay, link, missing = scores
     assert essay.assignment_external_id == "101"
     assert essay.lms_user_id == "55"
@@ -132,10 +159,14 @@ def test_list_submissions_maps_scores_attachments_and_urls(session: requests.Ses
     assert essay.comment == "Strong argument; cite sources."
     assert essay.url is not None
     assert essay.url.startswith("https://canvas.test/courses/7/assignments/101/submissions/55")
-    assert essay.attachments == (LmsAttachment(
-        filename="essay final.pdf",
-        url="https://canvas.test/files/3001/download?download_frd=1&verifier=abc",
-        content_type="application/pdf", size=48213),)
+    assert essay.attachments == (
+        LmsAttachment(
+            filename="essay final.pdf",
+            url="https://canvas.test/files/3001/download?download_frd=1&verifier=abc",
+            content_type="application/pdf",
+            size=48213,
+        ),
+    )
 
     assert link.url == "https://portfolio.example.org/ana"
     assert link.state == "submitted"
@@ -150,10 +181,19 @@ def test_list_submissions_maps_scores_attachments_and_urls(session: requests.Ses
 def test_list_submissions_for_some_students(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/students/submissions", json=[],
-                 match=[matchers.query_param_matcher(
-                     {"student_ids[]": ["55", "56"], "include[]": "submission_comments",
-                      "per_page": "100"})])
+        rsps.get(
+            f"{API}/courses/7/students/submissions",
+            json=[],
+            match=[
+                matchers.query_param_matcher(
+                    {
+                        "student_ids[]": ["55", "56"],
+                        "include[]": "submission_comments",
+                        "per_page": "100",
+                    }
+                )
+            ],
+        )
         assert client(session, sleeps).list_submissions(7, student_ids=["55", "56"]) == []
     assert client(session, sleeps).list_submissions(7, assignment_ids=[]) == []
 
@@ -162,16 +202,34 @@ def test_list_user_enrollments_with_grades(session: requests.Session, sleeps: Sl
     data = fixture("enrollments")
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/users/self", json=data["user"], match=[matchers.header_matcher(AUTH)])
-        rsps.get(f"{API}/users/55/enrollments", json=data["enrollments"],
-                 match=[matchers.header_matcher(AUTH), matchers.query_param_matcher(
-                     {"state[]": ["active", "completed"], "include[]": "current_points",
-                      "per_page": "100"})])
-        rsps.get(f"{API}/users/55/courses", json=data["courses"],
-                 match=[matchers.query_param_matcher(
-                     {"include[]": "term", "state[]": ["available", "completed"],
-                      "per_page": "100"})])
-        rsps.get(f"{API}/courses/8", json=data["course_8"],
-                 match=[matchers.query_param_matcher({"include[]": "term"})])
+        rsps.get(
+            f"{API}/users/55/enrollments",
+            json=data["enrollments"],
+            match=[
+                matchers.header_matcher(AUTH),
+                matchers.query_param_matcher(
+                    {
+                        "state[]": ["active", "completed"],
+                        "include[]": "current_points",
+                        "per_page": "100",
+                    }
+                ),
+            ],
+        )
+        rsps.get(
+            f"{API}/users/55/courses",
+            json=data["courses"],
+            match=[
+                matchers.query_param_matcher(
+                    {"include[]": "term", "state[]": ["available", "completed"], "per_page": "100"}
+                )
+            ],
+        )
+        rsps.get(
+            f"{API}/courses/8",
+            json=data["course_8"],
+            match=[matchers.query_param_matcher({"include[]": "term"})],
+        )
         grades = client(session, sleeps).list_user_enrollments_with_grades()
 
     bio, history = grades
@@ -189,8 +247,7 @@ def test_list_user_enrollments_with_grades(session: requests.Session, sleeps: Sl
     assert history.current_grade is None
 
 
-def test_course_is_looked_up_once_per_client(session: requests.Session,
-                                             sleeps: Sleeps) -> None:
+def test_course_is_looked_up_once_per_client(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
         rsps.get(f"{API}/courses/7/students/submissions", json=[])
@@ -207,10 +264,18 @@ def test_page_cap_stops_reading(session: requests.Session, sleeps: Sleeps) -> No
     pages = fixture("assignments")["page1"]
     with responses.RequestsMock() as rsps:  # page 3 is never requested
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/assignments", json=pages[:1], headers=next_link(page2),
-                 match=[matchers.query_param_matcher({"per_page": "1"})])
-        rsps.get(f"{API}/courses/7/assignments", json=pages[1:], headers=next_link(page3),
-                 match=[matchers.query_param_matcher({"page": "2", "per_page": "1"})])
+        rsps.get(
+            f"{API}/courses/7/assignments",
+            json=pages[:1],
+            headers=next_link(page2),
+            match=[matchers.query_param_matcher({"per_page": "1"})],
+        )
+        rsps.get(
+            f"{API}/courses/7/assignments",
+            json=pages[1:],
+            headers=next_link(page3),
+            match=[matchers.query_param_matcher({"page": "2", "per_page": "1"})],
+        )
         with pytest.raises(LmsApiError) as caught:
             client(session, sleeps, per_page=1, max_pages=2).list_assignments(7)
     assert caught.value.retryable is False
@@ -218,8 +283,7 @@ def test_page_cap_stops_reading(session: requests.Session, sleeps: Sleeps) -> No
     assert sleeps == []
 
 
-def test_item_cap_when_canvas_ignores_per_page(session: requests.Session,
-                                               sleeps: Sleeps) -> None:
+def test_item_cap_when_canvas_ignores_per_page(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
         rsps.get(f"{API}/courses/7/assignments", json=fixture("assignments")["page1"])
@@ -230,19 +294,29 @@ def test_item_cap_when_canvas_ignores_per_page(session: requests.Session,
 # -- errors and retries --------------------------------------------------------------------
 
 
-def test_429_waits_retry_after_then_succeeds(session: requests.Session,
-                                             sleeps: Sleeps) -> None:
+def test_429_waits_retry_after_then_succeeds(session: requests.Session, sleeps: Sleeps) -> None:
     page2 = f"{API}/courses/7/assignments?page=2&per_page=2"
     pages = fixture("assignments")
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/assignments", json=pages["page1"], headers=next_link(page2),
-                 match=[matchers.query_param_matcher({"per_page": "2"})])
-        throttled = rsps.get(f"{API}/courses/7/assignments", status=429, body="",
-                             headers={"Retry-After": "7", "X-Rate-Limit-Remaining": "0.0"},
-                             match=[matchers.query_param_matcher({"page": "2", "per_page": "2"})])
-        rsps.get(f"{API}/courses/7/assignments", json=pages["page2"],
-                 match=[matchers.query_param_matcher({"page": "2", "per_page": "2"})])
+        rsps.get(
+            f"{API}/courses/7/assignments",
+            json=pages["page1"],
+            headers=next_link(page2),
+            match=[matchers.query_param_matcher({"per_page": "2"})],
+        )
+        throttled = rsps.get(
+            f"{API}/courses/7/assignments",
+            status=429,
+            body="",
+            headers={"Retry-After": "7", "X-Rate-Limit-Remaining": "0.0"},
+            match=[matchers.query_param_matcher({"page": "2", "per_page": "2"})],
+        )
+        rsps.get(
+            f"{API}/courses/7/assignments",
+            json=pages["page2"],
+            match=[matchers.query_param_matcher({"page": "2", "per_page": "2"})],
+        )
         # Registered twice for the same URL: responses answers them in order.
         assignments = client(session, sleeps, per_page=2).list_assignments(7)
         assert throttled.call_count == 1
@@ -255,8 +329,11 @@ def test_429_waits_retry_after_then_succeeds(session: requests.Session,
 def test_legacy_403_rate_limit_is_retried(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/students/submissions", status=403,
-                 body="403 Forbidden (Rate Limit Exceeded)")
+        rsps.get(
+            f"{API}/courses/7/students/submissions",
+            status=403,
+            body="403 Forbidden (Rate Limit Exceeded)",
+        )
         rsps.get(f"{API}/courses/7/students/submissions", json=fixture("submissions"))
         scores = client(session, sleeps).list_submissions(7)
     assert [s.lms_user_id for s in scores] == ["55", "55", "56"]
@@ -266,9 +343,14 @@ def test_legacy_403_rate_limit_is_retried(session: requests.Session, sleeps: Sle
 def test_plain_403_is_not_retried(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
-        rsps.get(f"{API}/courses/7/students/submissions", status=403,
-                 json={"status": "unauthorized",
-                       "errors": [{"message": "user not authorized to perform that action"}]})
+        rsps.get(
+            f"{API}/courses/7/students/submissions",
+            status=403,
+            json={
+                "status": "unauthorized",
+                "errors": [{"message": "user not authorized to perform that action"}],
+            },
+        )
         with pytest.raises(LmsApiError) as caught:
             client(session, sleeps).list_submissions(7)
     err = caught.value
@@ -280,9 +362,12 @@ def test_plain_403_is_not_retried(session: requests.Session, sleeps: Sleeps) -> 
 
 def test_401_asks_to_reconnect(session: requests.Session, sleeps: Sleeps) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/courses/7", status=401,
-                 json={"errors": [{"message": "Invalid access token."}]},
-                 headers={"WWW-Authenticate": 'Bearer realm="canvas-lms"'})
+        rsps.get(
+            f"{API}/courses/7",
+            status=401,
+            json={"errors": [{"message": "Invalid access token."}]},
+            headers={"WWW-Authenticate": 'Bearer realm="canvas-lms"'},
+        )
         with pytest.raises(LmsApiError) as caught:
             client(session, sleeps).list_assignments(7)
     err = caught.value
@@ -308,8 +393,9 @@ def test_404_is_not_retried(session: requests.Session, sleeps: Sleeps) -> None:
     assert (caught.value.upstream_status, caught.value.retryable) == (404, False)
 
 
-def test_500_is_retried_with_backoff_then_gives_up(session: requests.Session,
-                                                   sleeps: Sleeps) -> None:
+def test_500_is_retried_with_backoff_then_gives_up(
+    session: requests.Session, sleeps: Sleeps
+) -> None:
     with responses.RequestsMock() as rsps:
         add_course(rsps)
         failing = rsps.get(f"{API}/courses/7/assignments", status=500, body="oops")
@@ -343,19 +429,26 @@ def test_long_retry_after_is_not_slept(session: requests.Session, sleeps: Sleeps
 
 # -- OAuth2 ----------------------------------------------------------------------------------
 
-CONFIG = canvas_oauth.CanvasOAuthConfig(base_url=f"{BASE}/", client_id="10000000000042",
-                                        client_secret="s3cret")
+CONFIG = canvas_oauth.CanvasOAuthConfig(
+    base_url=f"{BASE}/", client_id="10000000000042", client_secret="s3cret"
+)
 REDIRECT = "https://tool.example/canvas/oauth/callback"
 
 
 def test_authorize_url() -> None:
-    url = canvas_oauth.authorize_url(CONFIG, redirect_uri=REDIRECT, state="xyz",
-                                     scopes=["url:GET|/api/v1/courses", "url:GET|/api/v1/users"])
+    url = canvas_oauth.authorize_url(
+        CONFIG,
+        redirect_uri=REDIRECT,
+        state="xyz",
+        scopes=["url:GET|/api/v1/courses", "url:GET|/api/v1/users"],
+    )
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{BASE}/login/oauth2/auth"
     assert parse_qs(parts.query) == {
-        "client_id": ["10000000000042"], "response_type": ["code"],
-        "redirect_uri": [REDIRECT], "state": ["xyz"],
+        "client_id": ["10000000000042"],
+        "response_type": ["code"],
+        "redirect_uri": [REDIRECT],
+        "state": ["xyz"],
         "scope": ["url:GET|/api/v1/courses url:GET|/api/v1/users"],
     }
     assert "scope" not in canvas_oauth.authorize_url(CONFIG, redirect_uri=REDIRECT, state="x")
@@ -364,13 +457,23 @@ def test_authorize_url() -> None:
 def test_exchange_code(session: requests.Session) -> None:
     before = dt.datetime.now(dt.UTC)
     with responses.RequestsMock() as rsps:
-        rsps.post(f"{BASE}/login/oauth2/token", json=fixture("oauth")["token"],
-                  match=[matchers.urlencoded_params_matcher({
-                      "grant_type": "authorization_code", "client_id": "10000000000042",
-                      "client_secret": "s3cret", "redirect_uri": REDIRECT, "code": "abc"}),
-                      matchers.header_matcher({"User-Agent": USER_AGENT})])
-        token = canvas_oauth.exchange_code(CONFIG, "abc", redirect_uri=REDIRECT,
-                                           session=session)
+        rsps.post(
+            f"{BASE}/login/oauth2/token",
+            json=fixture("oauth")["token"],
+            match=[
+                matchers.urlencoded_params_matcher(
+                    {
+                        "grant_type": "authorization_code",
+                        "client_id": "10000000000042",
+                        "client_secret": "s3cret",
+                        "redirect_uri": REDIRECT,
+                        "code": "abc",
+                    }
+                ),
+                matchers.header_matcher({"User-Agent": USER_AGENT}),
+            ],
+        )
+        token = canvas_oauth.exchange_code(CONFIG, "abc", redirect_uri=REDIRECT, session=session)
     assert token.access_token == "1~access-one"
     assert token.refresh_token == "1~refresh-one"
     assert token.canvas_user_id == "55"
@@ -384,10 +487,20 @@ def test_exchange_code(session: requests.Session) -> None:
 def test_refresh_keeps_the_old_refresh_token(session: requests.Session) -> None:
     old = canvas_oauth.CanvasToken("1~access-one", "1~refresh-one", None, "55")
     with responses.RequestsMock() as rsps:
-        rsps.post(f"{BASE}/login/oauth2/token", json=fixture("oauth")["refreshed"],
-                  match=[matchers.urlencoded_params_matcher({
-                      "grant_type": "refresh_token", "client_id": "10000000000042",
-                      "client_secret": "s3cret", "refresh_token": "1~refresh-one"})])
+        rsps.post(
+            f"{BASE}/login/oauth2/token",
+            json=fixture("oauth")["refreshed"],
+            match=[
+                matchers.urlencoded_params_matcher(
+                    {
+                        "grant_type": "refresh_token",
+                        "client_id": "10000000000042",
+                        "client_secret": "s3cret",
+                        "refresh_token": "1~refresh-one",
+                    }
+                )
+            ],
+        )
         new = canvas_oauth.refresh_token(CONFIG, old, session=session)
     assert new.access_token == "1~access-two"
     assert new.refresh_token == "1~refresh-one"
@@ -396,8 +509,7 @@ def test_refresh_keeps_the_old_refresh_token(session: requests.Session) -> None:
 
 def test_invalid_grant_asks_to_reconnect(session: requests.Session) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.post(f"{BASE}/login/oauth2/token", status=400,
-                  json=fixture("oauth")["invalid_grant"])
+        rsps.post(f"{BASE}/login/oauth2/token", status=400, json=fixture("oauth")["invalid_grant"])
         with pytest.raises(LmsApiError) as caught:
             canvas_oauth.exchange_code(CONFIG, "used", redirect_uri=REDIRECT, session=session)
     err = caught.value
@@ -411,5 +523,6 @@ def test_token_endpoint_5xx_is_retryable(session: requests.Session) -> None:
         rsps.post(f"{BASE}/login/oauth2/token", status=503, body="maintenance")
         with pytest.raises(LmsApiError) as caught:
             canvas_oauth.refresh_token(
-                CONFIG, canvas_oauth.CanvasToken("a", "r", None, None), session=session)
+                CONFIG, canvas_oauth.CanvasToken("a", "r", None, None), session=session
+            )
     assert (caught.value.upstream_status, caught.value.retryable) == (503, True)

@@ -37,33 +37,43 @@ def canvas_platform(app: Flask, platform_id: int) -> int:
     with app.app_context():
         platform = db.session.get(Platform, platform_id)
         platform.lms = LmsKind.CANVAS
-        lms_rest.configure_canvas(platform, base_url=CANVAS, client_id="170000000000001",
-                                  client_secret="s3cret")
+        lms_rest.configure_canvas(
+            platform, base_url=CANVAS, client_id="170000000000001", client_secret="s3cret"
+        )
     return platform_id
 
 
-def _connect(lti: LtiDriver, token: str, rsps: responses.RequestsMock, canvas_user: int
-             ) -> None:
+def _connect(lti: LtiDriver, token: str, rsps: responses.RequestsMock, canvas_user: int) -> None:
     tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
     assert start.status_code == 302
     target = urlsplit(start.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == CANVAS + "/login/oauth2/auth"
     query = parse_qs(target.query)
     assert query["redirect_uri"] == ["http://localhost/lms/canvas/callback"]
-    rsps.post(CANVAS + "/login/oauth2/token", json={
-        "access_token": "1~access", "refresh_token": "1~refresh", "expires_in": 3600,
-        "token_type": "Bearer", "user": {"id": canvas_user, "name": "Someone"}})
-    done = tab.get("/lms/canvas/callback",
-                          query_string={"state": query["state"][0], "code": "one-time"})
+    rsps.post(
+        CANVAS + "/login/oauth2/token",
+        json={
+            "access_token": "1~access",
+            "refresh_token": "1~refresh",
+            "expires_in": 3600,
+            "token_type": "Bearer",
+            "user": {"id": canvas_user, "name": "Someone"},
+        },
+    )
+    done = tab.get(
+        "/lms/canvas/callback", query_string={"state": query["state"][0], "code": "one-time"}
+    )
     assert done.status_code == 200, done.get_data(as_text=True)
     assert "Canvas is connected" in done.get_data(as_text=True)
-    replay = tab.get("/lms/canvas/callback",
-                            query_string={"state": query["state"][0], "code": "one-time"})
+    replay = tab.get(
+        "/lms/canvas/callback", query_string={"state": query["state"][0], "code": "one-time"}
+    )
     assert replay.status_code == 401
 
 
-def test_teacher_connects_canvas_and_syncs_submissions(lti: LtiDriver, app: Flask,
-                                                       canvas_platform: int) -> None:
+def test_teacher_connects_canvas_and_syncs_submissions(
+    lti: LtiDriver, app: Flask, canvas_platform: int
+) -> None:
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
@@ -76,23 +86,54 @@ def test_teacher_connects_canvas_and_syncs_submissions(lti: LtiDriver, app: Flas
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
         _connect(lti, token, rsps, canvas_user=teacher.id)
-        rsps.get(f"{API}/courses/{lms_course_id}", json={"id": int(lms_course_id),
-                                                         "name": course.title})
-        rsps.get(f"{API}/courses/{lms_course_id}/assignments", json=[{
-            "id": 5001, "name": "Cell lab report", "points_possible": 10,
-            "html_url": f"{CANVAS}/courses/{lms_course_id}/assignments/5001",
-            "due_at": "2026-10-01T23:59:00Z", "description": "<p>Lab</p>"}])
-        rsps.get(f"{API}/courses/{lms_course_id}/students/submissions", json=[{
-            "id": 1, "assignment_id": 5001, "user_id": student.id, "score": 9.0,
-            "workflow_state": "graded", "submitted_at": "2026-10-01T20:00:00Z",
-            "graded_at": "2026-10-03T10:00:00Z", "late": False, "missing": False,
-            "excused": False, "submission_type": "online_upload",
-            "preview_url": f"{CANVAS}/preview", "attachments": [{
-                "id": 7, "display_name": "lab.pdf", "filename": "lab.pdf",
-                "content-type": "application/pdf", "url": f"{CANVAS}/files/7/download",
-                "size": 1234}]}])
-        response = lti.client.post(f"/courses/{course_id}/sync",
-                                   data={"lt": token, "source": "canvas"})
+        rsps.get(
+            f"{API}/courses/{lms_course_id}", json={"id": int(lms_course_id), "name": course.title}
+        )
+        rsps.get(
+            f"{API}/courses/{lms_course_id}/assignments",
+            json=[
+                {
+                    "id": 5001,
+                    "name": "Cell lab report",
+                    "points_possible": 10,
+                    "html_url": f"{CANVAS}/courses/{lms_course_id}/assignments/5001",
+                    "due_at": "2026-10-01T23:59:00Z",
+                    "description": "<p>Lab</p>",
+                }
+            ],
+        )
+        rsps.get(
+            f"{API}/courses/{lms_course_id}/students/submissions",
+            json=[
+                {
+                    "id": 1,
+                    "assignment_id": 5001,
+                    "user_id": student.id,
+                    "score": 9.0,
+                    "workflow_state": "graded",
+                    "submitted_at": "2026-10-01T20:00:00Z",
+                    "graded_at": "2026-10-03T10:00:00Z",
+                    "late": False,
+                    "missing": False,
+                    "excused": False,
+                    "submission_type": "online_upload",
+                    "preview_url": f"{CANVAS}/preview",
+                    "attachments": [
+                        {
+                            "id": 7,
+                            "display_name": "lab.pdf",
+                            "filename": "lab.pdf",
+                            "content-type": "application/pdf",
+                            "url": f"{CANVAS}/files/7/download",
+                            "size": 1234,
+                        }
+                    ],
+                }
+            ],
+        )
+        response = lti.client.post(
+            f"/courses/{course_id}/sync", data={"lt": token, "source": "canvas"}
+        )
         page = lti.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Cell lab report" in page
     assert "Up to date" in page
@@ -103,8 +144,9 @@ def test_teacher_connects_canvas_and_syncs_submissions(lti: LtiDriver, app: Flas
         assert "1~access" not in stored.access_token_encrypted
 
 
-def test_student_pulls_grades_across_courses(lti: LtiDriver, app: Flask,
-                                             canvas_platform: int) -> None:
+def test_student_pulls_grades_across_courses(
+    lti: LtiDriver, app: Flask, canvas_platform: int
+) -> None:
     data = json.loads((FIXTURES / "enrollments.json").read_text())
     student = lti.person("student")
     token = _token(lti.launch(student))
@@ -130,8 +172,9 @@ def test_connect_without_canvas_settings_is_a_clear_409(lti: LtiDriver) -> None:
     assert "not set up" in response.get_data(as_text=True)
 
 
-def test_canvas_refusal_keeps_stored_grades(lti: LtiDriver, app: Flask,
-                                            canvas_platform: int) -> None:
+def test_canvas_refusal_keeps_stored_grades(
+    lti: LtiDriver, app: Flask, canvas_platform: int
+) -> None:
     teacher = lti.person("teacher")
     token = _token(lti.launch(teacher))
     with app.app_context():
@@ -140,25 +183,31 @@ def test_canvas_refusal_keeps_stored_grades(lti: LtiDriver, app: Flask,
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
         _connect(lti, token, rsps, canvas_user=teacher.id)
-        rsps.get(f"{API}/courses/{lms_course_id}", status=401,
-                 json={"errors": [{"message": "Invalid access token."}]})
-        response = lti.client.post(f"/courses/{course_id}/sync",
-                                   data={"lt": token, "source": "canvas"})
+        rsps.get(
+            f"{API}/courses/{lms_course_id}",
+            status=401,
+            json={"errors": [{"message": "Invalid access token."}]},
+        )
+        response = lti.client.post(
+            f"/courses/{course_id}/sync", data={"lt": token, "source": "canvas"}
+        )
         page = lti.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "did not complete" in page
     assert "Canvas" in page
 
 
-def test_callback_from_another_browser_is_refused(lti: LtiDriver, app: Flask,
-                                                  canvas_platform: int) -> None:
+def test_callback_from_another_browser_is_refused(
+    lti: LtiDriver, app: Flask, canvas_platform: int
+) -> None:
     """An attacker who starts the flow and sends the victim the Canvas link gets nothing:
     the callback must come back to the browser that started it."""
     attacker_token = _token(lti.launch(lti.person("student", 1)))
     _tab, start = open_in_new_tab(lti.client, attacker_token, "/lms/canvas/connect")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
     victim_browser = app.test_client()
-    answer = victim_browser.get("/lms/canvas/callback",
-                                query_string={"state": state, "code": "victims-code"})
+    answer = victim_browser.get(
+        "/lms/canvas/callback", query_string={"state": state, "code": "victims-code"}
+    )
     assert answer.status_code == 401
     with app.app_context():
         assert db.session.execute(select(LmsCredential)).first() is None
@@ -168,22 +217,26 @@ def test_declining_access_is_a_calm_page(lti: LtiDriver, canvas_platform: int) -
     token = _token(lti.launch(lti.person("student")))
     tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    answer = tab.get("/lms/canvas/callback",
-                            query_string={"state": state, "error": "access_denied"})
+    answer = tab.get(
+        "/lms/canvas/callback", query_string={"state": state, "error": "access_denied"}
+    )
     assert answer.status_code == 200
     assert "Canvas is not connected" in answer.get_data(as_text=True)
 
 
-def test_someone_elses_canvas_account_is_refused(lti: LtiDriver, app: Flask,
-                                                 canvas_platform: int) -> None:
+def test_someone_elses_canvas_account_is_refused(
+    lti: LtiDriver, app: Flask, canvas_platform: int
+) -> None:
     student = lti.person("student")
     token = _token(lti.launch(student))  # lms_user_id = the student's Canvas id
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
         tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
         state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-        rsps.post(CANVAS + "/login/oauth2/token", json={
-            "access_token": "1~x", "expires_in": 3600, "user": {"id": 424242}})
+        rsps.post(
+            CANVAS + "/login/oauth2/token",
+            json={"access_token": "1~x", "expires_in": 3600, "user": {"id": 424242}},
+        )
         answer = tab.get("/lms/canvas/callback", query_string={"state": state, "code": "c"})
     assert answer.status_code == 403
     with app.app_context():

@@ -51,7 +51,6 @@ def test_sync_button_queues_a_job_that_a_worker_runs(lti: LtiDriver, redis_app: 
         statuses = {r.status for r in db.session.execute(select(SyncRun)).scalars()}
     assert statuses == {SyncStatus.SUCCEEDED}
     page = lti.client.get(f"/courses/{course_id}", query_string={"lt": token})
-    assert lti.state.district.students_of(lti.course_of(teacher).context_id)[0].name in \
-        page.get_data(as_text=True)
-
-
+    assert lti.state.district.students_of(lti.course_of(teacher).context_id)[
+        0
+    ].name in page.get_data(as_text=True)

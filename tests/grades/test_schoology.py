@@ -80,7 +80,10 @@ def oauth_matcher(method: str = "HMAC-SHA1") -> Any:
         if params.get("realm") != "Schoology API":
             return False, f"realm is {params.get('realm')!r}"
         if params.get("oauth_token") != "":
-            return False, f"two-legged OAuth sends an empty oauth_token, not {params.get('oauth_token')!r}"
+            return (
+                False,
+                f"two-legged OAuth sends an empty oauth_token, not {params.get('oauth_token')!r}",
+            )
         if method == "HMAC-SHA1" and not _hmac_verifies(request):
             return False, "the HMAC-SHA1 signature does not verify"
         if header(request, "Accept") != "application/json":
@@ -96,11 +99,14 @@ def _hmac_verifies(request: requests.PreparedRequest) -> bool:
     text = header(request, "Authorization") or ""
     url = str(request.url)
     params = signature.collect_parameters(
-        uri_query=urlsplit(url).query, headers={"Authorization": text},
-        exclude_oauth_signature=True, with_realm=False)
+        uri_query=urlsplit(url).query,
+        headers={"Authorization": text},
+        exclude_oauth_signature=True,
+        with_realm=False,
+    )
     base = signature.signature_base_string(
-        str(request.method), signature.base_string_uri(url),
-        signature.normalize_parameters(params))
+        str(request.method), signature.base_string_uri(url), signature.normalize_parameters(params)
+    )
     keys = SimpleNamespace(client_secret=SECRET, resource_owner_secret="")
     expected = signature.sign_hmac_sha1_with_client(base, keys)
     return bool(expected == oauth_params(request)["oauth_signature"])
@@ -122,20 +128,26 @@ def client(sleep: FakeSleep) -> SchoologyClient:
 
 def test_get_section_signed_and_summarised(client: SchoologyClient) -> None:
     with responses.RequestsMock() as rsps:
-        call = rsps.get(f"{API}/sections/7001", json=fixture("section.json"),
-                        match=[oauth_matcher()])
+        call = rsps.get(
+            f"{API}/sections/7001", json=fixture("section.json"), match=[oauth_matcher()]
+        )
         section = client.get_section(7001)
         request = call.calls[0].request
-    assert section == {"id": "7001", "title": "Period 3", "course_title": "Algebra I",
-                       "course_id": "6001"}
+    assert section == {
+        "id": "7001",
+        "title": "Period 3",
+        "course_title": "Algebra I",
+        "course_id": "6001",
+    }
     assert header(request, "User-Agent") == USER_AGENT
 
 
 def test_plaintext_signature_is_secret_and_empty_token(sleep: FakeSleep) -> None:
     client = SchoologyClient(KEY, SECRET, sleep=sleep, signature_method="PLAINTEXT")
     with responses.RequestsMock() as rsps:
-        call = rsps.get(f"{API}/sections/7001", json=fixture("section.json"),
-                        match=[oauth_matcher("PLAINTEXT")])
+        call = rsps.get(
+            f"{API}/sections/7001", json=fixture("section.json"), match=[oauth_matcher("PLAINTEXT")]
+        )
         client.get_section("7001")
         params = oauth_params(call.calls[0].request)
     assert params["oauth_signature"] == f"{SECRET}&"
@@ -145,8 +157,9 @@ def test_authorization_header_has_realm_and_empty_token(client: SchoologyClient)
     """As Schoology's authentication docs: realm "Schoology API"; two-legged requests still
     define ``oauth_token``, empty (checked on the raw header, and signed: see the matcher)."""
     with responses.RequestsMock() as rsps:
-        call = rsps.get(f"{API}/sections/7001", json=fixture("section.json"),
-                        match=[oauth_matcher()])
+        call = rsps.get(
+            f"{API}/sections/7001", json=fixture("section.json"), match=[oauth_matcher()]
+        )
         client.get_section(7001)
         text = header(call.calls[0].request, "Authorization") or ""
     assert text.startswith('OAuth realm="Schoology API", ')
@@ -156,20 +169,32 @@ def test_authorization_header_has_realm_and_empty_token(client: SchoologyClient)
 def test_enrollments_follow_links_next(client: SchoologyClient) -> None:
     page2 = f"{API}/sections/7001/enrollments?start=2&limit=2"
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"),
-                 match=[oauth_matcher(), first_page()])
-        second = rsps.get(page2, json=fixture("enrollments_page2.json"),
-                          match=[oauth_matcher(),
-                                 matchers.query_param_matcher({"start": "2", "limit": "2"})])
+        rsps.get(
+            f"{API}/sections/7001/enrollments",
+            json=fixture("enrollments_page1.json"),
+            match=[oauth_matcher(), first_page()],
+        )
+        second = rsps.get(
+            page2,
+            json=fixture("enrollments_page2.json"),
+            match=[oauth_matcher(), matchers.query_param_matcher({"start": "2", "limit": "2"})],
+        )
         members = client.list_section_enrollments("7001")
         assert len(rsps.calls) == 2
         assert second.call_count == 1
 
     assert [m.lms_user_id for m in members] == ["100", "201", "202", "203"]
     teacher, al, ada, kath = members
-    assert teacher == RosterMember(user_id=None, name="Ms. Grace Hopper", given_name="Grace",
-                                   family_name="Hopper", email=None, roles=("Instructor",),
-                                   status="Active", lms_user_id="100")
+    assert teacher == RosterMember(
+        user_id=None,
+        name="Ms. Grace Hopper",
+        given_name="Grace",
+        family_name="Hopper",
+        email=None,
+        roles=("Instructor",),
+        status="Active",
+        lms_user_id="100",
+    )
     assert al.name == "Al Turing"  # no name_display: preferred first name + last name
     assert al.given_name == "Al"
     assert al.email == "al.turing@students.example.org"
@@ -182,14 +207,21 @@ def test_enrollments_follow_links_next(client: SchoologyClient) -> None:
 
 def test_assignments_without_timezone_have_no_due_at(client: SchoologyClient) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/sections/7001/assignments", json=fixture("assignments.json"),
-                 match=[oauth_matcher(), first_page()])
+        rsps.get(
+            f"{API}/sections/7001/assignments",
+            json=fixture("assignments.json"),
+            match=[oauth_matcher(), first_page()],
+        )
         worksheet, participation = client.list_assignments(7001)
     assert worksheet == LmsAssignment(
-        external_id="8101", title="Linear equations worksheet", source="schoology",
-        score_maximum=20.0, due_at=None,
+        external_id="8101",
+        title="Linear equations worksheet",
+        source="schoology",
+        score_maximum=20.0,
+        due_at=None,
         html_url="https://district.schoology.com/assignment/8101",
-        description="Problems 1-20 on page 42.")
+        description="Problems 1-20 on page 42.",
+    )
     assert participation.score_maximum == 10.0
     assert participation.description is None
     assert participation.due_at is None
@@ -207,11 +239,16 @@ def test_assignments_due_at_in_school_timezone(sleep: FakeSleep) -> None:
 
 def test_grades_map_enrollments_to_uids_and_exceptions(client: SchoologyClient) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/sections/7001/grades", json=fixture("grades.json"),
-                 match=[oauth_matcher(), first_page()])
+        rsps.get(
+            f"{API}/sections/7001/grades",
+            json=fixture("grades.json"),
+            match=[oauth_matcher(), first_page()],
+        )
         rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
-        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
-                 json=fixture("enrollments_page2.json"))
+        rsps.get(
+            f"{API}/sections/7001/enrollments?start=2&limit=2",
+            json=fixture("enrollments_page2.json"),
+        )
         scores = client.list_grades("7001")
         calls = len(rsps.calls)
         # The enrollment map is cached: a second sync reads grades only.
@@ -242,8 +279,10 @@ def test_grades_map_enrollments_to_uids_and_exceptions(client: SchoologyClient) 
 def test_roster_fills_enrollment_cache_for_grades(client: SchoologyClient) -> None:
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
-        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
-                 json=fixture("enrollments_page2.json"))
+        rsps.get(
+            f"{API}/sections/7001/enrollments?start=2&limit=2",
+            json=fixture("enrollments_page2.json"),
+        )
         client.list_section_enrollments("7001")
         rsps.get(f"{API}/sections/7001/grades", json=fixture("grades.json"))
         scores = client.list_grades(7001)
@@ -254,8 +293,10 @@ def test_roster_fills_enrollment_cache_for_grades(client: SchoologyClient) -> No
 def _grades_with(client: SchoologyClient) -> list[Any]:
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
-        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
-                 json=fixture("enrollments_page2.json"))
+        rsps.get(
+            f"{API}/sections/7001/enrollments?start=2&limit=2",
+            json=fixture("enrollments_page2.json"),
+        )
         rsps.get(f"{API}/sections/7001/grades", json=fixture("grades.json"))
         return client.list_grades("7001")
 
@@ -281,27 +322,32 @@ def test_sub_mapping_matches_the_uid_to_the_lti_sub(sleep: FakeSleep) -> None:
     assert {s.user_id for s in scores} == {"201", "202", "203"}
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/sections/7001/enrollments", json=fixture("enrollments_page1.json"))
-        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
-                 json=fixture("enrollments_page2.json"))
+        rsps.get(
+            f"{API}/sections/7001/enrollments?start=2&limit=2",
+            json=fixture("enrollments_page2.json"),
+        )
         members = client.list_section_enrollments("7001")
     assert [m.user_id for m in members] == ["100", "201", "202", "203"]
 
 
-def test_429_honours_retry_after_then_succeeds(client: SchoologyClient,
-                                               sleep: FakeSleep) -> None:
+def test_429_honours_retry_after_then_succeeds(client: SchoologyClient, sleep: FakeSleep) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/sections/7001", status=429, headers={"Retry-After": "7"},
-                 json={"error": "rate limited"})
-        rsps.get(f"{API}/sections/7001", json=fixture("section.json"),
-                 match=[oauth_matcher()])
+        rsps.get(
+            f"{API}/sections/7001",
+            status=429,
+            headers={"Retry-After": "7"},
+            json={"error": "rate limited"},
+        )
+        rsps.get(f"{API}/sections/7001", json=fixture("section.json"), match=[oauth_matcher()])
         section = client.get_section("7001")
         assert len(rsps.calls) == 2
     assert section["title"] == "Period 3"
     assert sleep.calls == [7.0]
 
 
-def test_429_retry_after_too_long_is_raised_at_once(client: SchoologyClient,
-                                                    sleep: FakeSleep) -> None:
+def test_429_retry_after_too_long_is_raised_at_once(
+    client: SchoologyClient, sleep: FakeSleep
+) -> None:
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/sections/7001", status=429, headers={"Retry-After": "600"})
         with pytest.raises(LmsApiError) as info:
@@ -337,8 +383,9 @@ def test_connection_error_is_retried(client: SchoologyClient, sleep: FakeSleep) 
 
 def test_401_is_not_retried(client: SchoologyClient, sleep: FakeSleep) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/sections/7001/enrollments", status=401,
-                 json={"error": "invalid consumer key"})
+        rsps.get(
+            f"{API}/sections/7001/enrollments", status=401, json={"error": "invalid consumer key"}
+        )
         with pytest.raises(LmsApiError) as info:
             client.list_section_enrollments("7001")
         assert len(rsps.calls) == 1
@@ -359,8 +406,7 @@ def test_404_is_not_retried(client: SchoologyClient) -> None:
 
 def test_non_json_body_raises(client: SchoologyClient) -> None:
     with responses.RequestsMock() as rsps:
-        rsps.get(f"{API}/sections/7001", body="<html>maintenance</html>",
-                 content_type="text/html")
+        rsps.get(f"{API}/sections/7001", body="<html>maintenance</html>", content_type="text/html")
         with pytest.raises(LmsApiError) as info:
             client.get_section("7001")
     assert info.value.retryable is False
@@ -372,13 +418,19 @@ def test_page_cap_stops_endless_next_links(sleep: FakeSleep) -> None:
 
     def endless(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         start = int(parse_qs(urlsplit(str(request.url)).query)["start"][0])
-        body = {"enrollment": [{"id": str(start), "uid": f"u{start}", "status": 1}],
-                "links": {"next": f"{API}/sections/7001/enrollments?start={start + 1}&limit=1"}}
+        body = {
+            "enrollment": [{"id": str(start), "uid": f"u{start}", "status": 1}],
+            "links": {"next": f"{API}/sections/7001/enrollments?start={start + 1}&limit=1"},
+        }
         return 200, {}, json.dumps(body)
 
     with responses.RequestsMock() as rsps:
-        rsps.add_callback(responses.GET, re.compile(rf"{re.escape(API)}/sections/7001/enrollments"),
-                          callback=endless, content_type="application/json")
+        rsps.add_callback(
+            responses.GET,
+            re.compile(rf"{re.escape(API)}/sections/7001/enrollments"),
+            callback=endless,
+            content_type="application/json",
+        )
         with pytest.raises(LmsApiError) as info:
             client.list_section_enrollments("7001")
         assert len(rsps.calls) == 3
@@ -412,8 +464,11 @@ def test_http_next_link_is_upgraded_to_https(client: SchoologyClient) -> None:
     page["links"]["next"] = "http://api.schoology.com/v1/sections/7001/enrollments?start=2&limit=2"
     with responses.RequestsMock() as rsps:
         rsps.get(f"{API}/sections/7001/enrollments", json=page)
-        rsps.get(f"{API}/sections/7001/enrollments?start=2&limit=2",
-                 json=fixture("enrollments_page2.json"), match=[oauth_matcher()])
+        rsps.get(
+            f"{API}/sections/7001/enrollments?start=2&limit=2",
+            json=fixture("enrollments_page2.json"),
+            match=[oauth_matcher()],
+        )
         assert len(client.list_section_enrollments("7001")) == 4
 
 

@@ -56,7 +56,8 @@ def _token_answers(lti: LtiDriver, since: int) -> list[int]:
 
 
 def test_line_items_are_read_with_readonly_when_lineitem_is_refused(
-        lti: LtiDriver, app: Flask, course_id: int) -> None:
+    lti: LtiDriver, app: Flask, course_id: int
+) -> None:
     lti.state.set_granted_scopes(NO_LINEITEM)
     assert _grades(app, course_id, SyncKind.ROSTER)[0] == SyncStatus.SUCCEEDED
     mark = len(lti.state.request_log)
@@ -66,10 +67,12 @@ def test_line_items_are_read_with_readonly_when_lineitem_is_refused(
     assert _token_answers(lti, mark) == [400, 200, 400, 200]
     items = lti.state.district.line_items["sbx-course-bio1"]
     with app.app_context():
-        assert db.session.execute(select(func.count()).select_from(Assignment)).scalar() \
-            == len(items)
-        assert db.session.execute(select(func.count()).select_from(Grade)).scalar() \
-            == len(items) * len(lti.state.district.students_of("sbx-course-bio1"))
+        assert db.session.execute(select(func.count()).select_from(Assignment)).scalar() == len(
+            items
+        )
+        assert db.session.execute(select(func.count()).select_from(Grade)).scalar() == len(
+            items
+        ) * len(lti.state.district.students_of("sbx-course-bio1"))
 
     mark = len(lti.state.request_log)
     status, _ = _grades(app, course_id)
@@ -78,7 +81,8 @@ def test_line_items_are_read_with_readonly_when_lineitem_is_refused(
 
 
 def test_several_granted_scopes_are_asked_for_together(
-        lti: LtiDriver, app: Flask, course_id: int) -> None:
+    lti: LtiDriver, app: Flask, course_id: int
+) -> None:
     lti.state.set_granted_scopes(NO_LINEITEM)
     with app.app_context():
         platform = db.session.execute(select(Platform)).scalar_one()
@@ -90,7 +94,8 @@ def test_several_granted_scopes_are_asked_for_together(
 
 
 def test_moodle_style_partial_grant_is_read_from_the_answer(
-        lti: LtiDriver, app: Flask, course_id: int) -> None:
+    lti: LtiDriver, app: Flask, course_id: int
+) -> None:
     lti.state.set_granted_scopes(NO_LINEITEM, "moodle")
     mark = len(lti.state.request_log)
     status, error = _grades(app, course_id)
@@ -103,8 +108,7 @@ def test_moodle_style_partial_grant_is_read_from_the_answer(
     assert _token_answers(lti, mark) == [200, 200]
 
 
-def test_no_granted_scope_is_a_clear_failure(lti: LtiDriver, app: Flask,
-                                             course_id: int) -> None:
+def test_no_granted_scope_is_a_clear_failure(lti: LtiDriver, app: Flask, course_id: int) -> None:
     lti.state.set_granted_scopes((NRPS_SCOPE, AGS_SCORE))
     status, error = _grades(app, course_id)
     assert status == SyncStatus.FAILED
@@ -120,13 +124,15 @@ def test_no_granted_scope_is_a_clear_failure(lti: LtiDriver, app: Flask,
             tokens.service_grant(platform, [AGS_RESULT])
 
 
-def test_a_grant_that_shrank_is_asked_for_afresh(lti: LtiDriver, app: Flask,
-                                                 course_id: int) -> None:
+def test_a_grant_that_shrank_is_asked_for_afresh(
+    lti: LtiDriver, app: Flask, course_id: int
+) -> None:
     lti.state.set_granted_scopes(NO_LINEITEM)
     with app.app_context():
         platform = db.session.execute(select(Platform)).scalar_one()
         grant = tokens.service_grant(platform, [AGS_LINEITEM_READONLY, AGS_LINEITEM])
         tokens.forget_token(platform, grant.scopes)
         lti.state.set_granted_scopes((NRPS_SCOPE, AGS_LINEITEM, AGS_SCORE))
-        assert tokens.service_grant(
-            platform, [AGS_LINEITEM_READONLY, AGS_LINEITEM]).scopes == {AGS_LINEITEM}
+        assert tokens.service_grant(platform, [AGS_LINEITEM_READONLY, AGS_LINEITEM]).scopes == {
+            AGS_LINEITEM
+        }

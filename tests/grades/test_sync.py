@@ -47,16 +47,23 @@ def _run(app: Flask, course_id: int, kind: SyncKind, **kwargs: Any) -> SimpleNam
 
 def _students(app: Flask, course_id: int, status: EnrollmentStatus) -> set[str]:
     with app.app_context():
-        return set(db.session.execute(
-            select(Person.sub).join(Enrollment, Enrollment.person_id == Person.id)
-            .where(Enrollment.course_id == course_id, Enrollment.role == Role.STUDENT,
-                   Enrollment.status == status)).scalars())
+        return set(
+            db.session.execute(
+                select(Person.sub)
+                .join(Enrollment, Enrollment.person_id == Person.id)
+                .where(
+                    Enrollment.course_id == course_id,
+                    Enrollment.role == Role.STUDENT,
+                    Enrollment.status == status,
+                )
+            ).scalars()
+        )
 
 
-def test_sync_button_pulls_roster_and_grades(lti: LtiDriver, app: Flask,
-                                             taught: dict[str, Any]) -> None:
-    response = lti.client.post(f"/courses/{taught['course_id']}/sync",
-                               data={"lt": taught["token"]})
+def test_sync_button_pulls_roster_and_grades(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
+    response = lti.client.post(f"/courses/{taught['course_id']}/sync", data={"lt": taught["token"]})
     assert response.status_code == 302
     page = lti.client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
@@ -67,9 +74,12 @@ def test_sync_button_pulls_roster_and_grades(lti: LtiDriver, app: Flask,
         assert student.name in html
     with app.app_context():
         items = lti.state.district.line_items[taught["course"].context_id]
-        assert db.session.execute(select(func.count()).select_from(Assignment)).scalar() == len(items)
-        assert db.session.execute(select(func.count()).select_from(Grade)).scalar() == \
-            len(items) * len(students)
+        assert db.session.execute(select(func.count()).select_from(Assignment)).scalar() == len(
+            items
+        )
+        assert db.session.execute(select(func.count()).select_from(Grade)).scalar() == len(
+            items
+        ) * len(students)
         for item in items.values():
             assert item.label in html
     assert "Roster:</strong>\n      synced" in html
@@ -98,20 +108,21 @@ def test_roster_sync_is_idempotent(app: Flask, taught: dict[str, Any]) -> None:
     assert second.counts["seen"] == first.counts["seen"]
 
 
-def test_roster_pages_follow_link_next(lti: LtiDriver, app: Flask,
-                                       taught: dict[str, Any]) -> None:
+def test_roster_pages_follow_link_next(lti: LtiDriver, app: Flask, taught: dict[str, Any]) -> None:
     lti.state.page_size = 3
     run = _run(app, taught["course_id"], SyncKind.ROSTER)
     assert run.status == SyncStatus.SUCCEEDED
     roster = lti.state.members(taught["course"].context_id)
     assert run.counts["pages"] == -(-len(roster) // 3)
-    assert len(_students(app, taught["course_id"], EnrollmentStatus.ACTIVE)) == \
-        len(lti.state.district.students_of(taught["course"].context_id))
+    assert len(_students(app, taught["course_id"], EnrollmentStatus.ACTIVE)) == len(
+        lti.state.district.students_of(taught["course"].context_id)
+    )
 
 
 @pytest.mark.parametrize("status", ["Inactive", "Deleted"])
 def test_members_no_longer_active_are_deactivated_not_deleted(
-        lti: LtiDriver, app: Flask, taught: dict[str, Any], status: str) -> None:
+    lti: LtiDriver, app: Flask, taught: dict[str, Any], status: str
+) -> None:
     ctx = taught["course"].context_id
     student = lti.state.district.students_of(ctx)[1]
     assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
@@ -127,7 +138,8 @@ def test_members_no_longer_active_are_deactivated_not_deleted(
 
 
 def test_failed_page_keeps_what_was_seen_and_deactivates_nothing(
-        lti: LtiDriver, app: Flask, taught: dict[str, Any]) -> None:
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
     before = _students(app, taught["course_id"], EnrollmentStatus.ACTIVE)
     lti.state.page_size = 5
@@ -142,8 +154,9 @@ def test_failed_page_keeps_what_was_seen_and_deactivates_nothing(
     assert _students(app, taught["course_id"], EnrollmentStatus.ACTIVE) == before
 
 
-def test_429_with_retry_after_is_retried(lti: LtiDriver, app: Flask,
-                                         taught: dict[str, Any]) -> None:
+def test_429_with_retry_after_is_retried(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     path = urlsplit(lti.state.memberships_url(taught["course"].context_id)).path
     lti.state.inject_fault(path, 429, count=1, retry_after=1)
     import time
@@ -156,12 +169,12 @@ def test_429_with_retry_after_is_retried(lti: LtiDriver, app: Flask,
     assert statuses[-2:] == [429, 200]
 
 
-def test_lms_500_shows_a_clear_message_on_the_class_page(lti: LtiDriver, app: Flask,
-                                                          taught: dict[str, Any]) -> None:
+def test_lms_500_shows_a_clear_message_on_the_class_page(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     path = urlsplit(lti.state.memberships_url(taught["course"].context_id)).path
     lti.state.inject_fault(path, 500, count=10)
-    response = lti.client.post(f"/courses/{taught['course_id']}/sync",
-                               data={"lt": taught["token"]})
+    response = lti.client.post(f"/courses/{taught['course_id']}/sync", data={"lt": taught["token"]})
     page = lti.client.get(response.headers["Location"])
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -169,8 +182,9 @@ def test_lms_500_shows_a_clear_message_on_the_class_page(lti: LtiDriver, app: Fl
     assert "stopped part-way" in html
 
 
-def test_grades_sync_reads_every_results_page(lti: LtiDriver, app: Flask,
-                                              taught: dict[str, Any]) -> None:
+def test_grades_sync_reads_every_results_page(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
     lti.state.page_size = 4  # 20 results per line item -> 5 pages each
     run = _run(app, taught["course_id"], SyncKind.GRADES)
@@ -186,8 +200,9 @@ def test_grades_sync_reads_every_results_page(lti: LtiDriver, app: Flask,
     assert again.counts["results_created"] == 0 and again.counts["results_updated"] == 0
 
 
-def test_line_items_removed_in_lms_become_inactive(lti: LtiDriver, app: Flask,
-                                                   taught: dict[str, Any]) -> None:
+def test_line_items_removed_in_lms_become_inactive(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     ctx = taught["course"].context_id
     assert _run(app, taught["course_id"], SyncKind.GRADES).status == SyncStatus.SUCCEEDED
     items = lti.state.district.line_items[ctx]
@@ -199,7 +214,9 @@ def test_line_items_removed_in_lms_become_inactive(lti: LtiDriver, app: Flask,
         items[item_id] = item
     assert run.counts["deactivated"] == 1
     with app.app_context():
-        row = db.session.execute(select(Assignment).where(Assignment.title == item.label)).scalar_one()
+        row = db.session.execute(
+            select(Assignment).where(Assignment.title == item.label)
+        ).scalar_one()
         assert row.active is False
 
 
@@ -210,8 +227,7 @@ def test_service_token_is_cached(lti: LtiDriver, app: Flask, taught: dict[str, A
     assert sum(1 for r in lti.state.request_log if r.path == "/token") - before == 1
 
 
-def test_revoked_token_is_replaced_once(lti: LtiDriver, app: Flask,
-                                        taught: dict[str, Any]) -> None:
+def test_revoked_token_is_replaced_once(lti: LtiDriver, app: Flask, taught: dict[str, Any]) -> None:
     _run(app, taught["course_id"], SyncKind.ROSTER)
     lti.state.revoke_access_tokens()
     assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
@@ -241,21 +257,28 @@ def test_cli_sync_unknown_course(runner: Any) -> None:
 def _flip_teacher_to_learner(lti: LtiDriver, app: Flask, taught: dict[str, Any]) -> dict[Role, str]:
     ctx = taught["course"].context_id
     teacher = taught["teacher"]
-    lti.state.set_enrollment_roles(ctx, teacher.sub,
-                                   ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"])
+    lti.state.set_enrollment_roles(
+        ctx, teacher.sub, ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
+    )
     try:
         assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
     finally:
         lti.state.set_enrollment_roles(
-            ctx, teacher.sub, ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"])
+            ctx, teacher.sub, ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
+        )
     with app.app_context():
-        return dict(db.session.execute(
-            select(Enrollment.role, Enrollment.status).join(Person)
-            .where(Person.sub == teacher.sub, Enrollment.course_id == taught["course_id"])).all())
+        return dict(
+            db.session.execute(
+                select(Enrollment.role, Enrollment.status)
+                .join(Person)
+                .where(Person.sub == teacher.sub, Enrollment.course_id == taught["course_id"])
+            ).all()
+        )
 
 
-def test_roster_never_undoes_a_recent_launch(lti: LtiDriver, app: Flask,
-                                             taught: dict[str, Any]) -> None:
+def test_roster_never_undoes_a_recent_launch(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     """NRPS listing a just-launched Instructor as Learner (Moodle's non-editing teacher)
     neither removes the teacher role nor adds a student one."""
     assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
@@ -264,15 +287,18 @@ def test_roster_never_undoes_a_recent_launch(lti: LtiDriver, app: Flask,
     assert Role.STUDENT not in rows
 
 
-def test_role_the_lms_no_longer_lists_is_deactivated(lti: LtiDriver, app: Flask,
-                                                     taught: dict[str, Any]) -> None:
+def test_role_the_lms_no_longer_lists_is_deactivated(
+    lti: LtiDriver, app: Flask, taught: dict[str, Any]
+) -> None:
     """Once the launch is older than a session, a role NRPS no longer lists is dropped; a
     person whose latest launch here said Instructor is still not made a student."""
     assert _run(app, taught["course_id"], SyncKind.ROSTER).status == SyncStatus.SUCCEEDED
     with app.app_context():
-        db.session.execute(update(Enrollment).where(
-            Enrollment.course_id == taught["course_id"])
-            .values(asserted_at=utcnow() - dt.timedelta(hours=3)))
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.course_id == taught["course_id"])
+            .values(asserted_at=utcnow() - dt.timedelta(hours=3))
+        )
         db.session.commit()
     rows = _flip_teacher_to_learner(lti, app, taught)
     assert rows[Role.TEACHER] == EnrollmentStatus.INACTIVE

@@ -46,28 +46,59 @@ def _add_grade_records(app: Flask, sid: int) -> None:
     with app.app_context():
         person = db.session.get(Person, sid)
         assert person is not None
-        bio = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-bio1")).scalar_one()
-        assignment = Assignment(course_id=bio.id, source="ags", title="Cell Structure Lab",
-                                external_id="https://lms.example/lineitems/9",
-                                score_maximum=20.0)
+        bio = db.session.execute(
+            select(Course).where(Course.context_id == "sbx-course-bio1")
+        ).scalar_one()
+        assignment = Assignment(
+            course_id=bio.id,
+            source="ags",
+            title="Cell Structure Lab",
+            external_id="https://lms.example/lineitems/9",
+            score_maximum=20.0,
+        )
         db.session.add(assignment)
         db.session.flush()
-        db.session.add_all([
-            Grade(assignment_id=assignment.id, person_id=sid, score=18.0, score_maximum=20.0,
-                  comment=GRADE_COMMENT, url=PRIVATE_URL, state="graded"),
-            LmsCredential(tenant_id=person.tenant_id, person_id=sid, kind="canvas",
-                          access_token_encrypted="encrypted-token-of-the-student"),
-            SyncRun(tenant_id=person.tenant_id, person_id=sid, kind=SyncKind.CANVAS_TRANSCRIPT,
-                    status="succeeded"),
-        ])
-        stored = db.session.execute(select(StoredFile).where(
-            StoredFile.owner_id == sid)).scalar_one()
+        db.session.add_all(
+            [
+                Grade(
+                    assignment_id=assignment.id,
+                    person_id=sid,
+                    score=18.0,
+                    score_maximum=20.0,
+                    comment=GRADE_COMMENT,
+                    url=PRIVATE_URL,
+                    state="graded",
+                ),
+                LmsCredential(
+                    tenant_id=person.tenant_id,
+                    person_id=sid,
+                    kind="canvas",
+                    access_token_encrypted="encrypted-token-of-the-student",
+                ),
+                SyncRun(
+                    tenant_id=person.tenant_id,
+                    person_id=sid,
+                    kind=SyncKind.CANVAS_TRANSCRIPT,
+                    status="succeeded",
+                ),
+            ]
+        )
+        stored = db.session.execute(
+            select(StoredFile).where(StoredFile.owner_id == sid)
+        ).scalar_one()
         stored.content = FILE_BYTES
         stored.size = len(FILE_BYTES)
-        audit.record("evidence.create", tenant_id=person.tenant_id, actor_id=sid,
-                     subject_type="evidence", subject_id=None, student_id=sid,
-                     snapshot_url=PRIVATE_URL, kind="url", counts={"files": 1})
+        audit.record(
+            "evidence.create",
+            tenant_id=person.tenant_id,
+            actor_id=sid,
+            subject_type="evidence",
+            subject_id=None,
+            student_id=sid,
+            snapshot_url=PRIVATE_URL,
+            kind="url",
+            counts={"files": 1},
+        )
         db.session.commit()
 
 
@@ -75,9 +106,18 @@ def _secrets(app: Flask, sid: int) -> tuple[set[str], set[bytes]]:
     with app.app_context():
         person = db.session.get(Person, sid)
         assert person is not None and person.name and person.email
-        texts = {person.name, person.email, SECRET_NEED, GRADE_COMMENT, PRIVATE_URL,
-                 "Become a registered nurse", "I learned how cells divide.",
-                 "Volunteer at the clinic", "Science fair poster", "poster.pdf"}
+        texts = {
+            person.name,
+            person.email,
+            SECRET_NEED,
+            GRADE_COMMENT,
+            PRIVATE_URL,
+            "Become a registered nurse",
+            "I learned how cells divide.",
+            "Volunteer at the clinic",
+            "Science fair poster",
+            "poster.pdf",
+        }
         return texts, {FILE_BYTES}
 
 
@@ -92,12 +132,12 @@ def _leftovers(app: Flask, texts: set[str], blobs: set[bytes]) -> list[str]:
             return
         if isinstance(value, bytes | memoryview):
             data = bytes(value)
-            if any(b in data for b in blobs) or any(
-                    t.encode() in data.lower() for t in folded):
+            if any(b in data for b in blobs) or any(t.encode() in data.lower() for t in folded):
                 found.append(where)
             return
-        text = (value if isinstance(value, str)
-                else json.dumps(value, ensure_ascii=False, default=str)).casefold()
+        text = (
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        ).casefold()
         if any(t in text for t in folded):
             found.append(where)
 
@@ -129,12 +169,12 @@ def test_deletion_leaves_nothing_of_the_student(lti: LtiDriver, app: Flask) -> N
     # Before: the launch body (name, email) sits in the store, the texts in their tables.
     before = _leftovers(app, texts, blobs)
     assert any(w.startswith(("short_lived_values", "redis")) for w in before)
-    assert {"grades.comment", "stored_files.content", "people.name",
-            "audit_events.detail"} <= set(before)
+    assert {"grades.comment", "stored_files.content", "people.name", "audit_events.detail"} <= set(
+        before
+    )
 
     admin = launch(lti, lti.person("admin"))
-    response = post(lti, admin, f"/plans/students/{sid}/delete",
-                    {"confirm_name": student.name})
+    response = post(lti, admin, f"/plans/students/{sid}/delete", {"confirm_name": student.name})
     assert response.status_code == 302
 
     assert _leftovers(app, texts, blobs) == []
@@ -142,30 +182,38 @@ def test_deletion_leaves_nothing_of_the_student(lti: LtiDriver, app: Flask) -> N
         tomb = db.session.get(Person, sid)
         assert tomb is not None and tomb.erased_at is not None
         assert (tomb.name, tomb.email, tomb.sis_id, tomb.lms_user_id) == ("", None, None, None)
-        for model, column in ((Enrollment, Enrollment.person_id),
-                              (Mentorship, Mentorship.student_id),
-                              (Grade, Grade.person_id), (LmsCredential, LmsCredential.person_id),
-                              (SyncRun, SyncRun.person_id)):
+        for model, column in (
+            (Enrollment, Enrollment.person_id),
+            (Mentorship, Mentorship.student_id),
+            (Grade, Grade.person_id),
+            (LmsCredential, LmsCredential.person_id),
+            (SyncRun, SyncRun.person_id),
+        ):
             assert not db.session.execute(select(model).where(column == sid)).first(), model
         # Audit events keep ids and counts, never content.
-        event = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "evidence.create", AuditEvent.actor_id == sid,
-            AuditEvent.subject_id.is_(None))).scalar_one()
+        event = db.session.execute(
+            select(AuditEvent).where(
+                AuditEvent.action == "evidence.create",
+                AuditEvent.actor_id == sid,
+                AuditEvent.subject_id.is_(None),
+            )
+        ).scalar_one()
         assert event.detail == {"student_id": sid, "kind": "url", "counts": {"files": 1}}
-        deleted = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.delete")).scalar_one()
+        deleted = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "plan.delete")
+        ).scalar_one()
         counts = deleted.detail["counts"]
         assert counts["grades"] == 1 and counts["files"] == 1 and counts["launches"] >= 1
         assert counts["enrollments"] >= 1 and counts["mentorships"] == 1
 
         # A roster sync before their next launch does not bring them back.
-        bio = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-bio1")).scalar_one()
+        bio = db.session.execute(
+            select(Course).where(Course.context_id == "sbx-course-bio1")
+        ).scalar_one()
         sync.sync_roster(bio)
         tomb = db.session.get(Person, sid)
         assert tomb is not None and tomb.name == "" and tomb.email is None
-        assert not db.session.execute(select(Enrollment).where(
-            Enrollment.person_id == sid)).first()
+        assert not db.session.execute(select(Enrollment).where(Enrollment.person_id == sid)).first()
     assert _leftovers(app, texts, blobs) == []
 
     # Their own next launch is a fresh start: the name comes back, the old data does not.
@@ -185,22 +233,28 @@ def test_export_zip_holds_json_with_grades_page_and_files(lti: LtiDriver, app: F
     sid = person_id(app, student)
     _add_grade_records(app, sid)
     with app.app_context():
-        file_id = db.session.execute(select(StoredFile.id).where(
-            StoredFile.owner_id == sid)).scalar_one()
+        file_id = db.session.execute(
+            select(StoredFile.id).where(StoredFile.owner_id == sid)
+        ).scalar_one()
 
     response = get(lti, token, f"/plans/students/{sid}/export.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "no-store" in response.headers["Cache-Control"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == [f"files/{file_id}-poster.pdf", "plan.html",
-                                          "plan.json"]
+    assert sorted(archive.namelist()) == [f"files/{file_id}-poster.pdf", "plan.html", "plan.json"]
     assert archive.read(f"files/{file_id}-poster.pdf") == FILE_BYTES
     document = json.loads(archive.read("plan.json"))
     [grade] = document["grades"]
-    assert {k: grade[k] for k in ("assignment", "score", "score_maximum", "state", "comment",
-                                  "url")} == {
-        "assignment": "Cell Structure Lab", "score": 18.0, "score_maximum": 20.0,
-        "state": "graded", "comment": GRADE_COMMENT, "url": PRIVATE_URL}
+    assert {
+        k: grade[k] for k in ("assignment", "score", "score_maximum", "state", "comment", "url")
+    } == {
+        "assignment": "Cell Structure Lab",
+        "score": 18.0,
+        "score_maximum": 20.0,
+        "state": "graded",
+        "comment": GRADE_COMMENT,
+        "url": PRIVATE_URL,
+    }
     assert document["goals"] and document["snapshots"] == []
     page = archive.read("plan.html").decode()
     assert "Become a registered nurse" in page and student.name in page
@@ -211,10 +265,15 @@ def test_export_zip_holds_json_with_grades_page_and_files(lti: LtiDriver, app: F
     teacher = launch(lti, lti.person("teacher", 0), course(lti, "bio1"))
     assert get(lti, teacher, f"/plans/students/{sid}/export.zip").status_code == 403
     with app.app_context():
-        formats = [e.detail for e in db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.export")).scalars()]
+        formats = [
+            e.detail
+            for e in db.session.execute(
+                select(AuditEvent).where(AuditEvent.action == "plan.export")
+            ).scalars()
+        ]
     assert {"format": "zip", "files": 1} in [
-        {k: d[k] for k in ("format", "files") if k in d} for d in formats]
+        {k: d[k] for k in ("format", "files") if k in d} for d in formats
+    ]
 
 
 def test_viewers_of_answers_who_saw_a_students_plan(lti: LtiDriver, app: Flask) -> None:
@@ -224,8 +283,9 @@ def test_viewers_of_answers_who_saw_a_students_plan(lti: LtiDriver, app: Flask) 
     sid, other_id = person_id(app, student), person_id(app, other)
     teacher = launch(lti, lti.person("teacher", 0), course(lti, "bio1"))
     with app.app_context():
-        cid = db.session.execute(select(Course.id).where(
-            Course.context_id == "sbx-course-bio1")).scalar_one()
+        cid = db.session.execute(
+            select(Course.id).where(Course.context_id == "sbx-course-bio1")
+        ).scalar_one()
     assert get(lti, teacher, f"/courses/{cid}/plans").status_code == 200
     counselor = launch(lti, lti.person("counselor"))
     assert get(lti, counselor, "/plans/caseload").status_code == 200
@@ -237,10 +297,11 @@ def test_viewers_of_answers_who_saw_a_students_plan(lti: LtiDriver, app: Flask) 
         teacher_id = person_id(app, lti.person("teacher", 0))
         counselor_id = person_id(app, lti.person("counselor"))
         assert {(v.actor_id, v.action) for v in seen} >= {
-            (teacher_id, "relevance.class_view"), (counselor_id, "caseload.view"),
-            (counselor_id, "caseload.export")}
+            (teacher_id, "relevance.class_view"),
+            (counselor_id, "caseload.view"),
+            (counselor_id, "caseload.export"),
+        }
         # The counselor opened only the other student's plan page.
         assert (counselor_id, "plan.view") not in {(v.actor_id, v.action) for v in seen}
-        assert (counselor_id, "plan.view") in {(v.actor_id, v.action)
-                                              for v in viewers_of(other_id)}
+        assert (counselor_id, "plan.view") in {(v.actor_id, v.action) for v in viewers_of(other_id)}
         assert viewers_of(10**9) == []

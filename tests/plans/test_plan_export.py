@@ -38,16 +38,35 @@ from tests.plans.test_plan_pages import (
     post,
 )
 
-SECTIONS = ("student", "plan", "profile", "accommodations", "career_exploration",
-            "college_planning", "financial_planning", "framework", "clusters", "pathways",
-            "inventory", "goals", "unlinked_evidence", "program_of_study", "course_plan",
-            "requirements", "items", "transcript", "comments", "snapshots")
+SECTIONS = (
+    "student",
+    "plan",
+    "profile",
+    "accommodations",
+    "career_exploration",
+    "college_planning",
+    "financial_planning",
+    "framework",
+    "clusters",
+    "pathways",
+    "inventory",
+    "goals",
+    "unlinked_evidence",
+    "program_of_study",
+    "course_plan",
+    "requirements",
+    "items",
+    "transcript",
+    "comments",
+    "snapshots",
+)
 
 
 def _events(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.execute(select(AuditEvent).where(AuditEvent.action == action))
-                    .scalars())
+        return list(
+            db.session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars()
+        )
 
 
 def add_lms_records(app: Flask, lti: LtiDriver, student: Any) -> None:
@@ -56,40 +75,89 @@ def add_lms_records(app: Flask, lti: LtiDriver, student: Any) -> None:
     with app.app_context():
         person = db.session.execute(select(Person).where(Person.sub == student.sub)).scalar_one()
         plan = db.session.execute(select(Plan).where(Plan.person_id == person.id)).scalar_one()
-        goal = db.session.execute(select(Goal).where(Goal.plan_id == plan.id)
-                                  .order_by(Goal.id)).scalars().first()
+        goal = (
+            db.session.execute(select(Goal).where(Goal.plan_id == plan.id).order_by(Goal.id))
+            .scalars()
+            .first()
+        )
         assert goal is not None
-        bio = db.session.execute(select(Course).where(
-            Course.context_id == "sbx-course-bio1")).scalar_one()
-        teacher = db.session.execute(select(Person).where(
-            Person.sub == lti.person("teacher", 0).sub)).scalar_one()
-        upload = StoredFile(tenant_id=person.tenant_id, owner_id=person.id,
-                            filename="poster.pdf", content_type="application/pdf", size=4,
-                            sha256="0" * 64, content=b"%PDF")
+        bio = db.session.execute(
+            select(Course).where(Course.context_id == "sbx-course-bio1")
+        ).scalar_one()
+        teacher = db.session.execute(
+            select(Person).where(Person.sub == lti.person("teacher", 0).sub)
+        ).scalar_one()
+        upload = StoredFile(
+            tenant_id=person.tenant_id,
+            owner_id=person.id,
+            filename="poster.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+            content=b"%PDF",
+        )
         db.session.add(upload)
         db.session.flush()
-        db.session.add_all([
-            Evidence(tenant_id=person.tenant_id, plan_id=plan.id, goal_id=goal.id,
-                     student_id=person.id, kind="assignment", course_id=bio.id,
-                     attached_by=teacher.id, attached_as="teacher",
-                     reflection="I learned how cells divide.",
-                     snapshot_title="Cell Structure Lab", snapshot_score=18.0,
-                     snapshot_score_maximum=20.0,
-                     snapshot_date=dt.datetime(2026, 10, 2, tzinfo=dt.UTC),
-                     snapshot_url="https://lms.example/assignments/1"),
-            Evidence(tenant_id=person.tenant_id, plan_id=plan.id, goal_id=None,
-                     student_id=person.id, kind="file", file_id=upload.id,
-                     attached_by=person.id, attached_as="student",
-                     snapshot_title="Science fair poster", snapshot_url="javascript:alert(1)"),
-            TranscriptEntry(tenant_id=person.tenant_id, person_id=person.id, source="canvas",
-                            lms_course_id="101", course_name="Biology 1", term="Fall 2026",
-                            state="active", current_score=91.5, current_grade="A-"),
-            TranscriptEntry(tenant_id=person.tenant_id, person_id=person.id, source="canvas",
-                            lms_course_id="77", course_name="Earth Science", term="Spring 2026",
-                            state="completed", final_score=88.0, final_grade="B+"),
-            PlanComment(plan_id=plan.id, author_id=teacher.id, author_role="teacher",
-                        body="Great start on your goals."),
-        ])
+        db.session.add_all(
+            [
+                Evidence(
+                    tenant_id=person.tenant_id,
+                    plan_id=plan.id,
+                    goal_id=goal.id,
+                    student_id=person.id,
+                    kind="assignment",
+                    course_id=bio.id,
+                    attached_by=teacher.id,
+                    attached_as="teacher",
+                    reflection="I learned how cells divide.",
+                    snapshot_title="Cell Structure Lab",
+                    snapshot_score=18.0,
+                    snapshot_score_maximum=20.0,
+                    snapshot_date=dt.datetime(2026, 10, 2, tzinfo=dt.UTC),
+                    snapshot_url="https://lms.example/assignments/1",
+                ),
+                Evidence(
+                    tenant_id=person.tenant_id,
+                    plan_id=plan.id,
+                    goal_id=None,
+                    student_id=person.id,
+                    kind="file",
+                    file_id=upload.id,
+                    attached_by=person.id,
+                    attached_as="student",
+                    snapshot_title="Science fair poster",
+                    snapshot_url="javascript:alert(1)",
+                ),
+                TranscriptEntry(
+                    tenant_id=person.tenant_id,
+                    person_id=person.id,
+                    source="canvas",
+                    lms_course_id="101",
+                    course_name="Biology 1",
+                    term="Fall 2026",
+                    state="active",
+                    current_score=91.5,
+                    current_grade="A-",
+                ),
+                TranscriptEntry(
+                    tenant_id=person.tenant_id,
+                    person_id=person.id,
+                    source="canvas",
+                    lms_course_id="77",
+                    course_name="Earth Science",
+                    term="Spring 2026",
+                    state="completed",
+                    final_score=88.0,
+                    final_grade="B+",
+                ),
+                PlanComment(
+                    plan_id=plan.id,
+                    author_id=teacher.id,
+                    author_role="teacher",
+                    body="Great start on your goals.",
+                ),
+            ]
+        )
         db.session.commit()
 
 
@@ -113,13 +181,18 @@ def test_export_json_has_every_section(lti: LtiDriver, app: Flask) -> None:
     assert doc["student"]["name"] == student.name
     assert doc["profile"]["graduation_year"] == 2029
     assert doc["accommodations"] == SECRET_NEED
-    assert [c["name"] for c in doc["clusters"]] == ["Digital Technology", "Education",
-                                                    "Healthcare & Human Services"]
+    assert [c["name"] for c in doc["clusters"]] == [
+        "Digital Technology",
+        "Education",
+        "Healthcare & Human Services",
+    ]
     assert doc["inventory"]["code"] == "ISA" and len(doc["inventory"]["answers"]) == 30
     nurse = doc["goals"][0]
     assert nurse["statement"] == "Become a registered nurse"
-    assert [m["title"] for m in nurse["milestones"]] == ["Volunteer at the clinic",
-                                                         "Take Anatomy & Physiology"]
+    assert [m["title"] for m in nurse["milestones"]] == [
+        "Volunteer at the clinic",
+        "Take Anatomy & Physiology",
+    ]
     evidence = nurse["evidence"][0]
     assert evidence["title"] == "Cell Structure Lab" and evidence["score"] == 18.0
     assert evidence["attached_by"] == lti.person("teacher", 0).name
@@ -129,8 +202,10 @@ def test_export_json_has_every_section(lti: LtiDriver, app: Flask) -> None:
     assert doc["program_of_study"]["name"] == "Health Science — Biomedical"
     assert len(doc["course_plan"]) > 20
     assert {r["subject"] for r in doc["requirements"]} >= {"english", "math", "elective"}
-    assert all(doc["items"][k] for k in ("activities", "accomplishments", "work", "service",
-                                         "assessments", "contacts"))
+    assert all(
+        doc["items"][k]
+        for k in ("activities", "accomplishments", "work", "service", "assessments", "contacts")
+    )
     assert doc["items"]["assessments"][0]["score"] == "1180"
     assert {t["course"] for t in doc["transcript"]} == {"Biology 1", "Earth Science"}
     assert doc["comments"][0]["body"] == "Great start on your goals."
@@ -145,8 +220,11 @@ def test_export_json_has_every_section(lti: LtiDriver, app: Flask) -> None:
     assert get(lti, teacher, f"/plans/students/{sid}/export.json").status_code == 403
 
     with app.app_context():
-        exports = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.export")).scalars().all()
+        exports = (
+            db.session.execute(select(AuditEvent).where(AuditEvent.action == "plan.export"))
+            .scalars()
+            .all()
+        )
     assert len(exports) == 3 and {e.detail["format"] for e in exports} == {"json"}
 
 
@@ -188,13 +266,20 @@ def test_printable_page(lti: LtiDriver, app: Flask) -> None:
     with lti.client.get("/static/lodestar.css") as css:
         assert "@page" in css.get_data(as_text=True)
     assert f"<h1>Individual Learning Plan of {student.name}</h1>" in page
-    for text in ("Become a registered nurse", SECRET_NEED, "Health Science — Biomedical",
-                 "Robotics club", "Ana Ruiz", "Graduation requirements"):
+    for text in (
+        "Become a registered nurse",
+        SECRET_NEED,
+        "Health Science — Biomedical",
+        "Robotics club",
+        "Ana Ruiz",
+        "Graduation requirements",
+    ):
         assert text in page, text
     assert 'class="site-nav"' not in page
     with app.app_context():
-        event = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.export")).scalar_one()
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "plan.export")
+        ).scalar_one()
     assert event.detail["format"] == "print" and event.detail["student_id"] == sid
     # A guardian's printout also shows the accommodation needs; a teacher cannot print.
     parent = launch(lti, lti.person("parent"))
@@ -212,9 +297,20 @@ def test_admin_deletes_a_plan_on_request(lti: LtiDriver, app: Flask) -> None:
     assert post(lti, token, "/plans/me/snapshot").status_code == 302
     other = lti.person("student", 1)
     other_token = launch(lti, other)
-    assert post(lti, other_token, "/plans/me/goals", {
-        "category": "personal", "statement": "Run a 5k", "status": "in_progress",
-        "milestones": "Run twice a week"}).status_code == 302
+    assert (
+        post(
+            lti,
+            other_token,
+            "/plans/me/goals",
+            {
+                "category": "personal",
+                "statement": "Run a 5k",
+                "status": "in_progress",
+                "milestones": "Run twice a week",
+            },
+        ).status_code
+        == 302
+    )
     sid = person_id(app, student)
     path = f"/plans/students/{sid}/delete"
     plan_id = plan_of(app, student).id
@@ -247,14 +343,16 @@ def test_admin_deletes_a_plan_on_request(lti: LtiDriver, app: Flask) -> None:
     with app.app_context():
         goal_ids = db.session.execute(select(Goal.id)).scalars().all()
     assert count(app, Plan, Plan.id == plan_id) == 0
-    for model, where in ((Goal, Goal.plan_id == plan_id),
-                         (CoursePlanEntry, CoursePlanEntry.plan_id == plan_id),
-                         (PlanItem, PlanItem.plan_id == plan_id),
-                         (PlanComment, PlanComment.plan_id == plan_id),
-                         (PlanSnapshot, PlanSnapshot.plan_id == plan_id),
-                         (Evidence, Evidence.student_id == sid),
-                         (StoredFile, StoredFile.owner_id == sid),
-                         (TranscriptEntry, TranscriptEntry.person_id == sid)):
+    for model, where in (
+        (Goal, Goal.plan_id == plan_id),
+        (CoursePlanEntry, CoursePlanEntry.plan_id == plan_id),
+        (PlanItem, PlanItem.plan_id == plan_id),
+        (PlanComment, PlanComment.plan_id == plan_id),
+        (PlanSnapshot, PlanSnapshot.plan_id == plan_id),
+        (Evidence, Evidence.student_id == sid),
+        (StoredFile, StoredFile.owner_id == sid),
+        (TranscriptEntry, TranscriptEntry.person_id == sid),
+    ):
         assert count(app, model, where) == 0, model.__name__
     # Other students' plans, the people and the district's programs are untouched.
     assert count(app, Milestone) == 1 and len(goal_ids) == 1
@@ -263,14 +361,16 @@ def test_admin_deletes_a_plan_on_request(lti: LtiDriver, app: Flask) -> None:
 
     # The audit event of the deletion survives, and so do earlier events.
     with app.app_context():
-        event = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.delete")).scalar_one()
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "plan.delete")
+        ).scalar_one()
         assert event.subject_id == plan_id and event.detail["student_id"] == sid
         assert event.detail["counts"]["goals"] == 2 and event.detail["counts"]["evidence"] == 2
         assert event.detail["counts"]["files"] == 1
         assert event.actor_id == person_id(app, lti.person("admin"))
-        assert db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "goal.create", AuditEvent.actor_id == sid)).first()
+        assert db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "goal.create", AuditEvent.actor_id == sid)
+        ).first()
 
     # The student's next visit starts an empty plan.
     token = launch(lti, student, course(lti, "bio1"))

@@ -55,8 +55,7 @@ def get(lti: LtiDriver, token: str, path: str) -> TestResponse:
     return lti.client.get(path, query_string={"lt": token})
 
 
-def post(lti: LtiDriver, token: str, path: str, data: dict[str, Any] | None = None
-         ) -> TestResponse:
+def post(lti: LtiDriver, token: str, path: str, data: dict[str, Any] | None = None) -> TestResponse:
     return lti.client.post(path, data={"lt": token, **(data or {})})
 
 
@@ -66,22 +65,23 @@ def html(response: TestResponse) -> str:
 
 def person_id(app: Flask, user: Any) -> int:
     with app.app_context():
-        return int(db.session.execute(select(Person.id).where(Person.sub == user.sub))
-                   .scalar_one())
+        return int(db.session.execute(select(Person.id).where(Person.sub == user.sub)).scalar_one())
 
 
 def plan_of(app: Flask, user: Any) -> Plan:
     with app.app_context():
-        plan = db.session.execute(select(Plan).join(Person, Person.id == Plan.person_id)
-                                  .where(Person.sub == user.sub)).scalar_one()
+        plan = db.session.execute(
+            select(Plan).join(Person, Person.id == Plan.person_id).where(Person.sub == user.sub)
+        ).scalar_one()
         db.session.expunge(plan)
         return plan
 
 
 def count(app: Flask, model: Any, *where: Any) -> int:
     with app.app_context():
-        return int(db.session.execute(select(func.count()).select_from(model).where(*where))
-                   .scalar_one())
+        return int(
+            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+        )
 
 
 def actions(app: Flask, **where: Any) -> list[str]:
@@ -99,38 +99,84 @@ def inventory_answers(**by_type: int) -> dict[str, str]:
 
 def build_plan(lti: LtiDriver, app: Flask, token: str) -> None:
     """The student fills in every section of the plan through the edit pages."""
-    assert post(lti, token, "/plans/me/profile", {
-        "about": "I like helping people and fixing things.", "grade_level": "10",
-        "graduation_year": "2029", "interests": "Biology, robotics", "strengths": "Patient",
-        "skills": "First aid", "abilities": "Bilingual", "hobbies": "Soccer",
-        "career_exploration": "Shadowed a nurse for a day.",
-        "college_planning": "Nursing programs at state universities.",
-        "financial_planning": "Apply for the district scholarship.",
-        "accommodations": SECRET_NEED,
-    }).status_code == 302
-    assert post(lti, token, "/plans/me/goals", {
-        "category": "career", "statement": "Become a registered nurse",
-        "target_date": "2029-06-15", "measures": "Accepted into a nursing program",
-        "status": "in_progress", "cluster_code": HEALTH,
-        "milestones": "Volunteer at the clinic\nTake Anatomy & Physiology\n",
-    }).status_code == 302
-    assert post(lti, token, "/plans/me/goals", {
-        "category": "academic", "statement": "Earn a B or better in Algebra II",
-        "target_date": "", "measures": "Report card", "status": "not_started",
-        "cluster_code": "", "milestones": "Go to tutoring every week",
-    }).status_code == 302
-    assert post(lti, token, "/plans/me/clusters",
-                {"cluster": [HEALTH], "pathway": [SOFTWARE]}).status_code == 302
-    assert post(lti, token, "/plans/me/inventory",
-                inventory_answers(S=2, I=2, A=1)).status_code == 302
-    assert post(lti, token, "/plans/me/inventory/clusters",
-                {"cluster": "2024.education"}).status_code == 302
+    assert (
+        post(
+            lti,
+            token,
+            "/plans/me/profile",
+            {
+                "about": "I like helping people and fixing things.",
+                "grade_level": "10",
+                "graduation_year": "2029",
+                "interests": "Biology, robotics",
+                "strengths": "Patient",
+                "skills": "First aid",
+                "abilities": "Bilingual",
+                "hobbies": "Soccer",
+                "career_exploration": "Shadowed a nurse for a day.",
+                "college_planning": "Nursing programs at state universities.",
+                "financial_planning": "Apply for the district scholarship.",
+                "accommodations": SECRET_NEED,
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            lti,
+            token,
+            "/plans/me/goals",
+            {
+                "category": "career",
+                "statement": "Become a registered nurse",
+                "target_date": "2029-06-15",
+                "measures": "Accepted into a nursing program",
+                "status": "in_progress",
+                "cluster_code": HEALTH,
+                "milestones": "Volunteer at the clinic\nTake Anatomy & Physiology\n",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            lti,
+            token,
+            "/plans/me/goals",
+            {
+                "category": "academic",
+                "statement": "Earn a B or better in Algebra II",
+                "target_date": "",
+                "measures": "Report card",
+                "status": "not_started",
+                "cluster_code": "",
+                "milestones": "Go to tutoring every week",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            lti, token, "/plans/me/clusters", {"cluster": [HEALTH], "pathway": [SOFTWARE]}
+        ).status_code
+        == 302
+    )
+    assert (
+        post(lti, token, "/plans/me/inventory", inventory_answers(S=2, I=2, A=1)).status_code == 302
+    )
+    assert (
+        post(lti, token, "/plans/me/inventory/clusters", {"cluster": "2024.education"}).status_code
+        == 302
+    )
     assert get(lti, token, "/plans/me/courses").status_code == 200
     with app.app_context():
-        program_id = db.session.execute(select(ProgramOfStudy.id).where(
-            ProgramOfStudy.name == "Health Science — Biomedical")).scalar_one()
-    assert post(lti, token, "/plans/me/courses/program",
-                {"program_id": str(program_id)}).status_code == 302
+        program_id = db.session.execute(
+            select(ProgramOfStudy.id).where(ProgramOfStudy.name == "Health Science — Biomedical")
+        ).scalar_one()
+    assert (
+        post(lti, token, "/plans/me/courses/program", {"program_id": str(program_id)}).status_code
+        == 302
+    )
     assert post(lti, token, "/plans/me/courses/from-program").status_code == 302
     for section, data in {
         "activities": {"title": "Robotics club", "date": "2025-09-01", "detail": "Builder"},
@@ -138,9 +184,13 @@ def build_plan(lti: LtiDriver, app: Flask, token: str) -> None:
         "work": {"title": "Lifeguard at the city pool", "detail": "Summers"},
         "service": {"title": "Food bank volunteer", "date": "2025-11-20"},
         "assessments": {"title": "PSAT", "date": "2025-10-15", "score": "1180"},
-        "contacts": {"title": "Ana Ruiz", "relationship_label": "Aunt, nurse",
-                     "email": "ana.ruiz@example.org", "phone": "+1 555 0100",
-                     "detail": "Mentor for nursing"},
+        "contacts": {
+            "title": "Ana Ruiz",
+            "relationship_label": "Aunt, nurse",
+            "email": "ana.ruiz@example.org",
+            "phone": "+1 555 0100",
+            "detail": "Mentor for nursing",
+        },
     }.items():
         assert post(lti, token, f"/plans/me/items/{section}", data).status_code == 302, section
 
@@ -164,80 +214,168 @@ def test_student_builds_a_plan_and_sees_it(lti: LtiDriver, app: Flask) -> None:
     assert len(plan.inventory_answers) == 30
     with app.app_context():
         goals = db.session.execute(select(Goal).order_by(Goal.id)).scalars().all()
-        assert [g.statement for g in goals] == ["Become a registered nurse",
-                                                "Earn a B or better in Algebra II"]
+        assert [g.statement for g in goals] == [
+            "Become a registered nurse",
+            "Earn a B or better in Algebra II",
+        ]
         assert goals[0].target_date == dt.date(2029, 6, 15) and goals[0].cluster_code == HEALTH
-        assert [m.title for m in goals[0].milestones] == ["Volunteer at the clinic",
-                                                         "Take Anatomy & Physiology"]
+        assert [m.title for m in goals[0].milestones] == [
+            "Volunteer at the clinic",
+            "Take Anatomy & Physiology",
+        ]
         first_milestone = goals[0].milestones[0].id
         goal_id = goals[0].id
-        program = db.session.execute(select(ProgramOfStudy).where(
-            ProgramOfStudy.id == plan.program_of_study_id)).scalar_one()
+        program = db.session.execute(
+            select(ProgramOfStudy).where(ProgramOfStudy.id == plan.program_of_study_id)
+        ).scalar_one()
         assert count(app, CoursePlanEntry) == len(program.courses) > 20
         assert {i.kind for i in db.session.execute(select(PlanItem)).scalars()} == {
-            "activity", "accomplishment", "work", "service", "assessment", "contact"}
+            "activity",
+            "accomplishment",
+            "work",
+            "service",
+            "assessment",
+            "contact",
+        }
 
     # Milestones: toggle done, add one, delete one.
     assert post(lti, token, f"/plans/me/milestones/{first_milestone}/toggle").status_code == 302
-    assert post(lti, token, f"/plans/me/goals/{goal_id}/milestones",
-                {"milestone-title": "Apply to two programs",
-                 "milestone-due_date": "2028-12-01"}).status_code == 302
+    assert (
+        post(
+            lti,
+            token,
+            f"/plans/me/goals/{goal_id}/milestones",
+            {"milestone-title": "Apply to two programs", "milestone-due_date": "2028-12-01"},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(Milestone, first_milestone).done is True  # type: ignore[union-attr]
-        titles = db.session.execute(select(Milestone.title).where(Milestone.goal_id == goal_id)
-                                    .order_by(Milestone.id)).scalars().all()
+        titles = (
+            db.session.execute(
+                select(Milestone.title).where(Milestone.goal_id == goal_id).order_by(Milestone.id)
+            )
+            .scalars()
+            .all()
+        )
         assert titles[-1] == "Apply to two programs"
     # The grid: starting again from the program adds nothing twice; edit and remove courses.
     assert post(lti, token, "/plans/me/courses/from-program").status_code == 302
     assert count(app, CoursePlanEntry) == len(program.courses)
-    assert post(lti, token, "/plans/me/courses", {
-        "grade_level": "11", "course_name": "Sign Language I", "subject": "world_language",
-        "credits": "1", "status": "planned", "final_grade": ""}).status_code == 302
+    assert (
+        post(
+            lti,
+            token,
+            "/plans/me/courses",
+            {
+                "grade_level": "11",
+                "course_name": "Sign Language I",
+                "subject": "world_language",
+                "credits": "1",
+                "status": "planned",
+                "final_grade": "",
+            },
+        ).status_code
+        == 302
+    )
     with app.app_context():
-        english9 = db.session.execute(select(CoursePlanEntry).where(
-            CoursePlanEntry.course_name == "English 9")).scalar_one()
-    assert post(lti, token, f"/plans/me/courses/{english9.id}", {
-        "grade_level": "9", "course_name": "English 9", "subject": "english", "credits": "1",
-        "status": "completed", "final_grade": "A-"}).status_code == 302
+        english9 = db.session.execute(
+            select(CoursePlanEntry).where(CoursePlanEntry.course_name == "English 9")
+        ).scalar_one()
+    assert (
+        post(
+            lti,
+            token,
+            f"/plans/me/courses/{english9.id}",
+            {
+                "grade_level": "9",
+                "course_name": "English 9",
+                "subject": "english",
+                "credits": "1",
+                "status": "completed",
+                "final_grade": "A-",
+            },
+        ).status_code
+        == 302
+    )
     with app.app_context():
-        assert db.session.get(CoursePlanEntry, english9.id).status == \
-            CoursePlanStatus.COMPLETED  # type: ignore[union-attr]
-        sign = db.session.execute(select(CoursePlanEntry.id).where(
-            CoursePlanEntry.course_name == "Sign Language I")).scalar_one()
+        assert db.session.get(CoursePlanEntry, english9.id).status == CoursePlanStatus.COMPLETED  # type: ignore[union-attr]
+        sign = db.session.execute(
+            select(CoursePlanEntry.id).where(CoursePlanEntry.course_name == "Sign Language I")
+        ).scalar_one()
     assert post(lti, token, f"/plans/me/courses/{sign}/delete").status_code == 302
     assert count(app, CoursePlanEntry) == len(program.courses)
 
     page = html(get(lti, token, "/plans/me"))
     assert "Your plan is empty" not in page
-    for text in ("I like helping people and fixing things.", "Become a registered nurse",
-                 "Earn a B or better in Algebra II", "Volunteer at the clinic",
-                 SECRET_NEED, "Healthcare &amp; Human Services", "Software Solutions",
-                 "Education", "Interest code <strong>ISA</strong>",
-                 "Health Science — Biomedical", "Principles of Biomedical Science",
-                 "Graduation requirements", "Robotics club", "Science fair, 2nd place",
-                 "Lifeguard at the city pool", "Food bank volunteer", "PSAT", "1180",
-                 "Ana Ruiz", "ana.ruiz@example.org", "Shadowed a nurse for a day.",
-                 "Nursing programs at state universities.",
-                 "Apply for the district scholarship.", "Current and past classes",
-                 "Goal progress in figures", "Save this year's snapshot"):
+    for text in (
+        "I like helping people and fixing things.",
+        "Become a registered nurse",
+        "Earn a B or better in Algebra II",
+        "Volunteer at the clinic",
+        SECRET_NEED,
+        "Healthcare &amp; Human Services",
+        "Software Solutions",
+        "Education",
+        "Interest code <strong>ISA</strong>",
+        "Health Science — Biomedical",
+        "Principles of Biomedical Science",
+        "Graduation requirements",
+        "Robotics club",
+        "Science fair, 2nd place",
+        "Lifeguard at the city pool",
+        "Food bank volunteer",
+        "PSAT",
+        "1180",
+        "Ana Ruiz",
+        "ana.ruiz@example.org",
+        "Shadowed a nurse for a day.",
+        "Nursing programs at state universities.",
+        "Apply for the district scholarship.",
+        "Current and past classes",
+        "Goal progress in figures",
+        "Save this year's snapshot",
+    ):
         assert text in page, text
     # The chart's text equivalent: goal 1 has 1 of 3 milestones done.
-    assert re.search(r"Goal 1: Become a registered nurse</th>\s*<td>In progress</td>\s*"
-                     r"<td>1</td>\s*<td>3</td>\s*<td>33%</td>", page)
+    assert re.search(
+        r"Goal 1: Become a registered nurse</th>\s*<td>In progress</td>\s*"
+        r"<td>1</td>\s*<td>3</td>\s*<td>33%</td>",
+        page,
+    )
     assert 'role="img"' in page
     # The review panel is included, and the sandbox is not Canvas: no "pull my grades".
     assert "Pull my grades from Canvas" not in page
 
     # Goals are edited and deleted; the edit pages all render.
-    for path in ("/plans/me/profile", "/plans/me/goals", f"/plans/me/goals/{goal_id}",
-                 "/plans/me/clusters", "/plans/me/inventory", "/plans/me/courses",
-                 f"/plans/me/courses/{english9.id}", "/plans/me/items/contacts",
-                 f"/plans/students/{plan.person_id}/history"):
+    for path in (
+        "/plans/me/profile",
+        "/plans/me/goals",
+        f"/plans/me/goals/{goal_id}",
+        "/plans/me/clusters",
+        "/plans/me/inventory",
+        "/plans/me/courses",
+        f"/plans/me/courses/{english9.id}",
+        "/plans/me/items/contacts",
+        f"/plans/students/{plan.person_id}/history",
+    ):
         assert get(lti, token, path).status_code == 200, path
-    assert post(lti, token, f"/plans/me/goals/{goal_id}", {
-        "category": "career", "statement": "Become a registered nurse (BSN)",
-        "target_date": "2030-06-15", "measures": "", "status": "revised",
-        "cluster_code": HEALTH}).status_code == 302
+    assert (
+        post(
+            lti,
+            token,
+            f"/plans/me/goals/{goal_id}",
+            {
+                "category": "career",
+                "statement": "Become a registered nurse (BSN)",
+                "target_date": "2030-06-15",
+                "measures": "",
+                "status": "revised",
+                "cluster_code": HEALTH,
+            },
+        ).status_code
+        == 302
+    )
     with app.app_context():
         goal = db.session.get(Goal, goal_id)
         assert goal is not None and goal.statement.endswith("(BSN)") and goal.status == "revised"
@@ -247,15 +385,29 @@ def test_student_builds_a_plan_and_sees_it(lti: LtiDriver, app: Flask) -> None:
     assert count(app, Milestone, Milestone.goal_id == second) == 0
 
     events = actions(app)
-    for action in ("plan.view", "plan.update", "goal.create", "goal.update", "goal.delete",
-                   "milestone.create", "milestone.update", "inventory.submit",
-                   "course_plan.fill", "course.create", "course.update", "course.delete",
-                   "item.create"):
+    for action in (
+        "plan.view",
+        "plan.update",
+        "goal.create",
+        "goal.update",
+        "goal.delete",
+        "milestone.create",
+        "milestone.update",
+        "inventory.submit",
+        "course_plan.fill",
+        "course.create",
+        "course.update",
+        "course.delete",
+        "item.create",
+    ):
         assert action in events, action
     assert events.count("goal.create") == 2 and events.count("item.create") == 6
     with app.app_context():
-        update_events = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.update")).scalars().all()
+        update_events = (
+            db.session.execute(select(AuditEvent).where(AuditEvent.action == "plan.update"))
+            .scalars()
+            .all()
+        )
         profile_event = next(e for e in update_events if e.detail.get("section") == "profile")
         assert "accommodations" in profile_event.detail["fields"]
         assert SECRET_NEED not in str(profile_event.detail)  # names of fields, not contents
@@ -271,10 +423,19 @@ def test_inventory_result_and_requirement_summary_pages(lti: LtiDriver, app: Fla
     assert "Your interest code is <strong>RC</strong>" in page
     assert "My scores by interest type" in page and "10 of 10" in page
     assert "Add Construction to my clusters" in page
-    assert post(lti, token, "/plans/me/inventory/clusters", {
-        "cluster": ["2024.construction", "2024.advanced-manufacturing"]}).status_code == 302
-    assert plan_of(app, student).cluster_codes == ["2024.advanced-manufacturing",
-                                                   "2024.construction"]
+    assert (
+        post(
+            lti,
+            token,
+            "/plans/me/inventory/clusters",
+            {"cluster": ["2024.construction", "2024.advanced-manufacturing"]},
+        ).status_code
+        == 302
+    )
+    assert plan_of(app, student).cluster_codes == [
+        "2024.advanced-manufacturing",
+        "2024.construction",
+    ]
     page = html(get(lti, token, "/plans/me/inventory"))
     assert re.search(r"Construction\s*<span class=\"muted\">\(already in my clusters\)", page)
     assert "Add Construction to my clusters" not in page
@@ -286,9 +447,14 @@ def test_inventory_result_and_requirement_summary_pages(lti: LtiDriver, app: Fla
 
     # The course plan page: three default programs, requirement table as text.
     page = html(get(lti, token, "/plans/me/courses"))
-    for name in ("Health Science — Biomedical", "Engineering &amp; Technology",
-                 "General College Prep", "Credits planned and completed per requirement",
-                 "Short by 4 credits", "Grade 12"):
+    for name in (
+        "Health Science — Biomedical",
+        "Engineering &amp; Technology",
+        "General College Prep",
+        "Credits planned and completed per requirement",
+        "Short by 4 credits",
+        "Grade 12",
+    ):
         assert name in page, name
     assert count(app, ProgramOfStudy) == 3
     get(lti, token, "/plans/me/courses")
@@ -339,8 +505,9 @@ def test_who_reads_the_plan(lti: LtiDriver, app: Flask) -> None:
     other_token = launch(lti, other, course(lti, "bio1"))
     assert get(lti, other_token, path).status_code == 403
     with app.app_context():
-        goal_id = db.session.execute(select(Goal.id).join(Plan).where(Plan.person_id == sid)
-                                     .limit(1)).scalar_one()
+        goal_id = db.session.execute(
+            select(Goal.id).join(Plan).where(Plan.person_id == sid).limit(1)
+        ).scalar_one()
     assert get(lti, other_token, f"/plans/me/goals/{goal_id}").status_code == 404
     assert post(lti, other_token, f"/plans/me/goals/{goal_id}/delete").status_code == 404
     assert count(app, Goal, Goal.id == goal_id) == 1
@@ -350,16 +517,25 @@ def test_who_reads_the_plan(lti: LtiDriver, app: Flask) -> None:
 
     # The teacher's right is re-checked on every request: once the student is dropped, no.
     with app.app_context():
-        db.session.execute(update(Enrollment).where(Enrollment.person_id == sid,
-                                                    Enrollment.role == Role.STUDENT)
-                           .values(status=EnrollmentStatus.INACTIVE))
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.person_id == sid, Enrollment.role == Role.STUDENT)
+            .values(status=EnrollmentStatus.INACTIVE)
+        )
         db.session.commit()
     assert get(lti, bio_teacher, path).status_code == 403
 
     with app.app_context():
-        viewers = db.session.execute(select(AuditEvent.actor_id).where(
-            AuditEvent.action == "plan.view", AuditEvent.subject_id == plan_of(app, student).id)
-        ).scalars().all()
+        viewers = (
+            db.session.execute(
+                select(AuditEvent.actor_id).where(
+                    AuditEvent.action == "plan.view",
+                    AuditEvent.subject_id == plan_of(app, student).id,
+                )
+            )
+            .scalars()
+            .all()
+        )
     for reader in (lti.person("teacher", 0), lti.person("parent"), lti.person("counselor")):
         assert person_id(app, reader) in viewers
 
@@ -373,50 +549,96 @@ def test_invalid_input_is_refused_and_nothing_is_saved(lti: LtiDriver, app: Flas
     get(lti, token, "/plans/me")
     before = count(app, AuditEvent)
 
-    bad = post(lti, token, "/plans/me/goals", {"category": "career", "statement": "  ",
-                                                "status": "in_progress"})
+    bad = post(
+        lti,
+        token,
+        "/plans/me/goals",
+        {"category": "career", "statement": "  ", "status": "in_progress"},
+    )
     assert bad.status_code == 400
     assert "Write the goal." in html(bad) and 'aria-invalid="true"' in html(bad)
     assert "nothing was saved" in html(bad)
-    for data in ({"category": "career", "statement": "Fine", "target_date": "31/31/2020"},
-                 {"category": "wizardry", "statement": "Fine"},
-                 {"category": "career", "statement": "Fine", "status": "done-ish"},
-                 {"category": "career", "statement": "Fine", "cluster_code": "2024.nope"},
-                 {"category": "career", "statement": "x" * 2001}):
+    for data in (
+        {"category": "career", "statement": "Fine", "target_date": "31/31/2020"},
+        {"category": "wizardry", "statement": "Fine"},
+        {"category": "career", "statement": "Fine", "status": "done-ish"},
+        {"category": "career", "statement": "Fine", "cluster_code": "2024.nope"},
+        {"category": "career", "statement": "x" * 2001},
+    ):
         assert post(lti, token, "/plans/me/goals", data).status_code == 400, data
     assert count(app, Goal) == 0 and count(app, Milestone) == 0
 
     response = post(lti, token, "/plans/me/profile", {"about": "Changed", "grade_level": "abc"})
     assert response.status_code == 400
-    assert post(lti, token, "/plans/me/profile",
-                {"about": "Changed", "graduation_year": "1850"}).status_code == 400
+    assert (
+        post(
+            lti, token, "/plans/me/profile", {"about": "Changed", "graduation_year": "1850"}
+        ).status_code
+        == 400
+    )
     assert plan_of(app, student).about == ""
 
-    for data in ({"grade_level": "9", "course_name": "Art", "subject": "fine_arts",
-                  "credits": "5", "status": "planned"},
-                 {"grade_level": "8", "course_name": "Art", "subject": "fine_arts",
-                  "credits": "1", "status": "planned"},
-                 {"grade_level": "9", "course_name": "", "subject": "fine_arts",
-                  "credits": "1", "status": "planned"},
-                 {"grade_level": "9", "course_name": "Art", "subject": "astrology",
-                  "credits": "1", "status": "planned"}):
+    for data in (
+        {
+            "grade_level": "9",
+            "course_name": "Art",
+            "subject": "fine_arts",
+            "credits": "5",
+            "status": "planned",
+        },
+        {
+            "grade_level": "8",
+            "course_name": "Art",
+            "subject": "fine_arts",
+            "credits": "1",
+            "status": "planned",
+        },
+        {
+            "grade_level": "9",
+            "course_name": "",
+            "subject": "fine_arts",
+            "credits": "1",
+            "status": "planned",
+        },
+        {
+            "grade_level": "9",
+            "course_name": "Art",
+            "subject": "astrology",
+            "credits": "1",
+            "status": "planned",
+        },
+    ):
         assert post(lti, token, "/plans/me/courses", data).status_code == 400, data
     assert count(app, CoursePlanEntry) == 0
     assert post(lti, token, "/plans/me/courses/from-program").status_code == 400
-    assert post(lti, token, "/plans/me/courses/program",
-                {"program_id": "999999"}).status_code == 400
+    assert (
+        post(lti, token, "/plans/me/courses/program", {"program_id": "999999"}).status_code == 400
+    )
 
-    assert post(lti, token, "/plans/me/items/contacts",
-                {"title": "Ana", "email": "not-an-email"}).status_code == 400
+    assert (
+        post(
+            lti, token, "/plans/me/items/contacts", {"title": "Ana", "email": "not-an-email"}
+        ).status_code
+        == 400
+    )
     assert post(lti, token, "/plans/me/items/activities", {"title": ""}).status_code == 400
     assert post(lti, token, "/plans/me/items/hobbies", {"title": "x"}).status_code == 404
     assert count(app, PlanItem) == 0
 
     assert post(lti, token, "/plans/me/clusters", {"cluster": "2024.wizardry"}).status_code == 400
-    assert post(lti, token, "/plans/me/clusters",
-                {"pathway": "2008.health-science.therapeutic-services"}).status_code == 400
-    assert post(lti, token, "/plans/me/inventory/clusters",
-                {"cluster": "not-a-code"}).status_code == 400
+    assert (
+        post(
+            lti,
+            token,
+            "/plans/me/clusters",
+            {"pathway": "2008.health-science.therapeutic-services"},
+        ).status_code
+        == 400
+    )
+    assert (
+        post(lti, token, "/plans/me/inventory/clusters", {"cluster": "not-a-code"}).status_code
+        == 400
+    )
     assert plan_of(app, student).cluster_codes == []
 
     answers = inventory_answers(S=2)
@@ -428,13 +650,22 @@ def test_invalid_input_is_refused_and_nothing_is_saved(lti: LtiDriver, app: Flas
 
     # Nothing was changed, so nothing but page views was audited.
     with app.app_context():
-        later = db.session.execute(select(AuditEvent.action).where(AuditEvent.id > 0)
-                                   .order_by(AuditEvent.id).offset(before)).scalars().all()
+        later = (
+            db.session.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.id > 0)
+                .order_by(AuditEvent.id)
+                .offset(before)
+            )
+            .scalars()
+            .all()
+        )
     assert set(later) <= {"plan.view"}
 
     # A POST without the launch token is refused (CSRF), and nothing is saved.
-    response = lti.client.post("/plans/me/goals", data={"category": "career",
-                                                        "statement": "Sneaky"})
+    response = lti.client.post(
+        "/plans/me/goals", data={"category": "career", "statement": "Sneaky"}
+    )
     assert response.status_code in (400, 401)
     assert count(app, Goal) == 0
 
@@ -467,12 +698,13 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
         db.session.commit()
 
     # Saving again in the same school year replaces the data: one row per year.
-    assert post(lti, token, "/plans/me/profile", {"about": "Now I want to be a surgeon."}
-                ).status_code == 302
+    assert (
+        post(lti, token, "/plans/me/profile", {"about": "Now I want to be a surgeon."}).status_code
+        == 302
+    )
     assert post(lti, token, "/plans/me/snapshot").status_code == 302
     with app.app_context():
-        snaps = {s.school_year: s for s in db.session.execute(select(PlanSnapshot))
-                 .scalars()}
+        snaps = {s.school_year: s for s in db.session.execute(select(PlanSnapshot)).scalars()}
         assert set(snaps) == {year, "2024-2025"}
         assert snaps[year].data["profile"]["about"] == "Now I want to be a surgeon."
         assert snaps["2024-2025"].data["profile"]["about"].startswith("I like helping")
@@ -485,21 +717,22 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
     assert actions(app).count("snapshot.save") == 2
 
     # The student cannot overwrite an approved snapshot; take_snapshot keeps the approval.
-    assert post(lti, token, "/plans/me/profile", {"about": "Or a paramedic."}
-                ).status_code == 302
+    assert post(lti, token, "/plans/me/profile", {"about": "Or a paramedic."}).status_code == 302
     response = post(lti, token, "/plans/me/snapshot")
     assert response.status_code == 302
     assert "already approved" in html(lti.client.get(response.headers["Location"]))
     with app.app_context():
-        snap = db.session.execute(select(PlanSnapshot).where(
-            PlanSnapshot.school_year == year)).scalar_one()
+        snap = db.session.execute(
+            select(PlanSnapshot).where(PlanSnapshot.school_year == year)
+        ).scalar_one()
         assert snap.data["profile"]["about"] == "Now I want to be a surgeon."
         plan = db.session.get(Plan, snap.plan_id)
         assert plan is not None
         yearly_snapshots.take_snapshot(plan, year)
         db.session.commit()
-        snap = db.session.execute(select(PlanSnapshot).where(
-            PlanSnapshot.school_year == year)).scalar_one()
+        snap = db.session.execute(
+            select(PlanSnapshot).where(PlanSnapshot.school_year == year)
+        ).scalar_one()
         assert snap.data["profile"]["about"] == "Or a paramedic."
         assert snap.approved_by == counselor_id and snap.approved_at is not None
     assert actions(app).count("snapshot.save") == 2
@@ -513,8 +746,13 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
     assert get(lti, token, f"/plans/students/{sid}/history/2019-2020").status_code == 404
     # A snapshot in some other layout is still shown, as data.
     with app.app_context():
-        db.session.add(PlanSnapshot(plan_id=plan_of(app, student).id, school_year="2023-2024",
-                                    data={"about": "An early plan", "accommodations": "x"}))
+        db.session.add(
+            PlanSnapshot(
+                plan_id=plan_of(app, student).id,
+                school_year="2023-2024",
+                data={"about": "An early plan", "accommodations": "x"},
+            )
+        )
         db.session.commit()
     page = html(get(lti, token, f"/plans/students/{sid}/history/2023-2024"))
     assert "earlier layout" in page and "An early plan" in page
@@ -524,8 +762,12 @@ def test_snapshots_per_school_year(lti: LtiDriver, app: Flask) -> None:
     page = html(get(lti, teacher, f"/plans/students/{sid}/history/{year}"))
     assert "Or a paramedic." in page and SECRET_NEED not in page
     with app.app_context():
-        pages = [e.detail.get("page") for e in db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "plan.view")).scalars()]
+        pages = [
+            e.detail.get("page")
+            for e in db.session.execute(
+                select(AuditEvent).where(AuditEvent.action == "plan.view")
+            ).scalars()
+        ]
     assert "history" in pages and "snapshot" in pages
 
 
@@ -537,12 +779,12 @@ def test_reading_a_plan_that_does_not_exist_creates_nothing(lti: LtiDriver, app:
     student_token = launch(lti, student, course(lti, "bio1"))
     sid = person_id(app, student)
     readers = {
-        "teacher": (launch(lti, lti.person("teacher", 0), course(lti, "bio1")),
-                    ("", "/history")),
-        "parent": (launch(lti, lti.person("parent")),
-                   ("", "/history", "/print", "/export.json")),
-        "counselor": (launch(lti, lti.person("counselor")),
-                      ("", "/history", "/print", "/export.json")),
+        "teacher": (launch(lti, lti.person("teacher", 0), course(lti, "bio1")), ("", "/history")),
+        "parent": (launch(lti, lti.person("parent")), ("", "/history", "/print", "/export.json")),
+        "counselor": (
+            launch(lti, lti.person("counselor")),
+            ("", "/history", "/print", "/export.json"),
+        ),
     }
     assert count(app, Plan) == 0
     for who, (token, pages) in readers.items():
@@ -559,8 +801,15 @@ def test_reading_a_plan_that_does_not_exist_creates_nothing(lti: LtiDriver, app:
     assert count(app, Plan) == 0
     # Every read is still audited, with no plan to name.
     with app.app_context():
-        views = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action.in_(("plan.view", "plan.export", "portfolio.view")))).scalars().all()
+        views = (
+            db.session.execute(
+                select(AuditEvent).where(
+                    AuditEvent.action.in_(("plan.view", "plan.export", "portfolio.view"))
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert views
         assert all(e.subject_id is None and e.detail["student_id"] == sid for e in views)
     # The student's own visit creates their plan.

@@ -65,8 +65,9 @@ class Portfolio:
 
     def launch_link(self, sub: str, context_id: str, link_id: str) -> TestResponse:
         """Launch ``sub`` from a specific resource link of a course (e.g. a Deep-Linked one)."""
-        url = login_initiation_url(self.lti.state, self.user(sub), self.course(context_id),
-                                   resource_link_id=link_id)
+        url = login_initiation_url(
+            self.lti.state, self.user(sub), self.course(context_id), resource_link_id=link_id
+        )
         parts = urlsplit(url)
         login = self.lti.client.get(f"{parts.path}?{parts.query}")
         return self.lti.post_launch(self.lti.authorize(login))
@@ -79,7 +80,8 @@ class Portfolio:
     def course_id(self, context_id: str) -> int:
         with self.app.app_context():
             return db.session.execute(
-                select(Course.id).where(Course.context_id == context_id)).scalar_one()
+                select(Course.id).where(Course.context_id == context_id)
+            ).scalar_one()
 
     def person_id(self, sub: str) -> int:
         with self.app.app_context():
@@ -89,7 +91,8 @@ class Portfolio:
         """Pull the roster and grades of a course (a teacher must have launched it)."""
         with self.app.app_context():
             course = db.session.execute(
-                select(Course).where(Course.context_id == context_id)).scalar_one()
+                select(Course).where(Course.context_id == context_id)
+            ).scalar_one()
             runs = sync.start_sync(course, [SyncKind.ROSTER, SyncKind.GRADES])
             assert all(r.status == "succeeded" for r in runs), [r.error for r in runs]
 
@@ -98,8 +101,9 @@ class Portfolio:
         with self.app.app_context():
             person = db.session.execute(select(Person).where(Person.sub == sub)).scalar_one()
             plan = get_or_create_plan(person)
-            goals = [Goal(plan_id=plan.id, category=GoalCategory.CAREER, statement=s)
-                     for s in statements]
+            goals = [
+                Goal(plan_id=plan.id, category=GoalCategory.CAREER, statement=s) for s in statements
+            ]
             db.session.add_all(goals)
             db.session.commit()
             return [g.id for g in goals]
@@ -109,14 +113,17 @@ class Portfolio:
         url = self.lti.state.line_item_url(context_id, item_id)
         with self.app.app_context():
             row = db.session.execute(
-                select(Assignment).where(Assignment.external_id == url)).scalar_one()
+                select(Assignment).where(Assignment.external_id == url)
+            ).scalar_one()
             return row.id, row.title, row.score_maximum
 
     def grade_id(self, assignment_id: int, sub: str) -> int:
         with self.app.app_context():
             return db.session.execute(
-                select(Grade.id).join(Person, Person.id == Grade.person_id)
-                .where(Grade.assignment_id == assignment_id, Person.sub == sub)).scalar_one()
+                select(Grade.id)
+                .join(Person, Person.id == Grade.person_id)
+                .where(Grade.assignment_id == assignment_id, Person.sub == sub)
+            ).scalar_one()
 
 
 @pytest.fixture

@@ -31,8 +31,11 @@ def _count(app: Flask, model: Any) -> int:
 
 def _audits(app: Flask, action: str) -> int:
     with app.app_context():
-        return int(db.session.execute(select(func.count()).select_from(AuditEvent)
-                                      .where(AuditEvent.action == action)).scalar_one())
+        return int(
+            db.session.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+            ).scalar_one()
+        )
 
 
 def _ready(pf: Portfolio) -> tuple[str, int, list[Any]]:
@@ -44,7 +47,8 @@ def _ready(pf: Portfolio) -> tuple[str, int, list[Any]]:
 
 
 def test_teacher_attaches_to_three_students_and_snapshot_survives_the_lms(
-        pf: Portfolio, app: Flask) -> None:
+    pf: Portfolio, app: Flask
+) -> None:
     token, course_id, (a, b, c) = _ready(pf)
     goal_a = pf.add_goals(a.sub, "Become a marine biologist", "Pass AP Biology")[0]
     goal_b = pf.add_goals(b.sub, "Work in a hospital lab")[0]
@@ -58,10 +62,15 @@ def test_teacher_attaches_to_three_students_and_snapshot_survives_the_lms(
     assert title in html and a.name in html and "Become a marine biologist" in html
     assert "The plan in general" in html
 
-    form = {"lt": token, "assignment": str(assignment_id),
-            "student": [str(ids[a.sub]), str(ids[b.sub]), str(ids[c.sub])],
-            f"goal-{ids[a.sub]}": str(goal_a), f"goal-{ids[b.sub]}": str(goal_b),
-            f"goal-{ids[c.sub]}": "", "note": "Strong lab technique."}
+    form = {
+        "lt": token,
+        "assignment": str(assignment_id),
+        "student": [str(ids[a.sub]), str(ids[b.sub]), str(ids[c.sub])],
+        f"goal-{ids[a.sub]}": str(goal_a),
+        f"goal-{ids[b.sub]}": str(goal_b),
+        f"goal-{ids[c.sub]}": "",
+        "note": "Strong lab technique.",
+    }
     done = pf.lti.client.post(f"/portfolio/courses/{course_id}/attach", data=form)
     assert done.status_code == 302
     assert "attached to 3 students" in text_of(pf.lti.client.get(done.headers["Location"]))
@@ -108,9 +117,14 @@ def test_teacher_attaches_to_three_students_and_snapshot_survives_the_lms(
 
         row = db.session.get(Assignment, assignment_id)
         assert row is not None and row.active is False and row.title == "Renamed in the LMS"
-        assert db.session.execute(select(Grade.score).where(
-            Grade.assignment_id == assignment_id,
-            Grade.person_id == ids[a.sub])).scalar_one() == 1.0
+        assert (
+            db.session.execute(
+                select(Grade.score).where(
+                    Grade.assignment_id == assignment_id, Grade.person_id == ids[a.sub]
+                )
+            ).scalar_one()
+            == 1.0
+        )
     kept = {e.student_id: e for e in _evidence(app)}[ids[a.sub]]
     assert kept.snapshot_title == title and kept.snapshot_score == original_score
 
@@ -124,8 +138,10 @@ def test_teacher_attaches_to_three_students_and_snapshot_survives_the_lms(
 def test_select_all_attaches_to_every_active_learner(pf: Portfolio, app: Flask) -> None:
     token, course_id, _ = _ready(pf)
     assignment_id, _, _ = pf.assignment(BIO, "2")
-    done = pf.lti.client.post(f"/portfolio/courses/{course_id}/attach",
-                              data={"lt": token, "assignment": str(assignment_id), "all": "1"})
+    done = pf.lti.client.post(
+        f"/portfolio/courses/{course_id}/attach",
+        data={"lt": token, "assignment": str(assignment_id), "all": "1"},
+    )
     assert done.status_code == 302
     assert len(_evidence(app)) == len(pf.students(BIO))
 
@@ -155,9 +171,15 @@ def test_attach_page_loads_in_a_fixed_number_of_queries(pf: Portfolio, app: Flas
     full = queries()
     with app.app_context():  # most of the class leaves; two students get more goals
         keep = pf.person_id(a.sub)
-        db.session.execute(update(Enrollment).where(
-            Enrollment.course_id == course_id, Enrollment.role == "student",
-            Enrollment.person_id != keep).values(status=EnrollmentStatus.INACTIVE))
+        db.session.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.course_id == course_id,
+                Enrollment.role == "student",
+                Enrollment.person_id != keep,
+            )
+            .values(status=EnrollmentStatus.INACTIVE)
+        )
         db.session.commit()
     pf.add_goals(a.sub, "Goal four", "Goal five", "Goal six")
     small = queries()
@@ -172,8 +194,10 @@ def test_teacher_of_another_course_is_refused(pf: Portfolio, app: Flask) -> None
     url = f"/portfolio/courses/{course_id}/attach"
     assert pf.lti.client.get(url, query_string={"lt": other}).status_code == 403
     assignment_id, _, _ = pf.assignment(BIO, "1")
-    response = pf.lti.client.post(url, data={"lt": other, "assignment": str(assignment_id),
-                                             "student": str(pf.person_id(a.sub))})
+    response = pf.lti.client.post(
+        url,
+        data={"lt": other, "assignment": str(assignment_id), "student": str(pf.person_id(a.sub))},
+    )
     assert response.status_code == 403
     assert _count(app, Evidence) == 0
 
@@ -185,8 +209,12 @@ def test_student_not_in_the_class_is_refused(pf: Portfolio, app: Flask) -> None:
     assignment_id, _, _ = pf.assignment(BIO, "1")
     response = pf.lti.client.post(
         f"/portfolio/courses/{course_id}/attach",
-        data={"lt": token, "assignment": str(assignment_id),
-              "student": [str(pf.person_id(a.sub)), str(pf.person_id(outsider.sub))]})
+        data={
+            "lt": token,
+            "assignment": str(assignment_id),
+            "student": [str(pf.person_id(a.sub)), str(pf.person_id(outsider.sub))],
+        },
+    )
     assert response.status_code == 403
     assert _count(app, Evidence) == 0
 
@@ -198,14 +226,19 @@ def test_inactive_enrollment_is_refused(pf: Portfolio, app: Flask) -> None:
         pf.sync(BIO)
     finally:
         pf.lti.state.set_enrollment_status(BIO, b.sub, "Active")
-    page = text_of(pf.lti.client.get(f"/portfolio/courses/{course_id}/attach",
-                                     query_string={"lt": token}))
+    page = text_of(
+        pf.lti.client.get(f"/portfolio/courses/{course_id}/attach", query_string={"lt": token})
+    )
     assert a.name in page and b.name not in page
     assignment_id, _, _ = pf.assignment(BIO, "1")
     response = pf.lti.client.post(
         f"/portfolio/courses/{course_id}/attach",
-        data={"lt": token, "assignment": str(assignment_id),
-              "student": [str(pf.person_id(a.sub)), str(pf.person_id(b.sub))]})
+        data={
+            "lt": token,
+            "assignment": str(assignment_id),
+            "student": [str(pf.person_id(a.sub)), str(pf.person_id(b.sub))],
+        },
+    )
     assert response.status_code == 403
     assert _count(app, Evidence) == 0
 
@@ -213,8 +246,12 @@ def test_inactive_enrollment_is_refused(pf: Portfolio, app: Flask) -> None:
 def test_student_cannot_open_the_attach_page(pf: Portfolio) -> None:
     _token, course_id, (a, _, _) = _ready(pf)
     student = pf.launch(a.sub, BIO)
-    assert pf.lti.client.get(f"/portfolio/courses/{course_id}/attach",
-                             query_string={"lt": student}).status_code == 403
+    assert (
+        pf.lti.client.get(
+            f"/portfolio/courses/{course_id}/attach", query_string={"lt": student}
+        ).status_code
+        == 403
+    )
 
 
 def test_bad_attach_forms_save_nothing(pf: Portfolio, app: Flask) -> None:
@@ -225,25 +262,31 @@ def test_bad_attach_forms_save_nothing(pf: Portfolio, app: Flask) -> None:
     url = f"/portfolio/courses/{course_id}/attach"
     a_id = str(pf.person_id(a.sub))
     cases = [
-        ({"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": str(goal_b)},
-         "not one of their goals"),
+        (
+            {"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": str(goal_b)},
+            "not one of their goals",
+        ),
         ({"assignment": str(assignment_id)}, "Tick at least one student"),
         ({"assignment": "", "student": a_id}, "Choose one of this class"),
         ({"assignment": "999999", "student": a_id}, "Choose one of this class"),
         # Not ids: "²".isdigit() is true but int("²") fails; 20 digits overflow a column.
         ({"assignment": str(assignment_id), "student": "²"}, "Tick students from the list"),
-        ({"assignment": str(assignment_id), "student": "9" * 20},
-         "Tick students from the list"),
-        ({"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": "²"},
-         "Choose one of the listed goals"),
-        ({"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": "9" * 20},
-         "Choose one of the listed goals"),
+        ({"assignment": str(assignment_id), "student": "9" * 20}, "Tick students from the list"),
+        (
+            {"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": "²"},
+            "Choose one of the listed goals",
+        ),
+        (
+            {"assignment": str(assignment_id), "student": a_id, f"goal-{a_id}": "9" * 20},
+            "Choose one of the listed goals",
+        ),
     ]
     for data, message in cases:
         response = pf.lti.client.post(url, data={"lt": token, **data})
         assert response.status_code == 400, data
         assert message in text_of(response)
     assert _count(app, Evidence) == 0
-    without_token = pf.lti.client.post(url, data={"assignment": str(assignment_id),
-                                                  "student": a_id})
+    without_token = pf.lti.client.post(
+        url, data={"assignment": str(assignment_id), "student": a_id}
+    )
     assert without_token.status_code == 401

@@ -28,8 +28,9 @@ PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 def _count(app: Flask, model: Any, *where: Any) -> int:
     with app.app_context():
-        return int(db.session.execute(
-            select(func.count()).select_from(model).where(*where)).scalar_one())
+        return int(
+            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+        )
 
 
 def _evidence(app: Flask) -> list[Evidence]:
@@ -44,11 +45,13 @@ def _link(pf: Portfolio, token: str, **data: Any) -> Any:
     spool a big body to a temporary file it never closes)."""
     if "file" in data:
         stream, filename = data.pop("file")
-        data["file"] = FileStorage(stream=stream, filename=filename,
-                                   content_type="application/octet-stream")
+        data["file"] = FileStorage(
+            stream=stream, filename=filename, content_type="application/octet-stream"
+        )
     boundary, body = encode_multipart({**pf.lti.client.form_fields(token), **data})
     return pf.lti.client.browser(token).post(
-        "/portfolio/me/link", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+        "/portfolio/me/link", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
 
 
 @pytest.fixture
@@ -58,8 +61,9 @@ def student(pf: Portfolio) -> tuple[str, list[int]]:
     return token, pf.add_goals(CHILD, "Become a veterinarian", "Earn an A in Biology")
 
 
-def test_portfolio_page_lists_goals_and_link_form(pf: Portfolio, app: Flask,
-                                                  student: tuple[str, list[int]]) -> None:
+def test_portfolio_page_lists_goals_and_link_form(
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]]
+) -> None:
     token, _ = student
     page = pf.lti.client.get("/portfolio/me", query_string={"lt": token})
     assert page.status_code == 200
@@ -72,8 +76,15 @@ def test_portfolio_page_lists_goals_and_link_form(pf: Portfolio, app: Flask,
 
 def test_student_links_a_url(pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
     token, goals = student
-    done = _link(pf, token, source="url", url="https://example.org/my-science-fair",
-                 title="Science fair poster", goal=str(goals[0]), reflection=REFLECTION)
+    done = _link(
+        pf,
+        token,
+        source="url",
+        url="https://example.org/my-science-fair",
+        title="Science fair poster",
+        goal=str(goals[0]),
+        reflection=REFLECTION,
+    )
     assert done.status_code == 302
     page = text_of(pf.lti.client.get(done.headers["Location"]))
     assert "Science fair poster" in page and REFLECTION in page
@@ -84,23 +95,25 @@ def test_student_links_a_url(pf: Portfolio, app: Flask, student: tuple[str, list
     assert _count(app, AuditEvent, AuditEvent.action == "evidence.create") == 1
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"source": "url", "url": "javascript:alert(1)"}, "starting with https://"),
-    ({"source": "url", "url": "ftp://example.org/file"}, "starting with https://"),
-    ({"source": "url", "url": "https://"}, "starting with https://"),
-    ({"source": "url", "url": ""}, "Enter the web address"),
-    ({"source": "url", "url": "https://example.org", "reflection": "Too short."},
-     "20 to 5000"),
-    ({"source": "url", "url": "https://example.org", "reflection": "x" * 5001},
-     "20 to 5000"),
-    ({"source": "teleport", "url": "https://example.org"}, "Choose what you are linking"),
-    ({"source": "url", "url": "https://example.org", "goal": "999999"},
-     "Choose one of your goals"),
-])
-def test_bad_links_are_refused_and_nothing_is_saved(pf: Portfolio, app: Flask,
-                                                     student: tuple[str, list[int]],
-                                                     data: dict[str, str],
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"source": "url", "url": "javascript:alert(1)"}, "starting with https://"),
+        ({"source": "url", "url": "ftp://example.org/file"}, "starting with https://"),
+        ({"source": "url", "url": "https://"}, "starting with https://"),
+        ({"source": "url", "url": ""}, "Enter the web address"),
+        ({"source": "url", "url": "https://example.org", "reflection": "Too short."}, "20 to 5000"),
+        ({"source": "url", "url": "https://example.org", "reflection": "x" * 5001}, "20 to 5000"),
+        ({"source": "teleport", "url": "https://example.org"}, "Choose what you are linking"),
+        (
+            {"source": "url", "url": "https://example.org", "goal": "999999"},
+            "Choose one of your goals",
+        ),
+    ],
+)
+def test_bad_links_are_refused_and_nothing_is_saved(
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]], data: dict[str, str], message: str
+) -> None:
     token, _ = student
     response = _link(pf, token, **{"reflection": REFLECTION, "goal": "", **data})
     assert response.status_code == 400
@@ -108,22 +121,31 @@ def test_bad_links_are_refused_and_nothing_is_saved(pf: Portfolio, app: Flask,
     assert _count(app, Evidence) == 0
 
 
-def test_another_students_goal_is_refused(pf: Portfolio, app: Flask,
-                                          student: tuple[str, list[int]]) -> None:
+def test_another_students_goal_is_refused(
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]]
+) -> None:
     token, _ = student
     pf.launch(OTHER, BIO)
     foreign = pf.add_goals(OTHER, "Someone else's goal")[0]
-    response = _link(pf, token, source="url", url="https://example.org", goal=str(foreign),
-                     reflection=REFLECTION)
+    response = _link(
+        pf, token, source="url", url="https://example.org", goal=str(foreign), reflection=REFLECTION
+    )
     assert response.status_code == 400
     assert _count(app, Evidence) == 0
 
 
 def test_student_uploads_a_file_and_the_right_people_can_download_it(
-        pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]]
+) -> None:
     token, goals = student
-    done = _link(pf, token, source="file", goal=str(goals[1]), reflection=REFLECTION,
-                 file=(BytesIO(PDF), "Lab report.pdf"))
+    done = _link(
+        pf,
+        token,
+        source="file",
+        goal=str(goals[1]),
+        reflection=REFLECTION,
+        file=(BytesIO(PDF), "Lab report.pdf"),
+    )
     assert done.status_code == 302, text_of(done)
     (evidence,) = _evidence(app)
     digest = hashlib.sha256(PDF).hexdigest()
@@ -153,45 +175,73 @@ def test_student_uploads_a_file_and_the_right_people_can_download_it(
     assert pf.lti.client.get(url, query_string={"lt": unrelated}).status_code == 403
     other = pf.launch(OTHER, BIO)
     assert pf.lti.client.get(url, query_string={"lt": other}).status_code == 403
-    assert pf.lti.client.get("/portfolio/files/999999",
-                             query_string={"lt": token}).status_code == 404
+    assert (
+        pf.lti.client.get("/portfolio/files/999999", query_string={"lt": token}).status_code == 404
+    )
     assert _count(app, AuditEvent, AuditEvent.action == "file.download") == 3
 
     # Their teacher sees the portfolio read-only; the unrelated teacher does not.
-    read = pf.lti.client.get(f"/portfolio/students/{pf.person_id(CHILD)}",
-                             query_string={"lt": teacher})
+    read = pf.lti.client.get(
+        f"/portfolio/students/{pf.person_id(CHILD)}", query_string={"lt": teacher}
+    )
     assert read.status_code == 200 and "Lab report.pdf" in text_of(read)
     assert "Remove" not in text_of(read)
-    assert pf.lti.client.get(f"/portfolio/students/{pf.person_id(CHILD)}",
-                             query_string={"lt": unrelated}).status_code == 403
+    assert (
+        pf.lti.client.get(
+            f"/portfolio/students/{pf.person_id(CHILD)}", query_string={"lt": unrelated}
+        ).status_code
+        == 403
+    )
 
 
-@pytest.mark.parametrize(("filename", "content", "message"), [
-    ("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "larger than 5 MB"),
-    ("page.html", b"<html><script>alert(1)</script></html>", "cannot be added"),
-    ("tool.exe", b"MZ\x90\x00", "cannot be added"),
-    ("noextension", b"hello there", "cannot be added"),
-    ("fake.pdf", b"<html>not a pdf</html>", "does not look like a PDF"),
-    ("binary.txt", b"abc\x00def", "does not look like a text file"),
-    ("empty.png", b"", "empty"),
-])
-def test_refused_files_save_nothing(pf: Portfolio, app: Flask, student: tuple[str, list[int]],
-                                    filename: str, content: bytes, message: str) -> None:
+@pytest.mark.parametrize(
+    ("filename", "content", "message"),
+    [
+        ("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "larger than 5 MB"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "cannot be added"),
+        ("tool.exe", b"MZ\x90\x00", "cannot be added"),
+        ("noextension", b"hello there", "cannot be added"),
+        ("fake.pdf", b"<html>not a pdf</html>", "does not look like a PDF"),
+        ("binary.txt", b"abc\x00def", "does not look like a text file"),
+        ("empty.png", b"", "empty"),
+    ],
+)
+def test_refused_files_save_nothing(
+    pf: Portfolio,
+    app: Flask,
+    student: tuple[str, list[int]],
+    filename: str,
+    content: bytes,
+    message: str,
+) -> None:
     token, goals = student
-    response = _link(pf, token, source="file", goal=str(goals[0]), reflection=REFLECTION,
-                     file=(BytesIO(content), filename))
+    response = _link(
+        pf,
+        token,
+        source="file",
+        goal=str(goals[0]),
+        reflection=REFLECTION,
+        file=(BytesIO(content), filename),
+    )
     assert response.status_code == 400
     assert message in text_of(response)
     assert _count(app, Evidence) == 0 and _count(app, StoredFile) == 0
 
 
 def test_upload_body_over_the_route_cap_is_refused_before_it_is_read(
-        pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]]
+) -> None:
     """The upload route takes a 5 MB file plus 1 MiB of form, far less than the app-wide
     20 MB cap: a 7 MB body gets the clear 413 page and nothing is saved."""
     token, goals = student
-    response = _link(pf, token, source="file", goal=str(goals[0]), reflection=REFLECTION,
-                     file=(BytesIO(b"%PDF-" + b"0" * (7 * 1024 * 1024)), "huge.pdf"))
+    response = _link(
+        pf,
+        token,
+        source="file",
+        goal=str(goals[0]),
+        reflection=REFLECTION,
+        file=(BytesIO(b"%PDF-" + b"0" * (7 * 1024 * 1024)), "huge.pdf"),
+    )
     assert response.status_code == 413
     page = text_of(response)
     assert "That file is too large" in page
@@ -201,8 +251,7 @@ def test_upload_body_over_the_route_cap_is_refused_before_it_is_read(
     assert _count(app, StoredFile) == 0
 
 
-def test_missing_file_is_refused(pf: Portfolio, app: Flask,
-                                 student: tuple[str, list[int]]) -> None:
+def test_missing_file_is_refused(pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
     token, _ = student
     response = _link(pf, token, source="file", goal="", reflection=REFLECTION)
     assert response.status_code == 400 and "Choose a file" in text_of(response)
@@ -210,7 +259,8 @@ def test_missing_file_is_refused(pf: Portfolio, app: Flask,
 
 
 def test_student_links_own_graded_work_but_not_someone_elses(
-        pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]]
+) -> None:
     token, goals = student
     pf.launch(TEACHER, BIO)
     pf.sync(BIO)
@@ -220,13 +270,15 @@ def test_student_links_own_graded_work_but_not_someone_elses(
     page = text_of(pf.lti.client.get("/portfolio/me", query_string={"lt": token}))
     assert title in page and f'value="{mine}"' in page and f'value="{theirs}"' not in page
 
-    forged = _link(pf, token, source="work", work=str(theirs), goal=str(goals[0]),
-                   reflection=REFLECTION)
+    forged = _link(
+        pf, token, source="work", work=str(theirs), goal=str(goals[0]), reflection=REFLECTION
+    )
     assert forged.status_code in {400, 403, 404}
     assert _count(app, Evidence) == 0
 
-    done = _link(pf, token, source="work", work=str(mine), goal=str(goals[0]),
-                 reflection=REFLECTION)
+    done = _link(
+        pf, token, source="work", work=str(mine), goal=str(goals[0]), reflection=REFLECTION
+    )
     assert done.status_code == 302
     (evidence,) = _evidence(app)
     score = pf.lti.state.district.results["3"][CHILD].result_score
@@ -238,56 +290,94 @@ def test_student_links_own_graded_work_but_not_someone_elses(
 
     # The same work to the same goal again: the reflection is refreshed, not duplicated.
     better = REFLECTION + " I redid the analysis after feedback."
-    assert _link(pf, token, source="work", work=str(mine), goal=str(goals[0]),
-                 reflection=better).status_code == 302
+    assert (
+        _link(
+            pf, token, source="work", work=str(mine), goal=str(goals[0]), reflection=better
+        ).status_code
+        == 302
+    )
     (evidence,) = _evidence(app)
     assert evidence.reflection == better
 
     # Once the enrollment is inactive, the work of that course can no longer be linked.
     with app.app_context():
-        db.session.execute(update(Enrollment).where(
-            Enrollment.person_id == pf.person_id(CHILD),
-            Enrollment.course_id == pf.course_id(BIO)).values(status=EnrollmentStatus.INACTIVE))
+        db.session.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.person_id == pf.person_id(CHILD),
+                Enrollment.course_id == pf.course_id(BIO),
+            )
+            .values(status=EnrollmentStatus.INACTIVE)
+        )
         db.session.commit()
-    again = _link(pf, token, source="work", work=str(mine), goal=str(goals[1]),
-                  reflection=REFLECTION)
+    again = _link(
+        pf, token, source="work", work=str(mine), goal=str(goals[1]), reflection=REFLECTION
+    )
     assert again.status_code == 400
     assert _count(app, Evidence) == 1
 
 
-def test_edit_move_and_remove(pf: Portfolio, app: Flask,
-                              student: tuple[str, list[int]]) -> None:
+def test_edit_move_and_remove(pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
     token, goals = student
-    _link(pf, token, source="url", url="https://example.org/a", goal=str(goals[0]),
-          reflection=REFLECTION)
-    _link(pf, token, source="file", goal="", reflection=REFLECTION,
-          file=(BytesIO(b"My notes about the field trip."), "notes.txt"))
+    _link(
+        pf,
+        token,
+        source="url",
+        url="https://example.org/a",
+        goal=str(goals[0]),
+        reflection=REFLECTION,
+    )
+    _link(
+        pf,
+        token,
+        source="file",
+        goal="",
+        reflection=REFLECTION,
+        file=(BytesIO(b"My notes about the field trip."), "notes.txt"),
+    )
     url_ev, file_ev = _evidence(app)
     assert file_ev.goal_id is None
     assert "Not linked to a goal yet" in text_of(
-        pf.lti.client.get("/portfolio/me", query_string={"lt": token}))
+        pf.lti.client.get("/portfolio/me", query_string={"lt": token})
+    )
 
     new_text = "I now see this project as the start of my veterinary plan."
-    moved = pf.lti.client.post(f"/portfolio/evidence/{url_ev.id}",
-                               data={"lt": token, "goal": str(goals[1]), "reflection": new_text})
+    moved = pf.lti.client.post(
+        f"/portfolio/evidence/{url_ev.id}",
+        data={"lt": token, "goal": str(goals[1]), "reflection": new_text},
+    )
     assert moved.status_code == 302
     (after, _) = _evidence(app)
     assert after.goal_id == goals[1] and after.reflection == new_text
 
-    bad = pf.lti.client.post(f"/portfolio/evidence/{url_ev.id}",
-                             data={"lt": token, "goal": str(goals[0]), "reflection": "short"})
+    bad = pf.lti.client.post(
+        f"/portfolio/evidence/{url_ev.id}",
+        data={"lt": token, "goal": str(goals[0]), "reflection": "short"},
+    )
     assert bad.status_code == 400 and "20 to 5000" in text_of(bad)
     assert _evidence(app)[0].goal_id == goals[1]
 
     other = pf.launch(OTHER, BIO)
-    assert pf.lti.client.post(f"/portfolio/evidence/{url_ev.id}",
-                              data={"lt": other, "goal": "", "reflection": new_text}
-                              ).status_code == 403
-    assert pf.lti.client.post(f"/portfolio/evidence/{url_ev.id}/delete",
-                              data={"lt": other}).status_code == 403
+    assert (
+        pf.lti.client.post(
+            f"/portfolio/evidence/{url_ev.id}",
+            data={"lt": other, "goal": "", "reflection": new_text},
+        ).status_code
+        == 403
+    )
+    assert (
+        pf.lti.client.post(
+            f"/portfolio/evidence/{url_ev.id}/delete", data={"lt": other}
+        ).status_code
+        == 403
+    )
     teacher = pf.launch(TEACHER, BIO)
-    assert pf.lti.client.post(f"/portfolio/evidence/{url_ev.id}/delete",
-                              data={"lt": teacher}).status_code == 403
+    assert (
+        pf.lti.client.post(
+            f"/portfolio/evidence/{url_ev.id}/delete", data={"lt": teacher}
+        ).status_code
+        == 403
+    )
     assert len(_evidence(app)) == 2
 
     removed = pf.lti.client.post(f"/portfolio/evidence/{file_ev.id}/delete", data={"lt": token})
@@ -295,14 +385,19 @@ def test_edit_move_and_remove(pf: Portfolio, app: Flask,
     assert [e.id for e in _evidence(app)] == [url_ev.id]
     assert _count(app, StoredFile) == 0
     with app.app_context():
-        actions = list(db.session.execute(select(AuditEvent.action).where(
-            AuditEvent.subject_type == "evidence").order_by(AuditEvent.id)).scalars())
-    assert actions == ["evidence.create", "evidence.create", "evidence.update",
-                       "evidence.delete"]
+        actions = list(
+            db.session.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.subject_type == "evidence")
+                .order_by(AuditEvent.id)
+            ).scalars()
+        )
+    assert actions == ["evidence.create", "evidence.create", "evidence.update", "evidence.delete"]
 
 
 def test_portfolio_page_queries_do_not_grow_with_evidence(
-        pf: Portfolio, app: Flask, student: tuple[str, list[int]]) -> None:
+    pf: Portfolio, app: Flask, student: tuple[str, list[int]]
+) -> None:
     token, goals = student
 
     def queries() -> int:
@@ -321,14 +416,27 @@ def test_portfolio_page_queries_do_not_grow_with_evidence(
             event.remove(engine, "before_cursor_execute", counter)
         return count
 
-    _link(pf, token, source="url", url="https://example.org/1", goal=str(goals[0]),
-          reflection=REFLECTION)
+    _link(
+        pf,
+        token,
+        source="url",
+        url="https://example.org/1",
+        goal=str(goals[0]),
+        reflection=REFLECTION,
+    )
     one = queries()
     for n in range(2, 6):
-        _link(pf, token, source="url", url=f"https://example.org/{n}",
-              goal=str(goals[n % 2]), reflection=REFLECTION)
-    _link(pf, token, source="file", goal="", reflection=REFLECTION,
-          file=(BytesIO(PDF), "report.pdf"))
+        _link(
+            pf,
+            token,
+            source="url",
+            url=f"https://example.org/{n}",
+            goal=str(goals[n % 2]),
+            reflection=REFLECTION,
+        )
+    _link(
+        pf, token, source="file", goal="", reflection=REFLECTION, file=(BytesIO(PDF), "report.pdf")
+    )
     assert queries() == one
 
 
@@ -342,5 +450,9 @@ def test_alg_only_student_is_not_readable_by_bio_teacher(pf: Portfolio) -> None:
     outsider = next(u for u in pf.students(ALG) if u not in pf.students(BIO))
     pf.launch(outsider.sub, ALG)
     teacher = pf.launch(TEACHER, BIO)
-    assert pf.lti.client.get(f"/portfolio/students/{pf.person_id(outsider.sub)}",
-                             query_string={"lt": teacher}).status_code == 403
+    assert (
+        pf.lti.client.get(
+            f"/portfolio/students/{pf.person_id(outsider.sub)}", query_string={"lt": teacher}
+        ).status_code
+        == 403
+    )

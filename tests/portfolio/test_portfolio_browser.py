@@ -48,7 +48,8 @@ def test_portfolio_pages_with_content_pass_axe(demo_stack: DemoStack, tmp_path: 
 
         frame.get_by_label("A web address", exact=True).check()
         frame.get_by_label("Web address (starting with https:// or http://)").fill(
-            "https://example.org/poster")
+            "https://example.org/poster"
+        )
         frame.get_by_label("Title (optional for web addresses and files)").fill("Cell poster")
         frame.get_by_label("Goal", exact=True).select_option(label="Become a veterinarian (career)")
         frame.get_by_label("Reflection: what does this work show").fill(REFLECTION)
@@ -69,7 +70,8 @@ def test_portfolio_pages_with_content_pass_axe(demo_stack: DemoStack, tmp_path: 
         frame.get_by_label("Assignment", exact=True).select_option(index=1)
         frame.get_by_label(student.name, exact=True).check()
         frame.get_by_label(f"Goal of {student.name}").select_option(
-            label="Become a veterinarian (career)")
+            label="Become a veterinarian (career)"
+        )
         frame.get_by_role("button", name="Attach as evidence").click()
         frame.get_by_text("attached to 1 student").wait_for(timeout=15000)
         failures.update({f"attach done: {v['id']}": v for v in axe_violations(frame)})
@@ -77,7 +79,8 @@ def test_portfolio_pages_with_content_pass_axe(demo_stack: DemoStack, tmp_path: 
         frame = open_as(page, demo_stack, student.name)
         _navigate(frame, "My portfolio", "My portfolio")
         frame.get_by_text("(teacher)").first.wait_for(timeout=15000)
-        failures.update({f"portfolio with teacher evidence: {v['id']}": v
-                         for v in axe_violations(frame)})
+        failures.update(
+            {f"portfolio with teacher evidence: {v['id']}": v for v in axe_violations(frame)}
+        )
         page.screenshot(path=str(tmp_path / "portfolio.png"), full_page=True)
     assert not failures, failures

@@ -42,8 +42,9 @@ class Placement:
 
 def _count(app: Flask, model: Any, *where: Any) -> int:
     with app.app_context():
-        return int(db.session.execute(
-            select(func.count()).select_from(model).where(*where)).scalar_one())
+        return int(
+            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+        )
 
 
 @pytest.fixture
@@ -57,14 +58,16 @@ def placed(pf: Portfolio) -> Iterator[Placement]:
     token = token_of(launch)
     picker = pf.lti.client.get(launch.headers["Location"])
     assert picker.status_code == 200 and "Plan reflection" in text_of(picker)
-    answer = pf.lti.client.post("/portfolio/activities",
-                                data={"lt": token, "activity": "reflection"})
+    answer = pf.lti.client.post(
+        "/portfolio/activities", data={"lt": token, "activity": "reflection"}
+    )
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
     action = urlsplit(form_action(html))
     before = set(state.district.resource_links[IED])
-    back = pf.lti.lms.post(f"{action.path}?{action.query}",
-                           data={"JWT": hidden_inputs(html)["JWT"]})
+    back = pf.lti.lms.post(
+        f"{action.path}?{action.query}", data={"JWT": hidden_inputs(html)["JWT"]}
+    )
     assert back.status_code == 200, back.get_data(as_text=True)
     (link_id,) = set(state.district.resource_links[IED]) - before
     link = state.district.resource_links[IED][link_id]
@@ -97,8 +100,7 @@ def _open_activity(pf: Portfolio, sub: str, placement: Placement) -> tuple[str, 
     return location, token_of(response)
 
 
-def test_reflection_activity_end_to_end(pf: Portfolio, app: Flask,
-                                        placed: Placement) -> None:
+def test_reflection_activity_end_to_end(pf: Portfolio, app: Flask, placed: Placement) -> None:
     pf.launch(TEACHER, IED)
     pf.sync(IED)  # graded work of the class (and the new column) reach our database
     student = _student(pf)
@@ -115,9 +117,11 @@ def test_reflection_activity_end_to_end(pf: Portfolio, app: Flask,
 
     link_row = parse_qs(urlsplit(location).query)["link"][0]
     listings = _listings(pf)
-    done = pf.lti.client.post(urlsplit(location).path, query_string={"link": link_row},
-                              data={"lt": token, "goal": str(goal), "work": str(grade),
-                                    "reflection": REFLECTION})
+    done = pf.lti.client.post(
+        urlsplit(location).path,
+        query_string={"link": link_row},
+        data={"lt": token, "goal": str(goal), "work": str(grade), "reflection": REFLECTION},
+    )
     assert done.status_code == 302
     assert _listings(pf) == listings  # the launch named the line item: no listing needed
     after = text_of(pf.lti.client.get(done.headers["Location"]))
@@ -146,20 +150,24 @@ def test_reflection_activity_end_to_end(pf: Portfolio, app: Flask,
 
 
 def test_line_item_is_found_by_resource_link_when_the_launch_does_not_name_it(
-        pf: Portfolio, app: Flask, placed: Placement) -> None:
+    pf: Portfolio, app: Flask, placed: Placement
+) -> None:
     first = _student(pf, 0)
     _open_activity(pf, first.sub, placed)  # the placement becomes known to Lodestar
     second = _student(pf, 1)
     token = pf.launch(second.sub, IED)  # from the course's ordinary link: no line item
     with app.app_context():
-        row = db.session.execute(select(ResourceLink.id).where(
-            ResourceLink.resource_link_id == placed.link_id)).scalar_one()
+        row = db.session.execute(
+            select(ResourceLink.id).where(ResourceLink.resource_link_id == placed.link_id)
+        ).scalar_one()
     url = f"/portfolio/courses/{pf.course_id(IED)}/reflect"
     assert pf.lti.client.get(url, query_string={"link": row, "lt": token}).status_code == 200
     listings = _listings(pf)
-    done = pf.lti.client.post(url, query_string={"link": row},
-                              data={"lt": token, "goal": "", "work": "",
-                                    "reflection": REFLECTION})
+    done = pf.lti.client.post(
+        url,
+        query_string={"link": row},
+        data={"lt": token, "goal": "", "work": "", "reflection": REFLECTION},
+    )
     assert done.status_code == 302
     assert _listings(pf) == listings + 1
     assert GRADEBOOK_UPDATED in text_of(pf.lti.client.get(done.headers["Location"]))
@@ -171,23 +179,29 @@ def test_line_item_is_found_by_resource_link_when_the_launch_does_not_name_it(
         assert evidence.snapshot_title == "Plan reflection"
 
 
-def test_gradebook_failure_keeps_the_reflection(pf: Portfolio, app: Flask, placed: Placement,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_gradebook_failure_keeps_the_reflection(
+    pf: Portfolio, app: Flask, placed: Placement, caplog: pytest.LogCaptureFixture
+) -> None:
     student = _student(pf)
     location, token = _open_activity(pf, student.sub, placed)
     pf.lti.state.inject_fault(f"/api/lti/courses/{IED}/line_items", 500, count=10)
     path = urlsplit(location).path
     link_row = parse_qs(urlsplit(location).query)["link"][0]
-    done = pf.lti.client.post(path, query_string={"link": link_row},
-                              data={"lt": token, "goal": "", "work": "",
-                                    "reflection": REFLECTION})
+    done = pf.lti.client.post(
+        path,
+        query_string={"link": link_row},
+        data={"lt": token, "goal": "", "work": "", "reflection": REFLECTION},
+    )
     assert done.status_code == 302
     after = text_of(pf.lti.client.get(done.headers["Location"]))
     assert GRADEBOOK_FAILED in after and REFLECTION in after
     assert pf.lti.state.scores(placed.item_id) == []
     assert _count(app, Evidence) == 1
-    assert any("saved but the AGS score was not posted" in r.getMessage()
-               for r in caplog.records if r.name == "lti_tool.portfolio.reflection")
+    assert any(
+        "saved but the AGS score was not posted" in r.getMessage()
+        for r in caplog.records
+        if r.name == "lti_tool.portfolio.reflection"
+    )
     assert _count(app, AuditEvent, AuditEvent.action == "reflection.submit") == 1
     assert _count(app, AuditEvent, AuditEvent.action == "reflection.score_failed") == 1
 
@@ -200,11 +214,12 @@ def test_bad_reflections_save_nothing(pf: Portfolio, app: Flask, placed: Placeme
     foreign_goal = pf.add_goals(other.sub, "Not yours")[0]
     path = urlsplit(location).path
     link_row = parse_qs(urlsplit(location).query)["link"][0]
-    for data in ({"reflection": "Too short"}, {"goal": str(foreign_goal)},
-                 {"work": "999999"}):
-        response = pf.lti.client.post(path, query_string={"link": link_row},
-                                      data={"lt": token, "goal": "", "work": "",
-                                            "reflection": REFLECTION, **data})
+    for data in ({"reflection": "Too short"}, {"goal": str(foreign_goal)}, {"work": "999999"}):
+        response = pf.lti.client.post(
+            path,
+            query_string={"link": link_row},
+            data={"lt": token, "goal": "", "work": "", "reflection": REFLECTION, **data},
+        )
         assert response.status_code == 400, data
     assert _count(app, Evidence) == 0 and pf.lti.state.scores(placed.item_id) == []
 
@@ -215,29 +230,36 @@ def test_who_may_open_the_activity(pf: Portfolio, app: Flask, placed: Placement)
     path = urlsplit(location).path
     link_row = parse_qs(urlsplit(location).query)["link"][0]
     teacher = pf.launch(TEACHER, IED)
-    assert pf.lti.client.get(path, query_string={"link": link_row, "lt": teacher}
-                             ).status_code == 403
+    assert (
+        pf.lti.client.get(path, query_string={"link": link_row, "lt": teacher}).status_code == 403
+    )
     with app.app_context():
-        plain = db.session.execute(select(ResourceLink.id).where(
-            ResourceLink.resource_link_id == "sbx-rl-ied")).scalar_one()
-    assert pf.lti.client.get(path, query_string={"link": plain, "lt": token}
-                             ).status_code == 404
-    assert pf.lti.client.get(path, query_string={"link": "999999", "lt": token}
-                             ).status_code == 404
+        plain = db.session.execute(
+            select(ResourceLink.id).where(ResourceLink.resource_link_id == "sbx-rl-ied")
+        ).scalar_one()
+    assert pf.lti.client.get(path, query_string={"link": plain, "lt": token}).status_code == 404
+    assert pf.lti.client.get(path, query_string={"link": "999999", "lt": token}).status_code == 404
     # Not ids at all ("²".isdigit() is true but int("²") fails): absent, not a crash.
     for bad in ("²", "9" * 20, "-1", ""):
-        assert pf.lti.client.get(path, query_string={"link": bad, "lt": token}
-                                 ).status_code == 404, bad
+        assert (
+            pf.lti.client.get(path, query_string={"link": bad, "lt": token}).status_code == 404
+        ), bad
     with app.app_context():
-        db.session.execute(update(Enrollment).where(
-            Enrollment.person_id == pf.person_id(student.sub),
-            Enrollment.course_id == pf.course_id(IED)).values(status=EnrollmentStatus.INACTIVE))
+        db.session.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.person_id == pf.person_id(student.sub),
+                Enrollment.course_id == pf.course_id(IED),
+            )
+            .values(status=EnrollmentStatus.INACTIVE)
+        )
         db.session.commit()
-    assert pf.lti.client.get(path, query_string={"link": link_row, "lt": token}
-                             ).status_code == 403
-    response = pf.lti.client.post(path, query_string={"link": link_row},
-                                  data={"lt": token, "goal": "", "work": "",
-                                        "reflection": REFLECTION})
+    assert pf.lti.client.get(path, query_string={"link": link_row, "lt": token}).status_code == 403
+    response = pf.lti.client.post(
+        path,
+        query_string={"link": link_row},
+        data={"lt": token, "goal": "", "work": "", "reflection": REFLECTION},
+    )
     assert response.status_code == 403
     assert _count(app, Evidence) == 0
 
@@ -256,14 +278,18 @@ def _reflect(pf: Portfolio, sub: str, placement: Placement, text: str = REFLECTI
     """The student opens the placed activity and submits a reflection; the page after."""
     location, token = _open_activity(pf, sub, placement)
     link_row = parse_qs(urlsplit(location).query)["link"][0]
-    done = pf.lti.client.post(urlsplit(location).path, query_string={"link": link_row},
-                              data={"lt": token, "goal": "", "work": "", "reflection": text})
+    done = pf.lti.client.post(
+        urlsplit(location).path,
+        query_string={"link": link_row},
+        data={"lt": token, "goal": "", "work": "", "reflection": text},
+    )
     assert done.status_code == 302
     return text_of(pf.lti.client.get(done.headers["Location"]))
 
 
-def test_canvas_reposts_do_not_make_new_attempts(pf: Portfolio, app: Flask,
-                                                 placed: Placement) -> None:
+def test_canvas_reposts_do_not_make_new_attempts(
+    pf: Portfolio, app: Flask, placed: Placement
+) -> None:
     """Canvas makes every score without its extension a new submission attempt; on an
     assignment allowing one attempt the second reflection's score would be refused (422)."""
     _as_canvas(app)
@@ -278,8 +304,11 @@ def test_canvas_reposts_do_not_make_new_attempts(pf: Portfolio, app: Flask,
     assert first.submission["submission_type"] == "external_tool"
     assert "submitted_at" in first.submission
     assert "prioritize_non_tool_grade" not in first.submission  # a teacher's "missing" 0 goes
-    assert second.submission == {"new_submission": False, "submission_type": "external_tool",
-                                 "prioritize_non_tool_grade": True}
+    assert second.submission == {
+        "new_submission": False,
+        "submission_type": "external_tool",
+        "prioritize_non_tool_grade": True,
+    }
     assert state.attempts(placed.item_id, student.sub) == 1
     assert _count(app, AuditEvent, AuditEvent.action == "reflection.score_posted") == 2
     # Another student's first reflection is their own first attempt.
@@ -289,24 +318,34 @@ def test_canvas_reposts_do_not_make_new_attempts(pf: Portfolio, app: Flask,
 
 
 def test_canvas_attempts_used_up_elsewhere_still_take_the_score(
-        pf: Portfolio, app: Flask, placed: Placement) -> None:
+    pf: Portfolio, app: Flask, placed: Placement
+) -> None:
     _as_canvas(app)
     state = pf.lti.state
     state.update_line_item(IED, placed.item_id, allowed_attempts=1)
     student = _student(pf)
     item = state.get_line_item(IED, placed.item_id)
-    state.record_score(item, Score(line_item_id=item.id, user_id=student.sub, score_given=None,
-                                   score_maximum=None, activity_progress="Submitted",
-                                   grading_progress="NotReady",
-                                   timestamp="2025-01-01T00:00:00Z"))  # submitted in Canvas
+    state.record_score(
+        item,
+        Score(
+            line_item_id=item.id,
+            user_id=student.sub,
+            score_given=None,
+            score_maximum=None,
+            activity_progress="Submitted",
+            grading_progress="NotReady",
+            timestamp="2025-01-01T00:00:00Z",
+        ),
+    )  # submitted in Canvas
     assert GRADEBOOK_UPDATED in _reflect(pf, student.sub, placed)
     score = state.scores(placed.item_id)[-1]
     assert score.score_given == 10.0 and score.submission["new_submission"] is False
     assert state.attempts(placed.item_id, student.sub) == 1
 
 
-def test_other_platforms_get_no_canvas_extension(pf: Portfolio, app: Flask,
-                                                 placed: Placement) -> None:
+def test_other_platforms_get_no_canvas_extension(
+    pf: Portfolio, app: Flask, placed: Placement
+) -> None:
     student = _student(pf)
     assert GRADEBOOK_UPDATED in _reflect(pf, student.sub, placed)
     (score,) = pf.lti.state.scores(placed.item_id)

@@ -36,8 +36,11 @@ def launch(lti: LtiDriver, user: Any, course: Any | None = None) -> str:
 
 def course_id(app: Flask, context_id: str) -> int:
     with app.app_context():
-        return int(db.session.execute(
-            select(Course.id).where(Course.context_id == context_id)).scalar_one())
+        return int(
+            db.session.execute(
+                select(Course.id).where(Course.context_id == context_id)
+            ).scalar_one()
+        )
 
 
 def person_id(app: Flask, sub: str) -> int:
@@ -53,18 +56,31 @@ def synced_class(lti: LtiDriver, app: Flask, teacher_index: int = 0) -> dict[str
     cid = course_id(app, course.context_id)
     response = lti.client.post(f"/courses/{cid}/sync", data={"lt": token})
     assert response.status_code == 302
-    return {"teacher": teacher, "course": course, "course_id": cid, "token": token,
-            "students": lti.state.district.students_of(course.context_id)}
+    return {
+        "teacher": teacher,
+        "course": course,
+        "course_id": cid,
+        "token": token,
+        "students": lti.state.district.students_of(course.context_id),
+    }
 
 
-def set_plan(app: Flask, sub: str, *, clusters: Sequence[str] = (),
-             goals: Sequence[tuple[str, str | None]] = (), skills: str = "",
-             achieved: int = 0, **fields: Any) -> int:
+def set_plan(
+    app: Flask,
+    sub: str,
+    *,
+    clusters: Sequence[str] = (),
+    goals: Sequence[tuple[str, str | None]] = (),
+    skills: str = "",
+    achieved: int = 0,
+    **fields: Any,
+) -> int:
     """Give the student with ``sub`` a plan with these clusters and goals; return its id."""
     with app.app_context():
         person = db.session.execute(select(Person).where(Person.sub == sub)).scalar_one()
         plan = db.session.execute(
-            select(Plan).where(Plan.person_id == person.id)).scalar_one_or_none()
+            select(Plan).where(Plan.person_id == person.id)
+        ).scalar_one_or_none()
         if plan is None:
             plan = Plan(tenant_id=person.tenant_id, person_id=person.id, about="")
             db.session.add(plan)
@@ -74,11 +90,16 @@ def set_plan(app: Flask, sub: str, *, clusters: Sequence[str] = (),
             setattr(plan, key, value)
         db.session.flush()
         for i, (statement, cluster) in enumerate(goals):
-            db.session.add(Goal(plan_id=plan.id, category=GoalCategory.CAREER,
-                                statement=statement, cluster_code=cluster,
-                                status=GoalStatus.ACHIEVED if i < achieved
-                                else GoalStatus.IN_PROGRESS,
-                                target_date=dt.date(2027, 6, 1)))
+            db.session.add(
+                Goal(
+                    plan_id=plan.id,
+                    category=GoalCategory.CAREER,
+                    statement=statement,
+                    cluster_code=cluster,
+                    status=GoalStatus.ACHIEVED if i < achieved else GoalStatus.IN_PROGRESS,
+                    target_date=dt.date(2027, 6, 1),
+                )
+            )
         db.session.commit()
         return plan.id
 
@@ -151,8 +172,9 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
     """Collect every SQL statement the app's engine runs inside the block."""
     statements: list[str] = []
 
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-               executemany: bool) -> None:
+    def before(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         statements.append(statement)
 
     with app.app_context():
@@ -164,8 +186,15 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", before)
 
 
-def add_evidence(app: Flask, *, sub: str, assignment_title: str, course_id: int,
-                 goal_statement: str | None = None, attached_as: str = "teacher") -> int:
+def add_evidence(
+    app: Flask,
+    *,
+    sub: str,
+    assignment_title: str,
+    course_id: int,
+    goal_statement: str | None = None,
+    attached_as: str = "teacher",
+) -> int:
     """Attach an assignment as evidence to a student's plan, as the evidence pages would."""
     from lti_tool.grades.models import Assignment
     from lti_tool.portfolio.models import Evidence, EvidenceKind
@@ -173,33 +202,62 @@ def add_evidence(app: Flask, *, sub: str, assignment_title: str, course_id: int,
     with app.app_context():
         person = db.session.execute(select(Person).where(Person.sub == sub)).scalar_one()
         plan = db.session.execute(select(Plan).where(Plan.person_id == person.id)).scalar_one()
-        assignment = db.session.execute(select(Assignment).where(
-            Assignment.course_id == course_id,
-            Assignment.title == assignment_title)).scalar_one()
-        goal_id = db.session.execute(select(Goal.id).where(
-            Goal.plan_id == plan.id, Goal.statement == goal_statement)).scalar_one() \
-            if goal_statement else None
-        evidence = Evidence(tenant_id=person.tenant_id, plan_id=plan.id, goal_id=goal_id,
-                            student_id=person.id, kind=EvidenceKind.ASSIGNMENT,
-                            course_id=course_id, assignment_id=assignment.id,
-                            attached_as=attached_as, snapshot_title=assignment.title,
-                            snapshot_score=18.0, snapshot_score_maximum=20.0)
+        assignment = db.session.execute(
+            select(Assignment).where(
+                Assignment.course_id == course_id, Assignment.title == assignment_title
+            )
+        ).scalar_one()
+        goal_id = (
+            db.session.execute(
+                select(Goal.id).where(Goal.plan_id == plan.id, Goal.statement == goal_statement)
+            ).scalar_one()
+            if goal_statement
+            else None
+        )
+        evidence = Evidence(
+            tenant_id=person.tenant_id,
+            plan_id=plan.id,
+            goal_id=goal_id,
+            student_id=person.id,
+            kind=EvidenceKind.ASSIGNMENT,
+            course_id=course_id,
+            assignment_id=assignment.id,
+            attached_as=attached_as,
+            snapshot_title=assignment.title,
+            snapshot_score=18.0,
+            snapshot_score_maximum=20.0,
+        )
         db.session.add(evidence)
         db.session.commit()
         return evidence.id
 
 
-def tag(lti: LtiDriver, app: Flask, cls: dict[str, Any], *, clusters: Sequence[str] = (),
-        skills: str = "", assignments: dict[str, tuple[Sequence[str], str]] | None = None
-        ) -> None:
+def tag(
+    lti: LtiDriver,
+    app: Flask,
+    cls: dict[str, Any],
+    *,
+    clusters: Sequence[str] = (),
+    skills: str = "",
+    assignments: dict[str, tuple[Sequence[str], str]] | None = None,
+) -> None:
     """Tag the class through the tag form, as its teacher."""
     from lti_tool.grades.models import Assignment
 
     with app.app_context():
-        ids = dict(db.session.execute(select(Assignment.title, Assignment.id).where(
-            Assignment.course_id == cls["course_id"], Assignment.active.is_(True))).all())
-    data: dict[str, Any] = {"lt": cls["token"], "course_clusters": list(clusters),
-                            "course_skills": skills, "assignment": [str(i) for i in ids.values()]}
+        ids = dict(
+            db.session.execute(
+                select(Assignment.title, Assignment.id).where(
+                    Assignment.course_id == cls["course_id"], Assignment.active.is_(True)
+                )
+            ).all()
+        )
+    data: dict[str, Any] = {
+        "lt": cls["token"],
+        "course_clusters": list(clusters),
+        "course_skills": skills,
+        "assignment": [str(i) for i in ids.values()],
+    }
     for title, (a_clusters, a_skills) in (assignments or {}).items():
         data[f"a{ids[title]}_clusters"] = list(a_clusters)
         data[f"a{ids[title]}_skills"] = a_skills

@@ -40,26 +40,44 @@ def _panel_page(app: Flask, token: str, student_id: int) -> str:
         actor = current_actor()
         student = db.session.get(Person, student_id)
         plan = get_or_create_plan(student)  # type: ignore[arg-type]
-        return render_template_string(PLAN_PAGE, actor=actor, plan=plan, student=student,
-                                      **review.review_context(actor, plan))
+        return render_template_string(
+            PLAN_PAGE, actor=actor, plan=plan, student=student, **review.review_context(actor, plan)
+        )
 
 
 def test_relevance_and_review_pages_pass_axe(lti: LtiDriver, app: Flask) -> None:
     cls = synced_class(lti, app)
     child, other = cls["students"][:2]
-    set_plan(app, child.sub, clusters=[HEALTH], skills="microscopy",
-             goals=[("Become a nurse", HEALTH), ("Build an app", DIGITAL)])
+    set_plan(
+        app,
+        child.sub,
+        clusters=[HEALTH],
+        skills="microscopy",
+        goals=[("Become a nurse", HEALTH), ("Build an app", DIGITAL)],
+    )
     set_plan(app, other.sub, clusters=[DIGITAL])
-    tag(lti, app, cls, clusters=[HEALTH], skills="microscopy, lab safety",
-        assignments={"Cell Structure Lab": ([HEALTH], "microscopy")})
-    add_evidence(app, sub=child.sub, assignment_title="Cell Structure Lab",
-                 course_id=cls["course_id"], goal_statement="Become a nurse")
+    tag(
+        lti,
+        app,
+        cls,
+        clusters=[HEALTH],
+        skills="microscopy, lab safety",
+        assignments={"Cell Structure Lab": ([HEALTH], "microscopy")},
+    )
+    add_evidence(
+        app,
+        sub=child.sub,
+        assignment_title="Cell Structure Lab",
+        course_id=cls["course_id"],
+        goal_statement="Become a nurse",
+    )
     counselor = launch(lti, lti.person("counselor"))
     parent = launch(lti, lti.person("parent"))
     student = launch(lti, child, cls["course"])
     child_id = person_id(app, child.sub)
-    lti.client.post(f"/plans/students/{child_id}/comments",
-                    data={"lt": cls["token"], "body": "Nice work."})
+    lti.client.post(
+        f"/plans/students/{child_id}/comments", data={"lt": cls["token"], "body": "Nice work."}
+    )
     lti.client.post(f"/plans/students/{child_id}/approve", data={"lt": counselor})
 
     pages: dict[str, Any] = {
@@ -74,11 +92,12 @@ def test_relevance_and_review_pages_pass_axe(lti: LtiDriver, app: Flask) -> None
 
     def serve(route: Any) -> None:
         parts = urlsplit(route.request.url)
-        with lti.client.get(f"{parts.path}?{parts.query}" if parts.query
-                            else parts.path) as answer:
-            route.fulfill(status=answer.status_code, body=answer.get_data(),
-                          headers={"Content-Type": answer.headers.get("Content-Type",
-                                                                      "text/html")})
+        with lti.client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path) as answer:
+            route.fulfill(
+                status=answer.status_code,
+                body=answer.get_data(),
+                headers={"Content-Type": answer.headers.get("Content-Type", "text/html")},
+            )
 
     failures = {}
     with chromium() as browser:
@@ -90,8 +109,7 @@ def test_relevance_and_review_pages_pass_axe(lti: LtiDriver, app: Flask) -> None
                 assert response is not None and response.status == 200, label
             else:
                 page.goto("http://localhost/static/lodestar.css")
-                page.set_content(target.replace('href="/static/',
-                                                'href="http://localhost/static/'))
+                page.set_content(target.replace('href="/static/', 'href="http://localhost/static/'))
             assert page.locator("main h1").count() == 1, label
             violations = axe_violations(page)
             if violations:

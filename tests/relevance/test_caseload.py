@@ -31,23 +31,45 @@ CHILD = "sbx-user-0007"
 def _setup(lti: LtiDriver, app: Flask) -> dict[str, Any]:
     cls = synced_class(lti, app)
     child, second, third = cls["students"][:3]
-    set_plan(app, child.sub, clusters=[HEALTH, DIGITAL], grade_level=10,
-             inventory_code="SIA", goals=[("Become a nurse", HEALTH), ("Pass biology", None)],
-             achieved=1)
+    set_plan(
+        app,
+        child.sub,
+        clusters=[HEALTH, DIGITAL],
+        grade_level=10,
+        inventory_code="SIA",
+        goals=[("Become a nurse", HEALTH), ("Pass biology", None)],
+        achieved=1,
+    )
     set_plan(app, second.sub, goals=[("Learn to code", DIGITAL)], grade_level=11)
     set_plan(app, third.sub)
     counselor = launch(lti, lti.person("counselor"))
     parent = launch(lti, lti.person("parent"))
     child_id = person_id(app, child.sub)
-    assert lti.client.post(f"/plans/students/{child_id}/approve",
-                           data={"lt": counselor}).status_code == 302
-    assert lti.client.post(f"/plans/students/{child_id}/sign",
-                           data={"lt": parent, "signature_name": "Ngozi Okafor"}
-                           ).status_code == 302
-    assert lti.client.post(f"/plans/students/{person_id(app, second.sub)}/approve",
-                           data={"lt": counselor}).status_code == 302
-    return {**cls, "child": child, "second": second, "third": third, "counselor": counselor,
-            "parent": parent}
+    assert (
+        lti.client.post(f"/plans/students/{child_id}/approve", data={"lt": counselor}).status_code
+        == 302
+    )
+    assert (
+        lti.client.post(
+            f"/plans/students/{child_id}/sign",
+            data={"lt": parent, "signature_name": "Ngozi Okafor"},
+        ).status_code
+        == 302
+    )
+    assert (
+        lti.client.post(
+            f"/plans/students/{person_id(app, second.sub)}/approve", data={"lt": counselor}
+        ).status_code
+        == 302
+    )
+    return {
+        **cls,
+        "child": child,
+        "second": second,
+        "third": third,
+        "counselor": counselor,
+        "parent": parent,
+    }
 
 
 def _names(rows: list[list[str]]) -> set[str]:
@@ -75,8 +97,9 @@ def test_caseload_table_and_filters(lti: LtiDriver, app: Flask) -> None:
     assert row_of(rows, s["students"][5].name)["Last plan update"] == "No plan yet"
 
     def filtered(status: str) -> set[str]:
-        response = lti.client.get("/plans/caseload",
-                                  query_string={"lt": s["counselor"], "status": status})
+        response = lti.client.get(
+            "/plans/caseload", query_string={"lt": s["counselor"], "status": status}
+        )
         assert response.status_code == 200
         body = response.get_data(as_text=True)
         assert f'<option value="{status}" selected>' in body
@@ -85,16 +108,21 @@ def test_caseload_table_and_filters(lti: LtiDriver, app: Flask) -> None:
     assert filtered("needs_approval") == everyone - {s["child"].name, s["second"].name}
     assert filtered("needs_signature") == everyone - {s["child"].name}
     assert filtered("no_goals") == everyone - {s["child"].name, s["second"].name}
-    bad = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"],
-                                                          "status": "everything"})
+    bad = lti.client.get(
+        "/plans/caseload", query_string={"lt": s["counselor"], "status": "everything"}
+    )
     assert bad.status_code == 400
     assert _audits(app, "caseload.view")
 
 
 def _audits(app: Flask, action: str) -> list[dict[str, Any]]:
     with app.app_context():
-        return [dict(e.detail) for e in db.session.execute(
-            select(AuditEvent).where(AuditEvent.action == action)).scalars()]
+        return [
+            dict(e.detail)
+            for e in db.session.execute(
+                select(AuditEvent).where(AuditEvent.action == action)
+            ).scalars()
+        ]
 
 
 def _csv(response: Any) -> list[list[str]]:
@@ -103,9 +131,12 @@ def _csv(response: Any) -> list[list[str]]:
 
 def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     s = _setup(lti, app)
-    evil = {s["students"][3].sub: '=HYPERLINK("http://evil.example","x")',
-            s["students"][4].sub: "@SUM(1+1)", s["students"][5].sub: "+1 Plus",
-            s["students"][6].sub: "-2 Minus"}
+    evil = {
+        s["students"][3].sub: '=HYPERLINK("http://evil.example","x")',
+        s["students"][4].sub: "@SUM(1+1)",
+        s["students"][5].sub: "+1 Plus",
+        s["students"][6].sub: "-2 Minus",
+    }
     with app.app_context():
         for sub, name in evil.items():
             db.session.execute(update(Person).where(Person.sub == sub).values(name=name))
@@ -116,15 +147,14 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert f'caseload-{reading.school_year()}.csv' in response.headers["Content-Disposition"]
+    assert f"caseload-{reading.school_year()}.csv" in response.headers["Content-Disposition"]
     rows = _csv(response)
     assert rows[0] == list(review_services.CSV_HEADER)
     assert len(rows) == 1 + len(s["students"])
     by_name = {r[0]: r for r in rows[1:]}
     child = by_name[s["child"].name]
     assert child[1] == ""  # SIS id: none known for this student
-    assert child[2:7] == ["10", "2", "1", "Healthcare & Human Services; Digital Technology",
-                          "SIA"]
+    assert child[2:7] == ["10", "2", "1", "Healthcare & Human Services; Digital Technology", "SIA"]
     assert child[8:] == ["yes", "yes"]
     for name in evil.values():
         assert "'" + name in by_name, name
@@ -133,8 +163,11 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     # No cell starts with a formula character.
     assert not [c for r in rows for c in r if c[:1] in {"=", "+", "-", "@"}]
 
-    filtered = _csv(lti.client.get("/plans/caseload.csv",
-                                   query_string={"lt": s["counselor"], "status": "no_goals"}))
+    filtered = _csv(
+        lti.client.get(
+            "/plans/caseload.csv", query_string={"lt": s["counselor"], "status": "no_goals"}
+        )
+    )
     assert {r[0] for r in filtered[1:]} == set(by_name) - {s["child"].name, s["second"].name}
     exports = _audits(app, "caseload.export")
     # The events list the ids of the students shown; ``student_count`` keeps the count.
@@ -169,8 +202,12 @@ def test_caseload_query_count_does_not_grow(lti: LtiDriver, app: Flask) -> None:
             response = lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})
         assert response.status_code == 200
         with count_queries(app) as export:
-            assert lti.client.get("/plans/caseload.csv",
-                                  query_string={"lt": s["counselor"]}).status_code == 200
+            assert (
+                lti.client.get(
+                    "/plans/caseload.csv", query_string={"lt": s["counselor"]}
+                ).status_code
+                == 200
+            )
         return len(page), len(export), response.get_data(as_text=True).count("open plan")
 
     lti.client.get("/plans/caseload", query_string={"lt": s["counselor"]})  # warm-up
@@ -184,8 +221,7 @@ def test_caseload_query_count_does_not_grow(lti: LtiDriver, app: Flask) -> None:
     assert (small_page, small_export) == (big_page, big_export)
 
 
-def test_caseload_lists_only_students_with_an_active_enrollment(lti: LtiDriver,
-                                                                app: Flask) -> None:
+def test_caseload_lists_only_students_with_an_active_enrollment(lti: LtiDriver, app: Flask) -> None:
     cls = synced_class(lti, app)
     stays, leaves = cls["students"][:2]
     set_plan(app, leaves.sub, goals=[("Left mid-year", None)])
@@ -200,8 +236,12 @@ def test_caseload_lists_only_students_with_an_active_enrollment(lti: LtiDriver,
     # The student drops the only class they were synced in; the roster sync deactivates them.
     lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Deleted")
     try:
-        assert lti.client.post(f"/courses/{cls['course_id']}/sync",
-                               data={"lt": cls["token"]}).status_code == 302
+        assert (
+            lti.client.post(
+                f"/courses/{cls['course_id']}/sync", data={"lt": cls["token"]}
+            ).status_code
+            == 302
+        )
     finally:  # the sandbox outlives the test
         lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Active")
     after = names()
@@ -218,16 +258,35 @@ def test_caseload_orders_missing_family_names_by_name(lti: LtiDriver, app: Flask
     counselor = launch(lti, lti.person("counselor"))
     with app.app_context():
         ids = [person_id(app, u.sub) for u in cls["students"][:2]]
-        db.session.execute(update(Person).where(Person.id == ids[0])
-                           .values(family_name=None, name="Zzyzx"))
-        db.session.execute(update(Person).where(Person.id == ids[1])
-                           .values(family_name=None, name="aardvark Student"))
+        db.session.execute(
+            update(Person).where(Person.id == ids[0]).values(family_name=None, name="Zzyzx")
+        )
+        db.session.execute(
+            update(Person)
+            .where(Person.id == ids[1])
+            .values(family_name=None, name="aardvark Student")
+        )
         db.session.commit()
-        people = db.session.execute(select(Person).where(
-            Person.id.in_([person_id(app, u.sub) for u in cls["students"]]))).scalars().all()
-        expected = [p.name for p in sorted(people, key=lambda p: (
-            (p.family_name if p.family_name is not None else p.name).lower(), p.name.lower(),
-            p.id))]
+        people = (
+            db.session.execute(
+                select(Person).where(
+                    Person.id.in_([person_id(app, u.sub) for u in cls["students"]])
+                )
+            )
+            .scalars()
+            .all()
+        )
+        expected = [
+            p.name
+            for p in sorted(
+                people,
+                key=lambda p: (
+                    (p.family_name if p.family_name is not None else p.name).lower(),
+                    p.name.lower(),
+                    p.id,
+                ),
+            )
+        ]
     page = lti.client.get("/plans/caseload", query_string={"lt": counselor})
     rows = table(page.get_data(as_text=True), "Students and the state")
     listed = [r[0].removesuffix(": open plan") for r in rows[1:]]

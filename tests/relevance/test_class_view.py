@@ -29,13 +29,19 @@ from tests.relevance.helpers import (
 )
 
 
-def _deactivate(app: Flask, course_id: int, subs: list[str],
-                status: EnrollmentStatus = EnrollmentStatus.INACTIVE) -> None:
+def _deactivate(
+    app: Flask,
+    course_id: int,
+    subs: list[str],
+    status: EnrollmentStatus = EnrollmentStatus.INACTIVE,
+) -> None:
     with app.app_context():
         ids = select(Person.id).where(Person.sub.in_(subs))
-        db.session.execute(update(Enrollment).where(Enrollment.course_id == course_id,
-                                                    Enrollment.person_id.in_(ids))
-                           .values(status=status))
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.course_id == course_id, Enrollment.person_id.in_(ids))
+            .values(status=status)
+        )
         db.session.commit()
 
 
@@ -54,13 +60,26 @@ def test_matrix_chart_and_assignments(lti: LtiDriver, app: Flask) -> None:
     set_plan(app, dmitri.sub, clusters=[DIGITAL, MANUFACTURING], skills="Microscopy, drawing")
     set_plan(app, gone.sub, clusters=[AGRICULTURE])
     _deactivate(app, cls["course_id"], [gone.sub])
-    tag(lti, app, cls, clusters=[HEALTH], skills="lab safety", assignments={
-        "Cell Structure Lab": ([HEALTH], "microscopy"), "Genetics Quiz": ([DIGITAL], "")})
-    add_evidence(app, sub=amara.sub, assignment_title="Cell Structure Lab",
-                 course_id=cls["course_id"], goal_statement="Become a nurse")
+    tag(
+        lti,
+        app,
+        cls,
+        clusters=[HEALTH],
+        skills="lab safety",
+        assignments={
+            "Cell Structure Lab": ([HEALTH], "microscopy"),
+            "Genetics Quiz": ([DIGITAL], ""),
+        },
+    )
+    add_evidence(
+        app,
+        sub=amara.sub,
+        assignment_title="Cell Structure Lab",
+        course_id=cls["course_id"],
+        goal_statement="Become a nurse",
+    )
 
-    page = lti.client.get(f"/courses/{cls['course_id']}/plans",
-                          query_string={"lt": cls["token"]})
+    page = lti.client.get(f"/courses/{cls['course_id']}/plans", query_string={"lt": cls["token"]})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.count("<h1") == 1
@@ -80,14 +99,17 @@ def test_matrix_chart_and_assignments(lti: LtiDriver, app: Flask) -> None:
     assert _cell(row_of(matrix, dmitri.name), "Healthcare") == "–No"  # noqa: RUF001 - the page writes an en dash
     assert _cell(row_of(matrix, nobody.name), "Advanced") == "–No"  # noqa: RUF001 - the page writes an en dash
     with app.app_context():
-        amara_id = db.session.execute(
-            select(Person.id).where(Person.sub == amara.sub)).scalar_one()
+        amara_id = db.session.execute(select(Person.id).where(Person.sub == amara.sub)).scalar_one()
     assert f'href="/plans/students/{amara_id}"' in html
 
     chart = table(html, "The chart as a table")
     assert row_of(chart, "Healthcare") == {
-        "Career cluster": "Healthcare & Human Services", "Course tag": "Yes", "In plan": "1",
-        "In a goal": "2", "Students (either)": "2 (11%)"}
+        "Career cluster": "Healthcare & Human Services",
+        "Course tag": "Yes",
+        "In plan": "1",
+        "In a goal": "2",
+        "Students (either)": "2 (11%)",
+    }
     assert row_of(chart, "Digital")["Course tag"] == "No"
     assert "Striped bars" in html and "bar-tagged" in html
 
@@ -100,8 +122,10 @@ def test_matrix_chart_and_assignments(lti: LtiDriver, app: Flask) -> None:
     assert f"{amara.name} (cluster in plan, goal)" in served
     assert f"{camila.name} (goal)" in served
     assert f"{dmitri.name} (skill in plan)" in served
-    assert f"{amara.name}: Cell Structure Lab, for the goal “Become a nurse”" in \
-        lab["Evidence attached"]
+    assert (
+        f"{amara.name}: Cell Structure Lab, for the goal “Become a nurse”"
+        in lab["Evidence attached"]
+    )
     quiz = row_of(assignments, "Genetics Quiz")
     assert "Digital Technology (not a course tag)" in quiz["Tags"]
     assert quiz["Students it serves"] == f"1 student {dmitri.name} (cluster in plan)"
@@ -109,21 +133,26 @@ def test_matrix_chart_and_assignments(lti: LtiDriver, app: Flask) -> None:
     assert row_of(assignments, "Ecology Field Project")["Tags"] == "Not tagged yet"
 
     with app.app_context():
-        event = db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "relevance.class_view")).scalar_one()
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "relevance.class_view")
+        ).scalar_one()
         assert event.subject_id == cls["course_id"]
         assert event.detail["student_count"] == len(cls["students"]) - 1
         # The ids of the learners shown, so "who saw this student's plan?" can be answered.
-        shown = set(db.session.execute(select(Person.sub).where(
-            Person.id.in_(event.detail["students"]))).scalars())
+        shown = set(
+            db.session.execute(
+                select(Person.sub).where(Person.id.in_(event.detail["students"]))
+            ).scalars()
+        )
         assert len(shown) == len(cls["students"]) - 1
         assert shown <= {u.sub for u in cls["students"]}
 
 
 def test_empty_class_view(lti: LtiDriver, app: Flask) -> None:
     cls = synced_class(lti, app)
-    html = lti.client.get(f"/courses/{cls['course_id']}/plans",
-                          query_string={"lt": cls["token"]}).get_data(as_text=True)
+    html = lti.client.get(
+        f"/courses/{cls['course_id']}/plans", query_string={"lt": cls["token"]}
+    ).get_data(as_text=True)
     assert "not tagged with career clusters or skills yet" in html
     assert "No career clusters yet" in html
     assert "Not tagged yet" in html
@@ -144,19 +173,23 @@ def test_only_the_courses_teachers_see_the_class_view(lti: LtiDriver, app: Flask
 def _grow_class(app: Flask, course_id: int, students: list[Any], extra: range) -> None:
     """Plans with goals for every student; more assignments, tags and evidence."""
     for i, student in enumerate(students):
-        set_plan(app, student.sub, clusters=[HEALTH if i % 2 else DIGITAL],
-                 goals=[(f"Goal A of {i}", HEALTH), (f"Goal B of {i}", MANUFACTURING)],
-                 skills="microscopy")
+        set_plan(
+            app,
+            student.sub,
+            clusters=[HEALTH if i % 2 else DIGITAL],
+            goals=[(f"Goal A of {i}", HEALTH), (f"Goal B of {i}", MANUFACTURING)],
+            skills="microscopy",
+        )
     with app.app_context():
         course = db.session.get(Course, course_id)
         assert course is not None
         for n in extra:
-            assignment = Assignment(course_id=course_id, source="ags",
-                                    external_id=f"extra-{n}", title=f"Extra {n}")
+            assignment = Assignment(
+                course_id=course_id, source="ags", external_id=f"extra-{n}", title=f"Extra {n}"
+            )
             db.session.add(assignment)
             db.session.flush()
-            db.session.add(AssignmentTag(assignment_id=assignment.id, kind="cluster",
-                                         value=HEALTH))
+            db.session.add(AssignmentTag(assignment_id=assignment.id, kind="cluster", value=HEALTH))
         db.session.commit()
 
 
@@ -164,11 +197,22 @@ def test_query_count_does_not_grow_with_the_class(lti: LtiDriver, app: Flask) ->
     cls = synced_class(lti, app)
     students = cls["students"]
     half = len(students) // 2
-    tag(lti, app, cls, clusters=[HEALTH], skills="microscopy", assignments={
-        "Cell Structure Lab": ([HEALTH], "microscopy")})
+    tag(
+        lti,
+        app,
+        cls,
+        clusters=[HEALTH],
+        skills="microscopy",
+        assignments={"Cell Structure Lab": ([HEALTH], "microscopy")},
+    )
     _grow_class(app, cls["course_id"], students[:half], extra=range(1))
-    add_evidence(app, sub=students[0].sub, assignment_title="Cell Structure Lab",
-                 course_id=cls["course_id"], goal_statement="Goal A of 0")
+    add_evidence(
+        app,
+        sub=students[0].sub,
+        assignment_title="Cell Structure Lab",
+        course_id=cls["course_id"],
+        goal_statement="Goal A of 0",
+    )
     _deactivate(app, cls["course_id"], [s.sub for s in students[half:]])
     url = f"/courses/{cls['course_id']}/plans"
     lti.client.get(url, query_string={"lt": cls["token"]})  # warm-up
@@ -184,12 +228,10 @@ def test_query_count_does_not_grow_with_the_class(lti: LtiDriver, app: Flask) ->
 
     small_page, small_service, small_html = measure()
 
-    _deactivate(app, cls["course_id"], [s.sub for s in students[half:]],
-                EnrollmentStatus.ACTIVE)
+    _deactivate(app, cls["course_id"], [s.sub for s in students[half:]], EnrollmentStatus.ACTIVE)
     _grow_class(app, cls["course_id"], students[half:], extra=range(1, 5))
     for student in students[1:6]:
-        add_evidence(app, sub=student.sub, assignment_title="Extra 1",
-                     course_id=cls["course_id"])
+        add_evidence(app, sub=student.sub, assignment_title="Extra 1", course_id=cls["course_id"])
     big_page, big_service, big_html = measure()
 
     assert students[-1].name in big_html and students[-1].name not in small_html
@@ -198,19 +240,24 @@ def test_query_count_does_not_grow_with_the_class(lti: LtiDriver, app: Flask) ->
     assert small_page == big_page
 
 
-def test_evidence_of_a_student_who_left_the_class_is_not_shown(lti: LtiDriver,
-                                                               app: Flask) -> None:
+def test_evidence_of_a_student_who_left_the_class_is_not_shown(lti: LtiDriver, app: Flask) -> None:
     cls = synced_class(lti, app)
     stays, leaves = cls["students"][:2]
     set_plan(app, stays.sub, goals=[("Become a nurse", HEALTH)])
     set_plan(app, leaves.sub, goals=[("Private goal of the leaver", HEALTH)])
     for student, goal in ((stays, "Become a nurse"), (leaves, "Private goal of the leaver")):
-        add_evidence(app, sub=student.sub, assignment_title="Cell Structure Lab",
-                     course_id=cls["course_id"], goal_statement=goal)
+        add_evidence(
+            app,
+            sub=student.sub,
+            assignment_title="Cell Structure Lab",
+            course_id=cls["course_id"],
+            goal_statement=goal,
+        )
 
     def class_view() -> str:
-        page = lti.client.get(f"/courses/{cls['course_id']}/plans",
-                              query_string={"lt": cls["token"]})
+        page = lti.client.get(
+            f"/courses/{cls['course_id']}/plans", query_string={"lt": cls["token"]}
+        )
         assert page.status_code == 200
         return page.get_data(as_text=True)
 
@@ -221,8 +268,12 @@ def test_evidence_of_a_student_who_left_the_class_is_not_shown(lti: LtiDriver,
     # The student drops the class in the LMS; the next roster sync deactivates them here.
     lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Deleted")
     try:
-        assert lti.client.post(f"/courses/{cls['course_id']}/sync",
-                               data={"lt": cls["token"]}).status_code == 302
+        assert (
+            lti.client.post(
+                f"/courses/{cls['course_id']}/sync", data={"lt": cls["token"]}
+            ).status_code
+            == 302
+        )
     finally:  # the sandbox outlives the test
         lti.state.set_enrollment_status(cls["course"].context_id, leaves.sub, "Active")
     html = class_view()

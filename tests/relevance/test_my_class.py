@@ -36,17 +36,34 @@ def test_student_without_clusters_is_sent_to_their_plan(lti: LtiDriver, app: Fla
 def test_matches_assignments_and_evidence(lti: LtiDriver, app: Flask) -> None:
     cls = synced_class(lti, app)
     student, other = cls["students"][:2]
-    set_plan(app, student.sub, clusters=[HEALTH, AGRICULTURE], skills="Microscopy; singing",
-             goals=[("Become a nurse", HEALTH), ("Build an app", DIGITAL)])
+    set_plan(
+        app,
+        student.sub,
+        clusters=[HEALTH, AGRICULTURE],
+        skills="Microscopy; singing",
+        goals=[("Become a nurse", HEALTH), ("Build an app", DIGITAL)],
+    )
     set_plan(app, other.sub, goals=[("Other goal", HEALTH)])
-    tag(lti, app, cls, clusters=[HEALTH, DIGITAL], skills="microscopy, lab safety",
-        assignments={"Cell Structure Lab": ([HEALTH], ""),
-                     "Genetics Quiz": ([], "microscopy"),
-                     "Ecology Field Project": ([DIGITAL], "")})
-    add_evidence(app, sub=student.sub, assignment_title="Cell Structure Lab",
-                 course_id=cls["course_id"], goal_statement="Become a nurse")
-    add_evidence(app, sub=other.sub, assignment_title="Genetics Quiz",
-                 course_id=cls["course_id"])
+    tag(
+        lti,
+        app,
+        cls,
+        clusters=[HEALTH, DIGITAL],
+        skills="microscopy, lab safety",
+        assignments={
+            "Cell Structure Lab": ([HEALTH], ""),
+            "Genetics Quiz": ([], "microscopy"),
+            "Ecology Field Project": ([DIGITAL], ""),
+        },
+    )
+    add_evidence(
+        app,
+        sub=student.sub,
+        assignment_title="Cell Structure Lab",
+        course_id=cls["course_id"],
+        goal_statement="Become a nurse",
+    )
+    add_evidence(app, sub=other.sub, assignment_title="Genetics Quiz", course_id=cls["course_id"])
 
     token = launch(lti, student, cls["course"])
     page = lti.client.get(f"/courses/{cls['course_id']}/me", query_string={"lt": token})
@@ -54,16 +71,22 @@ def test_matches_assignments_and_evidence(lti: LtiDriver, app: Flask) -> None:
     html = page.get_data(as_text=True)
     assert "does not name any career clusters" not in html
     assert "3 things in this class match your plan." in html
-    assert ("Healthcare &amp; Human Services: <strong class=\"match\">✓ Matches your plan"
-            "</strong>\n        (it is in your plan, and your goal “Become a nurse”)") in html
-    assert "Digital Technology: <strong class=\"match\">✓ Matches your plan</strong>" in html
-    assert "microscopy: <strong class=\"match\">✓ Matches your plan</strong>" in html
+    assert (
+        'Healthcare &amp; Human Services: <strong class="match">✓ Matches your plan'
+        "</strong>\n        (it is in your plan, and your goal “Become a nurse”)"
+    ) in html
+    assert 'Digital Technology: <strong class="match">✓ Matches your plan</strong>' in html
+    assert 'microscopy: <strong class="match">✓ Matches your plan</strong>' in html
     assert "<li>lab safety</li>" in html
     assert "Agriculture: not a tag of this class" in html
-    assert "Become a nurse (career cluster: Healthcare &amp; Human Services): " \
-           "<strong class=\"match\">✓ This class serves this goal" in html
-    assert "Cell Structure Lab: Healthcare &amp; Human Services is in your plan; " \
-           "serves your goal “Become a nurse”." in html
+    assert (
+        "Become a nurse (career cluster: Healthcare &amp; Human Services): "
+        '<strong class="match">✓ This class serves this goal' in html
+    )
+    assert (
+        "Cell Structure Lab: Healthcare &amp; Human Services is in your plan; "
+        "serves your goal “Become a nurse”." in html
+    )
     assert "Genetics Quiz: practises microscopy, a skill in your plan." in html
     assert "Ecology Field Project: serves your goal “Build an app”." in html
     # Only my own evidence, with the goal it supports.
@@ -71,9 +94,14 @@ def test_matches_assignments_and_evidence(lti: LtiDriver, app: Flask) -> None:
     assert "Other goal" not in html
     assert 'href="/portfolio/me"' in html
     with app.app_context():
-        assert db.session.execute(select(AuditEvent).where(
-            AuditEvent.action == "relevance.student_view")).scalar_one().subject_id == \
-            cls["course_id"]
+        assert (
+            db.session.execute(
+                select(AuditEvent).where(AuditEvent.action == "relevance.student_view")
+            )
+            .scalar_one()
+            .subject_id
+            == cls["course_id"]
+        )
 
 
 def test_only_active_learners_of_the_course(lti: LtiDriver, app: Flask) -> None:

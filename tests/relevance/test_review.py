@@ -23,20 +23,32 @@ def _setup(lti: LtiDriver, app: Flask) -> dict[str, Any]:
     child = lti.state.district.users[CHILD]
     assert child == cls["students"][0]
     other = cls["students"][1]
-    set_plan(app, child.sub, clusters=[HEALTH], goals=[("Become a nurse", HEALTH)],
-             about="I like biology.")
-    return {**cls, "child": child, "child_id": person_id(app, child.sub), "other": other,
-            "other_id": person_id(app, other.sub),
-            "counselor": launch(lti, lti.person("counselor")),
-            "parent": launch(lti, lti.person("parent")),
-            "student": launch(lti, child, cls["course"])}
+    set_plan(
+        app,
+        child.sub,
+        clusters=[HEALTH],
+        goals=[("Become a nurse", HEALTH)],
+        about="I like biology.",
+    )
+    return {
+        **cls,
+        "child": child,
+        "child_id": person_id(app, child.sub),
+        "other": other,
+        "other_id": person_id(app, other.sub),
+        "counselor": launch(lti, lti.person("counselor")),
+        "parent": launch(lti, lti.person("parent")),
+        "student": launch(lti, child, cls["course"]),
+    }
 
 
 def _snapshot(app: Flask, student_id: int) -> PlanSnapshot | None:
     with app.app_context():
         snap = db.session.execute(
-            select(PlanSnapshot).join(Plan, Plan.id == PlanSnapshot.plan_id)
-            .where(Plan.person_id == student_id)).scalar_one_or_none()
+            select(PlanSnapshot)
+            .join(Plan, Plan.id == PlanSnapshot.plan_id)
+            .where(Plan.person_id == student_id)
+        ).scalar_one_or_none()
         if snap is not None:
             db.session.expunge(snap)
         return snap
@@ -44,8 +56,9 @@ def _snapshot(app: Flask, student_id: int) -> PlanSnapshot | None:
 
 def _audits(app: Flask, action: str) -> list[AuditEvent]:
     with app.app_context():
-        events = list(db.session.execute(
-            select(AuditEvent).where(AuditEvent.action == action)).scalars())
+        events = list(
+            db.session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars()
+        )
         for e in events:
             db.session.expunge(e)
         return events
@@ -69,21 +82,26 @@ def test_school_year_runs_july_to_june() -> None:
 def test_comments_by_teacher_counselor_and_guardian(lti: LtiDriver, app: Flask) -> None:
     s = _setup(lti, app)
     url = f"/plans/students/{s['child_id']}/comments"
-    for token, body in ((s["token"], "Great lab work this week."),
-                        (s["counselor"], "Let's meet about\nnursing programs."),
-                        (s["parent"], "Proud of you!")):
+    for token, body in (
+        (s["token"], "Great lab work this week."),
+        (s["counselor"], "Let's meet about\nnursing programs."),
+        (s["parent"], "Proud of you!"),
+    ):
         response = lti.client.post(url, data={"lt": token, "body": f"  {body}  "})
         assert response.status_code == 302
         assert response.headers["Location"].startswith(
-            f"/plans/students/{s['child_id']}?lt={token}")
+            f"/plans/students/{s['child_id']}?lt={token}"
+        )
         assert response.headers["Location"].endswith("#review-heading")
     with app.app_context():
         comments = db.session.execute(
-            select(PlanComment.author_role, PlanComment.body).order_by(PlanComment.id)).all()
+            select(PlanComment.author_role, PlanComment.body).order_by(PlanComment.id)
+        ).all()
     assert [tuple(c) for c in comments] == [
         ("teacher", "Great lab work this week."),
         ("counselor", "Let's meet about\nnursing programs."),
-        ("guardian", "Proud of you!")]
+        ("guardian", "Proud of you!"),
+    ]
     assert len(_audits(app, "plan.comment")) == 3
 
     html = render_panel(lti, s["student"], s["child_id"])
@@ -101,15 +119,17 @@ def test_comment_refusals(lti: LtiDriver, app: Flask) -> None:
     url = f"/plans/students/{s['child_id']}/comments"
     # The student cannot comment on their own plan; the guardian not on another child's.
     assert lti.client.post(url, data={"lt": s["student"], "body": "Hi"}).status_code == 403
-    response = lti.client.post(f"/plans/students/{s['other_id']}/comments",
-                               data={"lt": s["parent"], "body": "Hi"})
+    response = lti.client.post(
+        f"/plans/students/{s['other_id']}/comments", data={"lt": s["parent"], "body": "Hi"}
+    )
     assert response.status_code == 403
     # A teacher who does not teach the student.
     alg2_teacher = launch(lti, lti.person("teacher", 1))
     alg2 = {u.sub for u in lti.state.district.students_of("sbx-course-alg2")}
     assert s["other"].sub not in alg2
-    response = lti.client.post(f"/plans/students/{s['other_id']}/comments",
-                               data={"lt": alg2_teacher, "body": "Hi"})
+    response = lti.client.post(
+        f"/plans/students/{s['other_id']}/comments", data={"lt": alg2_teacher, "body": "Hi"}
+    )
     assert response.status_code == 403
     # Empty or overlong comments are refused with a message; nothing is saved.
     for body in ("   ", "x" * 4001):
@@ -142,8 +162,7 @@ def test_counselor_approves_this_years_plan(lti: LtiDriver, app: Flask) -> None:
     [event] = _audits(app, "plan.approve")
     assert event.subject_id == snap.id and event.detail["school_year"] == snap.school_year
     page = lti.client.get(response.headers["Location"])
-    assert f"Plan approved for the {snap.school_year} school year" in \
-        page.get_data(as_text=True)
+    assert f"Plan approved for the {snap.school_year} school year" in page.get_data(as_text=True)
 
     html = render_panel(lti, s["parent"], s["child_id"])
     assert "✓ Approved</span> by Teresa Whitlock on" in html
@@ -155,21 +174,20 @@ def test_guardian_signs_this_years_plan(lti: LtiDriver, app: Flask) -> None:
     url = f"/plans/students/{s['child_id']}/sign"
     # Counselor, teacher and the student cannot sign; a guardian not for another child.
     for token in (s["counselor"], s["token"], s["student"]):
-        assert lti.client.post(url, data={"lt": token, "signature_name": "X"}).status_code \
-            == 403
-    response = lti.client.post(f"/plans/students/{s['other_id']}/sign",
-                               data={"lt": s["parent"], "signature_name": "Ngozi Okafor"})
+        assert lti.client.post(url, data={"lt": token, "signature_name": "X"}).status_code == 403
+    response = lti.client.post(
+        f"/plans/students/{s['other_id']}/sign",
+        data={"lt": s["parent"], "signature_name": "Ngozi Okafor"},
+    )
     assert response.status_code == 403
-    assert lti.client.post(url, data={"lt": s["parent"], "signature_name": "  "}).status_code \
-        == 400
+    assert lti.client.post(url, data={"lt": s["parent"], "signature_name": "  "}).status_code == 400
     assert _snapshot(app, s["child_id"]) is None
     assert _snapshot(app, s["other_id"]) is None
 
     html = render_panel(lti, s["parent"], s["child_id"])
     assert 'name="signature_name"' in html and "Not signed yet" in html
     assert "Approve this plan" not in html
-    response = lti.client.post(url, data={"lt": s["parent"],
-                                          "signature_name": "  Ngozi   Okafor "})
+    response = lti.client.post(url, data={"lt": s["parent"], "signature_name": "  Ngozi   Okafor "})
     assert response.status_code == 302
     snap = _snapshot(app, s["child_id"])
     assert snap is not None and snap.signed_at is not None
@@ -183,15 +201,18 @@ def test_guardian_signs_this_years_plan(lti: LtiDriver, app: Flask) -> None:
     # Signing again changes nothing.
     response = lti.client.post(url, data={"lt": s["parent"], "signature_name": "Someone"})
     assert response.status_code == 302
-    assert "already signed" in lti.client.get(response.headers["Location"]).get_data(
-        as_text=True)
+    assert "already signed" in lti.client.get(response.headers["Location"]).get_data(as_text=True)
     again = _snapshot(app, s["child_id"])
     assert again is not None and again.signature_name == "Ngozi Okafor"
     assert again.signed_at == snap.signed_at
     # A later approval keeps the signature and the data that was signed.
     set_plan(app, s["child"].sub, goals=[("A new goal", None)])
-    assert lti.client.post(f"/plans/students/{s['child_id']}/approve",
-                           data={"lt": s["counselor"]}).status_code == 302
+    assert (
+        lti.client.post(
+            f"/plans/students/{s['child_id']}/approve", data={"lt": s["counselor"]}
+        ).status_code
+        == 302
+    )
     approved = _snapshot(app, s["child_id"])
     assert approved is not None and approved.approved_at is not None
     assert approved.signature_name == "Ngozi Okafor" and approved.data == snap.data
@@ -207,21 +228,22 @@ def test_guardian_home_lists_children_with_status(lti: LtiDriver, app: Flask) ->
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     rows = table(html, "Plan status for the " + reading.school_year())
-    assert rows[1:] == [[f"{s['child'].name}: open plan", "2 goals (1 achieved)", "Not yet",
-                         "Not yet"]]
+    assert rows[1:] == [
+        [f"{s['child'].name}: open plan", "2 goals (1 achieved)", "Not yet", "Not yet"]
+    ]
     assert f'href="/plans/students/{s["child_id"]}"' in html
     assert s["other"].name not in html
 
     lti.client.post(f"/plans/students/{s['child_id']}/approve", data={"lt": s["counselor"]})
-    lti.client.post(f"/plans/students/{s['child_id']}/sign",
-                    data={"lt": s["parent"], "signature_name": "Ngozi Okafor"})
-    html = lti.client.get("/plans/family", query_string={"lt": s["parent"]}).get_data(
-        as_text=True)
+    lti.client.post(
+        f"/plans/students/{s['child_id']}/sign",
+        data={"lt": s["parent"], "signature_name": "Ngozi Okafor"},
+    )
+    html = lti.client.get("/plans/family", query_string={"lt": s["parent"]}).get_data(as_text=True)
     rows = table(html, "Plan status for the ")
     assert rows[1][2:] == ["✓ Yes", "✓ Yes"]
     assert _audits(app, "plans.family_view")
 
     # Someone with no linked students sees a plain message.
-    html = lti.client.get("/plans/family", query_string={"lt": s["token"]}).get_data(
-        as_text=True)
+    html = lti.client.get("/plans/family", query_string={"lt": s["token"]}).get_data(as_text=True)
     assert "No students are linked to your account." in html

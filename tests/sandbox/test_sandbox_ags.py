@@ -264,18 +264,32 @@ def test_canvas_limited_attempts(
     assert first.status_code == 200
     assert sandbox_state.attempts("5", "sbx-user-0007") == 1
 
-    again = _post_score(sandbox_client, token,
-                        _score("sbx-user-0007", 25, 30, ts="2025-01-10T11:00:00Z"))
+    again = _post_score(
+        sandbox_client, token, _score("sbx-user-0007", 25, 30, ts="2025-01-10T11:00:00Z")
+    )
     assert again.status_code == 422
     assert "maximum number of allowed attempts" in again.get_json()["error_description"]
-    assert sandbox_state.results(sandbox_state.get_line_item("sbx-course-alg2", "5"),
-                                 user_id="sbx-user-0007")[0].result_score == 20
+    assert (
+        sandbox_state.results(
+            sandbox_state.get_line_item("sbx-course-alg2", "5"), user_id="sbx-user-0007"
+        )[0].result_score
+        == 20
+    )
 
-    for n, ext in enumerate(({"new_submission": False}, {"new_submission": "false"},
-                             {"submission_type": "none"})):
-        repost = _post_score(sandbox_client, token, _score(
-            "sbx-user-0007", 26 + n, 30, ts=f"2025-01-10T12:0{n}:00Z",
-            **{vocab.CANVAS_SUBMISSION_EXT: ext}))
+    for n, ext in enumerate(
+        ({"new_submission": False}, {"new_submission": "false"}, {"submission_type": "none"})
+    ):
+        repost = _post_score(
+            sandbox_client,
+            token,
+            _score(
+                "sbx-user-0007",
+                26 + n,
+                30,
+                ts=f"2025-01-10T12:0{n}:00Z",
+                **{vocab.CANVAS_SUBMISSION_EXT: ext},
+            ),
+        )
         assert repost.status_code == 200, repost.get_data(as_text=True)
     assert sandbox_state.attempts("5", "sbx-user-0007") == 1
     last = sandbox_state.scores("5")[-1]

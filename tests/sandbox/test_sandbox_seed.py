@@ -139,5 +139,7 @@ def test_synthetic_members_are_fast(sandbox_state: SandboxState) -> None:
     created = sandbox_state.add_synthetic_members("sbx-course-ied", 5000)
     assert len(created) == 5000
     assert len({u.sub for u in created}) == 5000
-    assert len(sandbox_state.members("sbx-course-ied")) == 5000 + 22  # teacher, 20 learners, a parent
+    assert (
+        len(sandbox_state.members("sbx-course-ied")) == 5000 + 22
+    )  # teacher, 20 learners, a parent
     assert time.perf_counter() - started < 2

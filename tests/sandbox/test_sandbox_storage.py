@@ -54,21 +54,22 @@ def test_canvas_mode_names_its_forwarding_frame(sandbox_client: FlaskClient) -> 
 def test_canvas_editor_mode_names_a_frame_that_is_missing(sandbox_client: FlaskClient) -> None:
     html = _course_page(sandbox_client, storage="canvas-rce")
     assert _storage_target(html) == "post_message_forwarding"
-    assert "<iframe name=\"post_message_forwarding\"" not in html
+    assert '<iframe name="post_message_forwarding"' not in html
     assert "lti.get_data.response" in html  # the parent window answers instead
 
 
 def test_unknown_storage_mode_is_refused(sandbox_client: FlaskClient) -> None:
-    response = sandbox_client.get(f"/courses/{COURSE}/view",
-                                  query_string={"user": STUDENT, "storage": "safari"})
+    response = sandbox_client.get(
+        f"/courses/{COURSE}/view", query_string={"user": STUDENT, "storage": "safari"}
+    )
     assert response.status_code == 400
     assert "storage must be one of" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("storage", ["parent", "moodle", "canvas", "canvas-rce"])
-def test_each_launch_hint_is_authorized_once(sandbox_client: FlaskClient,
-                                             login_url: Callable[..., str],
-                                             storage: str) -> None:
+def test_each_launch_hint_is_authorized_once(
+    sandbox_client: FlaskClient, login_url: Callable[..., str], storage: str
+) -> None:
     """Like Moodle (``unset($SESSION->$launchid)``) and Canvas (``fetch_and_delete_launch``):
     a second login with the same lti_message_hint is refused."""
     url = login_url(COURSE, STUDENT, storage=storage)
@@ -82,8 +83,9 @@ def test_each_launch_hint_is_authorized_once(sandbox_client: FlaskClient,
     assert fresh.status_code == 200
 
 
-def test_a_refused_request_does_not_use_the_hint(sandbox_client: FlaskClient,
-                                                 login_url: Callable[..., str]) -> None:
+def test_a_refused_request_does_not_use_the_hint(
+    sandbox_client: FlaskClient, login_url: Callable[..., str]
+) -> None:
     url = login_url(COURSE, STUDENT)
     bad = sandbox_client.post("/auth", data=build_oidc_params(url, prompt="login"))
     assert bad.status_code == 400

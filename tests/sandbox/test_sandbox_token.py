@@ -140,8 +140,12 @@ def test_token_method_not_allowed_is_json(sandbox_client: FlaskClient) -> None:
     assert response.get_json()["error"] == "method_not_allowed"
 
 
-LIMITED = (vocab.SCOPE_NRPS, vocab.SCOPE_LINEITEM_READONLY, vocab.SCOPE_RESULT_READONLY,
-           vocab.SCOPE_SCORE)
+LIMITED = (
+    vocab.SCOPE_NRPS,
+    vocab.SCOPE_LINEITEM_READONLY,
+    vocab.SCOPE_RESULT_READONLY,
+    vocab.SCOPE_SCORE,
+)
 
 
 def test_limited_registration_refuses_a_request_naming_a_missing_scope_like_canvas(
@@ -156,7 +160,8 @@ def test_limited_registration_refuses_a_request_naming_a_missing_scope_like_canv
     body = response.get_json()
     assert body["error"] == "invalid_scope"
     assert body["error_description"].endswith(
-        "The following scopes were requested, but not granted: " + vocab.SCOPE_LINEITEM)
+        "The following scopes were requested, but not granted: " + vocab.SCOPE_LINEITEM
+    )
     assert _post(sandbox_client, tool_assertion(), vocab.SCOPE_LINEITEM).status_code == 400
     alone = _post(sandbox_client, tool_assertion(), vocab.SCOPE_LINEITEM_READONLY)
     assert alone.status_code == 200
@@ -176,13 +181,17 @@ def test_moodle_policy_grants_the_permitted_part(
 
 def test_scopes_test_control(sandbox_client: FlaskClient, sandbox_state: SandboxState) -> None:
     assert sandbox_client.get("/_sandbox/scopes").get_json()["policy"] == "canvas"
-    response = sandbox_client.put("/_sandbox/scopes",
-                                  json={"scopes": [vocab.SCOPE_SCORE], "policy": "moodle"})
+    response = sandbox_client.put(
+        "/_sandbox/scopes", json={"scopes": [vocab.SCOPE_SCORE], "policy": "moodle"}
+    )
     assert response.status_code == 200
     assert response.get_json() == {"scopes": [vocab.SCOPE_SCORE], "policy": "moodle"}
     assert sandbox_state.granted_scopes == {vocab.SCOPE_SCORE}
-    for bad in ({"scopes": ["https://example.com/admin"]}, {"scopes": "x"},
-                {"scopes": [], "policy": "blackboard"}):
+    for bad in (
+        {"scopes": ["https://example.com/admin"]},
+        {"scopes": "x"},
+        {"scopes": [], "policy": "blackboard"},
+    ):
         assert sandbox_client.put("/_sandbox/scopes", json=bad).status_code == 400
 
 
