@@ -141,8 +141,9 @@ def http_url(value: object, max_length: int = 2048) -> SplitResult | None:
     """The parts of an absolute http(s) URL with a host, or None.
 
     None for anything :func:`split_url` refuses, another scheme (``javascript:``,
-    ``ftp:``), no host, port 0, a host with characters no host name has (``a.org;x``), or
-    text longer than ``max_length``.
+    ``ftp:``), no host, port 0, a host with characters no host name has (``a.org;x``),
+    anything but a port after an IPv6 address (``[::1]x``), or text longer than
+    ``max_length``.
     """
     if not isinstance(value, str) or len(value) > max_length:
         return None
@@ -151,6 +152,9 @@ def http_url(value: object, max_length: int = 2048) -> SplitResult | None:
         return None
     if parts.port == 0 or _BAD_HOST.search(parts.hostname):
         return None
+    host_and_port = parts.netloc.rpartition("@")[2]
+    if host_and_port.startswith("[") and not re.fullmatch(r"\[[^\]]*\](:\d*)?", host_and_port):
+        return None  # junk after an IPv6 address's bracket, which urlsplit lets through
     return parts
 
 

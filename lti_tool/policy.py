@@ -1,6 +1,8 @@
 """Every access decision in Lodestar, in one place.
 
-Views never compare roles by hand; they call ``require(actor, action, resource)``. Rules
+Views never compare roles by hand: they declare the action they need (``launch.access``),
+templates ask ``can(...)``, services call ``require(actor, action, resource)``; all three end
+in ``allowed``, which looks the action up in ``RULES``. Rules
 (see DESIGN.md, "The people and what they do"):
 
 * All resources belong to one tenant; an actor of another tenant is refused everything.
@@ -17,9 +19,11 @@ Views never compare roles by hand; they call ``require(actor, action, resource)`
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from lti_tool.actor import Actor
@@ -32,6 +36,7 @@ from lti_tool.models import (
     GrantRole,
     Mentorship,
     Person,
+    Platform,
     Role,
     RoleGrant,
 )
@@ -68,116 +73,104 @@ class Action(enum.StrEnum):
     ATTACH_EVIDENCE = "attach_evidence"
     #: Course: place a Lodestar activity in the course (Deep Linking picker).
     PLACE_ACTIVITY = "place_activity"
+    #: None: a guardian's page of their own students (an active guardian link).
+    VIEW_FAMILY = "view_family"
     #: None: the counselor caseload and reports.
     REVIEW_CASELOAD = "review_caseload"
-    #: None: tenant settings, registrations.
+    #: None or a Platform: tenant settings, registrations.
     ADMIN_TENANT = "admin_tenant"
 
 
-def _teaches(person_id: int, course_id: int) -> bool:
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(
-                    Enrollment.person_id == person_id,
-                    Enrollment.course_id == course_id,
-                    Enrollment.role == Role.TEACHER,
-                    Enrollment.status == EnrollmentStatus.ACTIVE,
-                )
-            )
-        ).scalar()
+# -- what the rules ask the database: each a SQL condition, so one check (or a page's
+# several checks, ``allowed_each``) is one query ------------------------------------------
+
+Clause = ColumnElement[bool]
+
+
+def _enrolled(person_id: int, course_id: int, role: Role) -> Clause:
+    return exists().where(
+        Enrollment.person_id == person_id,
+        Enrollment.course_id == course_id,
+        Enrollment.role == role,
+        Enrollment.status == EnrollmentStatus.ACTIVE,
     )
+
+
+def _teaches_student(teacher_id: int, student_id: int) -> Clause:
+    teacher = aliased(Enrollment)
+    student = aliased(Enrollment)
+    return exists().where(
+        and_(
+            teacher.person_id == teacher_id,
+            teacher.role == Role.TEACHER,
+            teacher.status == EnrollmentStatus.ACTIVE,
+            student.course_id == teacher.course_id,
+            student.person_id == student_id,
+            student.role == Role.STUDENT,
+            student.status == EnrollmentStatus.ACTIVE,
+        )
+    )
+
+
+def _was_learner(person_id: int) -> Clause:
+    """A learner in some course of the tenant (any status); institution roles do not count."""
+    return exists().where(Enrollment.person_id == person_id, Enrollment.role == Role.STUDENT)
+
+
+def _guards(guardian_id: int, student_id: int) -> Clause:
+    return exists().where(
+        Mentorship.guardian_id == guardian_id,
+        Mentorship.student_id == student_id,
+        Mentorship.active.is_(True),
+    )
+
+
+def _guards_anyone(actor: Actor) -> Clause:
+    return exists().where(
+        Mentorship.tenant_id == actor.tenant_id,
+        Mentorship.guardian_id == actor.person_id,
+        Mentorship.active.is_(True),
+    )
+
+
+def _granted(actor: Actor, roles: tuple[GrantRole, ...]) -> Clause:
+    return exists().where(
+        RoleGrant.tenant_id == actor.tenant_id,
+        RoleGrant.person_id == actor.person_id,
+        RoleGrant.role.in_(roles),
+    )
+
+
+def _counselor(actor: Actor) -> Clause:
+    return _granted(actor, (GrantRole.COUNSELOR, GrantRole.ADMIN))
+
+
+def _admin(actor: Actor) -> Clause:
+    return _granted(actor, (GrantRole.ADMIN,))
+
+
+def _is(condition: bool) -> Clause:
+    return true() if condition else false()
+
+
+def _ask(clause: Clause) -> bool:
+    return bool(db.session.execute(select(clause)).scalar())
 
 
 def teaches_student(teacher_id: int, student_id: int) -> bool:
     """True when the teacher and the student share an active enrollment in some course."""
-    teacher = aliased(Enrollment)
-    student = aliased(Enrollment)
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(
-                    and_(
-                        teacher.person_id == teacher_id,
-                        teacher.role == Role.TEACHER,
-                        teacher.status == EnrollmentStatus.ACTIVE,
-                        student.course_id == teacher.course_id,
-                        student.person_id == student_id,
-                        student.role == Role.STUDENT,
-                        student.status == EnrollmentStatus.ACTIVE,
-                    )
-                )
-            )
-        ).scalar()
-    )
-
-
-def _learns(person_id: int, course_id: int) -> bool:
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(
-                    Enrollment.person_id == person_id,
-                    Enrollment.course_id == course_id,
-                    Enrollment.role == Role.STUDENT,
-                    Enrollment.status == EnrollmentStatus.ACTIVE,
-                )
-            )
-        ).scalar()
-    )
-
-
-def _is_student(person: Person) -> bool:
-    """A learner in some course of the tenant (any status); institution roles do not count."""
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(
-                    Enrollment.person_id == person.id,
-                    Enrollment.role == Role.STUDENT,
-                )
-            )
-        ).scalar()
-    )
-
-
-def _guards(guardian_id: int, student_id: int) -> bool:
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(
-                    Mentorship.guardian_id == guardian_id,
-                    Mentorship.student_id == student_id,
-                    Mentorship.active.is_(True),
-                )
-            )
-        ).scalar()
-    )
-
-
-def _granted(actor: Actor, roles: tuple[GrantRole, ...]) -> bool:
-    return bool(
-        db.session.execute(
-            select(
-                exists().where(
-                    RoleGrant.tenant_id == actor.tenant_id,
-                    RoleGrant.person_id == actor.person_id,
-                    RoleGrant.role.in_(roles),
-                )
-            )
-        ).scalar()
-    )
+    return _ask(_teaches_student(teacher_id, student_id))
 
 
 def is_counselor(actor: Actor) -> bool:
     """Counselor rights (a counselor or admin grant), read from the database on every
     request, so a revoked grant stops working at once."""
-    return _granted(actor, (GrantRole.COUNSELOR, GrantRole.ADMIN))
+    return _ask(_counselor(actor))
 
 
 def is_admin(actor: Actor) -> bool:
     """Tenant admin rights (an admin grant)."""
-    return _granted(actor, (GrantRole.ADMIN,))
+    return _ask(_admin(actor))
 
 
 def may_enable_deployment(
@@ -207,56 +200,141 @@ def may_enable_deployment(
     )
 
 
-def _same_tenant(actor: Actor, resource: Any) -> bool:
+# -- the rules ----------------------------------------------------------------------------
+
+#: What a rule is checked against: one record type, a pair of them, or ``None`` (the actor's
+#: own tenant). Anything else, and any record of another tenant or without one, is refused.
+Shape = type[Any] | tuple[type[Any], ...] | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may do one action: the resources it takes, and the condition on the database."""
+
+    takes: tuple[Shape, ...]
+    check: Callable[[Actor, Any], Clause]
+
+
+def _fits(resource: Any, shape: Shape) -> bool:
+    if shape is None:
+        return resource is None
+    if isinstance(shape, tuple):
+        return (
+            type(resource) is tuple
+            and len(resource) == len(shape)
+            and all(isinstance(part, kind) for part, kind in zip(resource, shape, strict=True))
+        )
+    return isinstance(resource, shape)
+
+
+def _in_tenant(actor: Actor, resource: Any) -> bool:
+    """Every record named belongs to the actor's tenant (a record without one never does)."""
+    if resource is None:
+        return True
     if isinstance(resource, tuple):
-        return all(_same_tenant(actor, part) for part in resource)
-    return getattr(resource, "tenant_id", actor.tenant_id) == actor.tenant_id
+        return all(_in_tenant(actor, part) for part in resource)
+    tenant_id = getattr(resource, "tenant_id", None)
+    return tenant_id is not None and tenant_id == actor.tenant_id
+
+
+def _teacher(actor: Actor, course: Course) -> Clause:
+    return _enrolled(actor.person_id, course.id, Role.TEACHER)
+
+
+def _learner(actor: Actor, course: Course) -> Clause:
+    return _enrolled(actor.person_id, course.id, Role.STUDENT)
+
+
+def _attacher(actor: Actor, pair: tuple[Course, Person]) -> Clause:
+    course, student = pair
+    return and_(
+        _enrolled(actor.person_id, course.id, Role.TEACHER),
+        _enrolled(student.id, course.id, Role.STUDENT),
+    )
+
+
+def _reader(actor: Actor, student: Person) -> Clause:
+    me = actor.person_id
+    return or_(
+        _is(student.id == me),
+        _teaches_student(me, student.id),
+        _guards(me, student.id),
+        _counselor(actor),
+    )
+
+
+def _accommodations_reader(actor: Actor, student: Person) -> Clause:
+    me = actor.person_id
+    return or_(_is(student.id == me), _guards(me, student.id), _counselor(actor))
+
+
+def _editor(actor: Actor, student: Person) -> Clause:
+    return _was_learner(student.id) if student.id == actor.person_id else false()
+
+
+def _commenter(actor: Actor, student: Person) -> Clause:
+    me = actor.person_id
+    return or_(_teaches_student(me, student.id), _guards(me, student.id), _counselor(actor))
+
+
+def _exporter(actor: Actor, student: Person) -> Clause:
+    me = actor.person_id
+    return or_(_is(student.id == me), _guards(me, student.id), _counselor(actor), _admin(actor))
+
+
+COURSE: tuple[Shape, ...] = (Course,)
+STUDENT: tuple[Shape, ...] = (Person,)
+TENANT: tuple[Shape, ...] = (None,)
+
+#: Every action and its rule. An action missing here is refused (tests check none is).
+RULES: dict[Action, Rule] = {
+    Action.VIEW_CLASS: Rule(COURSE, _teacher),
+    Action.SYNC_CLASS: Rule(COURSE, _teacher),
+    Action.TAG_COURSE: Rule(COURSE, _teacher),
+    Action.PLACE_ACTIVITY: Rule(COURSE, _teacher),
+    Action.VIEW_COURSE_AS_STUDENT: Rule(COURSE, _learner),
+    Action.ATTACH_EVIDENCE: Rule(((Course, Person),), _attacher),
+    Action.READ_PLAN: Rule(STUDENT, _reader),
+    Action.READ_ACCOMMODATIONS: Rule(STUDENT, _accommodations_reader),
+    Action.EDIT_PLAN: Rule(STUDENT, _editor),
+    Action.COMMENT_PLAN: Rule(STUDENT, _commenter),
+    Action.REVIEW_PLAN: Rule(STUDENT, lambda actor, _student: _counselor(actor)),
+    Action.SIGN_PLAN: Rule(STUDENT, lambda actor, student: _guards(actor.person_id, student.id)),
+    Action.EXPORT_PLAN: Rule(STUDENT, _exporter),
+    Action.DELETE_PLAN: Rule(STUDENT, lambda actor, _student: _admin(actor)),
+    Action.VIEW_FAMILY: Rule(TENANT, lambda actor, _none: _guards_anyone(actor)),
+    Action.REVIEW_CASELOAD: Rule(TENANT, lambda actor, _none: _counselor(actor)),
+    Action.ADMIN_TENANT: Rule((None, Platform), lambda actor, _tenant: _admin(actor)),
+}
+
+
+def _condition(actor: Actor, action: Action, resource: Any) -> Clause:
+    """The action's condition on the database, or ``false()`` without asking it: no rule,
+    a resource of a shape the rule does not take, or a record outside the actor's tenant."""
+    rule = RULES.get(action)
+    if rule is None or not any(_fits(resource, shape) for shape in rule.takes):
+        return false()
+    if not _in_tenant(actor, resource):
+        return false()
+    return rule.check(actor, resource)
 
 
 def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:
-    """Decide whether ``actor`` may do ``action`` on ``resource``."""
-    if not _same_tenant(actor, resource):
-        return False
-    me = actor.person_id
-    if action in {Action.VIEW_CLASS, Action.SYNC_CLASS, Action.TAG_COURSE, Action.PLACE_ACTIVITY}:
-        return isinstance(resource, Course) and _teaches(me, resource.id)
-    if action == Action.VIEW_COURSE_AS_STUDENT:
-        return isinstance(resource, Course) and _learns(me, resource.id)
-    if action == Action.ATTACH_EVIDENCE:
-        if not (isinstance(resource, tuple) and len(resource) == 2):
-            return False
-        course, student = resource
-        return (
-            isinstance(course, Course)
-            and isinstance(student, Person)
-            and _teaches(me, course.id)
-            and _learns(student.id, course.id)
-        )
-    if action in {Action.REVIEW_CASELOAD, Action.REVIEW_PLAN}:
-        return is_counselor(actor)
-    if action in {Action.ADMIN_TENANT, Action.DELETE_PLAN}:
-        return is_admin(actor)
-    if not isinstance(resource, Person):
-        return False
-    student_id = resource.id
-    if action == Action.EDIT_PLAN:
-        return student_id == me and _is_student(resource)
-    if action == Action.SIGN_PLAN:
-        return _guards(me, student_id)
-    if action == Action.READ_PLAN:
-        return (
-            student_id == me
-            or teaches_student(me, student_id)
-            or _guards(me, student_id)
-            or is_counselor(actor)
-        )
-    if action == Action.READ_ACCOMMODATIONS:
-        return student_id == me or _guards(me, student_id) or is_counselor(actor)
-    if action == Action.COMMENT_PLAN:
-        return teaches_student(me, student_id) or _guards(me, student_id) or is_counselor(actor)
-    if action == Action.EXPORT_PLAN:
-        return student_id == me or _guards(me, student_id) or is_counselor(actor) or is_admin(actor)
-    return False
+    """Decide whether ``actor`` may do ``action`` on ``resource``: the action's rule must
+    exist, take a resource of this shape in the actor's tenant, and say yes (one query)."""
+    condition = _condition(actor, action, resource)
+    return False if condition is false() else _ask(condition)
+
+
+def allowed_each(actor: Actor, checks: Sequence[tuple[Action, Any]]) -> list[bool]:
+    """``allowed`` for several (action, resource) checks at once, in one query (a page's
+    navigation asks five or six)."""
+    conditions = [_condition(actor, action, resource) for action, resource in checks]
+    asked = [c for c in conditions if c is not false()]
+    if not asked:
+        return [False] * len(conditions)
+    row = iter(db.session.execute(select(*asked)).one())
+    return [False if c is false() else bool(next(row)) for c in conditions]
 
 
 def require(actor: Actor, action: Action, resource: Any = None) -> None:

@@ -7,11 +7,33 @@ LMS settings and REST API keys (Canvas or Schoology) live on one of its registra
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import exists, select
+
+from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.lti_vocab import SHARED_ISSUERS
 from lti_tool.models import Course, Platform, Tenant
+
+
+class _TenantRecord(Protocol):
+    tenant_id: Any
+
+
+R = TypeVar("R", bound=_TenantRecord)
+
+
+def in_tenant(model: type[R], record_id: int, tenant_id: int, message: str | None = None) -> R:
+    """The ``model`` row ``record_id`` of the tenant: the one way a record named in a URL or a
+    form is loaded.
+
+    :raises NotFound: when absent or in another tenant (the two are indistinguishable).
+    """
+    record = db.session.get(model, record_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(message) if message else NotFound()
+    return record
 
 
 def find_platform(issuer: str, client_id: str | None) -> Platform | None:
@@ -58,7 +80,17 @@ def course_platform(course: Course) -> Platform | None:
     return tenant_platform(course.tenant_id)
 
 
-def active_tenant(tenant_id: int) -> Tenant | None:
-    """The tenant if it exists and is active."""
-    tenant = db.session.get(Tenant, tenant_id)
-    return tenant if tenant is not None and tenant.active else None
+def in_service(tenant_id: int) -> bool:
+    """Whether the tenant is active and has an active registration (one query: every page
+    asks it)."""
+    return bool(
+        db.session.execute(
+            select(
+                exists().where(
+                    Tenant.id == tenant_id,
+                    Tenant.active.is_(True),
+                    exists().where(Platform.tenant_id == tenant_id, Platform.active.is_(True)),
+                )
+            )
+        ).scalar()
+    )

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from lti_tool.actor import Actor
-from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
@@ -20,17 +18,6 @@ class RosterRow:
     person: Person
     role: Role
     status: EnrollmentStatus
-
-
-def get_course(actor: Actor, course_id: int) -> Course:
-    """A course of the actor's tenant.
-
-    :raises NotFound: when absent or in another tenant.
-    """
-    course = db.session.get(Course, course_id)
-    if course is None or course.tenant_id != actor.tenant_id:
-        raise NotFound()
-    return course
 
 
 def roster(course: Course, *, include_inactive: bool = False) -> list[RosterRow]:

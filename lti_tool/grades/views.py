@@ -5,21 +5,21 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from lti_tool import policy
+from lti_tool.actor import Actor
 from lti_tool.grades import bp, lms_rest, services, sync
 from lti_tool.grades.models import SyncKind, SyncStatus
+from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, current_person, lurl
-from lti_tool.models import LmsKind, Role
+from lti_tool.models import Course, LmsKind, Person, Role
+from lti_tool.policy import Action
 from lti_tool.tenants import tenant_platform
 from lti_tool.urls import public_url
 
 
 @bp.get("/courses/<int:course_id>")
-def class_page(course_id: int) -> str:
+@requires(Action.VIEW_CLASS, course=Course)
+def class_page(actor: Actor, course: Course) -> str:
     """Roster, assignments and the last sync of the teacher's course."""
-    actor = current_actor()
-    course = services.get_course(actor, course_id)
-    policy.require(actor, policy.Action.VIEW_CLASS, course)
     rows = services.roster(course)
     return render_template(
         "grades/class.html",
@@ -47,11 +47,9 @@ def _flash_runs(runs: list) -> None:  # type: ignore[type-arg]
 
 
 @bp.post("/courses/<int:course_id>/sync")
-def sync_now(course_id: int) -> Response:
+@requires(Action.SYNC_CLASS, course=Course)
+def sync_now(actor: Actor, course: Course) -> Response:
     """Pull roster and grades from the LMS now (or queue it, with background jobs)."""
-    actor = current_actor()
-    course = services.get_course(actor, course_id)
-    policy.require(actor, policy.Action.SYNC_CLASS, course)
     source = request.form.get("source", "lti")
     kinds = {
         "lti": [SyncKind.ROSTER, SyncKind.GRADES],
@@ -108,11 +106,9 @@ def canvas_callback() -> str:
 
 
 @bp.post("/me/grades/sync")
-def sync_my_grades() -> Response:
+@requires(Action.EDIT_PLAN, me="person")
+def sync_my_grades(actor: Actor, person: Person) -> Response:
     """A student pulls their grades across Canvas courses into their plan."""
-    actor = current_actor()
-    person = current_person()
-    policy.require(actor, policy.Action.EDIT_PLAN, person)
     platform = tenant_platform(actor.tenant_id)
     if platform is None or platform.lms != LmsKind.CANVAS:
         flash("Grades across courses come from Canvas, which this school does not use.", "error")

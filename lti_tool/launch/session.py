@@ -41,7 +41,7 @@ from lti_tool.errors import LaunchRequired, ToolError
 from lti_tool.extensions import db
 from lti_tool.launch.services import LaunchResult
 from lti_tool.models import Person, SessionMode, UserSession
-from lti_tool.tenants import active_tenant, tenant_platform
+from lti_tool.tenants import in_service
 
 #: A frame-mode session's handle in links and forms (names the session, proves nothing).
 TOKEN_PARAM = "lt"  # noqa: S105 - a parameter name
@@ -268,12 +268,7 @@ def current_actor() -> Actor:
         raise problem if problem is not None else LaunchRequired()
     if "actor_checked" not in g:
         person = g.get("session_person") or db.session.get(Person, actor.person_id)
-        if (
-            person is None
-            or person.tenant_id != actor.tenant_id
-            or active_tenant(actor.tenant_id) is None
-            or tenant_platform(actor.tenant_id) is None
-        ):
+        if person is None or person.tenant_id != actor.tenant_id or not in_service(actor.tenant_id):
             raise LaunchRequired(detail="person or tenant no longer exists")
         g.actor_checked = True
         g.actor_person = person

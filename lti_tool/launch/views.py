@@ -18,10 +18,12 @@ from flask import (
 )
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import audit, hygiene, policy, security_headers
+from lti_tool import audit, hygiene, security_headers
+from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotFound
 from lti_tool.extensions import db
 from lti_tool.launch import (
+    access,
     bp,
     cookieless,
     grants,
@@ -31,6 +33,7 @@ from lti_tool.launch import (
     registration,
     services,
 )
+from lti_tool.launch.access import requires
 from lti_tool.launch.lti import (
     DeploymentNotFound,
     classify,
@@ -49,7 +52,8 @@ from lti_tool.launch.session import (
 )
 from lti_tool.launch.signals import launch_recorded
 from lti_tool.lti_vocab import DEEP_LINKING_REQUEST, DEPLOYMENT_ID_CLAIM, SCOPES
-from lti_tool.models import Role, SessionMode
+from lti_tool.models import Platform, Role, SessionMode
+from lti_tool.policy import Action
 from lti_tool.tenants import find_platform
 from lti_tool.urls import base_url, public_url
 
@@ -348,10 +352,9 @@ def canvas_config() -> Any:
 
 
 @bp.get("/admin")
-def admin() -> str:
+@requires(Action.ADMIN_TENANT)
+def admin(actor: Actor) -> str:
     """Tenant settings for a Lodestar admin: registrations, deployments, grants, keys."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.ADMIN_TENANT)
     return render_template(
         "launch/admin.html",
         **services.admin_overview(actor.tenant_id),
@@ -361,10 +364,9 @@ def admin() -> str:
 
 
 @bp.post("/admin/grants")
-def admin_grant() -> Any:
+@requires(Action.ADMIN_TENANT)
+def admin_grant(actor: Actor) -> Any:
     """Grant admin or counselor rights (by email or LTI sub, before or after a launch)."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.ADMIN_TENANT)
     email, sub = request.form.get("email", ""), request.form.get("sub", "")
     try:
         grants.grant(
@@ -388,10 +390,9 @@ def admin_grant() -> Any:
 
 
 @bp.post("/admin/registration-link")
-def admin_registration_link() -> Any:
+@requires(Action.ADMIN_TENANT)
+def admin_registration_link(actor: Actor) -> Any:
     """Make a one-time Dynamic Registration link for this tenant (shown once)."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.ADMIN_TENANT)
     url = registration.link_url(registration.create_link(tenant_id=actor.tenant_id))
     audit.record("registration_link.created", tenant_id=actor.tenant_id, actor_id=actor.person_id)
     db.session.commit()
@@ -405,22 +406,20 @@ def admin_registration_link() -> Any:
 
 
 @bp.post("/admin/grants/<int:grant_id>/revoke")
-def admin_revoke(grant_id: int) -> Any:
+@requires(Action.ADMIN_TENANT)
+def admin_revoke(actor: Actor, grant_id: int) -> Any:
     """Take a grant back."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.ADMIN_TENANT)
     grants.revoke(actor.tenant_id, grant_id, revoked_by=actor.person_id)
     flash("Revoked.", "success")
     return redirect(lurl("launch.admin"))
 
 
 @bp.post("/admin/deployments/<int:platform_id>/approve")
-def admin_approve_deployment(platform_id: int) -> Any:
+@requires(Action.ADMIN_TENANT, platform=Platform)
+def admin_approve_deployment(actor: Actor, platform: Platform) -> Any:
     """Enable a deployment that waits for approval."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.ADMIN_TENANT, services.get_platform(platform_id))
     services.approve_deployment(
-        platform_id, request.form.get("deployment_id", ""), approved_by=actor.person_id
+        platform.id, request.form.get("deployment_id", ""), approved_by=actor.person_id
     )
     flash("Deployment enabled: launches from it now open Lodestar.", "success")
     return redirect(lurl("launch.admin"))
@@ -461,4 +460,9 @@ def sign_out() -> Any:
 
 @bp.app_context_processor
 def inject_actor() -> dict[str, Any]:
-    return {"actor": g.get("actor")}
+    return {
+        "actor": g.get("actor"),
+        "can": access.can,
+        "can_each": access.can_each,
+        "launch_course": access.launch_course,
+    }

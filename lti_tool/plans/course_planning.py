@@ -18,6 +18,7 @@ from lti_tool.plans import programs
 from lti_tool.plans.editing import _changed, _choice, _int, _text
 from lti_tool.plans.models import CoursePlanEntry, CoursePlanStatus, Plan, ProgramOfStudy
 from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS, GRADES
+from lti_tool.tenants import in_tenant
 
 
 def course_plan(plan: Plan) -> list[CoursePlanEntry]:
@@ -103,10 +104,7 @@ def delete_course(actor: Actor, plan: Plan, entry_id: int) -> None:
 
 def get_program(tenant_id: int, program_id: int) -> ProgramOfStudy:
     """A Program of Study of the tenant. :raises NotFound: otherwise."""
-    program = db.session.get(ProgramOfStudy, program_id)
-    if program is None or program.tenant_id != tenant_id:
-        raise NotFound("That Program of Study does not exist.")
-    return program
+    return in_tenant(ProgramOfStudy, program_id, tenant_id, "That Program of Study does not exist.")
 
 
 def plan_program(plan: Plan) -> ProgramOfStudy | None:

@@ -16,12 +16,11 @@ from sqlalchemy import func, select
 from lti_tool import audit
 from lti_tool.actor import Actor
 from lti_tool.db import utcnow
-from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.plans import reference
 from lti_tool.plans.models import Plan
-from lti_tool.tenants import tenant_platform
+from lti_tool.tenants import in_tenant, tenant_platform
 
 
 def get_or_create_plan(person: Person) -> Plan:
@@ -46,10 +45,7 @@ def get_person(actor: Actor, person_id: int) -> Person:
 
     :raises NotFound: when absent or in another tenant (the two are indistinguishable).
     """
-    person = db.session.get(Person, person_id)
-    if person is None or person.tenant_id != actor.tenant_id:
-        raise NotFound()
-    return person
+    return in_tenant(Person, person_id, actor.tenant_id)
 
 
 def empty_plan(person: Person) -> Plan:

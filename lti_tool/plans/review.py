@@ -24,10 +24,12 @@ from lti_tool import audit, policy
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
+from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, lurl
 from lti_tool.models import Person
 from lti_tool.plans import bp, reading, review_services
 from lti_tool.plans.models import Plan, PlanComment
+from lti_tool.policy import Action
 
 # -- the review panel -------------------------------------------------------------------------
 
@@ -112,12 +114,9 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
             if snap and snap.signed_at
             else None,
             signature_name=snap.signature_name if snap else None,
-            can_comment=student is not None
-            and policy.allowed(actor, policy.Action.COMMENT_PLAN, student),
-            can_approve=student is not None
-            and policy.allowed(actor, policy.Action.REVIEW_PLAN, student),
-            can_sign=student is not None
-            and policy.allowed(actor, policy.Action.SIGN_PLAN, student),
+            can_comment=student is not None and policy.allowed(actor, Action.COMMENT_PLAN, student),
+            can_approve=student is not None and policy.allowed(actor, Action.REVIEW_PLAN, student),
+            can_sign=student is not None and policy.allowed(actor, Action.SIGN_PLAN, student),
         )
     }
 
@@ -162,11 +161,9 @@ def _back_to_plan(student: Person) -> BaseResponse:
 
 
 @bp.post("/students/<int:person_id>/comments")
-def add_comment(person_id: int) -> BaseResponse:
+@requires(Action.COMMENT_PLAN, student=(Person, "person_id"))
+def add_comment(actor: Actor, student: Person) -> BaseResponse:
     """A teacher, counselor or guardian comments on a student's plan."""
-    actor = current_actor()
-    student = reading.get_person(actor, person_id)
-    policy.require(actor, policy.Action.COMMENT_PLAN, student)
     form = CommentForm(request.form)
     _valid(form)
     review_services.add_comment_to_plan(actor, student, form.body.data or "")
@@ -175,22 +172,18 @@ def add_comment(person_id: int) -> BaseResponse:
 
 
 @bp.post("/students/<int:person_id>/approve")
-def approve_plan(person_id: int) -> BaseResponse:
+@requires(Action.REVIEW_PLAN, student=(Person, "person_id"))
+def approve_plan(actor: Actor, student: Person) -> BaseResponse:
     """A counselor approves this school year's plan."""
-    actor = current_actor()
-    student = reading.get_person(actor, person_id)
-    policy.require(actor, policy.Action.REVIEW_PLAN, student)
     snap = review_services.approve(actor, student)
     flash(f"Plan approved for the {snap.school_year} school year.", "info")
     return _back_to_plan(student)
 
 
 @bp.post("/students/<int:person_id>/sign")
-def sign_plan(person_id: int) -> BaseResponse:
+@requires(Action.SIGN_PLAN, student=(Person, "person_id"))
+def sign_plan(actor: Actor, student: Person) -> BaseResponse:
     """A guardian signs off this school year's plan by typing their name."""
-    actor = current_actor()
-    student = reading.get_person(actor, person_id)
-    policy.require(actor, policy.Action.SIGN_PLAN, student)
     form = SignForm(request.form)
     _valid(form)
     snap = review_services.sign(actor, student, form.signature_name.data or "")
@@ -222,10 +215,8 @@ def guardian_home() -> str:
     return render_template("plans/guardian.html", students=rows, school_year=reading.school_year())
 
 
-def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
-    """The filtered caseload for the page and the CSV, checked and audited once."""
-    actor = current_actor()
-    policy.require(actor, policy.Action.REVIEW_CASELOAD)
+def _caseload(actor: Actor, audit_action: str) -> tuple[str | None, list[Any]]:
+    """The filtered caseload for the page and the CSV, audited once."""
     status = request.args.get("status") or None
     rows = review_services.caseload_rows(actor, status)
     # Which students were shown (ids), so "who saw this student's plan?" has an answer.
@@ -242,9 +233,10 @@ def _caseload(audit_action: str) -> tuple[str | None, list[Any]]:
 
 
 @bp.get("/caseload")
-def caseload() -> str:
+@requires(Action.REVIEW_CASELOAD)
+def caseload(actor: Actor) -> str:
     """A counselor's caseload across the tenant, with filters."""
-    status, rows = _caseload("caseload.view")
+    status, rows = _caseload(actor, "caseload.view")
     filters = {k: v[0] for k, v in review_services.CASELOAD_FILTERS.items()}
     return render_template(
         "plans/caseload.html",
@@ -256,9 +248,10 @@ def caseload() -> str:
 
 
 @bp.get("/caseload.csv")
-def caseload_csv() -> Response:
+@requires(Action.REVIEW_CASELOAD)
+def caseload_csv(actor: Actor) -> Response:
     """The caseload (with the page's filter) as a CSV download."""
-    status, rows = _caseload("caseload.export")
+    status, rows = _caseload(actor, "caseload.export")
     year = reading.school_year()
     filename = f"caseload-{year}{'-' + status if status else ''}.csv"
     return Response(

@@ -29,7 +29,8 @@ from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
-from lti_tool.launch.session import current_actor, current_person, lurl
+from lti_tool.launch.access import requires
+from lti_tool.launch.session import lurl
 from lti_tool.models import Person
 from lti_tool.plans import (
     bp,
@@ -85,26 +86,6 @@ def credits_filter(value: Any) -> str:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _me() -> tuple[Actor, Person]:
-    """The student editing their own plan."""
-    actor = current_actor()
-    person = current_person()
-    policy.require(actor, Action.EDIT_PLAN, person)
-    return actor, person
-
-
-def _my_plan_for_change() -> tuple[Actor, Person, Plan]:
-    actor, person = _me()
-    return actor, person, reading.get_or_create_plan(person)
-
-
-def _reader(person_id: int, action: Action = Action.READ_PLAN) -> tuple[Actor, Person]:
-    actor = current_actor()
-    student = reading.get_person(actor, person_id)
-    policy.require(actor, action, student)
-    return actor, student
-
-
 def _document(actor: Actor, student: Person, plan: Plan) -> tuple[dict[str, Any], bool]:
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     return plan_data.redact(plan_data.plan_document(plan), show_accommodations=show), show
@@ -145,19 +126,17 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
 
 
 @bp.get("/me")
-def my_plan() -> str:
+@requires(Action.READ_PLAN, me="person")
+def my_plan(actor: Actor, person: Person) -> str:
     """The student's own plan (empty to start), with links to edit every section."""
-    actor = current_actor()
-    person = current_person()
-    policy.require(actor, Action.READ_PLAN, person)
     plan = reading.open_plan(actor, person)
     return _render_plan(actor, person, plan)
 
 
 @bp.get("/students/<int:person_id>")
-def student_plan(person_id: int) -> str:
+@requires(Action.READ_PLAN, student=(Person, "person_id"))
+def student_plan(actor: Actor, student: Person) -> str:
     """Someone else's plan, for a teacher, guardian or counselor the policy allows."""
-    actor, student = _reader(person_id)
     plan = reading.open_plan(actor, student)
     return _render_plan(actor, student, plan)
 
@@ -170,17 +149,18 @@ def _profile_page(form: forms.ProfileForm, status: int = 200) -> Page:
 
 
 @bp.get("/me/profile")
-def edit_profile() -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def edit_profile(actor: Actor, person: Person) -> Page:
     """Edit the profile, planning notes and accommodation needs."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="profile")
     return _profile_page(forms.ProfileForm(obj=plan))
 
 
 @bp.post("/me/profile")
-def save_profile() -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def save_profile(actor: Actor, person: Person) -> Page | BaseResponse:
     """Save the profile."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     form = forms.ProfileForm(request.form)
     if not form.validate():
         return _profile_page(form, 400)
@@ -209,17 +189,18 @@ def _goals_page(plan: Plan, form: forms.GoalForm | None = None, status: int = 20
 
 
 @bp.get("/me/goals")
-def goals() -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def goals(actor: Actor, person: Person) -> Page:
     """The student's goals, and a form to add one."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="goals")
     return _goals_page(plan)
 
 
 @bp.post("/me/goals")
-def create_goal() -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def create_goal(actor: Actor, person: Person) -> Page | BaseResponse:
     """Add a goal with its first milestones."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     form = forms.GoalForm(request.form)
     form.cluster_code.choices = _cluster_choices(plan)
     if not form.validate():
@@ -248,17 +229,18 @@ def _goal_page(
 
 
 @bp.get("/me/goals/<int:goal_id>")
-def edit_goal(goal_id: int) -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def edit_goal(actor: Actor, person: Person, goal_id: int) -> Page:
     """Edit a goal and its milestones."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="goal")
     return _goal_page(plan, goal_id)
 
 
 @bp.post("/me/goals/<int:goal_id>")
-def update_goal(goal_id: int) -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def update_goal(actor: Actor, person: Person, goal_id: int) -> Page | BaseResponse:
     """Save a goal."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     goals_and_milestones.get_goal(plan, goal_id)
     form = forms.GoalForm(request.form)
     form.cluster_code.choices = _cluster_choices(plan)
@@ -270,18 +252,20 @@ def update_goal(goal_id: int) -> Page | BaseResponse:
 
 
 @bp.post("/me/goals/<int:goal_id>/delete")
-def delete_goal(goal_id: int) -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def delete_goal(actor: Actor, person: Person, goal_id: int) -> BaseResponse:
     """Delete a goal (its evidence stays in the plan, unlinked)."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     goals_and_milestones.delete_goal(actor, plan, goal_id)
     _saved("Goal deleted.")
     return redirect(lurl("plans.goals"))
 
 
 @bp.post("/me/goals/<int:goal_id>/milestones")
-def add_milestone(goal_id: int) -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def add_milestone(actor: Actor, person: Person, goal_id: int) -> Page | BaseResponse:
     """Add a milestone to a goal."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     goals_and_milestones.get_goal(plan, goal_id)
     form = forms.MilestoneForm(request.form, prefix="milestone")
     if not form.validate():
@@ -292,18 +276,20 @@ def add_milestone(goal_id: int) -> Page | BaseResponse:
 
 
 @bp.post("/me/milestones/<int:milestone_id>/toggle")
-def toggle_milestone(milestone_id: int) -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def toggle_milestone(actor: Actor, person: Person, milestone_id: int) -> BaseResponse:
     """Mark a milestone done, or not done again."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     milestone = goals_and_milestones.set_milestone_done(actor, plan, milestone_id)
     _saved(f"Milestone marked {'done' if milestone.done else 'not done'}.")
     return redirect(lurl("plans.edit_goal", goal_id=milestone.goal_id, _anchor="milestones"))
 
 
 @bp.post("/me/milestones/<int:milestone_id>/delete")
-def delete_milestone(milestone_id: int) -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def delete_milestone(actor: Actor, person: Person, milestone_id: int) -> BaseResponse:
     """Delete a milestone."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     goal_id = goals_and_milestones.delete_milestone(actor, plan, milestone_id)
     _saved("Milestone deleted.")
     return redirect(lurl("plans.edit_goal", goal_id=goal_id, _anchor="milestones"))
@@ -313,9 +299,9 @@ def delete_milestone(milestone_id: int) -> BaseResponse:
 
 
 @bp.get("/me/clusters")
-def clusters() -> str:
+@requires(Action.EDIT_PLAN, me="person")
+def clusters(actor: Actor, person: Person) -> str:
     """Choose career clusters and pathways (checkboxes grouped by cluster)."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="clusters")
     return render_template(
         "plans/clusters.html",
@@ -326,9 +312,10 @@ def clusters() -> str:
 
 
 @bp.post("/me/clusters")
-def save_clusters() -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def save_clusters(actor: Actor, person: Person) -> BaseResponse:
     """Save the chosen clusters and pathways."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     career_clusters.set_clusters(
         actor, plan, request.form.getlist("cluster"), request.form.getlist("pathway")
     )
@@ -340,9 +327,9 @@ def save_clusters() -> BaseResponse:
 
 
 @bp.get("/me/inventory")
-def inventory_page() -> str:
+@requires(Action.EDIT_PLAN, me="person")
+def inventory_page(actor: Actor, person: Person) -> str:
     """The interest inventory: the result so far, and the questions."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="inventory")
     summary = inventory_results.inventory_summary(inventory_results.inventory_result(plan), plan)
     return render_template(
@@ -357,9 +344,10 @@ def inventory_page() -> str:
 
 
 @bp.post("/me/inventory")
-def save_inventory() -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def save_inventory(actor: Actor, person: Person) -> BaseResponse:
     """Save and score the answers."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     answers = inventory_results.parse_inventory_answers(request.form)
     if not answers:
         flash("Choose an answer for at least one statement; nothing was saved.", "error")
@@ -378,9 +366,10 @@ def save_inventory() -> BaseResponse:
 
 
 @bp.post("/me/inventory/clusters")
-def add_suggested_clusters() -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def add_suggested_clusters(actor: Actor, person: Person) -> BaseResponse:
     """Add suggested clusters to the plan in one click."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     added = career_clusters.add_clusters(actor, plan, request.form.getlist("cluster"))
     if added:
         _saved("Added to your clusters: " + ", ".join(reading.cluster_name(c) for c in added) + ".")
@@ -424,17 +413,18 @@ def _courses_page(
 
 
 @bp.get("/me/courses")
-def course_plan() -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def course_plan(actor: Actor, person: Person) -> Page:
     """The four-year course plan, the Program of Study and graduation requirements."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="courses")
     return _courses_page(actor, plan)
 
 
 @bp.post("/me/courses")
-def add_course() -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def add_course(actor: Actor, person: Person) -> Page | BaseResponse:
     """Add a course to the grid."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     form = forms.CourseEntryForm(request.form)
     if not form.validate():
         return _courses_page(actor, plan, form=form, status=400)
@@ -444,9 +434,10 @@ def add_course() -> Page | BaseResponse:
 
 
 @bp.post("/me/courses/program")
-def choose_program() -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def choose_program(actor: Actor, person: Person) -> Page | BaseResponse:
     """Choose the Program of Study the plan follows."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     available = programs.ensure_default_programs(actor.tenant_id)
     form = forms.ProgramChoiceForm(request.form)
     form.program_id.choices = forms.choices((p.id, p.name) for p in available)
@@ -458,9 +449,10 @@ def choose_program() -> Page | BaseResponse:
 
 
 @bp.post("/me/courses/from-program")
-def fill_from_program() -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def fill_from_program(actor: Actor, person: Person) -> BaseResponse:
     """Fill the grid with the chosen Program of Study's courses."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     added = course_planning.fill_from_program(actor, plan)
     _saved(
         f"Added {added} course{'' if added == 1 else 's'} from your Program of Study."
@@ -471,9 +463,9 @@ def fill_from_program() -> BaseResponse:
 
 
 @bp.get("/me/courses/<int:entry_id>")
-def edit_course(entry_id: int) -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def edit_course(actor: Actor, person: Person, entry_id: int) -> Page:
     """Edit one course of the grid."""
-    actor, person = _me()
     plan = reading.open_plan(actor, person, page="course")
     entry = course_planning.get_course(plan, entry_id)
     return render_template(
@@ -482,9 +474,10 @@ def edit_course(entry_id: int) -> Page:
 
 
 @bp.post("/me/courses/<int:entry_id>")
-def update_course(entry_id: int) -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def update_course(actor: Actor, person: Person, entry_id: int) -> Page | BaseResponse:
     """Save one course of the grid."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     entry = course_planning.get_course(plan, entry_id)
     form = forms.CourseEntryForm(request.form)
     if not form.validate():
@@ -495,9 +488,10 @@ def update_course(entry_id: int) -> Page | BaseResponse:
 
 
 @bp.post("/me/courses/<int:entry_id>/delete")
-def delete_course(entry_id: int) -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def delete_course(actor: Actor, person: Person, entry_id: int) -> BaseResponse:
     """Remove a course from the grid."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     course_planning.delete_course(actor, plan, entry_id)
     _saved("Course removed.")
     return redirect(lurl("plans.course_plan", _anchor="grid"))
@@ -523,18 +517,19 @@ def _items_page(
 
 
 @bp.get("/me/items/<section>")
-def items(section: str) -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def items(actor: Actor, person: Person, section: str) -> Page:
     """A list section (activities, accomplishments, work, service, assessments, contacts)."""
-    actor, person = _me()
     plan_items.section_kind(section)
     plan = reading.open_plan(actor, person, page=section)
     return _items_page(plan, section)
 
 
 @bp.post("/me/items/<section>")
-def add_item(section: str) -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def add_item(actor: Actor, person: Person, section: str) -> Page | BaseResponse:
     """Add an entry to a list section."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     kind = plan_items.section_kind(section)
     form = forms.ItemForm.for_kind(kind, request.form)
     if not form.validate():
@@ -558,9 +553,9 @@ def _item_page(
 
 
 @bp.get("/me/items/<section>/<int:item_id>")
-def edit_item(section: str, item_id: int) -> Page:
+@requires(Action.EDIT_PLAN, me="person")
+def edit_item(actor: Actor, person: Person, section: str, item_id: int) -> Page:
     """Edit an entry of a list section."""
-    actor, person = _me()
     kind = plan_items.section_kind(section)
     plan = reading.open_plan(actor, person, page=section)
     item = plan_items.get_item(plan, kind, item_id)
@@ -568,9 +563,10 @@ def edit_item(section: str, item_id: int) -> Page:
 
 
 @bp.post("/me/items/<section>/<int:item_id>")
-def update_item(section: str, item_id: int) -> Page | BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def update_item(actor: Actor, person: Person, section: str, item_id: int) -> Page | BaseResponse:
     """Save an entry of a list section."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     kind = plan_items.section_kind(section)
     item = plan_items.get_item(plan, kind, item_id)
     form = forms.ItemForm.for_kind(kind, request.form)
@@ -582,9 +578,10 @@ def update_item(section: str, item_id: int) -> Page | BaseResponse:
 
 
 @bp.post("/me/items/<section>/<int:item_id>/delete")
-def delete_item(section: str, item_id: int) -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def delete_item(actor: Actor, person: Person, section: str, item_id: int) -> BaseResponse:
     """Remove an entry of a list section."""
-    actor, _person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     plan_items.delete_item(actor, plan, plan_items.section_kind(section), item_id)
     _saved("Removed.")
     return redirect(lurl("plans.items", section=section))
@@ -594,9 +591,10 @@ def delete_item(section: str, item_id: int) -> BaseResponse:
 
 
 @bp.post("/me/snapshot")
-def save_snapshot() -> BaseResponse:
+@requires(Action.EDIT_PLAN, me="person")
+def save_snapshot(actor: Actor, person: Person) -> BaseResponse:
     """Save the plan as it stands as this school year's snapshot."""
-    actor, person, plan = _my_plan_for_change()
+    plan = reading.get_or_create_plan(person)
     try:
         snap = yearly_snapshots.save_snapshot(actor, plan)
     except InvalidInput as err:
@@ -617,9 +615,9 @@ def _people_names(ids: set[int | None]) -> dict[int, str]:
 
 
 @bp.get("/students/<int:person_id>/history")
-def history(person_id: int) -> str:
+@requires(Action.READ_PLAN, student=(Person, "person_id"))
+def history(actor: Actor, student: Person) -> str:
     """The plan's yearly snapshots."""
-    actor, student = _reader(person_id)
     plan = reading.open_plan(actor, student, page="history")
     snaps = yearly_snapshots.snapshots(plan)
     names = _people_names({s.approved_by for s in snaps} | {s.signed_by for s in snaps})
@@ -635,9 +633,9 @@ def history(person_id: int) -> str:
 
 
 @bp.get("/students/<int:person_id>/history/<school_year>")
-def snapshot(person_id: int, school_year: str) -> str:
+@requires(Action.READ_PLAN, student=(Person, "person_id"))
+def snapshot(actor: Actor, student: Person, school_year: str) -> str:
     """One yearly snapshot, read-only."""
-    actor, student = _reader(person_id)
     plan = reading.open_plan(actor, student, page="snapshot")
     snap = yearly_snapshots.get_snapshot(plan, school_year)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
@@ -657,9 +655,9 @@ def snapshot(person_id: int, school_year: str) -> str:
 
 
 @bp.get("/students/<int:person_id>/export.json")
-def export_json(person_id: int) -> Response:
+@requires(Action.EXPORT_PLAN, student=(Person, "person_id"))
+def export_json(actor: Actor, student: Person) -> Response:
     """The whole plan as a JSON download."""
-    actor, student = _reader(person_id, Action.EXPORT_PLAN)
     document = plan_export.export_document(
         actor,
         student,
@@ -682,10 +680,10 @@ def _archive_name(stored_id: int, filename: str) -> str:
 
 
 @bp.get("/students/<int:person_id>/export.zip")
-def export_zip(person_id: int) -> Response:
+@requires(Action.EXPORT_PLAN, student=(Person, "person_id"))
+def export_zip(actor: Actor, student: Person) -> Response:
     """Everything of the plan as one zip: ``plan.json`` (with grades), the printable page
     ``plan.html`` and every uploaded work sample under ``files/``."""
-    actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     files = parts.files(student)
     document = plan_export.export_document(
@@ -716,9 +714,9 @@ def export_zip(person_id: int) -> Response:
 
 
 @bp.get("/students/<int:person_id>/print")
-def print_plan(person_id: int) -> Response:
+@requires(Action.EXPORT_PLAN, student=(Person, "person_id"))
+def print_plan(actor: Actor, student: Person) -> Response:
     """The whole plan as a printable page."""
-    actor, student = _reader(person_id, Action.EXPORT_PLAN)
     show = policy.allowed(actor, Action.READ_ACCOMMODATIONS, student)
     document = plan_export.print_document(actor, student, show_accommodations=show)
     html = render_template(
@@ -741,17 +739,17 @@ def _delete_page(student: Person, form: forms.DeletePlanForm, status: int = 200)
 
 
 @bp.get("/students/<int:person_id>/delete")
-def confirm_delete(person_id: int) -> Page:
+@requires(Action.DELETE_PLAN, student=(Person, "person_id"))
+def confirm_delete(actor: Actor, student: Person) -> Page:
     """Ask the admin to confirm deleting a student's plan by typing the student's name."""
-    actor, student = _reader(person_id, Action.DELETE_PLAN)
     reading.record_view(actor, student, page="delete")
     return _delete_page(student, forms.DeletePlanForm())
 
 
 @bp.post("/students/<int:person_id>/delete")
-def delete_plan(person_id: int) -> Page | BaseResponse:
+@requires(Action.DELETE_PLAN, student=(Person, "person_id"))
+def delete_plan(actor: Actor, student: Person) -> Page | BaseResponse:
     """Delete the plan and everything hanging off it, on request."""
-    actor, student = _reader(person_id, Action.DELETE_PLAN)
     form = forms.DeletePlanForm(request.form)
     if not form.validate():
         return _delete_page(student, form, 400)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from lti_tool import audit
 from lti_tool.actor import Actor
-from lti_tool.errors import InvalidInput, NotFound
+from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.plans import reading as plan_services
@@ -159,17 +159,6 @@ def portfolio(actor: Actor, student: Person) -> PortfolioPage:
     for item in _items(plan):
         groups.get(item.evidence.goal_id or -1, loose).items.append(item)
     return PortfolioPage(student=student, plan=plan, goals=goals, groups=[*groups.values(), loose])
-
-
-def get_evidence(actor: Actor, evidence_id: int) -> Evidence:
-    """A piece of evidence of the actor's tenant.
-
-    :raises NotFound: when absent or in another tenant.
-    """
-    evidence = db.session.get(Evidence, evidence_id)
-    if evidence is None or evidence.tenant_id != actor.tenant_id:
-        raise NotFound()
-    return evidence
 
 
 def update_evidence(

@@ -128,18 +128,15 @@ def read_upload(storage: FileStorage | None) -> Upload:
     )
 
 
-def get_file(actor: Actor, file_id: int) -> tuple[StoredFile, Person]:
-    """A stored file of the actor's tenant and its owner.
+def file_owner(stored: StoredFile) -> Person:
+    """Whose work sample a stored file is (what a download is checked against).
 
-    :raises NotFound: when absent or in another tenant.
+    :raises NotFound: when the owner is gone.
     """
-    stored = db.session.get(StoredFile, file_id)
-    if stored is None or stored.tenant_id != actor.tenant_id:
-        raise NotFound()
     owner = db.session.get(Person, stored.owner_id)
     if owner is None:
         raise NotFound()
-    return stored, owner
+    return owner
 
 
 def record_download(actor: Actor, stored: StoredFile) -> None:

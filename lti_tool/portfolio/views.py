@@ -20,10 +20,11 @@ from lti_tool import policy
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotAuthorized
 from lti_tool.extensions import db
-from lti_tool.grades.services import get_course
+from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, Person
 from lti_tool.plans import reading as plan_services
+from lti_tool.policy import Action
 from lti_tool.portfolio import bp, deep_linking, forms, linking
 from lti_tool.portfolio import evidence as portfolio_evidence
 from lti_tool.portfolio.attach import (
@@ -36,11 +37,12 @@ from lti_tool.portfolio.files import (
     ACCEPTED_FILES,
     FILE_TYPES,
     MAX_UPLOAD_REQUEST_BYTES,
-    get_file,
+    file_owner,
     record_download,
 )
 from lti_tool.portfolio.goals import goal_choices, goal_label, parse_goal, parse_id, plan_goals
 from lti_tool.portfolio.graded_work import WorkItem, graded_work
+from lti_tool.portfolio.models import Evidence, StoredFile
 from lti_tool.portfolio.reflection import (
     GRADEBOOK_FAILED,
     GRADEBOOK_UPDATED,
@@ -49,6 +51,7 @@ from lti_tool.portfolio.reflection import (
     reflection_link,
     submit_reflection,
 )
+from lti_tool.tenants import in_tenant
 
 
 @bp.url_value_preprocessor
@@ -83,6 +86,11 @@ def _ids(values: Iterable[str]) -> set[int]:
     return {i for i in ids if i is not None}
 
 
+def _owner(evidence: Evidence) -> Person:
+    """What evidence is checked against: the student whose portfolio holds it."""
+    return evidence.student
+
+
 # -- Deep Linking: the activity picker ----------------------------------------------------
 
 
@@ -91,7 +99,8 @@ def _may_place_activity() -> Any:
     actor = current_actor()
     if actor.course_id is None:
         raise NotAuthorized("Open the activity picker from a course.")
-    policy.require(actor, policy.Action.PLACE_ACTIVITY, get_course(actor, actor.course_id))
+    course = in_tenant(Course, actor.course_id, actor.tenant_id)
+    policy.require(actor, Action.PLACE_ACTIVITY, course)
     return actor
 
 
@@ -146,24 +155,17 @@ def _render_attach(
     ), status
 
 
-def _teacher_course(course_id: int) -> tuple[Actor, Course]:
-    actor = current_actor()
-    course = get_course(actor, course_id)
-    policy.require(actor, policy.Action.VIEW_CLASS, course)
-    return actor, course
-
-
 @bp.get("/courses/<int:course_id>/attach")
-def attach(course_id: int) -> tuple[str, int]:
+@requires(Action.VIEW_CLASS, course=Course)
+def attach(actor: Actor, course: Course) -> tuple[str, int]:
     """Teacher: choose an assignment, students and their goals to attach it to."""
-    actor, course = _teacher_course(course_id)
     return _render_attach(actor, course)
 
 
 @bp.post("/courses/<int:course_id>/attach")
-def attach_submit(course_id: int) -> Response | tuple[str, int]:
+@requires(Action.VIEW_CLASS, course=Course)
+def attach_submit(actor: Actor, course: Course) -> Response | tuple[str, int]:
     """Teacher: attach the chosen assignment to the chosen students' goals."""
-    actor, course = _teacher_course(course_id)
     form = _attach_form(active_assignments(course), request.form)
     if not form.validate():
         return _render_attach(
@@ -236,29 +238,23 @@ def _render_portfolio(
 
 
 @bp.get("/me")
-def my_portfolio() -> tuple[str, int]:
+@requires(Action.EDIT_PLAN, me="person")
+def my_portfolio(actor: Actor, person: Person) -> tuple[str, int]:
     """The student's evidence grouped by goal, with the "link work to a goal" form."""
-    actor = current_actor()
-    person = current_person()
-    policy.require(actor, policy.Action.EDIT_PLAN, person)
     return _render_portfolio(actor, person, own=True)
 
 
 @bp.get("/students/<int:person_id>")
-def student_portfolio(person_id: int) -> tuple[str, int]:
+@requires(Action.READ_PLAN, person=Person)
+def student_portfolio(actor: Actor, person: Person) -> tuple[str, int]:
     """A student's portfolio, read-only, for the people who may read their plan."""
-    actor = current_actor()
-    student = plan_services.get_person(actor, person_id)
-    policy.require(actor, policy.Action.READ_PLAN, student)
-    return _render_portfolio(actor, student, own=student.id == actor.person_id)
+    return _render_portfolio(actor, person, own=person.id == actor.person_id)
 
 
 @bp.post("/me/link")
-def link_work() -> Response | tuple[str, int]:
+@requires(Action.EDIT_PLAN, me="person")
+def link_work(actor: Actor, person: Person) -> Response | tuple[str, int]:
     """Link own graded work, a URL or an uploaded file to a goal, with a reflection."""
-    actor = current_actor()
-    person = current_person()
-    policy.require(actor, policy.Action.EDIT_PLAN, person)
     plan = plan_services.find_plan(person)
     goals = plan_goals(plan)
     work = graded_work(person)
@@ -293,11 +289,9 @@ def link_work() -> Response | tuple[str, int]:
 
 
 @bp.post("/evidence/<int:evidence_id>")
-def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
+@requires(Action.EDIT_PLAN, evidence=Evidence, check=_owner)
+def update_evidence(actor: Actor, evidence: Evidence) -> Response | tuple[str, int]:
     """Edit the reflection of one piece of evidence, or move it to another goal."""
-    actor = current_actor()
-    evidence = portfolio_evidence.get_evidence(actor, evidence_id)
-    policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
     goals = plan_goals(plan_services.find_plan(evidence.student))
     form = forms.EvidenceEditForm(request.form)
     form.goal.choices = goal_choices(goals, none_label="Not linked to a goal yet")
@@ -324,11 +318,9 @@ def update_evidence(evidence_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")
-def delete_evidence(evidence_id: int) -> Response:
+@requires(Action.EDIT_PLAN, evidence=Evidence, check=_owner)
+def delete_evidence(actor: Actor, evidence: Evidence) -> Response:
     """Remove one piece of evidence from the student's portfolio."""
-    actor = current_actor()
-    evidence = portfolio_evidence.get_evidence(actor, evidence_id)
-    policy.require(actor, policy.Action.EDIT_PLAN, evidence.student)
     title = evidence.snapshot_title
     portfolio_evidence.delete_evidence(actor, evidence)
     flash(f"Removed “{title}” from your portfolio.", "info")
@@ -336,11 +328,9 @@ def delete_evidence(evidence_id: int) -> Response:
 
 
 @bp.get("/files/<int:file_id>")
-def download_file(file_id: int) -> Response:
+@requires(Action.READ_PLAN, stored=(StoredFile, "file_id"), check=file_owner)
+def download_file(actor: Actor, stored: StoredFile) -> Response:
     """Download an uploaded work sample (whoever may read the owner's plan)."""
-    actor = current_actor()
-    stored, owner = get_file(actor, file_id)
-    policy.require(actor, policy.Action.READ_PLAN, owner)
     record_download(actor, stored)
     response = send_file(
         io.BytesIO(stored.content),
@@ -371,30 +361,31 @@ def _reflection_form(
 
 
 def _reflection_context(
-    course_id: int, *, record_view: bool = False
-) -> tuple[Actor, Person, ReflectionActivity]:
-    actor = current_actor()
+    actor: Actor, course: Course, *, record_view: bool = False
+) -> tuple[Person, ReflectionActivity]:
+    """The activity of a learner of the course, who must also be able to change their plan
+    (the reflection goes into it)."""
     person = current_person()
-    course = get_course(actor, course_id)
-    policy.require(actor, policy.Action.VIEW_COURSE_AS_STUDENT, course)
-    policy.require(actor, policy.Action.EDIT_PLAN, person)
+    policy.require(actor, Action.EDIT_PLAN, person)
     link = reflection_link(course, parse_id(request.args.get("link")))
-    return actor, person, reflection_activity(actor, person, course, link, record_view=record_view)
+    return person, reflection_activity(actor, person, course, link, record_view=record_view)
 
 
 @bp.get("/courses/<int:course_id>/reflect")
-def reflect(course_id: int) -> tuple[str, int]:
+@requires(Action.VIEW_COURSE_AS_STUDENT, course=Course)
+def reflect(actor: Actor, course: Course) -> tuple[str, int]:
     """Student: the plan reflection activity placed by Deep Linking."""
-    _actor, _person, activity = _reflection_context(course_id, record_view=True)
+    _person, activity = _reflection_context(actor, course, record_view=True)
     return render_template(
         "portfolio/reflect.html", activity=activity, form=_reflection_form(activity), errors=[]
     ), 200
 
 
 @bp.post("/courses/<int:course_id>/reflect")
-def reflect_submit(course_id: int) -> Response | tuple[str, int]:
+@requires(Action.VIEW_COURSE_AS_STUDENT, course=Course)
+def reflect_submit(actor: Actor, course: Course) -> Response | tuple[str, int]:
     """Student: save the reflection, then report it to the gradebook."""
-    actor, person, activity = _reflection_context(course_id)
+    person, activity = _reflection_context(actor, course)
     form = _reflection_form(activity, request.form)
     try:
         if not form.validate():
@@ -417,4 +408,4 @@ def reflect_submit(course_id: int) -> Response | tuple[str, int]:
         flash(GRADEBOOK_UPDATED, "info")
     else:
         flash(GRADEBOOK_FAILED, "warning")
-    return redirect(lurl("portfolio.reflect", course_id=course_id, link=activity.link.id))
+    return redirect(lurl("portfolio.reflect", course_id=course.id, link=activity.link.id))
