@@ -12,8 +12,8 @@ from lti_tool.extensions import db
 from lti_tool.grades.models import SyncRun, SyncStatus
 from lti_tool.models import Course
 from tests.browser_client import browser_of
+from tests.core.test_store import REDIS_URL, _redis_available
 from tests.lti_driver import LtiDriver
-from tests.test_store import REDIS_URL, _redis_available
 
 
 @pytest.fixture

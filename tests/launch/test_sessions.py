@@ -29,8 +29,8 @@ from lti_tool.plans import erasure
 from tests.browser_client import browser_of
 from tests.conftest import _make_app
 from tests.lti_driver import LtiDriver
-from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
-from tests.test_migration_0005 import insert_tenant_and_person
+from tests.migrations.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
+from tests.migrations.test_migration_0005 import insert_tenant_and_person
 
 ACCOMMODATIONS = "Extra time on tests; seat near the board"
 
@@ -419,7 +419,7 @@ def test_gaining_an_enrollment_back_signs_nobody_out(
 
 
 def test_erasure_signs_the_students_guardians_out(lti: LtiDriver, app: Flask) -> None:
-    from tests.test_real_lms import CLAIM, MENTOR
+    from tests.launch.test_real_lms import CLAIM, MENTOR
 
     parent, child = lti.person("parent"), lti.person("student")
     bio = lti.course("sbx-course-bio1")

@@ -20,8 +20,8 @@ from lti_tool.extensions import db
 from lti_tool.models import Course, Person, ResourceLink
 from lti_tool.plans.models import CoursePlanEntry, Plan
 from tests.browser_client import browser_of
+from tests.launch.test_real_lms import CLAIM, launch, token
 from tests.lti_driver import DEEP_LINK, LtiDriver
-from tests.test_real_lms import CLAIM, launch, token
 
 IED = "sbx-course-ied"
 TEACHER = "sbx-user-0003"  # teaches Introduction to Engineering Design
@@ -306,7 +306,7 @@ def test_deep_link_response_posts_itself_in_chromium(lti: LtiDriver) -> None:
     html = lti.client.post(
         "/portfolio/activities", data={"lt": lt, "activity": "reflection"}
     ).get_data(as_text=True)
-    script = (Path(__file__).resolve().parent.parent / "lti_tool/static/autosubmit.js").read_text()
+    script = (Path(__file__).resolve().parents[2] / "lti_tool/static/autosubmit.js").read_text()
     tool = "http://tool.test"
     posted: list[dict[str, Any]] = []
 
