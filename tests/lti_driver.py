@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 from lti_tool.sandbox import get_state
 from lti_tool.sandbox.flavours import USER_NAVIGATION
 from lti_tool.sandbox.launch import build_launch_claims, login_initiation_url
+from tests.browser_client import browser_of
 
 RESOURCE = "LtiResourceLinkRequest"
 DEEP_LINK = "LtiDeepLinkingRequest"
@@ -35,6 +36,14 @@ def hidden_inputs(html: str) -> dict[str, str]:
         if name and value:
             fields[name.group(1)] = unescape(value.group(1))
     return fields
+
+
+def token_of(response: TestResponse) -> str:
+    """The launch token (``lt``) of a launch: the handle of the stand-in browser that holds
+    the session it opened (see ``tests.browser_client``). A launch answers with a redirect
+    to the person's page; anything else fails here, with the page it got."""
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return browser_of(response)
 
 
 def page_config(html: str) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from werkzeug.test import TestResponse
 
 from lti_tool.extensions import db
 from lti_tool.models import ShortLivedValue
-from tests.browser_client import browser_of
 from tests.conformance.platform import (
     INSTRUCTOR,
     LEARNER,
@@ -39,7 +38,7 @@ from tests.conformance.platform import (
     route_to,
 )
 from tests.conftest import TOOL_URL
-from tests.lti_driver import hidden_inputs
+from tests.lti_driver import hidden_inputs, token_of
 
 PLATFORM_URL = "https://lms.lti1p3platform.test"
 COURSE = "lib-course-bio"
@@ -196,12 +195,6 @@ def browser(
 ) -> Browser:
     """A browser, the test LMS registered in the tool, HTTP between them wired."""
     return Browser(client, platform_app.test_client(), lms, app)
-
-
-def token_of(response: TestResponse) -> str:
-    """The launch token (``lt``) a launch redirect carries."""
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return browser_of(response)
 
 
 def text_of(response: TestResponse) -> str:

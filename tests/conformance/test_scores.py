@@ -21,9 +21,9 @@ from tests.conformance.conftest import (
     Browser,
     place_reflection,
     text_of,
-    token_of,
 )
 from tests.conftest import TOOL_URL
+from tests.lti_driver import token_of
 
 REFLECTION = "Dissecting the owl pellet made me want to work in wildlife biology."
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,16 +19,12 @@ from lti_tool.extensions import db
 from lti_tool.grades import lms_rest
 from lti_tool.grades.models import Grade, LmsCredential, TranscriptEntry
 from lti_tool.models import Course, LmsKind, Platform
-from tests.browser_client import browser_of, open_in_new_tab
-from tests.lti_driver import LtiDriver
+from tests.browser_client import open_in_new_tab
+from tests.lti_driver import LtiDriver, token_of
 
 CANVAS = "https://canvas.test"
 API = CANVAS + "/api/v1"
 FIXTURES = Path(__file__).parent / "fixtures" / "canvas"
-
-
-def _token(response: Any) -> str:
-    return browser_of(response)
 
 
 @pytest.fixture
@@ -78,7 +73,7 @@ def test_teacher_connects_canvas_and_syncs_submissions(
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
     lti.launch(student, course)
-    token = _token(lti.launch(teacher, course))
+    token = token_of(lti.launch(teacher, course))
     with app.app_context():
         course_row = db.session.execute(select(Course)).scalar_one()
         course_id, lms_course_id = course_row.id, course_row.lms_course_id
@@ -149,7 +144,7 @@ def test_student_pulls_grades_across_courses(
 ) -> None:
     data = json.loads((FIXTURES / "enrollments.json").read_text())
     student = lti.person("student")
-    token = _token(lti.launch(student))
+    token = token_of(lti.launch(student))
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
         _connect(lti, token, rsps, canvas_user=student.id)
@@ -166,7 +161,7 @@ def test_student_pulls_grades_across_courses(
 
 
 def test_connect_without_canvas_settings_is_a_clear_409(lti: LtiDriver) -> None:
-    token = _token(lti.launch(lti.person("student")))
+    token = token_of(lti.launch(lti.person("student")))
     response = lti.client.get("/lms/canvas/connect", query_string={"lt": token})
     assert response.status_code == 409
     assert "not set up" in response.get_data(as_text=True)
@@ -176,7 +171,7 @@ def test_canvas_refusal_keeps_stored_grades(
     lti: LtiDriver, app: Flask, canvas_platform: int
 ) -> None:
     teacher = lti.person("teacher")
-    token = _token(lti.launch(teacher))
+    token = token_of(lti.launch(teacher))
     with app.app_context():
         course_row = db.session.execute(select(Course)).scalar_one()
         course_id, lms_course_id = course_row.id, course_row.lms_course_id
@@ -201,7 +196,7 @@ def test_callback_from_another_browser_is_refused(
 ) -> None:
     """An attacker who starts the flow and sends the victim the Canvas link gets nothing:
     the callback must come back to the browser that started it."""
-    attacker_token = _token(lti.launch(lti.person("student", 1)))
+    attacker_token = token_of(lti.launch(lti.person("student", 1)))
     _tab, start = open_in_new_tab(lti.client, attacker_token, "/lms/canvas/connect")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
     victim_browser = app.test_client()
@@ -214,7 +209,7 @@ def test_callback_from_another_browser_is_refused(
 
 
 def test_declining_access_is_a_calm_page(lti: LtiDriver, canvas_platform: int) -> None:
-    token = _token(lti.launch(lti.person("student")))
+    token = token_of(lti.launch(lti.person("student")))
     tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
     answer = tab.get(
@@ -228,7 +223,7 @@ def test_someone_elses_canvas_account_is_refused(
     lti: LtiDriver, app: Flask, canvas_platform: int
 ) -> None:
     student = lti.person("student")
-    token = _token(lti.launch(student))  # lms_user_id = the student's Canvas id
+    token = token_of(lti.launch(student))  # lms_user_id = the student's Canvas id
     with responses.RequestsMock() as rsps:
         rsps.add_passthru(lti.state.base_url)
         tab, start = open_in_new_tab(lti.client, token, "/lms/canvas/connect")

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.grades.models import SyncRun, SyncStatus
 from lti_tool.models import Course
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
-from tests.test_store import REDIS_URL, _redis_available
+from tests.core.test_store import REDIS_URL, _redis_available
+from tests.lti_driver import LtiDriver, token_of
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ def test_sync_button_queues_a_job_that_a_worker_runs(lti: LtiDriver, redis_app: 
     from rq import SimpleWorker
 
     teacher = lti.person("teacher")
-    token = browser_of(lti.launch(teacher))
+    token = token_of(lti.launch(teacher))
     with redis_app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
     response = lti.client.post(f"/courses/{course_id}/sync", data={"lt": token})

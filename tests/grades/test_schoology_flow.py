@@ -14,14 +14,9 @@ from lti_tool.extensions import db
 from lti_tool.grades import lms_rest
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.models import Course, LmsKind, Platform
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 API = "https://api.schoology.com/v1"
-
-
-def _token(response: Any) -> str:
-    return browser_of(response)
 
 
 def test_teacher_syncs_schoology_assignments_and_grades(
@@ -40,7 +35,7 @@ def test_teacher_syncs_schoology_assignments_and_grades(
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
     lti.launch(student, course)  # carries lms_user_id (the Schoology uid) as a custom field
-    token = _token(lti.launch(teacher, course))
+    token = token_of(lti.launch(teacher, course))
     with app.app_context():
         row = db.session.execute(select(Course)).scalar_one()
         course_id, section = row.id, row.lms_course_id
@@ -116,7 +111,7 @@ def test_teacher_syncs_schoology_assignments_and_grades(
 
 def test_schoology_sync_without_api_key_is_a_clear_failure(lti: LtiDriver, app: Flask) -> None:
     teacher = lti.person("teacher")
-    token = _token(lti.launch(teacher))
+    token = token_of(lti.launch(teacher))
     with app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
     response = lti.client.post(
@@ -159,7 +154,7 @@ def _sync_schoology(
     finally:
         link.custom.clear()
         link.custom.update(saved)
-    token = _token(lti.launch(teacher, course))
+    token = token_of(lti.launch(teacher, course))
     with app.app_context():
         row = db.session.execute(select(Course)).scalar_one()
         course_id, section = row.id, row.lms_course_id

@@ -17,8 +17,7 @@ from lti_tool.extensions import db
 from lti_tool.grades import sync
 from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def taught(lti: LtiDriver, app: Flask) -> Iterator[dict[str, Any]]:
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     response = lti.launch(teacher, course)
-    token = browser_of(response)
+    token = token_of(response)
     with app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
     original_page_size = lti.state.page_size
@@ -93,7 +92,7 @@ def test_sync_without_token_is_refused(lti: LtiDriver, taught: dict[str, Any]) -
 
 def test_student_cannot_sync(lti: LtiDriver, taught: dict[str, Any]) -> None:
     student = lti.state.district.students_of(taught["course"].context_id)[0]
-    token = browser_of(lti.launch(student, taught["course"]))
+    token = token_of(lti.launch(student, taught["course"]))
     response = lti.client.post(f"/courses/{taught['course_id']}/sync", data={"lt": token})
     assert response.status_code == 403
 

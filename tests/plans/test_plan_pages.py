@@ -25,8 +25,7 @@ from lti_tool.plans.models import (
     PlanSnapshot,
     ProgramOfStudy,
 )
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 HEALTH = "2024.healthcare-human-services"
 SOFTWARE = "2024.digital-technology.software-solutions"
@@ -34,12 +33,6 @@ SECRET_NEED = "Extended time on tests; a quiet room"
 
 
 # -- helpers (also used by test_plan_export) ---------------------------------------------------
-
-
-def token_of(response: TestResponse) -> str:
-    """The launch token a launch's redirect carries."""
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return browser_of(response)
 
 
 def launch(lti: LtiDriver, user: Any, course: Any | None = None) -> str:

@@ -25,18 +25,11 @@ from lti_tool.models import Course, Person
 from lti_tool.plans.models import Goal, GoalCategory
 from lti_tool.plans.reading import get_or_create_plan
 from lti_tool.sandbox.launch import login_initiation_url
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 BIO = "sbx-course-bio1"
 ALG = "sbx-course-alg2"
 IED = "sbx-course-ied"
-
-
-def token_of(response: TestResponse) -> str:
-    """The launch token of a launch (or any redirect carrying ``lt``)."""
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return browser_of(response)
 
 
 def text_of(response: TestResponse) -> str:

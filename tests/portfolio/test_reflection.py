@@ -25,8 +25,8 @@ from lti_tool.portfolio.models import Evidence, EvidenceKind
 from lti_tool.portfolio.reflection import GRADEBOOK_FAILED, GRADEBOOK_UPDATED
 from lti_tool.portfolio.reflection_scores import SCORE_COMMENT
 from lti_tool.sandbox.data import Score
-from tests.lti_driver import DEEP_LINK, hidden_inputs
-from tests.portfolio.conftest import IED, Portfolio, form_action, text_of, token_of
+from tests.lti_driver import DEEP_LINK, hidden_inputs, token_of
+from tests.portfolio.conftest import IED, Portfolio, form_action, text_of
 
 TEACHER = "sbx-user-0003"  # teaches Introduction to Engineering Design
 REFLECTION = "Designing the phone stand showed me I want to study mechanical engineering."

@@ -14,19 +14,12 @@ from sqlalchemy import event, select
 from lti_tool.extensions import db
 from lti_tool.models import Course, Person
 from lti_tool.plans.models import Goal, GoalCategory, GoalStatus, Plan
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 HEALTH = "2024.healthcare-human-services"
 DIGITAL = "2024.digital-technology"
 MANUFACTURING = "2024.advanced-manufacturing"
 AGRICULTURE = "2024.agriculture"
-
-
-def token_of(response: Any) -> str:
-    """The launch token in a launch's redirect."""
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return browser_of(response)
 
 
 def launch(lti: LtiDriver, user: Any, course: Any | None = None) -> str:

@@ -19,9 +19,8 @@ from lti_tool import hygiene
 from lti_tool.extensions import db
 from lti_tool.models import Course, Person, ResourceLink
 from lti_tool.plans.models import CoursePlanEntry, Plan
-from tests.browser_client import browser_of
-from tests.lti_driver import DEEP_LINK, LtiDriver
-from tests.test_real_lms import CLAIM, launch, token
+from tests.launch.test_real_lms import CLAIM, launch
+from tests.lti_driver import DEEP_LINK, LtiDriver, token_of
 
 IED = "sbx-course-ied"
 TEACHER = "sbx-user-0003"  # teaches Introduction to Engineering Design
@@ -69,7 +68,7 @@ def test_http_url_needs_scheme_and_host() -> None:
 
 
 def test_nul_in_plan_text_is_stored_without_it(lti: LtiDriver, app: Flask) -> None:
-    lt = token(launch(lti, lti.person("student", 0)))
+    lt = token_of(launch(lti, lti.person("student", 0)))
     answer = post(
         lti,
         lt,
@@ -93,14 +92,14 @@ def test_nul_in_plan_text_is_stored_without_it(lti: LtiDriver, app: Flask) -> No
 
 
 def test_nul_in_a_query_parameter_is_dropped(lti: LtiDriver) -> None:
-    lt = token(launch(lti, lti.person("student", 0)))
+    lt = token_of(launch(lti, lti.person("student", 0)))
     page = lti.client.get("/plans/me/courses", query_string={"lt": lt, "year": "2026\x00"})
     assert page.status_code == 200
 
 
 @pytest.mark.parametrize("credits", ["sNaN", "NaN", "-nan", "Infinity", "-Inf", "1e999999"])
 def test_non_finite_credits_are_a_field_error(lti: LtiDriver, app: Flask, credits: str) -> None:
-    lt = token(launch(lti, lti.person("student", 0)))
+    lt = token_of(launch(lti, lti.person("student", 0)))
     answer = post(
         lti,
         lt,
@@ -222,8 +221,7 @@ def _picker_token(lti: LtiDriver, return_url: str | None) -> str:
         shape={"message_type": DEEP_LINK, "deep_link_return_url": return_url},
     )
     answer = lti.post_launch({"id_token": lti.sign(body), "state": state})
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return browser_of(answer)
+    return token_of(answer)
 
 
 @pytest.mark.parametrize(
@@ -306,7 +304,7 @@ def test_deep_link_response_posts_itself_in_chromium(lti: LtiDriver) -> None:
     html = lti.client.post(
         "/portfolio/activities", data={"lt": lt, "activity": "reflection"}
     ).get_data(as_text=True)
-    script = (Path(__file__).resolve().parent.parent / "lti_tool/static/autosubmit.js").read_text()
+    script = (Path(__file__).resolve().parents[2] / "lti_tool/static/autosubmit.js").read_text()
     tool = "http://tool.test"
     posted: list[dict[str, Any]] = []
 

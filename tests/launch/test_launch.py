@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Course, Enrollment, Mentorship, Person, ResourceLink, Role
 from lti_tool.sandbox.keys import PlatformKey
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver, hidden_inputs, page_config
+from tests.lti_driver import LtiDriver, hidden_inputs, page_config, token_of
 
 
 def count(app: Flask, model: Any) -> int:
@@ -102,17 +101,14 @@ def test_parent_launch_sees_their_child(lti: LtiDriver, app: Flask) -> None:
         link = db.session.execute(select(Mentorship)).scalar_one()
         child = db.session.get(Person, link.student_id)
         assert child is not None and child.sub in parent_children(lti, parent)
-        plan = lti.client.get(f"/plans/students/{child.id}", query_string={"lt": _token(response)})
+        plan = lti.client.get(
+            f"/plans/students/{child.id}", query_string={"lt": token_of(response)}
+        )
         assert plan.status_code == 200
 
 
 def parent_children(lti: LtiDriver, parent: Any) -> list[str]:
     return list(lti.state.district.mentor_links.get(parent.sub, []))
-
-
-def _token(response: Any) -> str:
-
-    return browser_of(response)
 
 
 def test_admin_launch_lands_on_admin_page(lti: LtiDriver) -> None:
@@ -337,7 +333,7 @@ def test_counselor_launch_lands_on_caseload(lti: LtiDriver) -> None:
 
 def test_teacher_cannot_open_caseload_or_admin(lti: LtiDriver) -> None:
     response = lti.launch(lti.person("teacher"))
-    token = _token(response)
+    token = token_of(response)
     assert lti.client.get("/plans/caseload", query_string={"lt": token}).status_code == 403
     assert lti.client.get("/admin", query_string={"lt": token}).status_code == 403
 
@@ -444,7 +440,7 @@ def test_role_dropped_at_launch_stops_granting_access(lti: LtiDriver, app: Flask
         },
     )
     response = lti.post_launch({"id_token": lti.sign(learner_only), "state": state})
-    token = browser_of(response)
+    token = token_of(response)
     with app.app_context():
         course_id = db.session.execute(select(Course.id)).scalar_one()
         student_id = db.session.execute(

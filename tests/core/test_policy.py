@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,9 +17,9 @@ from lti_tool.grades.models import SyncKind
 from lti_tool.models import Course, Enrollment, Person
 from lti_tool.policy import Action
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
-from tests.browser_client import actor_of, browser_of
+from tests.browser_client import actor_of
 from tests.conftest import TOOL_URL, free_port
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 A = Action
 # Who may do what to the plan of student sbx-user-0007 (Biology 1 and Algebra II).
@@ -53,10 +52,6 @@ PLAN_ACTIONS = [
 ]
 
 
-def _token(response: Any) -> str:
-    return browser_of(response)
-
-
 @pytest.fixture
 def other_tenant(app: Flask) -> Iterator[LtiDriver]:
     """A second LMS registration (another tenant) served by a second sandbox."""
@@ -87,14 +82,14 @@ def tokens(lti: LtiDriver, other_tenant: LtiDriver, app: Flask) -> dict[str, str
     ied = d.courses["sbx-course-ied"]
     classmate = next(s for s in d.students_of(bio.context_id) if s.sub != student.sub)
     return {
-        "self": _token(lti.launch(student, bio)),
-        "classmate": _token(lti.launch(classmate, bio)),
-        "teacher_of_student": _token(lti.launch(d.teacher_of(bio.context_id), bio)),
-        "teacher_elsewhere": _token(lti.launch(d.teacher_of(ied.context_id), ied)),
-        "parent": _token(lti.launch(lti.person("parent"), bio)),
-        "counselor": _token(lti.launch(lti.person("counselor"), bio)),
-        "admin": _token(lti.launch(lti.person("admin"), bio)),
-        "counselor_other_tenant": _token(other_tenant.launch(other_tenant.person("counselor"))),
+        "self": token_of(lti.launch(student, bio)),
+        "classmate": token_of(lti.launch(classmate, bio)),
+        "teacher_of_student": token_of(lti.launch(d.teacher_of(bio.context_id), bio)),
+        "teacher_elsewhere": token_of(lti.launch(d.teacher_of(ied.context_id), ied)),
+        "parent": token_of(lti.launch(lti.person("parent"), bio)),
+        "counselor": token_of(lti.launch(lti.person("counselor"), bio)),
+        "admin": token_of(lti.launch(lti.person("admin"), bio)),
+        "counselor_other_tenant": token_of(other_tenant.launch(other_tenant.person("counselor"))),
     }
 
 

@@ -12,7 +12,7 @@ from lti_tool.extensions import db
 from lti_tool.launch import keys
 from lti_tool.launch.models import KeyStatus, ToolKey
 from lti_tool.models import Platform
-from tests.browser_client import browser_of
+from tests.lti_driver import token_of
 
 ADD = [
     "platforms",
@@ -191,5 +191,5 @@ def test_purge_deletes_the_tenants_data(
 )
 def test_ids_too_large_for_any_column_are_404(lti: Any, path: str) -> None:
 
-    token = browser_of(lti.launch(lti.person("teacher")))
+    token = token_of(lti.launch(lti.person("teacher")))
     assert lti.client.get(path, query_string={"lt": token}).status_code == 404

@@ -26,7 +26,7 @@ from lti_tool.settings import check_production_secret, load_settings, secret_ent
 from tests.lti_driver import LtiDriver
 from tests.plans.test_plan_pages import SECRET_NEED, launch, post
 
-EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "config" / "production.env.example"
+EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "config" / "production.env.example"
 GOOD_KEY = secrets.token_urlsafe(48)
 
 

@@ -26,11 +26,10 @@ from lti_tool.grades import sync
 from lti_tool.grades.models import SyncKind
 from lti_tool.models import Course, Enrollment, Person, UserSession
 from lti_tool.plans import erasure
-from tests.browser_client import browser_of
 from tests.conftest import _make_app
-from tests.lti_driver import LtiDriver
-from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
-from tests.test_migration_0005 import insert_tenant_and_person
+from tests.lti_driver import LtiDriver, token_of
+from tests.migrations.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
+from tests.migrations.test_migration_0005 import insert_tenant_and_person
 
 ACCOMMODATIONS = "Extra time on tests; seat near the board"
 
@@ -61,7 +60,7 @@ def _other_computer(lti: LtiDriver, app: Flask, sandbox: Flask) -> LtiDriver:
 
 
 def _write_accommodations(lti: LtiDriver, student: Any) -> str:
-    token = browser_of(lti.launch(student))
+    token = token_of(lti.launch(student))
     done = lti.client.post(
         "/plans/me/profile",
         data={"lt": token, "about": "I like robots", "accommodations": ACCOMMODATIONS},
@@ -295,7 +294,7 @@ def test_a_link_into_another_session_is_refused_after_the_own_one_ended(
 
 def test_sign_out_ends_the_session(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student")
-    token = browser_of(lti.launch(student))
+    token = token_of(lti.launch(student))
     html = lti.client.get("/plans/me").get_data(as_text=True)
     assert 'action="/lti/session/end"' in html
     # Sign-out is a form with the CSRF token (another site cannot sign anyone out).
@@ -362,9 +361,9 @@ def test_leaving_a_course_ends_every_session_of_the_person(
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
-    at_school = browser_of(lti.launch(student, course))
-    at_home = browser_of(_other_computer(lti, app, sandbox).launch(student, course))
-    teacher_token = browser_of(lti.launch(teacher, course))
+    at_school = token_of(lti.launch(student, course))
+    at_home = token_of(_other_computer(lti, app, sandbox).launch(student, course))
+    teacher_token = token_of(lti.launch(teacher, course))
     for token in (at_school, at_home, teacher_token):
         assert lti.client.get(
             "/plans/me" if token != teacher_token else "/welcome", query_string={"lt": token}
@@ -405,7 +404,7 @@ def test_gaining_an_enrollment_back_signs_nobody_out(
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     student = lti.state.district.students_of(course.context_id)[0]
-    token = browser_of(lti.launch(student, course))
+    token = token_of(lti.launch(student, course))
     with app.app_context():
         db.session.execute(
             update(Enrollment)
@@ -419,7 +418,7 @@ def test_gaining_an_enrollment_back_signs_nobody_out(
 
 
 def test_erasure_signs_the_students_guardians_out(lti: LtiDriver, app: Flask) -> None:
-    from tests.test_real_lms import CLAIM, MENTOR
+    from tests.launch.test_real_lms import CLAIM, MENTOR
 
     parent, child = lti.person("parent"), lti.person("student")
     bio = lti.course("sbx-course-bio1")
@@ -428,7 +427,7 @@ def test_erasure_signs_the_students_guardians_out(lti: LtiDriver, app: Flask) ->
     claims = lti.claims(
         parent, nonce, bio, **{CLAIM + "roles": [MENTOR], CLAIM + "role_scope_mentor": [child.sub]}
     )
-    token = browser_of(lti.post_launch({"id_token": lti.sign(claims), "state": state}))
+    token = token_of(lti.post_launch({"id_token": lti.sign(claims), "state": state}))
     assert lti.client.get("/plans/family", query_string={"lt": token}).status_code == 200
     with app.app_context():
         person = db.session.get(Person, _person_id(app, child.sub))
@@ -443,7 +442,7 @@ def test_a_role_change_at_launch_ends_the_other_sessions(
     """A teaching assistant who launches as a learner loses the teacher session elsewhere."""
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
-    first = browser_of(lti.launch(teacher, course))
+    first = token_of(lti.launch(teacher, course))
     other = _other_computer(lti, app, sandbox)
     state, nonce = other.begin(teacher, course)
     learner = other.claims(

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from lti_tool.extensions import db
 from tests.conftest import _make_app
-from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
+from tests.migrations.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
 
 
 def test_0005_adds_erased_at_and_keeps_people(

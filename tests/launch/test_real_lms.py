@@ -26,8 +26,7 @@ from lti_tool.models import (
     RoleGrant,
 )
 from lti_tool.plans.models import Goal, Plan
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
@@ -44,11 +43,6 @@ def launch(lti: LtiDriver, user: Any, course: Any | None = None, **claims: Any) 
     state, nonce = lti.begin(user, course)
     body = lti.claims(user, nonce, course, **claims)
     return lti.post_launch({"id_token": lti.sign(body), "state": state})
-
-
-def token(response: Any) -> str:
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return browser_of(response)
 
 
 def course_of(lti: LtiDriver, context_id: str) -> Any:
@@ -78,7 +72,7 @@ def test_canvas_help_desk_admin_who_teaches_is_only_a_teacher(lti: LtiDriver, ap
         **{CLAIM + "roles": [INSTRUCTOR, INST_ADMIN, SYS_USER]},
     )
     assert "/courses/" in response.headers["Location"]  # the class page, not admin
-    lt = {"lt": token(response)}
+    lt = {"lt": token_of(response)}
     student_id = row_id(app, Person, sub=bio_student.sub)
     assert lti.client.get("/plans/caseload", query_string=lt).status_code == 403
     assert lti.client.get("/admin", query_string=lt).status_code == 403
@@ -94,7 +88,7 @@ def test_operator_rule_makes_institution_admins_admins(
     with app.app_context():
         services.set_admin_rule(platform_id, True)
     lt = {
-        "lt": token(
+        "lt": token_of(
             launch(
                 lti,
                 teacher,
@@ -106,7 +100,7 @@ def test_operator_rule_makes_institution_admins_admins(
     assert lti.client.get("/admin", query_string=lt).status_code == 200
     # A later launch without the institution role takes the rule's grant away.
     lt = {
-        "lt": token(
+        "lt": token_of(
             launch(
                 lti, teacher, course_of(lti, "sbx-course-alg2"), **{CLAIM + "roles": [INSTRUCTOR]}
             )
@@ -152,7 +146,7 @@ def test_grant_by_email_before_first_launch(
     )
     assert result.exit_code == 0, result.output
     assert "first launch" in result.output
-    lt = {"lt": token(lti.launch(counselor))}
+    lt = {"lt": token_of(lti.launch(counselor))}
     assert lti.client.get("/plans/caseload", query_string=lt).status_code == 200
     listing = runner.invoke(args=["people", "grants", "--platform", str(platform_id)])
     assert counselor.name in listing.output
@@ -172,13 +166,13 @@ def test_grant_by_email_before_first_launch(
     # Losing the grant ends every session of the person; a new launch has no caseload.
     ended = lti.client.get("/plans/caseload", query_string=lt)
     assert ended.status_code == 401 and "roles changed" in ended.get_data(as_text=True)
-    lt = {"lt": token(lti.launch(counselor))}
+    lt = {"lt": token_of(lti.launch(counselor))}
     assert lti.client.get("/plans/caseload", query_string=lt).status_code == 403
 
 
 def test_admin_page_grants_and_revokes(lti: LtiDriver, app: Flask) -> None:
     admin = lti.person("admin")
-    lt = token(lti.launch(admin))
+    lt = token_of(lti.launch(admin))
     page = lti.client.get("/admin", query_string={"lt": lt})
     assert page.status_code == 200 and "Admins and counselors" in page.get_data(as_text=True)
     bad = lti.client.post(
@@ -212,7 +206,7 @@ def test_observer_links_are_per_course(lti: LtiDriver, app: Flask) -> None:
     response = launch(
         lti, parent, alg, **{CLAIM + "roles": [MENTOR], CLAIM + "role_scope_mentor": None}
     )
-    lt = {"lt": token(response)}
+    lt = {"lt": token_of(response)}
     child_id = row_id(app, Person, sub=child.sub)
     assert lti.client.get(f"/plans/students/{child_id}", query_string=lt).status_code == 200
     # A bio1 launch that no longer names the child removes that course's link only.
@@ -221,7 +215,7 @@ def test_observer_links_are_per_course(lti: LtiDriver, app: Flask) -> None:
     )
     # The lost link ended the parent's other sessions; the new one cannot read the plan.
     assert lti.client.get(f"/plans/students/{child_id}", query_string=lt).status_code == 401
-    lt = {"lt": token(again)}
+    lt = {"lt": token_of(again)}
     assert lti.client.get(f"/plans/students/{child_id}", query_string=lt).status_code == 403
     with app.app_context():
         assert (
@@ -241,7 +235,7 @@ def test_observer_of_two_children_in_two_courses_keeps_both(lti: LtiDriver, app:
         lti, parent, bio, **{CLAIM + "roles": [MENTOR], CLAIM + "role_scope_mentor": [first.sub]}
     )
     lt = {
-        "lt": token(
+        "lt": token_of(
             launch(
                 lti,
                 parent,
@@ -263,7 +257,7 @@ def test_sync_now_never_locks_out_a_non_editing_teacher(lti: LtiDriver, app: Fla
     Instructor (full URI)."""
     teacher = lti.person("teacher")
     ctx = "sbx-course-bio1"
-    lt = token(launch(lti, teacher, **{CLAIM + "roles": [INSTRUCTOR]}))
+    lt = token_of(launch(lti, teacher, **{CLAIM + "roles": [INSTRUCTOR]}))
     course_id = row_id(app, Course, context_id=ctx)
     lti.state.set_enrollment_roles(ctx, teacher.sub, ["Learner"])
     try:
@@ -527,7 +521,7 @@ def test_admin_page_and_cli_enable_waiting_deployments(
     teacher = lti.person("teacher")
     launch(lti, teacher, **{CLAIM + "deployment_id": "dep-from-page"})
     launch(lti, teacher, **{CLAIM + "deployment_id": "dep-from-cli"})
-    lt = token(lti.launch(lti.person("admin")))
+    lt = token_of(lti.launch(lti.person("admin")))
     page = lti.client.get("/admin", query_string={"lt": lt}).get_data(as_text=True)
     assert "Waiting for you" in page and "dep-from-page" in page
     assert (
@@ -587,11 +581,11 @@ def test_grants_module_refuses_unknown_roles(app: Flask, platform_id: int) -> No
 def test_sis_id_is_shown_in_the_roster_and_the_caseload_csv(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student")
     launch(lti, student, **{CLAIM + "lis": {"person_sourcedid": "SIS-778899"}})
-    teacher_lt = token(lti.launch(lti.person("teacher")))
+    teacher_lt = token_of(lti.launch(lti.person("teacher")))
     course_id = row_id(app, Course, context_id="sbx-course-bio1")
     roster = lti.client.get(f"/courses/{course_id}", query_string={"lt": teacher_lt})
     assert "SIS-778899" in roster.get_data(as_text=True)
-    counselor_lt = token(lti.launch(lti.person("counselor")))
+    counselor_lt = token_of(lti.launch(lti.person("counselor")))
     csv_text = lti.client.get("/plans/caseload.csv", query_string={"lt": counselor_lt})
     assert "SIS id" in csv_text.get_data(as_text=True).splitlines()[0]
     assert "SIS-778899" in csv_text.get_data(as_text=True)
@@ -607,7 +601,7 @@ def test_sandbox_canvas_help_desk_admin_teaching_pd_is_a_teacher(
 
     response = lti.launch(lti.user(data.HELP_DESK_ADMIN), lti.course(data.PD_COURSE))
     assert "/courses/" in response.headers["Location"]
-    lt = {"lt": token(response)}
+    lt = {"lt": token_of(response)}
     assert lti.client.get("/plans/caseload", query_string=lt).status_code == 403
     assert lti.client.get("/admin", query_string=lt).status_code == 403
 
@@ -623,7 +617,7 @@ def test_sandbox_moodle_non_editing_teacher_survives_sync(lti: LtiDriver, app: F
     from lti_tool.sandbox import data
 
     teacher = lti.user(data.MOODLE_NON_EDITING_TEACHER)
-    lt = token(lti.launch(teacher, lti.course(data.WHIST_COURSE)))
+    lt = token_of(lti.launch(teacher, lti.course(data.WHIST_COURSE)))
     course_id = row_id(app, Course, context_id=data.WHIST_COURSE)
     with app.app_context():
         counts = sync.sync_roster(db.session.get(Course, course_id))
@@ -839,7 +833,7 @@ def test_the_rule_of_one_registration_survives_launches_through_another(
     with app.app_context():
         services.set_admin_rule(platform_id, True)
     lt = {
-        "lt": token(
+        "lt": token_of(
             launch(
                 lti,
                 teacher,
@@ -865,7 +859,7 @@ def test_the_rule_of_one_registration_survives_launches_through_another(
     # The rule's grant went, and with it every session of the teacher.
     assert lti.client.get("/admin", query_string=lt).status_code == 401
     lt = {
-        "lt": token(
+        "lt": token_of(
             launch(
                 lti,
                 teacher,
@@ -878,7 +872,7 @@ def test_the_rule_of_one_registration_survives_launches_through_another(
 
 
 def test_bad_input_is_a_clear_400(lti: LtiDriver) -> None:
-    lt = token(lti.launch(lti.person("admin")))
+    lt = token_of(lti.launch(lti.person("admin")))
     long_sub = lti.client.post("/admin/grants", data={"lt": lt, "role": "admin", "sub": "x" * 300})
     assert long_sub.status_code == 400 and "255" in long_sub.get_data(as_text=True)
     for claims in (

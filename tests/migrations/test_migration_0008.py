@@ -18,7 +18,7 @@ from lti_tool.extensions import db
 from lti_tool.grades import lms_rest
 from lti_tool.models import LmsKind, Platform
 from tests.conftest import _make_app
-from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
+from tests.migrations.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
 
 ROWS = [
     "INSERT INTO tenants (id, name, active, created_at) "

@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, Enum, inspect
 
 from lti_tool.extensions import db
 from tests.conftest import _make_app
-from tests.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
+from tests.migrations.test_migration_0004 import scratch_url  # noqa: F401 - the fixture
 
 
 def test_upgrade_head_matches_the_models(scratch_url: str, tmp_path: Path) -> None:  # noqa: F811

@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 from lti_tool import MIGRATIONS_DIR, TEMPLATE_DIR, __version__
 from lti_tool.cli import make_cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: What the wheel is built from: the package and the two top-level folders it ships.
 SOURCES = ("pyproject.toml", "README.md", "lti_tool", "templates", "migrations")
 SHIPPED = {

@@ -11,7 +11,7 @@ from importlinter.cli import lint_imports
 
 import lti_tool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(lti_tool.__file__).resolve().parent
 #: The modules that assemble the application: above every layer, outside the contract.
 ASSEMBLY = {"lti_tool.cli", "lti_tool.demo"}

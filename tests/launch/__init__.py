@@ -1,0 +1,1 @@
+"""Tests of launch (lti_tool.launch): OIDC login, launches, sessions, registrations, keys, roles."""
