@@ -20,8 +20,7 @@ from lti_tool.launch.access import can
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, RoleGrant
 from lti_tool.policy import Action
 from tests import factories
-from tests.browser_client import browser_of
-from tests.lti_driver import LtiDriver
+from tests.lti_driver import LtiDriver, token_of
 
 
 def _nav(html: str) -> list[str]:
@@ -43,7 +42,7 @@ def test_the_navigation_follows_grants_read_now(lti: LtiDriver, app: Flask) -> N
     """An admin's Administration and Caseload links go when the grant goes, even if the grant
     is removed behind the session's back (a bulk delete that ends no session)."""
     admin = lti.person("admin")
-    handle = browser_of(lti.launch(admin))
+    handle = token_of(lti.launch(admin))
     assert {"Administration", "Caseload"} <= set(_nav(_get(lti, handle, "/admin").text))
     with app.app_context():
         db.session.execute(delete(RoleGrant).where(RoleGrant.person_id == _person(admin.sub).id))
@@ -58,7 +57,7 @@ def test_a_teachers_class_links_go_with_the_enrollment(lti: LtiDriver, app: Flas
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
     launch = lti.launch(teacher, course)
-    handle = browser_of(launch)
+    handle = token_of(launch)
     page = _get(lti, handle, launch.headers["Location"])
     assert {"Class roster", "Class and student plans", "Attach evidence"} <= set(_nav(page.text))
     with app.app_context():
@@ -75,7 +74,7 @@ def test_a_teachers_class_links_go_with_the_enrollment(lti: LtiDriver, app: Flas
 def test_a_student_sees_the_student_links(lti: LtiDriver) -> None:
     student = lti.person("student")
     launch = lti.launch(student)
-    links = _nav(_get(lti, browser_of(launch), launch.headers["Location"]).text)
+    links = _nav(_get(lti, token_of(launch), launch.headers["Location"]).text)
     assert {"My plan", "This class and my plan", "My portfolio"} <= set(links)
     assert not {"Class roster", "Caseload", "Administration", "My students"} & set(links)
 
@@ -83,7 +82,7 @@ def test_a_student_sees_the_student_links(lti: LtiDriver) -> None:
 def test_a_parent_sees_my_students(lti: LtiDriver) -> None:
     parent = lti.person("parent")
     launch = lti.launch(parent)
-    links = _nav(_get(lti, browser_of(launch), launch.headers["Location"]).text)
+    links = _nav(_get(lti, token_of(launch), launch.headers["Location"]).text)
     assert "My students" in links
     assert "My plan" not in links
 
@@ -93,7 +92,7 @@ def test_a_record_of_another_tenant_is_not_found(lti: LtiDriver, app: Flask) -> 
     like a missing one, and the policy is never asked about it."""
     teacher = lti.person("teacher")
     course = lti.course_of(teacher)
-    handle = browser_of(lti.launch(teacher, course))
+    handle = token_of(lti.launch(teacher, course))
     with app.app_context():
         mine = db.session.execute(
             select(Course).where(Course.context_id == course.context_id)
@@ -109,7 +108,7 @@ def test_a_record_of_another_tenant_is_not_found(lti: LtiDriver, app: Flask) -> 
 def test_a_record_of_the_tenant_without_rights_is_refused(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student")
     launch = lti.launch(student)
-    handle = browser_of(launch)
+    handle = token_of(launch)
     with app.app_context():
         course_id = db.session.execute(select(Course.id)).scalars().first()
     assert _get(lti, handle, f"/courses/{course_id}").status_code == 403
