@@ -94,12 +94,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if app.config["ILP_PROXY_COUNT"]:
         n = app.config["ILP_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to wrap the WSGI app; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
             x_for=n,
             x_proto=n,
             x_host=n,
-            x_port=n,  # type: ignore[method-assign]
+            x_port=n,
             x_prefix=n,
         )
 

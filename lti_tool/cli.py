@@ -718,16 +718,18 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
 
     from lti_tool.demo import prepare_demo, refuse_in_production, serve_demo
 
+    # The application itself, not the proxy (which mypy types as a Flask instance).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         # Before anything touches the database: the demo writes an active sandbox tenant.
-        refuse_in_production(current_app._get_current_object())  # type: ignore[attr-defined]
+        refuse_in_production(app)
     except ToolError as err:
         _fail(err)
 
     tool_url = f"http://localhost:{tool_port}"
     lms_url = f"http://127.0.0.1:{lms_port}"
     sandbox_app = prepare_demo(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        app,
         tool_url=tool_url,
         lms_url=lms_url,
     )
@@ -739,8 +741,8 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
     if once:
         return
     servers = serve_demo(
-        current_app._get_current_object(),
-        sandbox_app,  # type: ignore[attr-defined]
+        app,
+        sandbox_app,
         tool_port=tool_port,
         lms_port=lms_port,
     )

@@ -48,7 +48,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC)
+        stored: dt.datetime = value  # the driver hands back a naive datetime
+        return stored.replace(tzinfo=dt.UTC)
 
 
 def _enum_values(enum_class: type[enum.StrEnum]) -> list[str]:

@@ -173,14 +173,14 @@ def log_exception(
     """
     err = sys.exc_info()[1]
     db_errors = [e for e in _chain(err) if _is_database_error(e)] if err else []
-    if not db_errors:
+    if err is None or not db_errors:
         logger.log(level, message, *args, exc_info=True)
         return
     described = "; caused by ".join(
         describe_database_error(e) if _is_database_error(e) else type(e).__name__
         for e in _chain(err)
-    )  # type: ignore[arg-type]
-    frames = "".join(traceback.format_tb(err.__traceback__)) if err else ""
+    )
+    frames = "".join(traceback.format_tb(err.__traceback__))
     logger.log(
         level,
         message + ": %s (values not logged)\nTraceback (frames only):\n%s",

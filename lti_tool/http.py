@@ -28,11 +28,15 @@ from lti_tool.retry import IDEMPOTENT_METHODS, RetryPolicy
 USER_AGENT = f"Lodestar-ILP/{__version__} (+LTI 1.3 tool)"
 
 
+#: A range of addresses, as ``ipaddress.ip_network`` returns it.
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 class OutboundRefused(requests.RequestException):
     """A server-side fetch to an address the outbound guard does not allow."""
 
 
-def check_outbound(url: str, *, allowed: list[ipaddress._BaseNetwork]) -> None:
+def check_outbound(url: str, *, allowed: list[Network]) -> None:
     """Refuse loopback, link-local, private and other non-public addresses (after DNS)
     unless a range is allowed (a district's own Moodle on its intranet).
 
@@ -60,7 +64,7 @@ def check_outbound(url: str, *, allowed: list[ipaddress._BaseNetwork]) -> None:
 class GuardedAdapter(HTTPAdapter):
     """An adapter that asks :func:`check_outbound` before every request it sends."""
 
-    def __init__(self, *args: Any, allowed: list[ipaddress._BaseNetwork], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allowed: list[Network], **kwargs: Any) -> None:
         self._allowed = allowed
         super().__init__(*args, **kwargs)
 
@@ -69,7 +73,7 @@ class GuardedAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def outbound_allowed(spec: str) -> list[ipaddress._BaseNetwork]:
+def outbound_allowed(spec: str) -> list[Network]:
     """``ILP_OUTBOUND_ALLOW``: comma-separated CIDR ranges."""
     return [
         ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()

@@ -101,6 +101,8 @@ class FiniteDecimalField(DecimalField):
     """A decimal that must be a finite number: ``NaN``, ``sNaN`` and ``Infinity`` are a field
     error (the typed text is kept for the page), never reach a range check."""
 
+    data: decimal.Decimal | None
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
         if isinstance(self.data, decimal.Decimal) and not self.data.is_finite():

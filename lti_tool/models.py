@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import created_at, enum_string, intpk, str255, updated_at, url
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 
 
 class LmsKind(enum.StrEnum):
@@ -47,7 +47,7 @@ class GrantRole(enum.StrEnum):
     COUNSELOR = "counselor"
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     """One district's LMS: the boundary no query crosses."""
 
     __tablename__ = "tenants"
@@ -70,7 +70,7 @@ class Tenant(db.Model):
         return f"<Tenant {self.id} {self.name!r}>"
 
 
-class Platform(db.Model):
+class Platform(Model):
     """An LMS registration: one issuer + client_id, belonging to one tenant."""
 
     __tablename__ = "platforms"
@@ -114,7 +114,7 @@ class Platform(db.Model):
         return f"<Platform {self.id} {self.name!r} {self.issuer} {self.client_id}>"
 
 
-class Deployment(db.Model):
+class Deployment(Model):
     """A deployment of Lodestar inside a platform (``deployment_id`` claim)."""
 
     __tablename__ = "deployments"
@@ -132,7 +132,7 @@ class Deployment(db.Model):
     platform: Mapped[Platform] = relationship(back_populates="deployments")
 
 
-class Person(db.Model):
+class Person(Model):
     """Someone who launched Lodestar or was listed by the LMS roster, within one tenant."""
 
     __tablename__ = "people"
@@ -169,7 +169,7 @@ class Person(db.Model):
         return self.name or self.email or "Unnamed person"
 
 
-class Course(db.Model):
+class Course(Model):
     """An LTI context (a course or section) within one tenant."""
 
     __tablename__ = "courses"
@@ -209,7 +209,7 @@ class EnrollmentStatus(enum.StrEnum):
     INACTIVE = "inactive"
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     """A person's role in a course. Access checks read ``status`` on every request."""
 
     __tablename__ = "enrollments"
@@ -241,7 +241,7 @@ class Enrollment(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class Mentorship(db.Model):
+class Mentorship(Model):
     """A guardian (LTI Mentor) and a student they may see, from ``role_scope_mentor``.
 
     One row per course: Canvas lists in ``role_scope_mentor`` only the students observed in
@@ -267,7 +267,7 @@ class Mentorship(db.Model):
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """An admin or counselor right given in Lodestar (``ilp people grant``, the admin page,
     or a platform rule). May name a person who has not launched yet by ``sub`` or email;
     the first launch that matches fills ``person_id``."""
@@ -302,7 +302,7 @@ class SessionMode(enum.StrEnum):
     FRAME = "frame"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in Lodestar session, opened by a launch and ended by sign-out, idleness,
     age, or a change of the person's roles or enrollments.
 
@@ -335,7 +335,7 @@ class UserSession(db.Model):
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
 
 
-class ResourceLink(db.Model):
+class ResourceLink(Model):
     """A placement of Lodestar in a course (``resource_link`` claim)."""
 
     __tablename__ = "resource_links"
@@ -352,7 +352,7 @@ class ResourceLink(db.Model):
     updated_at: Mapped[updated_at]
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record, when. Written for every plan view and change."""
 
     __tablename__ = "audit_events"
@@ -371,7 +371,7 @@ class AuditEvent(db.Model):
     created_at: Mapped[created_at]
 
 
-class ShortLivedValue(db.Model):
+class ShortLivedValue(Model):
     """Key/value rows with an expiry: OIDC nonces, launch data, JWKS and token caches.
 
     Used when no Redis is configured; every worker on every host shares the database, so a

@@ -121,7 +121,7 @@ class RetryPolicy:
         asked = retry_after(response)
         if asked is not None:
             return asked if asked <= self.max_retry_after else None
-        return min(self.backoff * 2**retry, self.max_backoff)
+        return min(self.backoff * 2.0**retry, self.max_backoff)
 
     def send(
         self, attempt: Callable[[], requests.Response], *, what: str = "an outbound request"

@@ -19,10 +19,10 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, event, inspect, or_, select, update
+from sqlalchemy import Table, delete, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
@@ -291,7 +291,8 @@ def _collect(session: Session, _context: Any, _instances: Any) -> None:
 def _end_collected(session: Session, _context: Any) -> None:
     people = session.info.pop(_PENDING, None)
     if people:
-        table = UserSession.__table__
+        # A declarative class's __table__ is typed as any FromClause; this one is a Table.
+        table = cast(Table, UserSession.__table__)
         session.connection().execute(
             table.update()
             .where(table.c.person_id.in_(sorted(people)), table.c.ended_at.is_(None))

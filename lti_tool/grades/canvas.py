@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import requests
 from canvasapi import Canvas
@@ -44,6 +44,16 @@ from lti_tool.retry import RetryPolicy, retry_after, retryable_response, retryab
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class _UserEnrollment(TypedDict):
+    """One of a user's Canvas enrollments, as ``list_user_enrollments_with_grades`` reads it."""
+
+    course_id: str
+    role: str
+    state: str
+    grades: dict[str, Any]
+
 
 #: Timeout for sessions that have no default of their own (plain ``requests.Session``).
 DEFAULT_TIMEOUT = 10.0
@@ -179,7 +189,7 @@ def _install_session(
     replaces the private ``canvas._Canvas__requester._session``. It is the only place that
     touches canvasapi internals; if a canvasapi upgrade renames them, this fails loudly.
     """
-    requester = canvas._Canvas__requester  # type: ignore[attr-defined]
+    requester = canvas._Canvas__requester
     if not isinstance(requester._session, requests.Session | _CanvasTransport):
         raise TypeError("canvasapi's Requester no longer keeps a requests.Session in _session")
     transport = _CanvasTransport(session, retry)
@@ -344,12 +354,12 @@ class CanvasClient:
         enrollments = self._collect(
             what,
             lambda: user.get_enrollments(state=["active", "completed"], include=["current_points"]),
-            lambda e: {
-                "course_id": str(e.course_id),
-                "role": str(getattr(e, "role", None) or getattr(e, "type", "")),
-                "state": str(getattr(e, "enrollment_state", "") or ""),
-                "grades": dict(getattr(e, "grades", None) or {}),
-            },
+            lambda e: _UserEnrollment(
+                course_id=str(e.course_id),
+                role=str(getattr(e, "role", None) or getattr(e, "type", "")),
+                state=str(getattr(e, "enrollment_state", "") or ""),
+                grades=dict(getattr(e, "grades", None) or {}),
+            ),
         )
         courses: dict[str, tuple[str, str | None]] = {}
         try:

@@ -10,11 +10,11 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import created_at, enum_string, intpk, updated_at
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 from lti_tool.models import LmsKind, Person
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A gradable item of a course: an AGS line item or an LMS (Canvas/Schoology) assignment."""
 
     __tablename__ = "assignments"
@@ -40,7 +40,7 @@ class Assignment(db.Model):
     updated_at: Mapped[updated_at]
 
 
-class Grade(db.Model):
+class Grade(Model):
     """A student's result on an assignment, as the LMS last reported it."""
 
     __tablename__ = "grades"
@@ -94,7 +94,7 @@ class SyncStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class SyncRun(db.Model):
+class SyncRun(Model):
     """One roster or grade sync of one course: when, how it went, what it counted."""
 
     __tablename__ = "sync_runs"
@@ -125,7 +125,7 @@ class SyncRun(db.Model):
     created_at: Mapped[created_at]
 
 
-class LmsCredential(db.Model):
+class LmsCredential(Model):
     """A person's OAuth2 token for an LMS REST API (Canvas), encrypted at rest."""
 
     __tablename__ = "lms_credentials"
@@ -145,7 +145,7 @@ class LmsCredential(db.Model):
     updated_at: Mapped[updated_at]
 
 
-class PlatformApiKey(db.Model):
+class PlatformApiKey(Model):
     """A district's key for an LMS REST API, kept on one registration: the Canvas developer
     key (client id and secret) or the Schoology API consumer key and secret. The secret is
     encrypted at rest (``crypto``, purpose ``platform-api-secret``).
@@ -169,7 +169,7 @@ class PlatformApiKey(db.Model):
     updated_at: Mapped[updated_at]
 
 
-class TranscriptEntry(db.Model):
+class TranscriptEntry(Model):
     """A student's enrollment in an LMS course with its course grade (current and past)."""
 
     __tablename__ = "transcript_entries"

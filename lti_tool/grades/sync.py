@@ -375,13 +375,13 @@ def upsert_scores(
             if getattr(grade, attr) != value:
                 setattr(grade, attr, value)
                 changed = True
-        for attr, value in (
+        for attr, incoming in (
             ("submitted_at", score.submitted_at),
             ("graded_at", score.graded_at),
             ("url", web_url(score.url)),
         ):
-            if value is not None and getattr(grade, attr) != value:
-                setattr(grade, attr, value)
+            if incoming is not None and getattr(grade, attr) != incoming:
+                setattr(grade, attr, incoming)
                 changed = True
         if attachments and grade.attachments != attachments:
             grade.attachments = attachments

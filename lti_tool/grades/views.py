@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from lti_tool.actor import Actor
 from lti_tool.grades import bp, lms_rest, services, sync
-from lti_tool.grades.models import SyncKind, SyncStatus
+from lti_tool.grades.models import SyncKind, SyncRun, SyncStatus
 from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, LmsKind, Person, Role
@@ -34,7 +34,7 @@ def class_page(actor: Actor, course: Course) -> str:
     )
 
 
-def _flash_runs(runs: list) -> None:  # type: ignore[type-arg]
+def _flash_runs(runs: list[SyncRun]) -> None:
     if any(r.status == SyncStatus.QUEUED for r in runs):
         flash("Sync started. Refresh this page in a minute to see the results.", "info")
     elif all(r.status == SyncStatus.SUCCEEDED for r in runs):
@@ -89,7 +89,7 @@ def canvas_connect() -> Response:
 
 
 @bp.get("/lms/canvas/callback")
-def canvas_callback() -> str:
+def canvas_callback() -> Response:
     """Canvas sends the person back here with a one-time code."""
     result = lms_rest.canvas_callback(
         state=request.args.get("state", ""),

@@ -61,7 +61,8 @@ MAX_PARAM_LENGTH = 4096
 
 def state_of(redirect_response: Any) -> str:
     """The OIDC ``state`` pylti1p3 chose, read from its redirect to the platform."""
-    query = parse_qs(urlsplit(redirect_response.headers["Location"]).query)
+    location: str = redirect_response.headers["Location"]
+    query = parse_qs(urlsplit(location).query)
     return query["state"][0]
 
 

@@ -140,10 +140,11 @@ def grant(
     if sub and len(sub) > 255:
         raise InvalidInput("An LTI user id (sub) is at most 255 characters")
     person = _find(tenant_id, sub=sub, email=email, person_id=person_id)
-    if person is not None and _has(person, grant_role, OPERATOR):
-        return (
+    if person is not None:
+        existing = (
             db.session.execute(
                 select(RoleGrant).where(
+                    RoleGrant.tenant_id == person.tenant_id,
                     RoleGrant.person_id == person.id,
                     RoleGrant.role == grant_role,
                     RoleGrant.source == OPERATOR,
@@ -151,7 +152,9 @@ def grant(
             )
             .scalars()
             .first()
-        )  # type: ignore[return-value]
+        )
+        if existing is not None:
+            return existing
     row = RoleGrant(
         tenant_id=tenant_id,
         role=grant_role,

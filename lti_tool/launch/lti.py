@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jwt
@@ -112,7 +112,7 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
         return reg
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
-        return self.find_registration_by_params(iss, None, *args, **kwargs)  # type: ignore[arg-type]
+        return self.find_registration_by_params(iss, None, *args, **kwargs)
 
     def find_registration_by_params(
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
@@ -126,7 +126,7 @@ class DbToolConf(ToolConfAbstract[FlaskRequest]):
         return self._registration(platform)
 
     def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
-        return self.find_deployment_by_params(iss, deployment_id, None)  # type: ignore[arg-type]
+        return self.find_deployment_by_params(iss, deployment_id, None)
 
     def find_deployment_by_params(
         self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
@@ -418,7 +418,8 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
 
     def validate_message(self) -> LodestarMessageLaunch:
         """Claims of the wrong JSON type are a malformed launch (400), never a crash."""
-        body = self._jwt.get("body", {})
+        # pylti1p3 types the body with the claims it knows; a launch carries any claim.
+        body: Mapping[str, Any] = self._jwt.get("body", {})
         for name in OBJECT_CLAIMS:
             if name in body and not isinstance(body[name], dict):
                 raise LtiException(f"The claim {name.rsplit('/', 1)[-1]} is not an object")
@@ -439,7 +440,7 @@ class LodestarMessageLaunch(FlaskMessageLaunch):
     #: cutting them would merge two people or courses.
     ID_LIMIT = 255
 
-    def _check_ids(self, body: dict[str, Any]) -> None:
+    def _check_ids(self, body: Mapping[str, Any]) -> None:
         scope = body.get(ROLE_SCOPE_MENTOR_CLAIM)
         if scope is not None and not isinstance(scope, list):
             raise LtiException("The role_scope_mentor claim is not a list")

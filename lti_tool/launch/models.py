@@ -10,7 +10,7 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.db import created_at, enum_string, intpk
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 
 
 class KeyStatus(enum.StrEnum):
@@ -25,7 +25,7 @@ class KeyStatus(enum.StrEnum):
     RETIRED = "retired"
 
 
-class ToolKey(db.Model):
+class ToolKey(Model):
     """An RSA key pair of the tool. The private half is encrypted at rest."""
 
     __tablename__ = "tool_keys"

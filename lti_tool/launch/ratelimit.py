@@ -87,7 +87,8 @@ def _platform_of_request() -> str | None:
             return None
         iss = body["iss"]
         aud = body.get("azp") or body.get("aud")
-        client_id = aud[0] if isinstance(aud, list) and aud else aud
+        first = aud[0] if isinstance(aud, list) and aud else aud
+        client_id = first if isinstance(first, str) else None
     if not iss:
         return None
     return f"{iss}\n{client_id if isinstance(client_id, str) else ''}"

@@ -191,11 +191,11 @@ def _enrollments(course: Course, person: Person, roles: set[Role], raw: list[str
     course_roles = roles & {Role.STUDENT, Role.TEACHER, Role.GUARDIAN}
     # The launch says which roles the person holds in this course *now*: a role it no
     # longer lists (a TA who became a student, an observer removed) stops granting access.
-    for role, enrollment in existing.items():
+    for role, held in existing.items():
         if role not in course_roles:
-            enrollment.asserted_at = None
-            if enrollment.status == EnrollmentStatus.ACTIVE:
-                enrollment.status = EnrollmentStatus.INACTIVE
+            held.asserted_at = None
+            if held.status == EnrollmentStatus.ACTIVE:
+                held.status = EnrollmentStatus.INACTIVE
     for role in course_roles:
         enrollment = existing.get(role)
         if enrollment is None:

@@ -28,11 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import created_at, enum_string, intpk, updated_at
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 from lti_tool.models import Person
 
 
-class Plan(db.Model):
+class Plan(Model):
     """A student's plan. Created empty on first visit; sections hang off it."""
 
     __tablename__ = "plans"
@@ -94,7 +94,7 @@ class GoalStatus(enum.StrEnum):
     REVISED = "revised"
 
 
-class Goal(db.Model):
+class Goal(Model):
     """A goal statement with a target date, how it is measured and its milestones."""
 
     __tablename__ = "goals"
@@ -120,7 +120,7 @@ class Goal(db.Model):
     )
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A step towards a goal."""
 
     __tablename__ = "milestones"
@@ -135,7 +135,7 @@ class Milestone(db.Model):
     goal: Mapped[Goal] = relationship(back_populates="milestones")
 
 
-class ProgramOfStudy(db.Model):
+class ProgramOfStudy(Model):
     """A district's grades 9-12 course sequence for a pathway, with graduation requirements."""
 
     __tablename__ = "programs_of_study"
@@ -161,7 +161,7 @@ class CoursePlanStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
-class CoursePlanEntry(db.Model):
+class CoursePlanEntry(Model):
     """One course in the student's four-year (grades 9-12) plan."""
 
     __tablename__ = "course_plan_entries"
@@ -190,7 +190,7 @@ class PlanItemKind(enum.StrEnum):
     CONTACT = "contact"
 
 
-class PlanItem(db.Model):
+class PlanItem(Model):
     """A line in a list section: an activity, accomplishment, assessment result or contact.
 
     One table with a ``kind`` keeps the many small list sections simple; fields that do not
@@ -216,7 +216,7 @@ class PlanItem(db.Model):
     created_at: Mapped[created_at]
 
 
-class PlanComment(db.Model):
+class PlanComment(Model):
     """A comment on a plan by a teacher, counselor or guardian."""
 
     __tablename__ = "plan_comments"
@@ -233,7 +233,7 @@ class PlanComment(db.Model):
     author: Mapped[Person | None] = relationship()
 
 
-class PlanSnapshot(db.Model):
+class PlanSnapshot(Model):
     """The plan as it stood for a school year: reviewed by a counselor, signed by a guardian."""
 
     __tablename__ = "plan_snapshots"

@@ -67,10 +67,11 @@ def nice_date(value: Any) -> str:
     if not value:
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = dt.datetime.fromisoformat(value)
+            value = dt.datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     return f"{value:%B} {value.day}, {value.year}"
 
 

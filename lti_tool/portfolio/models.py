@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import created_at, enum_string, intpk, updated_at
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 from lti_tool.models import Person
 
 
@@ -23,7 +23,7 @@ class EvidenceKind(enum.StrEnum):
     URL = "url"
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """A piece of work attached to a student's plan (and usually a goal).
 
     ``snapshot_*`` fields copy what the work looked like when attached (title, score, date,
@@ -74,7 +74,7 @@ class Evidence(db.Model):
     student: Mapped[Person] = relationship(foreign_keys=[student_id])
 
 
-class StoredFile(db.Model):
+class StoredFile(Model):
     """A work sample a student uploaded (kept in the database; size-capped)."""
 
     __tablename__ = "stored_files"

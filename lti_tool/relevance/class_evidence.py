@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Select, or_, select
 
@@ -32,9 +33,11 @@ class EvidenceInfo:
     created_at: dt.datetime
 
 
-def evidence_query(course: Course) -> Select[tuple[Evidence, Person, str | None]]:
+def evidence_query(course: Course) -> Select[Evidence, Person, str | None]:
     """Query: evidence attached from the course or its assignments, with student and goal."""
-    return (
+    # The goal is outer-joined, so its statement may be None, which the typing cannot see.
+    return cast(
+        "Select[Evidence, Person, str | None]",
         select(Evidence, Person, Goal.statement)
         .join(Person, Person.id == Evidence.student_id)
         .outerjoin(Goal, Goal.id == Evidence.goal_id)
@@ -47,7 +50,7 @@ def evidence_query(course: Course) -> Select[tuple[Evidence, Person, str | None]
                 ),
             ),
         )
-        .order_by(Evidence.created_at, Evidence.id)
+        .order_by(Evidence.created_at, Evidence.id),
     )
 
 

@@ -138,7 +138,7 @@ class ClassRelevance:
         return sum(1 for s in self.students if s.cells)
 
 
-def _learner_ids(course: Course) -> Select[tuple[int]]:
+def _learner_ids(course: Course) -> Select[int]:
     """Subquery: ids of the course's active learners (a subquery, not a list, so the SQL
     is the same however big the class)."""
     return select(Enrollment.person_id).where(

@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.db import created_at, intpk
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 
 
-class CourseTag(db.Model):
+class CourseTag(Model):
     """A cluster code (e.g. ``2024.healthcare-human-services``) or a skill on a course."""
 
     __tablename__ = "course_tags"
@@ -26,7 +26,7 @@ class CourseTag(db.Model):
     created_at: Mapped[created_at]
 
 
-class AssignmentTag(db.Model):
+class AssignmentTag(Model):
     """A cluster code or skill on one assignment."""
 
     __tablename__ = "assignment_tags"

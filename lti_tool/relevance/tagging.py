@@ -82,7 +82,7 @@ class TagForm:
     assignments: tuple[AssignmentTags, ...]
 
 
-def active_assignments(course: Course) -> Select[tuple[Assignment]]:
+def active_assignments(course: Course) -> Select[Assignment]:
     """Query: the course's active assignments, by due date (undated last), then title."""
     return (
         select(Assignment)

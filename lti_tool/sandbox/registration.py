@@ -30,6 +30,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import vocab
 from .state import SandboxError, SandboxState
@@ -135,7 +136,7 @@ def registration_url(state: SandboxState, token: str) -> str:
 
 
 @bp.get("/admin/register-tool")
-def start_registration() -> Response:
+def start_registration() -> BaseResponse:
     """An administrator starts Dynamic Registration: open the tool's registration URL."""
     from flask import redirect
 

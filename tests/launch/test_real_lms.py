@@ -578,6 +578,28 @@ def test_grants_module_refuses_unknown_roles(app: Flask, platform_id: int) -> No
             grants.grant(tenant_id, "admin")
 
 
+def test_granting_a_held_role_again_returns_the_grant_it_has(
+    lti: LtiDriver, app: Flask, platform_id: int
+) -> None:
+    teacher = lti.person("teacher")
+    lti.launch(teacher)
+    with app.app_context():
+        tenant_id = db.session.get(Platform, platform_id).tenant_id
+        person = db.session.execute(
+            select(Person).where(Person.tenant_id == tenant_id, Person.sub == teacher.sub)
+        ).scalar_one()
+        first = grants.grant(tenant_id, "counselor", person_id=person.id)
+        db.session.commit()
+        again = grants.grant(tenant_id, "counselor", sub=teacher.sub)
+        assert again.id == first.id
+        count = db.session.execute(
+            select(func.count(RoleGrant.id)).where(
+                RoleGrant.person_id == person.id, RoleGrant.role == "counselor"
+            )
+        ).scalar_one()
+        assert count == 1
+
+
 def test_sis_id_is_shown_in_the_roster_and_the_caseload_csv(lti: LtiDriver, app: Flask) -> None:
     student = lti.person("student")
     launch(lti, student, **{CLAIM + "lis": {"person_sourcedid": "SIS-778899"}})
