@@ -51,14 +51,12 @@ def bind_pending(person: Person) -> None:
             grant.person_id, grant.sub, grant.email = person.id, None, None
 
 
-def _has(person: Person, role: GrantRole, source: str | None = None) -> bool:
+def _has(person: Person, role: GrantRole) -> bool:
     query = select(RoleGrant.id).where(
         RoleGrant.tenant_id == person.tenant_id,
         RoleGrant.person_id == person.id,
         RoleGrant.role == role,
     )
-    if source:
-        query = query.where(RoleGrant.source == source)
     return db.session.execute(query.limit(1)).first() is not None
 
 

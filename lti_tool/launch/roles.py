@@ -106,13 +106,6 @@ def institution_roles(lti_roles: Iterable[str]) -> set[Role]:
     return roles
 
 
-def has_mentor_role(lti_roles: Iterable[str]) -> bool:
-    """Whether the context roles include Mentor (with or without a scope)."""
-    return any(
-        (_context_role(normalize(uri)) or "").split("#", 1)[0] == "Mentor" for uri in lti_roles
-    )
-
-
 #: When several roles apply, the landing page follows this order.
 LANDING_ORDER = (Role.TEACHER, Role.STUDENT, Role.GUARDIAN, Role.ADMIN, Role.COUNSELOR)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lti_tool.actor import Actor
-from lti_tool.plans.editing import _changed, _choice
+from lti_tool.plans.editing import one_of, record_change
 from lti_tool.plans.models import Plan
 from lti_tool.plans.reading import plan_framework
 
@@ -23,13 +23,13 @@ def set_clusters(
     chosen_clusters = set(cluster_codes)
     chosen_pathways = set(pathway_codes)
     for code in chosen_clusters:
-        _choice(code, known_clusters, "Career cluster")
+        one_of(code, known_clusters, "Career cluster")
     for code in chosen_pathways:
-        _choice(code, known_pathways, "Pathway")
+        one_of(code, known_pathways, "Pathway")
         chosen_clusters.add(known_pathways[code].cluster_code)
     plan.cluster_codes = [c for c in known_clusters if c in chosen_clusters]
     plan.pathway_codes = [p.code for p in fw.pathways if p.code in chosen_pathways]
-    _changed(
+    record_change(
         actor,
         plan,
         "plan.update",
@@ -45,10 +45,10 @@ def add_clusters(actor: Actor, plan: Plan, codes: Iterable[str]) -> list[str]:
     known = [c.code for c in fw.clusters]
     wanted = set(codes)
     for code in wanted:
-        _choice(code, known, "Career cluster")
+        one_of(code, known, "Career cluster")
     have = set(plan.cluster_codes or [])
     added = [c for c in known if c in wanted and c not in have]
     if added:
         plan.cluster_codes = [c for c in known if c in have or c in wanted]
-        _changed(actor, plan, "plan.update", section="clusters", added=added)
+        record_change(actor, plan, "plan.update", section="clusters", added=added)
     return added

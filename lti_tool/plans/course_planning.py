@@ -15,7 +15,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.plans import programs
-from lti_tool.plans.editing import _changed, _choice, _int, _text
+from lti_tool.plans.editing import bounded_text, one_of, record_change, whole_number
 from lti_tool.plans.models import CoursePlanEntry, CoursePlanStatus, Plan, ProgramOfStudy
 from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS, GRADES
 from lti_tool.tenants import in_tenant
@@ -45,7 +45,7 @@ def get_course(plan: Plan, entry_id: int) -> CoursePlanEntry:
 
 
 def _course_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    grade = _int(fields.get("grade_level"), "grade")
+    grade = whole_number(fields.get("grade_level"), "grade")
     if grade not in GRADES:
         raise InvalidInput("Grade must be 9, 10, 11 or 12.")
     try:
@@ -56,15 +56,15 @@ def _course_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput("Credits are between 0.25 and 2.")
     return {
         "grade_level": grade,
-        "course_name": _text(fields.get("course_name"), 255, "The course name", required=True),
-        "subject": _choice(
-            fields.get("subject") or programs.ELECTIVE, programs.SUBJECTS, "Subject"
+        "course_name": bounded_text(
+            fields.get("course_name"), 255, "The course name", required=True
         ),
+        "subject": one_of(fields.get("subject") or programs.ELECTIVE, programs.SUBJECTS, "Subject"),
         "credits": credits,
-        "status": _choice(
+        "status": one_of(
             fields.get("status") or CoursePlanStatus.PLANNED, COURSE_STATUS_LABELS, "Status"
         ),
-        "final_grade": _text(fields.get("final_grade"), 20, "The final grade") or None,
+        "final_grade": bounded_text(fields.get("final_grade"), 20, "The final grade") or None,
     }
 
 
@@ -73,7 +73,7 @@ def add_course(actor: Actor, plan: Plan, fields: Mapping[str, Any]) -> CoursePla
     entry = CoursePlanEntry(plan_id=plan.id, **_course_fields(fields))
     db.session.add(entry)
     db.session.flush()
-    _changed(
+    record_change(
         actor,
         plan,
         "course.create",
@@ -91,7 +91,9 @@ def update_course(
     entry = get_course(plan, entry_id)
     for key, value in _course_fields(fields).items():
         setattr(entry, key, value)
-    _changed(actor, plan, "course.update", subject_type="course_plan_entry", subject_id=entry.id)
+    record_change(
+        actor, plan, "course.update", subject_type="course_plan_entry", subject_id=entry.id
+    )
     return entry
 
 
@@ -99,7 +101,9 @@ def delete_course(actor: Actor, plan: Plan, entry_id: int) -> None:
     """Remove a course from the four-year plan."""
     entry = get_course(plan, entry_id)
     db.session.delete(entry)
-    _changed(actor, plan, "course.delete", subject_type="course_plan_entry", subject_id=entry_id)
+    record_change(
+        actor, plan, "course.delete", subject_type="course_plan_entry", subject_id=entry_id
+    )
 
 
 def get_program(tenant_id: int, program_id: int) -> ProgramOfStudy:
@@ -119,7 +123,7 @@ def choose_program(actor: Actor, plan: Plan, program_id: int) -> ProgramOfStudy:
     """Set the plan's Program of Study."""
     program = get_program(plan.tenant_id, program_id)
     plan.program_of_study_id = program.id
-    _changed(actor, plan, "plan.update", section="program_of_study", program_id=program.id)
+    record_change(actor, plan, "plan.update", section="program_of_study", program_id=program.id)
     return program
 
 
@@ -149,7 +153,7 @@ def fill_from_program(actor: Actor, plan: Plan) -> int:
             )
         )
         added += 1
-    _changed(actor, plan, "course_plan.fill", program_id=program.id, added=added)
+    record_change(actor, plan, "course_plan.fill", program_id=program.id, added=added)
     return added
 
 

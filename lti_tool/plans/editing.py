@@ -18,7 +18,7 @@ from lti_tool.extensions import db
 from lti_tool.plans.models import Plan
 
 
-def _changed(
+def record_change(
     actor: Actor,
     plan: Plan,
     action: str,
@@ -42,7 +42,11 @@ def _changed(
     db.session.commit()
 
 
-def _text(value: Any, limit: int, what: str, *, required: bool = False) -> str:
+def bounded_text(value: Any, limit: int, what: str, *, required: bool = False) -> str:
+    """Trimmed text of at most ``limit`` characters (and not empty when ``required``).
+
+    :raises InvalidInput: with ``what`` in a plain message.
+    """
     text = str(value or "").strip()
     if required and not text:
         raise InvalidInput(f"{what} cannot be empty.")
@@ -51,14 +55,22 @@ def _text(value: Any, limit: int, what: str, *, required: bool = False) -> str:
     return text
 
 
-def _choice(value: Any, allowed: Iterable[str], what: str) -> str:
+def one_of(value: Any, allowed: Iterable[str], what: str) -> str:
+    """``value`` when it is one of ``allowed``.
+
+    :raises InvalidInput: with ``what`` in a plain message.
+    """
     text = str(value or "")
     if text not in set(allowed):
         raise InvalidInput(f"{what}: {text!r} is not one of the choices.")
     return text
 
 
-def _date(value: Any, what: str) -> dt.date | None:
+def optional_date(value: Any, what: str) -> dt.date | None:
+    """A date from a form or JSON value (ISO ``2027-05-31``), or None when empty.
+
+    :raises InvalidInput: with ``what`` in a plain message.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -71,11 +83,16 @@ def _date(value: Any, what: str) -> dt.date | None:
         raise InvalidInput(f"{what}: use a date like 2027-05-31.") from err
 
 
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
+def iso_or_none(value: dt.date | dt.datetime | None) -> str | None:
+    """The ISO text of a date or time, or None."""
     return value.isoformat() if value is not None else None
 
 
-def _int(value: Any, what: str) -> int:
+def whole_number(value: Any, what: str) -> int:
+    """An integer from a form value.
+
+    :raises InvalidInput: with ``what`` in a plain message.
+    """
     try:
         return int(value)
     except (TypeError, ValueError) as err:

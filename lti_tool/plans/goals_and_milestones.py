@@ -16,7 +16,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.plans import parts
-from lti_tool.plans.editing import _changed, _choice, _date, _text
+from lti_tool.plans.editing import bounded_text, one_of, optional_date, record_change
 from lti_tool.plans.models import Goal, GoalStatus, Milestone, Plan
 from lti_tool.plans.reading import plan_framework
 from lti_tool.plans.vocabulary import GOAL_CATEGORY_LABELS, GOAL_STATUS_LABELS
@@ -50,13 +50,15 @@ def get_goal(plan: Plan, goal_id: int) -> Goal:
 def _goal_fields(plan: Plan, fields: Mapping[str, Any]) -> dict[str, Any]:
     cluster = fields.get("cluster_code") or None
     if cluster is not None:
-        _choice(cluster, (c.code for c in plan_framework(plan).clusters), "Career cluster")
+        one_of(cluster, (c.code for c in plan_framework(plan).clusters), "Career cluster")
     return {
-        "category": _choice(fields.get("category"), GOAL_CATEGORY_LABELS, "Category"),
-        "statement": _text(fields.get("statement"), 2000, "The goal statement", required=True),
-        "target_date": _date(fields.get("target_date"), "Target date"),
-        "measures": _text(fields.get("measures"), 2000, "How you will measure it"),
-        "status": _choice(
+        "category": one_of(fields.get("category"), GOAL_CATEGORY_LABELS, "Category"),
+        "statement": bounded_text(
+            fields.get("statement"), 2000, "The goal statement", required=True
+        ),
+        "target_date": optional_date(fields.get("target_date"), "Target date"),
+        "measures": bounded_text(fields.get("measures"), 2000, "How you will measure it"),
+        "status": one_of(
             fields.get("status") or GoalStatus.NOT_STARTED, GOAL_STATUS_LABELS, "Status"
         ),
         "cluster_code": cluster,
@@ -69,12 +71,12 @@ def create_goal(
     """Add a goal (category, statement, target_date, measures, status, cluster_code) and its
     first milestones."""
     values = _goal_fields(plan, fields)
-    titles = [_text(t, 500, "A milestone", required=True) for t in milestones]
+    titles = [bounded_text(t, 500, "A milestone", required=True) for t in milestones]
     goal = Goal(plan_id=plan.id, **values)
     goal.milestones = [Milestone(title=t, done=False) for t in titles]
     db.session.add(goal)
     db.session.flush()
-    _changed(
+    record_change(
         actor, plan, "goal.create", subject_type="goal", subject_id=goal.id, milestones=len(titles)
     )
     return goal
@@ -87,7 +89,9 @@ def update_goal(actor: Actor, plan: Plan, goal_id: int, fields: Mapping[str, Any
     changed = [k for k, v in values.items() if getattr(goal, k) != v]
     for key, value in values.items():
         setattr(goal, key, value)
-    _changed(actor, plan, "goal.update", subject_type="goal", subject_id=goal.id, fields=changed)
+    record_change(
+        actor, plan, "goal.update", subject_type="goal", subject_id=goal.id, fields=changed
+    )
     return goal
 
 
@@ -96,7 +100,7 @@ def delete_goal(actor: Actor, plan: Plan, goal_id: int) -> None:
     goal = get_goal(plan, goal_id)
     parts.goal_deleted(goal)
     db.session.delete(goal)
-    _changed(actor, plan, "goal.delete", subject_type="goal", subject_id=goal_id)
+    record_change(actor, plan, "goal.delete", subject_type="goal", subject_id=goal_id)
 
 
 def get_milestone(plan: Plan, milestone_id: int) -> Milestone:
@@ -118,13 +122,13 @@ def add_milestone(
     goal = get_goal(plan, goal_id)
     milestone = Milestone(
         goal_id=goal.id,
-        title=_text(title, 500, "The milestone", required=True),
-        due_date=_date(due_date, "Due date"),
+        title=bounded_text(title, 500, "The milestone", required=True),
+        due_date=optional_date(due_date, "Due date"),
         done=False,
     )
     db.session.add(milestone)
     db.session.flush()
-    _changed(
+    record_change(
         actor,
         plan,
         "milestone.create",
@@ -141,7 +145,7 @@ def set_milestone_done(
     """Mark a milestone done or not done (``None`` toggles it)."""
     milestone = get_milestone(plan, milestone_id)
     milestone.done = (not milestone.done) if done is None else done
-    _changed(
+    record_change(
         actor,
         plan,
         "milestone.update",
@@ -158,7 +162,7 @@ def delete_milestone(actor: Actor, plan: Plan, milestone_id: int) -> int:
     milestone = get_milestone(plan, milestone_id)
     goal_id = milestone.goal_id
     db.session.delete(milestone)
-    _changed(
+    record_change(
         actor,
         plan,
         "milestone.delete",

@@ -11,7 +11,7 @@ from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.plans import inventory
-from lti_tool.plans.editing import _changed, _iso
+from lti_tool.plans.editing import iso_or_none, record_change
 from lti_tool.plans.models import Plan
 from lti_tool.plans.reading import cluster_name
 from lti_tool.plans.vocabulary import SUGGESTED_CLUSTERS
@@ -45,7 +45,7 @@ def save_inventory(
     plan.inventory_answers = dict(answers)
     plan.inventory_code = result.code
     plan.inventory_taken_at = utcnow()
-    _changed(actor, plan, "inventory.submit", code=result.code, answered=result.answered)
+    record_change(actor, plan, "inventory.submit", code=result.code, answered=result.answered)
     return result
 
 
@@ -72,7 +72,7 @@ def inventory_summary(
     return {
         "code": result.code,
         "code_names": [types[letter].name for letter in (result.code or "")],
-        "taken_at": _iso(plan.inventory_taken_at),
+        "taken_at": iso_or_none(plan.inventory_taken_at),
         "answered": result.answered,
         "total_items": result.total_items,
         "answers": dict(plan.inventory_answers or {}),

@@ -16,7 +16,7 @@ from lti_tool.grades.models import TranscriptEntry
 from lti_tool.models import Person
 from lti_tool.plans import parts, programs
 from lti_tool.plans.course_planning import course_plan, plan_program, requirements
-from lti_tool.plans.editing import _iso
+from lti_tool.plans.editing import iso_or_none
 from lti_tool.plans.goals_and_milestones import goals
 from lti_tool.plans.inventory_results import inventory_result, inventory_summary
 from lti_tool.plans.models import Goal, Plan, PlanComment, PlanItem
@@ -37,7 +37,7 @@ def _item_dict(item: PlanItem) -> dict[str, Any]:
         "kind": str(item.kind),
         "title": item.title,
         "detail": item.detail or "",
-        "date": _iso(item.date),
+        "date": iso_or_none(item.date),
         "score": item.score,
         "relationship": item.relationship_label,
         "email": item.email,
@@ -90,14 +90,14 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "category": str(goal.category),
             "category_label": GOAL_CATEGORY_LABELS.get(goal.category, str(goal.category)),
             "statement": goal.statement,
-            "target_date": _iso(goal.target_date),
+            "target_date": iso_or_none(goal.target_date),
             "measures": goal.measures or "",
             "status": str(goal.status),
             "status_label": GOAL_STATUS_LABELS.get(goal.status, str(goal.status)),
             "cluster_code": goal.cluster_code,
             "cluster_name": cluster_name(goal.cluster_code) if goal.cluster_code else None,
             "milestones": [
-                {"id": m.id, "title": m.title, "due_date": _iso(m.due_date), "done": m.done}
+                {"id": m.id, "title": m.title, "due_date": iso_or_none(m.due_date), "done": m.done}
                 for m in goal.milestones
             ],
             "milestones_done": done,
@@ -108,7 +108,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return {
         "format": "lodestar-ilp-plan",
         "format_version": DOCUMENT_VERSION,
-        "generated_at": _iso(utcnow()),
+        "generated_at": iso_or_none(utcnow()),
         "student": {
             "id": plan.person_id,
             "name": person.display_name if person else None,
@@ -118,8 +118,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         },
         "plan": {
             "id": plan.id,
-            "created_at": _iso(plan.created_at),
-            "updated_at": _iso(plan.updated_at),
+            "created_at": iso_or_none(plan.created_at),
+            "updated_at": iso_or_none(plan.updated_at),
         },
         "profile": {
             "about": plan.about or "",
@@ -186,7 +186,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "final_grade": t.final_grade,
                 "final_score": t.final_score,
                 "source": t.source,
-                "last_synced_at": _iso(t.last_synced_at),
+                "last_synced_at": iso_or_none(t.last_synced_at),
             }
             for t in transcript
         ],
@@ -195,7 +195,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "author": a.display_name if a is not None else None,
                 "author_role": c.author_role,
                 "body": c.body,
-                "created_at": _iso(c.created_at),
+                "created_at": iso_or_none(c.created_at),
             }
             for c, a in comments
         ],

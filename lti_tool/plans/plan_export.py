@@ -15,7 +15,7 @@ from lti_tool.actor import Actor
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.models import Course, Person
-from lti_tool.plans.editing import _iso
+from lti_tool.plans.editing import iso_or_none
 from lti_tool.plans.plan_data import plan_document, redact
 from lti_tool.plans.reading import empty_plan, find_plan
 from lti_tool.plans.yearly_snapshots import snapshot_summary, snapshots
@@ -37,13 +37,13 @@ def grade_rows(student: Person) -> list[dict[str, Any]]:
             "course_id": course.id,
             "assignment": assignment.title,
             "assignment_id": assignment.id,
-            "due_at": _iso(assignment.due_at),
+            "due_at": iso_or_none(assignment.due_at),
             "score": grade.score,
             "score_maximum": grade.score_maximum,
             "state": grade.state,
             "comment": grade.comment or "",
-            "submitted_at": _iso(grade.submitted_at),
-            "graded_at": _iso(grade.graded_at),
+            "submitted_at": iso_or_none(grade.submitted_at),
+            "graded_at": iso_or_none(grade.graded_at),
             "url": grade.url,
         }
         for grade, assignment, course in rows

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.plans.editing import _changed, _date, _text
+from lti_tool.plans.editing import bounded_text, optional_date, record_change
 from lti_tool.plans.models import Plan, PlanItem, PlanItemKind
 from lti_tool.plans.vocabulary import ITEM_FIELDS, ITEM_SECTIONS
 
@@ -55,21 +55,21 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _item_fields(kind: PlanItemKind, fields: Mapping[str, Any]) -> dict[str, Any]:
     allowed = ITEM_FIELDS[kind]
     values: dict[str, Any] = {
-        "title": _text(fields.get("title"), 500, "The title", required=True),
-        "detail": _text(fields.get("detail"), 5000, "The details"),
-        "date": _date(fields.get("date"), "Date") if "date" in allowed else None,
-        "score": (_text(fields.get("score"), 120, "The score") or None)
+        "title": bounded_text(fields.get("title"), 500, "The title", required=True),
+        "detail": bounded_text(fields.get("detail"), 5000, "The details"),
+        "date": optional_date(fields.get("date"), "Date") if "date" in allowed else None,
+        "score": (bounded_text(fields.get("score"), 120, "The score") or None)
         if "score" in allowed
         else None,
         "relationship_label": (
-            _text(fields.get("relationship_label"), 120, "The relationship") or None
+            bounded_text(fields.get("relationship_label"), 120, "The relationship") or None
         )
         if "relationship_label" in allowed
         else None,
-        "email": (_text(fields.get("email"), 320, "The email") or None)
+        "email": (bounded_text(fields.get("email"), 320, "The email") or None)
         if "email" in allowed
         else None,
-        "phone": (_text(fields.get("phone"), 60, "The phone") or None)
+        "phone": (bounded_text(fields.get("phone"), 60, "The phone") or None)
         if "phone" in allowed
         else None,
     }
@@ -83,7 +83,7 @@ def add_item(actor: Actor, plan: Plan, kind: PlanItemKind, fields: Mapping[str, 
     item = PlanItem(plan_id=plan.id, kind=kind, **_item_fields(kind, fields))
     db.session.add(item)
     db.session.flush()
-    _changed(
+    record_change(
         actor, plan, "item.create", subject_type="plan_item", subject_id=item.id, kind=str(kind)
     )
     return item
@@ -96,7 +96,7 @@ def update_item(
     item = get_item(plan, kind, item_id)
     for key, value in _item_fields(kind, fields).items():
         setattr(item, key, value)
-    _changed(
+    record_change(
         actor, plan, "item.update", subject_type="plan_item", subject_id=item.id, kind=str(kind)
     )
     return item
@@ -106,6 +106,6 @@ def delete_item(actor: Actor, plan: Plan, kind: PlanItemKind, item_id: int) -> N
     """Remove a line of a list section."""
     item = get_item(plan, kind, item_id)
     db.session.delete(item)
-    _changed(
+    record_change(
         actor, plan, "item.delete", subject_type="plan_item", subject_id=item_id, kind=str(kind)
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
-from lti_tool.plans.editing import _changed, _int, _text
+from lti_tool.plans.editing import bounded_text, record_change, whole_number
 from lti_tool.plans.models import Plan
 from lti_tool.plans.vocabulary import PROFILE_TEXT_FIELDS
 
@@ -23,14 +23,14 @@ def update_profile(actor: Actor, plan: Plan, data: Mapping[str, Any]) -> list[st
     changed: list[str] = []
     for name in PROFILE_TEXT_FIELDS:
         if name in data:
-            value = _text(data[name], 5000, name.replace("_", " ").capitalize())
+            value = bounded_text(data[name], 5000, name.replace("_", " ").capitalize())
             if value != (getattr(plan, name) or ""):
                 setattr(plan, name, value)
                 changed.append(name)
     for name, low, high in (("grade_level", 5, 12), ("graduation_year", 2000, 2100)):
         if name in data:
             raw = data[name]
-            number = None if raw in (None, "") else _int(raw, name)
+            number = None if raw in (None, "") else whole_number(raw, name)
             if number is not None and not low <= number <= high:
                 raise InvalidInput(
                     f"{name.replace('_', ' ').capitalize()} must be between {low} and {high}."
@@ -39,5 +39,5 @@ def update_profile(actor: Actor, plan: Plan, data: Mapping[str, Any]) -> list[st
                 setattr(plan, name, number)
                 changed.append(name)
     if changed:
-        _changed(actor, plan, "plan.update", section="profile", fields=changed)
+        record_change(actor, plan, "plan.update", section="profile", fields=changed)
     return changed

@@ -12,7 +12,7 @@ from lti_tool import audit
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.plans.editing import _iso
+from lti_tool.plans.editing import iso_or_none
 from lti_tool.plans.models import Plan, PlanSnapshot
 from lti_tool.plans.plan_data import plan_document
 from lti_tool.plans.reading import school_year
@@ -105,10 +105,10 @@ def snapshot_summary(snap: PlanSnapshot) -> dict[str, Any]:
     """A snapshot's metadata (no data), JSON-able."""
     return {
         "school_year": snap.school_year,
-        "saved_at": _iso(snap.updated_at),
+        "saved_at": iso_or_none(snap.updated_at),
         "approved_by": snap.approved_by,
-        "approved_at": _iso(snap.approved_at),
+        "approved_at": iso_or_none(snap.approved_at),
         "signed_by": snap.signed_by,
-        "signed_at": _iso(snap.signed_at),
+        "signed_at": iso_or_none(snap.signed_at),
         "signature_name": snap.signature_name,
     }

@@ -118,11 +118,6 @@ def test_institution_roles(sent: str, uri: str, course: set[Role], institution: 
     assert roles.institution_roles([sent]) == institution
 
 
-@pytest.mark.parametrize(("sent", "uri", "course", "institution"), TABLE, ids=IDS)
-def test_has_mentor_role(sent: str, uri: str, course: set[Role], institution: set[Role]) -> None:
-    assert roles.has_mentor_role([sent]) is (G in course)
-
-
 @pytest.mark.parametrize(
     ("sent", "expected"),
     [
