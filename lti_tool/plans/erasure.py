@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, String, Text, delete, false, or_, select
 
 from lti_tool import session_records
 from lti_tool.db import utcnow
+from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import Grade, LmsCredential, SyncRun, TranscriptEntry
 from lti_tool.launch.lti import purge_launch_data
@@ -135,7 +136,8 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     Adds to the session without committing (the caller commits, then calls
     ``purge_store``); returns the counts by kind."""
     tenant_id = student.tenant_id
-    assert tenant_id == actor_tenant_id
+    if tenant_id != actor_tenant_id:  # the view loaded the student within the tenant
+        raise NotFound()
     pid = student.id
     plan = db.session.execute(
         select(Plan).where(Plan.tenant_id == tenant_id, Plan.person_id == pid)
