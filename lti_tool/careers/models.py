@@ -11,10 +11,10 @@ from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import created_at, intpk
-from lti_tool.extensions import db
+from lti_tool.extensions import Model
 
 
-class OnetRelease(db.Model):
+class OnetRelease(Model):
     """The O*NET database release that is loaded (at most one row)."""
 
     __tablename__ = "onet_releases"
@@ -30,7 +30,7 @@ class OnetRelease(db.Model):
     loaded_at: Mapped[created_at]
 
 
-class OnetOccupation(db.Model):
+class OnetOccupation(Model):
     """One O*NET-SOC occupation of the loaded release."""
 
     __tablename__ = "onet_occupations"
@@ -61,7 +61,7 @@ class OnetOccupation(db.Model):
     )
 
 
-class OnetRelatedOccupation(db.Model):
+class OnetRelatedOccupation(Model):
     """A related occupation as O*NET lists it, with its tier and rank."""
 
     __tablename__ = "onet_related_occupations"
@@ -80,7 +80,7 @@ class OnetRelatedOccupation(db.Model):
     occupation: Mapped[OnetOccupation] = relationship(back_populates="related")
 
 
-class CrosswalkOverride(db.Model):
+class CrosswalkOverride(Model):
     """A district's own line of the SOC -> career cluster crosswalk."""
 
     __tablename__ = "crosswalk_overrides"
