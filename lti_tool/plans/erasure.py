@@ -42,6 +42,7 @@ from lti_tool.plans.models import (
     PlanComment,
     PlanItem,
     PlanSnapshot,
+    ResumeSettings,
 )
 
 #: Detail keys whose string values are vocabulary of Lodestar, never the student's words.
@@ -219,6 +220,9 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
         delete(PlanComment).where(PlanComment.id.in_([c.id for c in owned["plan_comment"]]))
     )
     counts["snapshots"] = _run(delete(PlanSnapshot).where(PlanSnapshot.plan_id == plan_id))
+    counts["resume_settings"] = _run(
+        delete(ResumeSettings).where(ResumeSettings.plan_id == plan_id)
+    )
     counts["plans"] = _run(delete(Plan).where(Plan.id == plan_id))
     if plan is not None:
         db.session.expunge(plan)

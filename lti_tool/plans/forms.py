@@ -36,6 +36,7 @@ from lti_tool.plans.vocabulary import (
     GOAL_CATEGORY_LABELS,
     GOAL_STATUS_LABELS,
     GRADES,
+    HOURS_MAX,
 )
 
 
@@ -166,6 +167,13 @@ class ItemForm(_Form):
     title = StringField("Title", [DataRequired(message="Give it a title."), Length(max=500)])
     detail = TextAreaField("Details", [Length(max=_TEXT)])
     date = DateField("Date (optional)", [Optional()])
+    hours = FiniteDecimalField(
+        "Hours (optional)",
+        [
+            Optional(),
+            NumberRange(min=0, max=HOURS_MAX, message=f"Use a number from 0 to {HOURS_MAX}."),
+        ],
+    )
     score = StringField("Score or result", [Length(max=120)])
     relationship_label = StringField("Relationship to you", [Length(max=120)])
     email = StringField(

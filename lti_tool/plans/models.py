@@ -209,6 +209,8 @@ class PlanItem(Model):
     date: Mapped[dt.date | None] = mapped_column(Date)
     #: Assessments: the score as reported ("1210", "Level 4", "Proficient").
     score: Mapped[str | None] = mapped_column(String(120))
+    #: Activities, work and service: hours spent (None when not given).
+    hours: Mapped[float | None] = mapped_column(Float)
     #: Contacts: relationship, email and phone.
     relationship_label: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -253,5 +255,30 @@ class PlanSnapshot(Model):
     )
     signed_at: Mapped[dt.datetime | None]
     signature_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class ResumeSettings(Model):
+    """What the student's resume shows: the order of its sections, the sections left out, the
+    entries hidden and the contact details shown.
+
+    Keys and ids only, never text: the resume always reads the words from the plan, so an edit
+    to the plan shows in the resume without retyping. One row per plan, made on the first save;
+    a plan without one shows every section in the default order.
+    """
+
+    __tablename__ = "resume_settings"
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    #: Section keys in the order the student chose (``lti_tool.plans.resume.SECTIONS``).
+    section_order: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Sections the student left out (new sections are in until left out).
+    left_out: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Hidden entries by section key: row ids (as text) or profile field names.
+    hidden: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    #: Contact details shown under the name: ``email``, ``grade``.
+    contact: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]

@@ -38,6 +38,7 @@ def _item_dict(item: PlanItem) -> dict[str, Any]:
         "title": item.title,
         "detail": item.detail or "",
         "date": iso_or_none(item.date),
+        "hours": item.hours,
         "score": item.score,
         "relationship": item.relationship_label,
         "email": item.email,

@@ -52,13 +52,15 @@ ITEM_SECTIONS: dict[str, dict[str, str]] = {
 }
 #: Besides title and detail, the ``PlanItem`` fields each kind uses.
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    PlanItemKind.ACTIVITY: ("date",),
+    PlanItemKind.ACTIVITY: ("date", "hours"),
     PlanItemKind.ACCOMPLISHMENT: ("date",),
-    PlanItemKind.WORK: ("date",),
-    PlanItemKind.SERVICE: ("date",),
+    PlanItemKind.WORK: ("date", "hours"),
+    PlanItemKind.SERVICE: ("date", "hours"),
     PlanItemKind.ASSESSMENT: ("date", "score"),
     PlanItemKind.CONTACT: ("relationship_label", "email", "phone"),
 }
+#: Most hours one activity, job or service entry may count (ten years of full days).
+HOURS_MAX = 20000
 #: Grade levels of the four-year course plan.
 GRADES = (9, 10, 11, 12)
 #: Profile fields a student edits on the profile page (``accommodations`` is restricted).
