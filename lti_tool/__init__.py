@@ -105,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Import models so SQLAlchemy and Alembic see every table.
     from lti_tool import models  # noqa: F401
+    from lti_tool.careers import models as career_models  # noqa: F401
     from lti_tool.grades import models as grade_models  # noqa: F401
     from lti_tool.launch import models as launch_models  # noqa: F401
     from lti_tool.plans import models as plan_models  # noqa: F401

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
 
 from lti_tool import __version__
+from lti_tool.careers.commands import reference_cli
 from lti_tool.errors import ToolError
 
 #: Flask's options of the group and its development commands: for developers.
@@ -761,6 +762,7 @@ OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     platforms_cli,
     keys_cli,
     people_cli,
+    reference_cli,
     demo,
     sync_command,
     worker_command,

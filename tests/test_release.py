@@ -33,7 +33,7 @@ SHIPPED = {
     "templates": "lti_tool/_templates",
     "migrations": "lti_tool/_migrations",
 }
-OPERATOR_COMMANDS = {"db", "demo", "keys", "people", "platforms", "sync", "worker"}
+OPERATOR_COMMANDS = {"db", "demo", "keys", "people", "platforms", "reference", "sync", "worker"}
 FLASK_OPTIONS = ("-A", "--app", "--debug", "-e", "--env-file")
 
 

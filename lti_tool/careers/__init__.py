@@ -1,0 +1,1 @@
+"""Careers: occupation reference data (BLS OEWS employment and wages) and what is built on it."""
