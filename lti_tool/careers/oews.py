@@ -67,6 +67,7 @@ __all__ = [
     "occupation_count",
     "occupation_profile",
     "ranked_occupations",
+    "shipped_extract",
     "states",
 ]
 
@@ -89,9 +90,13 @@ class LoadResult:
 
 def load_shipped() -> LoadResult:
     """Load the extract shipped with Lodestar."""
-    raw = resources.files("lti_tool.careers").joinpath("data", SHIPPED_EXTRACT).read_bytes()
     started = time.perf_counter()
-    return load_data(read_extract(raw, SHIPPED_EXTRACT), started)
+    return load_data(read_extract(shipped_extract(), SHIPPED_EXTRACT), started)
+
+
+def shipped_extract() -> bytes:
+    """The bytes of the extract shipped in ``lti_tool/careers/data/``."""
+    return resources.files("lti_tool.careers").joinpath("data", SHIPPED_EXTRACT).read_bytes()
 
 
 def load_file(path: Path, *, nonmetro: bool = False) -> LoadResult:
@@ -197,7 +202,7 @@ def _sync(model: Any, key: Any, rows: list[dict[str, Any]]) -> None:
     session = db.session
     name = key.key
     wanted = {row[name]: row for row in rows}
-    existing = {r[0]: r for r in session.execute(select(*model.__table__.columns)).tuples()}
+    existing = {r[0]: r for r in session.execute(select(*model.__table__.columns))}
     gone = [code for code in existing if code not in wanted]
     for chunk in _chunks(gone, 500):
         session.execute(delete(model).where(key.in_(chunk)))
@@ -332,7 +337,7 @@ def ranked_occupations(
     )
     if major_groups is not None:
         query = query.where(Occupation.major_group.in_(list(major_groups)))
-    return [RankedOccupation(o, f) for o, f in db.session.execute(query).tuples()]
+    return [RankedOccupation(o, f) for o, f in db.session.execute(query)]
 
 
 def states() -> list[LaborArea]:
@@ -361,7 +366,7 @@ def metros_by_state() -> dict[str, list[LaborArea]]:
     """Every state's FIPS code -> its metropolitan (and nonmetropolitan) areas, by name."""
     areas = {a.code: a for a in metros()}
     grouped: dict[str, list[LaborArea]] = {}
-    rows = db.session.execute(select(LaborAreaState.state_code, LaborAreaState.area_code)).tuples()
+    rows = db.session.execute(select(LaborAreaState.state_code, LaborAreaState.area_code))
     for state_code, area_code in rows:
         if area_code in areas:
             grouped.setdefault(state_code, []).append(areas[area_code])
