@@ -88,7 +88,7 @@ def test_load_the_package_database_and_read_it(app: Flask, database: Path) -> No
         second = oews.ranked_occupations("0035620", major_groups=["15-0000"], offset=1)
         assert [r.occupation.soc_code for r in second] == ["15-1253"]
         assert oews.ranked_occupations("0035620", major_groups=[]) == []
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="wages"):
             oews.ranked_occupations("0035620", by="wages")
 
         assert [s.name for s in oews.states()] == ["New Jersey", "New York"]
