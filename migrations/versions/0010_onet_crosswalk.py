@@ -16,7 +16,7 @@ from alembic import op
 import lti_tool.db
 
 revision = "0010_onet_crosswalk"
-down_revision = "0008_data_layer"
+down_revision = "0009_occupations"
 branch_labels = None
 depends_on = None
 
