@@ -33,8 +33,10 @@ LOCAL_PREFIX = "local-"
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a fact of an item comes from."""
+    """Where a fact of an item comes from: a short label for students, the full name of
+    what it says, and its address."""
 
+    label: str
     name: str
     url: str
 
@@ -59,7 +61,10 @@ class ChecklistItem:
 def _shipped() -> tuple[dict[str, Any], tuple[ChecklistItem, ...]]:
     text = resources.files("lti_tool.plans").joinpath("data/financial_checklist.json").read_text()
     data = json.loads(text)
-    sources = {k: Source(name=v["name"], url=v["url"]) for k, v in data["sources"].items()}
+    sources = {
+        k: Source(label=v["label"], name=v["name"], url=v["url"])
+        for k, v in data["sources"].items()
+    }
     items = tuple(
         ChecklistItem(
             key=item["key"],

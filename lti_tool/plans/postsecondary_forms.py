@@ -90,14 +90,14 @@ class TaskForm(CleanForm):
     """An essay or recommendation letter an application asks for."""
 
     kind = SelectField(
-        "Kind", choices=choices(TASK_KIND_LABELS.items()), validators=[InputRequired()]
+        "Essay or letter", choices=choices(TASK_KIND_LABELS.items()), validators=[InputRequired()]
     )
     name = StringField(
         "Essay prompt or letter writer",
         [DataRequired(message="Write the essay prompt or who writes the letter."), Length(max=500)],
     )
     status = SelectField(
-        "Status",
+        "Where it stands",
         choices=choices(TASK_STATUS_LABELS.items()),
         default=ApplicationTaskStatus.NOT_STARTED,
     )
