@@ -392,9 +392,7 @@ def import_catalogue(actor: Actor) -> Page | BaseResponse:
         return _catalogue_admin_page(actor, form, "Choose a CSV file to upload.", 400)
     data = upload.stream.read(program_catalogue.MAX_FILE_BYTES + 1)
     try:
-        result = program_catalogue.import_catalogue(
-            actor, data, filename=upload.filename, release=form.release.data or ""
-        )
+        result = program_catalogue.import_catalogue(actor, data, release=form.release.data or "")
     except InvalidInput as err:
         return _catalogue_admin_page(
             actor,

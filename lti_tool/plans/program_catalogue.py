@@ -302,9 +302,7 @@ def parse_catalogue(text: str) -> tuple[str, list[dict[str, Any]], int]:
     return layout, parsed, skipped
 
 
-def import_catalogue(
-    actor: Actor, data: bytes, *, filename: str = "", release: str = ""
-) -> ImportResult:
+def import_catalogue(actor: Actor, data: bytes, *, release: str = "") -> ImportResult:
     """Replace the tenant's catalogue with the file's rows, in one transaction; audited
     (``catalogue.import``, counts only).
 
