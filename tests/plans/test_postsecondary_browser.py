@@ -53,6 +53,7 @@ def _check(frame: Any, label: str, failures: dict[str, Any]) -> None:
 def _shot(page: Any, name: str, tmp_path: Path) -> None:
     folder = SHOTS or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)  # let the frame lay out again after a viewport change
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
