@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
-from lti_tool.plans import resume_views, review, views  # noqa: E402,F401
+from lti_tool.plans import postsecondary_views, resume_views, review, views  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Deletion on request: everything a student owns goes, the person row becomes a tombstone.
 
-What goes: the plan and all that hangs off it (goals, milestones, course plan, lists,
-comments about the plan and comments the person wrote, snapshots), evidence about the student
+What goes: the plan and all that hangs off it (goals, milestones, course plan, lists, the
+postsecondary list with its essays and letters, financial-checklist ticks, comments about the plan and comments the person wrote, snapshots), evidence about the student
 and the files they uploaded, grades with their teacher comments, transcript, LMS credentials,
 person-level sync runs, enrollments, guardian links, Lodestar grants, and the launch bodies
 (name, email, roles) kept in the shared store. The person row stays as an anonymised
@@ -44,6 +44,7 @@ from lti_tool.plans.models import (
     PlanSnapshot,
     ResumeSettings,
 )
+from lti_tool.plans.postsecondary_models import ApplicationTask, ChecklistTick, PostsecondaryOption
 
 #: Detail keys whose string values are vocabulary of Lodestar, never the student's words.
 VOCABULARY_KEYS = frozenset(
@@ -149,12 +150,17 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
         return list(db.session.execute(select(model).where(*where)).scalars())
 
     goals = rows(Goal, Goal.plan_id == plan_id)
+    options = rows(PostsecondaryOption, PostsecondaryOption.plan_id == plan_id)
     owned: dict[str, list[Any]] = {
         "plan": [plan] if plan is not None else [],
         "goal": goals,
         "milestone": rows(Milestone, Milestone.goal_id.in_([g.id for g in goals])),
         "course_plan_entry": rows(CoursePlanEntry, CoursePlanEntry.plan_id == plan_id),
         "plan_item": rows(PlanItem, PlanItem.plan_id == plan_id),
+        "postsecondary_option": options,
+        "application_task": rows(
+            ApplicationTask, ApplicationTask.option_id.in_([o.id for o in options])
+        ),
         "plan_comment": rows(
             PlanComment, or_(PlanComment.plan_id == plan_id, PlanComment.author_id == pid)
         ),
@@ -216,6 +222,15 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     counts["goals"] = _run(delete(Goal).where(Goal.plan_id == plan_id))
     counts["courses"] = _run(delete(CoursePlanEntry).where(CoursePlanEntry.plan_id == plan_id))
     counts["items"] = _run(delete(PlanItem).where(PlanItem.plan_id == plan_id))
+    counts["application_tasks"] = _run(
+        delete(ApplicationTask).where(
+            ApplicationTask.id.in_([t.id for t in owned["application_task"]])
+        )
+    )
+    counts["postsecondary_options"] = _run(
+        delete(PostsecondaryOption).where(PostsecondaryOption.plan_id == plan_id)
+    )
+    counts["checklist_ticks"] = _run(delete(ChecklistTick).where(ChecklistTick.plan_id == plan_id))
     counts["comments"] = _run(
         delete(PlanComment).where(PlanComment.id.in_([c.id for c in owned["plan_comment"]]))
     )

@@ -14,7 +14,7 @@ from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades.models import TranscriptEntry
 from lti_tool.models import Person
-from lti_tool.plans import parts, programs
+from lti_tool.plans import financial_checklist, parts, postsecondary, programs
 from lti_tool.plans.course_planning import course_plan, plan_program, requirements
 from lti_tool.plans.editing import iso_or_none
 from lti_tool.plans.goals_and_milestones import goals
@@ -191,6 +191,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             }
             for t in transcript
         ],
+        "postsecondary": [
+            postsecondary.option_dict(o, {g.id for g in goal_rows})
+            for o in postsecondary.options(plan)
+        ],
+        "financial_checklist": financial_checklist.checklist_document(plan),
         "comments": [
             {
                 "author": a.display_name if a is not None else None,

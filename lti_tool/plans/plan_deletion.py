@@ -15,6 +15,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.plans import erasure, parts
 from lti_tool.plans.models import CoursePlanEntry, Goal, PlanItem, PlanSnapshot
+from lti_tool.plans.postsecondary_models import PostsecondaryOption
 from lti_tool.plans.reading import find_plan
 
 
@@ -33,6 +34,7 @@ def deletion_preview(student: Person) -> dict[str, int]:
         **parts.preview(student, plan_id),  # evidence and files, from the portfolio
         "courses": count(CoursePlanEntry, CoursePlanEntry.plan_id == plan_id),
         "items": count(PlanItem, PlanItem.plan_id == plan_id),
+        "postsecondary_options": count(PostsecondaryOption, PostsecondaryOption.plan_id == plan_id),
         "snapshots": count(PlanSnapshot, PlanSnapshot.plan_id == plan_id),
     }
 

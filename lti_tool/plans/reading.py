@@ -183,4 +183,6 @@ def is_empty(document: Mapping[str, Any]) -> bool:
         or document.get("college_planning")
         or document.get("financial_planning")
         or document.get("accommodations")
+        or document.get("postsecondary")
+        or any(i.get("done") for i in document.get("financial_checklist") or [])
     )
