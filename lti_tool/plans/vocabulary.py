@@ -51,11 +51,22 @@ ITEM_SECTIONS: dict[str, dict[str, str]] = {
     },
 }
 #: Besides title and detail, the ``PlanItem`` fields each kind uses.
+#: Work entries carry the work-based learning fields (``work_learning``); service and
+#: activities the ones that fit them.
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    PlanItemKind.ACTIVITY: ("date",),
+    PlanItemKind.ACTIVITY: ("date", "organization", "role", "hours_per_week", "learned"),
     PlanItemKind.ACCOMPLISHMENT: ("date",),
-    PlanItemKind.WORK: ("date",),
-    PlanItemKind.SERVICE: ("date",),
+    PlanItemKind.WORK: (
+        "organization",
+        "role",
+        "learning_kind",
+        "hours_per_week",
+        "total_hours",
+        "start_date",
+        "end_date",
+        "learned",
+    ),
+    PlanItemKind.SERVICE: ("date", "organization", "role", "total_hours", "learned"),
     PlanItemKind.ASSESSMENT: ("date", "score"),
     PlanItemKind.CONTACT: ("relationship_label", "email", "phone"),
 }
