@@ -16,7 +16,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from lti_tool import policy
 from lti_tool.actor import Actor
@@ -77,7 +84,7 @@ class ResourceForm(CleanForm):
 
     def validate_url(self, field: Any) -> None:
         if field.data and http_url(field.data) is None:
-            raise ValueError("Give a full web address starting with https:// or http://.")
+            raise ValidationError("Give a full web address starting with https:// or http://.")
 
 
 class RecommendForm(CleanForm):
