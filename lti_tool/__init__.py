@@ -110,7 +110,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.grades import models as grade_models  # noqa: F401
     from lti_tool.launch import models as launch_models  # noqa: F401
     from lti_tool.plans import models as plan_models  # noqa: F401
-    from lti_tool.plans import postsecondary_models  # noqa: F401
+    from lti_tool.plans import (
+        postsecondary_models,  # noqa: F401
+        resource_models,  # noqa: F401
+    )
     from lti_tool.portfolio import models as portfolio_models  # noqa: F401
     from lti_tool.relevance import models as relevance_models  # noqa: F401
 

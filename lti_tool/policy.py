@@ -79,6 +79,12 @@ class Action(enum.StrEnum):
     REVIEW_CASELOAD = "review_caseload"
     #: None or a Platform: tenant settings, registrations.
     ADMIN_TENANT = "admin_tenant"
+    #: None: browse the district's community resources (learners and counselors).
+    BROWSE_RESOURCES = "browse_resources"
+    #: None: add, edit and hide the district's community resources (counselors, admins).
+    MANAGE_RESOURCES = "manage_resources"
+    #: Person (a learner): recommend a community resource into their plan (counselors).
+    RECOMMEND_RESOURCE = "recommend_resource"
 
 
 # -- what the rules ask the database: each a SQL condition, so one check (or a page's
@@ -115,6 +121,16 @@ def _teaches_student(teacher_id: int, student_id: int) -> Clause:
 def _was_learner(person_id: int) -> Clause:
     """A learner in some course of the tenant (any status); institution roles do not count."""
     return exists().where(Enrollment.person_id == person_id, Enrollment.role == Role.STUDENT)
+
+
+def _learner_here(actor: Actor) -> Clause:
+    """A learner in some course of the actor's tenant (any status)."""
+    return exists().where(
+        Enrollment.person_id == actor.person_id,
+        Enrollment.role == Role.STUDENT,
+        Enrollment.course_id == Course.id,
+        Course.tenant_id == actor.tenant_id,
+    )
 
 
 def _guards(guardian_id: int, student_id: int) -> Clause:
@@ -305,6 +321,13 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_FAMILY: Rule(TENANT, lambda actor, _none: _guards_anyone(actor)),
     Action.REVIEW_CASELOAD: Rule(TENANT, lambda actor, _none: _counselor(actor)),
     Action.ADMIN_TENANT: Rule((None, Platform), lambda actor, _tenant: _admin(actor)),
+    Action.BROWSE_RESOURCES: Rule(
+        TENANT, lambda actor, _none: or_(_learner_here(actor), _counselor(actor))
+    ),
+    Action.MANAGE_RESOURCES: Rule(TENANT, lambda actor, _none: _counselor(actor)),
+    Action.RECOMMEND_RESOURCE: Rule(
+        STUDENT, lambda actor, student: and_(_counselor(actor), _was_learner(student.id))
+    ),
 }
 
 

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
-from lti_tool.plans import postsecondary_views, resume_views, review, views  # noqa: E402,F401
+from lti_tool.plans import (  # noqa: E402,F401
+    postsecondary_views,
+    resource_views,
+    resume_views,
+    review,
+    views,
+)

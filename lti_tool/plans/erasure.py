@@ -1,7 +1,9 @@
 """Deletion on request: everything a student owns goes, the person row becomes a tombstone.
 
 What goes: the plan and all that hangs off it (goals, milestones, course plan, lists, the
-postsecondary list with its essays and letters, financial-checklist ticks, comments about the plan and comments the person wrote, snapshots), evidence about the student
+postsecondary list with its essays and letters, financial-checklist ticks, comments about the
+plan and comments the person wrote, snapshots, community resources recommended to them),
+evidence about the student
 and the files they uploaded, grades with their teacher comments, transcript, LMS credentials,
 person-level sync runs, enrollments, guardian links, Lodestar grants, and the launch bodies
 (name, email, roles) kept in the shared store. The person row stays as an anonymised
@@ -45,6 +47,7 @@ from lti_tool.plans.models import (
     ResumeSettings,
 )
 from lti_tool.plans.postsecondary_models import ApplicationTask, ChecklistTick, PostsecondaryOption
+from lti_tool.plans.resource_models import ResourceRecommendation
 
 #: Detail keys whose string values are vocabulary of Lodestar, never the student's words.
 VOCABULARY_KEYS = frozenset(
@@ -165,6 +168,9 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
             PlanComment, or_(PlanComment.plan_id == plan_id, PlanComment.author_id == pid)
         ),
         "plan_snapshot": rows(PlanSnapshot, PlanSnapshot.plan_id == plan_id),
+        "resource_recommendation": rows(
+            ResourceRecommendation, ResourceRecommendation.plan_id == plan_id
+        ),
         # Evidence and uploaded files, from the portfolio (see ``parts``).
         **parts.owned(student, plan_id),
         "grade": rows(Grade, Grade.person_id == pid),
@@ -237,6 +243,9 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     counts["snapshots"] = _run(delete(PlanSnapshot).where(PlanSnapshot.plan_id == plan_id))
     counts["resume_settings"] = _run(
         delete(ResumeSettings).where(ResumeSettings.plan_id == plan_id)
+    )
+    counts["recommendations"] = _run(
+        delete(ResourceRecommendation).where(ResourceRecommendation.plan_id == plan_id)
     )
     counts["plans"] = _run(delete(Plan).where(Plan.id == plan_id))
     if plan is not None:

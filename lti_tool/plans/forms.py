@@ -36,7 +36,11 @@ from lti_tool.plans.vocabulary import (
     GOAL_CATEGORY_LABELS,
     GOAL_STATUS_LABELS,
     GRADES,
-    HOURS_MAX,
+)
+from lti_tool.plans.work_learning import (
+    MAX_HOURS_PER_WEEK,
+    MAX_TOTAL_HOURS,
+    WORK_KIND_LABELS,
 )
 
 
@@ -167,13 +171,6 @@ class ItemForm(_Form):
     title = StringField("Title", [DataRequired(message="Give it a title."), Length(max=500)])
     detail = TextAreaField("Details", [Length(max=_TEXT)])
     date = DateField("Date (optional)", [Optional()])
-    hours = FiniteDecimalField(
-        "Hours (optional)",
-        [
-            Optional(),
-            NumberRange(min=0, max=HOURS_MAX, message=f"Use a number from 0 to {HOURS_MAX}."),
-        ],
-    )
     score = StringField("Score or result", [Length(max=120)])
     relationship_label = StringField("Relationship to you", [Length(max=120)])
     email = StringField(
@@ -198,10 +195,56 @@ class ItemForm(_Form):
         ],
     )
 
+    organization = StringField("Employer or organisation (optional)", [Length(max=255)])
+    role = StringField("My role (optional)", [Length(max=255)])
+    learning_kind = SelectField(
+        "Kind of work-based learning",
+        choices=choices([("", "Choose one (optional)"), *WORK_KIND_LABELS.items()]),
+        default="",
+        validate_choice=True,
+    )
+    hours_per_week = FiniteDecimalField(
+        "Hours per week (optional)",
+        [
+            Optional(),
+            NumberRange(
+                min=0,
+                max=MAX_HOURS_PER_WEEK,
+                message=f"Hours per week are between 0 and {MAX_HOURS_PER_WEEK}.",
+            ),
+        ],
+        places=1,
+    )
+    total_hours = FiniteDecimalField(
+        "Total hours (optional)",
+        [
+            Optional(),
+            NumberRange(
+                min=0,
+                max=MAX_TOTAL_HOURS,
+                message=f"Total hours are between 0 and {MAX_TOTAL_HOURS:,}.",
+            ),
+        ],
+        places=1,
+    )
+    start_date = DateField("Start date (optional)", [Optional()])
+    end_date = DateField("End date (leave empty if it is still going on)", [Optional()])
+    learned = TextAreaField("What I learned (optional)", [Length(max=_TEXT)])
+
+    def validate_end_date(self, field: Any) -> None:
+        start = self.start_date.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("The end date cannot be before the start date.")
+
     @classmethod
     def for_kind(cls, kind: str, formdata: Any = None, **kwargs: Any) -> ItemForm:
         """A form whose labels suit the kind of item."""
         form = cls(formdata, **kwargs)
+        if kind == PlanItemKind.WORK:
+            form.title.label.text = "Job or placement"
+            form.organization.label.text = "Employer or organisation"
+        elif kind == PlanItemKind.SERVICE:
+            form.organization.label.text = "Organisation (optional)"
         if kind == PlanItemKind.CONTACT:
             form.title.label.text = "Name"
             form.detail.label.text = "How they support me"

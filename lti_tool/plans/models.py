@@ -190,6 +190,18 @@ class PlanItemKind(enum.StrEnum):
     CONTACT = "contact"
 
 
+class WorkLearningKind(enum.StrEnum):
+    """Kinds of work-based learning a work entry records."""
+
+    JOB = "job"
+    INTERNSHIP = "internship"
+    APPRENTICESHIP = "apprenticeship"
+    JOB_SHADOW = "job_shadow"
+    VOLUNTEER = "volunteer"
+    SCHOOL_ENTERPRISE = "school_enterprise"
+    OTHER = "other"
+
+
 class PlanItem(Model):
     """A line in a list section: an activity, accomplishment, assessment result or contact.
 
@@ -209,12 +221,24 @@ class PlanItem(Model):
     date: Mapped[dt.date | None] = mapped_column(Date)
     #: Assessments: the score as reported ("1210", "Level 4", "Proficient").
     score: Mapped[str | None] = mapped_column(String(120))
-    #: Activities, work and service: hours spent (None when not given).
-    hours: Mapped[float | None] = mapped_column(Float)
     #: Contacts: relationship, email and phone.
     relationship_label: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(60))
+    #: Work, service and activities: the employer or organisation and the student's role.
+    organization: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str | None] = mapped_column(String(255))
+    #: Work: the kind of work-based learning.
+    learning_kind: Mapped[WorkLearningKind | None] = mapped_column(
+        enum_string(WorkLearningKind, "learning_kind")
+    )
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
+    total_hours: Mapped[float | None] = mapped_column(Float)
+    #: Work: when it started and ended (no end date: still going on).
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    #: What the student learned from it.
+    learned: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created_at]
 
 

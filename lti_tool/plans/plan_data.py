@@ -14,7 +14,14 @@ from lti_tool.db import utcnow
 from lti_tool.extensions import db
 from lti_tool.grades.models import TranscriptEntry
 from lti_tool.models import Person
-from lti_tool.plans import financial_checklist, parts, postsecondary, programs
+from lti_tool.plans import (
+    financial_checklist,
+    parts,
+    postsecondary,
+    programs,
+    resource_services,
+    work_learning,
+)
 from lti_tool.plans.course_planning import course_plan, plan_program, requirements
 from lti_tool.plans.editing import iso_or_none
 from lti_tool.plans.goals_and_milestones import goals
@@ -38,11 +45,11 @@ def _item_dict(item: PlanItem) -> dict[str, Any]:
         "title": item.title,
         "detail": item.detail or "",
         "date": iso_or_none(item.date),
-        "hours": item.hours,
         "score": item.score,
         "relationship": item.relationship_label,
         "email": item.email,
         "phone": item.phone,
+        **work_learning.entry_dict(item),
     }
 
 
@@ -177,6 +184,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             slug: [_item_dict(i) for i in all_items if i.kind == info["kind"]]
             for slug, info in ITEM_SECTIONS.items()
         },
+        "recommendations": resource_services.recommendations_data(plan),
         "transcript": [
             {
                 "course": t.course_name,

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
+from lti_tool.plans import work_learning
 from lti_tool.plans.editing import bounded_text, optional_date, record_change
 from lti_tool.plans.models import Plan, PlanItem, PlanItemKind
-from lti_tool.plans.vocabulary import HOURS_MAX, ITEM_FIELDS, ITEM_SECTIONS
+from lti_tool.plans.vocabulary import ITEM_FIELDS, ITEM_SECTIONS
 
 
 def section_kind(section: str) -> PlanItemKind:
@@ -49,28 +50,15 @@ def get_item(plan: Plan, kind: PlanItemKind, item_id: int) -> PlanItem:
     return item
 
 
-def _hours(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        hours = float(value)
-    except (TypeError, ValueError) as err:
-        raise InvalidInput("Hours must be a number.") from err
-    if not 0 <= hours <= HOURS_MAX:  # also refuses NaN
-        raise InvalidInput(f"Hours are between 0 and {HOURS_MAX}.")
-    return hours
-
-
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _item_fields(kind: PlanItemKind, fields: Mapping[str, Any]) -> dict[str, Any]:
     allowed = ITEM_FIELDS[kind]
     values: dict[str, Any] = {
-        "title": bounded_text(fields.get("title"), 500, "The title", required=True),
-        "detail": bounded_text(fields.get("detail"), 5000, "The details"),
+        "title": work_learning.clean_text(fields.get("title"), 500, "The title", required=True),
+        "detail": work_learning.clean_text(fields.get("detail"), 5000, "The details"),
         "date": optional_date(fields.get("date"), "Date") if "date" in allowed else None,
-        "hours": _hours(fields.get("hours")) if "hours" in allowed else None,
         "score": (bounded_text(fields.get("score"), 120, "The score") or None)
         if "score" in allowed
         else None,
@@ -88,6 +76,7 @@ def _item_fields(kind: PlanItemKind, fields: Mapping[str, Any]) -> dict[str, Any
     }
     if values["email"] and not _EMAIL.match(values["email"]):
         raise InvalidInput("That does not look like an email address.")
+    values.update(work_learning.entry_fields(allowed, fields))
     return values
 
 

@@ -26,7 +26,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.plans import parts
 from lti_tool.plans.course_planning import course_plan
-from lti_tool.plans.models import CoursePlanStatus, Plan, PlanItemKind, ResumeSettings
+from lti_tool.plans.models import CoursePlanStatus, Plan, PlanItem, PlanItemKind, ResumeSettings
 from lti_tool.plans.plan_items import items
 
 
@@ -366,10 +366,14 @@ def _month(value: dt.date | str | None) -> str:
     return f"{value:%B} {value.year}"
 
 
-def _hours(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:g} hour{'' if value == 1 else 's'}"
+def _hours(item: PlanItem) -> str:
+    """The entry's hours: in all, else a week (the work-learning fields of the entry)."""
+    if item.total_hours is not None:
+        return f"{item.total_hours:g} hour{'' if item.total_hours == 1 else 's'}"
+    if item.hours_per_week is not None:
+        per_week = item.hours_per_week
+        return f"{per_week:g} hour{'' if per_week == 1 else 's'} a week"
+    return ""
 
 
 def _meta(*parts_: str) -> str:
@@ -402,7 +406,7 @@ def _entries(plan: Plan) -> dict[str, tuple[str, list[Entry]]]:
                 Entry(
                     key=str(i.id),
                     title=i.title,
-                    meta=_meta(_month(i.date), _hours(i.hours)),
+                    meta=_meta(_month(i.date or i.start_date), _hours(i)),
                     detail=i.detail or "",
                 )
                 for i in plan_items

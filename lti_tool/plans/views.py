@@ -52,6 +52,7 @@ from lti_tool.plans import (
     yearly_snapshots,
 )
 from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy
+from lti_tool.plans.resource_views import recommendation_context
 from lti_tool.plans.review import review_context
 
 Action = policy.Action
@@ -123,6 +124,7 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
         snapshots=yearly_snapshots.snapshots(plan),
         this_year=reading.school_year(),
         **review_context(actor, plan),
+        **recommendation_context(actor, student, plan),
     )
 
 

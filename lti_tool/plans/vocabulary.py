@@ -51,16 +51,32 @@ ITEM_SECTIONS: dict[str, dict[str, str]] = {
     },
 }
 #: Besides title and detail, the ``PlanItem`` fields each kind uses.
+#: Work entries carry the work-based learning fields (``work_learning``); service and
+#: activities the ones that fit them.
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    PlanItemKind.ACTIVITY: ("date", "hours"),
+    PlanItemKind.ACTIVITY: (
+        "date",
+        "organization",
+        "role",
+        "hours_per_week",
+        "total_hours",
+        "learned",
+    ),
     PlanItemKind.ACCOMPLISHMENT: ("date",),
-    PlanItemKind.WORK: ("date", "hours"),
-    PlanItemKind.SERVICE: ("date", "hours"),
+    PlanItemKind.WORK: (
+        "organization",
+        "role",
+        "learning_kind",
+        "hours_per_week",
+        "total_hours",
+        "start_date",
+        "end_date",
+        "learned",
+    ),
+    PlanItemKind.SERVICE: ("date", "organization", "role", "total_hours", "learned"),
     PlanItemKind.ASSESSMENT: ("date", "score"),
     PlanItemKind.CONTACT: ("relationship_label", "email", "phone"),
 }
-#: Most hours one activity, job or service entry may count (ten years of full days).
-HOURS_MAX = 20000
 #: Grade levels of the four-year course plan.
 GRADES = (9, 10, 11, 12)
 #: Profile fields a student edits on the profile page (``accommodations`` is restricted).

@@ -1,13 +1,14 @@
-"""resume: the student's resume choices, and hours on activities, work and service
+"""resume: the student's resume choices
 
 Revision ID: 0011_resume
-Revises: 0008_data_layer
+Revises: 0010_onet_crosswalk
 Create Date: 2026-12-08 01:00:00
 
 * ``resume_settings``: one row per plan with the resume's section order, the sections left
   out, the hidden entries (ids and field names only) and the contact details shown. The
   resume never stores text of its own: it reads the plan every time.
-* ``plan_items.hours``: hours spent on an activity, a job or a service activity (optional).
+
+Hours on activities, work and service are the work-learning fields of 0014.
 """
 
 import sqlalchemy as sa
@@ -41,11 +42,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resume_settings")),
         sa.UniqueConstraint("plan_id", name=op.f("uq_resume_settings_plan_id")),
     )
-    with op.batch_alter_table("plan_items") as batch:
-        batch.add_column(sa.Column("hours", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("plan_items") as batch:
-        batch.drop_column("hours")
     op.drop_table("resume_settings")

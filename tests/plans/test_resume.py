@@ -65,13 +65,13 @@ def _plan_with_content() -> tuple[Any, Plan, dict[str, Any]]:
             kind=PlanItemKind.ACTIVITY,
             title="Robotics club",
             date=dt.date(2025, 9, 1),
-            hours=40,
+            total_hours=40,
             detail="Built the drive train.",
         ),
         "choir": PlanItem(plan_id=plan.id, kind=PlanItemKind.ACTIVITY, title="Choir"),
         "lifeguard": PlanItem(plan_id=plan.id, kind=PlanItemKind.WORK, title="Lifeguard"),
         "food_bank": PlanItem(
-            plan_id=plan.id, kind=PlanItemKind.SERVICE, title="Food bank", hours=12.5
+            plan_id=plan.id, kind=PlanItemKind.SERVICE, title="Food bank", total_hours=12.5
         ),
         "fair": PlanItem(plan_id=plan.id, kind=PlanItemKind.ACCOMPLISHMENT, title="Science fair"),
         "psat": PlanItem(plan_id=plan.id, kind=PlanItemKind.ASSESSMENT, title="PSAT"),
@@ -181,7 +181,7 @@ def test_a_plan_edit_shows_in_the_resume(ctx: None) -> None:
         resume.Choices(order=list(resume.SECTIONS), hidden={"activities": {str(rows["choir"].id)}}),
     )
     rows["robotics"].title = "Robotics club (captain)"
-    rows["robotics"].hours = 60
+    rows["robotics"].total_hours = 60
     plan.about = "Captain of the robotics team."
     new = PlanItem(plan_id=plan.id, kind=PlanItemKind.ACTIVITY, title="Chess club")
     db.session.add(new)
@@ -264,8 +264,8 @@ def _fill_plan(lti: LtiDriver, token: str) -> None:
         == 302
     )
     for section, data in {
-        "activities": {"title": "Robotics club", "date": "2025-09-01", "hours": "40"},
-        "service": {"title": "Food bank volunteer", "hours": "12"},
+        "activities": {"title": "Robotics club", "date": "2025-09-01", "total_hours": "40"},
+        "service": {"title": "Food bank volunteer", "total_hours": "12"},
         "work": {"title": "Dog walking"},
     }.items():
         assert post(lti, token, f"/plans/me/items/{section}", data).status_code == 302
@@ -345,7 +345,7 @@ def test_student_builds_prints_and_downloads_a_resume(lti: LtiDriver, app: Flask
             lti,
             token,
             f"/plans/me/items/activities/{robotics}",
-            {"title": "Robotics club captain", "hours": "55"},
+            {"title": "Robotics club captain", "total_hours": "55"},
         ).status_code
         == 302
     )
@@ -406,8 +406,12 @@ def test_bad_builder_input_gives_400_and_changes_nothing(lti: LtiDriver, app: Fl
     assert count(app, ResumeSettings) == 1
     assert plan_of(app, student).updated_at == before.updated_at
     # Hours on an activity must be a number in range.
-    response = post(lti, token, "/plans/me/items/activities", {"title": "Chess", "hours": "-3"})
+    response = post(
+        lti, token, "/plans/me/items/activities", {"title": "Chess", "total_hours": "-3"}
+    )
     assert response.status_code == 400
-    response = post(lti, token, "/plans/me/items/activities", {"title": "Chess", "hours": "NaN"})
+    response = post(
+        lti, token, "/plans/me/items/activities", {"title": "Chess", "total_hours": "NaN"}
+    )
     assert response.status_code == 400
     assert count(app, PlanItem, PlanItem.title == "Chess") == 0

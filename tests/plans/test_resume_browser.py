@@ -38,15 +38,17 @@ def _fill_plan(stack: DemoStack, sub: str) -> None:
                     kind=PlanItemKind.ACTIVITY,
                     title="Robotics club",
                     date=dt.date(2025, 9, 1),
-                    hours=40,
+                    total_hours=40,
                     detail="Built the drive train for our competition robot.",
                 ),
-                PlanItem(plan_id=plan.id, kind=PlanItemKind.ACTIVITY, title="Choir", hours=20),
+                PlanItem(
+                    plan_id=plan.id, kind=PlanItemKind.ACTIVITY, title="Choir", total_hours=20
+                ),
                 PlanItem(
                     plan_id=plan.id,
                     kind=PlanItemKind.SERVICE,
                     title="Food bank volunteer",
-                    hours=12,
+                    total_hours=12,
                 ),
                 PlanItem(
                     plan_id=plan.id,

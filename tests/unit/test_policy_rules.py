@@ -107,6 +107,9 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "view family": (A.VIEW_FAMILY, "-"),
     "review caseload": (A.REVIEW_CASELOAD, "-"),
     "admin tenant": (A.ADMIN_TENANT, "-"),
+    "browse resources": (A.BROWSE_RESOURCES, "-"),
+    "manage resources": (A.MANAGE_RESOURCES, "-"),
+    "recommend resource": (A.RECOMMEND_RESOURCE, "sam"),
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
 TEACHER = {"view class", "sync class", "tag course", "place activity"}
@@ -117,12 +120,15 @@ COUNSELOR = {
     "review plan",
     "export plan",
     "review caseload",
+    "browse resources",
+    "manage resources",
+    "recommend resource",
 }
 
 EXPECTED: dict[str, set[str]] = {
-    "sam": PLAN_OWNER | {"view course as student"},
-    "cam": {"view course as student"},
-    "lee": set(),
+    "sam": PLAN_OWNER | {"view course as student", "browse resources"},
+    "cam": {"view course as student", "browse resources"},
+    "lee": {"browse resources"},  # a learner of the district, though the course ended
     "tia": TEACHER | {"read plan", "comment plan", "attach evidence"},
     "ted": set(),
     "tom": set(),
@@ -139,9 +145,10 @@ EXPECTED: dict[str, set[str]] = {
     "ada": COUNSELOR | {"delete plan", "admin tenant"},
     "pam": set(),
     "ian": set(),
-    "oscar": {"review caseload", "admin tenant"},  # of their own tenant, nothing of Sam's
+    # Of their own tenant, nothing of Sam's.
+    "oscar": {"review caseload", "admin tenant", "browse resources", "manage resources"},
     "otto": {"view family"},  # guards Olga, in his own tenant
-    "olga": set(),
+    "olga": {"browse resources"},  # a learner of her own district
 }
 
 
