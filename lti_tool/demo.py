@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer
 
+from lti_tool.extensions import db
 from lti_tool.launch import grants, keys, services
 from lti_tool.plans.programs import ensure_default_programs
 from lti_tool.sandbox import create_sandbox_app, get_state, run_in_thread
@@ -81,7 +82,15 @@ def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
         # loaded once, on the first demo (about 20 s).
         oews.ensure_loaded()
     sandbox_app = create_sandbox_app({"SANDBOX_BASE_URL": lms_url, "SANDBOX_TOOL_URL": tool_url})
-    register_sandbox(tool_app, sandbox_app)
+    platform_id = register_sandbox(tool_app, sandbox_app)
+    with tool_app.app_context():
+        # Most seeded students start with a lived-in plan (the tests' sandbox does not).
+        from lti_tool.demo_seed import seed_demo_plans
+        from lti_tool.models import Platform
+
+        platform = db.session.get(Platform, platform_id)
+        if platform is not None:
+            seed_demo_plans(platform.tenant_id, get_state(sandbox_app).district)
     return sandbox_app
 
 

@@ -1,7 +1,7 @@
 """O*NET reference data and districts' SOC -> career cluster crosswalks
 
 Revision ID: 0010_onet_crosswalk
-Revises: 0008_data_layer
+Revises: 0009_occupations
 Create Date: 2026-12-07 03:00:00
 
 * ``onet_releases``, ``onet_occupations``, ``onet_related_occupations``: the loaded O*NET

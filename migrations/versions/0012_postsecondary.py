@@ -2,7 +2,7 @@
 application tracker, financial-checklist adaptations and ticks
 
 Revision ID: 0012_postsecondary
-Revises: 0008_data_layer
+Revises: 0011_resume
 Create Date: 2026-12-07 03:30:00
 
 Four new tables; nothing existing changes:

@@ -1,7 +1,7 @@
 """work and resources: work-based learning on plan items, community resources, recommendations
 
 Revision ID: 0014_work_and_resources
-Revises: 0008_data_layer
+Revises: 0012_postsecondary
 Create Date: 2026-12-20 00:00:00
 
 * ``plan_items`` gets nullable columns for work-based learning: organization, role,

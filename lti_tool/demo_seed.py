@@ -1,0 +1,199 @@
+"""Plans for the demo district's students, so a newcomer's first launch shows a lived-in
+product: inventories, career clusters, goals, activities and work with hours, a
+postsecondary list and a piece of linked work for most seeded students.
+
+Only ``ilp demo`` calls this (never the tests' sandbox fixture, whose plans start empty).
+It goes through the same services a student's own pages use, so everything it writes is
+valid and audited. A student who already has a plan is left alone, so running the demo again
+changes nothing; one student in five keeps an empty plan, to show the first steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lti_tool.actor import Actor
+from lti_tool.extensions import db
+from lti_tool.models import Person, Role
+from lti_tool.plans import (
+    career_clusters,
+    goals_and_milestones,
+    inventory,
+    inventory_results,
+    plan_items,
+    postsecondary,
+    reading,
+)
+from lti_tool.plans.models import GoalCategory, PlanItemKind, WorkLearningKind
+from lti_tool.plans.postsecondary_models import ProgramKind
+from lti_tool.portfolio import linking
+from lti_tool.sandbox.data import District
+
+
+@dataclass(frozen=True)
+class Story:
+    """One kind of student: what they like, where they are headed, what they do."""
+
+    likes: str  # Holland types answered "I'd like that", most liked first
+    cluster: str  # a 2024 cluster code
+    goal: str
+    milestones: tuple[str, ...]
+    activity: tuple[str, str, float]  # title, organisation, hours a week
+    work: tuple[str, str, str, float]  # role, organisation, kind, total hours
+    next_step: tuple[ProgramKind, str, str]  # kind, program, institution
+    work_sample: tuple[str, str]  # title, URL
+
+
+STORIES: tuple[Story, ...] = (
+    Story(
+        "IRC",
+        "2024.digital-technology",
+        "Build a small app that helps my school's clubs share their schedules.",
+        ("Finish an online intro to Python course", "Sketch the app with two club leaders"),
+        ("Robotics club", "Lincoln High School", 3),
+        ("Summer coding camp helper", "City Library", WorkLearningKind.VOLUNTEER, 40),
+        (ProgramKind.FOUR_YEAR, "B.S. Computer Science", "State University"),
+        ("My robot's line-following code", "https://example.org/robotics/line-follower"),
+    ),
+    Story(
+        "SIA",
+        "2024.healthcare-human-services",
+        "Shadow a nurse for a day and find out which healthcare jobs fit me.",
+        ("Ask the school nurse who I could shadow", "Write down three questions to ask"),
+        ("Health Occupations Students club", "Lincoln High School", 2),
+        ("Front desk helper", "Riverside Family Clinic", WorkLearningKind.JOB_SHADOW, 16),
+        (ProgramKind.TWO_YEAR, "Associate Degree in Nursing", "Riverside Community College"),
+        ("Poster: how the heart pumps blood", "https://example.org/science-fair/heart"),
+    ),
+    Story(
+        "RCE",
+        "2024.construction",
+        "Earn my OSHA 10 card and get into a carpentry pre-apprenticeship.",
+        ("Take the OSHA 10 online course", "Visit the carpenters' training center"),
+        ("Habitat for Humanity youth build", "Habitat for Humanity", 4),
+        ("Weekend crew helper", "Martinez Remodeling", WorkLearningKind.JOB, 120),
+        (ProgramKind.APPRENTICESHIP, "Carpentry apprenticeship", "Regional Carpenters Council"),
+        ("Shed I framed in shop class", "https://example.org/shop/shed-frame"),
+    ),
+    Story(
+        "AES",
+        "2024.arts-entertainment-design",
+        "Put together a portfolio of my drawings for an art program application.",
+        ("Pick my ten best pieces", "Ask my art teacher for feedback"),
+        ("Yearbook design team", "Lincoln High School", 3),
+        ("Mural assistant", "Downtown Arts Council", WorkLearningKind.INTERNSHIP, 60),
+        (ProgramKind.FOUR_YEAR, "BFA Graphic Design", "State College of Art"),
+        ("My mural sketchbook", "https://example.org/art/mural-sketches"),
+    ),
+)
+
+#: Every fifth student keeps an empty plan (the first steps a new student sees).
+EMPTY_EVERY = 5
+
+
+def seed_demo_plans(tenant_id: int, district: District) -> int:
+    """Give most of ``district``'s students a plan in the tenant; returns how many got one."""
+    seeded = 0
+    for index, user in enumerate(district.users_of_kind("student")):
+        if index % EMPTY_EVERY == EMPTY_EVERY - 1:
+            continue
+        person = _person(tenant_id, user.sub, user.name, user.given_name, user.family_name)
+        if reading.find_plan(person) is not None:
+            continue
+        _tell(Actor(tenant_id, person.id, None, frozenset({Role.STUDENT})), person, index)
+        seeded += 1
+    return seeded
+
+
+def _person(tenant_id: int, sub: str, name: str, given: str, family: str) -> Person:
+    """The student as their first launch will find them (by sub), made now if new."""
+    person = db.session.execute(
+        select(Person).where(Person.tenant_id == tenant_id, Person.sub == sub)
+    ).scalar_one_or_none()
+    if person is None:
+        person = Person(
+            tenant_id=tenant_id, sub=sub, name=name, given_name=given, family_name=family
+        )
+        db.session.add(person)
+        db.session.flush()
+    return person
+
+
+def _answers(likes: str) -> dict[str, int]:
+    """Inventory answers that like ``likes`` (the first most), and say maybe now and then."""
+    answers: dict[str, int] = {}
+    for n, item in enumerate(inventory.items()):
+        if item.type == likes[0] or (item.type in likes[1:] and n % 2 == 0):
+            answers[item.id] = 2
+        else:
+            answers[item.id] = 1 if n % 5 == 0 else 0
+    return answers
+
+
+def _tell(actor: Actor, person: Person, index: int) -> None:
+    story = STORIES[index % len(STORIES)]
+    plan = reading.get_or_create_plan(person)
+    inventory_results.save_inventory(actor, plan, _answers(story.likes))
+    career_clusters.set_clusters(actor, plan, [story.cluster], [])
+    goal = goals_and_milestones.create_goal(
+        actor,
+        plan,
+        {
+            "category": GoalCategory.CAREER,
+            "statement": story.goal,
+            "target_date": dt.date(dt.date.today().year + 1, 5, 31),
+            "measures": "I will have done it and written about it in my portfolio.",
+            "cluster_code": story.cluster,
+        },
+        story.milestones,
+    )
+    title, organisation, per_week = story.activity
+    plan_items.add_item(
+        actor,
+        plan,
+        PlanItemKind.ACTIVITY,
+        {
+            "title": title,
+            "organization": organisation,
+            "role": "Member",
+            "hours_per_week": per_week,
+            "total_hours": per_week * 30,
+        },
+    )
+    role, employer, kind, total = story.work
+    plan_items.add_item(
+        actor,
+        plan,
+        PlanItemKind.WORK,
+        {
+            "title": role,
+            "organization": employer,
+            "role": role,
+            "learning_kind": kind,
+            "total_hours": total,
+            "start_date": dt.date(dt.date.today().year - 1, 6, 15),
+            "end_date": dt.date(dt.date.today().year - 1, 8, 15),
+            "learned": "Showing up on time matters, and asking questions is how you learn.",
+        },
+    )
+    program_kind, program, institution = story.next_step
+    postsecondary.add_option(
+        actor,
+        plan,
+        {"kind": program_kind, "name": program, "institution": institution, "goal_ids": [goal.id]},
+    )
+    sample_title, sample_url = story.work_sample
+    linking.link_work(
+        actor,
+        person,
+        linking.LinkRequest(
+            source="url",
+            goal_id=goal.id,
+            reflection="I am proud of this because I finished it on my own.",
+            url=sample_url,
+            title=sample_title,
+        ),
+    )

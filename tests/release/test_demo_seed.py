@@ -1,0 +1,63 @@
+"""The demo district's students start with lived-in plans (``lti_tool.demo_seed``), and the
+seeded student's first launch finds theirs."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from lti_tool.demo_seed import EMPTY_EVERY, seed_demo_plans
+from lti_tool.extensions import db
+from lti_tool.models import Person, Platform
+from lti_tool.plans.models import Goal, Plan, PlanItem, PlanItemKind
+from lti_tool.plans.postsecondary_models import PostsecondaryOption
+from lti_tool.portfolio.models import Evidence
+from lti_tool.sandbox import get_state
+from tests.lti_driver import LtiDriver, token_of
+
+
+def _count(model: type) -> int:
+    return int(db.session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_most_students_get_a_plan_and_a_second_run_changes_nothing(
+    app: Flask, sandbox: Flask, platform_id: int
+) -> None:
+    students = get_state(sandbox).district.users_of_kind("student")
+    with app.app_context():
+        tenant_id = db.session.get(Platform, platform_id).tenant_id  # type: ignore[union-attr]
+        seeded = seed_demo_plans(tenant_id, get_state(sandbox).district)
+        expected = len(students) - len(students) // EMPTY_EVERY
+        assert seeded == expected and seeded > len(students) // 2
+        assert _count(Plan) == seeded
+        assert _count(Goal) == seeded
+        assert _count(Evidence) == seeded
+        assert _count(PostsecondaryOption) == seeded
+        work = db.session.execute(
+            select(PlanItem).where(PlanItem.kind == PlanItemKind.WORK)
+        ).scalars()
+        assert all(w.total_hours and w.learning_kind and w.organization for w in work)
+        codes = db.session.execute(select(Plan.inventory_code)).scalars().all()
+        assert all(codes) and len(set(codes)) > 1
+        before = (_count(Plan), _count(Goal), _count(PlanItem), _count(Person))
+        assert seed_demo_plans(tenant_id, get_state(sandbox).district) == 0
+        assert (_count(Plan), _count(Goal), _count(PlanItem), _count(Person)) == before
+
+
+def test_a_seeded_students_first_launch_finds_their_plan(
+    lti: LtiDriver, app: Flask, sandbox: Flask, platform_id: int
+) -> None:
+    student = get_state(sandbox).district.users_of_kind("student")[0]
+    with app.app_context():
+        tenant_id = db.session.get(Platform, platform_id).tenant_id  # type: ignore[union-attr]
+        seed_demo_plans(tenant_id, get_state(sandbox).district)
+        people = _count(Person)
+    token = token_of(lti.launch(student))
+    page = lti.client.get("/plans/me", query_string={"lt": token})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Your plan is empty" not in html
+    with app.app_context():
+        assert _count(Person) >= people  # the launch found the seeded person, not a new one
+        person = db.session.execute(select(Person).where(Person.sub == student.sub)).scalar_one()
+        assert person.name == student.name
