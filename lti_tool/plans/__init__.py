@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
-from lti_tool.plans import review, views  # noqa: E402,F401
+from lti_tool.plans import journey_views, review, views  # noqa: E402,F401

@@ -1,12 +1,13 @@
 """Deletion on request: everything a student owns goes, the person row becomes a tombstone.
 
 What goes: the plan and all that hangs off it (goals, milestones, course plan, lists,
-comments about the plan and comments the person wrote, snapshots), evidence about the student
-and the files they uploaded, grades with their teacher comments, transcript, LMS credentials,
-person-level sync runs, enrollments, guardian links, Lodestar grants, and the launch bodies
-(name, email, roles) kept in the shared store. The person row stays as an anonymised
-tombstone (only ids of the LMS's own choosing: tenant and ``sub``) with ``erased_at`` set, so a
-roster sync does not recreate them with their data before their own next launch.
+comments about the plan and comments the person wrote, snapshots, journey ticks), evidence
+about the student and the files they uploaded, grades with their teacher comments,
+transcript, LMS credentials, person-level sync runs, enrollments, guardian links, Lodestar
+grants, and the launch bodies (name, email, roles) kept in the shared store. The person row
+stays as an anonymised tombstone (only ids of the LMS's own choosing: tenant and ``sub``)
+with ``erased_at`` set, so a roster sync does not recreate them with their data before their
+own next launch.
 
 Audit events keep who, what, when, ids and counts; every text of the student's (names,
 emails, URLs, titles, free text) is removed from their ``detail``.
@@ -37,6 +38,7 @@ from lti_tool.plans import parts
 from lti_tool.plans.models import (
     CoursePlanEntry,
     Goal,
+    JourneyTick,
     Milestone,
     Plan,
     PlanComment,
@@ -219,6 +221,7 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
         delete(PlanComment).where(PlanComment.id.in_([c.id for c in owned["plan_comment"]]))
     )
     counts["snapshots"] = _run(delete(PlanSnapshot).where(PlanSnapshot.plan_id == plan_id))
+    counts["journey_ticks"] = _run(delete(JourneyTick).where(JourneyTick.plan_id == plan_id))
     counts["plans"] = _run(delete(Plan).where(Plan.id == plan_id))
     if plan is not None:
         db.session.expunge(plan)

@@ -32,10 +32,10 @@ from lti_tool.hygiene import CleanForm, FiniteDecimalField
 from lti_tool.plans.models import CoursePlanStatus, GoalStatus, PlanItemKind
 from lti_tool.plans.programs import SUBJECTS
 from lti_tool.plans.vocabulary import (
+    ALL_COURSE_GRADES,
     COURSE_STATUS_LABELS,
     GOAL_CATEGORY_LABELS,
     GOAL_STATUS_LABELS,
-    GRADES,
 )
 
 
@@ -114,11 +114,11 @@ class MilestoneForm(_Form):
 
 
 class CourseEntryForm(_Form):
-    """One course in the four-year plan."""
+    """One course in the course plan (the view narrows the grades to the tenant's range)."""
 
     grade_level = SelectField(
         "Grade",
-        choices=choices((g, f"Grade {g}") for g in GRADES),
+        choices=choices((g, f"Grade {g}") for g in ALL_COURSE_GRADES),
         coerce=int,
         validators=[InputRequired()],
     )

@@ -106,6 +106,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "attach evidence": (A.ATTACH_EVIDENCE, "bio+sam"),
     "view family": (A.VIEW_FAMILY, "-"),
     "review caseload": (A.REVIEW_CASELOAD, "-"),
+    "manage journey": (A.MANAGE_JOURNEY, "-"),
     "admin tenant": (A.ADMIN_TENANT, "-"),
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
@@ -117,6 +118,7 @@ COUNSELOR = {
     "review plan",
     "export plan",
     "review caseload",
+    "manage journey",
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -139,7 +141,11 @@ EXPECTED: dict[str, set[str]] = {
     "ada": COUNSELOR | {"delete plan", "admin tenant"},
     "pam": set(),
     "ian": set(),
-    "oscar": {"review caseload", "admin tenant"},  # of their own tenant, nothing of Sam's
+    "oscar": {
+        "review caseload",
+        "manage journey",
+        "admin tenant",
+    },  # of their own tenant, nothing of Sam's
     "otto": {"view family"},  # guards Olga, in his own tenant
     "olga": set(),
 }
