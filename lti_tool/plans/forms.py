@@ -32,10 +32,10 @@ from lti_tool.hygiene import CleanForm, FiniteDecimalField
 from lti_tool.plans.models import CoursePlanStatus, GoalStatus, PlanItemKind
 from lti_tool.plans.programs import SUBJECTS
 from lti_tool.plans.vocabulary import (
-    ALL_COURSE_GRADES,
     COURSE_STATUS_LABELS,
     GOAL_CATEGORY_LABELS,
     GOAL_STATUS_LABELS,
+    GRADES,
 )
 
 
@@ -114,11 +114,12 @@ class MilestoneForm(_Form):
 
 
 class CourseEntryForm(_Form):
-    """One course in the course plan (the view narrows the grades to the tenant's range)."""
+    """One course in the course plan: grades 9-12 unless the view offers the tenant's range
+    (``course_planning.grade_choices``)."""
 
     grade_level = SelectField(
         "Grade",
-        choices=choices((g, f"Grade {g}") for g in ALL_COURSE_GRADES),
+        choices=choices((g, f"Grade {g}") for g in GRADES),
         coerce=int,
         validators=[InputRequired()],
     )
