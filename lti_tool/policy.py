@@ -77,6 +77,8 @@ class Action(enum.StrEnum):
     VIEW_FAMILY = "view_family"
     #: None: the counselor caseload and reports.
     REVIEW_CASELOAD = "review_caseload"
+    #: None: the district's grade 6-12 journey steps and course plan grades (counselors).
+    MANAGE_JOURNEY = "manage_journey"
     #: None or a Platform: tenant settings, registrations.
     ADMIN_TENANT = "admin_tenant"
     #: None: browse the district's community resources (learners and counselors).
@@ -320,6 +322,7 @@ RULES: dict[Action, Rule] = {
     Action.DELETE_PLAN: Rule(STUDENT, lambda actor, _student: _admin(actor)),
     Action.VIEW_FAMILY: Rule(TENANT, lambda actor, _none: _guards_anyone(actor)),
     Action.REVIEW_CASELOAD: Rule(TENANT, lambda actor, _none: _counselor(actor)),
+    Action.MANAGE_JOURNEY: Rule(TENANT, lambda actor, _none: _counselor(actor)),
     Action.ADMIN_TENANT: Rule((None, Platform), lambda actor, _tenant: _admin(actor)),
     Action.BROWSE_RESOURCES: Rule(
         TENANT, lambda actor, _none: or_(_learner_here(actor), _counselor(actor))

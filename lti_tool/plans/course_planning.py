@@ -1,4 +1,5 @@
-"""The four-year course plan and the Program of Study it may follow.
+"""The course plan (grades 9 to 12, from grade 6 where the district plans middle school
+courses too: ``plan_settings``) and the Program of Study it may follow.
 
 Lookups by id are scoped to the plan they were given, so an id of someone else's plan is
 simply "not found".
@@ -14,10 +15,10 @@ from sqlalchemy import select
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.plans import programs
+from lti_tool.plans import plan_settings, programs
 from lti_tool.plans.editing import bounded_text, one_of, record_change, whole_number
 from lti_tool.plans.models import CoursePlanEntry, CoursePlanStatus, Plan, ProgramOfStudy
-from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS, GRADES
+from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS
 from lti_tool.tenants import in_tenant
 
 
@@ -44,10 +45,23 @@ def get_course(plan: Plan, entry_id: int) -> CoursePlanEntry:
     return entry
 
 
-def _course_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+def grade_choices(plan: Plan, entries: Iterable[CoursePlanEntry] = ()) -> tuple[int, ...]:
+    """The grades a course may be planned in: the tenant's course plan grades, and any grade
+    that already holds one of ``entries`` (a district that narrows its range loses nothing)."""
+    grades = set(plan_settings.course_plan_grades(plan.tenant_id))
+    grades.update(e.grade_level for e in entries)
+    return tuple(sorted(grades))
+
+
+def _grades_text(grades: tuple[int, ...]) -> str:
+    words = [str(g) for g in grades]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _course_fields(fields: Mapping[str, Any], grades: tuple[int, ...]) -> dict[str, Any]:
     grade = whole_number(fields.get("grade_level"), "grade")
-    if grade not in GRADES:
-        raise InvalidInput("Grade must be 9, 10, 11 or 12.")
+    if grade not in grades:
+        raise InvalidInput(f"Grade must be {_grades_text(grades)}.")
     try:
         credits = float(fields.get("credits"))  # type: ignore[arg-type]
     except (TypeError, ValueError) as err:
@@ -69,8 +83,8 @@ def _course_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def add_course(actor: Actor, plan: Plan, fields: Mapping[str, Any]) -> CoursePlanEntry:
-    """Add a course to the four-year plan."""
-    entry = CoursePlanEntry(plan_id=plan.id, **_course_fields(fields))
+    """Add a course to the course plan (in one of the tenant's course plan grades)."""
+    entry = CoursePlanEntry(plan_id=plan.id, **_course_fields(fields, grade_choices(plan)))
     db.session.add(entry)
     db.session.flush()
     record_change(
@@ -87,9 +101,9 @@ def add_course(actor: Actor, plan: Plan, fields: Mapping[str, Any]) -> CoursePla
 def update_course(
     actor: Actor, plan: Plan, entry_id: int, fields: Mapping[str, Any]
 ) -> CoursePlanEntry:
-    """Change a course of the four-year plan."""
+    """Change a course of the course plan (it may keep a grade outside the tenant's range)."""
     entry = get_course(plan, entry_id)
-    for key, value in _course_fields(fields).items():
+    for key, value in _course_fields(fields, grade_choices(plan, [entry])).items():
         setattr(entry, key, value)
     record_change(
         actor, plan, "course.update", subject_type="course_plan_entry", subject_id=entry.id
@@ -98,7 +112,7 @@ def update_course(
 
 
 def delete_course(actor: Actor, plan: Plan, entry_id: int) -> None:
-    """Remove a course from the four-year plan."""
+    """Remove a course from the course plan."""
     entry = get_course(plan, entry_id)
     db.session.delete(entry)
     record_change(

@@ -1,14 +1,14 @@
 """Deletion on request: everything a student owns goes, the person row becomes a tombstone.
 
 What goes: the plan and all that hangs off it (goals, milestones, course plan, lists, the
-postsecondary list with its essays and letters, financial-checklist ticks, comments about the
-plan and comments the person wrote, snapshots, community resources recommended to them),
-evidence about the student
-and the files they uploaded, grades with their teacher comments, transcript, LMS credentials,
-person-level sync runs, enrollments, guardian links, Lodestar grants, and the launch bodies
-(name, email, roles) kept in the shared store. The person row stays as an anonymised
-tombstone (only ids of the LMS's own choosing: tenant and ``sub``) with ``erased_at`` set, so a
-roster sync does not recreate them with their data before their own next launch.
+postsecondary list with its essays and letters, financial-checklist ticks, journey ticks,
+comments about the plan and comments the person wrote, snapshots, community resources
+recommended to them), evidence about the student and the files they uploaded, grades with
+their teacher comments, transcript, LMS credentials, person-level sync runs, enrollments,
+guardian links, Lodestar grants, and the launch bodies (name, email, roles) kept in the
+shared store. The person row stays as an anonymised tombstone (only ids of the LMS's own
+choosing: tenant and ``sub``) with ``erased_at`` set, so a roster sync does not recreate them
+with their data before their own next launch.
 
 Audit events keep who, what, when, ids and counts; every text of the student's (names,
 emails, URLs, titles, free text) is removed from their ``detail``.
@@ -39,6 +39,7 @@ from lti_tool.plans import parts
 from lti_tool.plans.models import (
     CoursePlanEntry,
     Goal,
+    JourneyTick,
     Milestone,
     Plan,
     PlanComment,
@@ -247,6 +248,7 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     counts["recommendations"] = _run(
         delete(ResourceRecommendation).where(ResourceRecommendation.plan_id == plan_id)
     )
+    counts["journey_ticks"] = _run(delete(JourneyTick).where(JourneyTick.plan_id == plan_id))
     counts["plans"] = _run(delete(Plan).where(Plan.id == plan_id))
     if plan is not None:
         db.session.expunge(plan)

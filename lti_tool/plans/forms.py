@@ -119,7 +119,8 @@ class MilestoneForm(_Form):
 
 
 class CourseEntryForm(_Form):
-    """One course in the four-year plan."""
+    """One course in the course plan: grades 9-12 unless the view offers the tenant's range
+    (``course_planning.grade_choices``)."""
 
     grade_level = SelectField(
         "Grade",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,10 @@ class Plan(Model):
     #: Holland code from the interest inventory, e.g. "SIA" (None until taken).
     inventory_code: Mapped[str | None] = mapped_column(String(8))
     inventory_taken_at: Mapped[dt.datetime | None]
+    #: Whether the plan page offers the first-run guide (profile, inventory, first goal): set
+    #: on new plans, cleared when the student dismisses it; plans older than the guide never
+    #: show it.
+    show_guide: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -162,7 +167,8 @@ class CoursePlanStatus(enum.StrEnum):
 
 
 class CoursePlanEntry(Model):
-    """One course in the student's four-year (grades 9-12) plan."""
+    """One course in the student's course plan (grades 9-12; from grade 6 where the district
+    plans middle school courses too, see ``PlanSettings``)."""
 
     __tablename__ = "course_plan_entries"
 
@@ -306,3 +312,51 @@ class ResumeSettings(Model):
     contact: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
+
+
+class PlanSettings(Model):
+    """A tenant's choices about plans; a tenant without a row has the defaults."""
+
+    __tablename__ = "plan_settings"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The first grade of the course plan: 9 (four years), or 6, 7 or 8 where the district
+    #: plans middle school courses too.
+    course_plan_first_grade: Mapped[int] = mapped_column(Integer, default=9)
+    updated_at: Mapped[updated_at]
+
+
+class JourneyStep(Model):
+    """A district's change to the grade 6-12 journey: a shipped step edited or hidden (same
+    ``key``), or a step of its own (a new ``key``). The shipped defaults live in
+    ``plans/data/journey.json``; see ``plans.journey``."""
+
+    __tablename__ = "journey_steps"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(60))
+    grade: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    #: The completion check's name, or None when the student ticks the step.
+    check: Mapped[str | None] = mapped_column(String(60))
+    at_least: Mapped[int] = mapped_column(Integer, default=1)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class JourneyTick(Model):
+    """A journey step the student ticked as done (steps without a completion check)."""
+
+    __tablename__ = "journey_ticks"
+    __table_args__ = (UniqueConstraint("plan_id", "step_key"),)
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    step_key: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[created_at]

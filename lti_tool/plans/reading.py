@@ -27,7 +27,8 @@ def get_or_create_plan(person: Person) -> Plan:
     """The person's plan in their tenant, created empty on first use."""
     plan = find_plan(person)
     if plan is None:
-        plan = Plan(tenant_id=person.tenant_id, person_id=person.id, about="")
+        # A new plan offers the first-run guide (``journey.guide``) until done or dismissed.
+        plan = Plan(tenant_id=person.tenant_id, person_id=person.id, about="", show_guide=True)
         db.session.add(plan)
         db.session.flush()
     return plan
@@ -71,6 +72,7 @@ def empty_plan(person: Person) -> Plan:
         cluster_codes=[],
         pathway_codes=[],
         inventory_answers={},
+        show_guide=False,
     )
 
 

@@ -51,6 +51,7 @@ from lti_tool.plans import (
     vocabulary,
     yearly_snapshots,
 )
+from lti_tool.plans.journey_views import journey_context
 from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy
 from lti_tool.plans.resource_views import recommendation_context
 from lti_tool.plans.review import review_context
@@ -109,15 +110,17 @@ def _saved(message: str) -> None:
 def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
     own = student.id == actor.person_id
     doc, show_accommodations = _document(actor, student, plan)
+    empty = reading.is_empty(doc)
+    editable = own and policy.allowed(actor, Action.EDIT_PLAN, student)
     return render_template(
         "plans/plan.html",
         plan=plan,
         student=student,
         own=own,
         doc=doc,
-        empty=reading.is_empty(doc),
+        empty=empty,
         show_accommodations=show_accommodations,
-        editable=own and policy.allowed(actor, Action.EDIT_PLAN, student),
+        editable=editable,
         can_export=policy.allowed(actor, Action.EXPORT_PLAN, student),
         can_delete=policy.allowed(actor, Action.DELETE_PLAN, student),
         canvas=own and reading.uses_canvas(actor.tenant_id),
@@ -125,6 +128,7 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
         this_year=reading.school_year(),
         **review_context(actor, plan),
         **recommendation_context(actor, student, plan),
+        **journey_context(plan, editable=editable, empty=empty, goals=len(doc.get("goals") or [])),
     )
 
 
@@ -384,6 +388,16 @@ def add_suggested_clusters(actor: Actor, person: Person) -> BaseResponse:
 # -- course plan -------------------------------------------------------------------------------
 
 
+def _course_form(
+    plan: Plan, grades: tuple[int, ...], formdata: Any = None, **kwargs: Any
+) -> forms.CourseEntryForm:
+    """The course form offering ``grades`` (the tenant's course plan grades, and any grade
+    that already holds a course)."""
+    form = forms.CourseEntryForm(formdata, **kwargs)
+    form.grade_level.choices = forms.choices((g, f"Grade {g}") for g in grades)
+    return form
+
+
 def _courses_page(
     actor: Actor,
     plan: Plan,
@@ -396,6 +410,7 @@ def _courses_page(
         available = programs.ensure_default_programs(actor.tenant_id)
     program = course_planning.plan_program(plan)
     entries = course_planning.course_plan(plan)
+    grades = course_planning.grade_choices(plan, entries)
     if program_form is None:
         program_form = forms.ProgramChoiceForm(program_id=program.id if program else None)
     program_form.program_id.choices = forms.choices((p.id, p.name) for p in available)
@@ -404,9 +419,14 @@ def _courses_page(
         plan=plan,
         program=program,
         programs=available,
-        by_grade={g: [e for e in entries if e.grade_level == g] for g in vocabulary.GRADES},
+        heading=(
+            "My four-year course plan"
+            if grades == vocabulary.GRADES
+            else f"My course plan, grades {grades[0]} to {grades[-1]}"
+        ),
+        by_grade={g: [e for e in entries if e.grade_level == g] for g in grades},
         requirements=course_planning.requirements(entries, program),
-        form=form or forms.CourseEntryForm(),
+        form=form or _course_form(plan, grades),
         program_form=program_form,
         subject_label=programs.subject_label,
         status_labels=vocabulary.COURSE_STATUS_LABELS,
@@ -418,7 +438,7 @@ def _courses_page(
 @bp.get("/me/courses")
 @requires(Action.EDIT_PLAN, me="person")
 def course_plan(actor: Actor, person: Person) -> Page:
-    """The four-year course plan, the Program of Study and graduation requirements."""
+    """The course plan, the Program of Study and graduation requirements."""
     plan = reading.open_plan(actor, person, page="courses")
     return _courses_page(actor, plan)
 
@@ -428,7 +448,7 @@ def course_plan(actor: Actor, person: Person) -> Page:
 def add_course(actor: Actor, person: Person) -> Page | BaseResponse:
     """Add a course to the grid."""
     plan = reading.get_or_create_plan(person)
-    form = forms.CourseEntryForm(request.form)
+    form = _course_form(plan, course_planning.grade_choices(plan), request.form)
     if not form.validate():
         return _courses_page(actor, plan, form=form, status=400)
     entry = course_planning.add_course(actor, plan, form.data)
@@ -471,9 +491,8 @@ def edit_course(actor: Actor, person: Person, entry_id: int) -> Page:
     """Edit one course of the grid."""
     plan = reading.open_plan(actor, person, page="course")
     entry = course_planning.get_course(plan, entry_id)
-    return render_template(
-        "plans/course.html", entry=entry, form=forms.CourseEntryForm(obj=entry)
-    ), 200
+    form = _course_form(plan, course_planning.grade_choices(plan, [entry]), obj=entry)
+    return render_template("plans/course.html", entry=entry, form=form), 200
 
 
 @bp.post("/me/courses/<int:entry_id>")
@@ -482,7 +501,7 @@ def update_course(actor: Actor, person: Person, entry_id: int) -> Page | BaseRes
     """Save one course of the grid."""
     plan = reading.get_or_create_plan(person)
     entry = course_planning.get_course(plan, entry_id)
-    form = forms.CourseEntryForm(request.form)
+    form = _course_form(plan, course_planning.grade_choices(plan, [entry]), request.form)
     if not form.validate():
         return render_template("plans/course.html", entry=entry, form=form), 400
     course_planning.update_course(actor, plan, entry_id, form.data)

@@ -77,8 +77,16 @@ ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     PlanItemKind.ASSESSMENT: ("date", "score"),
     PlanItemKind.CONTACT: ("relationship_label", "email", "phone"),
 }
-#: Grade levels of the four-year course plan.
+#: Grade levels of the four-year course plan (the default range of every district).
 GRADES = (9, 10, 11, 12)
+#: The last grade of school.
+LAST_GRADE = 12
+#: Grades a district's course plan may start in (middle school years are optional).
+COURSE_PLAN_FIRST_GRADES = (6, 7, 8, 9)
+#: Every grade a course plan may hold (grades 6 to 12).
+ALL_COURSE_GRADES = tuple(range(COURSE_PLAN_FIRST_GRADES[0], LAST_GRADE + 1))
+#: Grades of the journey (its milestones by grade).
+JOURNEY_GRADES = ALL_COURSE_GRADES
 #: Profile fields a student edits on the profile page (``accommodations`` is restricted).
 PROFILE_TEXT_FIELDS = (
     "about",

@@ -106,6 +106,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "attach evidence": (A.ATTACH_EVIDENCE, "bio+sam"),
     "view family": (A.VIEW_FAMILY, "-"),
     "review caseload": (A.REVIEW_CASELOAD, "-"),
+    "manage journey": (A.MANAGE_JOURNEY, "-"),
     "admin tenant": (A.ADMIN_TENANT, "-"),
     "browse resources": (A.BROWSE_RESOURCES, "-"),
     "manage resources": (A.MANAGE_RESOURCES, "-"),
@@ -123,6 +124,7 @@ COUNSELOR = {
     "browse resources",
     "manage resources",
     "recommend resource",
+    "manage journey",
 }
 
 EXPECTED: dict[str, set[str]] = {
@@ -146,7 +148,13 @@ EXPECTED: dict[str, set[str]] = {
     "pam": set(),
     "ian": set(),
     # Of their own tenant, nothing of Sam's.
-    "oscar": {"review caseload", "admin tenant", "browse resources", "manage resources"},
+    "oscar": {
+        "review caseload",
+        "manage journey",
+        "admin tenant",
+        "browse resources",
+        "manage resources",
+    },
     "otto": {"view family"},  # guards Olga, in his own tenant
     "olga": {"browse resources"},  # a learner of her own district
 }
