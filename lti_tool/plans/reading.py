@@ -183,4 +183,5 @@ def is_empty(document: Mapping[str, Any]) -> bool:
         or document.get("college_planning")
         or document.get("financial_planning")
         or document.get("accommodations")
+        or document.get("saved_occupations")
     )

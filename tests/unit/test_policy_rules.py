@@ -107,6 +107,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "view family": (A.VIEW_FAMILY, "-"),
     "review caseload": (A.REVIEW_CASELOAD, "-"),
     "admin tenant": (A.ADMIN_TENANT, "-"),
+    "browse careers": (A.BROWSE_CAREERS, "-"),
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
 TEACHER = {"view class", "sync class", "tag course", "place activity"}
@@ -143,6 +144,8 @@ EXPECTED: dict[str, set[str]] = {
     "otto": {"view family"},  # guards Olga, in his own tenant
     "olga": set(),
 }
+# Every person of a tenant browses the occupation reference pages of their own tenant.
+EXPECTED = {who: rights | {"browse careers"} for who, rights in EXPECTED.items()}
 
 
 def resource(world: World, name: str) -> Any:
