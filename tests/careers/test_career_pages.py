@@ -79,7 +79,7 @@ def test_student_takes_inventory_sees_matches_and_saves_one(
     page = html(get(lti, token, f"/careers/occupations/{SOFTWARE}"))
     assert "New York-Newark-Jersey City, NY-NJ" in page and "$160,160" in page
     assert "$239,200 or more" in page  # the metro's 90th percentile is top-coded
-    assert 'class="bar-chart"' in page and "<table" in page
+    assert 'class="bar-chart wage-bars"' in page and "<table" in page
 
     # Save it with a note, then turn it into a goal in one step.
     response = post(
