@@ -139,8 +139,7 @@ def set_default(actor: Actor, form: Mapping[str, Any]) -> CareerAreaDefault:
         "careers.default_place",
         tenant_id=actor.tenant_id,
         actor_id=actor.person_id,
-        state_code=state,
-        metro_code=metro,
+        fields=["state_code", "metro_code"],
     )
     db.session.commit()
     return row

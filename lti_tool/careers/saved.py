@@ -2,7 +2,7 @@
 goal, and the counselor's counts across the caseload.
 
 Every change is audited through the plan (``plans.editing.record_change``): the event names
-the SOC code, never the student's note.
+the saved row by id, never the student's note.
 """
 
 from __future__ import annotations
@@ -106,7 +106,6 @@ def save(actor: Actor, plan: Plan, occupation: Occupation, note: Any = "") -> Sa
         action,
         subject_type="saved_occupation",
         subject_id=row.id,
-        soc_code=occupation.soc_code,
     )
     return row
 
@@ -124,7 +123,6 @@ def remove(actor: Actor, plan: Plan, soc_code: str) -> None:
         "occupation.unsave",
         subject_type="saved_occupation",
         subject_id=row_id,
-        soc_code=soc_code,
     )
 
 
