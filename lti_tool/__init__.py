@@ -2,7 +2,7 @@
 
 ``create_app`` assembles the Flask application: settings from the environment, the database
 and migrations, shared short-lived state, the outbound HTTP session, and one blueprint per
-feature (launch, grades, plans, portfolio, relevance).
+feature (launch, grades, plans, careers, portfolio, relevance).
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store.init_store(app)
     http.init_http(app)
 
+    from lti_tool.careers import bp as careers_bp
     from lti_tool.grades import bp as grades_bp
     from lti_tool.launch import bp as launch_bp
     from lti_tool.launch.session import init_session
@@ -132,6 +133,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(launch_bp)
     app.register_blueprint(grades_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(careers_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(relevance_bp)
     init_session(app)

@@ -1,6 +1,7 @@
 """Plans for the demo district's students, so a newcomer's first launch shows a lived-in
-product: inventories, career clusters, goals, activities and work with hours, a
-postsecondary list and a piece of linked work for most seeded students.
+product: inventories, career clusters, goals, saved occupations (one turned into a goal),
+activities and work with hours, a postsecondary list and a piece of linked work for most
+seeded students, and the district's default state and metro for the career pages.
 
 Only ``ilp demo`` calls this (never the tests' sandbox fixture, whose plans start empty).
 It goes through the same services a student's own pages use, so everything it writes is
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lti_tool.actor import Actor
+from lti_tool.careers import places, saved
+from lti_tool.careers.models import Occupation
+from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import Person, Role
 from lti_tool.plans import (
@@ -45,6 +49,7 @@ class Story:
     work: tuple[str, str, str, float]  # role, organisation, kind, total hours
     next_step: tuple[ProgramKind, str, str]  # kind, program, institution
     work_sample: tuple[str, str]  # title, URL
+    occupations: tuple[str, str]  # SOC codes saved to the plan; the first becomes a goal
 
 
 STORIES: tuple[Story, ...] = (
@@ -57,6 +62,7 @@ STORIES: tuple[Story, ...] = (
         ("Summer coding camp helper", "City Library", WorkLearningKind.VOLUNTEER, 40),
         (ProgramKind.FOUR_YEAR, "B.S. Computer Science", "State University"),
         ("My robot's line-following code", "https://example.org/robotics/line-follower"),
+        ("15-1252", "15-1211"),  # software developers, computer systems analysts
     ),
     Story(
         "SIA",
@@ -67,6 +73,7 @@ STORIES: tuple[Story, ...] = (
         ("Front desk helper", "Riverside Family Clinic", WorkLearningKind.JOB_SHADOW, 16),
         (ProgramKind.TWO_YEAR, "Associate Degree in Nursing", "Riverside Community College"),
         ("Poster: how the heart pumps blood", "https://example.org/science-fair/heart"),
+        ("29-1141", "31-1131"),  # registered nurses, nursing assistants
     ),
     Story(
         "RCE",
@@ -77,6 +84,7 @@ STORIES: tuple[Story, ...] = (
         ("Weekend crew helper", "Martinez Remodeling", WorkLearningKind.JOB, 120),
         (ProgramKind.APPRENTICESHIP, "Carpentry apprenticeship", "Regional Carpenters Council"),
         ("Shed I framed in shop class", "https://example.org/shop/shed-frame"),
+        ("47-2031", "47-2111"),  # carpenters, electricians
     ),
     Story(
         "AES",
@@ -87,15 +95,20 @@ STORIES: tuple[Story, ...] = (
         ("Mural assistant", "Downtown Arts Council", WorkLearningKind.INTERNSHIP, 60),
         (ProgramKind.FOUR_YEAR, "BFA Graphic Design", "State College of Art"),
         ("My mural sketchbook", "https://example.org/art/mural-sketches"),
+        ("27-1024", "27-1013"),  # graphic designers, fine artists
     ),
 )
 
 #: Every fifth student keeps an empty plan (the first steps a new student sees).
 EMPTY_EVERY = 5
+#: Where the demo district is, for its wages and "in demand here": Illinois, and the
+#: Chicago-Naperville-Elgin metro area (BLS area codes).
+DEMO_STATE, DEMO_METRO = "17", "0016980"
 
 
 def seed_demo_plans(tenant_id: int, district: District) -> int:
     """Give most of ``district``'s students a plan in the tenant; returns how many got one."""
+    _district_place(tenant_id, district)
     seeded = 0
     for index, user in enumerate(district.users_of_kind("student")):
         if index % EMPTY_EVERY == EMPTY_EVERY - 1:
@@ -106,6 +119,24 @@ def seed_demo_plans(tenant_id: int, district: District) -> int:
         _tell(Actor(tenant_id, person.id, None, frozenset({Role.STUDENT})), person, index)
         seeded += 1
     return seeded
+
+
+def _district_place(tenant_id: int, district: District) -> None:
+    """The district's default state and metro for career pages (an admin's setting), when
+    the occupation data is loaded and nobody set one yet."""
+    admin = next(iter(district.users_of_kind("admin")), None)
+    if admin is None or places.district_default(tenant_id) is not None:
+        return
+    if places.state_area(DEMO_STATE) is None or places.metro_area(DEMO_METRO) is None:
+        return
+    person = _person(tenant_id, admin.sub, admin.name, admin.given_name, admin.family_name)
+    try:
+        places.set_default(
+            Actor(tenant_id, person.id, None, frozenset({Role.ADMIN})),
+            {"state_code": DEMO_STATE, "metro_code": DEMO_METRO},
+        )
+    except InvalidInput:  # another release without this metro in this state: no default
+        db.session.rollback()
 
 
 def _person(tenant_id: int, sub: str, name: str, given: str, family: str) -> Person:
@@ -183,8 +214,20 @@ def _tell(actor: Actor, person: Person, index: int) -> None:
     postsecondary.add_option(
         actor,
         plan,
-        {"kind": program_kind, "name": program, "institution": institution, "goal_ids": [goal.id]},
+        {
+            "kind": program_kind,
+            "name": program,
+            "institution": institution,
+            "goal_ids": [goal.id],
+            "soc_codes": list(story.occupations),
+        },
     )
+    for code in story.occupations:
+        occupation = db.session.get(Occupation, code)
+        if occupation is not None:  # the occupation data is loaded (the demo loads it first)
+            saved.save(actor, plan, occupation, "It came up in my matches.")
+    if saved.is_saved(plan, story.occupations[0]) is not None:
+        saved.goal_from_saved(actor, plan, story.occupations[0])
     sample_title, sample_url = story.work_sample
     linking.link_work(
         actor,

@@ -14,6 +14,7 @@ in ``allowed``, which looks the action up in ``RULES``. Rules
 * A counselor reviews plans across the tenant; an admin manages tenant settings, grants,
   registrations, export and deletion. Both rights come from Lodestar's own grants
   (``role_grants``), never from an LMS institution or system role by itself.
+* Anyone of the tenant with a session browses the occupation reference pages.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ class Action(enum.StrEnum):
     MANAGE_RESOURCES = "manage_resources"
     #: Person (a learner): recommend a community resource into their plan (counselors).
     RECOMMEND_RESOURCE = "recommend_resource"
+    #: None: occupation reference pages (what the work is, wages, in demand here): anyone of
+    #: the tenant with a session.
+    BROWSE_CAREERS = "browse_careers"
 
 
 # -- what the rules ask the database: each a SQL condition, so one check (or a page's
@@ -165,6 +169,11 @@ def _counselor(actor: Actor) -> Clause:
 
 def _admin(actor: Actor) -> Clause:
     return _granted(actor, (GrantRole.ADMIN,))
+
+
+def _of_tenant(actor: Actor) -> Clause:
+    """The actor is a person of their tenant (a forged or confused actor is not)."""
+    return exists().where(Person.id == actor.person_id, Person.tenant_id == actor.tenant_id)
 
 
 def _is(condition: bool) -> Clause:
@@ -331,6 +340,7 @@ RULES: dict[Action, Rule] = {
     Action.RECOMMEND_RESOURCE: Rule(
         STUDENT, lambda actor, student: and_(_counselor(actor), _was_learner(student.id))
     ),
+    Action.BROWSE_CAREERS: Rule(TENANT, lambda actor, _none: _of_tenant(actor)),
 }
 
 

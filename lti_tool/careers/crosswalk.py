@@ -41,6 +41,7 @@ __all__ = [
     "ClusterMatch",
     "CrosswalkLine",
     "clusters_for",
+    "clusters_for_many",
     "load_district_crosswalk",
     "parse_crosswalk",
     "project_crosswalk",
@@ -209,7 +210,7 @@ def clusters_for(soc_code: str, tenant_id: int | None = None) -> ClusterMatch | 
     the project's crosswalk covers whole).
     """
     candidates = soc_lookup_codes(soc_code)
-    asked = candidates[0]
+    district: dict[str, CrosswalkOverride] = {}
     if tenant_id is not None:
         rows = db.session.scalars(
             select(CrosswalkOverride).where(
@@ -217,20 +218,48 @@ def clusters_for(soc_code: str, tenant_id: int | None = None) -> ClusterMatch | 
                 CrosswalkOverride.soc_code.in_(candidates),
             )
         ).all()
-        by_code = {row.soc_code: row for row in rows}
-        for code in candidates:
-            row = by_code.get(code)
-            if row is not None:
-                return ClusterMatch(
-                    soc_code=asked,
-                    matched_code=row.soc_code,
-                    cluster_2024=row.cluster_2024,
-                    subcluster_2024=row.subcluster_2024,
-                    cluster_2008=row.cluster_2008,
-                    pathway_2008=row.pathway_2008,
-                    basis=row.basis,
-                    source="district",
-                )
+        district = {row.soc_code: row for row in rows}
+    return _match(candidates, district)
+
+
+def clusters_for_many(
+    soc_codes: Iterable[str], tenant_id: int | None = None
+) -> dict[str, ClusterMatch]:
+    """:func:`clusters_for` of many codes at once, by code, in one query whatever their
+    number (codes no line contains are left out)."""
+    district: dict[str, CrosswalkOverride] = {}
+    if tenant_id is not None:
+        district = {
+            row.soc_code: row
+            for row in db.session.scalars(
+                select(CrosswalkOverride).where(CrosswalkOverride.tenant_id == tenant_id)
+            )
+        }
+    found: dict[str, ClusterMatch] = {}
+    for code in soc_codes:
+        match = _match(soc_lookup_codes(code), district)
+        if match is not None:
+            found[code] = match
+    return found
+
+
+def _match(
+    candidates: tuple[str, ...], district: dict[str, CrosswalkOverride]
+) -> ClusterMatch | None:
+    asked = candidates[0]
+    for code in candidates:
+        row = district.get(code)
+        if row is not None:
+            return ClusterMatch(
+                soc_code=asked,
+                matched_code=row.soc_code,
+                cluster_2024=row.cluster_2024,
+                subcluster_2024=row.subcluster_2024,
+                cluster_2008=row.cluster_2008,
+                pathway_2008=row.pathway_2008,
+                basis=row.basis,
+                source="district",
+            )
     index = _project_index()
     for code in candidates:
         line = index.get(code)

@@ -11,6 +11,7 @@ import csv
 import functools
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
@@ -22,7 +23,14 @@ from lti_tool.careers.crosswalk import soc_lookup_codes
 from lti_tool.careers.models import OnetOccupation
 from lti_tool.extensions import db
 
-__all__ = ["ESTIMATE_LABEL", "Estimate", "InterestProfile", "estimates", "interest_profile"]
+__all__ = [
+    "ESTIMATE_LABEL",
+    "Estimate",
+    "InterestProfile",
+    "estimates",
+    "interest_profile",
+    "interest_profiles",
+]
 
 ESTIMATE_LABEL = "Lodestar's estimate"
 _ESTIMATES_FILE = "riasec_estimates.csv"
@@ -103,24 +111,61 @@ def interest_profile(soc_code: str) -> InterestProfile | None:
     asked = soc_code.strip()
     occupation = _onet_occupation(asked, candidates[0])
     if occupation is not None:
-        scores = {
-            letter: value
-            for letter, name, _ in onet.RIASEC
-            if (value := getattr(occupation, name.lower())) is not None
-        }
-        code = occupation.high_point_code or _top_three(scores)
-        if code:
-            release = onet.current_release()
-            label = release.name if release is not None else "O*NET Database"
-            return InterestProfile(
-                soc_code=candidates[0],
-                code=code,
-                source="onet",
-                label=label,
-                onet_soc_code=occupation.onet_soc_code,
-                scores=scores or None,
-                attribution=onet.attribution(label),
-            )
+        profile = _from_onet(occupation, candidates[0], _onet_label())
+        if profile is not None:
+            return profile
+    return _from_estimate(candidates)
+
+
+def interest_profiles(soc_codes: Iterable[str]) -> dict[str, InterestProfile]:
+    """The interest profiles of many SOC 2018 codes at once, by code, in two queries
+    whatever their number (the same answers as :func:`interest_profile`; codes without a
+    profile are left out)."""
+    codes = list(dict.fromkeys(c.strip() for c in soc_codes))
+    by_soc: dict[str, OnetOccupation] = {}
+    rows = db.session.scalars(select(OnetOccupation).order_by(OnetOccupation.onet_soc_code))
+    for row in rows:
+        if (row.high_point_code or row.realistic is not None) and row.soc_code not in by_soc:
+            by_soc[row.soc_code] = row
+    label = _onet_label() if by_soc else "O*NET Database"
+    found: dict[str, InterestProfile] = {}
+    for code in codes:
+        candidates = soc_lookup_codes(code)
+        occupation = by_soc.get(candidates[0])
+        profile = _from_onet(occupation, candidates[0], label) if occupation else None
+        if profile is None:
+            profile = _from_estimate(candidates)
+        if profile is not None:
+            found[code] = profile
+    return found
+
+
+def _onet_label() -> str:
+    release = onet.current_release()
+    return release.name if release is not None else "O*NET Database"
+
+
+def _from_onet(occupation: OnetOccupation, soc: str, label: str) -> InterestProfile | None:
+    scores = {
+        letter: value
+        for letter, name, _ in onet.RIASEC
+        if (value := getattr(occupation, name.lower())) is not None
+    }
+    code = occupation.high_point_code or _top_three(scores)
+    if not code:
+        return None
+    return InterestProfile(
+        soc_code=soc,
+        code=code,
+        source="onet",
+        label=label,
+        onet_soc_code=occupation.onet_soc_code,
+        scores=scores or None,
+        attribution=onet.attribution(label),
+    )
+
+
+def _from_estimate(candidates: tuple[str, ...]) -> InterestProfile | None:
     table = estimates()
     for group in candidates:
         estimate = table.get(group)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import UTCDateTime, created_at, enum_string, intpk
+from lti_tool.db import UTCDateTime, created_at, enum_string, intpk, updated_at
 from lti_tool.extensions import Model
 
 
@@ -231,3 +231,33 @@ class CrosswalkOverride(Model):
     pathway_2008: Mapped[str | None] = mapped_column(String(120))
     basis: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
+
+
+class SavedOccupation(Model):
+    """An occupation a student saved to their plan, with a note of their own."""
+
+    __tablename__ = "plan_saved_occupations"
+    __table_args__ = (UniqueConstraint("plan_id", "soc_code"),)
+
+    id: Mapped[intpk]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    #: SOC 2018 detailed occupation code, e.g. "15-1252".
+    soc_code: Mapped[str] = mapped_column(String(7), index=True)
+    #: The student's own words about why (may be empty).
+    note: Mapped[str] = mapped_column(Text, default="")
+    saved_at: Mapped[created_at]
+
+
+class CareerAreaDefault(Model):
+    """A district's default state and metro for career pages (a student may choose their own)."""
+
+    __tablename__ = "career_area_defaults"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: A state's FIPS code ("36"); None for no default.
+    state_code: Mapped[str | None] = mapped_column(String(2))
+    #: A BLS metropolitan or nonmetropolitan area code ("0035620"); None for no default.
+    metro_code: Mapped[str | None] = mapped_column(String(7))
+    updated_at: Mapped[updated_at]

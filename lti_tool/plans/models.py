@@ -71,6 +71,10 @@ class Plan(Model):
     #: on new plans, cleared when the student dismisses it; plans older than the guide never
     #: show it.
     show_guide: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Where the student looks at jobs: a state's FIPS code ("36") and a BLS metropolitan
+    #: (or nonmetropolitan) area code ("0035620"); None falls back to the district's default.
+    state_code: Mapped[str | None] = mapped_column(String(2))
+    metro_code: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -116,6 +120,8 @@ class Goal(Model):
     )
     #: Optional link to a career cluster code of the plan's framework.
     cluster_code: Mapped[str | None] = mapped_column(String(120))
+    #: Optional link to a SOC 2018 occupation ("15-1252"), e.g. a goal made from a saved one.
+    soc_code: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

@@ -55,6 +55,9 @@ class PlanPart:
     owned: Callable[[Person, int], dict[str, list[Any]]]
     #: Delete the rows ``owned`` found (bulk, without committing); counts by kind.
     erase: Callable[[Person, int, Mapping[str, list[Any]]], dict[str, int]]
+    #: Sections of its own for the plan document (and so the export and snapshots), by key,
+    #: each JSON-able; None when the part adds none.
+    document: Callable[[Plan], dict[str, Any]] | None = None
 
 
 def register(app: App, part: PlanPart) -> None:
@@ -71,6 +74,16 @@ def registered() -> list[PlanPart]:
 def evidence(plan: Plan) -> list[dict[str, Any]]:
     """Every part's entries for the plan document."""
     return [entry for part in registered() for entry in part.evidence(plan)]
+
+
+def document_sections(plan: Plan) -> dict[str, Any]:
+    """Every part's own sections of the plan document, by key."""
+    return {
+        key: value
+        for part in registered()
+        if part.document is not None
+        for key, value in part.document(plan).items()
+    }
 
 
 def files(student: Person) -> list[ExportFile]:

@@ -213,6 +213,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             }
             for c, a in comments
         ],
+        # Sections kept by features above plans (saved occupations, from careers).
+        **parts.document_sections(plan),
     }
 
 

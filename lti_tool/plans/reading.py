@@ -187,4 +187,5 @@ def is_empty(document: Mapping[str, Any]) -> bool:
         or document.get("accommodations")
         or document.get("postsecondary")
         or any(i.get("done") for i in document.get("financial_checklist") or [])
+        or document.get("saved_occupations")
     )

@@ -6,7 +6,15 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 
-from lti_tool.demo_seed import EMPTY_EVERY, seed_demo_plans
+from lti_tool.careers import places
+from lti_tool.careers.models import (
+    AreaKind,
+    LaborArea,
+    LaborAreaState,
+    Occupation,
+    SavedOccupation,
+)
+from lti_tool.demo_seed import DEMO_METRO, DEMO_STATE, EMPTY_EVERY, STORIES, seed_demo_plans
 from lti_tool.extensions import db
 from lti_tool.models import Person, Platform
 from lti_tool.plans.models import Goal, Plan, PlanItem, PlanItemKind
@@ -61,3 +69,43 @@ def test_a_seeded_students_first_launch_finds_their_plan(
         assert _count(Person) >= people  # the launch found the seeded person, not a new one
         person = db.session.execute(select(Person).where(Person.sub == student.sub)).scalar_one()
         assert person.name == student.name
+
+
+def test_with_occupation_data_students_save_occupations_and_aim_at_one(
+    app: Flask, sandbox: Flask, platform_id: int
+) -> None:
+    """Where the occupations are loaded (``ilp demo`` loads them first), the stories save two
+    occupations each, turn the first into a goal, and the district gets a default place."""
+    with app.app_context():
+        for code in {c for story in STORIES for c in story.occupations}:
+            major, minor = code[:2] + "-0000", code[:4] + "00"
+            db.session.add(
+                Occupation(
+                    soc_code=code,
+                    title=f"Occupation {code}",
+                    major_group=major,
+                    minor_group=minor,
+                    broad_group=code[:6] + "0",
+                )
+            )
+        db.session.add(
+            LaborArea(
+                code=DEMO_STATE + "00000",
+                kind=AreaKind.STATE,
+                name="Illinois",
+                state_code=DEMO_STATE,
+            )
+        )
+        db.session.add(
+            LaborArea(code=DEMO_METRO, kind=AreaKind.METRO, name="Chicago", state_code=DEMO_STATE)
+        )
+        db.session.add(LaborAreaState(area_code=DEMO_METRO, state_code=DEMO_STATE))
+        db.session.commit()
+        tenant_id = db.session.get(Platform, platform_id).tenant_id  # type: ignore[union-attr]
+        seeded = seed_demo_plans(tenant_id, get_state(sandbox).district)
+        assert _count(SavedOccupation) == 2 * seeded
+        aimed = db.session.execute(select(Goal).where(Goal.soc_code.is_not(None))).scalars().all()
+        assert len(aimed) == seeded
+        default = places.district_default(tenant_id)
+        assert default is not None
+        assert (default.state_code, default.metro_code) == (DEMO_STATE, DEMO_METRO)

@@ -111,6 +111,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "browse resources": (A.BROWSE_RESOURCES, "-"),
     "manage resources": (A.MANAGE_RESOURCES, "-"),
     "recommend resource": (A.RECOMMEND_RESOURCE, "sam"),
+    "browse careers": (A.BROWSE_CAREERS, "-"),
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
 TEACHER = {"view class", "sync class", "tag course", "place activity"}
@@ -158,6 +159,8 @@ EXPECTED: dict[str, set[str]] = {
     "otto": {"view family"},  # guards Olga, in his own tenant
     "olga": {"browse resources"},  # a learner of her own district
 }
+# Every person of a tenant browses the occupation reference pages of their own tenant.
+EXPECTED = {who: rights | {"browse careers"} for who, rights in EXPECTED.items()}
 
 
 def resource(world: World, name: str) -> Any:
