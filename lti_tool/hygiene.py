@@ -104,6 +104,11 @@ class FiniteDecimalField(DecimalField):
     data: decimal.Decimal | None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and not str(valuelist[0]).strip():
+            # A browser sends an empty box as "": no number, which ``Optional()`` allows
+            # (the range check never sees it) and ``InputRequired()`` refuses.
+            self.data = None
+            return
         super().process_formdata(valuelist)
         if isinstance(self.data, decimal.Decimal) and not self.data.is_finite():
             self.data = None

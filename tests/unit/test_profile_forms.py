@@ -252,3 +252,26 @@ def test_milestone_form(title: str, ok: bool) -> None:
 )
 def test_item_form(fields: dict[str, Any], ok: bool) -> None:
     assert ItemForm.for_kind("contact", MultiDict(fields)).validate() is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "ok", "data"),
+    [
+        ("", True, None),  # a browser sends an empty box as "": the field is optional
+        ("   ", True, None),
+        ("12.5", True, decimal.Decimal("12.5")),
+        ("0", True, decimal.Decimal("0")),
+        ("-3", False, None),
+        ("NaN", False, None),
+        ("Infinity", False, None),
+        ("lots", False, None),
+    ],
+)
+def test_optional_hours_on_an_activity(value: str, ok: bool, data: Any) -> None:
+    """Both hours boxes of an activity, as a browser posts them (empty boxes included)."""
+    form = ItemForm(
+        MultiDict({"title": "Robotics club", "hours_per_week": value, "total_hours": value})
+    )
+    assert form.validate() is ok, form.errors
+    if ok:
+        assert form.hours_per_week.data == data and form.total_hours.data == data
