@@ -29,18 +29,26 @@ from lti_tool.plans import (
     inventory_results,
     plan_items,
     postsecondary,
+    profile,
     reading,
+    resource_services,
 )
 from lti_tool.plans.models import GoalCategory, PlanItemKind, WorkLearningKind
 from lti_tool.plans.postsecondary_models import ProgramKind
+from lti_tool.plans.resource_models import CommunityResource, ResourceCategory
 from lti_tool.portfolio import linking
-from lti_tool.sandbox.data import District
+from lti_tool.sandbox.data import DEMO_SCHOOL_NAME, District
+
+#: The sandbox district's school (clubs and teams meet there).
+SCHOOL = DEMO_SCHOOL_NAME
 
 
 @dataclass(frozen=True)
 class Story:
     """One kind of student: what they like, where they are headed, what they do."""
 
+    about: str
+    skills: str
     likes: str  # Holland types answered "I'd like that", most liked first
     cluster: str  # a 2024 cluster code
     goal: str
@@ -54,28 +62,34 @@ class Story:
 
 STORIES: tuple[Story, ...] = (
     Story(
+        "I like figuring out how things work, especially computers and robots.",
+        "Python basics, soldering, patience with bugs",
         "IRC",
         "2024.digital-technology",
         "Build a small app that helps my school's clubs share their schedules.",
         ("Finish an online intro to Python course", "Sketch the app with two club leaders"),
-        ("Robotics club", "Lincoln High School", 3),
+        ("Robotics club", SCHOOL, 3),
         ("Summer coding camp helper", "City Library", WorkLearningKind.VOLUNTEER, 40),
         (ProgramKind.FOUR_YEAR, "B.S. Computer Science", "State University"),
         ("My robot's line-following code", "https://example.org/robotics/line-follower"),
         ("15-1252", "15-1211"),  # software developers, computer systems analysts
     ),
     Story(
+        "I want to help people feel better, and I like biology.",
+        "First aid, listening, staying calm",
         "SIA",
         "2024.healthcare-human-services",
         "Shadow a nurse for a day and find out which healthcare jobs fit me.",
         ("Ask the school nurse who I could shadow", "Write down three questions to ask"),
-        ("Health Occupations Students club", "Lincoln High School", 2),
+        ("Health Occupations Students club", SCHOOL, 2),
         ("Front desk helper", "Riverside Family Clinic", WorkLearningKind.JOB_SHADOW, 16),
         (ProgramKind.TWO_YEAR, "Associate Degree in Nursing", "Riverside Community College"),
         ("Poster: how the heart pumps blood", "https://example.org/science-fair/heart"),
         ("29-1141", "31-1131"),  # registered nurses, nursing assistants
     ),
     Story(
+        "I like building real things with my hands and seeing them finished.",
+        "Measuring and cutting, reading plans, teamwork",
         "RCE",
         "2024.construction",
         "Earn my OSHA 10 card and get into a carpentry pre-apprenticeship.",
@@ -87,11 +101,13 @@ STORIES: tuple[Story, ...] = (
         ("47-2031", "47-2111"),  # carpenters, electricians
     ),
     Story(
+        "I draw every day and I like making posters that make people look twice.",
+        "Drawing, color, layout, giving and taking feedback",
         "AES",
         "2024.arts-entertainment-design",
         "Put together a portfolio of my drawings for an art program application.",
         ("Pick my ten best pieces", "Ask my art teacher for feedback"),
-        ("Yearbook design team", "Lincoln High School", 3),
+        ("Yearbook design team", SCHOOL, 3),
         ("Mural assistant", "Downtown Arts Council", WorkLearningKind.INTERNSHIP, 60),
         (ProgramKind.FOUR_YEAR, "BFA Graphic Design", "State College of Art"),
         ("My mural sketchbook", "https://example.org/art/mural-sketches"),
@@ -109,6 +125,7 @@ DEMO_STATE, DEMO_METRO = "17", "0016980"
 def seed_demo_plans(tenant_id: int, district: District) -> int:
     """Give most of ``district``'s students a plan in the tenant; returns how many got one."""
     _district_place(tenant_id, district)
+    resources = _district_resources(tenant_id, district)
     seeded = 0
     for index, user in enumerate(district.users_of_kind("student")):
         if index % EMPTY_EVERY == EMPTY_EVERY - 1:
@@ -117,6 +134,14 @@ def seed_demo_plans(tenant_id: int, district: District) -> int:
         if reading.find_plan(person) is not None:
             continue
         _tell(Actor(tenant_id, person.id, None, frozenset({Role.STUDENT})), person, index)
+        if resources is not None and index % 3 == 0:
+            counselor, resource = resources
+            resource_services.recommend(
+                counselor,
+                reading.get_or_create_plan(person),
+                resource,
+                "This could help with your goal. Ask me if you want an introduction.",
+            )
         seeded += 1
     return seeded
 
@@ -137,6 +162,62 @@ def _district_place(tenant_id: int, district: District) -> None:
         )
     except InvalidInput:  # another release without this metro in this state: no default
         db.session.rollback()
+
+
+#: The district's community resources (a counselor's list): name, category, description,
+#: who it serves, web address. Made-up places, so no real organisation is named.
+RESOURCES: tuple[tuple[str, ResourceCategory, str, str, str], ...] = (
+    (
+        "Cedar Ridge Library homework help",
+        ResourceCategory.TUTORING,
+        "Free drop-in tutoring in math, science and writing, Monday to Thursday 3-6 pm.",
+        "Grades 6-12",
+        "https://example.org/library/homework-help",
+    ),
+    (
+        "Youth Jobs Center",
+        ResourceCategory.JOBS_TRAINING,
+        "Help with a first resume, summer job listings and paid internships.",
+        "Ages 14-21",
+        "https://example.org/youth-jobs",
+    ),
+    (
+        "College Access Night",
+        ResourceCategory.COLLEGE_ACCESS,
+        "Monthly evenings for students and families: applications, the FAFSA, scholarships.",
+        "Grades 10-12 and families",
+        "https://example.org/college-night",
+    ),
+)
+
+
+def _district_resources(
+    tenant_id: int, district: District
+) -> tuple[Actor, CommunityResource] | None:
+    """The district's list of community resources (when it has none yet), and the counselor
+    who recommends the first into some plans."""
+    counselor_user = next(iter(district.users_of_kind("counselor")), None)
+    if counselor_user is None:
+        return None
+    counselor = _person(
+        tenant_id,
+        counselor_user.sub,
+        counselor_user.name,
+        counselor_user.given_name,
+        counselor_user.family_name,
+    )
+    actor = Actor(tenant_id, counselor.id, None, frozenset({Role.COUNSELOR}))
+    existing = resource_services.resources(tenant_id)
+    if existing:
+        return None
+    made = [
+        resource_services.add_resource(
+            actor,
+            {"name": name, "category": category, "description": text, "serves": serves, "url": url},
+        )
+        for name, category, text, serves, url in RESOURCES
+    ]
+    return actor, made[0]
 
 
 def _person(tenant_id: int, sub: str, name: str, given: str, family: str) -> Person:
@@ -167,6 +248,17 @@ def _answers(likes: str) -> dict[str, int]:
 def _tell(actor: Actor, person: Person, index: int) -> None:
     story = STORIES[index % len(STORIES)]
     plan = reading.get_or_create_plan(person)
+    grade = 9 + index % 4
+    profile.update_profile(
+        actor,
+        plan,
+        {
+            "about": story.about,
+            "skills": story.skills,
+            "grade_level": grade,
+            "graduation_year": dt.date.today().year + (12 - grade) + 1,
+        },
+    )
     inventory_results.save_inventory(actor, plan, _answers(story.likes))
     career_clusters.set_clusters(actor, plan, [story.cluster], [])
     goal = goals_and_milestones.create_goal(

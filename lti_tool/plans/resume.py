@@ -366,6 +366,18 @@ def _month(value: dt.date | str | None) -> str:
     return f"{value:%B} {value.year}"
 
 
+def _when(item: PlanItem) -> str:
+    """The entry's month, or its months from start to end ("June 2025 to August 2025",
+    "since June 2025" while it goes on)."""
+    if item.start_date is None:
+        return _month(item.date)
+    start = _month(item.start_date)
+    if item.end_date is None:
+        return f"since {start}"
+    end = _month(item.end_date)
+    return start if end == start else f"{start} to {end}"
+
+
 def _hours(item: PlanItem) -> str:
     """The entry's hours: in all, else a week (the work-learning fields of the entry)."""
     if item.total_hours is not None:
@@ -406,7 +418,7 @@ def _entries(plan: Plan) -> dict[str, tuple[str, list[Entry]]]:
                 Entry(
                     key=str(i.id),
                     title=i.title,
-                    meta=_meta(_month(i.date or i.start_date), _hours(i)),
+                    meta=_meta(_when(i), _hours(i)),
                     detail=i.detail or "",
                 )
                 for i in plan_items

@@ -240,8 +240,10 @@ def test_new_student_walks_through_the_guide(lti: LtiDriver, app: Flask) -> None
     page = html(get(lti, token, "/plans/me"))
     assert "Let's start your plan" in page and "Your plan is empty" in page
     assert "Step 1 of 3" in page and 'href="/plans/me/profile' in page
-    # Instead of the empty sections: no table of contents yet.
-    assert 'class="toc"' not in page
+    # The guide comes first; every section stays reachable below it from the first day
+    # (a counselor's recommendation, the resume, the postsecondary list).
+    assert page.index('id="guide"') < page.index('class="toc"')
+    assert "This year's steps" not in page  # the guide stands in for them
 
     post(lti, token, "/plans/me/profile", {"about": "I like building things.", "grade_level": "8"})
     page = html(get(lti, token, "/plans/me"))

@@ -14,7 +14,7 @@ import lti_tool
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(lti_tool.__file__).resolve().parent
 #: The modules that assemble the application: above every layer, outside the contract.
-ASSEMBLY = {"lti_tool.cli", "lti_tool.demo"}
+ASSEMBLY = {"lti_tool.cli", "lti_tool.demo", "lti_tool.demo_seed"}
 
 
 def _contracts() -> dict[str, dict[str, object]]:

@@ -14,11 +14,19 @@ from lti_tool.careers.models import (
     Occupation,
     SavedOccupation,
 )
-from lti_tool.demo_seed import DEMO_METRO, DEMO_STATE, EMPTY_EVERY, STORIES, seed_demo_plans
+from lti_tool.demo_seed import (
+    DEMO_METRO,
+    DEMO_STATE,
+    EMPTY_EVERY,
+    RESOURCES,
+    STORIES,
+    seed_demo_plans,
+)
 from lti_tool.extensions import db
 from lti_tool.models import Person, Platform
 from lti_tool.plans.models import Goal, Plan, PlanItem, PlanItemKind
 from lti_tool.plans.postsecondary_models import PostsecondaryOption
+from lti_tool.plans.resource_models import CommunityResource, ResourceRecommendation
 from lti_tool.portfolio.models import Evidence
 from lti_tool.sandbox import get_state
 from tests.lti_driver import LtiDriver, token_of
@@ -47,6 +55,10 @@ def test_most_students_get_a_plan_and_a_second_run_changes_nothing(
         assert all(w.total_hours and w.learning_kind and w.organization for w in work)
         codes = db.session.execute(select(Plan.inventory_code)).scalars().all()
         assert all(codes) and len(set(codes)) > 1
+        grades = db.session.execute(select(Plan.grade_level)).scalars().all()
+        assert all(9 <= g <= 12 for g in grades)  # the journey has this year's steps to show
+        assert _count(CommunityResource) == len(RESOURCES)
+        assert 0 < _count(ResourceRecommendation) < seeded
         before = (_count(Plan), _count(Goal), _count(PlanItem), _count(Person))
         assert seed_demo_plans(tenant_id, get_state(sandbox).district) == 0
         assert (_count(Plan), _count(Goal), _count(PlanItem), _count(Person)) == before
