@@ -105,8 +105,10 @@ def test_student_adds_a_catalogue_program_and_pages_pass_axe(
         page.set_viewport_size({"width": 1280, "height": 900})
         _shot(page, "postsecondary-list-desktop", tmp_path)
 
+        # The screenshots resized the page: let it settle before the next navigation.
+        frame.wait_for_load_state()
         frame.get_by_role("link", name="My money checklist").click()
-        frame.get_by_role("heading", level=1, name="My money checklist").wait_for(timeout=15000)
+        frame.get_by_role("heading", level=1, name="My money checklist").wait_for(timeout=30000)
         frame.get_by_role(
             "button", name=re.compile(r"Tick as done.*Learn what college costs")
         ).click()
