@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lti_tool.careers import oews
 from lti_tool.careers.models import (
@@ -162,30 +162,42 @@ def test_a_bad_file_changes_nothing(app: Flask, database: Path, tmp_path: Path) 
 
 
 def test_a_failure_half_way_rolls_the_whole_load_back(
-    app: Flask, database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask, database: Path, tmp_path: Path
 ) -> None:
+    """The database refuses the release row, the load's last write (after every area and
+    figure row went in): nothing of the newer release stays. PostgreSQL with a CHECK
+    constraint, SQLite with a trigger, like the production-settings tests."""
     newer = package_database(tmp_path / "newer.sqlite", release="May 2026", manifest=False)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        setup = [
+            "ALTER TABLE reference_releases ADD CONSTRAINT no_2026 "
+            "CHECK (release <> 'May 2026') NOT VALID"
+        ]
+        teardown = ["ALTER TABLE reference_releases DROP CONSTRAINT IF EXISTS no_2026"]
+    else:
+        setup = [
+            "CREATE TRIGGER no_2026 BEFORE UPDATE ON reference_releases "
+            "WHEN NEW.release = 'May 2026' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ]
+        teardown = ["DROP TRIGGER IF EXISTS no_2026"]
     with app.app_context():
         oews.load_file(database)
         before = _counts()
-        inserted: list[str] = []
-        real_insert = oews._insert
-
-        def failing_insert(model: Any, rows: Any) -> None:
-            real_insert(model, rows)
-            inserted.append(model.__tablename__)
-            if model is OccupationFigure:  # every earlier step of the load has run
-                db.session.add(OccupationFigure(occupation_code="15-1252", area_code="0000000"))
-                db.session.flush()  # a duplicate key: the database refuses
-
-        monkeypatch.setattr(oews, "_insert", failing_insert)
-        with pytest.raises(ToolError, match="unchanged"):
-            oews.load_file(newer)
-        assert "occupation_figures" in inserted
-        assert _counts() == before
-        release = oews.current_release()
-        assert release is not None and release.release == "May 2025"
-        assert release.retrieved_on == dt.date(2026, 9, 26)
+        for sql in setup:
+            db.session.execute(text(sql))
+        db.session.commit()
+        try:
+            with pytest.raises(ToolError, match="unchanged"):
+                oews.load_file(newer)
+            assert _counts() == before
+            release = oews.current_release()
+            assert release is not None and release.release == "May 2025"
+            assert release.retrieved_on == dt.date(2026, 9, 26)
+        finally:
+            db.session.rollback()
+            for sql in teardown:
+                db.session.execute(text(sql))
+            db.session.commit()
 
 
 def test_ensure_loaded_loads_the_shipped_extract_once(
