@@ -143,7 +143,7 @@ def goal_from_saved(actor: Actor, plan: Plan, soc_code: str) -> Goal:
     if match is not None:
         code = match.cluster_2008 if fw.version == "2008" else match.cluster_2024
         cluster = code if code in {c.code for c in fw.clusters} else None
-    goal = goals_and_milestones.create_goal(
+    return goals_and_milestones.create_goal(
         actor,
         plan,
         {
@@ -152,14 +152,10 @@ def goal_from_saved(actor: Actor, plan: Plan, soc_code: str) -> Goal:
             "measures": "",
             "status": GoalStatus.NOT_STARTED,
             "cluster_code": cluster,
+            "soc_code": soc_code,
         },
         [f"Learn what {occupation.title} do day to day"],
     )
-    goal.soc_code = soc_code
-    record_change(
-        actor, plan, "goal.update", subject_type="goal", subject_id=goal.id, fields=["soc_code"]
-    )
-    return goal
 
 
 def caseload_counts(tenant_id: int) -> list[tuple[str, str | None, int]]:

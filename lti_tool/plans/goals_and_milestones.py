@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lti_tool.actor import Actor
-from lti_tool.errors import NotFound
+from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.plans import parts
 from lti_tool.plans.editing import bounded_text, one_of, optional_date, record_change
 from lti_tool.plans.models import Goal, GoalStatus, Milestone, Plan
 from lti_tool.plans.reading import plan_framework
-from lti_tool.plans.vocabulary import GOAL_CATEGORY_LABELS, GOAL_STATUS_LABELS
+from lti_tool.plans.vocabulary import GOAL_CATEGORY_LABELS, GOAL_STATUS_LABELS, SOC_CODE
 
 
 def goals(plan: Plan) -> list[Goal]:
@@ -62,7 +62,18 @@ def _goal_fields(plan: Plan, fields: Mapping[str, Any]) -> dict[str, Any]:
             fields.get("status") or GoalStatus.NOT_STARTED, GOAL_STATUS_LABELS, "Status"
         ),
         "cluster_code": cluster,
-    }
+    } | _soc_field(fields)
+
+
+def _soc_field(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The occupation a goal aims at (``soc_code``), only when the fields name one (the goal
+    form does not, so editing a goal keeps its occupation)."""
+    if "soc_code" not in fields:
+        return {}
+    code = fields.get("soc_code") or None
+    if code is not None and not SOC_CODE.match(str(code)):
+        raise InvalidInput("The occupation code is not a SOC code like 15-1252.")
+    return {"soc_code": code}
 
 
 def create_goal(

@@ -38,6 +38,7 @@ from lti_tool.plans.postsecondary_models import (
     PostsecondaryOption,
 )
 from lti_tool.plans.program_catalogue import PROGRAM_KIND_LABELS
+from lti_tool.plans.vocabulary import SOC_CODE
 
 STATUS_LABELS: dict[str, str] = {
     ApplicationStatus.RESEARCHING: "Researching",
@@ -60,8 +61,6 @@ TASK_STATUS_LABELS: dict[str, str] = {
     ApplicationTaskStatus.DONE: "Done",
 }
 
-#: A SOC 2018 detailed occupation code: two digits, a hyphen, four digits ("15-1252").
-SOC_CODE = re.compile(r"^[0-9]{2}-[0-9]{4}$")
 MAX_SOC_CODES = 12
 
 

@@ -5,6 +5,8 @@ the plan document.
 
 from __future__ import annotations
 
+import re
+
 from lti_tool.plans.models import CoursePlanStatus, GoalCategory, GoalStatus, PlanItemKind
 
 GOAL_CATEGORY_LABELS: dict[str, str] = {
@@ -77,6 +79,8 @@ ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     PlanItemKind.ASSESSMENT: ("date", "score"),
     PlanItemKind.CONTACT: ("relationship_label", "email", "phone"),
 }
+#: A SOC 2018 detailed occupation code: two digits, a hyphen, four digits ("15-1252").
+SOC_CODE = re.compile(r"^[0-9]{2}-[0-9]{4}$")
 #: Grade levels of the four-year course plan (the default range of every district).
 GRADES = (9, 10, 11, 12)
 #: The last grade of school.
