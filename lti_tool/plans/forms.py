@@ -31,6 +31,7 @@ from wtforms.validators import (
 from lti_tool.hygiene import CleanForm, FiniteDecimalField
 from lti_tool.plans.models import CoursePlanStatus, GoalStatus, PlanItemKind
 from lti_tool.plans.programs import SUBJECTS
+from lti_tool.plans.skills import MAX_SKILLS, SKILL_MAX_LENGTH, split_skills
 from lti_tool.plans.vocabulary import (
     COURSE_STATUS_LABELS,
     GOAL_CATEGORY_LABELS,
@@ -65,13 +66,25 @@ class ProfileForm(_Form):
     graduation_year = IntegerField("Graduation year", [Optional(), NumberRange(min=2000, max=2100)])
     interests = TextAreaField("Interests", [Length(max=_SHORT)])
     strengths = TextAreaField("Strengths", [Length(max=_SHORT)])
-    skills = TextAreaField("Skills", [Length(max=_SHORT)])
+    skills = StringField("Skills", [Length(max=_SHORT)])
     abilities = TextAreaField("Abilities", [Length(max=_SHORT)])
     hobbies = TextAreaField("Hobbies", [Length(max=_SHORT)])
     career_exploration = TextAreaField("Career exploration", [Length(max=_TEXT)])
     college_planning = TextAreaField("College planning", [Length(max=_TEXT)])
     financial_planning = TextAreaField("Financial planning", [Length(max=_TEXT)])
     accommodations = TextAreaField("Accommodation needs", [Length(max=_TEXT)])
+
+    def validate_skills(self, field: StringField) -> None:
+        """Each skill short enough to be a skill, and not too many."""
+        skills = split_skills(field.data)
+        long = [s for s in skills if len(s) > SKILL_MAX_LENGTH]
+        if long:
+            raise ValidationError(
+                f"“{long[0][:30]}…” is longer than {SKILL_MAX_LENGTH} characters. "
+                "Shorten it or split it with commas."
+            )
+        if len(skills) > MAX_SKILLS:
+            raise ValidationError(f"Please give at most {MAX_SKILLS} skills.")
 
 
 class GoalForm(_Form):

@@ -12,6 +12,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
 from lti_tool.plans.editing import bounded_text, record_change, whole_number
 from lti_tool.plans.models import Plan
+from lti_tool.plans.skills import split_skills
 from lti_tool.plans.vocabulary import PROFILE_TEXT_FIELDS
 
 
@@ -24,6 +25,8 @@ def update_profile(actor: Actor, plan: Plan, data: Mapping[str, Any]) -> list[st
     for name in PROFILE_TEXT_FIELDS:
         if name in data:
             value = bounded_text(data[name], 5000, name.replace("_", " ").capitalize())
+            if name == "skills":  # one list, whatever separated the skills
+                value = ", ".join(split_skills(value))
             if value != (getattr(plan, name) or ""):
                 setattr(plan, name, value)
                 changed.append(name)

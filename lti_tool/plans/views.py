@@ -48,6 +48,7 @@ from lti_tool.plans import (
     profile,
     programs,
     reading,
+    skills,
     vocabulary,
     yearly_snapshots,
 )
@@ -151,8 +152,14 @@ def student_plan(actor: Actor, student: Person) -> str:
 # -- profile -----------------------------------------------------------------------------------
 
 
-def _profile_page(form: forms.ProfileForm, status: int = 200) -> Page:
-    return render_template("plans/profile.html", form=form), status
+def _profile_page(form: forms.ProfileForm, person: Person, status: int = 200) -> Page:
+    typed = skills.split_skills(form.skills.data)
+    return render_template(
+        "plans/profile.html",
+        form=form,
+        skills=typed,
+        suggestions=skills.suggestions(person.tenant_id, own=typed),
+    ), status
 
 
 @bp.get("/me/profile")
@@ -160,7 +167,7 @@ def _profile_page(form: forms.ProfileForm, status: int = 200) -> Page:
 def edit_profile(actor: Actor, person: Person) -> Page:
     """Edit the profile, planning notes and accommodation needs."""
     plan = reading.open_plan(actor, person, page="profile")
-    return _profile_page(forms.ProfileForm(obj=plan))
+    return _profile_page(forms.ProfileForm(obj=plan), person)
 
 
 @bp.post("/me/profile")
@@ -170,7 +177,7 @@ def save_profile(actor: Actor, person: Person) -> Page | BaseResponse:
     plan = reading.get_or_create_plan(person)
     form = forms.ProfileForm(request.form)
     if not form.validate():
-        return _profile_page(form, 400)
+        return _profile_page(form, person, 400)
     # Only the fields sent: a form that leaves a field out does not clear it.
     changed = profile.update_profile(
         actor, plan, {k: v for k, v in form.data.items() if k in request.form}

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("relevance", __name__)
 
-from lti_tool.relevance import views  # noqa: E402,F401
+# ``skills`` registers the tenant's tagged skills as suggestions when the blueprint is.
+from lti_tool.relevance import skills, views  # noqa: E402,F401

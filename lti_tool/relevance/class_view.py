@@ -28,6 +28,7 @@ from lti_tool.portfolio.models import Evidence
 from lti_tool.relevance.class_evidence import EvidenceInfo, evidence_info, evidence_query
 from lti_tool.relevance.clusters import ClusterInfo, PathwayInfo, cluster_sort_key, plan_codes
 from lti_tool.relevance.models import AssignmentTag
+from lti_tool.plans.skills import matching_tags
 from lti_tool.relevance.skills import plan_skills
 from lti_tool.relevance.tagging import (
     CLUSTER,
@@ -152,7 +153,7 @@ def _learner_ids(course: Course) -> Select[int]:
 class _PlanFacts:
     clusters: set[str] = field(default_factory=set)
     goal_clusters: set[str] = field(default_factory=set)
-    skills: frozenset[str] = frozenset()
+    skills: tuple[str, ...] = ()
     goal_count: int = 0
     has_plan: bool = False
 
@@ -266,7 +267,7 @@ def class_relevance(course: Course) -> ClassRelevance:
                 reasons.append("cluster in plan")
             if f.goal_clusters.intersection(a_clusters):
                 reasons.append("goal")
-            if f.skills.intersection(a_skills):
+            if matching_tags(a_skills, f.skills):
                 reasons.append("skill in plan")
             if reasons:
                 served.append(ServedStudent(row.person_id, row.name, tuple(reasons)))

@@ -27,6 +27,7 @@ from lti_tool.portfolio.models import Evidence
 from lti_tool.relevance.class_evidence import EvidenceInfo, evidence_info, evidence_query
 from lti_tool.relevance.clusters import ClusterInfo, PathwayInfo, cluster_sort_key, plan_codes
 from lti_tool.relevance.models import AssignmentTag
+from lti_tool.plans.skills import matching_tags
 from lti_tool.relevance.skills import plan_skills
 from lti_tool.relevance.tagging import (
     CLUSTER,
@@ -135,7 +136,7 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
     ).all()
 
     plan_clusters = set(plan_codes(plan.cluster_codes)) if plan is not None else set()
-    my_skills = plan_skills(plan.skills) if plan is not None else frozenset()
+    my_skills = plan_skills(plan.skills) if plan is not None else ()
     goals_by_cluster: dict[str, list[str]] = defaultdict(list)
     for goal in goals:
         if goal.cluster_code:
@@ -143,6 +144,7 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
     mine = plan_clusters | goals_by_cluster.keys()
 
     course_clusters, course_pathways, course_skills = course_tag_infos(course_tags)
+    my_course_skills = set(matching_tags(course_skills, my_skills))
     tagged = {c.code for c in course_clusters}
     tags_of: dict[int, list[AssignmentTag]] = defaultdict(list)
     for tag in assignment_tags:
@@ -159,7 +161,9 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
         reasons += [
             f"serves your goal “{s}”" for c in a_clusters for s in goals_by_cluster.get(c, ())
         ]
-        reasons += [f"practises {s}, a skill in your plan" for s in a_skills if s in my_skills]
+        reasons += [
+            f"practises {s}, a skill in your plan" for s in matching_tags(a_skills, my_skills)
+        ]
         if reasons:
             my_assignments.append(
                 MyAssignment(
@@ -183,7 +187,7 @@ def student_relevance(course: Course, person: Person) -> StudentRelevance:
             for c in course_clusters
         ),
         course_pathways=course_pathways,
-        course_skills=tuple(SkillMatch(s, s in my_skills) for s in course_skills),
+        course_skills=tuple(SkillMatch(s, s in my_course_skills) for s in course_skills),
         my_clusters=tuple(
             ClusterInfo(c, cluster_name(c), c in tagged) for c in sorted(mine, key=cluster_sort_key)
         ),

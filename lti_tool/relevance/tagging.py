@@ -30,6 +30,7 @@ from lti_tool.relevance.clusters import (
     validate_pathway,
 )
 from lti_tool.relevance.models import AssignmentTag, CourseTag
+from lti_tool.plans.skills import suggestions as skill_suggestions
 from lti_tool.relevance.skills import normalise_skill
 
 #: Tag kinds (``CourseTag.kind`` / ``AssignmentTag.kind``).
@@ -77,9 +78,14 @@ class TagForm:
     course_clusters: frozenset[str]
     course_pathways: frozenset[str]
     course_skills: tuple[str, ...]
-    #: Clusters offered on each assignment: the course's, plus any already on an assignment.
+    #: Clusters offered on each assignment: every cluster of the framework (so they can be
+    #: chosen in the same save as the course's), ``course_tagged`` for the course's own.
     assignment_options: tuple[ClusterInfo, ...]
     assignments: tuple[AssignmentTags, ...]
+    #: Skills to suggest (the tenant's tags and the framework's skills).
+    suggestions: tuple[str, ...] = ()
+    #: Messages by form field name ("course_skills", "a<id>_skills"), after a refused save.
+    errors: Mapping[str, str] = field(default_factory=dict)
 
 
 def active_assignments(course: Course) -> Select[Assignment]:
@@ -113,26 +119,24 @@ def load_course_tags(course: Course) -> list[CourseTag]:
 
 
 def tag_form(course: Course) -> TagForm:
-    """The current tags of a course and its active assignments (three queries)."""
+    """The current tags of a course and its active assignments, and the skills to suggest
+    (four queries)."""
     course_tags = load_course_tags(course)
     assignments = list(db.session.execute(active_assignments(course)).scalars())
     by_assignment: dict[int, list[AssignmentTag]] = defaultdict(list)
     for tag in load_assignment_tags(course):
         by_assignment[tag.assignment_id].append(tag)
     course_clusters = frozenset(t.value for t in course_tags if t.kind == CLUSTER)
-    options = set(course_clusters) | {
-        t.value for tags in by_assignment.values() for t in tags if t.kind == CLUSTER
-    }
+    framework = reference.framework(TAG_FRAMEWORK).clusters
     return TagForm(
         course_id=course.id,
         course_title=course.display_title,
-        framework=reference.framework(TAG_FRAMEWORK).clusters,
+        framework=framework,
         course_clusters=course_clusters,
         course_pathways=frozenset(t.value for t in course_tags if t.kind == PATHWAY),
         course_skills=tuple(t.value for t in course_tags if t.kind == SKILL),
         assignment_options=tuple(
-            ClusterInfo(c, cluster_name(c), c in course_clusters)
-            for c in sorted(options, key=cluster_sort_key)
+            ClusterInfo(c.code, c.name, c.code in course_clusters) for c in framework
         ),
         assignments=tuple(
             AssignmentTags(
@@ -144,6 +148,7 @@ def tag_form(course: Course) -> TagForm:
             )
             for a in assignments
         ),
+        suggestions=skill_suggestions(course.tenant_id),
     )
 
 

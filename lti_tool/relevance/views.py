@@ -49,14 +49,19 @@ def tags(actor: Actor, course: Course) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("relevance/tags.html", form=tag_form(course), error=None)
     current = tag_form(course)
+    errors: dict[str, str] = {}
     try:
-        submission = forms.parse_tag_form(
+        submission, errors = forms.parse_tag_form(
             request.form, {a.id: a.title for a in current.assignments}
         )
+        if errors:
+            raise InvalidInput("Please change what is marked below.")
         changes = save_tags(course, submission, actor_id=actor.person_id)
     except InvalidInput as err:
         db.session.rollback()
-        return render_template("relevance/tags.html", form=current, error=err.message), 400
+        # Everything the teacher sent comes back as sent, with the message by its field.
+        form = forms.as_typed(current, request.form, errors)
+        return render_template("relevance/tags.html", form=form, error=err.message), 422
     flash(
         f"Tags saved ({changes.added} added, {changes.removed} removed)."
         if changes.added or changes.removed
