@@ -11,7 +11,9 @@ What counts, and how much (a score; higher is a better fit):
   crosswalk lines first, then the project's, ``careers.crosswalk``) is one the student chose:
   +0.5; its sub-cluster or pathway is one the student chose too: +0.15.
 * **Skills**: a skill from the plan's profile (commas, semicolons or lines between skills)
-  found in the occupation's title or O*NET description: +0.1 each, at most three.
+  whose words are all in the occupation's title or O*NET description, compared as every
+  matcher compares skills (``lti_tool.plans.skills.skill_words``: case, punctuation,
+  British spellings and common endings do not count): +0.1 each, at most three.
 
 Occupations scoring nothing are left out. Ties go to the occupation employing more people in
 the nation, then to the SOC code. Everything is loaded in a handful of queries whatever the
@@ -20,7 +22,6 @@ number of occupations (``rank`` never queries per occupation).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
@@ -37,7 +38,9 @@ from lti_tool.careers.models import (
 from lti_tool.extensions import db
 from lti_tool.plans.inventory import holland_types
 from lti_tool.plans.models import Plan
+from lti_tool.plans import skills as skills_vocabulary
 from lti_tool.plans.reading import cluster_name, pathway_name
+from lti_tool.plans.skills import SKILL_MAX_LENGTH, skill_words
 
 __all__ = [
     "CLUSTER_POINTS",
@@ -58,8 +61,6 @@ SKILL_POINTS = 0.1
 MAX_SKILLS_COUNTED = 3
 _WEIGHTS = (3, 2, 1)
 _MAX_INTEREST = 14  # 3*3 + 2*2 + 1*1
-_SKILL_SPLIT = re.compile(r"[,;\n]")
-_SUFFIXES = ("ing", "ers", "er", "ion", "s")
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,12 @@ class Matching:
 
 
 def split_skills(text: str | None) -> tuple[str, ...]:
-    """A plan's skills text as skills (normalised: whitespace collapsed, lower case)."""
-    skills = (" ".join(part.split()).lower() for part in _SKILL_SPLIT.split(text or ""))
-    return tuple(dict.fromkeys(s for s in skills if s and len(s) <= 60))
+    """A plan's skills text as skills (``plans.skills.split_skills``, lower case)."""
+    return tuple(
+        dict.fromkeys(
+            s.lower() for s in skills_vocabulary.split_skills(text) if len(s) <= SKILL_MAX_LENGTH
+        )
+    )
 
 
 def student_of(plan: Plan) -> Student:
@@ -137,18 +141,6 @@ def interest_points(student_code: str, occupation_code: str) -> float:
         if j >= 0:
             total += _WEIGHTS[i] * _WEIGHTS[j]
     return total / _MAX_INTEREST
-
-
-def _skill_pattern(skill: str) -> re.Pattern[str]:
-    words = skill.split()
-    if len(words) == 1:
-        stem = skill
-        for suffix in _SUFFIXES:
-            if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
-                stem = stem[: -len(suffix)]
-                break
-        return re.compile(rf"\b{re.escape(stem)}\w*", re.IGNORECASE)
-    return re.compile(rf"\b{re.escape(skill)}\b", re.IGNORECASE)
 
 
 def rank_for_plan(plan: Plan, *, limit: int | None = None) -> Matching:
@@ -176,7 +168,7 @@ def rank(student: Student, *, tenant_id: int | None, limit: int | None = None) -
     profiles = interest_profiles(codes) if student.holland_code else {}
     crosswalk = clusters_for_many(codes, tenant_id) if student.cluster_codes else {}
     texts = _descriptions() if student.skills else {}
-    patterns = [(s, _skill_pattern(s)) for s in student.skills]
+    wanted = [(s, words) for s in student.skills if (words := skill_words(s))]
     chosen_clusters = set(student.cluster_codes)
     chosen_pathways = set(student.pathway_codes)
     names = holland_types()
@@ -211,9 +203,9 @@ def rank(student: Student, *, tenant_id: int | None, limit: int | None = None) -
                     text += f" ({pathway_name(pathway)})"
                 reasons.append(text)
         found: list[str] = []
-        if patterns:
-            haystack = f"{title}\n{texts.get(soc, '')}"
-            found = [s for s, pattern in patterns if pattern.search(haystack)]
+        if wanted:
+            haystack = skill_words(f"{title}\n{texts.get(soc, '')}")
+            found = [s for s, words in wanted if words <= haystack]
             if found:
                 score += SKILL_POINTS * min(len(found), MAX_SKILLS_COUNTED)
                 reasons.append("Uses your skills: " + ", ".join(found))

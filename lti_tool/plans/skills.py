@@ -100,6 +100,7 @@ def split_skills(text: str | None) -> tuple[str, ...]:
     return tuple(found.values())
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word

@@ -72,7 +72,7 @@ LONG = {
     "about": 5000,
     "interests": 2000,
     "strengths": 2000,
-    "skills": 2000,
+    # "skills": at most 30 skills of at most 60 characters (tests/unit/test_skill_matching.py).
     "abilities": 2000,
     "hobbies": 2000,
     "career_exploration": 5000,

@@ -108,3 +108,8 @@ def test_profile_form_refuses_a_too_long_skill_and_keeps_the_text() -> None:
     assert "longer than 60 characters" in form.skills.errors[0]
     assert form.skills.data == f"first aid, {long}"
     assert ProfileForm(MultiDict({"skills": "first aid, " + "y" * 60})).validate()
+    thirty = ", ".join(f"skill {i}" for i in range(30))
+    assert ProfileForm(MultiDict({"skills": thirty})).validate()
+    form = ProfileForm(MultiDict({"skills": thirty + ", one more"}))
+    assert not form.validate()
+    assert form.skills.errors == ["Please give at most 30 skills."]
