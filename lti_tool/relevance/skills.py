@@ -39,13 +39,14 @@ def parse_skills(text: str, *, where: str = "the course") -> tuple[str, ...]:
     :raises InvalidInput: when a skill is longer than ``SKILL_MAX_LENGTH`` characters or
         there are more than ``MAX_SKILLS``.
     """
-    skills = tuple(normalise_skill(s) for s in split_skills(text))
-    for skill in skills:
+    typed = split_skills(text)
+    for skill in typed:
         if len(skill) > SKILL_MAX_LENGTH:
             raise InvalidInput(
-                f'The skill "{skill[:30]}…" for {where} is longer than {SKILL_MAX_LENGTH} '
+                f"“{skill[:30]}…” for {where} is longer than {SKILL_MAX_LENGTH} "
                 "characters. Shorten it or split it with commas."
             )
+    skills = tuple(normalise_skill(s) for s in typed)
     if len(skills) > MAX_SKILLS:
         raise InvalidInput(f"Please give at most {MAX_SKILLS} skills for {where}.")
     return skills

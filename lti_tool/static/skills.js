@@ -126,6 +126,9 @@
     }
 
     entry.value = add(entry.value);
+    if (field.classList.contains("field-has-error")) {
+      showError("");  // the server's message is already next to the box
+    }
 
     entry.addEventListener("keydown", function (event) {
       if ((event.key === "Enter" || event.key === ",") && clean(entry.value)) {

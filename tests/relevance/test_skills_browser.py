@@ -175,5 +175,5 @@ def test_skills_as_chips_from_tag_page_to_class_view(demo_stack: DemoStack) -> N
         row = frame.locator("tr", has_text=title).first
         assert f"{student.name} (" in row.inner_text() and "skill in plan" in row.inner_text()
         # The class view's own layout at 375 px is another part of this work; axe only.
-        _check(page, frame, "class-view", failures, overflow=False, also="tr:has(td)")
+        _check(page, frame, "class-view", failures, overflow=False, also=f'tr:has-text("{title}")')
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
