@@ -36,9 +36,9 @@ from lti_tool.careers.models import (
     OnetOccupation,
 )
 from lti_tool.extensions import db
+from lti_tool.plans import skills as skills_vocabulary
 from lti_tool.plans.inventory import holland_types
 from lti_tool.plans.models import Plan
-from lti_tool.plans import skills as skills_vocabulary
 from lti_tool.plans.reading import cluster_name, pathway_name
 from lti_tool.plans.skills import SKILL_MAX_LENGTH, skill_words
 

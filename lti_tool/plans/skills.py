@@ -53,7 +53,30 @@ Source = Callable[[int], Iterable[str]]
 
 _SPLIT = re.compile(r"[,;\n]")
 _WORD = re.compile(r"[a-z0-9]+[+#]*")
-_LITTLE = frozenset("a an and the of to in on for with at by or my i am is are be good".split())
+_LITTLE = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "or",
+        "my",
+        "i",
+        "am",
+        "is",
+        "are",
+        "be",
+        "good",
+    ]
+)
 _BRITISH = (
     (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),
     (re.compile(r"(?<=[a-z]{2})ys(e|es|ed|ing|er|ers)$"), r"yz\1"),

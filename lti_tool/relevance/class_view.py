@@ -24,11 +24,11 @@ from lti_tool.extensions import db
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
 from lti_tool.plans.models import Goal, Plan
 from lti_tool.plans.reading import cluster_name, person_order, student_name
+from lti_tool.plans.skills import matching_tags
 from lti_tool.portfolio.models import Evidence
 from lti_tool.relevance.class_evidence import EvidenceInfo, evidence_info, evidence_query
 from lti_tool.relevance.clusters import ClusterInfo, PathwayInfo, cluster_sort_key, plan_codes
 from lti_tool.relevance.models import AssignmentTag
-from lti_tool.plans.skills import matching_tags
 from lti_tool.relevance.skills import plan_skills
 from lti_tool.relevance.tagging import (
     CLUSTER,

@@ -21,6 +21,7 @@ from lti_tool.grades.models import Assignment
 from lti_tool.models import Course
 from lti_tool.plans import reference
 from lti_tool.plans.reading import cluster_name, pathway_name
+from lti_tool.plans.skills import suggestions as skill_suggestions
 from lti_tool.relevance.clusters import (
     TAG_FRAMEWORK,
     ClusterInfo,
@@ -30,7 +31,6 @@ from lti_tool.relevance.clusters import (
     validate_pathway,
 )
 from lti_tool.relevance.models import AssignmentTag, CourseTag
-from lti_tool.plans.skills import suggestions as skill_suggestions
 from lti_tool.relevance.skills import normalise_skill
 
 #: Tag kinds (``CourseTag.kind`` / ``AssignmentTag.kind``).
