@@ -189,3 +189,32 @@ def test_suggestions_and_matching_across_the_tenant(lti: LtiDriver, app: Flask) 
         f"/courses/{cls['course_id']}/me", query_string={"lt": sentence_token}
     ).get_data(as_text=True)
     assert 'data analysis: <strong class="match">✓ Matches your plan</strong>' in html
+
+
+def test_suggestions_stay_in_their_tenant(app: Flask) -> None:
+    from lti_tool.plans.skills import suggestions
+    from tests import factories
+
+    with app.app_context():
+        lakeside, _ = factories.tenant_with_platform(name="Lakeside")
+        hillview, _ = factories.tenant_with_platform(name="Hillview")
+        for owner, course_skill, assignment_skill in (
+            (lakeside, "lab safety", "microscopy"),
+            (hillview, "welding", "blueprint reading"),
+        ):
+            course = factories.course(owner)
+            assignment = factories.assignment(course)
+            db.session.add(CourseTag(course_id=course.id, kind="skill", value=course_skill))
+            db.session.add(CourseTag(course_id=course.id, kind="cluster", value=HEALTH))
+            db.session.add(
+                AssignmentTag(assignment_id=assignment.id, kind="skill", value=assignment_skill)
+            )
+        db.session.commit()
+
+        found = suggestions(lakeside.id, own=["My own thing", "Lab-Safety"])
+        assert {"microscopy", "critical thinking", "My own thing"} <= set(found)
+        assert "welding" not in found and "blueprint reading" not in found
+        assert HEALTH not in found
+        # One entry per skill as matching sees it: the student's own spelling comes first.
+        assert "Lab-Safety" in found and "lab safety" not in found
+        assert found == tuple(sorted(found, key=str.lower))
