@@ -155,7 +155,9 @@ def canvas_connected(person: Person) -> bool:
 def refresh_from_canvas(person: Person) -> str | None:
     """Read the student's Canvas enrollments and grades now (or queue it); an error message
     fit for the student when Canvas did not answer, else None."""
-    runs = sync.start_sync(None, [SyncKind.CANVAS_TRANSCRIPT], requested_by=person.id, person=person)
+    runs = sync.start_sync(
+        None, [SyncKind.CANVAS_TRANSCRIPT], requested_by=person.id, person=person
+    )
     failed = [r.error for r in runs if r.error]
     return " ".join(e for e in failed if e) or None
 
@@ -259,7 +261,13 @@ def import_courses(
     result = ImportResult(lms=lms_name(plan.tenant_id))
     found = _canvas_courses(plan, key)
     canvas_ids = {c.lms_course_id for c in found}
-    found += [c for c in _synced_courses(plan, key) if c.lms_course_id not in canvas_ids]
+    canvas_names = {" ".join(c.name.split()).casefold() for c in found}
+    found += [
+        c
+        for c in _synced_courses(plan, key)
+        if c.lms_course_id not in canvas_ids
+        and " ".join(c.name.split()).casefold() not in canvas_names
+    ]
     entries = course_planning.course_plan(plan)
     for course in found:
         grade = _grade_of(plan, course, now, today)
@@ -267,7 +275,11 @@ def import_courses(
             result.no_year.append(course.name)
             continue
         entry = next(
-            (e for e in entries if e.lms_course_id == course.lms_course_id and e.source != "manual"),
+            (
+                e
+                for e in entries
+                if e.lms_course_id == course.lms_course_id and e.source != "manual"
+            ),
             None,
         ) or next(
             (

@@ -38,6 +38,8 @@ class DuplicateCourse(InvalidInput):
     """The course is already in the plan for that grade and term."""
 
     status_code = 422
+
+
 from lti_tool.tenants import in_tenant
 
 

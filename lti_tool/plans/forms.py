@@ -159,13 +159,22 @@ class CourseEntryForm(_Form):
             + list(COURSE_STATUS_LABELS.items())
         ),
         default="",
+        coerce=str,
     )
     final_grade = SelectField(
         "Final grade (optional)",
         choices=[],
         default="",
+        coerce=str,
         invalid_choice_message="Choose the final grade from the list.",
     )
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        """As a form does; an empty status or final grade (None on a course) is ``""``."""
+        super().process(*args, **kwargs)
+        for optional in (self.status, self.final_grade):
+            if optional.data is None:
+                optional.data = ""
 
     def validate_final_grade(self, field: SelectField) -> None:
         """A planned course has no final grade yet."""

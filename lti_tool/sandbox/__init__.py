@@ -74,7 +74,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SANDBOX_FLAVOUR": "sandbox",
 }
 
-_JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/")
+_JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/", "/login/oauth2/token")
 
 
 def get_state(app: Flask) -> SandboxState:
@@ -108,9 +108,11 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(bp)
     app.register_blueprint(api)
+    from .canvas_rest import canvas_rest
     from .registration import bp as registration_bp
 
     app.register_blueprint(registration_bp)
+    app.register_blueprint(canvas_rest)
     _install_hooks(app)
     return app
 
