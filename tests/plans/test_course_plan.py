@@ -294,3 +294,27 @@ def test_status_by_grade_from_the_graduation_year() -> None:
     assert course_planning.status_for_grade(plan, 10, today) == CoursePlanStatus.IN_PROGRESS
     assert course_planning.status_for_grade(plan, 12, today) == CoursePlanStatus.PLANNED
     assert course_planning.status_for_grade(Plan(), 9, today) == CoursePlanStatus.PLANNED
+
+
+def test_district_chooses_its_grade_scale(lti: LtiDriver, app: Flask) -> None:
+    counselor = launch(lti, lti.person("counselor"))
+    page = html(get(lti, counselor, "/plans/journey/steps"))
+    assert "Letters with plus and minus (A+ to F), or Pass/Fail" in page
+    settings = {"course_plan_first_grade": "9", "grade_scale": "letters"}
+    saved = post(lti, counselor, "/plans/journey/settings", settings)
+    assert saved.status_code == 302
+    assert (
+        post(lti, counselor, "/plans/journey/settings", {"grade_scale": "stars"}).status_code == 400
+    )
+    student = lti.person("student", 2)
+    token = launch(lti, student)
+    page = html(get(lti, token, "/plans/me/courses"))
+    assert '<option value="A">A (90 % or more)</option>' in page
+    assert 'value="A-"' not in page and '<option value="Pass">Pass</option>' in page
+    refused = post(
+        lti,
+        token,
+        "/plans/me/courses",
+        {**COURSE, "grade_level": "9", "status": "completed", "final_grade": "A-"},
+    )
+    assert refused.status_code == 400
