@@ -29,6 +29,7 @@ from lti_tool.plans import grade_scale, plan_settings, programs
 from lti_tool.plans.editing import bounded_text, one_of, record_change, whole_number
 from lti_tool.plans.models import CoursePlanEntry, CoursePlanStatus, Plan, ProgramOfStudy
 from lti_tool.plans.vocabulary import ALL_COURSE_GRADES, COURSE_STATUS_LABELS, GRADES, LAST_GRADE
+from lti_tool.tenants import in_tenant
 
 #: The first grade whose courses count toward graduation (grades 6-8 are optional).
 FIRST_HIGH_SCHOOL_GRADE = GRADES[0]
@@ -38,9 +39,6 @@ class DuplicateCourse(InvalidInput):
     """The course is already in the plan for that grade and term."""
 
     status_code = 422
-
-
-from lti_tool.tenants import in_tenant
 
 
 def course_plan(plan: Plan) -> list[CoursePlanEntry]:

@@ -155,8 +155,10 @@ class CourseEntryForm(_Form):
     status = SelectField(
         "Status",
         choices=choices(
-            [("", "Set by grade (past grades completed, this year in progress)")]
-            + list(COURSE_STATUS_LABELS.items())
+            [
+                ("", "Set by grade (past grades completed, this year in progress)"),
+                *COURSE_STATUS_LABELS.items(),
+            ]
         ),
         default="",
         coerce=str,

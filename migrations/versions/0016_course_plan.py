@@ -71,9 +71,7 @@ def upgrade() -> None:
     with op.batch_alter_table("course_plan_entries") as batch:
         batch.add_column(sa.Column("term", sa.String(length=100), nullable=True))
         batch.add_column(
-            sa.Column(
-                "source", sa.String(length=20), server_default="manual", nullable=False
-            )
+            sa.Column("source", sa.String(length=20), server_default="manual", nullable=False)
         )
         batch.add_column(sa.Column("lms_course_id", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("score_percent", sa.Float(), nullable=True))
@@ -81,9 +79,7 @@ def upgrade() -> None:
             "source", "source IN (" + ", ".join(repr(s) for s in SOURCES) + ")"
         )
     with op.batch_alter_table("plans") as batch:
-        batch.add_column(
-            sa.Column("courses_imported_at", lti_tool.db.UTCDateTime(), nullable=True)
-        )
+        batch.add_column(sa.Column("courses_imported_at", lti_tool.db.UTCDateTime(), nullable=True))
     with op.batch_alter_table("plan_settings") as batch:
         batch.add_column(
             sa.Column(
@@ -105,13 +101,9 @@ def upgrade() -> None:
     for row_id, grade in rows:
         mapped = mapped_grade(grade)
         if not (grade or "").strip():
-            bind.execute(
-                entries.update().where(entries.c.id == row_id).values(final_grade=None)
-            )
+            bind.execute(entries.update().where(entries.c.id == row_id).values(final_grade=None))
         elif mapped is not None and mapped != grade:
-            bind.execute(
-                entries.update().where(entries.c.id == row_id).values(final_grade=mapped)
-            )
+            bind.execute(entries.update().where(entries.c.id == row_id).values(final_grade=mapped))
 
 
 def downgrade() -> None:

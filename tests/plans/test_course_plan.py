@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -217,7 +216,7 @@ def test_courses_and_grades_synced_by_lodestar_come_in_on_first_open(
 
 
 @pytest.fixture
-def sandbox_canvas(app: Flask, lti: LtiDriver, platform_id: int) -> Iterator[int]:
+def sandbox_canvas(app: Flask, lti: LtiDriver, platform_id: int) -> int:
     """The sandbox as a Canvas school with a REST developer key, one concluded course."""
     with app.app_context():
         platform = db.session.get(Platform, platform_id)
@@ -226,7 +225,7 @@ def sandbox_canvas(app: Flask, lti: LtiDriver, platform_id: int) -> Iterator[int
         lms_rest.configure_canvas(
             platform, base_url=lti.state.base_url, client_id="10000000000001", client_secret="k"
         )
-    yield platform_id
+    return platform_id
 
 
 def _connect_through_sandbox(lti: LtiDriver, token: str, who: Any) -> None:
