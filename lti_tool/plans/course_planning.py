@@ -1,5 +1,14 @@
-"""The course plan (grades 9 to 12, from grade 6 where the district plans middle school
-courses too: ``plan_settings``) and the Program of Study it may follow.
+"""The course plan (grades 6 to 12; the district's grid shows grades 9 to 12, or from grade 6,
+7 or 8: ``plan_settings``) and the Program of Study it may follow.
+
+* A course's status follows its grade unless the student sets it: a past grade is completed,
+  the student's current grade in progress, a later grade planned. A planned course has no
+  final grade.
+* A course is in the plan once per grade and term ("Biology" twice in grade 10 is refused);
+  requirement totals count a course name once even where older rows repeat it.
+* Final grades are on the district's grade scale (``grade_scale``).
+* Grades 6 to 8 (middle school) are optional: their courses are welcome but do not count
+  toward graduation requirements.
 
 Lookups by id are scoped to the plan they were given, so an id of someone else's plan is
 simply "not found".
@@ -7,6 +16,7 @@ simply "not found".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,11 +25,20 @@ from sqlalchemy import select
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.plans import plan_settings, programs
+from lti_tool.plans import grade_scale, plan_settings, programs
 from lti_tool.plans.editing import bounded_text, one_of, record_change, whole_number
 from lti_tool.plans.models import CoursePlanEntry, CoursePlanStatus, Plan, ProgramOfStudy
-from lti_tool.plans.vocabulary import COURSE_STATUS_LABELS
+from lti_tool.plans.vocabulary import ALL_COURSE_GRADES, COURSE_STATUS_LABELS, GRADES, LAST_GRADE
 from lti_tool.tenants import in_tenant
+
+#: The first grade whose courses count toward graduation (grades 6-8 are optional).
+FIRST_HIGH_SCHOOL_GRADE = GRADES[0]
+
+
+class DuplicateCourse(InvalidInput):
+    """The course is already in the plan for that grade and term."""
+
+    status_code = 422
 
 
 def course_plan(plan: Plan) -> list[CoursePlanEntry]:
@@ -46,11 +65,55 @@ def get_course(plan: Plan, entry_id: int) -> CoursePlanEntry:
 
 
 def grade_choices(plan: Plan, entries: Iterable[CoursePlanEntry] = ()) -> tuple[int, ...]:
-    """The grades a course may be planned in: the tenant's course plan grades, and any grade
-    that already holds one of ``entries`` (a district that narrows its range loses nothing)."""
+    """The grades a course may be planned in: grades 6 to 12 (middle school is optional),
+    and any grade that already holds one of ``entries``."""
+    grades = set(ALL_COURSE_GRADES)
+    grades.update(e.grade_level for e in entries)
+    return tuple(sorted(grades))
+
+
+def grid_grades(plan: Plan, entries: Iterable[CoursePlanEntry] = ()) -> tuple[int, ...]:
+    """The grades the grid shows: the tenant's course plan grades, and any grade that holds
+    one of ``entries`` (a middle school course, or a district that narrowed its range)."""
     grades = set(plan_settings.course_plan_grades(plan.tenant_id))
     grades.update(e.grade_level for e in entries)
     return tuple(sorted(grades))
+
+
+def school_year_end(today: dt.date | None = None) -> int:
+    """The calendar year the current school year ends in (from July, the next one)."""
+    today = today or dt.date.today()
+    return today.year + 1 if today.month >= 7 else today.year
+
+
+def current_grade(plan: Plan, today: dt.date | None = None) -> int | None:
+    """The student's grade this school year: as they gave it, or from their graduation
+    year; None when neither is known."""
+    if plan.grade_level is not None:
+        return plan.grade_level
+    if plan.graduation_year is not None:
+        grade = LAST_GRADE - (plan.graduation_year - school_year_end(today))
+        if ALL_COURSE_GRADES[0] - 1 <= grade <= LAST_GRADE + 1:
+            return grade
+    return None
+
+
+def status_for_grade(plan: Plan, grade: int, today: dt.date | None = None) -> CoursePlanStatus:
+    """A course's status from its grade: past grades completed, the current grade in
+    progress, later grades (or any, when the current grade is unknown) planned."""
+    now = current_grade(plan, today)
+    if now is None or grade > now:
+        return CoursePlanStatus.PLANNED
+    return CoursePlanStatus.IN_PROGRESS if grade == now else CoursePlanStatus.COMPLETED
+
+
+def final_grade_choices(plan: Plan, entry: CoursePlanEntry | None = None) -> list[str]:
+    """The final grades a course may have: the district's scale, and an entry's grade from
+    before the scale (so editing it shows what it holds)."""
+    allowed = list(grade_scale.scale(plan_settings.grade_scale(plan.tenant_id)).grades)
+    if entry is not None and entry.final_grade and entry.final_grade not in allowed:
+        allowed.append(entry.final_grade)
+    return allowed
 
 
 def _grades_text(grades: tuple[int, ...]) -> str:
@@ -58,10 +121,36 @@ def _grades_text(grades: tuple[int, ...]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _course_fields(fields: Mapping[str, Any], grades: tuple[int, ...]) -> dict[str, Any]:
+def _course_fields(
+    plan: Plan,
+    fields: Mapping[str, Any],
+    grades: tuple[int, ...],
+    entry: CoursePlanEntry | None = None,
+) -> dict[str, Any]:
     grade = whole_number(fields.get("grade_level"), "grade")
     if grade not in grades:
         raise InvalidInput(f"Grade must be {_grades_text(grades)}.")
+    status = CoursePlanStatus(
+        one_of(
+            fields.get("status") or status_for_grade(plan, grade), COURSE_STATUS_LABELS, "Status"
+        )
+    )
+    final = bounded_text(fields.get("final_grade"), 20, "The final grade") or None
+    if final is not None:
+        key = plan_settings.grade_scale(plan.tenant_id)
+        kept = entry is not None and final == entry.final_grade
+        final = final if kept else grade_scale.normalise(final, key)
+        if final is None:
+            raise InvalidInput(
+                "Choose the final grade from the list ("
+                + ", ".join(grade_scale.scale(key).grades)
+                + ")."
+            )
+        if status == CoursePlanStatus.PLANNED:
+            raise InvalidInput(
+                "A planned course has no final grade yet: leave the grade empty, or mark "
+                "the course in progress or completed."
+            )
     try:
         credits = float(fields.get("credits"))  # type: ignore[arg-type]
     except (TypeError, ValueError) as err:
@@ -75,16 +164,49 @@ def _course_fields(fields: Mapping[str, Any], grades: tuple[int, ...]) -> dict[s
         ),
         "subject": one_of(fields.get("subject") or programs.ELECTIVE, programs.SUBJECTS, "Subject"),
         "credits": credits,
-        "status": one_of(
-            fields.get("status") or CoursePlanStatus.PLANNED, COURSE_STATUS_LABELS, "Status"
-        ),
-        "final_grade": bounded_text(fields.get("final_grade"), 20, "The final grade") or None,
+        "status": status,
+        "final_grade": final,
+        "term": bounded_text(fields.get("term"), 100, "The term") or None,
     }
+
+
+def same_course(a_name: str, a_term: str | None, b_name: str, b_term: str | None) -> bool:
+    """Whether two courses are the same course of the same term (names compared without
+    case or extra spaces)."""
+
+    def key(name: str, term: str | None) -> tuple[str, str]:
+        return " ".join(name.split()).casefold(), " ".join((term or "").split()).casefold()
+
+    return key(a_name, a_term) == key(b_name, b_term)
+
+
+def find_duplicate(
+    plan: Plan, values: Mapping[str, Any], exclude_id: int | None = None
+) -> CoursePlanEntry | None:
+    """The plan's course of the same name, grade and term as ``values``, if any."""
+    for other in course_plan(plan):
+        if other.id == exclude_id or other.grade_level != values["grade_level"]:
+            continue
+        if same_course(other.course_name, other.term, values["course_name"], values["term"]):
+            return other
+    return None
+
+
+def _refuse_duplicate(plan: Plan, values: Mapping[str, Any], exclude_id: int | None) -> None:
+    if find_duplicate(plan, values, exclude_id) is not None:
+        term = f", {values['term']}" if values.get("term") else ""
+        raise DuplicateCourse(
+            f"{values['course_name']} is already in your plan for grade "
+            f"{values['grade_level']}{term}. Change the course there, or pick another grade "
+            "or term."
+        )
 
 
 def add_course(actor: Actor, plan: Plan, fields: Mapping[str, Any]) -> CoursePlanEntry:
     """Add a course to the course plan (in one of the tenant's course plan grades)."""
-    entry = CoursePlanEntry(plan_id=plan.id, **_course_fields(fields, grade_choices(plan)))
+    values = _course_fields(plan, fields, grade_choices(plan))
+    _refuse_duplicate(plan, values, None)
+    entry = CoursePlanEntry(plan_id=plan.id, **values)
     db.session.add(entry)
     db.session.flush()
     record_change(
@@ -103,7 +225,9 @@ def update_course(
 ) -> CoursePlanEntry:
     """Change a course of the course plan (it may keep a grade outside the tenant's range)."""
     entry = get_course(plan, entry_id)
-    for key, value in _course_fields(fields, grade_choices(plan, [entry])).items():
+    values = _course_fields(plan, fields, grade_choices(plan, [entry]), entry)
+    _refuse_duplicate(plan, values, entry.id)
+    for key, value in values.items():
         setattr(entry, key, value)
     record_change(
         actor, plan, "course.update", subject_type="course_plan_entry", subject_id=entry.id
@@ -163,7 +287,7 @@ def fill_from_program(actor: Actor, plan: Plan) -> int:
                 course_name=str(course["course"]),
                 subject=str(course.get("subject") or programs.ELECTIVE),
                 credits=float(course.get("credits") or 1.0),
-                status=CoursePlanStatus.PLANNED,
+                status=status_for_grade(plan, key[0]),
             )
         )
         added += 1
@@ -174,8 +298,25 @@ def fill_from_program(actor: Actor, plan: Plan) -> int:
 def requirements(
     entries: Iterable[CoursePlanEntry], program: ProgramOfStudy | None
 ) -> list[programs.RequirementRow]:
-    """Credits planned and completed per graduation requirement of the plan's program."""
+    """Credits planned and completed per graduation requirement of the plan's program.
+
+    A course counts once (a name repeated in the plan, e.g. rows from before duplicates were
+    refused, counts where it is furthest along), and grades 6-8 do not count.
+    """
+    rank = {
+        CoursePlanStatus.PLANNED: 0,
+        CoursePlanStatus.IN_PROGRESS: 1,
+        CoursePlanStatus.COMPLETED: 2,
+    }
+    best: dict[str, CoursePlanEntry] = {}
+    for e in entries:
+        if e.grade_level < FIRST_HIGH_SCHOOL_GRADE:
+            continue
+        key = " ".join(e.course_name.split()).casefold()
+        kept = best.get(key)
+        if kept is None or rank[CoursePlanStatus(e.status)] > rank[CoursePlanStatus(kept.status)]:
+            best[key] = e
     return programs.requirement_summary(
-        ((e.subject, e.credits, e.status == CoursePlanStatus.COMPLETED) for e in entries),
+        ((e.subject, e.credits, e.status == CoursePlanStatus.COMPLETED) for e in best.values()),
         program.requirements if program is not None and program.requirements else None,
     )

@@ -132,8 +132,9 @@ class MilestoneForm(_Form):
 
 
 class CourseEntryForm(_Form):
-    """One course in the course plan: grades 9-12 unless the view offers the tenant's range
-    (``course_planning.grade_choices``)."""
+    """One course in the course plan, in grades 6 to 12 (the view sets the grades and the
+    final grades of the district's scale: ``course_planning.grade_choices`` and
+    ``final_grade_choices``)."""
 
     grade_level = SelectField(
         "Grade",
@@ -143,6 +144,11 @@ class CourseEntryForm(_Form):
     )
     course_name = StringField(
         "Course name", [DataRequired(message="Name the course."), Length(max=255)]
+    )
+    term = StringField(
+        "Term or school year (optional)",
+        [Length(max=100)],
+        description="For example Fall 2025 or 2025-2026. Needed only to take a course twice.",
     )
     subject = SelectField(
         "Subject",
@@ -161,11 +167,37 @@ class CourseEntryForm(_Form):
     )
     status = SelectField(
         "Status",
-        choices=choices(COURSE_STATUS_LABELS.items()),
-        default=CoursePlanStatus.PLANNED,
-        validators=[InputRequired()],
+        choices=choices(
+            [
+                ("", "Set by grade (past grades completed, this year in progress)"),
+                *COURSE_STATUS_LABELS.items(),
+            ]
+        ),
+        default="",
+        coerce=str,
     )
-    final_grade = StringField("Final grade (optional)", [Length(max=20)])
+    final_grade = SelectField(
+        "Final grade (optional)",
+        choices=[],
+        default="",
+        coerce=str,
+        invalid_choice_message="Choose the final grade from the list.",
+    )
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        """As a form does; an empty status or final grade (None on a course) is ``""``."""
+        super().process(*args, **kwargs)
+        for optional in (self.status, self.final_grade):
+            if optional.data is None:
+                optional.data = ""
+
+    def validate_final_grade(self, field: SelectField) -> None:
+        """A planned course has no final grade yet."""
+        if field.data and self.status.data == CoursePlanStatus.PLANNED:
+            raise ValidationError(
+                "A planned course has no final grade yet: leave the grade empty, or mark the "
+                "course in progress or completed."
+            )
 
 
 class ProgramChoiceForm(_Form):

@@ -24,6 +24,7 @@ from lti_tool.launch.access import requires
 from lti_tool.launch.session import lurl
 from lti_tool.models import Person
 from lti_tool.plans import bp, forms, journey, plan_settings, profile, reading
+from lti_tool.plans.grade_scale import DEFAULT_SCALE, SCALES
 from lti_tool.plans.models import Plan
 from lti_tool.plans.vocabulary import COURSE_PLAN_FIRST_GRADES, JOURNEY_GRADES
 
@@ -74,7 +75,7 @@ class StepForm(CleanForm):
 
 
 class SettingsForm(CleanForm):
-    """The district's course plan grades."""
+    """The district's course plan grades and grade scale."""
 
     course_plan_first_grade = SelectField(
         "The course plan starts in",
@@ -84,6 +85,11 @@ class SettingsForm(CleanForm):
             for g in COURSE_PLAN_FIRST_GRADES
         ),
         validators=[InputRequired()],
+    )
+    grade_scale = SelectField(
+        "Final grades in course plans",
+        choices=forms.choices((s.key, s.label + ", or Pass/Fail") for s in SCALES.values()),
+        default=DEFAULT_SCALE,
     )
 
 
@@ -180,7 +186,8 @@ def _steps_page(
 ) -> Page:
     if settings_form is None:
         settings_form = SettingsForm(
-            course_plan_first_grade=plan_settings.course_plan_first_grade(actor.tenant_id)
+            course_plan_first_grade=plan_settings.course_plan_first_grade(actor.tenant_id),
+            grade_scale=plan_settings.grade_scale(actor.tenant_id),
         )
     all_steps = journey.steps(actor.tenant_id, include_hidden=True)
     return render_template(
@@ -269,14 +276,20 @@ def restore_journey_step(actor: Actor, key: str) -> BaseResponse:
 @bp.post("/journey/settings")
 @requires(Action.MANAGE_JOURNEY)
 def save_plan_settings(actor: Actor) -> Page | BaseResponse:
-    """Save the first grade of the district's course plan."""
+    """Save the first grade of the district's course plan and its grade scale."""
     form = SettingsForm(request.form)
     if not form.validate():
         return _steps_page(actor, settings_form=form, status=400)
     grade = form.course_plan_first_grade.data
     changed = plan_settings.set_course_plan_first_grade(actor, grade)
-    flash(
-        f"The course plan now starts in grade {grade}." if changed else "Nothing changed.",
-        "info",
+    # A form without the scale (an older page) leaves it as it is.
+    scale_changed = "grade_scale" in request.form and plan_settings.set_grade_scale(
+        actor, form.grade_scale.data
     )
+    said = []
+    if changed:
+        said.append(f"The course plan now starts in grade {grade}.")
+    if scale_changed:
+        said.append(f"Final grades now use: {SCALES[form.grade_scale.data].label}.")
+    flash(" ".join(said) or "Nothing changed.", "info")
     return redirect(lurl("plans.journey_steps", _anchor="settings"))

@@ -75,6 +75,9 @@ class Plan(Model):
     #: (or nonmetropolitan) area code ("0035620"); None falls back to the district's default.
     state_code: Mapped[str | None] = mapped_column(String(2))
     metro_code: Mapped[str | None] = mapped_column(String(7))
+    #: When the course plan last took the student's courses and grades from the LMS (the
+    #: course plan page does it on its first opening; None until then).
+    courses_imported_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -172,9 +175,20 @@ class CoursePlanStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
+class CoursePlanSource(enum.StrEnum):
+    """Where a course of the course plan came from."""
+
+    #: Typed by the student (or added from the Program of Study).
+    MANUAL = "manual"
+    #: Canvas REST: the student's enrollment with its course grade.
+    CANVAS = "canvas"
+    #: A course Lodestar synced (NRPS roster, AGS grades).
+    LODESTAR = "lodestar"
+
+
 class CoursePlanEntry(Model):
-    """One course in the student's course plan (grades 9-12; from grade 6 where the district
-    plans middle school courses too, see ``PlanSettings``)."""
+    """One course in the student's course plan (grades 6-12; grades 6-8 are optional and do
+    not count toward graduation, see ``course_planning``)."""
 
     __tablename__ = "course_plan_entries"
 
@@ -187,7 +201,21 @@ class CoursePlanEntry(Model):
     status: Mapped[CoursePlanStatus] = mapped_column(
         enum_string(CoursePlanStatus, "status"), default=CoursePlanStatus.PLANNED
     )
+    #: On the district's grade scale (``grade_scale``); rows older than the scale may hold
+    #: the text the student typed then.
     final_grade: Mapped[str | None] = mapped_column(String(20))
+    #: The term or school year, when known ("Fall 2025", "2025-2026"); a course may be in the
+    #: plan once per grade and term.
+    term: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[CoursePlanSource] = mapped_column(
+        enum_string(CoursePlanSource, "source"),
+        default=CoursePlanSource.MANUAL,
+        server_default=CoursePlanSource.MANUAL.value,
+    )
+    #: The LMS's course id of an imported course (one row per LMS course and plan).
+    lms_course_id: Mapped[str | None] = mapped_column(String(255))
+    #: The course score in percent the LMS reported, when imported.
+    score_percent: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[created_at]
 
 
@@ -331,6 +359,10 @@ class PlanSettings(Model):
     #: The first grade of the course plan: 9 (four years), or 6, 7 or 8 where the district
     #: plans middle school courses too.
     course_plan_first_grade: Mapped[int] = mapped_column(Integer, default=9)
+    #: The district's grade scale (``grade_scale.SCALES``): ``plus_minus`` or ``letters``.
+    grade_scale: Mapped[str] = mapped_column(
+        String(20), default="plus_minus", server_default="plus_minus"
+    )
     updated_at: Mapped[updated_at]
 
 

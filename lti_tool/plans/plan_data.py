@@ -176,6 +176,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "status": str(e.status),
                 "status_label": COURSE_STATUS_LABELS.get(e.status, str(e.status)),
                 "final_grade": e.final_grade,
+                "term": e.term,
+                "source": str(e.source),
+                "score_percent": e.score_percent,
             }
             for e in entries
         ],

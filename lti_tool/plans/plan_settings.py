@@ -11,6 +11,7 @@ from lti_tool import audit
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
+from lti_tool.plans.grade_scale import DEFAULT_SCALE, SCALES
 from lti_tool.plans.models import PlanSettings
 from lti_tool.plans.vocabulary import COURSE_PLAN_FIRST_GRADES, GRADES, LAST_GRADE
 
@@ -24,6 +25,47 @@ def course_plan_first_grade(tenant_id: int) -> int:
 def course_plan_grades(tenant_id: int) -> tuple[int, ...]:
     """The grades of the tenant's course plan, e.g. ``(9, 10, 11, 12)`` or ``(6, ..., 12)``."""
     return tuple(range(course_plan_first_grade(tenant_id), LAST_GRADE + 1))
+
+
+def grade_scale(tenant_id: int) -> str:
+    """The key of the tenant's grade scale (``grade_scale.SCALES``; plus/minus by default)."""
+    settings = db.session.get(PlanSettings, tenant_id)
+    return settings.grade_scale if settings is not None and settings.grade_scale else DEFAULT_SCALE
+
+
+def set_grade_scale(actor: Actor, key: str) -> bool:
+    """Set the actor's tenant's grade scale; audited. Whether it changed.
+
+    :raises InvalidInput: for an unknown scale.
+    """
+    if key not in SCALES:
+        raise InvalidInput("Choose one of the grade scales.")
+    settings = db.session.get(PlanSettings, actor.tenant_id)
+    if settings is None:
+        settings = PlanSettings(
+            tenant_id=actor.tenant_id, course_plan_first_grade=GRADES[0], grade_scale=key
+        )
+        db.session.add(settings)
+        before = DEFAULT_SCALE
+    else:
+        before = settings.grade_scale
+        if before == key:
+            return False
+        settings.grade_scale = key
+    if before == key:
+        db.session.commit()
+        return False
+    audit.record(
+        "plan_settings.update",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="tenant",
+        subject_id=actor.tenant_id,
+        grade_scale=key,
+        before=before,
+    )
+    db.session.commit()
+    return True
 
 
 def set_course_plan_first_grade(actor: Actor, grade: int) -> bool:

@@ -35,9 +35,11 @@ from lti_tool.models import Person
 from lti_tool.plans import (
     bp,
     career_clusters,
+    course_import,
     course_planning,
     forms,
     goals_and_milestones,
+    grade_scale,
     inventory,
     inventory_results,
     parts,
@@ -45,6 +47,7 @@ from lti_tool.plans import (
     plan_deletion,
     plan_export,
     plan_items,
+    plan_settings,
     profile,
     programs,
     reading,
@@ -53,7 +56,7 @@ from lti_tool.plans import (
     yearly_snapshots,
 )
 from lti_tool.plans.journey_views import journey_context
-from lti_tool.plans.models import Plan, PlanItemKind, ProgramOfStudy
+from lti_tool.plans.models import CoursePlanEntry, Plan, PlanItemKind, ProgramOfStudy
 from lti_tool.plans.resource_views import recommendation_context
 from lti_tool.plans.review import review_context
 
@@ -396,12 +399,28 @@ def add_suggested_clusters(actor: Actor, person: Person) -> BaseResponse:
 
 
 def _course_form(
-    plan: Plan, grades: tuple[int, ...], formdata: Any = None, **kwargs: Any
+    plan: Plan,
+    grades: tuple[int, ...],
+    formdata: Any = None,
+    entry: CoursePlanEntry | None = None,
+    **kwargs: Any,
 ) -> forms.CourseEntryForm:
-    """The course form offering ``grades`` (the tenant's course plan grades, and any grade
-    that already holds a course)."""
-    form = forms.CourseEntryForm(formdata, **kwargs)
-    form.grade_level.choices = forms.choices((g, f"Grade {g}") for g in grades)
+    """The course form offering ``grades`` (6 to 12, and any grade that already holds the
+    course) and the final grades of the district's scale."""
+    form = forms.CourseEntryForm(formdata, obj=entry, **kwargs)
+    form.grade_level.choices = forms.choices(
+        (g, f"Grade {g} (middle school, optional)" if g < 9 else f"Grade {g}") for g in grades
+    )
+    scale = grade_scale.scale(plan_settings.grade_scale(plan.tenant_id))
+    form.final_grade.choices = forms.choices(
+        [("", "No grade yet")]
+        + [
+            (g, f"{g} ({scale.band_text(g)})" if scale.band_text(g) else g)
+            for g in course_planning.final_grade_choices(plan, entry)
+        ]
+    )
+    if entry is not None and formdata is None:
+        form.final_grade.data = entry.final_grade or ""
     return form
 
 
@@ -417,7 +436,8 @@ def _courses_page(
         available = programs.ensure_default_programs(actor.tenant_id)
     program = course_planning.plan_program(plan)
     entries = course_planning.course_plan(plan)
-    grades = course_planning.grade_choices(plan, entries)
+    grades = course_planning.grid_grades(plan, entries)
+    district = plan_settings.course_plan_grades(plan.tenant_id)
     if program_form is None:
         program_form = forms.ProgramChoiceForm(program_id=program.id if program else None)
     program_form.program_id.choices = forms.choices((p.id, p.name) for p in available)
@@ -428,37 +448,71 @@ def _courses_page(
         programs=available,
         heading=(
             "My four-year course plan"
-            if grades == vocabulary.GRADES
-            else f"My course plan, grades {grades[0]} to {grades[-1]}"
+            if district == vocabulary.GRADES
+            else f"My course plan, grades {district[0]} to {district[-1]}"
         ),
         by_grade={g: [e for e in entries if e.grade_level == g] for g in grades},
         requirements=course_planning.requirements(entries, program),
-        form=form or _course_form(plan, grades),
+        form=form or _course_form(plan, course_planning.grade_choices(plan, entries)),
         program_form=program_form,
         subject_label=programs.subject_label,
         status_labels=vocabulary.COURSE_STATUS_LABELS,
         cluster_name=reading.cluster_name,
         pathway_name=reading.pathway_name,
+        lms_name=course_import.lms_name(plan.tenant_id),
+        current_grade=course_planning.current_grade(plan),
+        all_grades=vocabulary.ALL_COURSE_GRADES,
     ), status
 
 
 @bp.get("/me/courses")
 @requires(Action.EDIT_PLAN, me="person")
 def course_plan(actor: Actor, person: Person) -> Page:
-    """The course plan, the Program of Study and graduation requirements."""
+    """The course plan, the Program of Study and graduation requirements; on the first
+    opening, the student's courses and grades from the LMS are brought in."""
     plan = reading.open_plan(actor, person, page="courses")
+    if plan.courses_imported_at is None and course_planning.current_grade(plan) is not None:
+        result = course_import.import_courses(actor, plan, person)
+        if result.added or result.updated:
+            flash(result.message, "info")
     return _courses_page(actor, plan)
+
+
+@bp.post("/me/courses/import")
+@requires(Action.EDIT_PLAN, me="person")
+def import_courses(actor: Actor, person: Person) -> BaseResponse:
+    """Bring the student's courses and grades from the LMS into the grid (again)."""
+    plan = reading.get_or_create_plan(person)
+    if course_planning.current_grade(plan) is None:
+        grade = request.form.get("grade_level", "")
+        if not grade.isdigit() or int(grade) not in vocabulary.ALL_COURSE_GRADES:
+            flash("Tell us which grade you are in this year, then import your courses.", "error")
+            return redirect(lurl("plans.course_plan", _anchor="import"))
+        plan.grade_level = int(grade)
+    problem = None
+    if course_import.canvas_connected(person):
+        problem = course_import.refresh_from_canvas(person)
+    result = course_import.import_courses(actor, plan, person)
+    if problem:
+        flash(problem + " Courses already read from Canvas were used.", "error")
+    _saved(result.message)
+    return redirect(lurl("plans.course_plan", _anchor="grid"))
 
 
 @bp.post("/me/courses")
 @requires(Action.EDIT_PLAN, me="person")
 def add_course(actor: Actor, person: Person) -> Page | BaseResponse:
-    """Add a course to the grid."""
+    """Add a course to the grid (a course already there for that grade and term is refused,
+    and the form keeps what was typed)."""
     plan = reading.get_or_create_plan(person)
     form = _course_form(plan, course_planning.grade_choices(plan), request.form)
     if not form.validate():
         return _courses_page(actor, plan, form=form, status=400)
-    entry = course_planning.add_course(actor, plan, form.data)
+    try:
+        entry = course_planning.add_course(actor, plan, form.data)
+    except course_planning.DuplicateCourse as err:
+        form.course_name.errors = [err.message]
+        return _courses_page(actor, plan, form=form, status=err.status_code)
     _saved(f"Added {entry.course_name} to grade {entry.grade_level}.")
     return redirect(lurl("plans.course_plan", _anchor=f"grade-{entry.grade_level}"))
 
@@ -498,7 +552,7 @@ def edit_course(actor: Actor, person: Person, entry_id: int) -> Page:
     """Edit one course of the grid."""
     plan = reading.open_plan(actor, person, page="course")
     entry = course_planning.get_course(plan, entry_id)
-    form = _course_form(plan, course_planning.grade_choices(plan, [entry]), obj=entry)
+    form = _course_form(plan, course_planning.grade_choices(plan, [entry]), entry=entry)
     return render_template("plans/course.html", entry=entry, form=form), 200
 
 
@@ -508,10 +562,16 @@ def update_course(actor: Actor, person: Person, entry_id: int) -> Page | BaseRes
     """Save one course of the grid."""
     plan = reading.get_or_create_plan(person)
     entry = course_planning.get_course(plan, entry_id)
-    form = _course_form(plan, course_planning.grade_choices(plan, [entry]), request.form)
+    form = _course_form(
+        plan, course_planning.grade_choices(plan, [entry]), request.form, entry=entry
+    )
     if not form.validate():
         return render_template("plans/course.html", entry=entry, form=form), 400
-    course_planning.update_course(actor, plan, entry_id, form.data)
+    try:
+        course_planning.update_course(actor, plan, entry_id, form.data)
+    except course_planning.DuplicateCourse as err:
+        form.course_name.errors = [err.message]
+        return render_template("plans/course.html", entry=entry, form=form), err.status_code
     _saved("Course saved.")
     return redirect(lurl("plans.course_plan", _anchor="grid"))
 

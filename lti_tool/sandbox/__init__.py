@@ -2,7 +2,8 @@
 
 It seeds a deterministic demo district and implements OIDC launches, the
 platform JWKS, the OAuth2 token endpoint, NRPS, AGS, Deep Linking returns and
-fault injection.  The demo command runs it next to the tool; the test suite
+fault injection, and a slice of Canvas's REST API for a person (OAuth2 sign-in, their
+enrollments with course grades, their courses with terms: :mod:`.canvas_rest`).  The demo command runs it next to the tool; the test suite
 runs it live with :func:`run_in_thread` or drives it with a Flask test client.
 
 Configuration keys (all optional):
@@ -74,7 +75,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SANDBOX_FLAVOUR": "sandbox",
 }
 
-_JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/")
+_JSON_PREFIXES = ("/api/", "/token", "/jwks", "/_sandbox/", "/login/oauth2/token")
 
 
 def get_state(app: Flask) -> SandboxState:
@@ -108,9 +109,11 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(bp)
     app.register_blueprint(api)
+    from .canvas_rest import canvas_rest
     from .registration import bp as registration_bp
 
     app.register_blueprint(registration_bp)
+    app.register_blueprint(canvas_rest)
     _install_hooks(app)
     return app
 

@@ -56,6 +56,10 @@ class Course:
     #: Which real LMS launches and NRPS of this course imitate (``sandbox``, ``canvas``,
     #: ``moodle``); ``None`` follows the platform (:attr:`SandboxState.flavour`).
     flavour: str | None = None
+    #: The Canvas term the course belongs to ("Fall 2025"), as the Canvas REST API names it.
+    term: str | None = None
+    #: A concluded course (a past year): Canvas REST lists its enrollments as ``completed``.
+    concluded: bool = False
 
 
 @dataclass

@@ -149,6 +149,10 @@ class SandboxState:
         self.set_granted_scopes(
             vocab.SUPPORTED_SCOPES if granted_scopes is None else granted_scopes, scope_policy
         )
+        #: Canvas REST (OAuth2 for a person): one-time codes and access tokens, each to
+        #: the ``sub`` of the person who signed in (see :mod:`.canvas_rest`).
+        self.canvas_codes: dict[str, str] = {}
+        self.canvas_tokens: dict[str, str] = {}
         self._synthetic_counter = 0
         self._resource_link_counter = 0
         self._line_item_counter = max(

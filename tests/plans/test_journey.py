@@ -368,7 +368,11 @@ def test_course_plan_grades_through_the_pages(lti: LtiDriver, app: Flask) -> Non
         "credits": "1",
         "status": "planned",
     }
-    assert post(lti, token, "/plans/me/courses", grade7).status_code == 400
+    # Middle school courses are optional but always welcome: the grid shows their grade.
+    assert post(lti, token, "/plans/me/courses", {**grade7, "grade_level": "5"}).status_code == 400
+    assert post(lti, token, "/plans/me/courses", grade7).status_code == 302
+    page = html(get(lti, token, "/plans/me/courses"))
+    assert 'id="grade-7"' in page and 'id="grade-6"' not in page
 
     counselor = launch(lti, lti.person("counselor"))
     settings = {"course_plan_first_grade": "6"}
@@ -376,7 +380,6 @@ def test_course_plan_grades_through_the_pages(lti: LtiDriver, app: Flask) -> Non
     token = launch(lti, student)
     page = html(get(lti, token, "/plans/me/courses"))
     assert "My course plan, grades 6 to 12" in page and 'id="grade-6"' in page
-    assert post(lti, token, "/plans/me/courses", grade7).status_code == 302
 
     # The district goes back to high school only: the grade 7 course stays, shown and editable.
     counselor = launch(lti, lti.person("counselor"))
@@ -389,8 +392,8 @@ def test_course_plan_grades_through_the_pages(lti: LtiDriver, app: Flask) -> Non
         entry_id = db.session.execute(select(CoursePlanEntry.id)).scalar_one()
     grade7["course_name"] = "Pre-Algebra (honors)"
     assert post(lti, token, f"/plans/me/courses/{entry_id}", grade7).status_code == 302
-    grade6 = {**grade7, "grade_level": "6"}
-    assert post(lti, token, f"/plans/me/courses/{entry_id}", grade6).status_code == 400
+    grade5 = {**grade7, "grade_level": "5"}
+    assert post(lti, token, f"/plans/me/courses/{entry_id}", grade5).status_code == 400
 
 
 # -- completion by grade ------------------------------------------------------------------------

@@ -221,7 +221,12 @@ def test_student_builds_a_plan_and_sees_it(lti: LtiDriver, app: Flask) -> None:
         program = db.session.execute(
             select(ProgramOfStudy).where(ProgramOfStudy.id == plan.program_of_study_id)
         ).scalar_one()
-        assert count(app, CoursePlanEntry) == len(program.courses) > 20
+        # The class the student launched from came in on the course plan's first opening.
+        imported = db.session.execute(
+            select(CoursePlanEntry).where(CoursePlanEntry.source == "lodestar")
+        ).scalar_one()
+        assert (imported.grade_level, imported.status) == (10, CoursePlanStatus.IN_PROGRESS)
+        assert count(app, CoursePlanEntry) == len(program.courses) + 1 > 20
         assert {i.kind for i in db.session.execute(select(PlanItem)).scalars()} == {
             "activity",
             "accomplishment",
@@ -254,7 +259,7 @@ def test_student_builds_a_plan_and_sees_it(lti: LtiDriver, app: Flask) -> None:
         assert titles[-1] == "Apply to two programs"
     # The grid: starting again from the program adds nothing twice; edit and remove courses.
     assert post(lti, token, "/plans/me/courses/from-program").status_code == 302
-    assert count(app, CoursePlanEntry) == len(program.courses)
+    assert count(app, CoursePlanEntry) == len(program.courses) + 1
     assert (
         post(
             lti,
@@ -297,7 +302,7 @@ def test_student_builds_a_plan_and_sees_it(lti: LtiDriver, app: Flask) -> None:
             select(CoursePlanEntry.id).where(CoursePlanEntry.course_name == "Sign Language I")
         ).scalar_one()
     assert post(lti, token, f"/plans/me/courses/{sign}/delete").status_code == 302
-    assert count(app, CoursePlanEntry) == len(program.courses)
+    assert count(app, CoursePlanEntry) == len(program.courses) + 1
 
     page = html(get(lti, token, "/plans/me"))
     assert "Your plan is empty" not in page
@@ -580,11 +585,27 @@ def test_invalid_input_is_refused_and_nothing_is_saved(lti: LtiDriver, app: Flas
             "status": "planned",
         },
         {
-            "grade_level": "8",
+            "grade_level": "5",
             "course_name": "Art",
             "subject": "fine_arts",
             "credits": "1",
             "status": "planned",
+        },
+        {
+            "grade_level": "9",
+            "course_name": "Art",
+            "subject": "fine_arts",
+            "credits": "1",
+            "status": "completed",
+            "final_grade": "A+++ 120%",
+        },
+        {
+            "grade_level": "9",
+            "course_name": "Art",
+            "subject": "fine_arts",
+            "credits": "1",
+            "status": "planned",
+            "final_grade": "B",
         },
         {
             "grade_level": "9",

@@ -1,0 +1,90 @@
+"""The sandbox's slice of Canvas REST: a person signs in (OAuth2 code flow), and reads only
+their own user, enrollments with course grades, and courses with terms."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from flask.testing import FlaskClient
+
+from lti_tool.sandbox import SandboxState
+
+REDIRECT = "http://tool.test/lms/canvas/callback"
+
+
+def _token(client: FlaskClient, state: SandboxState, sub: str) -> tuple[str, dict[str, object]]:
+    page = client.get(
+        "/login/oauth2/auth",
+        query_string={
+            "client_id": "1",
+            "response_type": "code",
+            "redirect_uri": REDIRECT,
+            "state": "s1",
+        },
+    )
+    assert page.status_code == 200
+    assert f"Sign in as {state.district.users[sub].name}" in page.get_data(as_text=True)
+    back = client.get(
+        "/login/oauth2/approve", query_string={"redirect_uri": REDIRECT, "state": "s1", "sub": sub}
+    )
+    query = parse_qs(urlsplit(back.headers["Location"]).query)
+    assert query["state"] == ["s1"]
+    answer = client.post(
+        "/login/oauth2/token", data={"grant_type": "authorization_code", "code": query["code"][0]}
+    )
+    assert answer.status_code == 200
+    body = answer.get_json()
+    replay = client.post(
+        "/login/oauth2/token", data={"grant_type": "authorization_code", "code": query["code"][0]}
+    )
+    assert replay.status_code == 400 and replay.get_json()["error"] == "invalid_grant"
+    return str(body["access_token"]), body
+
+
+def test_a_student_reads_their_enrollments_with_grades(
+    sandbox_client: FlaskClient, sandbox_state: SandboxState
+) -> None:
+    district = sandbox_state.district
+    first = next(iter(district.courses.values()))
+    student = district.students_of(first.context_id)[0]
+    token, body = _token(sandbox_client, sandbox_state, student.sub)
+    assert body["user"] == {"id": student.id, "name": student.name}
+    auth = {"Authorization": f"Bearer {token}"}
+    first.concluded, first.term = True, "Spring 2025"
+    try:
+        me = sandbox_client.get("/api/v1/users/self", headers=auth).get_json()
+        assert me["id"] == student.id
+        both = sandbox_client.get(
+            f"/api/v1/users/{student.id}/enrollments",
+            query_string={"state[]": ["active", "completed"], "include[]": "current_points"},
+            headers=auth,
+        ).get_json()
+        active = sandbox_client.get("/api/v1/users/self/enrollments", headers=auth).get_json()
+        courses = sandbox_client.get(
+            "/api/v1/users/self/courses", query_string={"include[]": "term"}, headers=auth
+        ).get_json()
+        one = sandbox_client.get(f"/api/v1/courses/{first.id}", headers=auth).get_json()
+    finally:
+        first.concluded, first.term = False, None
+    states = {e["course_id"]: e["enrollment_state"] for e in both}
+    assert states[first.id] == "completed"
+    assert first.id not in {e["course_id"] for e in active}
+    grades = next(e["grades"] for e in both if e["course_id"] == first.id)
+    assert grades["current_score"] is None or 0 <= grades["current_score"] <= 100
+    assert {"final_score", "current_grade", "final_grade"} <= set(grades)
+    assert {c["id"]: c["term"]["name"] for c in courses}[first.id] == "Spring 2025"
+    assert one["name"] == first.title
+
+
+def test_tokens_open_only_their_own_person(
+    sandbox_client: FlaskClient, sandbox_state: SandboxState
+) -> None:
+    students = sandbox_state.district.users_of_kind("student")
+    token, _ = _token(sandbox_client, sandbox_state, students[0].sub)
+    auth = {"Authorization": f"Bearer {token}"}
+    other = sandbox_client.get(f"/api/v1/users/{students[1].id}/enrollments", headers=auth)
+    assert other.status_code == 401
+    assert sandbox_client.get("/api/v1/users/self").status_code == 401
+    bad = sandbox_client.get("/api/v1/users/self", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401 and bad.get_json()["error"] == "invalid_token"
+    assert sandbox_client.get("/api/v1/courses/999999", headers=auth).status_code == 404
