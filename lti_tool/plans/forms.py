@@ -178,7 +178,7 @@ class CourseEntryForm(_Form):
     )
     final_grade = SelectField(
         "Final grade (optional)",
-        choices=[],
+        choices=choices([("", "No grade yet")]),
         default="",
         coerce=str,
         invalid_choice_message="Choose the final grade from the list.",
