@@ -90,7 +90,7 @@ def course_grades(course: Course) -> dict[int, float]:
         .group_by(Grade.person_id)
     ).all()
     return {
-        int(person_id): round(100 * float(earned) / float(possible), 1)
+        int(person_id): round(100 * float(earned or 0) / float(possible), 1)
         for person_id, earned, possible in rows
         if possible
     }

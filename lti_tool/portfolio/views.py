@@ -177,7 +177,6 @@ def render_attach(
     ), status
 
 
-
 @bp.get("/courses/<int:course_id>/attach")
 @requires(Action.VIEW_CLASS, course=Course)
 def attach(actor: Actor, course: Course) -> tuple[str, int]:

@@ -392,11 +392,11 @@ def class_relevance(course: Course, filters: ClassFilters | None = None) -> Clas
             if f.skills.intersection(a_skills):
                 reasons.append("skill in plan")
             if reasons:
-                goal_id = next(
+                serves_goal = next(
                     (f.goal_of_cluster[c] for c in a_clusters if c in f.goal_of_cluster), None
                 )
                 served.append(
-                    ServedStudent(person.id, names[person.id], tuple(reasons), goal_id)
+                    ServedStudent(person.id, names[person.id], tuple(reasons), serves_goal)
                 )
                 served_count[person.id] += 1
         relevance.append(

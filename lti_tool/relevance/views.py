@@ -70,7 +70,9 @@ def nudge(actor: Actor, course: Course, student: Person) -> Response | tuple[str
     except InvalidInput as err:
         db.session.rollback()
         return _render_class(actor, course, nudge_error=(student.id, err.message, body), status=400)
-    flash(f"Your note was sent to {student.display_name}: they see it on top of their plan.", "info")
+    flash(
+        f"Your note was sent to {student.display_name}: they see it on top of their plan.", "info"
+    )
     return redirect(lurl("relevance.class_view", course_id=course.id, _anchor="students-heading"))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment, Grade
 from lti_tool.grades.services import course_grades
-from lti_tool.models import AuditEvent, Course, Person
+from lti_tool.models import AuditEvent, Course
 from lti_tool.plans.models import Goal, Plan, PlanComment, PlanSnapshot
 from lti_tool.plans.reading import school_year
 from lti_tool.portfolio.models import Evidence
@@ -194,9 +194,7 @@ def test_a_nudge_lands_on_top_of_the_students_plan(lti: LtiDriver, app: Flask) -
     assert lti.client.post(stranger_url, data={"lt": cls["token"], "body": "Hi"}).status_code == 403
 
 
-def test_due_column_from_the_gradebook_and_hidden_without_dates(
-    lti: LtiDriver, app: Flask
-) -> None:
+def test_due_column_from_the_gradebook_and_hidden_without_dates(lti: LtiDriver, app: Flask) -> None:
     cls = _class(lti, app)
     with app.app_context():
         due = {
@@ -220,7 +218,7 @@ def test_due_column_from_the_gradebook_and_hidden_without_dates(
     class_page = lti.client.get(
         f"/courses/{cls['course_id']}", query_string={"lt": cls["token"]}
     ).get_data(as_text=True)
-    assert "<th scope=\"col\">Due</th>" in class_page
+    assert '<th scope="col">Due</th>' in class_page
     assert "Grade in this course" in class_page
 
     with app.app_context():
@@ -231,14 +229,18 @@ def test_due_column_from_the_gradebook_and_hidden_without_dates(
     class_page = lti.client.get(
         f"/courses/{cls['course_id']}", query_string={"lt": cls["token"]}
     ).get_data(as_text=True)
-    assert "<th scope=\"col\">Due</th>" not in class_page
+    assert '<th scope="col">Due</th>' not in class_page
 
 
 def _one_click_form(html: str, assignment_id: int) -> dict[str, list[str]]:
     """The fields of the assignment row's "attach as evidence" form, as a browser sends them."""
-    for form in re.findall(r'<form method="post"[^>]*class="one-click-attach">(.*?)</form>', html, re.S):
+    for form in re.findall(
+        r'<form method="post"[^>]*class="one-click-attach">(.*?)</form>', html, re.S
+    ):
         fields: dict[str, list[str]] = {}
-        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form):
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form
+        ):
             fields.setdefault(name, []).append(value)
         if fields.get("assignment") == [str(assignment_id)]:
             return fields

@@ -23,8 +23,9 @@ def top_level_selectors(css: str) -> list[tuple[str, int]]:
     for i, ch in enumerate(css):
         if ch == "{":
             if depth == 0:
-                prelude = css[start:i].strip()
-                line = css.count("\n", 0, start + len(css[start:i]) - len(css[start:i].lstrip())) + 1
+                raw = css[start:i]
+                prelude = raw.strip()
+                line = css.count("\n", 0, start + len(raw) - len(raw.lstrip())) + 1
                 skipping = prelude.startswith("@")
                 if not skipping:
                     found.extend((" ".join(s.split()), line) for s in prelude.split(","))
