@@ -64,8 +64,10 @@ def _check_page(page: Any, frame: Any, name: str, failures: dict[str, Any]) -> N
             before = iframe.evaluate(
                 "(f, h) => { const b = f.style.height; f.style.height = h + 'px'; return b; }", tall
             )
+            page.set_viewport_size({"width": size["width"], "height": tall + 600})
             iframe.screenshot(path=str(target))
             iframe.evaluate("(f, b) => { f.style.height = b; }", before)
+            page.set_viewport_size(size)
         if label == "375":
             width = frame.evaluate(
                 "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
