@@ -85,12 +85,15 @@ def prepare_demo(tool_app: Flask, *, tool_url: str, lms_url: str) -> Flask:
     platform_id = register_sandbox(tool_app, sandbox_app)
     with tool_app.app_context():
         # Most seeded students start with a lived-in plan (the tests' sandbox does not).
-        from lti_tool.demo_seed import seed_demo_plans
+        from lti_tool.demo_seed import seed_demo_plans, seed_demo_tags
         from lti_tool.models import Platform
 
         platform = db.session.get(Platform, platform_id)
         if platform is not None:
-            seed_demo_plans(platform.tenant_id, get_state(sandbox_app).district)
+            state = get_state(sandbox_app)
+            seed_demo_plans(platform.tenant_id, state.district)
+            # The teachers' tags, so the class view shows who each assignment serves.
+            seed_demo_tags(platform.tenant_id, state.district, state.line_item_url)
     return sandbox_app
 
 

@@ -12,6 +12,7 @@ changes nothing; one student in five keeps an empty plan, to show the first step
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,7 +22,8 @@ from lti_tool.careers import places, saved
 from lti_tool.careers.models import Occupation
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
-from lti_tool.models import Person, Role
+from lti_tool.grades.models import Assignment
+from lti_tool.models import Course, Person, Role
 from lti_tool.plans import (
     career_clusters,
     goals_and_milestones,
@@ -37,6 +39,7 @@ from lti_tool.plans.models import GoalCategory, PlanItemKind, WorkLearningKind
 from lti_tool.plans.postsecondary_models import ProgramKind
 from lti_tool.plans.resource_models import CommunityResource, ResourceCategory
 from lti_tool.portfolio import linking
+from lti_tool.relevance.tagging import TagInput, TagSubmission, save_tags
 from lti_tool.sandbox.data import DEMO_SCHOOL_NAME, District
 
 #: The sandbox district's school (clubs and teams meet there).
@@ -332,3 +335,121 @@ def _tell(actor: Actor, person: Person, index: int) -> None:
             title=sample_title,
         ),
     )
+
+
+# -- the teachers' tags: what the class view matches against the plans --------------------
+
+_HEALTH = "2024.healthcare-human-services"
+_DIGITAL = "2024.digital-technology"
+_BUILD = "2024.construction"
+_ARTS = "2024.arts-entertainment-design"
+_MAKE = "2024.advanced-manufacturing"
+
+#: context id -> (course clusters, course skills, {line item label: (clusters, skills)}).
+DEMO_TAGS: dict[str, tuple[tuple[str, ...], str, dict[str, tuple[tuple[str, ...], str]]]] = {
+    "sbx-course-bio1": (
+        (_HEALTH,),
+        "lab safety, first aid",
+        {
+            "Cell Structure Lab": ((_HEALTH,), "lab safety"),
+            "Genetics Quiz": ((_HEALTH,), ""),
+            "Ecology Field Project": ((_BUILD,), "teamwork"),
+        },
+    ),
+    "sbx-course-alg2": (
+        (_DIGITAL, _BUILD),
+        "problem solving",
+        {
+            "Unit 1 Test: Functions": ((_DIGITAL,), ""),
+            "Logarithms Homework": ((_DIGITAL,), "python basics"),
+            "Midterm Exam": ((_BUILD,), "measuring and cutting"),
+        },
+    ),
+    "sbx-course-ied": (
+        (_MAKE, _BUILD, _ARTS, _DIGITAL),
+        "teamwork, drawing",
+        {
+            "Design Brief": ((_ARTS,), "layout"),
+            "Sketching Portfolio": ((_ARTS,), "drawing"),
+            "CAD Model: Phone Stand": ((_DIGITAL, _BUILD), "reading plans"),
+            "Prototype Test Report": ((_MAKE,), "soldering"),
+            "Final Design Presentation": ((_ARTS, _DIGITAL), "teamwork"),
+        },
+    ),
+}
+
+
+def seed_demo_tags(
+    tenant_id: int, district: District, line_item_url: Callable[[str, str], str]
+) -> int:
+    """Tag the demo district's courses and their gradebook columns, as each teacher would
+    on the tag page, so the first class view already shows who each assignment serves.
+
+    The courses and assignments are written as the teacher's first launch and sync will
+    find them (the course by its context id, each AGS line item by its URL, which
+    ``line_item_url`` gives); that sync then fills in the roster, due dates and grades.
+    A course that already has tags is left alone. Returns how many courses were tagged.
+    """
+    from lti_tool.relevance.models import CourseTag
+
+    tagged = 0
+    for context_id, (clusters, skills, per_item) in DEMO_TAGS.items():
+        lms_course = district.courses.get(context_id)
+        teacher = next(
+            (
+                district.users[e.sub]
+                for e in district.enrollments.get(context_id, {}).values()
+                if any(r.endswith("#Instructor") for r in e.roles) and e.sub in district.users
+            ),
+            None,
+        )
+        if lms_course is None or teacher is None:
+            continue
+        course = db.session.execute(
+            select(Course).where(Course.tenant_id == tenant_id, Course.context_id == context_id)
+        ).scalar_one_or_none()
+        if course is None:
+            course = Course(tenant_id=tenant_id, context_id=context_id, title=lms_course.title)
+            db.session.add(course)
+            db.session.flush()
+        elif db.session.execute(
+            select(CourseTag.id).where(CourseTag.course_id == course.id).limit(1)
+        ).first():
+            continue
+        ids: dict[int, TagInput] = {}
+        for item_id, item in district.line_items.get(context_id, {}).items():
+            url = line_item_url(context_id, item_id)
+            assignment = db.session.execute(
+                select(Assignment).where(
+                    Assignment.course_id == course.id,
+                    Assignment.source == "ags",
+                    Assignment.external_id == url,
+                )
+            ).scalar_one_or_none()
+            if assignment is None:
+                assignment = Assignment(
+                    course_id=course.id,
+                    source="ags",
+                    external_id=url,
+                    title=item.label,
+                    score_maximum=item.score_maximum,
+                )
+                db.session.add(assignment)
+                db.session.flush()
+            a_clusters, a_skills = per_item.get(item.label, ((), ""))
+            ids[assignment.id] = TagInput(
+                clusters=a_clusters, skills=tuple(s for s in a_skills.split(", ") if s)
+            )
+        actor = _person(
+            tenant_id, teacher.sub, teacher.name, teacher.given_name, teacher.family_name
+        )
+        save_tags(
+            course,
+            TagSubmission(
+                course=TagInput(clusters=clusters, skills=tuple(skills.split(", "))),
+                assignments=ids,
+            ),
+            actor_id=actor.id,
+        )
+        tagged += 1
+    return tagged

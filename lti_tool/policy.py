@@ -72,6 +72,8 @@ class Action(enum.StrEnum):
     DELETE_PLAN = "delete_plan"
     #: (Course, Person): attach class work as evidence to a student's goals.
     ATTACH_EVIDENCE = "attach_evidence"
+    #: (Course, Person): send a student of the class a nudge (a short note on their plan).
+    NUDGE_STUDENT = "nudge_student"
     #: Course: place a Lodestar activity in the course (Deep Linking picker).
     PLACE_ACTIVITY = "place_activity"
     #: None: a guardian's page of their own students (an active guardian link).
@@ -321,6 +323,7 @@ RULES: dict[Action, Rule] = {
     Action.PLACE_ACTIVITY: Rule(COURSE, _teacher),
     Action.VIEW_COURSE_AS_STUDENT: Rule(COURSE, _learner),
     Action.ATTACH_EVIDENCE: Rule(((Course, Person),), _attacher),
+    Action.NUDGE_STUDENT: Rule(((Course, Person),), _attacher),
     Action.READ_PLAN: Rule(STUDENT, _reader),
     Action.READ_ACCOMMODATIONS: Rule(STUDENT, _accommodations_reader),
     Action.EDIT_PLAN: Rule(STUDENT, _editor),

@@ -70,3 +70,27 @@ def assignment_summaries(course: Course) -> list[AssignmentSummary]:
         AssignmentSummary(a, int(n), round(float(avg) * 100, 1) if avg is not None else None)
         for a, n, avg in rows
     ]
+
+
+def course_grades(course: Course) -> dict[int, float]:
+    """Each student's grade in the course so far, as a percentage (0-100, one decimal), from
+    the synced results of its active assignments: points earned over points possible, over
+    the graded results only. Students with no graded result are left out. One query.
+    """
+    maximum = func.coalesce(Grade.score_maximum, Assignment.score_maximum)
+    rows = db.session.execute(
+        select(Grade.person_id, func.sum(Grade.score), func.sum(maximum))
+        .join(Assignment, Assignment.id == Grade.assignment_id)
+        .where(
+            Assignment.course_id == course.id,
+            Assignment.active.is_(True),
+            Grade.score.is_not(None),
+            maximum > 0,
+        )
+        .group_by(Grade.person_id)
+    ).all()
+    return {
+        int(person_id): round(100 * float(earned or 0) / float(possible), 1)
+        for person_id, earned, possible in rows
+        if possible
+    }

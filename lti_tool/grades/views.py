@@ -27,6 +27,7 @@ def class_page(actor: Actor, course: Course) -> str:
         students=[r for r in rows if r.role == Role.STUDENT],
         teachers=[r for r in rows if r.role == Role.TEACHER],
         assignments=services.assignment_summaries(course),
+        grades=services.course_grades(course),
         runs=sync.latest_runs(course),
         SyncKind=SyncKind,
         SyncStatus=SyncStatus,

@@ -9,7 +9,7 @@ GET) or re-render the form with its messages and a 400.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, send_file
@@ -129,29 +129,51 @@ def _attach_form(assignments: list[Any], formdata: Any = None) -> forms.AttachFo
     return form
 
 
-def _render_attach(
+#: Suggested students per assignment: assignment id -> {student id: goal id or None}.
+Suggestions = Mapping[int, Mapping[int, int | None]]
+
+
+def render_attach(
     actor: Actor,
     course: Course,
     *,
     form: forms.AttachForm | None = None,
     errors: list[str] | None = None,
     status: int = 200,
+    suggestions: Suggestions | None = None,
+    assignment_id: int | None = None,
 ) -> tuple[str, int]:
+    """The attach form: what was posted, or on a GET the students ``suggestions`` names for
+    ``assignment_id`` ticked (each with the goal suggested). Every assignment's suggestion
+    rides on its option, so choosing another assignment re-ticks its students (pages.js)."""
     page = attach_page(actor, course)
     posted = request.method == "POST"
+    suggestions = suggestions or {}
+    form = form or _attach_form(page.assignments)
+    chosen = {i for i in map(parse_id, request.form.getlist("student")) if i is not None}
+    goals_chosen = {k: v for k, v in request.form.items() if k.startswith("goal-")}
+    if not posted:
+        suggested = suggestions.get(assignment_id or 0)
+        if suggested is not None:
+            form.assignment.data = str(assignment_id)
+            chosen = set(suggested)
+            goals_chosen = {f"goal-{s}": str(g) for s, g in suggested.items() if g is not None}
+        else:
+            chosen, goals_chosen = set(), {}
     return render_template(
         "portfolio/attach.html",
         page=page,
-        form=form or _attach_form(page.assignments),
+        form=form,
         errors=errors or [],
-        chosen={i for i in map(parse_id, request.form.getlist("student")) if i is not None}
-        if posted
-        else set(),
-        goals_chosen={k: v for k, v in request.form.items() if k.startswith("goal-")}
-        if posted
-        else {},
+        chosen=chosen,
+        goals_chosen=goals_chosen,
         all_chosen=posted and request.form.get("all") == "1",
         goal_label=goal_label,
+        suggestions={
+            str(a): " ".join(f"{s}:{g or ''}" for s, g in sorted(by.items()))
+            for a, by in suggestions.items()
+        },
+        back=request.values.get("back") == "class",
     ), status
 
 
@@ -159,7 +181,7 @@ def _render_attach(
 @requires(Action.VIEW_CLASS, course=Course)
 def attach(actor: Actor, course: Course) -> tuple[str, int]:
     """Teacher: choose an assignment, students and their goals to attach it to."""
-    return _render_attach(actor, course)
+    return render_attach(actor, course)
 
 
 @bp.post("/courses/<int:course_id>/attach")
@@ -168,7 +190,7 @@ def attach_submit(actor: Actor, course: Course) -> Response | tuple[str, int]:
     """Teacher: attach the chosen assignment to the chosen students' goals."""
     form = _attach_form(active_assignments(course), request.form)
     if not form.validate():
-        return _render_attach(
+        return render_attach(
             actor, course, form=form, errors=forms.error_messages(form), status=400
         )
     try:
@@ -182,7 +204,7 @@ def attach_submit(actor: Actor, course: Course) -> Response | tuple[str, int]:
         )
     except InvalidInput as err:
         db.session.rollback()
-        return _render_attach(actor, course, form=form, errors=[err.message], status=400)
+        return render_attach(actor, course, form=form, errors=[err.message], status=400)
     parts = []
     if outcome.created:
         parts.append(f"attached to {outcome.created} student{'s' * (outcome.created != 1)}")
@@ -192,6 +214,10 @@ def attach_submit(actor: Actor, course: Course) -> Response | tuple[str, int]:
             f"{'s' * (outcome.updated != 1)} who already had it"
         )
     flash(f"“{outcome.assignment.title}” {' and '.join(parts)}.", "info")
+    if request.form.get("back") == "class":  # the class view's one-click attach
+        return redirect(
+            lurl("relevance.class_view", course_id=course.id, _anchor="assignments-heading")
+        )
     return redirect(lurl("portfolio.attach", course_id=course.id))
 
 

@@ -6,6 +6,7 @@ same district (same ids, names, grades) so tests and demos can rely on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -437,6 +438,18 @@ def _student_sis_id(number: int) -> str:
     return f"S{240000 + number}"
 
 
+def seed_due_date(item_index: int, count: int, today: dt.date | None = None) -> str | None:
+    """The ``endDateTime`` of a course's ``item_index``-th seeded line item (of ``count``):
+    every two weeks from the second week of this school year (which starts on August 15),
+    23:59 UTC; the course's last item has none, as a gradebook column often does."""
+    if item_index == count - 1:
+        return None
+    today = today or dt.datetime.now(dt.UTC).date()
+    year = today.year if (today.month, today.day) >= (8, 15) else today.year - 1
+    due = dt.date(year, 8, 15) + dt.timedelta(days=7 + 14 * item_index)
+    return f"{due.isoformat()}T23:59:00Z"
+
+
 def _seed_line_items(
     district: District,
     context_id: str,
@@ -457,6 +470,7 @@ def _seed_line_items(
             score_maximum=maximum,
             resource_id=f"{slug}-{tag}-{item_index + 1}",
             tag=tag,
+            end_date_time=seed_due_date(item_index, len(items)),
         )
         district.scores[item_id] = []
         district.results[item_id] = {

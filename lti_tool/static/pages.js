@@ -15,6 +15,28 @@
     });
   }
 
+  // Attach form opened from the class view: each assignment option carries the students
+  // its tags serve ("id:goal id" pairs, data-suggest); choosing another assignment ticks
+  // those students and picks the goal it serves. Without JavaScript the server ticked the
+  // assignment the teacher came from.
+  var assignment = document.getElementById("assignment");
+  if (assignment && document.getElementById("suggest-hint")) {
+    assignment.addEventListener("change", function () {
+      var option = assignment.options[assignment.selectedIndex];
+      var suggest = option ? option.getAttribute("data-suggest") : null;
+      var goals = {};
+      (suggest || "").split(" ").forEach(function (pair) {
+        if (pair) { goals[pair.split(":")[0]] = pair.split(":")[1] || ""; }
+      });
+      if (all) { all.checked = false; }
+      document.querySelectorAll('input[name="student"]').forEach(function (box) {
+        box.checked = Object.prototype.hasOwnProperty.call(goals, box.value);
+        var goal = document.getElementById("goal-" + box.value);
+        if (goal) { goal.value = box.checked ? goals[box.value] : ""; }
+      });
+    });
+  }
+
   // Dynamic Registration finished (launch/registered.html): tell the platform
   // (LTI Dynamic Registration, section 3.6). On a button, not on load: the platform closes
   // this page when the message arrives, and the steps must stay readable until then.

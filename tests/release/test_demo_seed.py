@@ -121,3 +121,36 @@ def test_with_occupation_data_students_save_occupations_and_aim_at_one(
         default = places.district_default(tenant_id)
         assert default is not None
         assert (default.state_code, default.metro_code) == (DEMO_STATE, DEMO_METRO)
+
+
+def test_the_demo_class_view_shows_matches_grades_and_one_click_attach(
+    lti: LtiDriver, app: Flask, sandbox: Flask, platform_id: int
+) -> None:
+    """The demo tags its courses and gradebook columns before any launch; the teacher's first
+    launch and sync find them, so the class view opens with matches, grades and due dates."""
+    from lti_tool.demo_seed import seed_demo_tags
+    from lti_tool.grades.models import Assignment
+    from lti_tool.models import Course
+    from tests.relevance.helpers import synced_class, table
+
+    state = get_state(sandbox)
+    with app.app_context():
+        tenant_id = db.session.get(Platform, platform_id).tenant_id  # type: ignore[union-attr]
+        seed_demo_plans(tenant_id, state.district)
+        assert seed_demo_tags(tenant_id, state.district, state.line_item_url) == 3
+        assert seed_demo_tags(tenant_id, state.district, state.line_item_url) == 0  # once
+        before = _count(Assignment), _count(Course)
+    cls = synced_class(lti, app)
+    with app.app_context():
+        # The sync found the seeded course and columns rather than adding new ones.
+        assert (_count(Assignment), _count(Course)) == before
+    html = lti.client.get(
+        f"/courses/{cls['course_id']}/plans", query_string={"lt": cls["token"]}
+    ).get_data(as_text=True)
+    rows = table(html, "Career clusters in each student's plan and goals")[1:]
+    matches = [int(r[3]) for r in rows]
+    assert matches == sorted(matches, reverse=True) and matches[0] > 0
+    assert all(r[2].endswith("%") for r in rows)
+    assert any(r[1].startswith("No plan yet") for r in rows)
+    assert "Attach as evidence for these" in html
+    assert table(html, "Active assignments")[0][1] == "Due"

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent
+from lti_tool.sandbox.data import seed_due_date
 from tests.lti_driver import LtiDriver
 from tests.relevance.helpers import (
     AGRICULTURE,
@@ -83,11 +84,14 @@ def test_matches_assignments_and_evidence(lti: LtiDriver, app: Flask) -> None:
         "Become a nurse (career cluster: Healthcare &amp; Human Services): "
         '<strong class="match">✓ This class serves this goal' in html
     )
+    # The sandbox's gradebook gives every column but the last a due date (endDateTime).
+    lab_due = (seed_due_date(0, 3) or "")[:10]
+    quiz_due = (seed_due_date(1, 3) or "")[:10]
     assert (
-        "Cell Structure Lab: Healthcare &amp; Human Services is in your plan; "
+        f"Cell Structure Lab, due {lab_due}: Healthcare &amp; Human Services is in your plan; "
         "serves your goal “Become a nurse”." in html
     )
-    assert "Genetics Quiz: practises microscopy, a skill in your plan." in html
+    assert f"Genetics Quiz, due {quiz_due}: practises microscopy, a skill in your plan." in html
     assert "Ecology Field Project: serves your goal “Build an app”." in html
     # Only my own evidence, with the goal it supports.
     assert "Cell Structure Lab, for your goal “Become a nurse” (linked by your teacher" in html

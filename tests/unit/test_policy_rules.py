@@ -104,6 +104,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "place activity": (A.PLACE_ACTIVITY, "bio"),
     "view course as student": (A.VIEW_COURSE_AS_STUDENT, "bio"),
     "attach evidence": (A.ATTACH_EVIDENCE, "bio+sam"),
+    "nudge student": (A.NUDGE_STUDENT, "bio+sam"),
     "view family": (A.VIEW_FAMILY, "-"),
     "review caseload": (A.REVIEW_CASELOAD, "-"),
     "manage journey": (A.MANAGE_JOURNEY, "-"),
@@ -132,7 +133,7 @@ EXPECTED: dict[str, set[str]] = {
     "sam": PLAN_OWNER | {"view course as student", "browse resources"},
     "cam": {"view course as student", "browse resources"},
     "lee": {"browse resources"},  # a learner of the district, though the course ended
-    "tia": TEACHER | {"read plan", "comment plan", "attach evidence"},
+    "tia": TEACHER | {"read plan", "comment plan", "attach evidence", "nudge student"},
     "ted": set(),
     "tom": set(),
     "gus": {
