@@ -77,6 +77,22 @@ def nice_date(value: Any) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+#: Marks that end a sentence, and closing quotes and brackets that may follow them.
+_SENTENCE_ENDS = ".!?…"
+_CLOSERS = "”’\"')»"
+
+
+@bp.app_template_filter("full_stop")
+def full_stop(value: Any) -> str:
+    """End the text with a full stop, unless it already ends a sentence: ``graduation`` ->
+    ``graduation.``, but ``goal “Graduate.”`` and ``Really?`` stay as they are."""
+    text = str(value or "").rstrip()
+    if not text:
+        return ""
+    core = text.rstrip(_CLOSERS)
+    return text if core.endswith(tuple(_SENTENCE_ENDS)) else text + "."
+
+
 @bp.app_template_filter("credits")
 def credits_filter(value: Any) -> str:
     """Credits without trailing zeros: ``1``, ``0.5``, ``6.5``."""
