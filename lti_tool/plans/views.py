@@ -144,7 +144,7 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
         this_year=reading.school_year(),
         **review_context(actor, plan),
         **recommendation_context(actor, student, plan),
-        **journey_context(plan, editable=editable, empty=empty, goals=len(doc.get("goals") or [])),
+        **journey_context(plan, doc, editable=editable),
     )
 
 
