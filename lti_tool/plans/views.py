@@ -324,13 +324,18 @@ def delete_milestone(actor: Actor, person: Person, milestone_id: int) -> BaseRes
 @bp.get("/me/clusters")
 @requires(Action.EDIT_PLAN, me="person")
 def clusters(actor: Actor, person: Person) -> str:
-    """Choose career clusters and pathways (checkboxes grouped by cluster)."""
+    """Choose career clusters and pathways: the chosen ones first, every cluster folded with
+    its pathways, and a search (``q``; ``pages.js`` filters as the student types)."""
     plan = reading.open_plan(actor, person, page="clusters")
+    query = request.args.get("q", "")[:100]
+    choices = career_clusters.cluster_choices(plan, query)
     return render_template(
         "plans/clusters.html",
         plan=plan,
         framework=reading.plan_framework(plan),
-        chosen=set(plan.cluster_codes or []) | set(plan.pathway_codes or []),
+        choices=choices,
+        query=query,
+        shown=sum(1 for c in choices if c.shown),
     )
 
 
