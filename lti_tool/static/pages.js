@@ -197,8 +197,10 @@
         });
         cluster.hidden = !(whole || matching);
         if (!cluster.hidden) { shown += 1; }
-        // A pathway that matches is shown open; the student's own choices stay open.
-        if (words.length && !whole && matching) { cluster.open = true; }
+        // A search opens what it found; without one, only the clusters with a choice.
+        cluster.open = words.length
+          ? !cluster.hidden
+          : cluster.querySelector("input:checked") !== null;
       });
       clusterCount.textContent = words.length
         ? shown + " of " + clusters.length + " clusters match." + (shown ? "" : " Try another word.")

@@ -23,7 +23,9 @@ PHONE = {"width": 375, "height": 1400}
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
-def _check(page: Any, frame: Any, name: str, failures: dict[str, Any]) -> None:
+def _check(
+    page: Any, frame: Any, name: str, failures: dict[str, Any], scroll_to: str | None = None
+) -> None:
     """axe and overflow at 1280 and 375 px, and the screenshots."""
     folder = os.environ.get("ILP_SCREENSHOTS")
     for label, size in (("1280", DESKTOP), ("375", PHONE)):
@@ -41,6 +43,12 @@ def _check(page: Any, frame: Any, name: str, failures: dict[str, Any]) -> None:
         if folder:
             target = Path(folder) / f"plan-guide-{name}-{label}.png"
             page.locator("iframe#lodestar-frame").screenshot(path=str(target))
+            if scroll_to:
+                frame.locator(scroll_to).first.scroll_into_view_if_needed()
+                frame.evaluate(f"() => document.querySelector('{scroll_to}').scrollIntoView()")
+                target = Path(folder) / f"plan-guide-{name}-lower-{label}.png"
+                page.locator("iframe#lodestar-frame").screenshot(path=str(target))
+                frame.evaluate("() => window.scrollTo(0, 0)")
     page.set_viewport_size(DESKTOP)
 
 
@@ -104,9 +112,11 @@ def test_a_new_student_follows_the_plan_guide(demo_stack: DemoStack) -> None:
         visible = frame.locator("details.cluster:not([hidden])")
         assert visible.count() == 1
         assert "Healthcare" in visible.locator("summary").inner_text()
+        assert visible.get_attribute("open") is not None  # what the search found is open
         _check(page, frame, "clusters-search", failures)
         frame.get_by_label("Search the clusters and pathways").fill("")
         assert frame.locator("details.cluster:not([hidden])").count() == 14
+        assert frame.locator("details.cluster[open]").count() == 0  # folded again
         frame.get_by_label("Search the clusters and pathways").fill("cyber")
         frame.get_by_label("Network Systems & Cybersecurity").check()
         frame.get_by_role("button", name="Save my clusters and pathways").click()
@@ -150,5 +160,5 @@ def test_a_new_student_follows_the_plan_guide(demo_stack: DemoStack) -> None:
             "Evidence and resume",
             "After high school",
         ]
-        _check(page, frame, "plan", failures)
+        _check(page, frame, "plan", failures, scroll_to="nav.plan-nav")
     assert not failures, failures
