@@ -97,9 +97,11 @@ AREAS: tuple[tuple[str, str, str, Callable[[Document], bool]], ...] = (
         "after_high_school",
         "After high school",
         "planning",
-        lambda d: _text(d.get("college_planning"))
-        or _text(d.get("financial_planning"))
-        or bool(d.get("postsecondary")),
+        lambda d: (
+            _text(d.get("college_planning"))
+            or _text(d.get("financial_planning"))
+            or bool(d.get("postsecondary"))
+        ),
     ),
 )
 

@@ -124,9 +124,7 @@ def _interleaved() -> tuple[Item, ...]:
     for item in _load()[0]:
         by_type[item.type].append(item)
     rounds = max(len(group) for group in by_type.values())
-    return tuple(
-        by_type[t][i] for i in range(rounds) for t in TYPE_ORDER if i < len(by_type[t])
-    )
+    return tuple(by_type[t][i] for i in range(rounds) for t in TYPE_ORDER if i < len(by_type[t]))
 
 
 def holland_types() -> dict[str, HollandType]:

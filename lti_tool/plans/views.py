@@ -79,7 +79,7 @@ def nice_date(value: Any) -> str:
 
 #: Marks that end a sentence, and closing quotes and brackets that may follow them.
 _SENTENCE_ENDS = ".!?…"
-_CLOSERS = "”’\"')»"
+_CLOSERS = "”\u2019\"')»"
 
 
 @bp.app_template_filter("full_stop")

@@ -33,7 +33,9 @@ def test_next_step_on_top_links_where_it_is_done(lti: LtiDriver, app: Flask) -> 
     token = launch(lti, student)
     post(lti, token, "/plans/me/journey/grade", {"grade_level": "9"})
     page = html(get(lti, token, "/plans/me"))
-    top = page[page.index('id="next-step"') : page.index("</section>", page.index('id="next-step"'))]
+    top = page[
+        page.index('id="next-step"') : page.index("</section>", page.index('id="next-step"'))
+    ]
     assert "This year's next step" in top
     first = re.search(r'<p class="next-step-title"><a href="([^"]+)">([^<]+)</a>', top)
     assert first is not None

@@ -19,7 +19,7 @@ from lti_tool.plans.views import full_stop
         ("Really?", "Really?"),
         ("Yes!", "Yes!"),
         ('He said "go."', 'He said "go."'),
-        ("It’s “Why?”", "It’s “Why?”"),
+        ("It\u2019s “Why?”", "It\u2019s “Why?”"),
         ("a list (of things.)", "a list (of things.)"),
         ("trailing space  ", "trailing space."),
         (
