@@ -102,7 +102,7 @@ class InventoryResult:
     cluster_weights: tuple[tuple[str, float], ...]
     answered: int
     total_items: int
-    #: Ids of the items left unanswered, in inventory order.
+    #: Ids of the items left unanswered, in the order of the inventory's file (by type).
     unanswered: tuple[str, ...]
 
     @property
@@ -112,8 +112,19 @@ class InventoryResult:
 
 
 def items() -> tuple[Item, ...]:
-    """The inventory's statements in presentation order."""
-    return _load()[0]
+    """The inventory's statements in presentation order: the types take turns (R, I, A, S,
+    E, C, R, I, ...), so a student does not answer five statements of one type in a row and
+    guess what is being asked. Scoring does not depend on the order."""
+    return _interleaved()
+
+
+@functools.cache
+def _interleaved() -> tuple[Item, ...]:
+    by_type: dict[str, list[Item]] = {t: [] for t in TYPE_ORDER}
+    for item in _load()[0]:
+        by_type[item.type].append(item)
+    rounds = max(len(group) for group in by_type.values())
+    return tuple(by_type[t][i] for i in range(rounds) for t in TYPE_ORDER if i < len(by_type[t]))
 
 
 def holland_types() -> dict[str, HollandType]:

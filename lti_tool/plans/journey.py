@@ -422,7 +422,7 @@ def check_choices() -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class GuideStep:
-    """One of the three steps of the first-run guide."""
+    """One step of the first-run guide."""
 
     title: str
     hint: str
@@ -430,9 +430,15 @@ class GuideStep:
     endpoint: str
 
 
-def guide(plan: Plan, goals: int) -> tuple[GuideStep, ...] | None:
-    """The first-run guide of a new plan (tell us about you, discover your interests, set a
-    first goal), or None once it is done or the student dismissed it."""
+def guide(
+    plan: Plan, *, goals: int, courses: int = 0, linked_work: int = 0
+) -> tuple[GuideStep, ...] | None:
+    """The first-run path of a new plan, each step done or not and where to do it: tell us
+    about you, discover your interests, choose career clusters, set a first goal, plan your
+    courses, link work to a goal. None once every step is done or the student dismissed it.
+
+    ``goals``, ``courses`` and ``linked_work`` count the plan's goals, course plan entries and
+    pieces of work linked to it (the caller has them in the plan document: no query here)."""
     if not plan.show_guide:
         return None
     guide_steps = (
@@ -449,13 +455,39 @@ def guide(plan: Plan, goals: int) -> tuple[GuideStep, ...] | None:
             "plans.inventory_page",
         ),
         GuideStep(
+            "Choose career clusters",
+            "Pick the groups of careers you want to explore; your interests suggest some.",
+            bool(plan.cluster_codes or plan.pathway_codes),
+            "plans.clusters",
+        ),
+        GuideStep(
             "Set a first goal",
             "Something you want to reach this year, and how you will know you got there.",
             goals > 0,
             "plans.goals",
         ),
+        GuideStep(
+            "Plan your courses",
+            "Add the classes you take this year and the ones you want to take next.",
+            courses > 0,
+            "plans.course_plan",
+        ),
+        GuideStep(
+            "Link work to your plan",
+            "In your portfolio, link a piece of work from a class to a goal as evidence.",
+            linked_work > 0,
+            "portfolio.my_portfolio",
+        ),
     )
     return None if all(s.done for s in guide_steps) else guide_steps
+
+
+def next_step(progress: GradeProgress | None) -> StepProgress | None:
+    """This year's next step: the first step of the student's grade not done yet; None when
+    the grade is unknown or every step is done."""
+    if progress is None:
+        return None
+    return next((s for s in progress.steps if not s.done), None)
 
 
 def dismiss_guide(actor: Actor, plan: Plan) -> None:

@@ -8,6 +8,7 @@ then render or redirect (POST -> redirect -> GET with a flash message).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request
@@ -23,7 +24,7 @@ from lti_tool.hygiene import CleanForm
 from lti_tool.launch.access import requires
 from lti_tool.launch.session import lurl
 from lti_tool.models import Person
-from lti_tool.plans import bp, forms, journey, plan_settings, profile, reading
+from lti_tool.plans import bp, completeness, forms, journey, plan_settings, profile, reading
 from lti_tool.plans.grade_scale import DEFAULT_SCALE, SCALES
 from lti_tool.plans.models import Plan
 from lti_tool.plans.vocabulary import COURSE_PLAN_FIRST_GRADES, JOURNEY_GRADES
@@ -96,10 +97,23 @@ class SettingsForm(CleanForm):
 # -- on the plan page ---------------------------------------------------------------------------
 
 
-def journey_context(plan: Plan, *, editable: bool, empty: bool, goals: int) -> dict[str, Any]:
-    """What the plan page needs to show this year's steps and the first-run guide."""
+def journey_context(plan: Plan, doc: Mapping[str, Any], *, editable: bool) -> dict[str, Any]:
+    """What the plan page needs on top: the completeness meter, this year's next step, the
+    first-run guide and this year's steps (``doc`` is the plan document on the page)."""
+    empty = reading.is_empty(doc)
     grade = journey.journey_grade(plan.grade_level)
-    guide = journey.guide(plan, goals) if editable else None
+    goals = doc.get("goals") or []
+    guide = (
+        journey.guide(
+            plan,
+            goals=len(goals),
+            courses=len(doc.get("course_plan") or []),
+            linked_work=len(doc.get("unlinked_evidence") or [])
+            + sum(len(g.get("evidence") or []) for g in goals),
+        )
+        if editable
+        else None
+    )
     progress = journey.progress(plan, grade) if grade is not None else None
     # Where each step is done: the student's own pages, so links only on their own plan.
     urls = {
@@ -110,6 +124,8 @@ def journey_context(plan: Plan, *, editable: bool, empty: bool, goals: int) -> d
     return {
         "journey_grade": grade,
         "journey": progress,
+        "next_step": journey.next_step(progress),
+        "completeness": completeness.completeness(doc),
         "step_urls": urls,
         "grade_form": GradeForm() if editable and grade is None else None,
         "guide": guide,
@@ -128,7 +144,7 @@ def choose_grade(actor: Actor, person: Person) -> BaseResponse:
     else:
         profile.update_profile(actor, plan, {"grade_level": form.grade_level.data})
         flash(f"Here are your steps for grade {form.grade_level.data}.", "info")
-    return redirect(lurl("plans.my_plan", _anchor="journey"))
+    return redirect(lurl("plans.my_plan", _anchor="next-step"))
 
 
 @bp.post("/me/journey/steps/<key>")

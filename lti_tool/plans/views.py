@@ -81,6 +81,22 @@ def nice_date(value: Any) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+#: Marks that end a sentence, and closing quotes and brackets that may follow them.
+_SENTENCE_ENDS = ".!?…"
+_CLOSERS = "”\u2019\"')»"
+
+
+@bp.app_template_filter("full_stop")
+def full_stop(value: Any) -> str:
+    """End the text with a full stop, unless it already ends a sentence: ``graduation`` ->
+    ``graduation.``, but ``goal “Graduate.”`` and ``Really?`` stay as they are."""
+    text = str(value or "").rstrip()
+    if not text:
+        return ""
+    core = text.rstrip(_CLOSERS)
+    return text if core.endswith(tuple(_SENTENCE_ENDS)) else text + "."
+
+
 @bp.app_template_filter("credits")
 def credits_filter(value: Any) -> str:
     """Credits without trailing zeros: ``1``, ``0.5``, ``6.5``."""
@@ -132,7 +148,7 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
         this_year=reading.school_year(),
         **review_context(actor, plan),
         **recommendation_context(actor, student, plan),
-        **journey_context(plan, editable=editable, empty=empty, goals=len(doc.get("goals") or [])),
+        **journey_context(plan, doc, editable=editable),
     )
 
 
@@ -318,13 +334,18 @@ def delete_milestone(actor: Actor, person: Person, milestone_id: int) -> BaseRes
 @bp.get("/me/clusters")
 @requires(Action.EDIT_PLAN, me="person")
 def clusters(actor: Actor, person: Person) -> str:
-    """Choose career clusters and pathways (checkboxes grouped by cluster)."""
+    """Choose career clusters and pathways: the chosen ones first, every cluster folded with
+    its pathways, and a search (``q``; ``pages.js`` filters as the student types)."""
     plan = reading.open_plan(actor, person, page="clusters")
+    query = request.args.get("q", "")[:100]
+    choices = career_clusters.cluster_choices(plan, query)
     return render_template(
         "plans/clusters.html",
         plan=plan,
         framework=reading.plan_framework(plan),
-        chosen=set(plan.cluster_codes or []) | set(plan.pathway_codes or []),
+        choices=choices,
+        query=query,
+        shown=sum(1 for c in choices if c.shown),
     )
 
 

@@ -193,6 +193,48 @@
     }
   }
 
+  // Career clusters (plans/clusters.html): the search filters the folded list as the
+  // student types, with the rule the server uses without JavaScript (every word, in any
+  // case, in the cluster's name or description, or in a pathway's name). Hidden boxes stay
+  // in the form, so a search never drops a choice.
+  var clusterSearch = document.getElementById("cluster-search");
+  var clusterForm = document.getElementById("cluster-search-form");
+  if (clusterSearch && clusterForm) {
+    var clusterCount = document.getElementById("cluster-search-count");
+    var clusters = document.querySelectorAll("details.cluster");
+    var hasAll = function (text, words) {
+      return words.every(function (w) { return text.indexOf(w) !== -1; });
+    };
+    var filterClusters = function () {
+      var words = clusterSearch.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      clusters.forEach(function (cluster) {
+        var whole = hasAll(cluster.getAttribute("data-search") || "", words);
+        var paths = cluster.querySelectorAll(".pathway");
+        var matching = 0;
+        paths.forEach(function (path) {
+          var show = whole || hasAll(path.getAttribute("data-search") || "", words);
+          path.hidden = !show;
+          if (show) { matching += 1; }
+        });
+        cluster.hidden = !(whole || matching);
+        if (!cluster.hidden) { shown += 1; }
+        // A search opens what it found; without one, only the clusters with a choice.
+        cluster.open = words.length
+          ? !cluster.hidden
+          : cluster.querySelector("input:checked") !== null;
+      });
+      clusterCount.textContent = words.length
+        ? shown + " of " + clusters.length + " clusters match." + (shown ? "" : " Try another word.")
+        : "";
+    };
+    clusterSearch.addEventListener("input", filterClusters);
+    clusterForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      filterClusters();
+    });
+  }
+
   // Printable plan (plans/print.html).
   var print = document.getElementById("print-plan");
   if (print) {

@@ -123,7 +123,8 @@ def test_partial_answers_are_scored_but_not_complete() -> None:
 
 
 def test_fewer_than_half_answered_gives_no_code() -> None:
-    ids = [i.id for i in inventory.items()]
+    # Grouped by type (R items first), as the inventory's file has them.
+    ids = [i.id for i in sorted(inventory.items(), key=lambda i: TYPE_ORDER.index(i.type))]
     enough = inventory.score(dict.fromkeys(ids[:15], 2))
     assert enough.code == "RIA"
     too_few = inventory.score(dict.fromkeys(ids[:14], 2))
@@ -151,3 +152,36 @@ def test_result_is_frozen_and_score_does_not_touch_input() -> None:
     assert answers == before
     with pytest.raises(AttributeError):
         result.code = "R"  # type: ignore[misc]
+
+
+def test_items_take_turns_by_type() -> None:
+    """Shown R, I, A, S, E, C, R, I, ...: never two statements of one type in a row."""
+    shown = inventory.items()
+    assert "".join(i.type for i in shown) == "RIASEC" * 5
+    assert sorted(i.id for i in shown) == sorted(f"{t}{n}" for t in "riasec" for n in range(1, 6))
+
+
+def test_scores_are_what_they_were_before_the_order_changed() -> None:
+    """The same answers score exactly as they did when the items were shown grouped by type
+    (figures recorded from the grouped version)."""
+    answers = {
+        **{"r1": 2, "r2": 1, "r3": 2, "r4": 2, "r5": 2, "i1": 0, "i2": 0, "i3": 2, "i4": 2},
+        **{"a2": 2, "a3": 2, "a4": 2, "a5": 0, "s1": 0, "s2": 1, "s3": 2, "s4": 2, "s5": 1},
+        **{"e1": 2, "e2": 2, "e3": 2, "e5": 2, "c1": 0, "c2": 0, "c3": 0, "c4": 1, "c5": 0},
+    }
+    result = inventory.score(answers)
+    assert result.totals == {"R": 9, "I": 4, "A": 6, "S": 6, "E": 8, "C": 1}
+    assert result.percents == {"R": 90, "I": 40, "A": 60, "S": 60, "E": 80, "C": 10}
+    assert result.code == "REA"
+    assert result.cluster_weights[:4] == (
+        ("2024.marketing-sales", 10.9),
+        ("2024.construction", 9.0),
+        ("2024.management-entrepreneurship", 8.0),
+        ("2024.advanced-manufacturing", 7.2),
+    )
+    assert len(result.clusters) == 12
+    assert (result.answered, result.total_items) == (27, 30)
+    assert result.unanswered == ("i5", "a1", "e4")
+    # The answers given in the shown order score the same.
+    reordered = {i.id: answers[i.id] for i in inventory.items() if i.id in answers}
+    assert inventory.score(reordered) == result

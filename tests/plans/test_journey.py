@@ -203,20 +203,50 @@ def test_bad_steps_are_refused_and_nothing_is_stored(
         assert not db.session.execute(select(JourneyStep)).first()
 
 
-def test_the_first_run_guide_follows_the_three_steps(app: Flask) -> None:
+def test_the_first_run_guide_follows_the_path(app: Flask) -> None:
+    """About you, interests, clusters, a first goal, courses, work linked: each done or not."""
     with app.app_context():
         student, plan, _ = _tenant_with_student(grade=None)
         assert journey.guide(plan, goals=0) is None  # plans older than the guide: none
         plan.show_guide = True
         guide = journey.guide(plan, goals=0)
-        assert guide is not None and [s.done for s in guide] == [False, False, False]
+        assert guide is not None and [s.done for s in guide] == [False] * 6
+        assert [s.endpoint for s in guide] == [
+            "plans.edit_profile",
+            "plans.inventory_page",
+            "plans.clusters",
+            "plans.goals",
+            "plans.course_plan",
+            "portfolio.my_portfolio",
+        ]
         plan.about = "I like drawing."
         plan.inventory_code = "AES"
         guide = journey.guide(plan, goals=0)
-        assert guide is not None and [s.done for s in guide] == [True, True, False]
-        assert journey.guide(plan, goals=1) is None  # all three done: it goes away
+        assert guide is not None and [s.done for s in guide] == [True, True] + [False] * 4
+        plan.cluster_codes = ["2024.arts-entertainment-design"]
+        guide = journey.guide(plan, goals=1, courses=2)
+        assert guide is not None and [s.done for s in guide] == [True] * 5 + [False]
+        assert journey.guide(plan, goals=1, courses=2, linked_work=1) is None  # all done
         journey.dismiss_guide(factories.actor(student), plan)
         assert journey.guide(plan, goals=0) is None
+
+
+def test_the_next_step_is_the_first_not_done_of_the_grade(app: Flask) -> None:
+    with app.app_context():
+        _, plan, _ = _tenant_with_student(grade=10)
+        assert journey.next_step(None) is None  # no grade, no step
+        progress = journey.progress(plan, 10)
+        first = journey.next_step(progress)
+        assert first is not None and first.step is progress.steps[0].step and not first.done
+        done_first = journey.GradeProgress(
+            10, (journey.StepProgress(progress.steps[0].step, True), *progress.steps[1:])
+        )
+        second = journey.next_step(done_first)
+        assert second is not None and second.step is progress.steps[1].step
+        all_done = journey.GradeProgress(
+            10, tuple(journey.StepProgress(s.step, True) for s in progress.steps)
+        )
+        assert journey.next_step(all_done) is None
 
 
 def test_course_plan_grades_are_a_district_setting(app: Flask) -> None:
@@ -239,18 +269,26 @@ def test_new_student_walks_through_the_guide(lti: LtiDriver, app: Flask) -> None
     token = launch(lti, student)
     page = html(get(lti, token, "/plans/me"))
     assert "Let's start your plan" in page and "Your plan is empty" in page
-    assert "Step 1 of 3" in page and 'href="/plans/me/profile' in page
-    # The guide comes first; every section stays reachable below it from the first day
+    assert "Step 1 of 6" in page and 'href="/plans/me/profile' in page
+    for where in ("/plans/me/inventory", "/plans/me/clusters", "/plans/me/goals"):
+        assert f'<a href="{where}' in page
+    assert 'href="/plans/me/courses' in page and 'href="/portfolio/me' in page
+    # On top: how complete the plan is and the next step (no grade yet: the student says it).
+    assert "Your plan is <strong>0% complete</strong>" in page
+    assert page.index('id="next-step"') < page.index('id="guide"')
+    assert "Which grade are you in?" in page
+    # The guide comes next; every area stays reachable below it from the first day
     # (a counselor's recommendation, the resume, the postsecondary list).
-    assert page.index('id="guide"') < page.index('class="toc"')
+    assert page.index('id="guide"') < page.index('class="toc plan-nav"')
     assert "This year's steps" not in page  # the guide stands in for them
 
     post(lti, token, "/plans/me/profile", {"about": "I like building things.", "grade_level": "8"})
     page = html(get(lti, token, "/plans/me"))
-    assert 'Step 1 of 3<span class="state-done">: done' in page
+    assert 'Step 1 of 6<span class="state-done">: done' in page
     assert "Continue: discover your interests" in page
+    assert "Your plan is <strong>10% complete</strong>" in page
     # The plan is no longer empty: the guide sits on top of the plan and this year's steps.
-    assert "This year's steps: grade 8" in page and 'class="toc"' in page
+    assert "This year's steps: grade 8" in page and 'class="toc plan-nav"' in page
     assert page.index('id="guide"') < page.index('id="journey"')
 
     assert post(lti, token, "/plans/me/guide/dismiss").status_code == 302
@@ -282,7 +320,7 @@ def test_this_years_steps_show_progress_and_link_where_each_is_done(
     assert "2 of 3" in page and "pct-67" in page
     assert "Mark as not done" in page
     # "This year's steps" comes first on the page.
-    assert page.index('id="journey"') < page.index('class="toc"')
+    assert page.index('id="journey"') < page.index('class="toc plan-nav"')
 
     # A counselor reading the plan sees the same progress, without the student's buttons.
     counselor = launch(lti, lti.person("counselor"))

@@ -64,7 +64,7 @@ def test_new_student_walks_through_the_guide(demo_stack: DemoStack) -> None:
         frame.locator("textarea[name=about]").fill("I like building robots and drawing comics.")
         frame.get_by_label("Grade level").fill("8")
         frame.get_by_role("button", name="Save my profile").click()
-        frame.get_by_text("Step 1 of 3: done").wait_for(timeout=15000)
+        frame.get_by_text("Step 1 of 6: done").wait_for(timeout=15000)
 
         # Step 2: discover your interests.
         frame.get_by_role("link", name="Continue: discover your interests").click()
@@ -78,16 +78,20 @@ def test_new_student_walks_through_the_guide(demo_stack: DemoStack) -> None:
         frame.get_by_role("button", name="Save my answers and see my result").click()
         frame.get_by_text("Your answers are saved. Your interest code is").wait_for(timeout=15000)
         frame.get_by_role("link", name="Back to my plan").first.click()
-        frame.get_by_text("Step 2 of 3: done").wait_for(timeout=15000)
+        frame.get_by_text("Step 2 of 6: done").wait_for(timeout=15000)
         _shots(page, "guide-step3", failures, frame, "#guide, #journey")
 
-        # Step 3: set a first goal; the guide is done and goes away.
-        frame.get_by_role("link", name="Continue: set a first goal").click()
+        # A first goal (the guide's fourth step, after the clusters); then the student closes
+        # the guide and this year's steps count the goal.
+        frame.get_by_role("link", name="Set a first goal").click()
         frame.get_by_label("Goal statement").fill("Build a robot for the science fair")
         frame.get_by_role("button", name="Add this goal").click()
         frame.get_by_text("Goal added.").wait_for(timeout=15000)
         frame.get_by_role("link", name="Back to my plan").first.click()
         frame.get_by_role("heading", name="This year's steps: grade 8").wait_for(timeout=15000)
+        frame.get_by_text("Step 4 of 6: done").wait_for(timeout=15000)
+        frame.get_by_role("button", name="No thanks, hide these first steps").click()
+        frame.get_by_text("The guide is closed.").wait_for(timeout=15000)
         assert frame.locator("#guide").count() == 0
         assert "1 of 3" in frame.locator("#journey").inner_text()
         _shots(page, "steps", failures, frame, "#journey")

@@ -462,9 +462,12 @@ def test_inventory_result_and_requirement_summary_pages(lti: LtiDriver, app: Fla
 def test_clusters_page_groups_pathways_by_cluster(lti: LtiDriver) -> None:
     token = launch(lti, lti.person("student", 2))
     page = html(get(lti, token, "/plans/me/clusters"))
-    assert page.count("<fieldset") == 14 and page.count("<legend>") == 14
-    assert "<legend>Healthcare &amp; Human Services</legend>" in page
+    # Folded: one <details> per cluster (none open yet), its pathways inside.
+    assert page.count('<details class="cluster"') == 14 and " open>" not in page
+    assert page.count('<legend class="visually-hidden">') == 14
+    assert '<span class="cluster-name">Healthcare &amp; Human Services</span>' in page
     assert f'value="{SOFTWARE}"' in page
+    assert '<input type="search" id="cluster-search" name="q"' in page
 
 
 # -- who may read the plan ---------------------------------------------------------------------

@@ -117,3 +117,25 @@ def test_only_active_learners_of_the_course(lti: LtiDriver, app: Flask) -> None:
     assert outsider not in cls["students"]
     token = launch(lti, outsider)
     assert lti.client.get(url, query_string={"lt": token}).status_code == 403
+
+
+def test_a_goal_that_ends_a_sentence_gets_no_second_full_stop(lti: LtiDriver, app: Flask) -> None:
+    """A goal written as a sentence ("... graduation.") is quoted as it is: ``graduation.”``,
+    not ``graduation.”.``."""
+    cls = synced_class(lti, app)
+    student = cls["students"][0]
+    set_plan(app, student.sub, goals=[("Get ready for graduation.", HEALTH)])
+    tag(
+        lti,
+        app,
+        cls,
+        clusters=[HEALTH],
+        skills="",
+        assignments={"Cell Structure Lab": ([HEALTH], "")},
+    )
+    token = launch(lti, student, cls["course"])
+    html = lti.client.get(f"/courses/{cls['course_id']}/me", query_string={"lt": token}).get_data(
+        as_text=True
+    )
+    assert "serves your goal “Get ready for graduation.”</li>" in html
+    assert "graduation.”." not in html
