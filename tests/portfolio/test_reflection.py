@@ -47,10 +47,19 @@ def _count(app: Flask, model: Any, *where: Any) -> int:
         )
 
 
-@pytest.fixture
-def placed(pf: Portfolio) -> Iterator[Placement]:
-    """The IED teacher deep-links the plan reflection into the course (through the tool's
-    picker and the sandbox's Deep Linking return endpoint); removed from the sandbox after."""
+SETTINGS = {
+    "activity": "reflection",
+    "title": "Plan reflection",
+    "instructions": "Say what this class's work shows about your plan.",
+    "points": "10",
+    "due": "",
+    "scoring": "completion",
+}
+
+
+def place(pf: Portfolio, **settings: str) -> Placement:
+    """The IED teacher deep-links the plan reflection into the course with ``settings``
+    (through the tool's picker and the sandbox's Deep Linking return endpoint)."""
     state = pf.lti.state
     state.request_log.clear()  # the log is bounded: counts below must not be cut off
     launch = pf.lti.launch(pf.user(TEACHER), pf.course(IED), message_type=DEEP_LINK)
@@ -59,9 +68,9 @@ def placed(pf: Portfolio) -> Iterator[Placement]:
     picker = pf.lti.client.get(launch.headers["Location"])
     assert picker.status_code == 200 and "Plan reflection" in text_of(picker)
     answer = pf.lti.client.post(
-        "/portfolio/activities", data={"lt": token, "activity": "reflection"}
+        "/portfolio/activities", data={"lt": token, **SETTINGS, **settings}
     )
-    assert answer.status_code == 200
+    assert answer.status_code == 200, text_of(answer)
     html = answer.get_data(as_text=True)
     action = urlsplit(form_action(html))
     before = set(state.district.resource_links[IED])
@@ -71,15 +80,30 @@ def placed(pf: Portfolio) -> Iterator[Placement]:
     assert back.status_code == 200, back.get_data(as_text=True)
     (link_id,) = set(state.district.resource_links[IED]) - before
     link = state.district.resource_links[IED][link_id]
-    assert link.custom == {"activity": "reflection"} and link.line_item_id
+    assert link.custom["activity"] == "reflection" and link.custom["activity_id"].isdigit()
+    assert link.line_item_id
     item = state.get_line_item(IED, link.line_item_id)
-    assert item.resource_link_id == link_id and item.score_maximum == 10.0
+    assert item.resource_link_id == link_id
+    assert item.score_maximum == float({**SETTINGS, **settings}["points"])
+    return Placement(link_id=link_id, item_id=link.line_item_id)
+
+
+def remove(pf: Portfolio, placement: Placement) -> None:
+    """Take a placement out of the sandbox course again."""
+    state = pf.lti.state
+    state.clear_faults()
+    state.delete_line_item(IED, placement.item_id)
+    state.district.resource_links[IED].pop(placement.link_id, None)
+
+
+@pytest.fixture
+def placed(pf: Portfolio) -> Iterator[Placement]:
+    """A completion-scored plan reflection placed in IED; removed from the sandbox after."""
+    placement = place(pf)
     try:
-        yield Placement(link_id=link_id, item_id=link.line_item_id)
+        yield placement
     finally:
-        state.clear_faults()
-        state.delete_line_item(IED, link.line_item_id)
-        state.district.resource_links[IED].pop(link_id, None)
+        remove(pf, placement)
 
 
 def _listings(pf: Portfolio) -> int:

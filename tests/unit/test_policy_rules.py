@@ -132,8 +132,7 @@ COUNSELOR = {
 }
 
 EXPECTED: dict[str, set[str]] = {
-    "sam": PLAN_OWNER
-    | {"view course as student", "browse resources", "read reflection feedback"},
+    "sam": PLAN_OWNER | {"view course as student", "browse resources", "read reflection feedback"},
     "cam": {"view course as student", "browse resources"},
     "lee": {"browse resources"},  # a learner of the district, though the course ended
     "tia": TEACHER | {"read plan", "comment plan", "attach evidence", "score reflection"},
