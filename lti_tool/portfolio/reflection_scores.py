@@ -26,7 +26,7 @@ from lti_tool.launch.lti import restore_launch
 from lti_tool.lti_vocab import AGS_CLAIM, RESOURCE_LINK_CLAIM
 from lti_tool.models import AuditEvent, Course, LmsKind, Person, ResourceLink
 from lti_tool.portfolio.deep_linking import ACTIVITIES
-from lti_tool.portfolio.models import Evidence
+from lti_tool.portfolio.models import Evidence, ReflectionSetup
 from lti_tool.tenants import course_platform
 
 log = logging.getLogger(__name__)
@@ -208,3 +208,26 @@ def _score_posted_before(student: Person, course: Course, line_item_url: str) ->
         )
     ).scalars()
     return any((detail or {}).get("line_item") == line_item_url for detail in details)
+
+
+def update_reflection_column(
+    actor: Actor, course: Course, link: ResourceLink, setup: ReflectionSetup
+) -> None:
+    """Give the placement's gradebook column the activity's title, points and due date.
+
+    :raises LmsApiError: when the column cannot be found or the platform refuses.
+    """
+    platform = course_platform(course)
+    if platform is None:
+        raise LmsApiError("The platform of this course is no longer registered.")
+    client = LtiServiceClient(platform)
+    url, _maximum = find_line_item(actor, course, link, client)
+    client.update_line_item(
+        url,
+        label=setup.title,
+        score_maximum=setup.points,
+        resource_id=f"lodestar-{REFLECTION_ACTIVITY}-{setup.id}",
+        tag=f"lodestar-{REFLECTION_ACTIVITY}",
+        resource_link_id=link.resource_link_id,
+        end_date_time=setup.due_at,
+    )

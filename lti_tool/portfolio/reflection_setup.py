@@ -11,6 +11,7 @@ original link) gets the defaults, or a copy of the named settings, at its first 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,10 +21,13 @@ from sqlalchemy import select
 
 from lti_tool import audit
 from lti_tool.actor import Actor
-from lti_tool.errors import InvalidInput
+from lti_tool.errors import InvalidInput, LaunchError, LmsApiError
 from lti_tool.extensions import db
 from lti_tool.models import Course, ResourceLink
 from lti_tool.portfolio.models import ReflectionScoring, ReflectionSetup
+from lti_tool.portfolio.reflection_scores import update_reflection_column
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TITLE = "Plan reflection"
 DEFAULT_POINTS = 10.0
@@ -171,6 +175,33 @@ def update_setup(actor: Actor, setup: ReflectionSetup, data: SetupInput) -> None
         setattr(setup, name, value)
     db.session.flush()
     _audit("reflection.setup_update", actor, setup)
+
+
+COLUMN_NOT_UPDATED = (
+    "Saved in Lodestar, but the gradebook column could not be updated right now{why}: "
+    "its title, points or due date there may be the old ones. Save again later to retry."
+)
+
+
+def save_setup(
+    actor: Actor, course: Course, link: ResourceLink, setup: ReflectionSetup, data: SetupInput
+) -> str | None:
+    """Save the settings (committed), then give the LMS gradebook column the new title,
+    points and due date. Returns what to tell the teacher when the LMS did not take them."""
+    changed = (data.title, data.points, data.due_at) != (setup.title, setup.points, setup.due_at)
+    update_setup(actor, setup, data)
+    db.session.commit()
+    if not changed:
+        return None
+    try:
+        update_reflection_column(actor, course, link, setup)
+    except (LmsApiError, LaunchError) as err:
+        db.session.rollback()
+        log.warning("Reflection column of course %s not updated: %s", course.id, err)
+        status = getattr(err, "upstream_status", None)
+        why = f" (the learning platform answered {status})" if status else ""
+        return COLUMN_NOT_UPDATED.format(why=why)
+    return None
 
 
 def _columns(data: SetupInput) -> dict[str, Any]:

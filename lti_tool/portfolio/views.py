@@ -204,9 +204,11 @@ def reflection_settings(actor: Actor, course: Course, link_id: int) -> Response 
         return _render_activity_page(
             actor, course, link_id, values=request.form.to_dict(), errors=errors, status=400
         )
-    reflection_setup.update_setup(actor, setup, data)
-    db.session.commit()
-    flash("Saved the activity's settings.", "info")
+    problem = reflection_setup.save_setup(actor, course, link, setup, data)
+    if problem:
+        flash(problem, "warning")
+    else:
+        flash("Saved the activity's settings.", "info")
     return redirect(
         lurl("portfolio.reflection_activity_page", course_id=course.id, link_id=link.id)
     )

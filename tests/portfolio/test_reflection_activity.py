@@ -182,6 +182,20 @@ def test_teacher_changes_the_settings_and_errors_keep_the_form(
     with app.app_context():
         setup = db.session.execute(select(ReflectionSetup)).scalar_one()
         assert setup.points == 5.0 and setup.title == "Renamed"
+    # The gradebook column follows (AGS line item PUT).
+    item = pf.lti.state.get_line_item(IED, placed.item_id)
+    assert item.label == "Renamed" and item.score_maximum == 5.0
+    assert item.end_date_time == "2027-01-10T23:59:00+00:00"
+    assert item.resource_link_id == placed.link_id
+
+    # The LMS refuses the update: the settings are saved and the teacher is told.
+    pf.lti.state.inject_fault(f"/api/lti/courses/{IED}/line_items/{placed.item_id}", 500, count=10)
+    later = pf.lti.client.post(page, data={"lt": token, **good, "title": "Renamed again"})
+    assert later.status_code == 302
+    html = text_of(pf.lti.client.get(later.headers["Location"]))
+    assert "the gradebook column could not be updated right now" in html
+    assert "<h1>Renamed again</h1>" in html
+    assert pf.lti.state.get_line_item(IED, placed.item_id).label == "Renamed"
 
 
 # -- scoring ----------------------------------------------------------------------------
