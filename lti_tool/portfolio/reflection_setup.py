@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool import audit
 from lti_tool.actor import Actor
@@ -269,8 +270,14 @@ def setup_of(course: Course, link: ResourceLink) -> ReflectionSetup:
     setup = ReflectionSetup(
         tenant_id=course.tenant_id, course_id=course.id, resource_link_id=link.id, **columns
     )
-    db.session.add(setup)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(setup)
+    except IntegrityError:
+        # Two first launches of the link at once: the other one's settings stand.
+        return db.session.execute(
+            select(ReflectionSetup).where(ReflectionSetup.resource_link_id == link.id)
+        ).scalar_one()
     return setup
 
 

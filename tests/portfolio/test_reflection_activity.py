@@ -348,3 +348,30 @@ def test_students_see_only_their_own_feedback_and_never_the_teacher_pages(
     refused = pf.lti.client.post(path, data={"lt": other_token, "level": "Not yet"})
     assert refused.status_code == 403
     assert pf.lti.state.scores(rubric.item_id)[-1].user_id == students[1].sub  # their own
+
+
+def test_a_new_version_after_scoring_waits_for_the_teacher_again(
+    pf: Portfolio, app: Flask, rubric: Placement
+) -> None:
+    student = pf.students(IED)[0]
+    _student_submits(pf, student.sub, rubric)
+    page, token = _teacher_page(pf, rubric)
+    path = _score_path(page, app, student.sub)
+    pf.lti.client.post(path, data={"lt": token, "level": "Clear", "comment": COMMENT})
+    assert pf.lti.state.scores(rubric.item_id)[-1].grading_progress == "FullyGraded"
+
+    newer = REFLECTION + " I also want to learn more about materials."
+    done, _ = _student_submits(pf, student.sub, rubric, newer)
+    assert done.status_code == 302
+    html = text_of(pf.lti.client.get(done.headers["Location"]))
+    assert COMMENT in html and "This is about an earlier version." in html
+    last = pf.lti.state.scores(rubric.item_id)[-1]
+    assert last.grading_progress == "Pending" and last.score_given is None
+
+    page, token = _teacher_page(pf, rubric)
+    assert "Changed since scored" in text_of(pf.lti.client.get(page, query_string={"lt": token}))
+    review = text_of(pf.lti.client.get(path, query_string={"lt": token}))
+    # Both versions, the newest first ("Latest"); the older one is a prefix of the newer.
+    assert "Latest, handed in" in review
+    assert review.index("Latest, handed in") < review.index(newer) < review.rindex(REFLECTION)
+    assert review.count(REFLECTION) == 2
