@@ -78,6 +78,7 @@ CLIENT_ASSERTION_TYPE: Final = "urn:ietf:params:oauth:client-assertion-type:jwt-
 
 NRPS_MEDIA: Final = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 LINEITEMS_MEDIA: Final = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+LINEITEM_MEDIA: Final = "application/vnd.ims.lis.v2.lineitem+json"
 RESULTS_MEDIA: Final = "application/vnd.ims.lis.v2.resultcontainer+json"
 SCORE_MEDIA: Final = "application/vnd.ims.lis.v1.score+json"
 

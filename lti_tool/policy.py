@@ -76,6 +76,15 @@ class Action(enum.StrEnum):
     NUDGE_STUDENT = "nudge_student"
     #: Course: place a Lodestar activity in the course (Deep Linking picker).
     PLACE_ACTIVITY = "place_activity"
+    #: Course: set up a placed reflection activity and read every student's reflection
+    #: (teachers of the course).
+    MANAGE_REFLECTIONS = "manage_reflections"
+    #: (Course, Person): score and comment on a student's reflection (a teacher of the
+    #: course, about a learner of it).
+    SCORE_REFLECTION = "score_reflection"
+    #: (Course, Person): read the teacher's score and comment on a reflection (the student
+    #: themself, while a learner of the course).
+    READ_REFLECTION_FEEDBACK = "read_reflection_feedback"
     #: None: a guardian's page of their own students (an active guardian link).
     VIEW_FAMILY = "view_family"
     #: None: the counselor caseload and reports.
@@ -282,6 +291,13 @@ def _attacher(actor: Actor, pair: tuple[Course, Person]) -> Clause:
     )
 
 
+def _feedback_reader(actor: Actor, pair: tuple[Course, Person]) -> Clause:
+    course, student = pair
+    if student.id != actor.person_id:
+        return false()
+    return _enrolled(student.id, course.id, Role.STUDENT)
+
+
 def _reader(actor: Actor, student: Person) -> Clause:
     me = actor.person_id
     return or_(
@@ -324,6 +340,9 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_COURSE_AS_STUDENT: Rule(COURSE, _learner),
     Action.ATTACH_EVIDENCE: Rule(((Course, Person),), _attacher),
     Action.NUDGE_STUDENT: Rule(((Course, Person),), _attacher),
+    Action.MANAGE_REFLECTIONS: Rule(COURSE, _teacher),
+    Action.SCORE_REFLECTION: Rule(((Course, Person),), _attacher),
+    Action.READ_REFLECTION_FEEDBACK: Rule(((Course, Person),), _feedback_reader),
     Action.READ_PLAN: Rule(STUDENT, _reader),
     Action.READ_ACCOMMODATIONS: Rule(STUDENT, _accommodations_reader),
     Action.EDIT_PLAN: Rule(STUDENT, _editor),

@@ -30,6 +30,7 @@ from lti_tool.lti_vocab import (
     AGS_RESULT,
     AGS_SCORE,
     CANVAS_SUBMISSION_EXT,
+    LINEITEM_MEDIA,
     LINEITEMS_MEDIA,
     NRPS_MEDIA,
     NRPS_SCOPE,
@@ -294,4 +295,36 @@ class LtiServiceClient:
             accept="application/json",
             json=body,
             headers={"Content-Type": SCORE_MEDIA},
+        )
+
+    def update_line_item(
+        self,
+        line_item_url: str,
+        *,
+        label: str,
+        score_maximum: float,
+        resource_id: str | None = None,
+        tag: str | None = None,
+        resource_link_id: str | None = None,
+        end_date_time: dt.datetime | None = None,
+    ) -> None:
+        """Replace a line item's label, maximum, ids and due date (AGS 2.0, 3.2 "Updating a
+        line item": PUT of the whole line item; ``endDateTime`` is the due date, which
+        Canvas shows as the assignment's)."""
+        body: dict[str, Any] = {
+            "id": line_item_url,
+            "label": label,
+            "scoreMaximum": score_maximum,
+        }
+        optional = {"resourceId": resource_id, "tag": tag, "resourceLinkId": resource_link_id}
+        body.update({k: v for k, v in optional.items() if v})
+        if end_date_time is not None:
+            body["endDateTime"] = end_date_time.astimezone(dt.UTC).isoformat(timespec="seconds")
+        self._request(
+            "PUT",
+            line_item_url,
+            [AGS_LINEITEM],
+            accept=LINEITEM_MEDIA,
+            json=body,
+            headers={"Content-Type": LINEITEM_MEDIA},
         )

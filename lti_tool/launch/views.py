@@ -196,6 +196,18 @@ def launch() -> Any:
         destination = lurl(
             "portfolio.reflect", course_id=result.course_id, link=result.resource_link_id
         )
+    elif (
+        result.activity == "reflection"
+        and Role.TEACHER in result.roles
+        and result.course_id is not None
+        and result.resource_link_id is not None
+    ):
+        # The teacher of a placed reflection activity lands on the activity's own page.
+        destination = lurl(
+            "portfolio.reflection_activity_page",
+            course_id=result.course_id,
+            link_id=result.resource_link_id,
+        )
     else:
         destination = landing_url(result.landing, result.course_id)
     if verified:

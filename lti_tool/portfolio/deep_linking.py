@@ -2,12 +2,15 @@
 
 The platform opens Lodestar with an ``LtiDeepLinkingRequest``; the teacher picks the
 activity; we answer with a signed ``LtiDeepLinkingResponse`` holding one ``ltiResourceLink``
-(custom ``activity=reflection``, with a line item so the LMS creates a gradebook column that
-the student's reflection is scored into through AGS).
+(custom ``activity=reflection`` and ``activity_id``, the teacher's settings; with a line
+item of the activity's points and ``resourceId`` so the LMS creates a gradebook column that
+the student's reflection is scored into through AGS, and the due date as
+``submission.endDateTime``, LTI Deep Linking 2.0 section 3.4.1 "ltiResourceLink").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,7 @@ from lti_tool.errors import LaunchError, NotAuthorized
 from lti_tool.launch import services
 from lti_tool.launch.lti import restore_launch
 from lti_tool.lti_vocab import DEEP_LINKING_CLAIM, LAUNCH_PRESENTATION_CLAIM
+from lti_tool.portfolio.models import ReflectionSetup
 from lti_tool.urls import public_url
 
 
@@ -40,10 +44,33 @@ ACTIVITIES = (
         "reflection",
         "Plan reflection",
         "Students link a piece of this class's work to one of their goals and write a "
-        "short reflection. Submitting it records full credit in your gradebook.",
+        "short reflection. You choose its title, instructions, points and due date, and "
+        "whether it is scored on completion or by you with a rubric.",
         10.0,
     ),
 )
+
+
+class ActivityResource(DeepLinkResource):
+    """An ``ltiResourceLink`` content item with the parts pylti1p3 2.0.0 does not write:
+    ``text`` (a description) and ``submission.endDateTime`` (the due date; Canvas makes it
+    the assignment's due date)."""
+
+    def __init__(self, *, text: str = "", due: dt.datetime | None = None) -> None:
+        super().__init__()
+        self._text = text
+        self._due = due
+
+    def to_dict(self) -> dict[str, object]:
+        """The content item, with ``text`` and ``submission`` when set."""
+        item: dict[str, object] = super().to_dict()
+        if self._text:
+            item["text"] = self._text
+        if self._due is not None:
+            item["submission"] = {
+                "endDateTime": self._due.astimezone(dt.UTC).isoformat(timespec="seconds")
+            }
+        return item
 
 
 def _launch(actor: Actor):  # type: ignore[no-untyped-def]
@@ -103,8 +130,9 @@ def checked_return_url(launch: Any) -> str:
     return str(value)
 
 
-def response_form(actor: Actor, activity_key: str) -> str:
-    """The auto-submitting HTML form that returns the chosen activity to the platform.
+def response_form(actor: Actor, activity_key: str, setup: ReflectionSetup | None = None) -> str:
+    """The auto-submitting HTML form that returns the chosen activity to the platform, with
+    the teacher's settings (``setup``) when given.
 
     Rendered by our own template (pylti1p3 2.0.0 writes the return URL into its form
     unescaped); the URL must be http(s) on the platform's host.
@@ -117,18 +145,28 @@ def response_form(actor: Actor, activity_key: str) -> str:
         raise LaunchError("Unknown activity.", status_code=400)
     launch = _launch(actor)
     return_url = checked_return_url(launch)
+    title, points = activity.title, activity.score_maximum
+    custom = {"activity": activity.key}
+    resource_id = "lodestar-" + activity.key
+    if setup is not None:
+        title, points = setup.title, setup.points
+        custom["activity_id"] = str(setup.id)
+        resource_id = f"lodestar-{activity.key}-{setup.id}"
     line_item = (
         LineItem()
-        .set_label(activity.title)
-        .set_score_maximum(activity.score_maximum)
+        .set_label(title)
+        .set_score_maximum(points)
         .set_tag("lodestar-" + activity.key)
-        .set_resource_id("lodestar-" + activity.key)
+        .set_resource_id(resource_id)
     )
     resource = (
-        DeepLinkResource()
+        ActivityResource(
+            text=setup.instructions[:1000] if setup is not None else "",
+            due=setup.due_at if setup is not None else None,
+        )
         .set_url(public_url("launch.launch"))
-        .set_title(activity.title)
-        .set_custom_params({"activity": activity.key})
+        .set_title(title)
+        .set_custom_params(custom)
         .set_lineitem(line_item)
     )
     try:

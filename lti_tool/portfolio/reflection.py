@@ -1,9 +1,11 @@
-"""The plan reflection activity a teacher places in a course (Deep Linking).
+"""The plan reflection activity a teacher places in a course (Deep Linking), as a student
+does it.
 
-The activity (placed by Deep Linking, see ``deep_linking.py``) saves the student's
-reflection as evidence and then reports full credit to the LMS gradebook
-(``reflection_scores.py``). A gradebook failure never loses the reflection: it is committed
-first, and the failure is logged and audited (``reflection.score_failed``).
+The activity (placed by Deep Linking, see ``deep_linking.py``; its settings in
+``reflection_setup.py``) saves the student's reflection as evidence and then reports it to
+the LMS gradebook (``reflection_scores.py``): full points for a completion activity, "waiting
+for the teacher" for a rubric-scored one. A gradebook failure never loses the reflection: it
+is committed first, and the failure is logged and audited (``reflection.score_failed``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,23 @@ from lti_tool.extensions import db
 from lti_tool.models import Course, Person, ResourceLink
 from lti_tool.plans import reading as plan_services
 from lti_tool.plans.models import Goal
-from lti_tool.portfolio.deep_linking import ACTIVITIES
 from lti_tool.portfolio.evidence import check_reflection, evidence_audit
 from lti_tool.portfolio.goals import goal_for, plan_goals
 from lti_tool.portfolio.graded_work import WorkItem, graded_work, own_work, submission_snapshot
-from lti_tool.portfolio.models import Evidence, EvidenceKind
-from lti_tool.portfolio.reflection_scores import REFLECTION_ACTIVITY, post_reflection_score
+from lti_tool.portfolio.models import (
+    Evidence,
+    EvidenceKind,
+    ReflectionReview,
+    ReflectionScoring,
+    ReflectionSetup,
+)
+from lti_tool.portfolio.reflection_scores import (
+    REFLECTION_ACTIVITY,
+    SCORE_COMMENT,
+    ReflectionScore,
+    post_reflection_score,
+)
+from lti_tool.portfolio.reflection_setup import check_real_reflection, setup_of
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +53,10 @@ GRADEBOOK_UPDATED = (
     "Your reflection is saved, and your teacher's gradebook shows this activity as complete."
 )
 
+GRADEBOOK_WAITING = (
+    "Your reflection is saved and handed in. Your teacher will read it and give it a score."
+)
+
 
 @dataclass(frozen=True)
 class ReflectionActivity:
@@ -47,10 +64,13 @@ class ReflectionActivity:
 
     course: Course
     link: ResourceLink
+    setup: ReflectionSetup
     title: str
     goals: list[Goal]
     work: list[WorkItem]
     submissions: list[Evidence]
+    #: The teacher's score and comment, once given.
+    review: ReflectionReview | None
 
 
 def reflection_link(course: Course, link_id: int | None) -> ResourceLink:
@@ -68,9 +88,29 @@ def reflection_link(course: Course, link_id: int | None) -> ResourceLink:
     return link
 
 
-def _activity_title(link: ResourceLink) -> str:
-    default = next(a.title for a in ACTIVITIES if a.key == REFLECTION_ACTIVITY)
-    return link.title or default
+def reflections_of(course: Course, link: ResourceLink, student_ids: list[int]) -> list[Evidence]:
+    """The reflections the students submitted to this placement, newest first."""
+    if not student_ids:
+        return []
+    return [
+        e
+        for e in db.session.execute(
+            select(Evidence)
+            .where(Evidence.course_id == course.id, Evidence.student_id.in_(student_ids))
+            .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+        ).scalars()
+        if (e.snapshot_extra or {}).get("activity") == REFLECTION_ACTIVITY
+        and (e.snapshot_extra or {}).get("resource_link") == link.resource_link_id
+    ]
+
+
+def review_of(setup: ReflectionSetup, student: Person) -> ReflectionReview | None:
+    """The teacher's score and comment on a student's reflection, if given."""
+    return db.session.execute(
+        select(ReflectionReview).where(
+            ReflectionReview.activity_id == setup.id, ReflectionReview.student_id == student.id
+        )
+    ).scalar_one_or_none()
 
 
 def reflection_activity(
@@ -81,6 +121,7 @@ def reflection_activity(
 
     :param record_view: write (and commit) the ``reflection.view`` audit event first.
     """
+    setup = setup_of(course, link)
     if record_view:
         audit.record(
             "reflection.view",
@@ -92,28 +133,18 @@ def reflection_activity(
             resource_link=link.resource_link_id,
         )
         db.session.commit()
+    else:
+        db.session.commit()  # a first launch's settings binding
     plan = plan_services.find_plan(student)
-    submissions = (
-        []
-        if plan is None
-        else [
-            e
-            for e in db.session.execute(
-                select(Evidence)
-                .where(Evidence.plan_id == plan.id, Evidence.course_id == course.id)
-                .order_by(Evidence.created_at.desc(), Evidence.id.desc())
-            ).scalars()
-            if (e.snapshot_extra or {}).get("activity") == REFLECTION_ACTIVITY
-            and (e.snapshot_extra or {}).get("resource_link") == link.resource_link_id
-        ]
-    )
     return ReflectionActivity(
         course=course,
         link=link,
-        title=_activity_title(link),
+        setup=setup,
+        title=setup.title,
         goals=plan_goals(plan),
         work=graded_work(student, course_id=course.id),
-        submissions=submissions,
+        submissions=reflections_of(course, link, [student.id]),
+        review=review_of(setup, student),
     )
 
 
@@ -123,6 +154,8 @@ class ReflectionOutcome:
 
     evidence: Evidence
     gradebook_updated: bool
+    #: What to tell the student.
+    message: str
 
 
 def submit_reflection(
@@ -135,18 +168,21 @@ def submit_reflection(
     grade_id: int | None,
     reflection: str,
 ) -> ReflectionOutcome:
-    """Save the reflection as evidence, then post full credit to the activity's line item.
+    """Save the reflection as evidence, then report it to the activity's line item (full
+    points on completion; "pending" for a rubric the teacher will score).
 
     The caller has checked that the student is an active learner of ``course`` and may edit
     their plan. The evidence is committed before the LMS is called; a gradebook failure is
     logged and audited, never raised.
 
-    :raises InvalidInput: a reflection outside 20..5000 characters, a goal that is not
-        theirs, or work that is not their own graded work in this course.
+    :raises InvalidInput: a reflection outside 20..5000 characters or with too few words, a
+        goal that is not theirs, or work that is not their own graded work in this course.
     """
     text = check_reflection(reflection)
+    check_real_reflection(text)
     goal_id = goal_for(student, goal_id)
-    title = _activity_title(link)
+    setup = setup_of(course, link)
+    title = setup.title
     extra: dict[str, Any] = {
         "activity": REFLECTION_ACTIVITY,
         "resource_link": link.resource_link_id,
@@ -203,8 +239,28 @@ def submit_reflection(
     db.session.commit()
 
     evidence_id = evidence.id
+    review = review_of(setup, student)
+    if setup.scoring == ReflectionScoring.COMPLETION:
+        score = ReflectionScore(
+            score_given=setup.points,
+            score_maximum=setup.points,
+            activity_progress="Completed",
+            grading_progress="FullyGraded",
+            comment=review.comment if review is not None and review.comment else SCORE_COMMENT,
+        )
+        done = GRADEBOOK_UPDATED
+    else:
+        # New work for the teacher to score: handed in, waiting for grading.
+        score = ReflectionScore(
+            score_given=None,
+            score_maximum=setup.points,
+            activity_progress="Submitted",
+            grading_progress="Pending",
+            comment=None,
+        )
+        done = GRADEBOOK_WAITING
     try:
-        line_item = post_reflection_score(actor, student, course, link)
+        line_item = post_reflection_score(actor, student, course, link, score)
     except (LmsApiError, LaunchError) as err:
         db.session.rollback()
         log.warning(
@@ -226,7 +282,9 @@ def submit_reflection(
             error=str(err)[:500],
         )
         db.session.commit()
-        return ReflectionOutcome(evidence=evidence, gradebook_updated=False)
+        return ReflectionOutcome(
+            evidence=evidence, gradebook_updated=False, message=GRADEBOOK_FAILED
+        )
     audit.record(
         "reflection.score_posted",
         tenant_id=actor.tenant_id,
@@ -237,4 +295,4 @@ def submit_reflection(
         line_item=line_item,
     )
     db.session.commit()
-    return ReflectionOutcome(evidence=evidence, gradebook_updated=True)
+    return ReflectionOutcome(evidence=evidence, gradebook_updated=True, message=done)

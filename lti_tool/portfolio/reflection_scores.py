@@ -1,6 +1,9 @@
 """The reflection activity's score in the LMS gradebook (AGS).
 
-Full credit goes to the line item of the activity's placement. On Canvas the first score
+Scores go to the line item of the activity's placement, out of the activity's points: full
+credit on submission for a completion activity (``Completed``/``FullyGraded``); for a
+rubric-scored one, ``Submitted``/``Pending`` on submission and the teacher's level with
+``FullyGraded`` once scored, the teacher's comment as the AGS ``comment``. On Canvas the first score
 for a student's column makes their submission; later ones update it without a new attempt
 (Canvas's submission extension), so limited-attempt assignments keep working.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from pylti1p3.exception import LtiException
 from sqlalchemy import select
@@ -22,7 +26,7 @@ from lti_tool.launch.lti import restore_launch
 from lti_tool.lti_vocab import AGS_CLAIM, RESOURCE_LINK_CLAIM
 from lti_tool.models import AuditEvent, Course, LmsKind, Person, ResourceLink
 from lti_tool.portfolio.deep_linking import ACTIVITIES
-from lti_tool.portfolio.models import Evidence
+from lti_tool.portfolio.models import Evidence, ReflectionSetup
 from lti_tool.tenants import course_platform
 
 log = logging.getLogger(__name__)
@@ -96,8 +100,30 @@ def find_line_item(
     return url, float(maximum)
 
 
-def post_reflection_score(actor: Actor, student: Person, course: Course, link: ResourceLink) -> str:
-    """Give the student full credit on the activity's line item; returns its URL.
+@dataclass(frozen=True)
+class ReflectionScore:
+    """One score publication for a student's reflection (AGS ``Score``)."""
+
+    score_given: float | None
+    score_maximum: float
+    activity_progress: str
+    grading_progress: str
+    comment: str | None
+
+
+def post_reflection_score(
+    actor: Actor,
+    student: Person,
+    course: Course,
+    link: ResourceLink,
+    score: ReflectionScore,
+    *,
+    by_teacher: bool = False,
+) -> str:
+    """Send ``score`` to the activity's line item for the student; returns its URL.
+
+    A teacher's score (``by_teacher``) is never a new submission and replaces whatever grade
+    the column holds.
 
     On Canvas, only the first score that reaches the line item for this student is a new
     submission (dated now); a re-post says ``new_submission: false`` and keeps a grade the
@@ -110,18 +136,18 @@ def post_reflection_score(actor: Actor, student: Person, course: Course, link: R
     if platform is None:
         raise LmsApiError("The platform of this course is no longer registered.")
     client = LtiServiceClient(platform)
-    url, maximum = find_line_item(actor, course, link, client)
+    url, _maximum = find_line_item(actor, course, link, client)
     # Canvas makes every score a new submission attempt unless told otherwise: only the
     # first reflection score for this column is one; later ones update the grade and keep a
     # grade the teacher has put there since (Canvas's submission extension).
-    first = not _score_posted_before(student, course, url)
+    first = not by_teacher and not _score_posted_before(student, course, url)
     submission = SubmissionInfo(
         new_submission=first,
         submitted_at=dt.datetime.now(dt.UTC) if first else None,
-        prioritize_non_tool_grade=not first,
+        prioritize_non_tool_grade=not first and not by_teacher,
     )
     try:
-        _post_full_credit(client, url, student, maximum, submission)
+        _post(client, url, student, score, submission)
     except LmsApiError as err:
         if not (
             first
@@ -138,27 +164,31 @@ def post_reflection_score(actor: Actor, student: Person, course: Course, link: R
             "score without a new submission",
             url,
         )
-        _post_full_credit(
+        _post(
             client,
             url,
             student,
-            maximum,
+            score,
             SubmissionInfo(new_submission=False, prioritize_non_tool_grade=True),
         )
     return url
 
 
-def _post_full_credit(
-    client: LtiServiceClient, url: str, student: Person, maximum: float, submission: SubmissionInfo
+def _post(
+    client: LtiServiceClient,
+    url: str,
+    student: Person,
+    score: ReflectionScore,
+    submission: SubmissionInfo,
 ) -> None:
     client.post_score(
         url,
         user_id=student.sub,
-        score_given=maximum,
-        score_maximum=maximum,
-        activity_progress="Completed",
-        grading_progress="FullyGraded",
-        comment=SCORE_COMMENT,
+        score_given=score.score_given,
+        score_maximum=score.score_maximum,
+        activity_progress=score.activity_progress,
+        grading_progress=score.grading_progress,
+        comment=score.comment,
         submission=submission,
     )
 
@@ -178,3 +208,26 @@ def _score_posted_before(student: Person, course: Course, line_item_url: str) ->
         )
     ).scalars()
     return any((detail or {}).get("line_item") == line_item_url for detail in details)
+
+
+def update_reflection_column(
+    actor: Actor, course: Course, link: ResourceLink, setup: ReflectionSetup
+) -> None:
+    """Give the placement's gradebook column the activity's title, points and due date.
+
+    :raises LmsApiError: when the column cannot be found or the platform refuses.
+    """
+    platform = course_platform(course)
+    if platform is None:
+        raise LmsApiError("The platform of this course is no longer registered.")
+    client = LtiServiceClient(platform)
+    url, _maximum = find_line_item(actor, course, link, client)
+    client.update_line_item(
+        url,
+        label=setup.title,
+        score_maximum=setup.points,
+        resource_id=f"lodestar-{REFLECTION_ACTIVITY}-{setup.id}",
+        tag=f"lodestar-{REFLECTION_ACTIVITY}",
+        resource_link_id=link.resource_link_id,
+        end_date_time=setup.due_at,
+    )

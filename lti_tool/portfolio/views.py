@@ -16,7 +16,7 @@ from flask import flash, redirect, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from lti_tool import policy
+from lti_tool import audit, policy
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotAuthorized
 from lti_tool.extensions import db
@@ -25,7 +25,14 @@ from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, Person
 from lti_tool.plans import reading as plan_services
 from lti_tool.policy import Action
-from lti_tool.portfolio import bp, deep_linking, forms, linking
+from lti_tool.portfolio import (
+    bp,
+    deep_linking,
+    forms,
+    linking,
+    reflection_reviews,
+    reflection_setup,
+)
 from lti_tool.portfolio import evidence as portfolio_evidence
 from lti_tool.portfolio.attach import (
     active_assignments,
@@ -42,10 +49,8 @@ from lti_tool.portfolio.files import (
 )
 from lti_tool.portfolio.goals import goal_choices, goal_label, parse_goal, parse_id, plan_goals
 from lti_tool.portfolio.graded_work import WorkItem, graded_work
-from lti_tool.portfolio.models import Evidence, StoredFile
+from lti_tool.portfolio.models import Evidence, ReflectionSetup, StoredFile
 from lti_tool.portfolio.reflection import (
-    GRADEBOOK_FAILED,
-    GRADEBOOK_UPDATED,
     ReflectionActivity,
     reflection_activity,
     reflection_link,
@@ -104,18 +109,189 @@ def _may_place_activity() -> Any:
     return actor
 
 
+def _render_picker(
+    values: dict[str, str] | None = None, errors: list[str] | None = None, status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "portfolio/picker.html",
+        activities=deep_linking.ACTIVITIES,
+        values=values or reflection_setup.form_values(None),
+        errors=errors or [],
+        rubric_rows=range(reflection_setup.RUBRIC_ROWS),
+        in_picker=True,
+    ), status
+
+
 @bp.get("/activities")
-def deep_link_picker() -> str:
-    """Let a teacher choose an activity to place in the course."""
+def deep_link_picker() -> tuple[str, int]:
+    """Let a teacher choose an activity to place in the course, and set it up."""
     _may_place_activity()
-    return render_template("portfolio/picker.html", activities=deep_linking.ACTIVITIES)
+    return _render_picker()
 
 
 @bp.post("/activities")
-def deep_link_return() -> str:
-    """Send the chosen activity back to the platform."""
+def deep_link_return() -> str | tuple[str, int]:
+    """Send the chosen activity, with its settings, back to the platform."""
     actor = _may_place_activity()
-    return deep_linking.response_form(actor, request.form.get("activity", ""))
+    data, errors = reflection_setup.parse_setup(request.form)
+    if data is None:
+        return _render_picker(request.form.to_dict(), errors, 400)
+    course = in_tenant(Course, actor.course_id, actor.tenant_id)
+    setup = reflection_setup.new_setup(actor, course, data)
+    html = deep_linking.response_form(actor, request.form.get("activity", ""), setup)
+    db.session.commit()
+    return html
+
+
+# -- teacher: the reflection activity's own page ------------------------------------------
+
+
+def _render_activity_page(
+    actor: Actor,
+    course: Course,
+    link_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    link = reflection_link(course, link_id)
+    setup = reflection_setup.setup_of(course, link)
+    rows = reflection_reviews.class_reflections(course, link, setup)
+    _audit_view(actor, "reflection.class_view", course, setup)
+    return render_template(
+        "portfolio/activity.html",
+        course=course,
+        link=link,
+        setup=setup,
+        rows=rows,
+        values=values or reflection_setup.form_values(setup),
+        errors=errors or [],
+        rubric_rows=range(reflection_setup.RUBRIC_ROWS),
+        level_label=reflection_setup.level_label,
+    ), status
+
+
+def _audit_view(actor: Actor, action: str, course: Course, setup: ReflectionSetup) -> None:
+    """Record that the teacher read students' reflections (committed with any binding)."""
+    audit.record(
+        action,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="course",
+        subject_id=course.id,
+        activity_id=setup.id,
+    )
+    db.session.commit()
+
+
+@bp.get("/courses/<int:course_id>/activity/<int:link_id>")
+@requires(Action.MANAGE_REFLECTIONS, course=Course)
+def reflection_activity_page(actor: Actor, course: Course, link_id: int) -> tuple[str, int]:
+    """Teacher: the activity's settings and every student's reflection."""
+    return _render_activity_page(actor, course, link_id)
+
+
+@bp.post("/courses/<int:course_id>/activity/<int:link_id>")
+@requires(Action.MANAGE_REFLECTIONS, course=Course)
+def reflection_settings(actor: Actor, course: Course, link_id: int) -> Response | tuple[str, int]:
+    """Teacher: save the activity's title, instructions, points, due date and scoring."""
+    link = reflection_link(course, link_id)
+    setup = reflection_setup.setup_of(course, link)
+    data, errors = reflection_setup.parse_setup(request.form)
+    if data is None:
+        db.session.rollback()
+        return _render_activity_page(
+            actor, course, link_id, values=request.form.to_dict(), errors=errors, status=400
+        )
+    problem = reflection_setup.save_setup(actor, course, link, setup, data)
+    if problem:
+        flash(problem, "warning")
+    else:
+        flash("Saved the activity's settings.", "info")
+    return redirect(
+        lurl("portfolio.reflection_activity_page", course_id=course.id, link_id=link.id)
+    )
+
+
+def _pair(course: Course, student: Person) -> tuple[Course, Person]:
+    return course, student
+
+
+def _render_review(
+    actor: Actor,
+    course: Course,
+    link_id: int,
+    student: Person,
+    *,
+    level: str | None = None,
+    comment: str | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    link = reflection_link(course, link_id)
+    setup = reflection_setup.setup_of(course, link)
+    row = reflection_reviews.student_reflections(course, link, setup, student)
+    _audit_view(actor, "reflection.read", course, setup)
+    review = row.review
+    return render_template(
+        "portfolio/review.html",
+        course=course,
+        link=link,
+        setup=setup,
+        row=row,
+        levels=reflection_setup.levels(setup),
+        level_label=reflection_setup.level_label,
+        level=level if level is not None else (review.level if review else ""),
+        comment=comment if comment is not None else (review.comment if review else ""),
+        errors=errors or [],
+    ), status
+
+
+@bp.get("/courses/<int:course_id>/activity/<int:link_id>/students/<int:person_id>")
+@requires(Action.SCORE_REFLECTION, course=Course, student=(Person, "person_id"), check=_pair)
+def reflection_review(
+    actor: Actor, course: Course, student: Person, link_id: int
+) -> tuple[str, int]:
+    """Teacher: read one student's reflection, score it and comment."""
+    return _render_review(actor, course, link_id, student)
+
+
+@bp.post("/courses/<int:course_id>/activity/<int:link_id>/students/<int:person_id>")
+@requires(Action.SCORE_REFLECTION, course=Course, student=(Person, "person_id"), check=_pair)
+def reflection_score(
+    actor: Actor, course: Course, student: Person, link_id: int
+) -> Response | tuple[str, int]:
+    """Teacher: save the score and comment, and send them to the gradebook."""
+    link = reflection_link(course, link_id)
+    setup = reflection_setup.setup_of(course, link)
+    level = request.form.get("level", "")
+    comment = request.form.get("comment", "")
+    try:
+        outcome = reflection_reviews.score_reflection(
+            actor, course, link, setup, student, level=level, comment=comment
+        )
+    except InvalidInput as err:
+        db.session.rollback()
+        return _render_review(
+            actor,
+            course,
+            link_id,
+            student,
+            level=level,
+            comment=comment,
+            errors=[err.message],
+            status=400,
+        )
+    flash(outcome.message, "info" if outcome.gradebook_updated else "warning")
+    return redirect(
+        lurl(
+            "portfolio.reflection_review",
+            course_id=course.id,
+            link_id=link.id,
+            person_id=student.id,
+        )
+    )
 
 
 # -- teacher: attach an assignment as evidence --------------------------------------------
@@ -401,10 +577,29 @@ def _reflection_context(
 @requires(Action.VIEW_COURSE_AS_STUDENT, course=Course)
 def reflect(actor: Actor, course: Course) -> tuple[str, int]:
     """Student: the plan reflection activity placed by Deep Linking."""
-    _person, activity = _reflection_context(actor, course, record_view=True)
+    person, activity = _reflection_context(actor, course, record_view=True)
+    return _render_reflect(actor, person, activity, _reflection_form(activity), [], 200)
+
+
+def _render_reflect(
+    actor: Actor,
+    person: Person,
+    activity: ReflectionActivity,
+    form: forms.ReflectionForm,
+    errors: list[str],
+    status: int,
+) -> tuple[str, int]:
+    feedback = activity.review is not None and policy.allowed(
+        actor, Action.READ_REFLECTION_FEEDBACK, (activity.course, person)
+    )
     return render_template(
-        "portfolio/reflect.html", activity=activity, form=_reflection_form(activity), errors=[]
-    ), 200
+        "portfolio/reflect.html",
+        activity=activity,
+        form=form,
+        errors=errors,
+        review=activity.review if feedback else None,
+        level_label=reflection_setup.level_label,
+    ), status
 
 
 @bp.post("/courses/<int:course_id>/reflect")
@@ -427,11 +622,6 @@ def reflect_submit(actor: Actor, course: Course) -> Response | tuple[str, int]:
         )
     except InvalidInput as err:
         db.session.rollback()
-        return render_template(
-            "portfolio/reflect.html", activity=activity, form=form, errors=[err.message]
-        ), 400
-    if outcome.gradebook_updated:
-        flash(GRADEBOOK_UPDATED, "info")
-    else:
-        flash(GRADEBOOK_FAILED, "warning")
+        return _render_reflect(actor, person, activity, form, [err.message], 400)
+    flash(outcome.message, "info" if outcome.gradebook_updated else "warning")
     return redirect(lurl("portfolio.reflect", course_id=course.id, link=activity.link.id))

@@ -151,6 +151,7 @@ COURSE = """{% extends "base.html" %}
 <h1>{{ heading }}</h1>
 <div class="toolbar">
   <a href="{{ launch_url }}" target="_blank" rel="noopener">Open in new window</a>
+  <a href="{{ url_for('sandbox.gradebook', context_id=course.context_id) }}">Gradebook</a>
   {% for link in links if link.id != active_link_id %}
   <a href="{{ url_for('sandbox.course_view', context_id=course.context_id, user=user.sub, resource_link=link.id) }}">{{ link.title }}</a>
   {% endfor %}
@@ -250,6 +251,35 @@ DEEP_LINK_DONE = """{% extends "base.html" %}
 {% endblock %}
 """
 
+GRADEBOOK = """{% extends "base.html" %}
+{% block title %}Gradebook · {{ course.title }}{% endblock %}
+{% block main_class %}wide{% endblock %}
+{% block content %}
+<h1>Gradebook: {{ course.title }}</h1>
+<p class="muted">What tools have sent through Assignment and Grade Services: each column's current
+result per student, with the tool's comment.</p>
+{% for item in items %}
+<section class="card" aria-labelledby="item-{{ item.id }}">
+  <h2 id="item-{{ item.id }}">{{ item.label }}</h2>
+  <p class="muted">Out of {{ '%g'|format(item.score_maximum) }}{% if item.end_date_time %} · due {{ item.end_date_time }}{% endif %}</p>
+  <table>
+    <thead><tr><th scope="col">Student</th><th scope="col">Score</th><th scope="col">Comment</th></tr></thead>
+    <tbody>
+    {% for student in students %}
+      {% set result = results[item.id].get(student.sub) %}
+      <tr><th scope="row">{{ student.name }}</th>
+        <td>{% if result and result.result_score is not none %}{{ '%g'|format(result.result_score) }} / {{ '%g'|format(result.result_maximum) }}{% elif result %}submitted, not graded{% else %}not handed in{% endif %}</td>
+        <td>{{ result.comment if result and result.comment else '' }}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+</section>
+{% else %}
+<p>No gradebook columns yet.</p>
+{% endfor %}
+{% endblock %}
+"""
+
 RETURNED = """{% extends "base.html" %}
 {% block title %}Returned from Lodestar{% endblock %}
 {% block content %}
@@ -299,5 +329,6 @@ TEMPLATES: dict[str, str] = {
     "auth_post.html": AUTH_POST,
     "deep_link_done.html": DEEP_LINK_DONE,
     "returned.html": RETURNED,
+    "gradebook.html": GRADEBOOK,
     "forwarding.html": FORWARDING,
 }

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any, NamedTuple, TypeGuard
 
@@ -422,6 +423,14 @@ def _store_content_item(current: SandboxState, course: Course, item: dict[str, A
         maximum = line_item_raw.get("scoreMaximum")
         if isinstance(maximum, bool) or not isinstance(maximum, int | float) or maximum <= 0:
             raise SandboxError("lineItem.scoreMaximum must be a positive number")
+    # LTI Deep Linking 2.0 section 3.4.1: ``submission.endDateTime`` is when submissions
+    # close; Canvas makes it the assignment's due date (the line item's endDateTime here).
+    submission = item.get("submission")
+    if submission is not None and not isinstance(submission, dict):
+        raise SandboxError("content item submission must be an object")
+    due = _as_text((submission or {}).get("endDateTime"))
+    if due is not None:
+        _check_iso8601(due, "submission.endDateTime")
     with current.lock:
         link = current.add_resource_link(
             course.context_id,
@@ -438,9 +447,31 @@ def _store_content_item(current: SandboxState, course: Course, item: dict[str, A
                 resource_id=_as_text(line_item_raw.get("resourceId")),
                 tag=_as_text(line_item_raw.get("tag")),
                 resource_link_id=link.id,
+                end_date_time=due,
             )
             link.line_item_id = line_item.id
     return title
+
+
+def _check_iso8601(value: str, name: str) -> None:
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SandboxError(f"{name} must be an ISO 8601 date and time") from exc
+
+
+@bp.get("/courses/<context_id>/gradebook")
+def gradebook(context_id: str) -> str:
+    """The course's gradebook as its teacher sees it: every column (line item), its due
+    date, and each student's current result and comment as the tool last sent them."""
+    current = state()
+    course = current.get_course(context_id)
+    items = list(current.district.line_items.get(context_id, {}).values())
+    students = list(current.district.students_of(context_id))
+    results = {item.id: {r.user_id: r for r in current.results(item)} for item in items}
+    return render_template(
+        "gradebook.html", course=course, items=items, students=students, results=results
+    )
 
 
 # --- Test controls -------------------------------------------------------------------

@@ -238,9 +238,20 @@ def form_of(response: TestResponse) -> dict[str, str]:
     return {**hidden_inputs(html), "action": unescape(action.group(1))}
 
 
+#: The picker's settings of the plan reflection (what a teacher leaves as it is, plus a due date).
+REFLECTION_SETTINGS = {
+    "title": "Plan reflection",
+    "instructions": "Say what this class's work shows about your plan.",
+    "points": "10",
+    "due": "2027-03-01T15:00",
+    "scoring": "completion",
+}
+
+
 def pick_activity(browser: Browser, member: Member, activity: str = "reflection") -> TestResponse:
     """``member`` opens the LMS's activity picker (a Deep Linking request signed by the
-    library), our picker, and chooses ``activity``; returns our answer page."""
+    library), our picker, and chooses ``activity`` with :data:`REFLECTION_SETTINGS`;
+    returns our answer page."""
     launch = browser.launch(member, deep_link=True)
     assert urlsplit(launch.headers.get("Location", "")).path == "/portfolio/activities", text_of(
         launch
@@ -248,7 +259,9 @@ def pick_activity(browser: Browser, member: Member, activity: str = "reflection"
     token = token_of(launch)
     picker = browser.follow(launch)
     assert picker.status_code == 200 and "Plan reflection" in text_of(picker)
-    return browser.tool.post("/portfolio/activities", data={"lt": token, "activity": activity})
+    return browser.tool.post(
+        "/portfolio/activities", data={"lt": token, "activity": activity, **REFLECTION_SETTINGS}
+    )
 
 
 def return_to_lms(browser: Browser, form: dict[str, str]) -> TestResponse:

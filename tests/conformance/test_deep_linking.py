@@ -6,7 +6,7 @@ import base64
 import json
 
 import jwt
-from lti1p3platform.content_item import TLtiResourceLink
+from lti1p3platform.content_item import TLtiResourceLink, TTimeDelta
 from lti1p3platform.lineitem import TDeepLinkingLineItem
 
 from tests.conformance.conftest import (
@@ -37,10 +37,15 @@ def test_the_plan_reflection_answer_passes_the_library_deep_linking_validation(
     assert set(item["lineItem"]) <= set(TDeepLinkingLineItem.__annotations__)
     assert item["title"] == "Plan reflection"
     assert item["url"] == TOOL_URL + "/lti/launch"
-    assert item["custom"] == {"activity": "reflection"}
+    assert item["custom"]["activity"] == "reflection" and item["custom"]["activity_id"].isdigit()
     assert item["lineItem"]["scoreMaximum"] == 10 and item["lineItem"]["label"]
+    assert item["lineItem"]["resourceId"] == f"lodestar-reflection-{item['custom']['activity_id']}"
+    # The teacher's due date and instructions, where the spec puts them (DL 2.0 section 3.4.1).
+    assert item["submission"] == {"endDateTime": "2027-03-01T15:00:00+00:00"}
+    assert set(item["submission"]) <= set(TTimeDelta.__annotations__)
+    assert item["text"] == "Say what this class's work shows about your plan."
     # The LMS made the link and its gradebook column from it.
-    assert link.title == "Plan reflection" and link.custom == {"activity": "reflection"}
+    assert link.title == "Plan reflection" and link.custom == item["custom"]
     assert link.line_item_id is not None
     column = browser.course.line_items[link.line_item_id]
     assert column["resourceLinkId"] == link.id and column["scoreMaximum"] == 10

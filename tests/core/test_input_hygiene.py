@@ -225,6 +225,15 @@ def _picker_token(lti: LtiDriver, return_url: str | None) -> str:
     return token_of(answer)
 
 
+#: The activity picker's form as a teacher sends it (the plan reflection, its defaults).
+PICKED = {
+    "activity": "reflection",
+    "title": "Plan reflection",
+    "points": "10",
+    "scoring": "completion",
+}
+
+
 @pytest.mark.parametrize(
     "return_url",
     [
@@ -237,7 +246,7 @@ def _picker_token(lti: LtiDriver, return_url: str | None) -> str:
 )
 def test_hostile_deep_link_return_url_is_refused(lti: LtiDriver, return_url: str) -> None:
     lt = _picker_token(lti, return_url)
-    answer = lti.client.post("/portfolio/activities", data={"lt": lt, "activity": "reflection"})
+    answer = lti.client.post("/portfolio/activities", data={"lt": lt, **PICKED})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400, html
     assert "<script>alert" not in html and "javascript:" not in html
@@ -249,7 +258,7 @@ def test_deep_link_response_is_our_escaped_form(lti: LtiDriver) -> None:
     # escaped in the page; no inline script.
     url = lti.state.url('/deep_linking/return?x="><b>&y=1')
     lt = _picker_token(lti, url)
-    answer = lti.client.post("/portfolio/activities", data={"lt": lt, "activity": "reflection"})
+    answer = lti.client.post("/portfolio/activities", data={"lt": lt, **PICKED})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200, html
     assert '"><b>' not in html and "&#34;&gt;&lt;b&gt;&amp;y=1" in html
@@ -302,9 +311,9 @@ def test_deep_link_response_posts_itself_in_chromium(lti: LtiDriver) -> None:
 
     url = lti.state.url('/deep_linking/return?x="><svg/onload=alert(1)>')
     lt = _picker_token(lti, url)
-    html = lti.client.post(
-        "/portfolio/activities", data={"lt": lt, "activity": "reflection"}
-    ).get_data(as_text=True)
+    html = lti.client.post("/portfolio/activities", data={"lt": lt, **PICKED}).get_data(
+        as_text=True
+    )
     script = (Path(__file__).resolve().parents[2] / "lti_tool/static/autosubmit.js").read_text()
     tool = "http://tool.test"
     posted: list[dict[str, Any]] = []

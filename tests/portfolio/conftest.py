@@ -25,8 +25,10 @@ from lti_tool.models import Course, Person
 from lti_tool.plans.models import Goal, GoalCategory
 from lti_tool.plans.reading import get_or_create_plan
 from lti_tool.sandbox.launch import login_initiation_url
-from tests.lti_driver import LtiDriver, token_of
+from tests.lti_driver import DEEP_LINK, LtiDriver, hidden_inputs, token_of
 
+TEACHER = "sbx-user-0003"  # teaches Introduction to Engineering Design
+REFLECTION = "Designing the phone stand showed me I want to study mechanical engineering."
 BIO = "sbx-course-bio1"
 ALG = "sbx-course-alg2"
 IED = "sbx-course-ied"
@@ -130,3 +132,71 @@ def form_action(html: str) -> str:
     match = re.search(r'<form[^>]+action="([^"]+)"', html)
     assert match, html
     return unescape(match.group(1))
+
+
+# -- the plan reflection activity, placed by Deep Linking ------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A reflection activity placed in the sandbox course by Deep Linking."""
+
+    link_id: str
+    item_id: str
+
+
+SETTINGS = {
+    "activity": "reflection",
+    "title": "Plan reflection",
+    "instructions": "Say what this class's work shows about your plan.",
+    "points": "10",
+    "due": "",
+    "scoring": "completion",
+}
+
+
+def place(pf: Portfolio, **settings: str) -> Placement:
+    """The IED teacher deep-links the plan reflection into the course with ``settings``
+    (through the tool's picker and the sandbox's Deep Linking return endpoint)."""
+    state = pf.lti.state
+    state.request_log.clear()  # the log is bounded: counts below must not be cut off
+    launch = pf.lti.launch(pf.user(TEACHER), pf.course(IED), message_type=DEEP_LINK)
+    assert urlsplit(launch.headers["Location"]).path == "/portfolio/activities"
+    token = token_of(launch)
+    picker = pf.lti.client.get(launch.headers["Location"])
+    assert picker.status_code == 200 and "Plan reflection" in text_of(picker)
+    answer = pf.lti.client.post("/portfolio/activities", data={"lt": token, **SETTINGS, **settings})
+    assert answer.status_code == 200, text_of(answer)
+    html = answer.get_data(as_text=True)
+    action = urlsplit(form_action(html))
+    before = set(state.district.resource_links[IED])
+    back = pf.lti.lms.post(
+        f"{action.path}?{action.query}", data={"JWT": hidden_inputs(html)["JWT"]}
+    )
+    assert back.status_code == 200, back.get_data(as_text=True)
+    (link_id,) = set(state.district.resource_links[IED]) - before
+    link = state.district.resource_links[IED][link_id]
+    assert link.custom["activity"] == "reflection" and link.custom["activity_id"].isdigit()
+    assert link.line_item_id
+    item = state.get_line_item(IED, link.line_item_id)
+    assert item.resource_link_id == link_id
+    assert item.score_maximum == float({**SETTINGS, **settings}["points"])
+    return Placement(link_id=link_id, item_id=link.line_item_id)
+
+
+def remove(pf: Portfolio, placement: Placement) -> None:
+    """Take a placement out of the sandbox course again."""
+    state = pf.lti.state
+    state.clear_faults()
+    state.delete_line_item(IED, placement.item_id)
+    state.district.resource_links[IED].pop(placement.link_id, None)
+
+
+@pytest.fixture
+def placed(pf: Portfolio) -> Iterator[Placement]:
+    """A completion-scored plan reflection placed in IED; removed from the sandbox after."""
+    placement = place(pf)
+    try:
+        yield placement
+    finally:
+        remove(pf, placement)

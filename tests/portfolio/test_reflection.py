@@ -3,8 +3,6 @@ launches it, reflects, and the score reaches the LMS gradebook through AGS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,19 +23,8 @@ from lti_tool.portfolio.models import Evidence, EvidenceKind
 from lti_tool.portfolio.reflection import GRADEBOOK_FAILED, GRADEBOOK_UPDATED
 from lti_tool.portfolio.reflection_scores import SCORE_COMMENT
 from lti_tool.sandbox.data import Score
-from tests.lti_driver import DEEP_LINK, hidden_inputs, token_of
-from tests.portfolio.conftest import IED, Portfolio, form_action, text_of
-
-TEACHER = "sbx-user-0003"  # teaches Introduction to Engineering Design
-REFLECTION = "Designing the phone stand showed me I want to study mechanical engineering."
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A reflection activity placed in the sandbox course by Deep Linking."""
-
-    link_id: str
-    item_id: str
+from tests.lti_driver import token_of
+from tests.portfolio.conftest import IED, REFLECTION, TEACHER, Placement, Portfolio, text_of
 
 
 def _count(app: Flask, model: Any, *where: Any) -> int:
@@ -45,41 +32,6 @@ def _count(app: Flask, model: Any, *where: Any) -> int:
         return int(
             db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
         )
-
-
-@pytest.fixture
-def placed(pf: Portfolio) -> Iterator[Placement]:
-    """The IED teacher deep-links the plan reflection into the course (through the tool's
-    picker and the sandbox's Deep Linking return endpoint); removed from the sandbox after."""
-    state = pf.lti.state
-    state.request_log.clear()  # the log is bounded: counts below must not be cut off
-    launch = pf.lti.launch(pf.user(TEACHER), pf.course(IED), message_type=DEEP_LINK)
-    assert urlsplit(launch.headers["Location"]).path == "/portfolio/activities"
-    token = token_of(launch)
-    picker = pf.lti.client.get(launch.headers["Location"])
-    assert picker.status_code == 200 and "Plan reflection" in text_of(picker)
-    answer = pf.lti.client.post(
-        "/portfolio/activities", data={"lt": token, "activity": "reflection"}
-    )
-    assert answer.status_code == 200
-    html = answer.get_data(as_text=True)
-    action = urlsplit(form_action(html))
-    before = set(state.district.resource_links[IED])
-    back = pf.lti.lms.post(
-        f"{action.path}?{action.query}", data={"JWT": hidden_inputs(html)["JWT"]}
-    )
-    assert back.status_code == 200, back.get_data(as_text=True)
-    (link_id,) = set(state.district.resource_links[IED]) - before
-    link = state.district.resource_links[IED][link_id]
-    assert link.custom == {"activity": "reflection"} and link.line_item_id
-    item = state.get_line_item(IED, link.line_item_id)
-    assert item.resource_link_id == link_id and item.score_maximum == 10.0
-    try:
-        yield Placement(link_id=link_id, item_id=link.line_item_id)
-    finally:
-        state.clear_faults()
-        state.delete_line_item(IED, link.line_item_id)
-        state.district.resource_links[IED].pop(link_id, None)
 
 
 def _listings(pf: Portfolio) -> int:

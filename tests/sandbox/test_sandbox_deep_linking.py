@@ -161,3 +161,39 @@ def test_deep_linking_return_rejects_foreign_signature(
     assert response.status_code == 400
     assert "signature" in response.get_data(as_text=True)
     assert sandbox_client.post("/deep_linking/return", data={}).status_code == 400
+
+
+def test_submission_end_date_time_becomes_the_columns_due_date(
+    sandbox_client: FlaskClient,
+    sandbox_state: SandboxState,
+    dl_response: Callable[..., tuple[str, str]],
+) -> None:
+    """As in Canvas, a content item's ``submission.endDateTime`` is the assignment's due date
+    (the line item's ``endDateTime``); one that is not a date is refused."""
+    item = {
+        "type": "ltiResourceLink",
+        "title": "Reflection due in March",
+        "lineItem": {"scoreMaximum": 20, "label": "Reflection due in March"},
+        "submission": {"endDateTime": "2027-03-01T15:00:00+00:00"},
+    }
+    url, token = dl_response([item])
+    assert sandbox_client.post(_path(url), data={"JWT": token}).status_code == 200
+    (link,) = [
+        link
+        for link in sandbox_state.district.resource_links["sbx-course-ied"].values()
+        if link.title == "Reflection due in March"
+    ]
+    column = sandbox_state.get_line_item("sbx-course-ied", str(link.line_item_id))
+    assert column.end_date_time == "2027-03-01T15:00:00+00:00"
+    gradebook = sandbox_client.get("/courses/sbx-course-ied/gradebook").get_data(as_text=True)
+    assert "Reflection due in March" in gradebook and "due 2027-03-01T15:00:00+00:00" in gradebook
+
+    for bad in ({"endDateTime": "next week"}, "2027-03-01"):
+        url, token = dl_response([{**item, "title": "Bad date", "submission": bad}])
+        response = sandbox_client.post(_path(url), data={"JWT": token})
+        assert response.status_code == 400, bad
+    assert not [
+        link
+        for link in sandbox_state.district.resource_links["sbx-course-ied"].values()
+        if link.title == "Bad date"
+    ]

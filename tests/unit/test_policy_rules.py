@@ -105,6 +105,9 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "view course as student": (A.VIEW_COURSE_AS_STUDENT, "bio"),
     "attach evidence": (A.ATTACH_EVIDENCE, "bio+sam"),
     "nudge student": (A.NUDGE_STUDENT, "bio+sam"),
+    "manage reflections": (A.MANAGE_REFLECTIONS, "bio"),
+    "score reflection": (A.SCORE_REFLECTION, "bio+sam"),
+    "read reflection feedback": (A.READ_REFLECTION_FEEDBACK, "bio+sam"),
     "view family": (A.VIEW_FAMILY, "-"),
     "review caseload": (A.REVIEW_CASELOAD, "-"),
     "manage journey": (A.MANAGE_JOURNEY, "-"),
@@ -115,7 +118,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "browse careers": (A.BROWSE_CAREERS, "-"),
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
-TEACHER = {"view class", "sync class", "tag course", "place activity"}
+TEACHER = {"view class", "sync class", "tag course", "place activity", "manage reflections"}
 COUNSELOR = {
     "read plan",
     "read accommodations",
@@ -130,10 +133,11 @@ COUNSELOR = {
 }
 
 EXPECTED: dict[str, set[str]] = {
-    "sam": PLAN_OWNER | {"view course as student", "browse resources"},
+    "sam": PLAN_OWNER | {"view course as student", "browse resources", "read reflection feedback"},
     "cam": {"view course as student", "browse resources"},
     "lee": {"browse resources"},  # a learner of the district, though the course ended
-    "tia": TEACHER | {"read plan", "comment plan", "attach evidence", "nudge student"},
+    "tia": TEACHER
+    | {"read plan", "comment plan", "attach evidence", "nudge student", "score reflection"},
     "ted": set(),
     "tom": set(),
     "gus": {
