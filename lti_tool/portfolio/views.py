@@ -104,6 +104,17 @@ def _may_place_activity() -> Any:
     return actor
 
 
+#: The pages of the Deep Linking picker, shown in the LMS's modal: they render "bare" (no
+#: navigation, no link out of the picker), their error pages too.
+PICKER_ENDPOINTS = frozenset({"portfolio.deep_link_picker", "portfolio.deep_link_return"})
+
+
+@bp.app_template_global()
+def in_picker() -> bool:
+    """Whether this request is a page of the activity picker (see ``base.html``)."""
+    return request.endpoint in PICKER_ENDPOINTS
+
+
 @bp.get("/activities")
 def deep_link_picker() -> str:
     """Let a teacher choose an activity to place in the course."""
