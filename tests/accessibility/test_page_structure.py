@@ -70,10 +70,7 @@ class PageStructure(HTMLParser):
             named = (
                 c["wrapped"]
                 # <label for> names the first element with that id, whatever it is.
-                or (
-                    c.get("id", "") in self.label_for
-                    and self._first.get(c["id"]) == int(c["at"])
-                )
+                or (c.get("id", "") in self.label_for and self._first.get(c["id"]) == int(c["at"]))
                 or c.get("aria-label", "").strip()
                 or c.get("aria-labelledby", "").strip()
                 or c.get("title", "").strip()
