@@ -223,3 +223,29 @@ def test_main_pages_fit_a_375px_phone(demo_stack: DemoStack) -> None:
 def test_pages_other_branches_fix_fit_a_375px_phone(demo_stack: DemoStack) -> None:
     wide = _widths(demo_stack, OTHERS)
     assert not wide, json.dumps(wide, indent=1)
+
+
+def test_picker_in_the_lms_modal_is_bare(demo_stack: DemoStack) -> None:
+    """The teacher's "Add a plan reflection activity" opens the picker with no navigation and
+    no link out of it, at both widths; axe passes."""
+    from tests.browser import axe_violations
+
+    with chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(demo_stack.lms_url + "/")
+        page.get_by_role("link", name="Add a plan reflection activity (Deep Linking)").first.click()
+        frame_el = page.locator("iframe#lodestar-frame")
+        page.frame_locator("iframe#lodestar-frame").get_by_role(
+            "heading", name="Add a Lodestar activity to this course"
+        ).wait_for(timeout=20000)
+        frame = frame_el.element_handle().content_frame()
+        for label, size in (("1280", DESKTOP), ("375", PHONE)):
+            page.set_viewport_size(size)
+            frame.locator("main h1").wait_for()
+            shot(page, f"picker-{label}")
+            assert frame.locator("nav.site-nav").count() == 0
+            hrefs = frame.evaluate("() => [...document.links].map(a => a.getAttribute('href'))")
+            assert all(h.startswith("#") for h in hrefs), hrefs
+            assert not axe_violations(frame)
+            size_now = frame.evaluate(OVERFLOW)
+            assert size_now["scroll"] <= size_now["client"], size_now
