@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
     from werkzeug.routing import IntegerConverter
 
-    from lti_tool import cli, errors, http, security_headers, store
+    from lti_tool import cli, errors, http, pages, security_headers, store
     from lti_tool.extensions import db, migrate
     from lti_tool.settings import load_settings
 
@@ -141,5 +141,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
 
     security_headers.init_app(app)
+    pages.init_app(app)
 
     return app

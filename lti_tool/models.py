@@ -58,6 +58,11 @@ class Tenant(Model):
     district: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
+    #: The IANA time zone the district chose for its pages (``America/Chicago``); None: the
+    #: LMS's zone below. See :func:`lti_tool.tenants.effective_zone_name`.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    #: The first valid zone a launch from the district's LMS sent (its people's default).
+    platform_timezone: Mapped[str | None] = mapped_column(String(64))
 
     platforms: Mapped[list[Platform]] = relationship(
         back_populates="tenant",

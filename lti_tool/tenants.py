@@ -7,11 +7,13 @@ LMS settings and REST API keys (Canvas or Schoology) live on one of its registra
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import exists, select
 
-from lti_tool.errors import NotFound
+from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.lti_vocab import SHARED_ISSUERS
 from lti_tool.models import Course, Platform, Tenant
@@ -94,3 +96,80 @@ def in_service(tenant_id: int) -> bool:
             )
         ).scalar()
     )
+
+
+# -- the school's time zone ---------------------------------------------------------------------
+
+#: Shown when neither the district nor its LMS has named a zone.
+FALLBACK_ZONE = "UTC"
+#: Offered first on the admin page (any IANA name is accepted).
+COMMON_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "Europe/London",
+    "UTC",
+)
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def valid_zone(name: object) -> str | None:
+    """``name`` when it is an IANA time zone name (``America/Chicago``), else None.
+
+    Moodle sends ``99`` for "the site's default zone", which names none; so do an empty
+    value, an unexpanded ``$Person.address.timezone`` and anything that is not a zone.
+    """
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    return name if name in _known_zones() else None
+
+
+def effective_zone_name(tenant: Tenant | None) -> str:
+    """The district's own setting, else the first zone its LMS sent, else UTC."""
+    if tenant is None:
+        return FALLBACK_ZONE
+    return valid_zone(tenant.timezone) or valid_zone(tenant.platform_timezone) or FALLBACK_ZONE
+
+
+def tenant_zone(tenant_id: int | None) -> zoneinfo.ZoneInfo:
+    """The time zone the tenant's pages show times in."""
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+    return zoneinfo.ZoneInfo(effective_zone_name(tenant))
+
+
+def note_platform_zone(tenant: Tenant, sent: object) -> bool:
+    """Keep the first valid zone a launch of the tenant's LMS sent (the LMS's default for
+    its people); later launches change nothing. Returns whether it was kept."""
+    zone = valid_zone(sent)
+    if zone is None or tenant.platform_timezone:
+        return False
+    tenant.platform_timezone = zone
+    return True
+
+
+def set_district_zone(tenant: Tenant, name: str) -> str | None:
+    """Set (or, with an empty ``name``, clear) the district's own time zone.
+
+    :raises InvalidInput: when ``name`` is not an IANA time zone name.
+    """
+    name = name.strip()
+    if not name:
+        tenant.timezone = None
+        return None
+    zone = valid_zone(name)
+    if zone is None:
+        raise InvalidInput(
+            f"“{name[:60]}” is not a time zone name. Use a name like America/Chicago.",
+        )
+    tenant.timezone = zone
+    return zone

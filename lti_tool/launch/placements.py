@@ -31,6 +31,13 @@ CANVAS_CUSTOM_FIELDS = {
     "lms_user_id": "$Canvas.user.id",
     "lms_course_id": "$Canvas.course.id",
 }
+#: The custom field that carries the person's time zone. Canvas expands
+#: ``$Person.address.timezone`` to the user's IANA zone (``America/Denver``, the account's
+#: default when the user chose none); Moodle to the user's ``timezone`` field: an IANA name,
+#: or ``99`` for "the site's default". An LMS that does not know it sends it unexpanded.
+TIMEZONE_FIELD = "timezone"
+PERSON_CUSTOM_FIELDS = {TIMEZONE_FIELD: "$Person.address.timezone"}
+CANVAS_CUSTOM_FIELDS.update(PERSON_CUSTOM_FIELDS)
 
 #: Canvas extension keys of the Dynamic Registration tool configuration (Canvas's
 #: Lti::IMS::Registration and its LtiToolConfiguration schema).

@@ -59,11 +59,16 @@ def tool_configuration(
 
     Placements, privacy level and tool id are Canvas extensions other platforms ignore. The
     ``$Canvas...`` custom parameters go to Canvas only: another LMS would send them
-    unexpanded (Moodle copies the tool-level ``custom_parameters`` into every launch).
+    unexpanded (Moodle copies the tool-level ``custom_parameters`` into every launch); the
+    time zone's ``$Person.address.timezone`` goes to every LMS (Moodle expands it too).
     """
     launch = public_url("launch.launch")
     title = current_app.config["ILP_TOOL_TITLE"]
-    custom = dict(placements.CANVAS_CUSTOM_FIELDS) if lms == LmsKind.CANVAS else {}
+    custom = dict(
+        placements.CANVAS_CUSTOM_FIELDS
+        if lms == LmsKind.CANVAS
+        else placements.PERSON_CUSTOM_FIELDS
+    )
     return {
         "application_type": "web",
         "response_types": ["id_token"],

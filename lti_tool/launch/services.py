@@ -19,7 +19,7 @@ from lti_tool import audit, hygiene, policy, session_records
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthorized, NotFound
 from lti_tool.extensions import db
-from lti_tool.launch import grants, tenancy
+from lti_tool.launch import grants, placements, tenancy
 from lti_tool.launch import roles as lti_roles
 from lti_tool.lti_vocab import (
     AGS_CLAIM,
@@ -47,7 +47,14 @@ from lti_tool.models import (
     RoleGrant,
     Tenant,
 )
-from lti_tool.tenants import find_platform, tenant_platforms
+from lti_tool.tenants import (
+    COMMON_ZONES,
+    effective_zone_name,
+    find_platform,
+    note_platform_zone,
+    set_district_zone,
+    tenant_platforms,
+)
 
 #: Context types that are courses (LIS v2 course vocabulary, full or short form). A
 #: context of another type (Canvas user navigation sends the Account) is no course.
@@ -348,6 +355,9 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     body = hygiene.clean_claim(body)  # already clean from a validated launch; cheap
     platform = launch_platform(body)
     tenant_id = platform.tenant_id
+    # The LMS's zone for this person (Canvas and Moodle expand $Person.address.timezone;
+    # Moodle's "99" is "the site's default"): the first valid one is the district's default.
+    note_platform_zone(platform.tenant, custom_params(body).get(placements.TIMEZONE_FIELD))
     raw_roles = launch_roles(body)
     scope = body.get(ROLE_SCOPE_MENTOR_CLAIM)
     mentor_scope = (
@@ -712,12 +722,29 @@ def approve_with_token(token: str) -> tuple[Platform, Deployment]:
 def admin_overview(tenant_id: int) -> dict[str, Any]:
     """What the admin page shows: the tenant, its registrations, pending deployments and
     grants."""
+    tenant = db.session.get(Tenant, tenant_id)
     return {
-        "tenant": db.session.get(Tenant, tenant_id),
+        "tenant": tenant,
+        "zone": effective_zone_name(tenant),
+        "zone_choices": COMMON_ZONES,
         "platforms": tenant_platforms(tenant_id),
         "pending": pending_deployments(tenant_id),
         "grants": grants.list_grants(tenant_id),
     }
+
+
+def set_time_zone(tenant_id: int, name: str, *, actor_id: int) -> str | None:
+    """The district admin sets (or clears) the time zone its pages show times in.
+
+    :raises InvalidInput: when ``name`` is not an IANA time zone name.
+    """
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound()
+    zone = set_district_zone(tenant, name)
+    audit.record("tenant.timezone_set", tenant_id=tenant_id, actor_id=actor_id, zone=zone)
+    db.session.commit()
+    return zone
 
 
 def taught_courses(actor: Any) -> list[Course]:

@@ -401,6 +401,30 @@ def admin_grant(actor: Actor) -> Any:
     return redirect(lurl("launch.admin"))
 
 
+@bp.post("/admin/timezone")
+@requires(Action.ADMIN_TENANT)
+def admin_timezone(actor: Actor) -> Any:
+    """Set the district's time zone (empty: follow the zone the LMS sends)."""
+    try:
+        zone = services.set_time_zone(
+            actor.tenant_id, request.form.get("timezone", ""), actor_id=actor.person_id
+        )
+    except InvalidInput as err:
+        flash(err.message, "error")
+        return render_template(
+            "launch/admin.html",
+            **services.admin_overview(actor.tenant_id),
+            keys=keys.published_keys(),
+            form=request.form,
+            zone_error=err.message,
+        ), 400
+    flash(
+        f"Times now show in {zone}." if zone else "Times follow the zone your LMS sends.",
+        "success",
+    )
+    return redirect(lurl("launch.admin", _anchor="timezone-h"))
+
+
 @bp.post("/admin/registration-link")
 @requires(Action.ADMIN_TENANT)
 def admin_registration_link(actor: Actor) -> Any:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response as BaseResponse
 
-from lti_tool import policy
+from lti_tool import pages, policy
 from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
@@ -78,6 +78,8 @@ def nice_date(value: Any) -> str:
             value = dt.datetime.fromisoformat(text)
         except ValueError:
             return text
+    if isinstance(value, dt.datetime):
+        value = pages.to_local(value)  # the school's day, not UTC's
     return f"{value:%B} {value.day}, {value.year}"
 
 

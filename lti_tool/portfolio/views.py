@@ -118,8 +118,18 @@ def _render_picker(
         values=values or reflection_setup.form_values(None),
         errors=errors or [],
         rubric_rows=range(reflection_setup.RUBRIC_ROWS),
-        in_picker=True,
     ), status
+
+
+#: The pages of the Deep Linking picker, shown in the LMS's modal: they render "bare" (no
+#: navigation, no link out of the picker), their error pages too.
+PICKER_ENDPOINTS = frozenset({"portfolio.deep_link_picker", "portfolio.deep_link_return"})
+
+
+@bp.app_template_global()
+def in_picker() -> bool:
+    """Whether this request is a page of the activity picker (see ``base.html``)."""
+    return request.endpoint in PICKER_ENDPOINTS
 
 
 @bp.get("/activities")

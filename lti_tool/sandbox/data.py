@@ -41,6 +41,9 @@ class User:
     site_roles: tuple[str, ...] = ()
     #: What the demo home page says about this person (a default by kind when ``None``).
     note: str | None = None
+    #: The time zone the person chose in the LMS (IANA name); ``None``: the account's or
+    #: site's default (Canvas then sends the account's zone, Moodle sends ``99``).
+    timezone: str | None = None
 
 
 @dataclass
@@ -160,6 +163,8 @@ class District:
     #: The root account (Canvas) a user-navigation launch happens in: numeric and LTI ids.
     account_id: int = 1
     account_context_id: str = "sbx-account-1"
+    #: The root account's default time zone (Canvas) or the site's ``$CFG->timezone`` (Moodle).
+    timezone: str = "America/Chicago"
     users: dict[str, User] = field(default_factory=dict)
     courses: dict[str, Course] = field(default_factory=dict)
     enrollments: dict[str, dict[str, Enrollment]] = field(default_factory=dict)

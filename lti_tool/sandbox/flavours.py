@@ -38,7 +38,15 @@ PLACEMENTS: Final = ("course_navigation", "link_selection", USER_NAVIGATION)
 CANVAS_CUSTOM_FIELDS: Final = {
     "lms_user_id": "$Canvas.user.id",
     "lms_course_id": "$Canvas.course.id",
+    "timezone": "$Person.address.timezone",
 }
+
+#: Custom parameters of Lodestar's Moodle tool (Moodle copies the registration's
+#: ``custom_parameters`` into every launch).
+MOODLE_CUSTOM_FIELDS: Final = {"timezone": "$Person.address.timezone"}
+
+#: Moodle's ``timezone`` value for "the site's default zone" (``core_date::get_user_timezone``).
+MOODLE_SERVER_TIMEZONE: Final = "99"
 
 #: ``$CFG->version`` of a Moodle 4.5 site, sent as ``tool_platform.version``.
 MOODLE_VERSION: Final = "2024100700"
@@ -148,6 +156,8 @@ def canvas_expand(
         "$Canvas.user.sisSourceId": user.sis_id,
         "$Person.name.full": user.name,
         "$Person.email.primary": user.email,
+        # User#time_zone: the user's own choice, else the root account's default.
+        "$Person.address.timezone": user.timezone or district.timezone,
     }
     if course is not None:
         known.update(
@@ -296,6 +306,8 @@ def moodle_expand(value: str, user: User, course: Course | None) -> str:
         "$Person.name.given": user.given_name,
         "$Person.name.family": user.family_name,
         "$Person.email.primary": user.email,
+        # $USER->timezone as stored: an IANA name, or "99" for the site's default.
+        "$Person.address.timezone": user.timezone or MOODLE_SERVER_TIMEZONE,
     }
     if course is not None:
         known.update(

@@ -279,7 +279,11 @@ def _sandbox_claims(
         },
         vocab.CLAIM_LIS: {"person_sourcedid": f"sis-{user.id:06d}"},
     }
-    custom: dict[str, str] = {"lms_user_id": str(user.id)}
+    # Like Canvas: the person's own time zone, else the account's default.
+    custom: dict[str, str] = {
+        "lms_user_id": str(user.id),
+        "timezone": user.timezone or state.district.timezone,
+    }
 
     if user.kind == "parent":
         claims[vocab.CLAIM_ROLE_SCOPE_MENTOR] = state.mentees(
@@ -537,12 +541,15 @@ def _custom_claim(
     fields: dict[str, str] = {}
     if flavour == "sandbox":
         fields["lms_user_id"] = str(user.id)
+        fields["timezone"] = user.timezone or state.district.timezone
         if course is not None:
             fields["lms_course_id"] = str(course.id)
         if link is not None:
             fields.update(link.custom)
         return fields
-    default = flavours.CANVAS_CUSTOM_FIELDS if flavour == "canvas" else {}
+    default = (
+        flavours.CANVAS_CUSTOM_FIELDS if flavour == "canvas" else flavours.MOODLE_CUSTOM_FIELDS
+    )
     template = dict(default if state.custom_fields is None else state.custom_fields)
     if link is not None and link.expand_custom:
         template.update(link.custom)

@@ -113,6 +113,8 @@
           event.shiftKey || event.altKey) { return; }
       var link = event.target.closest ? event.target.closest("a[href]") : null;
       if (!link || !ownLink(link)) { return; }
+      // A jump within the page ("Skip to ...") is no navigation: the browser does it.
+      if (link.getAttribute("href").charAt(0) === "#") { return; }
       var newTab = link.target === "_blank";
       var named = cfg.handle && new URL(link.href).searchParams.get("lt") === cfg.handle;
       if (!named && !newTab) { return; }

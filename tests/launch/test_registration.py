@@ -176,6 +176,7 @@ def test_canvas_registration_sends_placements_and_custom_fields(
     assert tool["custom_parameters"] == {
         "lms_user_id": "$Canvas.user.id",
         "lms_course_id": "$Canvas.course.id",
+        "timezone": "$Person.address.timezone",
     }
     assert tool["https://canvas.instructure.com/lti/privacy_level"] == "public"
     assert set(tool["claims"]) >= {"sub", "name", "email"}
@@ -246,12 +247,13 @@ def test_moodle_registration_gets_no_canvas_variables(
     state = lms_style("moodle")
     assert _register(client, state).status_code == 200
     sent = state.registrations[-1]
-    assert sent[TOOL_CONFIGURATION]["custom_parameters"] == {}
+    # Only the person's time zone, a variable Moodle expands (lti_get_capabilities).
+    assert sent[TOOL_CONFIGURATION]["custom_parameters"] == {"timezone": "$Person.address.timezone"}
     # What Moodle 4.5 stores: a pending tool that shares names and email, offers Deep Linking,
     # takes grades and the roster, and has no "$Canvas..." custom parameters to send as is.
     tool = state.registration_results[-1]
     assert tool["state"] == "pending"
-    assert tool["customparameters"] == ""
+    assert tool["customparameters"] == "timezone=$Person.address.timezone"
     assert tool["contentitem"] is True
     assert tool["sendname"] == tool["sendemailaddr"] == "always"
     assert tool["acceptgrades"] == "delegate" and tool["memberships"] is True

@@ -168,7 +168,11 @@ def test_default_flavour_is_unchanged(shaped_launch: Callable[..., dict[str, Any
         "person_sourcedid": "sis-000007",
         "course_offering_sourcedid": "sis-course-101",
     }
-    assert claims[vocab.CLAIM_CUSTOM] == {"lms_user_id": "7", "lms_course_id": "101"}
+    assert claims[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "7",
+        "lms_course_id": "101",
+        "timezone": "America/Chicago",  # the account's default, as Canvas sends it
+    }
     assert claims[vocab.CLAIM_TOOL_PLATFORM]["product_family_code"] == "lodestar-sandbox"
     assert vocab.CLAIM_CANVAS_PLACEMENT not in claims
 
@@ -273,7 +277,8 @@ def test_moodle_launch_roles_are_full_uris(
     assert claims[vocab.CLAIM_ROLES] == roles
     assert claims[vocab.CLAIM_TOOL_PLATFORM]["product_family_code"] == "moodle"
     assert claims["https://purl.imsglobal.org/spec/lti/claim/ext"] == {"lms": "moodle-2"}
-    assert vocab.CLAIM_CUSTOM not in claims  # no custom parameters configured
+    # Lodestar's only tool-level custom parameter: the person's zone, "99" for the site's.
+    assert claims[vocab.CLAIM_CUSTOM] == {"timezone": "99"}
     assert vocab.CLAIM_ROLE_SCOPE_MENTOR not in claims
 
 
@@ -317,10 +322,15 @@ def test_placement_keeps_literal_canvas_variables(
     assert literal[vocab.CLAIM_CUSTOM] == {
         "lms_user_id": "$Canvas.user.id",
         "lms_course_id": "$Canvas.course.id",
+        "timezone": "America/Chicago",
     }
     assert literal[vocab.CLAIM_RESOURCE_LINK]["id"] == FSCI_LITERAL_LINK
     expanded = shaped_launch(TEACHER_IN_PD, FSCI_COURSE)
-    assert expanded[vocab.CLAIM_CUSTOM] == {"lms_user_id": "38", "lms_course_id": "105"}
+    assert expanded[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "38",
+        "lms_course_id": "105",
+        "timezone": "America/Chicago",
+    }
     # The same placement in the sandbox's own shape also sends the values as written.
     plain = shaped_launch(
         TEACHER_IN_PD, FSCI_COURSE, flavour="sandbox", resource_link_id=FSCI_LITERAL_LINK
@@ -339,17 +349,26 @@ def test_moodle_leaves_canvas_variables_unexpanded(
         "lms_course_id": "$Canvas.course.id",
         "moodle_user": FSCI_STUDENTS[0],
         "course": "106",
+        "timezone": "99",  # Moodle knows $Person.address.timezone: the user's field
     }
     assert sandbox_state.custom_fields is None
 
 
 def test_per_call_custom_is_verbatim(shaped_launch: Callable[..., dict[str, Any]]) -> None:
     claims = shaped_launch(STUDENT, BIO1, custom={"lms_course_id": "$Canvas.course.id"})
-    assert claims[vocab.CLAIM_CUSTOM] == {"lms_user_id": "7", "lms_course_id": "$Canvas.course.id"}
+    assert claims[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "7",
+        "lms_course_id": "$Canvas.course.id",
+        "timezone": "America/Chicago",
+    }
     claims = shaped_launch(
         STUDENT, BIO1, flavour="canvas", custom={"lms_user_id": "$Canvas.user.id"}
     )
-    assert claims[vocab.CLAIM_CUSTOM] == {"lms_user_id": "$Canvas.user.id", "lms_course_id": "101"}
+    assert claims[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "$Canvas.user.id",
+        "lms_course_id": "101",
+        "timezone": "America/Chicago",
+    }
 
 
 # --- 5. Canvas user navigation --------------------------------------------------------------
@@ -366,7 +385,11 @@ def test_user_navigation_launch_has_an_account_context(
         "type": ["Account"],
     }
     assert claims[vocab.CLAIM_ROLES] == [vocab.INST_STUDENT, vocab.SYS_USER]  # no course roles
-    assert claims[vocab.CLAIM_CUSTOM] == {"lms_user_id": "7", "lms_course_id": "$Canvas.course.id"}
+    assert claims[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "7",
+        "lms_course_id": "$Canvas.course.id",
+        "timezone": "America/Chicago",
+    }
     assert claims[vocab.CLAIM_LIS] == {
         "person_sourcedid": "S240007",
         "course_offering_sourcedid": "$CourseSection.sourcedId",
@@ -443,7 +466,11 @@ def test_canvas_launch_carries_sis_ids(shaped_launch: Callable[..., dict[str, An
         "course_offering_sourcedid": "CR-BIO-1",
     }
     assert claims["sub"] == STUDENT
-    assert claims[vocab.CLAIM_CUSTOM] == {"lms_user_id": "7", "lms_course_id": "101"}
+    assert claims[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "7",
+        "lms_course_id": "101",
+        "timezone": "America/Chicago",
+    }
     # A course the SIS did not make, a parent the SIS does not know: no sourcedids.
     assert shaped_launch(TEACHER_IN_PD, PD_COURSE)[vocab.CLAIM_LIS] == {
         "person_sourcedid": "E100038"
@@ -512,3 +539,22 @@ def test_driver_launches_the_shapes(lti: LtiDriver, app: Flask) -> None:
     state, nonce = lti.begin(student, flavour="moodle")
     body = lti.claims(student, nonce, shape={"flavour": "moodle"})
     assert body[vocab.CLAIM_ROLES] == [vocab.ROLE_LEARNER] and state
+
+
+def test_time_zone_is_sent_as_canvas_and_moodle_send_it(
+    shaped_launch: Callable[..., dict[str, Any]], sandbox_state: SandboxState
+) -> None:
+    """``$Person.address.timezone``: Canvas sends the user's zone or the account's default;
+    Moodle the user's ``timezone`` field, ``99`` when it is the site's default."""
+
+    def zone(flavour: str) -> str:
+        return str(shaped_launch(STUDENT, BIO1, flavour=flavour)[vocab.CLAIM_CUSTOM]["timezone"])
+
+    assert zone("canvas") == zone("sandbox") == sandbox_state.district.timezone
+    assert zone("moodle") == "99"
+    user = sandbox_state.get_user(STUDENT)
+    user.timezone = "America/Denver"
+    try:
+        assert zone("canvas") == zone("moodle") == zone("sandbox") == "America/Denver"
+    finally:
+        user.timezone = None

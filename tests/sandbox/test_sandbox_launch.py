@@ -81,7 +81,11 @@ def test_teacher_launch_claims(
         "type": [vocab.CONTEXT_TYPE_COURSE_OFFERING],
     }
     assert claims[vocab.CLAIM_TOOL_PLATFORM]["product_family_code"] == "lodestar-sandbox"
-    assert claims[vocab.CLAIM_CUSTOM] == {"lms_user_id": "1", "lms_course_id": "101"}
+    assert claims[vocab.CLAIM_CUSTOM] == {
+        "lms_user_id": "1",
+        "lms_course_id": "101",
+        "timezone": "America/Chicago",
+    }
     assert claims[vocab.CLAIM_LAUNCH_PRESENTATION]["document_target"] == "iframe"
     assert claims[vocab.CLAIM_NRPS] == {
         "context_memberships_url": "http://127.0.0.1:5001/api/lti/courses/sbx-course-bio1/memberships",
