@@ -88,10 +88,10 @@ def to_local(value: dt.datetime) -> dt.datetime:
     """A stored datetime (aware, or naive UTC) in the time zone of the request's tenant."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(_request_zone())
+    return value.astimezone(request_zone())
 
 
-def _request_zone() -> Any:
+def request_zone() -> Any:
     """The zone of the tenant this request acts in (asked once a request), else UTC."""
     if "local_zone" not in g:
         actor = g.get("actor")

@@ -84,8 +84,9 @@ def _points(value: str) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
-def parse_due(value: str) -> dt.datetime | None:
-    """A due date typed as ``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM``, in UTC.
+def parse_due(value: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
+    """A due date typed as ``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM`` in the
+    school's time zone ``zone``, as an aware UTC datetime.
 
     :raises InvalidInput: for anything else.
     """
@@ -94,15 +95,20 @@ def parse_due(value: str) -> dt.datetime | None:
         return None
     for pattern, end_of_day in (("%Y-%m-%dT%H:%M", False), ("%Y-%m-%d", True)):
         try:
-            parsed = dt.datetime.strptime(value, pattern).replace(tzinfo=dt.UTC)
+            parsed = dt.datetime.strptime(value, pattern)
         except ValueError:
             continue
-        return parsed.replace(hour=23, minute=59) if end_of_day else parsed
+        if end_of_day:
+            parsed = parsed.replace(hour=23, minute=59)
+        return parsed.replace(tzinfo=zone).astimezone(dt.UTC)
     raise InvalidInput("Give the due date as a date and time, like 2027-03-01 15:00.")
 
 
-def parse_setup(form: Mapping[str, str]) -> tuple[SetupInput | None, list[str]]:
-    """Check the settings form; returns the settings, or ``None`` and every problem found."""
+def parse_setup(
+    form: Mapping[str, str], zone: dt.tzinfo = dt.UTC
+) -> tuple[SetupInput | None, list[str]]:
+    """Check the settings form (a due date in the school's time zone ``zone``); returns the
+    settings, or ``None`` and every problem found."""
     errors: list[str] = []
     title = (form.get("title") or "").strip()
     if not title:
@@ -117,7 +123,7 @@ def parse_setup(form: Mapping[str, str]) -> tuple[SetupInput | None, list[str]]:
         errors.append(f"Points must be a number above 0 and at most {POINTS_MAX:g}.")
     due_at = None
     try:
-        due_at = parse_due(form.get("due") or "")
+        due_at = parse_due(form.get("due") or "", zone)
     except InvalidInput as err:
         errors.append(err.message)
     scoring_value = form.get("scoring") or ""
@@ -313,8 +319,18 @@ def is_late(setup: ReflectionSetup, when: dt.datetime) -> bool:
     return setup.due_at is not None and when > setup.due_at
 
 
-def form_values(setup: ReflectionSetup | None) -> dict[str, str]:
-    """The settings form's fields filled from saved settings (or the defaults)."""
+def _local_input(when: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """``when`` as a datetime-local box shows it, in ``zone``."""
+    if when is None:
+        return ""
+    if when.tzinfo is None:  # SQLite gives naive UTC back
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_values(setup: ReflectionSetup | None, zone: dt.tzinfo = dt.UTC) -> dict[str, str]:
+    """The settings form's fields filled from saved settings (or the defaults); the due date in
+    the school's time zone ``zone``."""
     if setup is None:
         values = {
             "title": DEFAULT_TITLE,
@@ -329,7 +345,7 @@ def form_values(setup: ReflectionSetup | None) -> dict[str, str]:
             "title": setup.title,
             "instructions": setup.instructions,
             "points": f"{setup.points:g}",
-            "due": setup.due_at.strftime("%Y-%m-%dT%H:%M") if setup.due_at else "",
+            "due": _local_input(setup.due_at, zone),
             "scoring": setup.scoring.value,
         }
         rubric = list(setup.rubric or []) or default_rubric(setup.points)

@@ -8,6 +8,7 @@ GET) or re-render the form with its messages and a 400.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,6 +24,7 @@ from lti_tool.extensions import db
 from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, current_person, lurl
 from lti_tool.models import Course, Person
+from lti_tool.pages import request_zone
 from lti_tool.plans import reading as plan_services
 from lti_tool.policy import Action
 from lti_tool.portfolio import (
@@ -115,10 +117,16 @@ def _render_picker(
     return render_template(
         "portfolio/picker.html",
         activities=deep_linking.ACTIVITIES,
-        values=values or reflection_setup.form_values(None),
+        values=values or reflection_setup.form_values(None, _school_zone()),
         errors=errors or [],
         rubric_rows=range(reflection_setup.RUBRIC_ROWS),
     ), status
+
+
+def _school_zone() -> dt.tzinfo:
+    """The school's time zone (due dates are typed and shown in it)."""
+    zone: dt.tzinfo = request_zone()
+    return zone
 
 
 #: The pages of the Deep Linking picker, shown in the LMS's modal: they render "bare" (no
@@ -143,7 +151,7 @@ def deep_link_picker() -> tuple[str, int]:
 def deep_link_return() -> str | tuple[str, int]:
     """Send the chosen activity, with its settings, back to the platform."""
     actor = _may_place_activity()
-    data, errors = reflection_setup.parse_setup(request.form)
+    data, errors = reflection_setup.parse_setup(request.form, _school_zone())
     if data is None:
         return _render_picker(request.form.to_dict(), errors, 400)
     course = in_tenant(Course, actor.course_id, actor.tenant_id)
@@ -175,7 +183,7 @@ def _render_activity_page(
         link=link,
         setup=setup,
         rows=rows,
-        values=values or reflection_setup.form_values(setup),
+        values=values or reflection_setup.form_values(setup, _school_zone()),
         errors=errors or [],
         rubric_rows=range(reflection_setup.RUBRIC_ROWS),
         level_label=reflection_setup.level_label,
@@ -208,7 +216,7 @@ def reflection_settings(actor: Actor, course: Course, link_id: int) -> Response 
     """Teacher: save the activity's title, instructions, points, due date and scoring."""
     link = reflection_link(course, link_id)
     setup = reflection_setup.setup_of(course, link)
-    data, errors = reflection_setup.parse_setup(request.form)
+    data, errors = reflection_setup.parse_setup(request.form, _school_zone())
     if data is None:
         db.session.rollback()
         return _render_activity_page(

@@ -11,6 +11,15 @@ from tests.lti_driver import DEEP_LINK, LtiDriver, token_of
 
 TEACHER = "sbx-user-0003"  # teaches Introduction to Engineering Design
 IED = "sbx-course-ied"
+#: The picker's form for a reflection activity, as a teacher fills it in.
+REFLECTION = {
+    "activity": "reflection",
+    "title": "Plan reflection",
+    "instructions": "Say what this class's work shows about your plan.",
+    "points": "10",
+    "due": "",
+    "scoring": "completion",
+}
 
 
 class Links(HTMLParser):
@@ -61,7 +70,7 @@ def test_picker_has_no_navigation_and_no_way_out(lti: LtiDriver) -> None:
     _stays_in_picker(_parsed(wrong.get_data(as_text=True)), picker_path)
 
     # The answer posts itself back to the LMS: no navigation, no link.
-    answer = lti.client.post(picker_path, data={"lt": token, "activity": "reflection"})
+    answer = lti.client.post(picker_path, data={"lt": token, **REFLECTION})
     assert answer.status_code == 200
     sent = _parsed(answer.get_data(as_text=True))
     assert not sent.navs and not sent.hrefs

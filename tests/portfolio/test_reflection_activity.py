@@ -51,7 +51,7 @@ COMMENT = "You tied the phone stand to your goal well. Next time name one skill 
 
 @pytest.fixture
 def rubric(pf: Portfolio) -> Iterator[Placement]:
-    """A rubric-scored activity worth 20 points, due 2027-03-01 15:00 UTC."""
+    """A rubric-scored activity worth 20 points, due 2027-03-01 15:00 at the school (Chicago)."""
     placement = place(pf, **RUBRIC)
     try:
         yield placement
@@ -94,7 +94,7 @@ def test_picker_settings_go_into_the_content_item(
 ) -> None:
     item = pf.lti.state.get_line_item(IED, rubric.item_id)
     assert item.label == RUBRIC["title"] and item.score_maximum == 20.0
-    assert item.end_date_time == "2027-03-01T15:00:00+00:00"  # submission.endDateTime
+    assert item.end_date_time == "2027-03-01T21:00:00+00:00"  # submission.endDateTime, in UTC
     link = pf.lti.state.district.resource_links[IED][rubric.link_id]
     assert link.title == RUBRIC["title"]
     setup_id = int(link.custom["activity_id"])
@@ -151,7 +151,7 @@ def test_teacher_lands_on_the_activity_page_with_every_student(
     page, token = _teacher_page(pf, rubric)
     html = text_of(pf.lti.client.get(page, query_string={"lt": token}))
     assert f"<h1>{RUBRIC['title']}</h1>" in html
-    assert "20 points" in html and "Due 2027-03-01 15:00 UTC" in html
+    assert "20 points" in html and "Due Mar 1, 2027, 3:00 PM CST" in html
     assert "Scored by you with a rubric" in html
     assert f"1 of {len(students)} students have handed in a reflection." in html
     for student in students:
@@ -178,14 +178,14 @@ def test_teacher_changes_the_settings_and_errors_keep_the_form(
     assert saved.status_code == 302
     html = text_of(pf.lti.client.get(saved.headers["Location"]))
     assert "<h1>Renamed</h1>" in html and "5 points" in html
-    assert "Due 2027-01-10 23:59 UTC" in html
+    assert "Due Jan 10, 2027, 11:59 PM CST" in html
     with app.app_context():
         setup = db.session.execute(select(ReflectionSetup)).scalar_one()
         assert setup.points == 5.0 and setup.title == "Renamed"
     # The gradebook column follows (AGS line item PUT).
     item = pf.lti.state.get_line_item(IED, placed.item_id)
     assert item.label == "Renamed" and item.score_maximum == 5.0
-    assert item.end_date_time == "2027-01-10T23:59:00+00:00"
+    assert item.end_date_time == "2027-01-11T05:59:00+00:00"
     assert item.resource_link_id == placed.link_id
 
     # The LMS refuses the update: the settings are saved and the teacher is told.

@@ -104,7 +104,7 @@ def test_teacher_sets_up_scores_and_the_student_sees_the_comment(
             "Pick one project from this class and say what it taught you about your plan."
         )
         frame.get_by_label("Points", exact=True).fill("20")
-        frame.get_by_label("Due (UTC, optional)").fill("2027-03-01T15:00")
+        frame.get_by_label("Due (your school's time, optional)").fill("2027-03-01T15:00")
         frame.get_by_label("By me, with a rubric").check()
         for row, points in enumerate(("20", "14", "8", "0"), start=1):
             frame.get_by_label(f"Level {row} points").fill(points)
@@ -118,7 +118,7 @@ def test_teacher_sets_up_scores_and_the_student_sees_the_comment(
             if link.custom.get("activity") == "reflection"
         ]
         item = state.get_line_item(IED, link.line_item_id)
-        assert item.score_maximum == 20.0 and item.end_date_time == "2027-03-01T15:00:00+00:00"
+        assert item.score_maximum == 20.0 and item.end_date_time == "2027-03-01T21:00:00+00:00"
 
         # 2. A student opens it and hands in a reflection.
         frame = _open(page, demo_stack, student.sub, TITLE, resource_link=link.id)
