@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, g, render_template, request, session, url_for
 from markupsafe import Markup, escape
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lti_tool import session_records as records
 from lti_tool.actor import Actor
@@ -200,11 +201,20 @@ def _cookie_session() -> UserSession | None:
     return record
 
 
+def _posted(name: str) -> str | None:
+    """A posted form field, or None when the body was refused unread (over the request cap):
+    the cookie still says who is asking, so the 413 page can be their own form again."""
+    try:
+        return request.form.get(name)
+    except RequestEntityTooLarge:
+        return None
+
+
 def _frame_proof(record: UserSession) -> bool:
     """Whether the request carries the frame's secret (header, or posted ``fs`` field)."""
     secret = request.headers.get(PROOF_HEADER)
     if not secret and request.method not in SAFE_METHODS:
-        secret = request.form.get(PROOF_FIELD)
+        secret = _posted(PROOF_FIELD)
     return records.secret_matches(record, secret)
 
 
@@ -215,7 +225,7 @@ def _load_actor() -> None:
     handle = (
         request.args.get(TOKEN_PARAM)
         or request.headers.get(TOKEN_HEADER)
-        or (request.form.get(TOKEN_PARAM) if request.method not in SAFE_METHODS else None)
+        or (_posted(TOKEN_PARAM) if request.method not in SAFE_METHODS else None)
     )
     proof = None
     hop = request.args.get(HOP_PARAM)

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import created_at, enum_string, intpk, updated_at
+from lti_tool.db import SoftDeletable, created_at, enum_string, intpk, updated_at
 from lti_tool.extensions import Model
 from lti_tool.models import Person
 
@@ -103,7 +103,7 @@ class GoalStatus(enum.StrEnum):
     REVISED = "revised"
 
 
-class Goal(Model):
+class Goal(SoftDeletable, Model):
     """A goal statement with a target date, how it is measured and its milestones."""
 
     __tablename__ = "goals"
@@ -172,7 +172,7 @@ class CoursePlanStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
-class CoursePlanEntry(Model):
+class CoursePlanEntry(SoftDeletable, Model):
     """One course in the student's course plan (grades 9-12; from grade 6 where the district
     plans middle school courses too, see ``PlanSettings``)."""
 
