@@ -101,6 +101,6 @@ def test_the_panel_is_one_form_so_the_comment_travels_with_each_button(
     assert panel.count("<form") == 1
     form = panel.split("<form", 1)[1].split("</form>", 1)[0]
     assert 'name="signature_name"' in form and 'name="body"' in form
-    assert f'formaction="/plans/students/{s["child_id"]}/sign' in form
+    assert f'formaction="/plans/students/{s["child_id"]}/sign#review-heading"' in form
     # "Sign off" is the form's first button: Enter in the name field signs.
     assert form.index("Sign off the plan") < form.index("Post comment")
