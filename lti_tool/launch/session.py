@@ -29,10 +29,20 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, g, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import Markup, escape
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -310,6 +320,16 @@ def lurl(endpoint: str, **values: Any) -> str:
     if handle:
         values.setdefault(TOKEN_PARAM, handle)
     return url_for(endpoint, **values)
+
+
+def flash_undo(text: str, what: str, undo_url: str) -> None:
+    """Flash ``text`` after a deletion that can be taken back: ``base.html`` shows it with an
+    "Undo" button that posts to ``undo_url`` (``what`` names the thing for screen readers).
+
+    Flask keeps any value its session serializer can tag, although ``flash`` is typed for
+    text; the page tells this mapping from plain messages by its category ``"undo"``."""
+    message = {"text": text, "what": what, "undo": undo_url}
+    flash(cast(str, message), "undo")
 
 
 def with_hop(url: str) -> str:

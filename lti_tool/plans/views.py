@@ -30,7 +30,7 @@ from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.launch.access import requires
-from lti_tool.launch.session import lurl
+from lti_tool.launch.session import flash_undo, lurl
 from lti_tool.models import Person
 from lti_tool.plans import (
     bp,
@@ -102,12 +102,6 @@ def _cluster_choices(plan: Plan) -> list[Any]:
 
 def _saved(message: str) -> None:
     flash(message, "info")
-
-
-def _deleted(message: str, what: str, undo_url: str) -> None:
-    """The flash message after a deletion that can be taken back: ``base.html`` shows it with
-    an "Undo" button that posts to ``undo_url``."""
-    flash({"text": message, "what": what, "undo": undo_url}, "undo")
 
 
 def _confirm_delete(**page: str) -> Page:
@@ -306,7 +300,7 @@ def delete_goal(actor: Actor, person: Person, goal_id: int) -> BaseResponse:
     """Delete a goal, with an undo (its evidence stays in the plan)."""
     plan = reading.get_or_create_plan(person)
     goal = goals_and_milestones.delete_goal(actor, plan, goal_id)
-    _deleted(
+    flash_undo(
         "Goal deleted.",
         f"the goal “{_short(goal.statement, 40)}”",
         lurl("plans.restore_goal", goal_id=goal_id),
@@ -588,7 +582,7 @@ def delete_course(actor: Actor, person: Person, entry_id: int) -> BaseResponse:
     """Remove a course from the grid, with an undo."""
     plan = reading.get_or_create_plan(person)
     entry = course_planning.delete_course(actor, plan, entry_id)
-    _deleted(
+    flash_undo(
         f"Removed {entry.course_name} from grade {entry.grade_level}.",
         entry.course_name,
         lurl("plans.restore_course", entry_id=entry_id),

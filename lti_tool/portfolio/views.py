@@ -22,7 +22,7 @@ from lti_tool.errors import InvalidInput, NotAuthorized, ToolError
 from lti_tool.extensions import db
 from lti_tool.hygiene import CleanRequest
 from lti_tool.launch.access import requires
-from lti_tool.launch.session import current_actor, current_person, lurl
+from lti_tool.launch.session import current_actor, current_person, flash_undo, lurl
 from lti_tool.models import Course, Person
 from lti_tool.plans import reading as plan_services
 from lti_tool.policy import Action
@@ -361,13 +361,10 @@ def delete_evidence(actor: Actor, evidence: Evidence) -> Response:
     """Remove one piece of evidence from the student's portfolio, with an undo."""
     title = evidence.snapshot_title
     portfolio_evidence.delete_evidence(actor, evidence)
-    flash(
-        {
-            "text": f"Removed “{title}” from your portfolio.",
-            "what": f"“{title}”",
-            "undo": lurl("portfolio.restore_evidence", evidence_id=evidence.id),
-        },
-        "undo",
+    flash_undo(
+        f"Removed “{title}” from your portfolio.",
+        f"“{title}”",
+        lurl("portfolio.restore_evidence", evidence_id=evidence.id),
     )
     return redirect(lurl("portfolio.my_portfolio"))
 
