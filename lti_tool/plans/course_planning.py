@@ -124,6 +124,18 @@ def delete_course(actor: Actor, plan: Plan, entry_id: int) -> CoursePlanEntry:
     return entry
 
 
+def recently_deleted_courses(plan: Plan) -> list[CoursePlanEntry]:
+    """The plan's removed courses that can still be brought back, the latest first."""
+    return list(
+        db.session.execute(
+            select(CoursePlanEntry)
+            .where(CoursePlanEntry.plan_id == plan.id, CoursePlanEntry.deleted_at.is_not(None))
+            .order_by(CoursePlanEntry.deleted_at.desc(), CoursePlanEntry.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
+        ).scalars()
+    )
+
+
 def restore_course(actor: Actor, plan: Plan, entry_id: int) -> CoursePlanEntry:
     """Undo ``delete_course``. :raises NotFound: for a course not deleted or purged."""
     entry = db.session.execute(

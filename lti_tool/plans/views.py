@@ -476,6 +476,7 @@ def _courses_page(
         ),
         by_grade={g: [e for e in entries if e.grade_level == g] for g in grades},
         requirements=course_planning.requirements(entries, program),
+        deleted_courses=course_planning.recently_deleted_courses(plan),
         form=form or _course_form(plan, grades),
         program_form=program_form,
         subject_label=programs.subject_label,
@@ -571,6 +572,7 @@ def confirm_delete_course(actor: Actor, person: Person, entry_id: int) -> Page:
         consequence="It leaves your course plan and no longer counts toward your "
         "graduation requirements.",
         action=lurl("plans.delete_course", entry_id=entry.id),
+        undo_elsewhere="Or bring it back from “Removed courses” on your course plan page.",
         cancel=lurl("plans.course_plan", _anchor="grid"),
         button="Yes, remove this course",
     )

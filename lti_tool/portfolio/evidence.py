@@ -209,6 +209,22 @@ def delete_evidence(actor: Actor, evidence: Evidence) -> Evidence:
     return evidence
 
 
+def recently_deleted_evidence(student: Person) -> list[Evidence]:
+    """The student's removed evidence that can still be brought back, the latest first."""
+    return list(
+        db.session.execute(
+            select(Evidence)
+            .where(
+                Evidence.student_id == student.id,
+                Evidence.tenant_id == student.tenant_id,
+                Evidence.deleted_at.is_not(None),
+            )
+            .order_by(Evidence.deleted_at.desc(), Evidence.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
+        ).scalars()
+    )
+
+
 def restore_evidence(actor: Actor, student: Person, evidence_id: int) -> Evidence:
     """Undo ``delete_evidence`` for the student's own evidence.
 

@@ -251,6 +251,7 @@ def _render_portfolio(
         accepted_files=ACCEPTED_FILES,
         accept_attr=",".join("." + ext for ext in FILE_TYPES),
         max_upload_bytes=MAX_UPLOAD_BYTES,
+        deleted=portfolio_evidence.recently_deleted_evidence(student) if own else [],
         file_error=status == 413,
     ), status
 
@@ -350,6 +351,7 @@ def confirm_delete_evidence(actor: Actor, evidence: Evidence) -> tuple[str, int]
         consequence="It leaves your portfolio and your plan, with your reflection on it."
         + (" The uploaded file goes with it." if evidence.file_id else ""),
         action=lurl("portfolio.delete_evidence", evidence_id=evidence.id),
+        undo_elsewhere="Or bring it back from “Removed work” on your portfolio page.",
         cancel=lurl("portfolio.my_portfolio", _anchor=f"evidence-{evidence.id}"),
         button="Yes, remove it",
     ), 200

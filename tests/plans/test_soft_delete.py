@@ -202,9 +202,13 @@ def test_remove_a_course_asks_first_then_undo_brings_it_back(lti: LtiDriver, app
     page = html(lti.client.get(removed.headers["Location"]))
     assert "Removed Chemistry from grade 10." in page
     assert f'action="/plans/me/courses/{entry_id}/restore' in page
-    assert "Chemistry" not in page.split('<section id="grid"', 1)[1]
+    assert "Chemistry" not in page.split('<section id="grid"', 1)[1].split("</section>", 1)[0]
     export = json.loads(html(get(lti, token, f"/plans/students/{s['child_id']}/export.json")))
     assert "Chemistry" not in json.dumps(export)
+    # Once the message is gone, the course plan page still offers to bring it back.
+    removed_list = html(get(lti, token, "/plans/me/courses")).split('id="removed-heading"', 1)[1]
+    assert "Chemistry, grade 10" in removed_list
+    assert f'action="/plans/me/courses/{entry_id}/restore' in removed_list
 
     assert post(lti, token, f"/plans/me/courses/{entry_id}/restore").status_code == 302
     assert count(app, CoursePlanEntry) == 1

@@ -77,6 +77,14 @@ def test_remove_evidence_asks_first_and_undo_brings_it_back(
         ).get_data(as_text=True)
     )
     assert "Dissection notes" not in json.dumps(export)
+    # Once the message is gone, the portfolio still offers to bring it back.
+    page = text_of(client.get("/portfolio/me", query_string={"lt": token}))
+    removed_list = page.split('id="removed-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Dissection notes" in removed_list
+    assert f'action="/portfolio/me/evidence/{evidence_id}/restore' in removed_list
+    # Nobody else sees it there.
+    parent_view = client.get(f"/portfolio/students/{student_id}", query_string={"lt": other})
+    assert "Removed work" not in text_of(parent_view)
     # Only the student can bring it back.
     assert (
         client.post(f"/portfolio/me/evidence/{evidence_id}/restore", data={"lt": other}).status_code
