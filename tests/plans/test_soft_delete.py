@@ -13,11 +13,19 @@ from sqlalchemy import func, select, update
 
 from lti_tool.db import INCLUDE_DELETED, utcnow
 from lti_tool.extensions import db
+from lti_tool.grades.models import Assignment
 from lti_tool.models import AuditEvent
 from lti_tool.plans.models import CoursePlanEntry, Goal, Milestone, Plan
 from tests.lti_driver import LtiDriver
 from tests.plans.test_plan_pages import count, get, html, post
-from tests.relevance.helpers import HEALTH, launch, person_id, set_plan, synced_class
+from tests.relevance.helpers import (
+    HEALTH,
+    add_evidence,
+    launch,
+    person_id,
+    set_plan,
+    synced_class,
+)
 
 CHILD = "sbx-user-0007"
 
@@ -66,6 +74,17 @@ def _every_goal(app: Flask) -> list[Goal]:
 def test_delete_a_goal_asks_first_then_undo_brings_it_back(lti: LtiDriver, app: Flask) -> None:
     s = _student(lti, app)
     token, goal_id = s["token"], s["goal_id"]
+    with app.app_context():
+        title = db.session.execute(
+            select(Assignment.title).where(Assignment.course_id == s["course_id"]).limit(1)
+        ).scalar_one()
+    add_evidence(
+        app,
+        sub=CHILD,
+        assignment_title=title,
+        course_id=s["course_id"],
+        goal_statement="Become a nurse",
+    )
 
     # The goal page links to a confirmation page; nothing is deleted by following it.
     edit = html(get(lti, token, f"/plans/me/goals/{goal_id}"))
@@ -99,6 +118,8 @@ def test_delete_a_goal_asks_first_then_undo_brings_it_back(lti: LtiDriver, app: 
     assert "Become a nurse" not in plan_page
     export = json.loads(html(get(lti, token, f"/plans/students/{s['child_id']}/export.json")))
     assert export["goals"] == []
+    # The goal's evidence stays in the plan meanwhile, as not linked to a goal.
+    assert [e["title"] for e in export["unlinked_evidence"]] == [title]
     counselor = launch(lti, lti.person("counselor"))
     csv_text = html(get(lti, counselor, "/plans/caseload.csv"))
     [row] = [line for line in csv_text.splitlines() if s["child"].name in line]
@@ -120,6 +141,8 @@ def test_delete_a_goal_asks_first_then_undo_brings_it_back(lti: LtiDriver, app: 
     assert "Volunteer at the clinic" in edit
     export = json.loads(html(get(lti, token, f"/plans/students/{s['child_id']}/export.json")))
     assert [g["statement"] for g in export["goals"]] == ["Become a nurse"]
+    assert [e["title"] for e in export["goals"][0]["evidence"]] == [title]
+    assert export["unlinked_evidence"] == []
     # Undo works once; a goal that is not deleted cannot be "restored".
     assert post(lti, token, f"/plans/me/goals/{goal_id}/restore").status_code == 404
     assert _audit_actions(app, "goal.") == ["goal.delete", "goal.restore"]
