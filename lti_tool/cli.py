@@ -759,6 +759,34 @@ def demo(tool_port: int, lms_port: int, once: bool) -> None:
             server.shutdown()
 
 
+@click.command("purge-deleted")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Remove what was deleted at least this many days ago (default: the undo period, 30 days).",
+)
+@with_appcontext
+def purge_deleted_command(days: int | None) -> None:
+    """Remove for good the goals, courses and evidence students deleted (and could still
+    undo) more than --days days ago. Run it daily, e.g. from cron."""
+    import datetime as dt
+
+    from lti_tool.db import PURGE_AFTER_DAYS, utcnow
+    from lti_tool.plans.course_planning import purge_deleted_courses
+    from lti_tool.plans.goals_and_milestones import purge_deleted_goals
+    from lti_tool.portfolio.evidence import purge_deleted_evidence
+
+    before = utcnow() - dt.timedelta(days=PURGE_AFTER_DAYS if days is None else days)
+    evidence = purge_deleted_evidence(before)
+    goals = purge_deleted_goals(before)
+    courses = purge_deleted_courses(before)
+    click.echo(
+        f"Removed for good: {goals} goal(s), {courses} course(s), {evidence} piece(s) of "
+        f"evidence deleted before {before:%Y-%m-%d %H:%M} UTC."
+    )
+
+
 #: Lodestar's own commands (with Flask-Migrate's ``db``, what an operator sees).
 OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     platforms_cli,
@@ -768,6 +796,7 @@ OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     demo,
     sync_command,
     worker_command,
+    purge_deleted_command,
 )
 
 

@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    registry,
+    with_loader_criteria,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -100,3 +108,44 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# -- soft delete ----------------------------------------------------------------------------
+
+#: Execution option that lets a query see soft-deleted rows (undo, purge, erasure).
+INCLUDE_DELETED = "include_deleted"
+#: How long a deleted goal, course or piece of evidence can be brought back ("Undo") before
+#: ``ilp purge-deleted`` removes it for good.
+PURGE_AFTER_DAYS = 30
+
+
+class SoftDeletable:
+    """Mixin of the rows a student deletes with an undo: goals, courses of the course plan,
+    evidence. "Deleting" one sets ``deleted_at``; every ORM query of the application then
+    stops seeing it (``_hide_deleted``), so the plan, the export, counts, the class view
+    and matching need no filter of their own. Pass ``execution_options(include_deleted=True)``
+    to see them (undo, the purge). ``ilp purge-deleted`` removes them for good after some
+    days.
+    """
+
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _hide_deleted(state: ORMExecuteState) -> None:
+    """Add ``deleted_at IS NULL`` for every soft-deletable entity of an ORM SELECT (also in
+    joins, aliases, relationship loads and ``session.get``), unless the query asks for
+    ``include_deleted``. UPDATE and DELETE statements are left alone (the purge and the
+    erasure of a whole plan must reach every row)."""
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.execution_options.get(INCLUDE_DELETED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                SoftDeletable,
+                lambda cls: cls.deleted_at.is_(None),
+                include_aliases=True,
+            )
+        )

@@ -87,6 +87,14 @@ class InvalidInput(ToolError):
     message = "Some of what was sent could not be accepted."
 
 
+class TooLarge(InvalidInput):
+    """An uploaded file or a request body over its size limit (the form is shown again)."""
+
+    status_code = 413
+    title = "That file is too large"
+    message = "The file is too large."
+
+
 class ConfigurationError(ToolError):
     """The deployment is misconfigured (missing secret, unknown setting value)."""
 

@@ -19,9 +19,10 @@ or compared, and :func:`origin` is the one way to compare where URLs point.
 from __future__ import annotations
 
 import decimal
+import io
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import IO, Any
 from urllib.parse import SplitResult, urlsplit
 
 from flask import Request
@@ -76,6 +77,39 @@ class CleanRequest(Request):
     """
 
     parameter_storage_class = CleanMultiDict
+
+    #: When set (by a view's ``url_value_preprocessor``, before the body is read), each
+    #: uploaded file keeps at most this many bytes plus one: the rest of a bigger file is
+    #: read and dropped, so the form's other fields still arrive and the view can say "too
+    #: large" on the same form, while memory and disk hold no more than the cap.
+    max_file_bytes: int | None = None
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        if self.max_file_bytes is None:
+            return super()._get_file_stream(
+                total_content_length, content_type, filename, content_length
+            )
+        return CappedFile(self.max_file_bytes + 1)
+
+
+class CappedFile(io.BytesIO):
+    """An in-memory upload that keeps its first ``cap`` bytes and drops the rest."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def write(self, data: Any) -> int:
+        room = self.cap - self.tell()
+        if room > 0:
+            super().write(bytes(data[:room]))
+        return len(data)
 
 
 # -- forms ---------------------------------------------------------------------------------

@@ -29,11 +29,22 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, g, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import Markup, escape
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lti_tool import session_records as records
 from lti_tool.actor import Actor
@@ -200,11 +211,20 @@ def _cookie_session() -> UserSession | None:
     return record
 
 
+def _posted(name: str) -> str | None:
+    """A posted form field, or None when the body was refused unread (over the request cap):
+    the cookie still says who is asking, so the 413 page can be their own form again."""
+    try:
+        return request.form.get(name)
+    except RequestEntityTooLarge:
+        return None
+
+
 def _frame_proof(record: UserSession) -> bool:
     """Whether the request carries the frame's secret (header, or posted ``fs`` field)."""
     secret = request.headers.get(PROOF_HEADER)
     if not secret and request.method not in SAFE_METHODS:
-        secret = request.form.get(PROOF_FIELD)
+        secret = _posted(PROOF_FIELD)
     return records.secret_matches(record, secret)
 
 
@@ -215,7 +235,7 @@ def _load_actor() -> None:
     handle = (
         request.args.get(TOKEN_PARAM)
         or request.headers.get(TOKEN_HEADER)
-        or (request.form.get(TOKEN_PARAM) if request.method not in SAFE_METHODS else None)
+        or (_posted(TOKEN_PARAM) if request.method not in SAFE_METHODS else None)
     )
     proof = None
     hop = request.args.get(HOP_PARAM)
@@ -300,6 +320,16 @@ def lurl(endpoint: str, **values: Any) -> str:
     if handle:
         values.setdefault(TOKEN_PARAM, handle)
     return url_for(endpoint, **values)
+
+
+def flash_undo(text: str, what: str, undo_url: str) -> None:
+    """Flash ``text`` after a deletion that can be taken back: ``base.html`` shows it with an
+    "Undo" button that posts to ``undo_url`` (``what`` names the thing for screen readers).
+
+    Flask keeps any value its session serializer can tag, although ``flash`` is typed for
+    text; the page tells this mapping from plain messages by its category ``"undo"``."""
+    message = {"text": text, "what": what, "undo": undo_url}
+    flash(cast(str, message), "undo")
 
 
 def with_hop(url: str) -> str:

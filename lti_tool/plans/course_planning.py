@@ -20,9 +20,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lti_tool.actor import Actor
+from lti_tool.db import INCLUDE_DELETED, utcnow
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.plans import grade_scale, plan_settings, programs
@@ -235,13 +236,58 @@ def update_course(
     return entry
 
 
-def delete_course(actor: Actor, plan: Plan, entry_id: int) -> None:
-    """Remove a course from the course plan."""
+def delete_course(actor: Actor, plan: Plan, entry_id: int) -> CoursePlanEntry:
+    """Remove a course from the course plan, with an undo: it is hidden everywhere (grid,
+    requirements, export) until ``restore_course`` or ``purge_deleted_courses``."""
     entry = get_course(plan, entry_id)
-    db.session.delete(entry)
+    entry.deleted_at = utcnow()
     record_change(
         actor, plan, "course.delete", subject_type="course_plan_entry", subject_id=entry_id
     )
+    return entry
+
+
+def recently_deleted_courses(plan: Plan) -> list[CoursePlanEntry]:
+    """The plan's removed courses that can still be brought back, the latest first."""
+    return list(
+        db.session.execute(
+            select(CoursePlanEntry)
+            .where(CoursePlanEntry.plan_id == plan.id, CoursePlanEntry.deleted_at.is_not(None))
+            .order_by(CoursePlanEntry.deleted_at.desc(), CoursePlanEntry.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
+        ).scalars()
+    )
+
+
+def restore_course(actor: Actor, plan: Plan, entry_id: int) -> CoursePlanEntry:
+    """Undo ``delete_course``. :raises NotFound: for a course not deleted or purged."""
+    entry = db.session.execute(
+        select(CoursePlanEntry)
+        .where(
+            CoursePlanEntry.id == entry_id,
+            CoursePlanEntry.plan_id == plan.id,
+            CoursePlanEntry.deleted_at.is_not(None),
+        )
+        .execution_options(**{INCLUDE_DELETED: True})
+    ).scalar_one_or_none()
+    if entry is None:
+        raise NotFound("That course cannot be brought back any more.")
+    entry.deleted_at = None
+    record_change(
+        actor, plan, "course.restore", subject_type="course_plan_entry", subject_id=entry_id
+    )
+    return entry
+
+
+def purge_deleted_courses(before: dt.datetime) -> int:
+    """Remove for good the courses deleted before ``before``; returns how many. Commits."""
+    result = db.session.execute(
+        delete(CoursePlanEntry)
+        .where(CoursePlanEntry.deleted_at.is_not(None), CoursePlanEntry.deleted_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def get_program(tenant_id: int, program_id: int) -> ProgramOfStudy:

@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, String, Text, delete, false, or_, select
 
 from lti_tool import session_records
-from lti_tool.db import utcnow
+from lti_tool.db import INCLUDE_DELETED, utcnow
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.grades.models import Grade, LmsCredential, SyncRun, TranscriptEntry
@@ -151,7 +151,12 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
     plan_id = plan.id if plan is not None else -1
 
     def rows(model: Any, *where: Any) -> list[Any]:
-        return list(db.session.execute(select(model).where(*where)).scalars())
+        # Deleted rows still waiting for the purge (undo) are erased too.
+        return list(
+            db.session.execute(
+                select(model).where(*where).execution_options(**{INCLUDE_DELETED: True})
+            ).scalars()
+        )
 
     goals = rows(Goal, Goal.plan_id == plan_id)
     options = rows(PostsecondaryOption, PostsecondaryOption.plan_id == plan_id)

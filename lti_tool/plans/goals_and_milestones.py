@@ -6,6 +6,7 @@ simply "not found".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lti_tool.actor import Actor
+from lti_tool.db import INCLUDE_DELETED, utcnow
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.plans import parts
@@ -106,12 +108,64 @@ def update_goal(actor: Actor, plan: Plan, goal_id: int, fields: Mapping[str, Any
     return goal
 
 
-def delete_goal(actor: Actor, plan: Plan, goal_id: int) -> None:
-    """Remove a goal and its milestones; its evidence stays in the plan, unlinked."""
+def delete_goal(actor: Actor, plan: Plan, goal_id: int) -> Goal:
+    """Delete a goal with an undo: it is hidden everywhere (with its milestones) until
+    ``restore_goal`` brings it back or ``purge_deleted`` removes it for good. Its evidence
+    stays in the plan; it shows as "not linked to a goal" meanwhile, and is linked again on
+    undo."""
     goal = get_goal(plan, goal_id)
-    parts.goal_deleted(goal)
-    db.session.delete(goal)
+    goal.deleted_at = utcnow()
     record_change(actor, plan, "goal.delete", subject_type="goal", subject_id=goal_id)
+    return goal
+
+
+def deleted_goal(plan: Plan, goal_id: int) -> Goal:
+    """A deleted (not yet purged) goal of this plan. :raises NotFound: otherwise."""
+    goal = db.session.execute(
+        select(Goal)
+        .where(Goal.id == goal_id, Goal.plan_id == plan.id, Goal.deleted_at.is_not(None))
+        .execution_options(**{INCLUDE_DELETED: True})
+    ).scalar_one_or_none()
+    if goal is None:
+        raise NotFound("That goal cannot be brought back any more.")
+    return goal
+
+
+def recently_deleted_goals(plan: Plan) -> list[Goal]:
+    """The plan's deleted goals that can still be brought back, the latest first."""
+    return list(
+        db.session.execute(
+            select(Goal)
+            .where(Goal.plan_id == plan.id, Goal.deleted_at.is_not(None))
+            .order_by(Goal.deleted_at.desc(), Goal.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
+        ).scalars()
+    )
+
+
+def restore_goal(actor: Actor, plan: Plan, goal_id: int) -> Goal:
+    """Undo ``delete_goal``: the goal, its milestones and its evidence links are back."""
+    goal = deleted_goal(plan, goal_id)
+    goal.deleted_at = None
+    record_change(actor, plan, "goal.restore", subject_type="goal", subject_id=goal_id)
+    return goal
+
+
+def purge_deleted_goals(before: dt.datetime) -> int:
+    """Remove for good the goals deleted before ``before`` (their milestones too); their
+    evidence stays in the plan, unlinked. Returns how many goals went. Commits."""
+    doomed = list(
+        db.session.execute(
+            select(Goal)
+            .where(Goal.deleted_at.is_not(None), Goal.deleted_at < before)
+            .execution_options(**{INCLUDE_DELETED: True})
+        ).scalars()
+    )
+    for goal in doomed:
+        parts.goal_deleted(goal)
+        db.session.delete(goal)
+    db.session.commit()
+    return len(doomed)
 
 
 def get_milestone(plan: Plan, milestone_id: int) -> Milestone:

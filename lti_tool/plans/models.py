@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import created_at, enum_string, intpk, updated_at
+from lti_tool.db import SoftDeletable, created_at, enum_string, intpk, updated_at
 from lti_tool.extensions import Model
 from lti_tool.models import Person
 
@@ -106,7 +106,7 @@ class GoalStatus(enum.StrEnum):
     REVISED = "revised"
 
 
-class Goal(Model):
+class Goal(SoftDeletable, Model):
     """A goal statement with a target date, how it is measured and its milestones."""
 
     __tablename__ = "goals"
@@ -186,7 +186,7 @@ class CoursePlanSource(enum.StrEnum):
     LODESTAR = "lodestar"
 
 
-class CoursePlanEntry(Model):
+class CoursePlanEntry(SoftDeletable, Model):
     """One course in the student's course plan (grades 6-12; grades 6-8 are optional and do
     not count toward graduation, see ``course_planning``)."""
 

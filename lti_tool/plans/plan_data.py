@@ -65,6 +65,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     fw = plan_framework(plan)
     goal_rows = goals(plan)
     evidence = parts.evidence(plan)  # from the portfolio (see ``parts``)
+    shown_goals = {g.id for g in goal_rows}
     by_goal: dict[int | None, list[dict[str, Any]]] = {}
     for ev in evidence:
         by_goal.setdefault(ev["goal_id"], []).append(ev)
@@ -156,7 +157,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "inventory": inventory_summary(inventory_result(plan), plan),
         "goals": [goal_dict(g) for g in goal_rows],
-        "unlinked_evidence": by_goal.get(None, []),
+        # Evidence of no goal, or of a goal deleted (and not purged) while it can be undone.
+        "unlinked_evidence": [
+            ev for gid, evs in by_goal.items() if gid not in shown_goals for ev in evs
+        ],
         "program_of_study": None
         if program is None
         else {

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lti_tool import audit
 from lti_tool.actor import Actor
+from lti_tool.db import INCLUDE_DELETED
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import Person
@@ -25,8 +26,10 @@ def deletion_preview(student: Person) -> dict[str, int]:
     plan_id = plan.id if plan is not None else -1
 
     def count(model: Any, *where: Any) -> int:
+        # Deleted rows still waiting for the purge (undo) are deleted with the plan too.
+        query = select(func.count()).select_from(model).where(*where)
         return int(
-            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+            db.session.execute(query.execution_options(**{INCLUDE_DELETED: True})).scalar_one()
         )
 
     return {

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request
+from flask import Response, flash, g, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import Form, StringField, TextAreaField
@@ -22,7 +22,6 @@ from wtforms.validators import DataRequired, Length
 
 from lti_tool import audit, policy
 from lti_tool.actor import Actor
-from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, lurl
@@ -70,8 +69,25 @@ def _name(person: Person | None) -> str:
     return person.display_name
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewDraft:
+    """What was typed in the review form when a post failed, shown again with the messages
+    (``review_context`` reads it from ``g.review_draft``, set by the failing view)."""
+
+    body: str = ""
+    signature_name: str = ""
+    comment_error: str | None = None
+    sign_error: str | None = None
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """Every message, for the summary above the form."""
+        return tuple(e for e in (self.sign_error, self.comment_error) if e)
+
+
 def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
-    """Variables for the review panel on a plan page: ``{"review": ReviewPanel}``.
+    """Variables for the review panel on a plan page: ``{"review": ReviewPanel,
+    "review_draft": ReviewDraft}`` (the draft is empty unless a post just failed).
 
     Three queries (comments with authors, this year's snapshot, approver and signer) plus the
     policy checks for the three forms.
@@ -117,7 +133,8 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
             can_comment=student is not None and policy.allowed(actor, Action.COMMENT_PLAN, student),
             can_approve=student is not None and policy.allowed(actor, Action.REVIEW_PLAN, student),
             can_sign=student is not None and policy.allowed(actor, Action.SIGN_PLAN, student),
-        )
+        ),
+        "review_draft": g.get("review_draft") or ReviewDraft(),
     }
 
 
@@ -150,10 +167,35 @@ class SignForm(Form):
     )
 
 
-def _valid(form: Form) -> None:
-    if not form.validate():
-        messages = [m for errors in form.errors.values() for m in errors]
-        raise InvalidInput(" ".join(str(m) for m in messages))
+def _error(form: Form, field: str) -> str | None:
+    """The first message of ``field`` after ``form.validate()`` (None when it is fine)."""
+    messages = form.errors.get(field) or []
+    return str(messages[0]) if messages else None
+
+
+def _drafts() -> tuple[CommentForm, SignForm]:
+    """The review form as posted: the comment and the signature, whichever button was used."""
+    return CommentForm(request.form), SignForm(request.form)
+
+
+def _comment_to_post(comment: CommentForm) -> tuple[bool, str | None]:
+    """With approve or sign-off: whether a comment was typed too, and its problem if any."""
+    if not (comment.body.data or ""):
+        return False, None
+    comment.validate()
+    return True, _error(comment, "body")
+
+
+def _show_again(actor: Actor, student: Person, draft: ReviewDraft) -> tuple[str, int]:
+    """The plan page again with the review form as it was typed and its messages (422), so
+    nothing typed is lost."""
+    # Imported here: ``views`` imports this module for ``review_context``.
+    from lti_tool.plans.views import render_plan
+
+    db.session.rollback()
+    g.review_draft = draft
+    plan = reading.open_plan(actor, student)
+    return render_plan(actor, student, plan), 422
 
 
 def _back_to_plan(student: Person) -> BaseResponse:
@@ -162,10 +204,19 @@ def _back_to_plan(student: Person) -> BaseResponse:
 
 @bp.post("/students/<int:person_id>/comments")
 @requires(Action.COMMENT_PLAN, student=(Person, "person_id"))
-def add_comment(actor: Actor, student: Person) -> BaseResponse:
+def add_comment(actor: Actor, student: Person) -> BaseResponse | tuple[str, int]:
     """A teacher, counselor or guardian comments on a student's plan."""
-    form = CommentForm(request.form)
-    _valid(form)
+    form, sign_form = _drafts()
+    if not form.validate():
+        return _show_again(
+            actor,
+            student,
+            ReviewDraft(
+                body=form.body.data or "",
+                signature_name=sign_form.signature_name.data or "",
+                comment_error=_error(form, "body"),
+            ),
+        )
     review_services.add_comment_to_plan(actor, student, form.body.data or "")
     flash("Your comment was added.", "info")
     return _back_to_plan(student)
@@ -173,24 +224,56 @@ def add_comment(actor: Actor, student: Person) -> BaseResponse:
 
 @bp.post("/students/<int:person_id>/approve")
 @requires(Action.REVIEW_PLAN, student=(Person, "person_id"))
-def approve_plan(actor: Actor, student: Person) -> BaseResponse:
-    """A counselor approves this school year's plan."""
+def approve_plan(actor: Actor, student: Person) -> BaseResponse | tuple[str, int]:
+    """A counselor approves this school year's plan (and posts the comment typed with it)."""
+    comment, _sign = _drafts()
+    with_comment, problem = _comment_to_post(comment)
+    if problem:
+        return _show_again(
+            actor,
+            student,
+            ReviewDraft(
+                body=comment.body.data or "",
+                comment_error=f"The plan was not approved yet: {problem}",
+            ),
+        )
     snap = review_services.approve(actor, student)
-    flash(f"Plan approved for the {snap.school_year} school year.", "info")
+    message = f"Plan approved for the {snap.school_year} school year."
+    if with_comment:
+        review_services.add_comment_to_plan(actor, student, comment.body.data or "")
+        message += " Your comment was added."
+    flash(message, "info")
     return _back_to_plan(student)
 
 
 @bp.post("/students/<int:person_id>/sign")
 @requires(Action.SIGN_PLAN, student=(Person, "person_id"))
-def sign_plan(actor: Actor, student: Person) -> BaseResponse:
-    """A guardian signs off this school year's plan by typing their name."""
-    form = SignForm(request.form)
-    _valid(form)
+def sign_plan(actor: Actor, student: Person) -> BaseResponse | tuple[str, int]:
+    """A guardian signs off this school year's plan by typing their name (and the comment
+    typed with it is posted)."""
+    comment, form = _drafts()
+    with_comment, problem = _comment_to_post(comment)
+    sign_problem = None if form.validate() else _error(form, "signature_name")
+    if problem or sign_problem:
+        return _show_again(
+            actor,
+            student,
+            ReviewDraft(
+                body=comment.body.data or "",
+                signature_name=form.signature_name.data or "",
+                sign_error=sign_problem,
+                comment_error=problem,
+            ),
+        )
     snap = review_services.sign(actor, student, form.signature_name.data or "")
     if snap is None:
-        flash("This plan is already signed for this school year.", "info")
+        message = "This plan is already signed for this school year."
     else:
-        flash(f"Thank you. You signed off the plan for the {snap.school_year} school year.", "info")
+        message = f"Thank you. You signed off the plan for the {snap.school_year} school year."
+    if with_comment:
+        review_services.add_comment_to_plan(actor, student, comment.body.data or "")
+        message += " Your comment was added."
+    flash(message, "info")
     return _back_to_plan(student)
 
 

@@ -30,7 +30,7 @@ from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.launch.access import requires
-from lti_tool.launch.session import lurl
+from lti_tool.launch.session import flash_undo, lurl
 from lti_tool.models import Person
 from lti_tool.plans import (
     bp,
@@ -126,10 +126,22 @@ def _saved(message: str) -> None:
     flash(message, "info")
 
 
+def _confirm_delete(**page: str) -> Page:
+    """The page that asks before deleting (``plans/confirm_delete.html``)."""
+    return render_template("plans/confirm_delete.html", **page), 200
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 # -- the plan overview -------------------------------------------------------------------------
 
 
-def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
+def render_plan(actor: Actor, student: Person, plan: Plan) -> str:
+    """The plan page of ``student`` as ``actor`` sees it (also shown again by the review
+    views with what was typed, ``review._show_again``)."""
     own = student.id == actor.person_id
     doc, show_accommodations = _document(actor, student, plan)
     empty = reading.is_empty(doc)
@@ -159,7 +171,7 @@ def _render_plan(actor: Actor, student: Person, plan: Plan) -> str:
 def my_plan(actor: Actor, person: Person) -> str:
     """The student's own plan (empty to start), with links to edit every section."""
     plan = reading.open_plan(actor, person)
-    return _render_plan(actor, person, plan)
+    return render_plan(actor, person, plan)
 
 
 @bp.get("/students/<int:person_id>")
@@ -167,7 +179,7 @@ def my_plan(actor: Actor, person: Person) -> str:
 def student_plan(actor: Actor, student: Person) -> str:
     """Someone else's plan, for a teacher, guardian or counselor the policy allows."""
     plan = reading.open_plan(actor, student)
-    return _render_plan(actor, student, plan)
+    return render_plan(actor, student, plan)
 
 
 # -- profile -----------------------------------------------------------------------------------
@@ -217,6 +229,7 @@ def _goals_page(plan: Plan, form: forms.GoalForm | None = None, status: int = 20
     return render_template(
         "plans/goals.html",
         goals=goals_and_milestones.goals(plan),
+        deleted_goals=goals_and_milestones.recently_deleted_goals(plan),
         form=form,
         status_labels=vocabulary.GOAL_STATUS_LABELS,
         category_labels=vocabulary.GOAL_CATEGORY_LABELS,
@@ -286,14 +299,51 @@ def update_goal(actor: Actor, person: Person, goal_id: int) -> Page | BaseRespon
     return redirect(lurl("plans.edit_goal", goal_id=goal_id))
 
 
+@bp.get("/me/goals/<int:goal_id>/delete")
+@requires(Action.EDIT_PLAN, me="person")
+def confirm_delete_goal(actor: Actor, person: Person, goal_id: int) -> Page:
+    """Ask before deleting a goal."""
+    plan = reading.open_plan(actor, person, page="goal")
+    goal = goals_and_milestones.get_goal(plan, goal_id)
+    count = len(goal.milestones)
+    return _confirm_delete(
+        heading="Delete this goal?",
+        what=f"Goal: “{_short(goal.statement)}”",
+        consequence=(
+            f"Its {count} milestone{'' if count == 1 else 's'} go{'es' if count == 1 else ''} "
+            "with it. Work linked to the goal stays in your portfolio."
+            if count
+            else "Work linked to the goal stays in your portfolio."
+        ),
+        undo_elsewhere="Or bring it back from “Deleted goals” on your goals page.",
+        action=lurl("plans.delete_goal", goal_id=goal.id),
+        cancel=lurl("plans.edit_goal", goal_id=goal.id),
+        button="Yes, delete this goal",
+    )
+
+
 @bp.post("/me/goals/<int:goal_id>/delete")
 @requires(Action.EDIT_PLAN, me="person")
 def delete_goal(actor: Actor, person: Person, goal_id: int) -> BaseResponse:
-    """Delete a goal (its evidence stays in the plan, unlinked)."""
+    """Delete a goal, with an undo (its evidence stays in the plan)."""
     plan = reading.get_or_create_plan(person)
-    goals_and_milestones.delete_goal(actor, plan, goal_id)
-    _saved("Goal deleted.")
+    goal = goals_and_milestones.delete_goal(actor, plan, goal_id)
+    flash_undo(
+        "Goal deleted.",
+        f"the goal “{_short(goal.statement, 40)}”",
+        lurl("plans.restore_goal", goal_id=goal_id),
+    )
     return redirect(lurl("plans.goals"))
+
+
+@bp.post("/me/goals/<int:goal_id>/restore")
+@requires(Action.EDIT_PLAN, me="person")
+def restore_goal(actor: Actor, person: Person, goal_id: int) -> BaseResponse:
+    """Undo: bring back a deleted goal with its milestones and evidence links."""
+    plan = reading.get_or_create_plan(person)
+    goals_and_milestones.restore_goal(actor, plan, goal_id)
+    _saved("Goal brought back.")
+    return redirect(lurl("plans.goals", _anchor=f"goal-{goal_id}"))
 
 
 @bp.post("/me/goals/<int:goal_id>/milestones")
@@ -476,6 +526,7 @@ def _courses_page(
         ),
         by_grade={g: [e for e in entries if e.grade_level == g] for g in grades},
         requirements=course_planning.requirements(entries, program),
+        deleted_courses=course_planning.recently_deleted_courses(plan),
         form=form or _course_form(plan, course_planning.grade_choices(plan, entries)),
         program_form=program_form,
         subject_label=programs.subject_label,
@@ -599,14 +650,46 @@ def update_course(actor: Actor, person: Person, entry_id: int) -> Page | BaseRes
     return redirect(lurl("plans.course_plan", _anchor="grid"))
 
 
+@bp.get("/me/courses/<int:entry_id>/delete")
+@requires(Action.EDIT_PLAN, me="person")
+def confirm_delete_course(actor: Actor, person: Person, entry_id: int) -> Page:
+    """Ask before removing a course from the grid."""
+    plan = reading.open_plan(actor, person, page="course")
+    entry = course_planning.get_course(plan, entry_id)
+    return _confirm_delete(
+        heading="Remove this course?",
+        what=f"{entry.course_name}, grade {entry.grade_level}",
+        consequence="It leaves your course plan and no longer counts toward your "
+        "graduation requirements.",
+        action=lurl("plans.delete_course", entry_id=entry.id),
+        undo_elsewhere="Or bring it back from “Removed courses” on your course plan page.",
+        cancel=lurl("plans.course_plan", _anchor="grid"),
+        button="Yes, remove this course",
+    )
+
+
 @bp.post("/me/courses/<int:entry_id>/delete")
 @requires(Action.EDIT_PLAN, me="person")
 def delete_course(actor: Actor, person: Person, entry_id: int) -> BaseResponse:
-    """Remove a course from the grid."""
+    """Remove a course from the grid, with an undo."""
     plan = reading.get_or_create_plan(person)
-    course_planning.delete_course(actor, plan, entry_id)
-    _saved("Course removed.")
+    entry = course_planning.delete_course(actor, plan, entry_id)
+    flash_undo(
+        f"Removed {entry.course_name} from grade {entry.grade_level}.",
+        entry.course_name,
+        lurl("plans.restore_course", entry_id=entry_id),
+    )
     return redirect(lurl("plans.course_plan", _anchor="grid"))
+
+
+@bp.post("/me/courses/<int:entry_id>/restore")
+@requires(Action.EDIT_PLAN, me="person")
+def restore_course(actor: Actor, person: Person, entry_id: int) -> BaseResponse:
+    """Undo: put a removed course back in the grid."""
+    plan = reading.get_or_create_plan(person)
+    entry = course_planning.restore_course(actor, plan, entry_id)
+    _saved(f"{entry.course_name} is back in grade {entry.grade_level}.")
+    return redirect(lurl("plans.course_plan", _anchor=f"grade-{entry.grade_level}"))
 
 
 # -- list sections -----------------------------------------------------------------------------

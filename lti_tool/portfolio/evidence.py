@@ -9,15 +9,17 @@ tenant.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 
 from lti_tool import audit
 from lti_tool.actor import Actor
-from lti_tool.errors import InvalidInput
+from lti_tool.db import INCLUDE_DELETED, utcnow
+from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.plans import reading as plan_services
@@ -192,22 +194,92 @@ def update_evidence(
     return evidence
 
 
-def delete_evidence(actor: Actor, evidence: Evidence) -> None:
-    """Remove a piece of evidence (and its uploaded file when nothing else uses it).
+def delete_evidence(actor: Actor, evidence: Evidence) -> Evidence:
+    """Remove a piece of evidence from the portfolio, with an undo: it is hidden everywhere
+    (portfolio, plan, export, class view) until ``restore_evidence`` brings it back or
+    ``purge_deleted_evidence`` removes it (and its uploaded file) for good.
 
     The caller has checked ``EDIT_PLAN`` on the evidence's student.
     """
+    evidence.deleted_at = utcnow()
     evidence_audit(
         "evidence.delete", actor, evidence, title=evidence.snapshot_title, file_id=evidence.file_id
     )
-    file_id = evidence.file_id
-    db.session.delete(evidence)
-    db.session.flush()
-    if file_id is not None:
-        still_used = db.session.execute(
-            select(Evidence.id).where(Evidence.file_id == file_id).limit(1)
-        ).first()
-        stored = db.session.get(StoredFile, file_id)
-        if stored is not None and still_used is None:
-            db.session.delete(stored)
     db.session.commit()
+    return evidence
+
+
+def recently_deleted_evidence(student: Person) -> list[Evidence]:
+    """The student's removed evidence that can still be brought back, the latest first."""
+    return list(
+        db.session.execute(
+            select(Evidence)
+            .where(
+                Evidence.student_id == student.id,
+                Evidence.tenant_id == student.tenant_id,
+                Evidence.deleted_at.is_not(None),
+            )
+            .order_by(Evidence.deleted_at.desc(), Evidence.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
+        ).scalars()
+    )
+
+
+def restore_evidence(actor: Actor, student: Person, evidence_id: int) -> Evidence:
+    """Undo ``delete_evidence`` for the student's own evidence.
+
+    :raises NotFound: for evidence of someone else, not deleted, or purged already.
+    """
+    evidence = db.session.execute(
+        select(Evidence)
+        .where(
+            Evidence.id == evidence_id,
+            Evidence.tenant_id == actor.tenant_id,
+            Evidence.student_id == student.id,
+            Evidence.deleted_at.is_not(None),
+        )
+        .execution_options(**{INCLUDE_DELETED: True})
+    ).scalar_one_or_none()
+    if evidence is None:
+        raise NotFound("That work cannot be brought back any more.")
+    evidence.deleted_at = None
+    evidence_audit("evidence.restore", actor, evidence, title=evidence.snapshot_title)
+    db.session.commit()
+    return evidence
+
+
+def purge_deleted_evidence(before: dt.datetime) -> int:
+    """Remove for good the evidence deleted before ``before``, and each uploaded file no
+    other evidence (deleted or not) uses. Returns how many pieces of evidence went. Commits."""
+    everything = {INCLUDE_DELETED: True}
+    doomed = list(
+        db.session.execute(
+            select(Evidence.id, Evidence.file_id)
+            .where(Evidence.deleted_at.is_not(None), Evidence.deleted_at < before)
+            .execution_options(**everything)
+        ).all()
+    )
+    if not doomed:
+        return 0
+    db.session.execute(
+        delete(Evidence)
+        .where(Evidence.id.in_([row.id for row in doomed]))
+        .execution_options(synchronize_session=False)
+    )
+    file_ids = {row.file_id for row in doomed if row.file_id is not None}
+    if file_ids:
+        used = set(
+            db.session.execute(
+                select(Evidence.file_id)
+                .where(Evidence.file_id.in_(file_ids))
+                .execution_options(**everything)
+            ).scalars()
+        )
+        if file_ids - used:
+            db.session.execute(
+                delete(StoredFile)
+                .where(StoredFile.id.in_(file_ids - used))
+                .execution_options(synchronize_session=False)
+            )
+    db.session.commit()
+    return len(doomed)

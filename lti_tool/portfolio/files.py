@@ -15,17 +15,28 @@ from werkzeug.datastructures import FileStorage
 
 from lti_tool import audit
 from lti_tool.actor import Actor
-from lti_tool.errors import InvalidInput, NotFound
+from lti_tool.errors import InvalidInput, NotFound, TooLarge
 from lti_tool.extensions import db
 from lti_tool.models import Person
 from lti_tool.portfolio.models import StoredFile
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-#: What a request to the upload endpoint may carry at most: the largest file we accept plus
-#: 1 MiB for the rest of the form (reflection, title, URL) and the multipart framing. This is
-#: well under the app-wide ``MAX_CONTENT_LENGTH``; bigger bodies are refused with 413 before
-#: they are read.
-MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+#: What a request to the upload endpoint may carry at most.
+#:
+#: Why this is much larger than the file limit: werkzeug refuses a body over the request cap
+#: (413, ``RequestEntityTooLarge``) before it reads any of it, so the title, the reflection
+#: and the goal choice typed with the file would be lost with it. So the request cap is
+#: generous, and the file limit is checked on the parsed form instead (``read_upload``),
+#: which shows the same form again with every other field kept. The upload view keeps at
+#: most ``MAX_UPLOAD_BYTES + 1`` bytes of each file while the body is parsed and drops the
+#: rest (``hygiene.CappedFile``), so a big file costs network time, not memory or disk. Only
+#: a body over this cap (a phone video of several minutes, say) still gets the bare 413;
+#: the browser-side check in ``pages.js`` stops those before they are sent.
+MAX_UPLOAD_REQUEST_BYTES = 64 * 1024 * 1024
+TOO_LARGE = (
+    "The file is larger than 5 MB. Choose a smaller file, or link to it with a web "
+    "address instead. Everything else you typed is still here."
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,8 @@ def read_upload(storage: FileStorage | None) -> Upload:
     """Read and check an uploaded work sample.
 
     :raises InvalidInput: no file, a type we do not accept, contents that do not match the
-        extension, an empty file or one over 5 MB.
+        extension or an empty file.
+    :raises TooLarge: a file over 5 MB.
     """
     if storage is None or not storage.filename:
         raise InvalidInput("Choose a file to upload.")
@@ -107,10 +119,7 @@ def read_upload(storage: FileStorage | None) -> Upload:
         raise InvalidInput(f"Files of this type cannot be added. Upload a {ACCEPTED_FILES} file.")
     data = storage.stream.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(
-            "The file is larger than 5 MB. Upload a smaller file, or link to it "
-            "with a web address instead."
-        )
+        raise TooLarge(TOO_LARGE)
     if not data:
         raise InvalidInput("The file is empty.")
     if kind.magic is None:
@@ -126,6 +135,17 @@ def read_upload(storage: FileStorage | None) -> Upload:
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def too_large(storage: FileStorage | None) -> bool:
+    """Whether an uploaded file is over 5 MB (checked before the rest of the form, so the
+    page can give every message at once)."""
+    if storage is None or not storage.filename:
+        return False
+    stream = storage.stream
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    return size > MAX_UPLOAD_BYTES
 
 
 def file_owner(stored: StoredFile) -> Person:

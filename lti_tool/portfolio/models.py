@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import created_at, enum_string, intpk, updated_at
+from lti_tool.db import SoftDeletable, created_at, enum_string, intpk, updated_at
 from lti_tool.extensions import Model
 from lti_tool.models import Person
 
@@ -33,7 +33,7 @@ class EvidenceKind(enum.StrEnum):
     URL = "url"
 
 
-class Evidence(Model):
+class Evidence(SoftDeletable, Model):
     """A piece of work attached to a student's plan (and usually a goal).
 
     ``snapshot_*`` fields copy what the work looked like when attached (title, score, date,

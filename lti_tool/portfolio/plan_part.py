@@ -14,6 +14,7 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from lti_tool.db import INCLUDE_DELETED
 from lti_tool.extensions import db
 from lti_tool.models import Course, Person
 from lti_tool.plans import parts
@@ -92,8 +93,10 @@ def deletion_preview(student: Person, plan_id: int) -> dict[str, int]:
     """How much evidence and how many files deleting the student's plan would remove."""
 
     def count(model: Any, *where: Any) -> int:
+        # Deleted rows still waiting for the purge (undo) are deleted with the plan too.
+        query = select(func.count()).select_from(model).where(*where)
         return int(
-            db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+            db.session.execute(query.execution_options(**{INCLUDE_DELETED: True})).scalar_one()
         )
 
     return {
@@ -112,10 +115,13 @@ def owned(student: Person, plan_id: int) -> dict[str, list[Any]]:
     return {
         "evidence": list(
             db.session.execute(
-                select(Evidence).where(
+                select(Evidence)
+                .where(
                     Evidence.tenant_id == tenant_id,
                     or_(Evidence.student_id == pid, Evidence.plan_id == plan_id),
                 )
+                # Deleted evidence still waiting for the purge (undo) is erased too.
+                .execution_options(**{INCLUDE_DELETED: True})
             ).scalars()
         ),
         "file": list(

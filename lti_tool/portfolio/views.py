@@ -13,16 +13,17 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file
+from flask import flash, g, redirect, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from lti_tool import audit, policy
 from lti_tool.actor import Actor
-from lti_tool.errors import InvalidInput, NotAuthorized
+from lti_tool.errors import InvalidInput, NotAuthorized, ToolError
 from lti_tool.extensions import db
+from lti_tool.hygiene import CleanRequest
 from lti_tool.launch.access import requires
-from lti_tool.launch.session import current_actor, current_person, lurl
+from lti_tool.launch.session import current_actor, current_person, flash_undo, lurl
 from lti_tool.models import Course, Person
 from lti_tool.pages import request_zone
 from lti_tool.plans import reading as plan_services
@@ -45,10 +46,13 @@ from lti_tool.portfolio.attach import (
 from lti_tool.portfolio.files import (
     ACCEPTED_FILES,
     FILE_TYPES,
+    MAX_UPLOAD_BYTES,
     MAX_UPLOAD_REQUEST_BYTES,
+    TOO_LARGE,
     file_owner,
     record_download,
 )
+from lti_tool.portfolio.files import too_large as file_too_large
 from lti_tool.portfolio.goals import goal_choices, goal_label, parse_goal, parse_id, plan_goals
 from lti_tool.portfolio.graded_work import WorkItem, graded_work
 from lti_tool.portfolio.models import Evidence, ReflectionSetup, StoredFile
@@ -63,22 +67,34 @@ from lti_tool.tenants import in_tenant
 
 @bp.url_value_preprocessor
 def limit_upload_size(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Cap the request body of the upload form before anything reads it: a 5 MB file plus
-    1 MiB for the rest of the form, much less than the app-wide ``MAX_CONTENT_LENGTH``. A
-    bigger body gets the 413 page (``too_large``) before any of it is read."""
+    """Set the upload form's limits before anything reads the body: a generous request cap
+    and at most 5 MB + 1 byte kept of the file, so an oversize file comes back to the same
+    form with the other fields kept (see ``files.MAX_UPLOAD_REQUEST_BYTES``)."""
     if endpoint == "portfolio.link_work":
         request.max_content_length = MAX_UPLOAD_REQUEST_BYTES
+        if isinstance(request, CleanRequest):
+            request.max_file_bytes = MAX_UPLOAD_BYTES
 
 
 @bp.errorhandler(413)
 def too_large(_err: Exception) -> tuple[str, int]:
-    """The upload was bigger than the form may carry: say so plainly."""
+    """A body over even the generous request cap: its fields were never read. Show the
+    student's portfolio form again with the message (not a bare error page) when we know who
+    they are; otherwise the plain 413 page."""
+    message = (
+        "That file is much larger than 5 MB, so nothing of the form could be read. "
+        "Choose a file of at most 5 MB, or link to it with a web address instead."
+    )
+    actor = g.get("actor")
+    if request.endpoint == "portfolio.link_work" and actor is not None:
+        try:
+            person = current_person()
+            policy.require(actor, Action.EDIT_PLAN, person)
+            return _render_portfolio(actor, person, own=True, errors=[message], status=413)
+        except ToolError:
+            db.session.rollback()
     return render_template(
-        "errors/error.html",
-        status=413,
-        title="That file is too large",
-        message="Files can be at most 5 MB. Upload a smaller file, or link to it with a web "
-        "address instead.",
+        "errors/error.html", status=413, title="That file is too large", message=message
     ), 413
 
 
@@ -454,6 +470,9 @@ def _render_portfolio(
         goal_choices=goal_choices(page.goals, none_label="Not linked to a goal yet"),
         accepted_files=ACCEPTED_FILES,
         accept_attr=",".join("." + ext for ext in FILE_TYPES),
+        max_upload_bytes=MAX_UPLOAD_BYTES,
+        deleted=portfolio_evidence.recently_deleted_evidence(student) if own else [],
+        file_error=status == 413,
     ), status
 
 
@@ -481,9 +500,13 @@ def link_work(actor: Actor, person: Person) -> Response | tuple[str, int]:
     form = forms.LinkWorkForm(request.form)
     form.goal.choices = goal_choices(goals, none_label="No particular goal yet")
     form.work.choices = forms.choices((str(w.grade.id), w.label) for w in work)
-    if not form.validate():
+    upload = request.files.get("file")
+    oversize = form.source.data == "file" and file_too_large(upload)
+    if not form.validate() or oversize:
+        # Every message at once; the typed fields come back (the file input never can).
+        errors = ([TOO_LARGE] if oversize else []) + forms.error_messages(form)
         return _render_portfolio(
-            actor, person, own=True, form=form, errors=forms.error_messages(form), status=400
+            actor, person, own=True, form=form, errors=errors, status=413 if oversize else 400
         )
     try:
         evidence = linking.link_work(
@@ -496,13 +519,13 @@ def link_work(actor: Actor, person: Person) -> Response | tuple[str, int]:
                 grade_id=int(form.work.data) if form.source.data == "work" else None,
                 url=form.url.data,
                 title=form.title.data or "",
-                upload=request.files.get("file"),
+                upload=upload,
             ),
         )
     except InvalidInput as err:
         db.session.rollback()
         return _render_portfolio(
-            actor, person, own=True, form=form, errors=[err.message], status=400
+            actor, person, own=True, form=form, errors=[err.message], status=err.status_code
         )
     flash(f"“{evidence.snapshot_title}” is now in your portfolio.", "info")
     return redirect(lurl("portfolio.my_portfolio"))
@@ -537,14 +560,44 @@ def update_evidence(actor: Actor, evidence: Evidence) -> Response | tuple[str, i
     return redirect(lurl("portfolio.my_portfolio"))
 
 
+@bp.get("/evidence/<int:evidence_id>/delete")
+@requires(Action.EDIT_PLAN, evidence=Evidence, check=_owner)
+def confirm_delete_evidence(actor: Actor, evidence: Evidence) -> tuple[str, int]:
+    """Ask before removing a piece of evidence from the portfolio."""
+    return render_template(
+        "plans/confirm_delete.html",
+        heading="Remove this work from your portfolio?",
+        what=f"“{evidence.snapshot_title}”",
+        consequence="It leaves your portfolio and your plan, with your reflection on it."
+        + (" The uploaded file goes with it." if evidence.file_id else ""),
+        action=lurl("portfolio.delete_evidence", evidence_id=evidence.id),
+        undo_elsewhere="Or bring it back from “Removed work” on your portfolio page.",
+        cancel=lurl("portfolio.my_portfolio", _anchor=f"evidence-{evidence.id}"),
+        button="Yes, remove it",
+    ), 200
+
+
 @bp.post("/evidence/<int:evidence_id>/delete")
 @requires(Action.EDIT_PLAN, evidence=Evidence, check=_owner)
 def delete_evidence(actor: Actor, evidence: Evidence) -> Response:
-    """Remove one piece of evidence from the student's portfolio."""
+    """Remove one piece of evidence from the student's portfolio, with an undo."""
     title = evidence.snapshot_title
     portfolio_evidence.delete_evidence(actor, evidence)
-    flash(f"Removed “{title}” from your portfolio.", "info")
+    flash_undo(
+        f"Removed “{title}” from your portfolio.",
+        f"“{title}”",
+        lurl("portfolio.restore_evidence", evidence_id=evidence.id),
+    )
     return redirect(lurl("portfolio.my_portfolio"))
+
+
+@bp.post("/me/evidence/<int:evidence_id>/restore")
+@requires(Action.EDIT_PLAN, me="person")
+def restore_evidence(actor: Actor, person: Person, evidence_id: int) -> Response:
+    """Undo: put removed evidence back in the student's own portfolio."""
+    evidence = portfolio_evidence.restore_evidence(actor, person, evidence_id)
+    flash(f"“{evidence.snapshot_title}” is back in your portfolio.", "info")
+    return redirect(lurl("portfolio.my_portfolio", _anchor=f"evidence-{evidence.id}"))
 
 
 @bp.get("/files/<int:file_id>")

@@ -37,6 +37,48 @@
     });
   }
 
+  // File size checked before the upload (portfolio/portfolio.html): the limit comes from
+  // the input's data-max-bytes. A file over it shows a message next to the field and the
+  // form is not sent, so nothing typed is lost; the server checks again (files.py).
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var label = input.getAttribute("data-max-label") || (max + " bytes");
+    var message = document.getElementById(input.getAttribute("aria-describedby") || "");
+    var form = input.form;
+    if (!max || !message || !form) { return; }
+    function tooBig() {
+      return input.files && input.files.length > 0 && input.files[0].size > max;
+    }
+    function fileChosenAsSource() {
+      var source = form.querySelector('input[name="source"]:checked');
+      return !source || source.value === "file";
+    }
+    function show() {
+      if (tooBig()) {
+        message.textContent = "This file is larger than " + label + ". Choose a smaller " +
+          "file, or link to it with a web address instead.";
+        message.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+      } else {
+        message.textContent = "";
+        message.hidden = true;
+        input.removeAttribute("aria-invalid");
+      }
+    }
+    input.addEventListener("change", show);
+    form.addEventListener("submit", function (event) {
+      if (!tooBig()) { return; }
+      if (!fileChosenAsSource()) {
+        input.value = "";  // a web address or graded work was chosen: the file is not sent
+        show();
+        return;
+      }
+      event.preventDefault();
+      show();
+      input.focus();
+    });
+  });
+
   // Dynamic Registration finished (launch/registered.html): tell the platform
   // (LTI Dynamic Registration, section 3.6). On a button, not on load: the platform closes
   // this page when the message arrives, and the steps must stay readable until then.

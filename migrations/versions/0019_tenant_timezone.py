@@ -1,7 +1,7 @@
 """tenant time zone: the district's own setting and the zone its LMS first sent
 
 Revision ID: 0019_tenant_timezone
-Revises: 0017_reflection_activity
+Revises: 0018_soft_delete
 Create Date: 2026-12-07 16:30:00
 
 * ``tenants.timezone``: the IANA time zone a district admin chose for its pages (empty: none).
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_tenant_timezone"
-down_revision = "0017_reflection_activity"
+down_revision = "0018_soft_delete"
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,17 @@ SHIPPED = {
     "templates": "lti_tool/_templates",
     "migrations": "lti_tool/_migrations",
 }
-OPERATOR_COMMANDS = {"db", "demo", "keys", "people", "platforms", "reference", "sync", "worker"}
+OPERATOR_COMMANDS = {
+    "db",
+    "demo",
+    "keys",
+    "people",
+    "platforms",
+    "purge-deleted",
+    "reference",
+    "sync",
+    "worker",
+}
 FLASK_OPTIONS = ("-A", "--app", "--debug", "-e", "--env-file")
 
 

@@ -136,7 +136,7 @@ def test_comment_refusals(lti: LtiDriver, app: Flask) -> None:
     # Empty or overlong comments are refused with a message; nothing is saved.
     for body in ("   ", "x" * 4001):
         response = lti.client.post(url, data={"lt": s["token"], "body": body})
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "comment" in response.get_data(as_text=True).lower()
     # No token, no post.
     assert lti.client.post(url, data={"body": "Hi"}).status_code == 401
@@ -182,7 +182,7 @@ def test_guardian_signs_this_years_plan(lti: LtiDriver, app: Flask) -> None:
         data={"lt": s["parent"], "signature_name": "Ngozi Okafor"},
     )
     assert response.status_code == 403
-    assert lti.client.post(url, data={"lt": s["parent"], "signature_name": "  "}).status_code == 400
+    assert lti.client.post(url, data={"lt": s["parent"], "signature_name": "  "}).status_code == 422
     assert _snapshot(app, s["child_id"]) is None
     assert _snapshot(app, s["other_id"]) is None
 
