@@ -20,7 +20,7 @@ from lti_tool.models import Course, Person
 from lti_tool.plans import parts
 from lti_tool.plans.models import Goal, Plan
 from lti_tool.portfolio import bp
-from lti_tool.portfolio.models import Evidence, StoredFile
+from lti_tool.portfolio.models import Evidence, ReflectionReview, StoredFile
 from lti_tool.portfolio.snapshots import safe_link
 
 
@@ -106,11 +106,17 @@ def deletion_preview(student: Person, plan_id: int) -> dict[str, int]:
         "files": count(
             StoredFile, StoredFile.owner_id == student.id, StoredFile.tenant_id == student.tenant_id
         ),
+        "reflection reviews": count(
+            ReflectionReview,
+            ReflectionReview.student_id == student.id,
+            ReflectionReview.tenant_id == student.tenant_id,
+        ),
     }
 
 
 def owned(student: Person, plan_id: int) -> dict[str, list[Any]]:
-    """Evidence about the student or in their plan, and the files they uploaded."""
+    """Evidence about the student or in their plan, the files they uploaded and their teachers'
+    scores and comments on their reflections."""
     tenant_id, pid = student.tenant_id, student.id
     return {
         "evidence": list(
@@ -131,12 +137,26 @@ def owned(student: Person, plan_id: int) -> dict[str, list[Any]]:
                 )
             ).scalars()
         ),
+        "reflection_review": list(
+            db.session.execute(
+                select(ReflectionReview).where(
+                    ReflectionReview.tenant_id == tenant_id, ReflectionReview.student_id == pid
+                )
+            ).scalars()
+        ),
     }
 
 
 def erase(student: Person, plan_id: int, rows: Mapping[str, list[Any]]) -> dict[str, int]:
-    """Delete the evidence ``owned`` found and every file the student uploaded."""
+    """Delete the evidence ``owned`` found, every file the student uploaded and the teachers'
+    reviews of their reflections."""
     return {
+        "reflection reviews": _run(
+            delete(ReflectionReview).where(
+                ReflectionReview.tenant_id == student.tenant_id,
+                ReflectionReview.student_id == student.id,
+            )
+        ),
         "evidence": _run(
             delete(Evidence).where(Evidence.id.in_([e.id for e in rows.get("evidence", [])]))
         ),

@@ -7,6 +7,7 @@ so a table added later is covered without touching this test.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -21,7 +22,12 @@ from lti_tool.grades import sync
 from lti_tool.grades.models import Assignment, Grade, LmsCredential, SyncKind, SyncRun
 from lti_tool.models import AuditEvent, Course, Enrollment, Mentorship, Person
 from lti_tool.plans.viewers import viewers_of
-from lti_tool.portfolio.models import StoredFile
+from lti_tool.portfolio.models import (
+    ReflectionReview,
+    ReflectionScoring,
+    ReflectionSetup,
+    StoredFile,
+)
 from tests.lti_driver import LtiDriver
 from tests.plans.test_plan_export import add_lms_records
 from tests.plans.test_plan_pages import (
@@ -35,6 +41,7 @@ from tests.plans.test_plan_pages import (
 )
 
 GRADE_COMMENT = "Lovely lab write-up, but check your units next time"
+REVIEW_COMMENT = "Your reflection on the microscope work shows real growth"
 PRIVATE_URL = "https://lms.example/courses/1/assignments/9/submissions/4242?private=tok-xyz"
 FILE_BYTES = b"%PDF-1.7 unique work sample bytes 7f3a"
 
@@ -83,6 +90,27 @@ def _add_grade_records(app: Flask, sid: int) -> None:
                 ),
             ]
         )
+        # A teacher's score and comment on the student's plan reflection.
+        setup = ReflectionSetup(
+            tenant_id=person.tenant_id,
+            course_id=bio.id,
+            title="Plan reflection",
+            points=10.0,
+            scoring=ReflectionScoring.RUBRIC,
+        )
+        db.session.add(setup)
+        db.session.flush()
+        db.session.add(
+            ReflectionReview(
+                tenant_id=person.tenant_id,
+                activity_id=setup.id,
+                student_id=sid,
+                level="Thoughtful",
+                score=10.0,
+                comment=REVIEW_COMMENT,
+                scored_at=dt.datetime.now(dt.UTC),
+            )
+        )
         stored = db.session.execute(
             select(StoredFile).where(StoredFile.owner_id == sid)
         ).scalar_one()
@@ -111,6 +139,7 @@ def _secrets(app: Flask, sid: int) -> tuple[set[str], set[bytes]]:
             person.email,
             SECRET_NEED,
             GRADE_COMMENT,
+            REVIEW_COMMENT,
             PRIVATE_URL,
             "Become a registered nurse",
             "I learned how cells divide.",
@@ -169,9 +198,13 @@ def test_deletion_leaves_nothing_of_the_student(lti: LtiDriver, app: Flask) -> N
     # Before: the launch body (name, email) sits in the store, the texts in their tables.
     before = _leftovers(app, texts, blobs)
     assert any(w.startswith(("short_lived_values", "redis")) for w in before)
-    assert {"grades.comment", "stored_files.content", "people.name", "audit_events.detail"} <= set(
-        before
-    )
+    assert {
+        "grades.comment",
+        "reflection_reviews.comment",
+        "stored_files.content",
+        "people.name",
+        "audit_events.detail",
+    } <= set(before)
 
     admin = launch(lti, lti.person("admin"))
     response = post(lti, admin, f"/plans/students/{sid}/delete", {"confirm_name": student.name})
@@ -188,6 +221,7 @@ def test_deletion_leaves_nothing_of_the_student(lti: LtiDriver, app: Flask) -> N
             (Grade, Grade.person_id),
             (LmsCredential, LmsCredential.person_id),
             (SyncRun, SyncRun.person_id),
+            (ReflectionReview, ReflectionReview.student_id),
         ):
             assert not db.session.execute(select(model).where(column == sid)).first(), model
         # Audit events keep ids and counts, never content.
