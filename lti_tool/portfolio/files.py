@@ -11,6 +11,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from lti_tool import audit
@@ -18,7 +19,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound, TooLarge
 from lti_tool.extensions import db
 from lti_tool.models import Person
-from lti_tool.portfolio.models import StoredFile
+from lti_tool.portfolio.models import Evidence, StoredFile
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: What a request to the upload endpoint may carry at most.
@@ -157,6 +158,21 @@ def file_owner(stored: StoredFile) -> Person:
     if owner is None:
         raise NotFound()
     return owner
+
+
+def require_in_portfolio(actor: Actor, stored: StoredFile) -> None:
+    """A file whose evidence the student removed (waiting for undo or the purge) is theirs
+    alone until they bring it back: nobody else may download it.
+
+    :raises NotFound: for anyone but the owner when no evidence in a portfolio uses the file.
+    """
+    if actor.person_id == stored.owner_id:
+        return
+    in_use = db.session.execute(
+        select(Evidence.id).where(Evidence.file_id == stored.id).limit(1)
+    ).first()  # the soft-delete filter leaves removed evidence out
+    if in_use is None:
+        raise NotFound("This file is no longer in the student's portfolio.")
 
 
 def record_download(actor: Actor, stored: StoredFile) -> None:

@@ -51,6 +51,7 @@ from lti_tool.portfolio.files import (
     TOO_LARGE,
     file_owner,
     record_download,
+    require_in_portfolio,
 )
 from lti_tool.portfolio.files import too_large as file_too_large
 from lti_tool.portfolio.goals import goal_choices, goal_label, parse_goal, parse_id, plan_goals
@@ -603,7 +604,9 @@ def restore_evidence(actor: Actor, person: Person, evidence_id: int) -> Response
 @bp.get("/files/<int:file_id>")
 @requires(Action.READ_PLAN, stored=(StoredFile, "file_id"), check=file_owner)
 def download_file(actor: Actor, stored: StoredFile) -> Response:
-    """Download an uploaded work sample (whoever may read the owner's plan)."""
+    """Download an uploaded work sample (whoever may read the owner's plan, while it is in
+    their portfolio)."""
+    require_in_portfolio(actor, stored)
     record_download(actor, stored)
     response = send_file(
         io.BytesIO(stored.content),

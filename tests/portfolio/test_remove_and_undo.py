@@ -16,7 +16,7 @@ from lti_tool.extensions import db
 from lti_tool.models import AuditEvent
 from lti_tool.portfolio.models import Evidence, StoredFile
 from tests.portfolio.conftest import BIO, Portfolio, text_of
-from tests.portfolio.test_my_portfolio import CHILD, OTHER, PDF, REFLECTION, _link
+from tests.portfolio.test_my_portfolio import CHILD, OTHER, PDF, REFLECTION, TEACHER, _link
 
 
 def _count(app: Flask, model: Any, *, everything: bool = False) -> int:
@@ -43,8 +43,11 @@ def test_remove_evidence_asks_first_and_undo_brings_it_back(
     )
     assert linked.status_code == 302
     with app.app_context():
-        evidence_id = db.session.execute(select(Evidence.id)).scalar_one()
+        evidence_id, file_id = db.session.execute(select(Evidence.id, Evidence.file_id)).one()
     client = pf.lti.client
+    download = f"/portfolio/files/{file_id}"
+    teacher = pf.launch(TEACHER, BIO)
+    assert client.get(download, query_string={"lt": teacher}).status_code == 200
     page = text_of(client.get("/portfolio/me", query_string={"lt": token}))
     assert f'href="/portfolio/evidence/{evidence_id}/delete' in page
     assert f'action="/portfolio/evidence/{evidence_id}/delete' not in page
@@ -77,6 +80,9 @@ def test_remove_evidence_asks_first_and_undo_brings_it_back(
         ).get_data(as_text=True)
     )
     assert "Dissection notes" not in json.dumps(export)
+    # Its file is the student's alone while it waits for undo: the teacher gets a 404.
+    assert client.get(download, query_string={"lt": teacher}).status_code == 404
+    assert client.get(download, query_string={"lt": token}).status_code == 200
     # Once the message is gone, the portfolio still offers to bring it back.
     page = text_of(client.get("/portfolio/me", query_string={"lt": token}))
     removed_list = page.split('id="removed-heading"', 1)[1].split("</section>", 1)[0]
@@ -96,6 +102,7 @@ def test_remove_evidence_asks_first_and_undo_brings_it_back(
     page = text_of(client.get(restored.headers["Location"]))
     assert "“Dissection notes” is back in your portfolio." in page
     assert "Goal: Become a veterinarian" in page and "Download notes.pdf" in page
+    assert client.get(download, query_string={"lt": teacher}).status_code == 200
     with app.app_context():
         actions = list(
             db.session.execute(
