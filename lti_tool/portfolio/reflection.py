@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from lti_tool import audit
 from lti_tool.actor import Actor
+from lti_tool.db import INCLUDE_DELETED
 from lti_tool.errors import LaunchError, LmsApiError, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Course, Person, ResourceLink
@@ -89,7 +90,11 @@ def reflection_link(course: Course, link_id: int | None) -> ResourceLink:
 
 
 def reflections_of(course: Course, link: ResourceLink, student_ids: list[int]) -> list[Evidence]:
-    """The reflections the students submitted to this placement, newest first."""
+    """The reflections the students submitted to this placement, newest first.
+
+    A reflection handed in stays handed in when the student later removes it from their
+    portfolio (it went to the LMS gradebook): the teacher still reads and scores it, until the
+    purge takes it."""
     if not student_ids:
         return []
     return [
@@ -98,6 +103,7 @@ def reflections_of(course: Course, link: ResourceLink, student_ids: list[int]) -
             select(Evidence)
             .where(Evidence.course_id == course.id, Evidence.student_id.in_(student_ids))
             .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
         ).scalars()
         if (e.snapshot_extra or {}).get("activity") == REFLECTION_ACTIVITY
         and (e.snapshot_extra or {}).get("resource_link") == link.resource_link_id

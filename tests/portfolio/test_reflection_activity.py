@@ -15,7 +15,12 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import ResourceLink
-from lti_tool.portfolio.models import ReflectionReview, ReflectionScoring, ReflectionSetup
+from lti_tool.portfolio.models import (
+    Evidence,
+    ReflectionReview,
+    ReflectionScoring,
+    ReflectionSetup,
+)
 from lti_tool.portfolio.reflection import GRADEBOOK_WAITING
 from lti_tool.portfolio.reflection_reviews import SCORE_SENT
 from tests.lti_driver import DEEP_LINK, token_of
@@ -375,3 +380,28 @@ def test_a_new_version_after_scoring_waits_for_the_teacher_again(
     assert "Latest, handed in" in review
     assert review.index("Latest, handed in") < review.index(newer) < review.rindex(REFLECTION)
     assert review.count(REFLECTION) == 2
+
+
+def test_a_reflection_removed_from_the_portfolio_stays_handed_in(
+    pf: Portfolio, app: Flask, rubric: Placement
+) -> None:
+    """The reflection went to the gradebook: removing it from the portfolio does not take it
+    away from the teacher, who still reads and scores it."""
+    student = pf.students(IED)[0]
+    done, (_, token) = _student_submits(pf, student.sub, rubric)
+    assert done.status_code == 302
+    with app.app_context():
+        evidence_id = db.session.execute(
+            select(Evidence.id).where(Evidence.reflection == REFLECTION)
+        ).scalar_one()
+    removed = pf.lti.client.post(f"/portfolio/evidence/{evidence_id}/delete", data={"lt": token})
+    assert removed.status_code == 302
+
+    page, teacher = _teacher_page(pf, rubric)
+    review_path = _score_path(page, app, student.sub)
+    assert REFLECTION in text_of(pf.lti.client.get(review_path, query_string={"lt": teacher}))
+    scored = pf.lti.client.post(
+        review_path, data={"lt": teacher, "level": "Clear", "comment": COMMENT}
+    )
+    assert scored.status_code == 302
+    assert pf.lti.state.scores(rubric.item_id)[-1].score_given == 14.0
