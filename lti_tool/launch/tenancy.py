@@ -22,7 +22,7 @@ from lti_tool.tenants import is_shared_issuer
 
 def find_tenant(ref: int | str) -> Tenant | None:
     """A tenant by id (an int or digits) or by exact name."""
-    if isinstance(ref, int) or str(ref).isdigit():
+    if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit()):
         return db.session.get(Tenant, int(ref))
     return db.session.execute(select(Tenant).where(Tenant.name == str(ref))).scalars().first()
 

@@ -349,7 +349,7 @@ def save_choices(actor: Actor, plan: Plan, choices: Choices) -> bool:
 
 
 def _sort_key(value: str) -> tuple[int, str]:
-    return (int(value), "") if value.isdigit() else (-1, value)
+    return (int(value), "") if value.isascii() and value.isdigit() else (-1, value)
 
 
 # -- building -------------------------------------------------------------------------------

@@ -559,7 +559,10 @@ def import_courses(actor: Actor, person: Person) -> BaseResponse:
     plan = reading.get_or_create_plan(person)
     if course_planning.current_grade(plan) is None:
         grade = request.form.get("grade_level", "")
-        if not grade.isdigit() or int(grade) not in vocabulary.ALL_COURSE_GRADES:
+        if (
+            not (grade.isascii() and grade.isdigit())
+            or int(grade) not in vocabulary.ALL_COURSE_GRADES
+        ):
             flash("Tell us which grade you are in this year, then import your courses.", "error")
             return redirect(lurl("plans.course_plan", _anchor="import"))
         plan.grade_level = int(grade)
@@ -571,6 +574,23 @@ def import_courses(actor: Actor, person: Person) -> BaseResponse:
         flash(problem + " Courses already read from Canvas were used.", "error")
     _saved(result.message)
     return redirect(lurl("plans.course_plan", _anchor="grid"))
+
+
+def _course_field_error(form: forms.CourseEntryForm, err: InvalidInput) -> None:
+    """Show a refusal of the course service next to the field it is about (the form keeps
+    what was typed)."""
+    db.session.rollback()
+    text = err.message.casefold()
+    field = (
+        form.final_grade
+        if "final grade" in text
+        else form.credits
+        if "credits" in text
+        else form.grade_level
+        if text.startswith("grade must")
+        else form.course_name
+    )
+    field.errors = [*field.errors, err.message]
 
 
 @bp.post("/me/courses")
@@ -587,6 +607,9 @@ def add_course(actor: Actor, person: Person) -> Page | BaseResponse:
     except course_planning.DuplicateCourse as err:
         form.course_name.errors = [err.message]
         return _courses_page(actor, plan, form=form, status=err.status_code)
+    except InvalidInput as err:  # e.g. a final grade on a course its grade makes planned
+        _course_field_error(form, err)
+        return _courses_page(actor, plan, form=form, status=422)
     _saved(f"Added {entry.course_name} to grade {entry.grade_level}.")
     return redirect(lurl("plans.course_plan", _anchor=f"grade-{entry.grade_level}"))
 
@@ -646,6 +669,9 @@ def update_course(actor: Actor, person: Person, entry_id: int) -> Page | BaseRes
     except course_planning.DuplicateCourse as err:
         form.course_name.errors = [err.message]
         return render_template("plans/course.html", entry=entry, form=form), err.status_code
+    except InvalidInput as err:
+        _course_field_error(form, err)
+        return render_template("plans/course.html", entry=entry, form=form), 422
     _saved("Course saved.")
     return redirect(lurl("plans.course_plan", _anchor="grid"))
 

@@ -542,7 +542,7 @@ def recent_requests() -> Response:
     """The last ``limit`` (default 100) entries of the request log."""
     current = state()
     limit = request.args.get("limit", "100")
-    count = int(limit) if limit.isdigit() else 100
+    count = int(limit) if limit.isascii() and limit.isdigit() else 100
     with current.lock:
         entries = list(current.request_log)[-count:] if count else []
     return jsonify({"requests": [e._asdict() for e in entries]})

@@ -108,6 +108,17 @@ def test_status_follows_the_grade_and_a_planned_course_has_no_grade(
     assert refused.status_code == 400
     assert "A planned course has no final grade yet" in html(refused)
     assert 'value="Anatomy"' in html(refused)
+    # "Set by grade" makes a grade 12 course planned: a final grade with it is refused too,
+    # beside the field, with the form kept (not a dead-end error page).
+    refused = post(
+        lti,
+        token,
+        "/plans/me/courses",
+        {**COURSE, "grade_level": "12", "course_name": "Anatomy", "status": "", "final_grade": "B"},
+    )
+    assert refused.status_code == 422
+    assert "A planned course has no final grade yet" in html(refused)
+    assert 'value="Anatomy"' in html(refused)
     refused = post(
         lti,
         token,
@@ -199,6 +210,9 @@ def test_courses_and_grades_synced_by_lodestar_come_in_on_first_open(
     page = html(get(lti, token, "/plans/me/courses"))
     assert "Which grade are you in this year?" in page
     assert count(app, CoursePlanEntry) == 0
+    for odd in ("²", "5", "eleven", "9" * 40):  # "²".isdigit() is true, int("²") is not
+        refused = post(lti, token, "/plans/me/courses/import", {"grade_level": odd})
+        assert refused.status_code == 302 and count(app, CoursePlanEntry) == 0
     done = post(lti, token, "/plans/me/courses/import", {"grade_level": "11"})
     assert done.status_code == 302
     (entry,) = _entries(app)
