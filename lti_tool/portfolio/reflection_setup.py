@@ -84,6 +84,10 @@ def _points(value: str) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
+#: The years a due date may fall in (a typo like 9999 would overflow and reach the LMS).
+DUE_YEARS = (2000, 2100)
+
+
 def parse_due(value: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
     """A due date typed as ``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM`` in the
     school's time zone ``zone``, as an aware UTC datetime.
@@ -98,6 +102,10 @@ def parse_due(value: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
             parsed = dt.datetime.strptime(value, pattern)
         except ValueError:
             continue
+        if not DUE_YEARS[0] <= parsed.year <= DUE_YEARS[1]:
+            raise InvalidInput(
+                f"Give a due date between {DUE_YEARS[0]} and {DUE_YEARS[1]}, like 2027-03-01 15:00."
+            )
         if end_of_day:
             parsed = parsed.replace(hour=23, minute=59)
         return parsed.replace(tzinfo=zone).astimezone(dt.UTC)
