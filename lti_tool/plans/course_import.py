@@ -268,7 +268,9 @@ def import_courses(
         if c.lms_course_id not in canvas_ids
         and " ".join(c.name.split()).casefold() not in canvas_names
     ]
-    entries = course_planning.course_plan(plan)
+    # Courses the student removed (waiting for undo) count as there: an import does not
+    # bring back what the student took out.
+    entries = course_planning.course_plan(plan, include_deleted=True)
     for course in found:
         grade = _grade_of(plan, course, now, today)
         if grade is None:
@@ -290,6 +292,8 @@ def import_courses(
             ),
             None,
         )
+        if entry is not None and entry.deleted_at is not None:
+            continue
         status = CoursePlanStatus.COMPLETED if course.completed else CoursePlanStatus.IN_PROGRESS
         if entry is None:
             entry = CoursePlanEntry(

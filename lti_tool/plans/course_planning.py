@@ -42,13 +42,15 @@ class DuplicateCourse(InvalidInput):
     status_code = 422
 
 
-def course_plan(plan: Plan) -> list[CoursePlanEntry]:
-    """The plan's courses by grade, in the order they were added."""
+def course_plan(plan: Plan, *, include_deleted: bool = False) -> list[CoursePlanEntry]:
+    """The plan's courses by grade, in the order they were added (with ``include_deleted``,
+    the removed ones waiting for undo too)."""
     return list(
         db.session.execute(
             select(CoursePlanEntry)
             .where(CoursePlanEntry.plan_id == plan.id)
             .order_by(CoursePlanEntry.grade_level, CoursePlanEntry.id)
+            .execution_options(**{INCLUDE_DELETED: include_deleted})
         ).scalars()
     )
 
@@ -272,6 +274,12 @@ def restore_course(actor: Actor, plan: Plan, entry_id: int) -> CoursePlanEntry:
     ).scalar_one_or_none()
     if entry is None:
         raise NotFound("That course cannot be brought back any more.")
+    # The same course may have come back meanwhile (added again, or imported from the LMS).
+    _refuse_duplicate(
+        plan,
+        {"course_name": entry.course_name, "grade_level": entry.grade_level, "term": entry.term},
+        entry.id,
+    )
     entry.deleted_at = None
     record_change(
         actor, plan, "course.restore", subject_type="course_plan_entry", subject_id=entry_id

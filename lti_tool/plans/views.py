@@ -713,7 +713,12 @@ def delete_course(actor: Actor, person: Person, entry_id: int) -> BaseResponse:
 def restore_course(actor: Actor, person: Person, entry_id: int) -> BaseResponse:
     """Undo: put a removed course back in the grid."""
     plan = reading.get_or_create_plan(person)
-    entry = course_planning.restore_course(actor, plan, entry_id)
+    try:
+        entry = course_planning.restore_course(actor, plan, entry_id)
+    except course_planning.DuplicateCourse as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(lurl("plans.course_plan", _anchor="grid"))
     _saved(f"{entry.course_name} is back in grade {entry.grade_level}.")
     return redirect(lurl("plans.course_plan", _anchor=f"grade-{entry.grade_level}"))
 

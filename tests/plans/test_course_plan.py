@@ -228,6 +228,18 @@ def test_courses_and_grades_synced_by_lodestar_come_in_on_first_open(
     assert "already matches" in html(lti.client.get(again.headers["Location"]))
     assert count(app, CoursePlanEntry) == 1
 
+    # Removed by the student: an import does not bring it back; added again by hand, the
+    # undo of the removed one is refused (one course, not two).
+    assert post(lti, token, f"/plans/me/courses/{entry.id}/delete").status_code == 302
+    post(lti, token, "/plans/me/courses/import")
+    assert _entries(app) == []
+    typed = {**COURSE, "grade_level": "11", "course_name": course.title, "status": ""}
+    assert post(lti, token, "/plans/me/courses", typed).status_code == 302
+    undo = post(lti, token, f"/plans/me/courses/{entry.id}/restore")
+    assert undo.status_code == 302
+    assert "already in your plan for grade 11" in html(lti.client.get(undo.headers["Location"]))
+    assert [e.course_name for e in _entries(app)] == [course.title]
+
 
 @pytest.fixture
 def sandbox_canvas(app: Flask, lti: LtiDriver, platform_id: int) -> int:
