@@ -355,9 +355,6 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     body = hygiene.clean_claim(body)  # already clean from a validated launch; cheap
     platform = launch_platform(body)
     tenant_id = platform.tenant_id
-    # The LMS's zone for this person (Canvas and Moodle expand $Person.address.timezone;
-    # Moodle's "99" is "the site's default"): the first valid one is the district's default.
-    note_platform_zone(platform.tenant, custom_params(body).get(placements.TIMEZONE_FIELD))
     raw_roles = launch_roles(body)
     scope = body.get(ROLE_SCOPE_MENTOR_CLAIM)
     mentor_scope = (
@@ -372,6 +369,12 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 
     course = _course(platform, body)
     context_roles = lti_roles.context_roles(raw_roles, has_mentor_scope=True)
+    if Role.TEACHER in context_roles or Role.ADMIN in institution:
+        # The LMS's zone for this person (Canvas and Moodle expand $Person.address.timezone;
+        # Moodle's "99" is "the site's default"): the first valid one a teacher's or an
+        # administrator's launch sends is the district's default (a student's or a parent's
+        # own setting never is: they may be anywhere).
+        note_platform_zone(platform.tenant, custom_params(body).get(placements.TIMEZONE_FIELD))
     is_mentor = Role.GUARDIAN in context_roles
     if is_mentor:
         _mentorships(tenant_id, person, course, mentor_scope)

@@ -34,6 +34,10 @@ def student(lti: LtiDriver) -> Any:
     return lti.person("student")
 
 
+def teacher(lti: LtiDriver) -> Any:
+    return lti.person("teacher")
+
+
 @pytest.mark.parametrize(
     ("name", "valid"),
     [
@@ -57,11 +61,14 @@ def test_canvas_launch_sends_the_zone_and_the_first_is_kept(
 ) -> None:
     """Canvas sends the user's zone, or the account's default when they chose none."""
     assert tenant_of(app, platform_id).platform_timezone is None
-    token_of(lti.launch(student(lti), flavour="canvas"))
+    # A student's own zone (a student may be anywhere) is never the district's default.
+    token_of(lti.launch(student(lti), flavour="canvas", custom={"timezone": "Asia/Tokyo"}))
+    assert tenant_of(app, platform_id).platform_timezone is None
+    token_of(lti.launch(teacher(lti), flavour="canvas"))
     assert tenant_of(app, platform_id).platform_timezone == lti.state.district.timezone
     # A later launch from someone in another zone changes nothing: the first one is the
     # district's default.
-    token_of(lti.launch(lti.person("student", 1), custom={"timezone": "America/Denver"}))
+    token_of(lti.launch(lti.person("teacher", 1), custom={"timezone": "America/Denver"}))
     assert tenant_of(app, platform_id).platform_timezone == "America/Chicago"
 
 
@@ -69,22 +76,22 @@ def test_moodle_99_is_no_zone_and_a_later_real_zone_is_kept(
     lti: LtiDriver, app: Flask, platform_id: int
 ) -> None:
     """Moodle sends the user's ``timezone`` field as is: ``99`` for the site's default."""
-    token = token_of(lti.launch(student(lti), flavour="moodle"))
+    token = token_of(lti.launch(teacher(lti), flavour="moodle"))
     assert tenant_of(app, platform_id).platform_timezone is None
     page = lti.client.get("/plans/me", query_string={"lt": token})
     assert page.status_code == 200
-    token_of(lti.launch(student(lti), flavour="moodle", custom={"timezone": "Europe/London"}))
+    token_of(lti.launch(teacher(lti), flavour="moodle", custom={"timezone": "Europe/London"}))
     assert tenant_of(app, platform_id).platform_timezone == "Europe/London"
 
 
 def test_an_invalid_zone_is_ignored(lti: LtiDriver, app: Flask, platform_id: int) -> None:
-    launched = lti.launch(student(lti), custom={"timezone": "Mars/Olympus_Mons"})
+    launched = lti.launch(teacher(lti), custom={"timezone": "Mars/Olympus_Mons"})
     assert launched.status_code == 302  # the launch itself goes on
     assert tenant_of(app, platform_id).platform_timezone is None
 
 
 def test_the_sandbox_sends_the_districts_zone(lti: LtiDriver, app: Flask, platform_id: int) -> None:
-    token_of(lti.launch(student(lti)))
+    token_of(lti.launch(teacher(lti)))
     assert tenant_of(app, platform_id).platform_timezone == "America/Chicago"
 
 
