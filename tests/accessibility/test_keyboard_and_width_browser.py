@@ -204,6 +204,10 @@ def _widths(stack: DemoStack, pages: dict[str, list[tuple[str, str]]]) -> dict[s
                 shot(page, f"{name}-1280")
                 page.set_viewport_size(PHONE)
                 frame.locator("main h1").first.wait_for()
+                # Under load the frame may still have its desktop width for a moment.
+                frame.wait_for_function(
+                    "() => document.documentElement.clientWidth <= 375", timeout=15000
+                )
                 size = frame.evaluate(OVERFLOW)
                 shot(page, f"{name}-375")
                 if size["scroll"] > min(size["client"], 375):
