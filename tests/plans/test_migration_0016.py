@@ -78,3 +78,4 @@ def test_0016_maps_free_text_grades_and_keeps_every_row(
         assert _grades() == {k: after for k, (_, after) in GRADES.items()}
         upgrade(revision=REVISION)
         assert len(_grades()) == len(GRADES)
+        db.engine.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -62,7 +61,6 @@ def test_memberships_paging_5000(
     url: str | None = f"/api/lti/courses/{context_id}/memberships?limit=100"
     seen: list[str] = []
     pages = 0
-    started = time.perf_counter()
     while url:
         response = _get(sandbox_client, url, token)
         assert response.status_code == 200
@@ -82,7 +80,6 @@ def test_memberships_paging_5000(
         url = f"{parts.path}?{parts.query}"
     assert pages == 50
     assert len(seen) == len(set(seen)) == 5000
-    assert time.perf_counter() - started < 10
 
 
 def test_memberships_bad_paging_params(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -134,12 +133,11 @@ def test_course_page_access_rules(sandbox_client: FlaskClient, sandbox_state: Sa
     assert response.mimetype == "text/plain"
 
 
-def test_synthetic_members_are_fast(sandbox_state: SandboxState) -> None:
-    started = time.perf_counter()
+def test_synthetic_members_are_added_in_bulk(sandbox_state: SandboxState) -> None:
+    """5,000 members for the sync benchmarks (benchmarks/ measures speed, not this test)."""
     created = sandbox_state.add_synthetic_members("sbx-course-ied", 5000)
     assert len(created) == 5000
     assert len({u.sub for u in created}) == 5000
     assert (
         len(sandbox_state.members("sbx-course-ied")) == 5000 + 22
     )  # teacher, 20 learners, a parent
-    assert time.perf_counter() - started < 2
