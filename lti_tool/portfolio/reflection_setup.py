@@ -64,6 +64,26 @@ def default_rubric(points: float) -> list[dict[str, Any]]:
     return [{"name": name, "points": round(points * share, 2)} for name, share in DEFAULT_LEVELS]
 
 
+def _fit_to_points(
+    rubric: list[dict[str, Any]], points: float | None, errors: list[str]
+) -> list[dict[str, Any]]:
+    """The best level gives the activity's full points. The default levels (as the form
+    offers them, for any points) follow a change of points by themselves; levels of the
+    teacher's own that do not reach the full points are refused (the form keeps them)."""
+    if not rubric or points is None or errors:
+        return rubric
+    best = float(rubric[0]["points"] or 0)
+    if best == points:
+        return rubric
+    if best > 0 and rubric == default_rubric(best):
+        return default_rubric(points)
+    errors.append(
+        f"The best rubric level gives {best:g} points, but the activity is worth {points:g}: "
+        f"give the best level {points:g} points (or change the activity's points)."
+    )
+    return rubric
+
+
 @dataclass
 class SetupInput:
     """The settings as typed, checked."""
@@ -165,6 +185,7 @@ def parse_setup(
         if not 2 <= len(rubric) <= RUBRIC_ROWS:
             errors.append(f"A rubric needs 2 to {RUBRIC_ROWS} levels.")
         rubric.sort(key=lambda level: -(level["points"] or 0))
+        rubric = _fit_to_points(rubric, points, errors)
     if errors or points is None or scoring is None:
         return None, errors
     return SetupInput(title, instructions, points, due_at, scoring, rubric), []
