@@ -14,7 +14,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from lti_tool import audit, policy
 from lti_tool.actor import Actor
@@ -36,15 +36,29 @@ Page = str | tuple[str, int]
 # -- forms --------------------------------------------------------------------------------------
 
 
+def _grade_or_none(value: object) -> int | None:
+    """A grade from the form: ``None`` for the "Choose your grade" line."""
+    if value in ("", None):
+        return None
+    return int(str(value))
+
+
 class GradeForm(CleanForm):
     """The student's grade, when the profile has none."""
 
+    # No grade is chosen for the student: a click on the button without choosing saves
+    # nothing (it once saved the first grade of the list).
     grade_level = SelectField(
         "Which grade are you in?",
-        coerce=int,
-        choices=forms.choices(journey.grade_choices()),
+        coerce=_grade_or_none,
+        choices=forms.choices([("", "Choose your grade"), *journey.grade_choices()]),
         validators=[InputRequired(message="Choose your grade.")],
+        render_kw={"required": True},
     )
+
+    def validate_grade_level(self, field: SelectField) -> None:
+        if field.data is None:
+            raise ValidationError("Choose your grade.")
 
 
 class StepForm(CleanForm):

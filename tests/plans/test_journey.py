@@ -305,8 +305,13 @@ def test_this_years_steps_show_progress_and_link_where_each_is_done(
     page = html(get(lti, token, "/plans/me"))
     # No grade yet: the student chooses it.
     assert "Which grade are you in?" in page
-    assert post(lti, token, "/plans/me/journey/grade", {"grade_level": "13"}).status_code == 302
-    assert plan_of(app, student).grade_level is None
+    # No grade is chosen for them: the button alone saves nothing.
+    assert '<option selected value="">Choose your grade</option>' in page
+    for wrong in ("13", "", "x"):
+        assert (
+            post(lti, token, "/plans/me/journey/grade", {"grade_level": wrong}).status_code == 302
+        )
+        assert plan_of(app, student).grade_level is None
     post(lti, token, "/plans/me/journey/grade", {"grade_level": "10"})
     assert plan_of(app, student).grade_level == 10
 
