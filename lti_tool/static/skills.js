@@ -131,7 +131,11 @@
     }
 
     entry.addEventListener("keydown", function (event) {
-      if ((event.key === "Enter" || event.key === ",") && clean(entry.value)) {
+      if (event.key === "Enter") {
+        // Enter adds the skill; it never sends the whole form from the skills box.
+        event.preventDefault();
+        if (clean(entry.value)) { commit(); }
+      } else if (event.key === "," && clean(entry.value)) {
         event.preventDefault();
         commit();
       } else if (event.key === "Backspace" && !entry.value && skills.length) {
@@ -141,8 +145,11 @@
         status.textContent = "Removed " + last + ".";
       }
     });
-    entry.addEventListener("input", function () {
-      if (/[,;\n]/.test(entry.value) || isSuggestion(entry.value)) {
+    entry.addEventListener("input", function (event) {
+      // A suggestion picked from the list arrives whole (no inputType, or a replacement);
+      // typing "data" on the way to "data analysis" is not a pick.
+      var picked = !event.inputType || event.inputType === "insertReplacementText";
+      if (/[,;\n]/.test(entry.value) || (picked && isSuggestion(entry.value))) {
         commit();
       } else if (entry.value.length <= max && message.textContent) {
         showError("");

@@ -154,10 +154,19 @@ def test_skills_as_chips_from_tag_page_to_class_view(demo_stack: DemoStack) -> N
             "(os) => os.map(o => o.value)"
         )
         assert {"data analysis", "microscopy", "critical thinking"} <= set(options)
-        entry.type("microscopy")  # a suggestion, taken as a chip at once
+        entry.type("data")  # on the way to a longer skill: typing is not picking a suggestion
+        assert _chips(skills_field) == []
+        entry.fill("")
+        entry.type("microscopy")
+        entry.press("Enter")
         entry.type("Analysing-data")
         entry.press("Enter")
         assert _chips(skills_field) == ["microscopy", "Analysing-data"]
+        entry.press("Enter")  # Enter in an empty skills box does not send the profile
+        assert "/plans/me/profile" in frame.url and _chips(skills_field) == [
+            "microscopy",
+            "Analysing-data",
+        ]
         _check(page, frame, "profile", failures, also="#skills")
         frame.get_by_role("button", name="Save my profile").click()
         frame.get_by_text("Your profile is saved.").wait_for(timeout=15000)
