@@ -158,7 +158,12 @@ WIDE_CONTENT = {
         ("course grid", r"link:/plans/me/courses$"),
         ("portfolio form", "nav:My portfolio"),
     ],
-    "counselor": [("caseload", "nav:Caseload"), ("student plan", r"link:/plans/students/\d+$")],
+    "counselor": [
+        ("caseload", "nav:Caseload"),
+        ("student plan", r"link:/plans/students/\d+$"),
+        ("printable plan", r"link:/plans/students/\d+/print$"),
+        ("money checklist", r"link:/plans/checklist$"),
+    ],
     "teacher": [
         ("class view", "nav:Class and student plans"),
         ("attach", "nav:Attach evidence"),
