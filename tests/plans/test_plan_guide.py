@@ -22,7 +22,7 @@ def html(response: Any) -> str:
 def test_a_new_plan_shows_the_meter_and_no_snapshot_button(lti: LtiDriver, app: Flask) -> None:
     token = launch(lti, lti.person("student", 0))
     page = html(get(lti, token, "/plans/me"))
-    assert "Your plan is <strong>0% complete</strong>: 0 of 10 areas" in page
+    assert "Your plan is <strong>0% complete</strong>: 0 of 10 parts" in page
     assert '<progress class="plan-meter-bar" max="100" value="0"' in page
     # Nothing to keep yet: no snapshot button, and never as the main button.
     assert "Save this year's snapshot" not in page
@@ -47,7 +47,7 @@ def test_next_step_on_top_links_where_it_is_done(lti: LtiDriver, app: Flask) -> 
     # Content: the meter moves and the snapshot becomes a secondary action.
     post(lti, token, "/plans/me/profile", {"about": "I like robots."})
     page = html(get(lti, token, "/plans/me"))
-    assert "Your plan is <strong>10% complete</strong>: 1 of 10 areas" in page
+    assert "Your plan is <strong>10% complete</strong>: 1 of 10 parts" in page
     snapshot = re.search(r'<button type="submit" class="([^"]*)">Save this year', page)
     assert snapshot is not None and snapshot.group(1) == "secondary"
     assert page.index('id="next-step"') < page.index("Save this year's snapshot")
