@@ -23,13 +23,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from lti_tool import audit
 from lti_tool.extensions import db
 from lti_tool.grades.services import course_grades
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
-from lti_tool.plans.models import Goal, GoalCategory, Plan, PlanSnapshot
+from lti_tool.plans.models import Goal, GoalCategory, Plan, PlanComment, PlanSnapshot
 from lti_tool.plans.reading import cluster_name, person_order, school_year, student_name
 from lti_tool.plans.skills import matching_tags
 from lti_tool.portfolio.models import Evidence
@@ -99,6 +99,8 @@ class StudentRow:
     status: PlanStatus = PlanStatus.NONE
     #: Goal categories of the plan's goals.
     goal_categories: frozenset[str] = frozenset()
+    #: When a teacher last sent the student a nudge (None: never).
+    nudged_at: dt.datetime | None = None
 
     def cell(self, code: str) -> Cell:
         """The cell for cluster ``code``."""
@@ -278,9 +280,9 @@ def _has_content(plan: Plan) -> bool:
 def class_relevance(course: Course, filters: ClassFilters | None = None) -> ClassRelevance:
     """How the class and its assignments connect to the plans of its active learners.
 
-    Nine queries, whatever the size of the class: learners, their plans, their goals, this
-    year's plan snapshots, their grades in the course, the course's tags, its active
-    assignments, their tags, and evidence from the course.
+    Ten queries, whatever the size of the class: learners, their plans, their goals, this
+    year's plan snapshots, teachers' latest nudges, their grades in the course, the course's
+    tags, its active assignments, their tags, and evidence from the course.
     """
     filters = filters or ClassFilters()
     learners = _learner_ids(course)
@@ -311,6 +313,20 @@ def class_relevance(course: Course, filters: ClassFilters | None = None) -> Clas
             PlanSnapshot.school_year == school_year(),
         )
     ).all()
+    nudges: dict[int, dt.datetime] = {
+        person_id: when
+        for person_id, when in db.session.execute(
+            select(Plan.person_id, func.max(PlanComment.created_at))
+            .select_from(PlanComment)
+            .join(Plan, Plan.id == PlanComment.plan_id)
+            .where(
+                Plan.tenant_id == course.tenant_id,
+                Plan.person_id.in_(learners),
+                PlanComment.author_role == "teacher",
+            )
+            .group_by(Plan.person_id)
+        ).all()
+    }
     grades = course_grades(course)
     course_tags = load_course_tags(course)
     assignments = list(db.session.execute(active_assignments(course)).scalars())
@@ -431,6 +447,7 @@ def class_relevance(course: Course, filters: ClassFilters | None = None) -> Clas
                 grade=grades.get(person.id),
                 status=f.status,
                 goal_categories=frozenset(f.goal_categories),
+                nudged_at=nudges.get(person.id),
             )
         )
     total = len(rows)

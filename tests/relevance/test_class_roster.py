@@ -173,6 +173,10 @@ def test_a_nudge_lands_on_top_of_the_students_plan(lti: LtiDriver, app: Flask) -
         ).scalar_one()
         assert event.detail["course_id"] == cls["course_id"]
         assert event.detail["student_id"] == person_id(app, no_plan.sub)
+    # The teacher's row says so (no second nudge by mistake).
+    back = lti.client.get(sent.headers["Location"]).get_data(as_text=True)
+    row = back.split(f">{no_plan.name}<", 1)[1].split("</tr>", 1)[0]
+    assert "Nudged " in row and "Send another nudge" in row
 
     token = launch(lti, no_plan, cls["course"])
     html = lti.client.get("/plans/me", query_string={"lt": token}).get_data(as_text=True)

@@ -238,7 +238,7 @@ def test_query_count_does_not_grow_with_the_class(lti: LtiDriver, app: Flask) ->
 
     assert students[-1].name in big_html and students[-1].name not in small_html
     assert "Extra 4" in big_html and "Extra 4" not in small_html
-    assert small_service == big_service == 9
+    assert small_service == big_service == 10
     assert small_page == big_page
 
 
