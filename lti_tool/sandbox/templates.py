@@ -150,7 +150,7 @@ COURSE = """{% extends "base.html" %}
 {% block content %}
 <h1>{{ heading }}</h1>
 <div class="toolbar">
-  <a href="{{ launch_url }}" target="_blank" rel="noopener">Open in new window</a>
+  {% if message == "resource_link" %}<a href="{{ new_window_url }}" target="_blank" rel="noopener">Open in new window</a>{% endif %}
   <a href="{{ url_for('sandbox.gradebook', context_id=course.context_id) }}">Gradebook</a>
   {% for link in links if link.id != active_link_id %}
   <a href="{{ url_for('sandbox.course_view', context_id=course.context_id, user=user.sub, resource_link=link.id) }}">{{ link.title }}</a>

@@ -23,10 +23,12 @@ from flask import (
     current_app,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import vocab
 from .client_auth import verify_tool_jwt
@@ -210,12 +212,20 @@ def course_view(context_id: str) -> str:
     if message == "resource_link":
         heading = current.get_resource_link(context_id, link_id).title
     links = list(current.district.resource_links.get(context_id, {}).values())
+    new_window_url = url_for(
+        "sandbox.new_window_launch",
+        context_id=context_id,
+        user=user.sub,
+        resource_link=link_id,
+        flavour=flavour,
+    )
     return render_template(
         "course.html",
         course=course,
         user=user,
         role_label=_ROLE_LABELS[user.kind],
         launch_url=launch_url,
+        new_window_url=new_window_url,
         heading=heading,
         links=links,
         active_link_id=link_id if message == "resource_link" else None,
@@ -223,6 +233,31 @@ def course_view(context_id: str) -> str:
         storage_mode=STORAGE_MODES[storage],
         storage_modes=STORAGE_MODES,
         message=message,
+    )
+
+
+@bp.get("/courses/<context_id>/new_window")
+def new_window_launch(context_id: str) -> WerkzeugResponse:
+    """ "Open in new window": a fresh launch in a tab of its own, as an LMS makes one (each
+    launch has its own ``lti_message_hint``; the iframe's was used already)."""
+    current = state()
+    sub = request.args.get("user")
+    if not sub:
+        raise SandboxError("the user query parameter is required")
+    course = current.get_course(context_id)
+    user = current.get_user(sub)
+    check_launch_allowed(current, user, course, vocab.MESSAGE_RESOURCE_LINK)
+    link_id = request.args.get("resource_link") or course.default_resource_link_id
+    current.get_resource_link(context_id, link_id)
+    return redirect(
+        login_initiation_url(
+            current,
+            user,
+            course,
+            message_type=vocab.MESSAGE_RESOURCE_LINK,
+            resource_link_id=link_id,
+            flavour=request.args.get("flavour") or None,
+        )
     )
 
 

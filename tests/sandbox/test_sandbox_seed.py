@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -106,6 +107,17 @@ def test_course_page_embeds_login_initiation(
     assert query["lti_deployment_id"] == "sandbox-deployment-1"
     assert query["lti_message_hint"]
     assert "Open in new window" in html
+
+    # "Open in new window" is a launch of its own (the iframe's hint is used once), as an LMS
+    # makes one: a fresh login initiation with another lti_message_hint, same person and link.
+    new_window = re.search(r'<a href="([^"]+)" target="_blank" rel="noopener">Open in new', html)
+    assert new_window is not None
+    fresh = sandbox_client.get(new_window.group(1).replace("&amp;", "&"))
+    assert fresh.status_code == 302
+    again = {k: v[0] for k, v in parse_qs(urlsplit(fresh.headers["Location"]).query).items()}
+    assert again["login_hint"] == "sbx-user-0007"
+    assert again["lti_message_hint"] != query["lti_message_hint"]
+    assert "lti_storage_target" not in again  # no LMS frame around a tab of its own
 
 
 def test_course_page_access_rules(sandbox_client: FlaskClient, sandbox_state: SandboxState) -> None:
