@@ -71,19 +71,28 @@ def author_role(actor: Actor, student: Person) -> str:
     return "teacher"
 
 
-def add_comment_to_plan(actor: Actor, student: Person, body: str) -> PlanComment:
-    """Store a comment on the student's plan (the caller checked COMMENT_PLAN); audited."""
+def add_comment_to_plan(
+    actor: Actor,
+    student: Person,
+    body: str,
+    *,
+    action: str = "plan.comment",
+    role: str | None = None,
+    **detail: Any,
+) -> PlanComment:
+    """Store a comment on the student's plan (the caller checked COMMENT_PLAN, or for a
+    teacher's nudge NUDGE_STUDENT); audited as ``action`` with ``detail``."""
     plan = reading.get_or_create_plan(student)
     comment = PlanComment(
         plan_id=plan.id,
         author_id=actor.person_id,
-        author_role=author_role(actor, student),
+        author_role=role or author_role(actor, student),
         body=body,
     )
     db.session.add(comment)
     db.session.flush()
     audit.record(
-        "plan.comment",
+        action,
         tenant_id=actor.tenant_id,
         actor_id=actor.person_id,
         subject_type="plan_comment",
@@ -91,6 +100,7 @@ def add_comment_to_plan(actor: Actor, student: Person, body: str) -> PlanComment
         plan_id=plan.id,
         student_id=student.id,
         author_role=comment.author_role,
+        **detail,
     )
     db.session.commit()
     return comment

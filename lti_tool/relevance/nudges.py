@@ -8,13 +8,12 @@ the course, the student an active learner of it); the change is audited with it.
 
 from __future__ import annotations
 
-from lti_tool import audit, policy
+from lti_tool import policy
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
-from lti_tool.extensions import db
 from lti_tool.models import Course, Person
 from lti_tool.plans.models import PlanComment
-from lti_tool.plans.reading import get_or_create_plan
+from lti_tool.plans.review_services import add_comment_to_plan
 
 #: The longest nudge: a short note, not a letter.
 NUDGE_MAX = 500
@@ -47,22 +46,11 @@ def send_nudge(actor: Actor, course: Course, student: Person, body: str | None) 
     :raises InvalidInput: see :func:`clean_nudge` (nothing is saved).
     """
     policy.require(actor, policy.Action.NUDGE_STUDENT, (course, student))
-    text = clean_nudge(body)
-    plan = get_or_create_plan(student)
-    comment = PlanComment(
-        plan_id=plan.id, author_id=actor.person_id, author_role="teacher", body=text
-    )
-    db.session.add(comment)
-    db.session.flush()
-    audit.record(
-        "plan.nudge",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="plan_comment",
-        subject_id=comment.id,
-        plan_id=plan.id,
-        student_id=student.id,
+    return add_comment_to_plan(
+        actor,
+        student,
+        clean_nudge(body),
+        action="plan.nudge",
+        role="teacher",
         course_id=course.id,
     )
-    db.session.commit()
-    return comment
