@@ -73,7 +73,10 @@ def focus_frame(frame: Any) -> None:
 
 def reload(frame: Any) -> None:
     """Load the page again: keyboard focus starts at the top of the document."""
-    frame.evaluate("() => location.reload()")
+    # Wait for the new document: under load, "loaded" and the old page's h1 could otherwise be
+    # seen before the reload began, and the reload would then take the focus away.
+    with frame.expect_navigation():
+        frame.evaluate("() => location.reload()")
     frame.wait_for_load_state()
     frame.locator("main h1").first.wait_for()
     focus_frame(frame)
