@@ -33,6 +33,30 @@ def grade_scale(tenant_id: int) -> str:
     return settings.grade_scale if settings is not None and settings.grade_scale else DEFAULT_SCALE
 
 
+def _change(actor: Actor, field: str, value: object, default: object) -> bool:
+    """Set one of the actor's tenant's plan settings; audited and committed when it changed.
+    Whether it changed (a setting never saved counts as ``default``)."""
+    settings = db.session.get(PlanSettings, actor.tenant_id)
+    if settings is None:
+        settings = PlanSettings(tenant_id=actor.tenant_id, course_plan_first_grade=GRADES[0])
+        db.session.add(settings)
+    before = getattr(settings, field) or default
+    if before == value:
+        return False
+    setattr(settings, field, value)
+    audit.record(
+        "plan_settings.update",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="tenant",
+        subject_id=actor.tenant_id,
+        before=before,
+        **{field: value},
+    )
+    db.session.commit()
+    return True
+
+
 def set_grade_scale(actor: Actor, key: str) -> bool:
     """Set the actor's tenant's grade scale; audited. Whether it changed.
 
@@ -40,32 +64,7 @@ def set_grade_scale(actor: Actor, key: str) -> bool:
     """
     if key not in SCALES:
         raise InvalidInput("Choose one of the grade scales.")
-    settings = db.session.get(PlanSettings, actor.tenant_id)
-    if settings is None:
-        settings = PlanSettings(
-            tenant_id=actor.tenant_id, course_plan_first_grade=GRADES[0], grade_scale=key
-        )
-        db.session.add(settings)
-        before = DEFAULT_SCALE
-    else:
-        before = settings.grade_scale
-        if before == key:
-            return False
-        settings.grade_scale = key
-    if before == key:
-        db.session.commit()
-        return False
-    audit.record(
-        "plan_settings.update",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="tenant",
-        subject_id=actor.tenant_id,
-        grade_scale=key,
-        before=before,
-    )
-    db.session.commit()
-    return True
+    return _change(actor, "grade_scale", key, DEFAULT_SCALE)
 
 
 def set_course_plan_first_grade(actor: Actor, grade: int) -> bool:
@@ -75,22 +74,4 @@ def set_course_plan_first_grade(actor: Actor, grade: int) -> bool:
     """
     if grade not in COURSE_PLAN_FIRST_GRADES:
         raise InvalidInput("The course plan starts in grade 6, 7, 8 or 9.")
-    settings = db.session.get(PlanSettings, actor.tenant_id)
-    if settings is None:
-        settings = PlanSettings(tenant_id=actor.tenant_id, course_plan_first_grade=GRADES[0])
-        db.session.add(settings)
-    if settings.course_plan_first_grade == grade:
-        return False
-    before = settings.course_plan_first_grade
-    settings.course_plan_first_grade = grade
-    audit.record(
-        "plan_settings.update",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="tenant",
-        subject_id=actor.tenant_id,
-        course_plan_first_grade=grade,
-        before=before,
-    )
-    db.session.commit()
-    return True
+    return _change(actor, "course_plan_first_grade", grade, GRADES[0])
