@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from lti_tool.extensions import db
@@ -107,8 +108,13 @@ def test_student_adds_a_catalogue_program_and_pages_pass_axe(
 
         # The screenshots resized the page: let it settle before the next navigation.
         frame.wait_for_load_state()
+        heading = frame.get_by_role("heading", level=1, name="My money checklist")
         frame.get_by_role("link", name="My money checklist").click()
-        frame.get_by_role("heading", level=1, name="My money checklist").wait_for(timeout=30000)
+        try:
+            heading.wait_for(timeout=15000)
+        except PlaywrightTimeout:  # a click that landed while the frame laid out again
+            frame.get_by_role("link", name="My money checklist").click()
+            heading.wait_for(timeout=30000)
         frame.get_by_role(
             "button", name=re.compile(r"Tick as done.*Learn what college costs")
         ).click()

@@ -136,6 +136,8 @@ def test_skills_as_chips_from_tag_page_to_class_view(demo_stack: DemoStack) -> N
         frame.locator("#course-skills").fill("")
         frame.get_by_role("button", name="Save tags").click()
         frame.get_by_text("Tags saved").wait_for(timeout=15000)
+        # skills.js draws the chips once the page has loaded (later when the machine is busy).
+        frame.locator(".skill-field").first.locator(".chip").nth(1).wait_for(timeout=15000)
         assert _chips(frame.locator(".skill-field").first) == ["data analysis", "lab safety"]
         first = frame.locator("fieldset.assignment-tags").first
         assert first.locator(f'input[value="{HEALTH}"]').is_checked()
