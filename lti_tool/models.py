@@ -165,6 +165,18 @@ class Person(Model):
     #: (no name, email or ids of the LMS) that stops a roster sync recreating them with their
     #: data. Their next launch clears it.
     erased_at: Mapped[dt.datetime | None]
+    #: The student's grade level (6-12; 0 kindergarten) and graduation year as the LMS or SIS
+    #: sent them (launch custom parameters, Canvas REST, a district CSV import); None when
+    #: neither did (the student's own entry in the plan counts then).
+    grade_level: Mapped[int | None]
+    graduation_year: Mapped[int | None]
+    #: The student's school as the LMS or SIS names it (caseloads may be split by school).
+    school: Mapped[str | None] = mapped_column(String(255))
+    #: Where the three fields above came from: ``launch``, ``canvas``, ``csv`` (None: nowhere).
+    student_info_source: Mapped[str | None] = mapped_column(String(20))
+    #: Set when a graduate was archived at a year-end rollover: kept, read-only, for the
+    #: district's retention period, then deleted.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -292,6 +304,48 @@ class RoleGrant(Model):
     #: ``operator`` (CLI or admin page) or ``platform-rule`` (institution admins rule).
     source: Mapped[str] = mapped_column(String(20), default="operator")
     granted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[created_at]
+
+
+class CaseloadRuleKind(enum.StrEnum):
+    """How a caseload rule chooses students."""
+
+    #: One named student (explicit lists and CSV uploads make one rule per student).
+    STUDENT = "student"
+    #: Every student of a grade level.
+    GRADE = "grade"
+    #: Every student whose family name starts with a letter from ``alpha_from`` to
+    #: ``alpha_to`` (inclusive, case-insensitive).
+    ALPHA = "alpha"
+    #: Every student of a school.
+    SCHOOL = "school"
+
+
+class CaseloadRule(Model):
+    """Which students a counselor's caseload holds: one rule of an admin's assignment.
+
+    Rules hang off the counselor's grant (``role_grants``), so a counselor granted by email
+    before their first launch can be given a caseload at once. A student is on a caseload when
+    any rule of it matches. Until a tenant has any rule, every counselor sees every student.
+    """
+
+    __tablename__ = "caseload_rules"
+    __table_args__ = (Index("ix_caseload_rules_tenant_grant", "tenant_id", "grant_id"),)
+
+    id: Mapped[intpk]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    grant_id: Mapped[int] = mapped_column(ForeignKey("role_grants.id", ondelete="CASCADE"))
+    kind: Mapped[CaseloadRuleKind] = mapped_column(enum_string(CaseloadRuleKind, "kind"))
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    grade_level: Mapped[int | None]
+    alpha_from: Mapped[str | None] = mapped_column(String(1))
+    alpha_to: Mapped[str | None] = mapped_column(String(1))
+    school: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[created_at]
