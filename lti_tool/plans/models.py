@@ -299,6 +299,20 @@ class PlanComment(Model):
     author: Mapped[Person | None] = relationship()
 
 
+class ReviewStatus(enum.StrEnum):
+    """Where this school year's plan stands in its review (a plan without a snapshot for the
+    year is a draft)."""
+
+    #: The student is working on it.
+    DRAFT = "draft"
+    #: The student handed it in for review.
+    SUBMITTED = "submitted"
+    #: A counselor sent it back with comments; the student changes it and submits again.
+    RETURNED = "returned"
+    #: A counselor approved it.
+    APPROVED = "approved"
+
+
 class PlanSnapshot(Model):
     """The plan as it stood for a school year: reviewed by a counselor, signed by a guardian."""
 
@@ -319,6 +333,17 @@ class PlanSnapshot(Model):
     )
     signed_at: Mapped[dt.datetime | None]
     signature_name: Mapped[str | None] = mapped_column(String(255))
+    #: The review status of this school year's plan (see ``ReviewStatus``).
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_string(ReviewStatus, "status"),
+        default=ReviewStatus.DRAFT,
+        server_default=ReviewStatus.DRAFT.value,
+    )
+    submitted_at: Mapped[dt.datetime | None]
+    returned_at: Mapped[dt.datetime | None]
+    returned_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

@@ -11,6 +11,9 @@ Create Date: 2026-12-07 19:40:00
 * ``people.archived_at``: a graduate archived at a year-end rollover (NULL: not archived).
 * ``caseload_rules``: an admin's assignment of students to a counselor's grant (a named
   student, a grade level, an alphabetical range of family names, or a school).
+* ``plan_snapshots.status`` (draft, submitted, returned, approved), ``submitted_at``,
+  ``returned_at``, ``returned_by``: the two-way review of a school year's plan. Existing
+  snapshots a counselor approved become ``approved``; the others ``draft``.
 """
 
 import sqlalchemy as sa
@@ -91,8 +94,49 @@ def upgrade() -> None:
             "ix_caseload_rules_tenant_grant", ["tenant_id", "grant_id"], unique=False
         )
 
+    with op.batch_alter_table("plan_snapshots") as batch:
+        batch.add_column(
+            sa.Column(
+                "status",
+                sa.Enum(
+                    "draft",
+                    "submitted",
+                    "returned",
+                    "approved",
+                    name="status",
+                    native_enum=False,
+                    create_constraint=True,
+                    length=20,
+                ),
+                server_default="draft",
+                nullable=False,
+            )
+        )
+        batch.add_column(sa.Column("submitted_at", lti_tool.db.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("returned_at", lti_tool.db.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("returned_by", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_plan_snapshots_returned_by_people"),
+            "people",
+            ["returned_by"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch.create_index(batch.f("ix_plan_snapshots_returned_by"), ["returned_by"], unique=False)
+    op.execute(
+        sa.text("UPDATE plan_snapshots SET status = 'approved' WHERE approved_at IS NOT NULL")
+    )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("plan_snapshots") as batch:
+        batch.drop_index(batch.f("ix_plan_snapshots_returned_by"))
+        batch.drop_constraint(batch.f("fk_plan_snapshots_returned_by_people"), type_="foreignkey")
+        batch.drop_column("returned_by")
+        batch.drop_column("returned_at")
+        batch.drop_column("submitted_at")
+        batch.drop_constraint(batch.f("ck_plan_snapshots_status"), type_="check")
+        batch.drop_column("status")
     op.drop_table("caseload_rules")
     with op.batch_alter_table("people") as batch:
         batch.drop_index(batch.f("ix_people_archived_at"))
