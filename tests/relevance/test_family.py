@@ -217,7 +217,7 @@ def test_each_child_has_a_summary_card(lti: LtiDriver, app: Flask) -> None:
     assert f">{s['child'].name}</h2>" in card and "Grade 10" in card
     assert "1 of 2 goals achieved · 1 of 2 milestones done" in card
     assert 'Become a nurse</span> <span class="tag-mark">In progress</span>' in card
-    assert "1 of 2 steps done" in card and "Pass chemistry" in card
+    assert "1 of 2 milestones done</span>" in card and "Pass chemistry" in card
     assert "Grade 10 checklist: " in card
     assert "Ask about CNA classes" in card and "due " in card
     assert "Shadow a nurse" not in card  # done: not an upcoming milestone
