@@ -81,8 +81,8 @@ def test_sign_off_is_the_guardians_own_account(lti: LtiDriver, app: Flask) -> No
     assert "by Ngozi Okafor (their own LMS account) on" in panel
     assert "reviewed with their child" in panel and "Proud of you." in panel
 
-    # The yearly history and the snapshot page say the same.
-    for path in ("history", f"history/{snap.school_year}"):
+    # The yearly history, the snapshot page and the printable plan say the same.
+    for path in ("history", f"history/{snap.school_year}", "print"):
         page = lti.client.get(
             f"/plans/students/{s['child_id']}/{path}", query_string={"lt": s["parent"]}
         )
