@@ -47,6 +47,9 @@ UPCOMING_SHOWN = 3
 #: How long the counselor's comment may be on a card before it is cut.
 EXCERPT_LENGTH = 240
 
+#: A child the LMS named only by id so far (they have not opened Lodestar, no roster sync yet).
+UNNAMED_CHILD = "Your child (name not sent by the school's LMS yet)"
+
 #: Where this school year's review stands, in words for parents.
 REVIEW_STATUS_WORDS: dict[str, str] = {
     ReviewStatus.DRAFT: "Still being written by your child",
@@ -275,7 +278,7 @@ def family_cards(actor: Actor) -> list[ChildCard]:
         cards.append(
             ChildCard(
                 person_id=person.id,
-                name=reading.student_name(person),
+                name=person.display_name if (person.name or person.email) else UNNAMED_CHILD,
                 grade_level=grade_level,
                 has_plan=plan is not None,
                 goals=tuple(

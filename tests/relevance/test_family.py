@@ -301,6 +301,9 @@ def test_two_children_from_two_course_launches(lti: LtiDriver, app: Flask) -> No
     parent = lti.user(TWO_CHILD_PARENT)
     elder, younger = (lti.user("sbx-user-0008"), lti.user("sbx-user-0009"))
     bio, alg = lti.course("sbx-course-bio1"), lti.course("sbx-course-alg2")
+    # Before anyone synced a roster, the LMS named the child by id only.
+    html = _family(lti, token_of(lti.launch(parent, bio, flavour="canvas")))
+    assert "Your child (name not sent by the school's LMS yet)" in html
     for teacher_index in (0, 1):  # the teachers synced their rosters: the names are known
         synced_class(lti, app, teacher_index)
 
