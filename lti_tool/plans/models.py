@@ -332,7 +332,17 @@ class PlanSnapshot(Model):
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
     signed_at: Mapped[dt.datetime | None]
+    #: The signer's name: their LMS account's name at signing (``signed_with_account``), or
+    #: for signatures made before that, the name they typed.
     signature_name: Mapped[str | None] = mapped_column(String(255))
+    #: The signature is the signed-in guardian's own account (False: an older typed name).
+    signed_with_account: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: The guardian confirmed "I have reviewed this plan with my child" when signing.
+    reviewed_with_child: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: The review status of this school year's plan (see ``ReviewStatus``).
     status: Mapped[ReviewStatus] = mapped_column(
         enum_string(ReviewStatus, "status"),

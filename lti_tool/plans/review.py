@@ -17,7 +17,7 @@ from typing import Any
 from flask import Response, flash, g, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import Form, StringField, TextAreaField
+from wtforms import BooleanField, Form, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lti_tool import audit, policy
@@ -26,7 +26,7 @@ from lti_tool.extensions import db
 from lti_tool.launch.access import requires
 from lti_tool.launch.session import current_actor, lurl
 from lti_tool.models import Person
-from lti_tool.plans import bp, reading, review_services
+from lti_tool.plans import bp, family, reading, review_services
 from lti_tool.plans.models import Plan, PlanComment
 from lti_tool.policy import Action
 
@@ -58,9 +58,15 @@ class ReviewPanel:
     signed_at: dt.datetime | None
     signed_by_name: str | None
     signature_name: str | None
+    #: The signature is the guardian's own account (False: an older typed name).
+    signed_with_account: bool
+    #: The guardian confirmed they reviewed the plan with their child.
+    reviewed_with_child: bool
     can_comment: bool
     can_approve: bool
     can_sign: bool
+    #: The name the viewer would sign with (their LMS account's), when they may sign.
+    signer_name: str | None = None
 
 
 def _name(person: Person | None) -> str:
@@ -75,7 +81,8 @@ class ReviewDraft:
     (``review_context`` reads it from ``g.review_draft``, set by the failing view)."""
 
     body: str = ""
-    signature_name: str = ""
+    #: The "I have reviewed this plan with my child" box was ticked.
+    reviewed: bool = False
     comment_error: str | None = None
     sign_error: str | None = None
 
@@ -90,7 +97,7 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
     "review_draft": ReviewDraft}`` (the draft is empty unless a post just failed).
 
     Three queries (comments with authors, this year's snapshot, approver and signer) plus the
-    policy checks for the three forms.
+    policy checks for the three forms (and the viewer's own name when they may sign).
     """
     student = db.session.get(Person, plan.person_id)
     year = reading.school_year()
@@ -116,6 +123,12 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
         if ids
         else {}
     )
+    can_sign = student is not None and policy.allowed(actor, Action.SIGN_PLAN, student)
+    signer = (
+        review_services.signer_name(db.session.get(Person, actor.person_id), actor.person_id)
+        if can_sign and not (snap and snap.signed_at)
+        else None
+    )
     return {
         "review": ReviewPanel(
             student_id=plan.person_id,
@@ -130,9 +143,12 @@ def review_context(actor: Actor, plan: Plan) -> dict[str, Any]:
             if snap and snap.signed_at
             else None,
             signature_name=snap.signature_name if snap else None,
+            signed_with_account=bool(snap and snap.signed_with_account),
+            reviewed_with_child=bool(snap and snap.reviewed_with_child),
             can_comment=student is not None and policy.allowed(actor, Action.COMMENT_PLAN, student),
             can_approve=student is not None and policy.allowed(actor, Action.REVIEW_PLAN, student),
-            can_sign=student is not None and policy.allowed(actor, Action.SIGN_PLAN, student),
+            can_sign=can_sign,
+            signer_name=signer,
         ),
         "review_draft": g.get("review_draft") or ReviewDraft(),
     }
@@ -154,16 +170,17 @@ class CommentForm(Form):
     )
 
 
-class SignForm(Form):
-    """A guardian's sign-off: they type their name."""
+#: The message beside the sign-off box when it was not ticked.
+REVIEWED_REQUIRED = "Tick \u201cI have reviewed this plan with my child\u201d to sign off."
 
-    signature_name = StringField(
-        "Your full name",
-        filters=[lambda v: " ".join((v or "").split())],
-        validators=[
-            DataRequired("Type your name to sign."),
-            Length(max=120, message="Keep the name under 120 characters."),
-        ],
+
+class SignForm(Form):
+    """A guardian's sign-off: nothing to type (the signature is their own LMS account), only
+    the confirmation that they reviewed the plan with their child."""
+
+    reviewed_with_child = BooleanField(
+        "I have reviewed this plan with my child",
+        validators=[DataRequired(REVIEWED_REQUIRED)],
     )
 
 
@@ -174,7 +191,8 @@ def _error(form: Form, field: str) -> str | None:
 
 
 def _drafts() -> tuple[CommentForm, SignForm]:
-    """The review form as posted: the comment and the signature, whichever button was used."""
+    """The review form as posted: the comment and the sign-off box, whichever button was
+    used."""
     return CommentForm(request.form), SignForm(request.form)
 
 
@@ -213,7 +231,7 @@ def add_comment(actor: Actor, student: Person) -> BaseResponse | tuple[str, int]
             student,
             ReviewDraft(
                 body=form.body.data or "",
-                signature_name=sign_form.signature_name.data or "",
+                reviewed=bool(sign_form.reviewed_with_child.data),
                 comment_error=_error(form, "body"),
             ),
         )
@@ -249,23 +267,23 @@ def approve_plan(actor: Actor, student: Person) -> BaseResponse | tuple[str, int
 @bp.post("/students/<int:person_id>/sign")
 @requires(Action.SIGN_PLAN, student=(Person, "person_id"))
 def sign_plan(actor: Actor, student: Person) -> BaseResponse | tuple[str, int]:
-    """A guardian signs off this school year's plan by typing their name (and the comment
-    typed with it is posted)."""
+    """A guardian signs off this school year's plan with their own account, confirming they
+    reviewed it with their child (and the comment typed with it is posted)."""
     comment, form = _drafts()
     with_comment, problem = _comment_to_post(comment)
-    sign_problem = None if form.validate() else _error(form, "signature_name")
+    sign_problem = None if form.validate() else _error(form, "reviewed_with_child")
     if problem or sign_problem:
         return _show_again(
             actor,
             student,
             ReviewDraft(
                 body=comment.body.data or "",
-                signature_name=form.signature_name.data or "",
+                reviewed=bool(form.reviewed_with_child.data),
                 sign_error=sign_problem,
                 comment_error=problem,
             ),
         )
-    snap = review_services.sign(actor, student, form.signature_name.data or "")
+    snap = review_services.sign(actor, student, reviewed_with_child=True)
     if snap is None:
         message = "This plan is already signed for this school year."
     else:
@@ -282,20 +300,21 @@ def sign_plan(actor: Actor, student: Person) -> BaseResponse | tuple[str, int]:
 
 @bp.get("/family")
 def guardian_home() -> str:
-    """A guardian's students, each with their plan status."""
+    """A guardian's landing: a summary card for each child (goals and progress, this year's
+    milestones, the counselor's latest comment, review and sign-off), before the full plan."""
     actor = current_actor()
-    rows = review_services.guardian_overview(actor)
-    if rows:
+    cards = family.family_cards(actor)
+    if cards:
         audit.record(
             "plans.family_view",
             tenant_id=actor.tenant_id,
             actor_id=actor.person_id,
             subject_type="person",
             subject_id=actor.person_id,
-            students=[r.person_id for r in rows],
+            students=[c.person_id for c in cards],
         )
         db.session.commit()
-    return render_template("plans/guardian.html", students=rows, school_year=reading.school_year())
+    return render_template("plans/guardian.html", children=cards, school_year=reading.school_year())
 
 
 def _caseload(actor: Actor, audit_action: str) -> tuple[str | None, list[Any]]:

@@ -129,8 +129,24 @@ def approve(actor: Actor, student: Person) -> PlanSnapshot:
     return snap
 
 
-def sign(actor: Actor, student: Person, signature_name: str) -> PlanSnapshot | None:
-    """Sign off this school year's plan (the caller checked SIGN_PLAN); audited.
+def signer_name(guardian: Person | None, guardian_id: int) -> str:
+    """The name a guardian signs with: their LMS account's name, else its email, else a
+    neutral label with the account number (a signature is never empty)."""
+    if guardian is not None:
+        given = " ".join(p for p in (guardian.given_name, guardian.family_name) if p)
+        name = (guardian.name or "").strip() or given or (guardian.email or "").strip()
+        if name:
+            return name
+    return f"a guardian (account #{guardian_id})"
+
+
+def sign(actor: Actor, student: Person, *, reviewed_with_child: bool) -> PlanSnapshot | None:
+    """Sign off this school year's plan with the signed-in guardian's own account (the
+    caller checked SIGN_PLAN and that the guardian confirmed "I have reviewed this plan with
+    my child"); audited.
+
+    The snapshot records the account (``signed_by``), its name at signing
+    (``signature_name``: nothing typed is trusted) and the confirmation.
 
     :returns: the snapshot, or None when it was already signed this year (nothing changes).
     """
@@ -142,7 +158,9 @@ def sign(actor: Actor, student: Person, signature_name: str) -> PlanSnapshot | N
     snap = _snapshot_for(plan, year, refresh=existing is None or existing.approved_at is None)
     snap.signed_by = actor.person_id
     snap.signed_at = utcnow()
-    snap.signature_name = signature_name
+    snap.signature_name = signer_name(db.session.get(Person, actor.person_id), actor.person_id)
+    snap.signed_with_account = True
+    snap.reviewed_with_child = reviewed_with_child
     db.session.flush()
     audit.record(
         "plan.sign",
@@ -153,6 +171,8 @@ def sign(actor: Actor, student: Person, signature_name: str) -> PlanSnapshot | N
         plan_id=plan.id,
         student_id=student.id,
         school_year=year,
+        signed_with_account=True,
+        reviewed_with_child=reviewed_with_child,
     )
     db.session.commit()
     return snap

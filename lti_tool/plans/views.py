@@ -51,6 +51,7 @@ from lti_tool.plans import (
     profile,
     programs,
     reading,
+    review_services,
     skills,
     vocabulary,
     yearly_snapshots,
@@ -905,6 +906,15 @@ def _archive_name(stored_id: int, filename: str) -> str:
     return f"files/{stored_id}-{secure_filename(filename) or 'file'}"
 
 
+def _print_signoff(student: Person) -> dict[str, Any]:
+    """This school year's approval and sign-off for the printable page (two queries):
+    ``{"snap": PlanSnapshot | None, "names": {person id: name}}``."""
+    plan = reading.find_plan(student)
+    snap = review_services.this_years_snapshot(plan) if plan else None
+    names = _people_names({snap.approved_by, snap.signed_by}) if snap else {}
+    return {"snap": snap, "names": names, "school_year": reading.school_year()}
+
+
 @bp.get("/students/<int:person_id>/export.zip")
 @requires(Action.EXPORT_PLAN, student=(Person, "person_id"))
 def export_zip(actor: Actor, student: Person) -> Response:
@@ -921,6 +931,7 @@ def export_zip(actor: Actor, student: Person) -> Response:
         doc=plan_export.printable_document(student, show_accommodations=show),
         show_accommodations=show,
         printed=utcnow().date(),
+        signoff=_print_signoff(student),
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -951,6 +962,7 @@ def print_plan(actor: Actor, student: Person) -> Response:
         doc=document,
         show_accommodations=show,
         printed=utcnow().date(),
+        signoff=_print_signoff(student),
     )
     return Response(html, headers={"Cache-Control": "no-store"})
 

@@ -111,4 +111,6 @@ def snapshot_summary(snap: PlanSnapshot) -> dict[str, Any]:
         "signed_by": snap.signed_by,
         "signed_at": iso_or_none(snap.signed_at),
         "signature_name": snap.signature_name,
+        "signed_with_account": snap.signed_with_account,
+        "reviewed_with_child": snap.reviewed_with_child,
     }

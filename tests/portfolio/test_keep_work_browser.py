@@ -143,7 +143,7 @@ def test_failed_sign_off_keeps_the_guardians_comment(demo_stack: DemoStack) -> N
         page = browser.new_page(viewport=DESKTOP)
         frame = open_as(page, demo_stack, parent.name)
         frame.get_by_role("link", name="My students", exact=True).click()
-        frame.locator("table.guardian-students a").first.click()
+        frame.get_by_role("link", name="Read the full plan", exact=False).first.click()
         frame.get_by_role("heading", name="Review and sign-off", exact=False).wait_for(
             timeout=15000
         )
@@ -151,7 +151,7 @@ def test_failed_sign_off_keeps_the_guardians_comment(demo_stack: DemoStack) -> N
         with page.expect_response(lambda r: "/sign" in r.url) as sent:
             frame.get_by_role("button", name="Sign off the plan").click()
         assert sent.value.status == 422
-        frame.get_by_text("Type your name to sign.").first.wait_for(timeout=15000)
+        frame.locator("#signature-error").wait_for(timeout=15000)
         assert frame.get_by_label("Add a comment").input_value() == comment.strip()
         # The page opens at the review panel (the form's action ends in #review-heading).
         assert frame.evaluate("location.hash") == "#review-heading"

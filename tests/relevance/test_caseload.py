@@ -53,7 +53,7 @@ def _setup(lti: LtiDriver, app: Flask) -> dict[str, Any]:
     assert (
         lti.client.post(
             f"/plans/students/{child_id}/sign",
-            data={"lt": parent, "signature_name": "Ngozi Okafor"},
+            data={"lt": parent, "reviewed_with_child": "y"},
         ).status_code
         == 302
     )

@@ -14,9 +14,11 @@ from lti_tool.models import AuditEvent
 from lti_tool.plans import reading
 from lti_tool.plans.models import Plan, PlanComment, PlanSnapshot
 from tests.lti_driver import LtiDriver
-from tests.relevance.helpers import HEALTH, launch, person_id, set_plan, synced_class, table
+from tests.relevance.helpers import HEALTH, launch, person_id, set_plan, synced_class
 
 CHILD = "sbx-user-0007"
+#: The sign-off form's "I have reviewed this plan with my child" box, ticked.
+REVIEWED = {"reviewed_with_child": "y"}
 
 
 def _setup(lti: LtiDriver, app: Flask) -> dict[str, Any]:
@@ -176,32 +178,40 @@ def test_guardian_signs_this_years_plan(lti: LtiDriver, app: Flask) -> None:
     url = f"/plans/students/{s['child_id']}/sign"
     # Counselor, teacher and the student cannot sign; a guardian not for another child.
     for token in (s["counselor"], s["token"], s["student"]):
-        assert lti.client.post(url, data={"lt": token, "signature_name": "X"}).status_code == 403
+        assert lti.client.post(url, data={"lt": token, **REVIEWED}).status_code == 403
     response = lti.client.post(
-        f"/plans/students/{s['other_id']}/sign",
-        data={"lt": s["parent"], "signature_name": "Ngozi Okafor"},
+        f"/plans/students/{s['other_id']}/sign", data={"lt": s["parent"], **REVIEWED}
     )
     assert response.status_code == 403
-    assert lti.client.post(url, data={"lt": s["parent"], "signature_name": "  "}).status_code == 422
+    assert lti.client.post(url, data={"lt": s["parent"]}).status_code == 422
     assert _snapshot(app, s["child_id"]) is None
     assert _snapshot(app, s["other_id"]) is None
 
     html = render_panel(lti, s["parent"], s["child_id"])
-    assert 'name="signature_name"' in html and "Not signed yet" in html
+    assert 'name="reviewed_with_child"' in html and "Not signed yet" in html
+    assert "as <strong>Ngozi Okafor</strong>, the name on your LMS account" in html
+    assert 'name="signature_name"' not in html
     assert "Approve this plan" not in html
-    response = lti.client.post(url, data={"lt": s["parent"], "signature_name": "  Ngozi   Okafor "})
+    # A typed name is ignored: the signature is the signed-in account.
+    response = lti.client.post(
+        url, data={"lt": s["parent"], "signature_name": "Mickey Mouse", **REVIEWED}
+    )
     assert response.status_code == 302
     snap = _snapshot(app, s["child_id"])
     assert snap is not None and snap.signed_at is not None
     assert snap.signature_name == "Ngozi Okafor"
+    assert snap.signed_with_account and snap.reviewed_with_child
     assert snap.signed_by == person_id(app, lti.person("parent").sub)
-    assert len(_audits(app, "plan.sign")) == 1
+    [event] = _audits(app, "plan.sign")
+    assert event.detail["reviewed_with_child"] is True
+    assert event.detail["signed_with_account"] is True
 
     html = render_panel(lti, s["parent"], s["child_id"])
-    assert "✓ Signed</span> by Ngozi Okafor on" in html
-    assert 'name="signature_name"' not in html
+    assert "✓ Signed</span> by Ngozi Okafor (their own LMS account) on" in html
+    assert ", reviewed with their child" in html
+    assert 'name="reviewed_with_child"' not in html
     # Signing again changes nothing.
-    response = lti.client.post(url, data={"lt": s["parent"], "signature_name": "Someone"})
+    response = lti.client.post(url, data={"lt": s["parent"], **REVIEWED})
     assert response.status_code == 302
     assert "already signed" in lti.client.get(response.headers["Location"]).get_data(as_text=True)
     again = _snapshot(app, s["child_id"])
@@ -220,32 +230,5 @@ def test_guardian_signs_this_years_plan(lti: LtiDriver, app: Flask) -> None:
     assert approved.signature_name == "Ngozi Okafor" and approved.data == snap.data
     # Everyone who reads the plan sees the state.
     html = render_panel(lti, s["token"], s["child_id"])
-    assert "✓ Signed</span> by Ngozi Okafor on" in html and "✓ Approved" in html
-
-
-def test_guardian_home_lists_children_with_status(lti: LtiDriver, app: Flask) -> None:
-    s = _setup(lti, app)
-    set_plan(app, s["child"].sub, goals=[("Second goal", None)], achieved=1)
-    page = lti.client.get("/plans/family", query_string={"lt": s["parent"]})
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    rows = table(html, "Plan status for the " + reading.school_year())
-    assert rows[1:] == [
-        [f"{s['child'].name}: open plan", "2 goals (1 achieved)", "Not yet", "Not yet"]
-    ]
-    assert f'href="/plans/students/{s["child_id"]}"' in html
-    assert s["other"].name not in html
-
-    lti.client.post(f"/plans/students/{s['child_id']}/approve", data={"lt": s["counselor"]})
-    lti.client.post(
-        f"/plans/students/{s['child_id']}/sign",
-        data={"lt": s["parent"], "signature_name": "Ngozi Okafor"},
-    )
-    html = lti.client.get("/plans/family", query_string={"lt": s["parent"]}).get_data(as_text=True)
-    rows = table(html, "Plan status for the ")
-    assert rows[1][2:] == ["✓ Yes", "✓ Yes"]
-    assert _audits(app, "plans.family_view")
-
-    # Someone with no linked students sees a plain message.
-    html = lti.client.get("/plans/family", query_string={"lt": s["token"]}).get_data(as_text=True)
-    assert "No students are linked to your account." in html
+    assert "✓ Signed</span> by Ngozi Okafor (their own LMS account) on" in html
+    assert "✓ Approved" in html

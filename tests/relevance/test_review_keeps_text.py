@@ -41,23 +41,23 @@ def test_refused_comment_comes_back_with_its_text(lti: LtiDriver, app: Flask) ->
     assert _comments(app) == []
 
 
-def test_failed_sign_off_keeps_the_name_and_the_long_comment(lti: LtiDriver, app: Flask) -> None:
+def test_failed_sign_off_keeps_the_long_comment(lti: LtiDriver, app: Flask) -> None:
     s = _setup(lti, app)
-    # The guardian types a long comment, then presses "Sign off" with no name.
+    # The guardian types a long comment, then presses "Sign off" without ticking the box.
     response = lti.client.post(
-        f"/plans/students/{s['child_id']}/sign",
-        data={"lt": s["parent"], "signature_name": "  ", "body": LONG},
+        f"/plans/students/{s['child_id']}/sign", data={"lt": s["parent"], "body": LONG}
     )
     assert response.status_code == 422
     panel = _panel(response)
-    assert "Type your name to sign." in panel and 'id="signature-error"' in panel
+    assert "I have reviewed this plan with my child" in panel and 'id="signature-error"' in panel
+    assert "to sign off." in panel
     assert f">{LONG.strip()}</textarea>" in panel
     assert _snapshot(app, s["child_id"]) is None and _comments(app) == []
 
-    # Signed with the name: the comment typed with it is posted too.
+    # Signed with the box ticked: the comment typed with it is posted too.
     response = lti.client.post(
         f"/plans/students/{s['child_id']}/sign",
-        data={"lt": s["parent"], "signature_name": "Ngozi Okafor", "body": LONG},
+        data={"lt": s["parent"], "reviewed_with_child": "y", "body": LONG},
     )
     assert response.status_code == 302
     snap = _snapshot(app, s["child_id"])
@@ -100,7 +100,7 @@ def test_the_panel_is_one_form_so_the_comment_travels_with_each_button(
     panel = page.split('<section class="review-panel"', 1)[1].split("</section>", 1)[0]
     assert panel.count("<form") == 1
     form = panel.split("<form", 1)[1].split("</form>", 1)[0]
-    assert 'name="signature_name"' in form and 'name="body"' in form
+    assert 'name="reviewed_with_child"' in form and 'name="body"' in form
     assert f'formaction="/plans/students/{s["child_id"]}/sign#review-heading"' in form
-    # "Sign off" is the form's first button: Enter in the name field signs.
+    # "Sign off" is the form's first button, right after the box it needs.
     assert form.index("Sign off the plan") < form.index("Post comment")
