@@ -261,6 +261,10 @@ def platforms_list() -> None:
 @with_appcontext
 def platforms_tenants() -> None:
     """List tenants (one per district LMS) and their registrations."""
+    _echo_tenants()
+
+
+def _echo_tenants() -> None:
     from lti_tool.launch import tenancy
 
     for t in tenancy.list_tenants():
@@ -498,6 +502,13 @@ def platforms_schoology_api(
 @click.group("tenants", help="Districts (tenants) and all of their data.")
 def tenants_cli() -> None:
     """``ilp tenants ...``."""
+
+
+@tenants_cli.command("list")
+@with_appcontext
+def tenants_list() -> None:
+    """List tenants (one per district LMS) with their numbers and registrations."""
+    _echo_tenants()
 
 
 @tenants_cli.command("delete")

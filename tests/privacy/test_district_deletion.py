@@ -126,3 +126,14 @@ def test_the_roles_of_the_other_district_still_work(app: Flask, runner: Any) -> 
         person = db.session.get(Person, kept_id)
         assert person is not None and db.session.get(Tenant, one_id) is None
         assert [e.role for e in db.session.execute(select(Enrollment)).scalars()] == [Role.STUDENT]
+
+
+def test_tenants_list_names_the_number_to_delete(app: Flask, runner: Any) -> None:
+    with app.app_context():
+        tenant, platform = factories.tenant_with_platform(name="Maple Unified")
+        db.session.commit()
+        tenant_id, client_id = tenant.id, platform.client_id
+    result = runner.invoke(args=["tenants", "list"])
+    assert result.exit_code == 0, result.output
+    assert f"{tenant_id}\tMaple Unified\tactive\tplatform" in result.output
+    assert client_id in result.output
