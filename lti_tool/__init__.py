@@ -128,6 +128,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.launch.session import init_session
     from lti_tool.plans import bp as plans_bp
     from lti_tool.portfolio import bp as portfolio_bp
+    from lti_tool.privacy import bp as privacy_bp
     from lti_tool.relevance import bp as relevance_bp
 
     app.register_blueprint(launch_bp)
@@ -136,6 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(careers_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(relevance_bp)
+    app.register_blueprint(privacy_bp)
     init_session(app)
     errors.register_error_handlers(app)
     cli.register(app)

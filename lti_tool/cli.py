@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -260,6 +261,10 @@ def platforms_list() -> None:
 @with_appcontext
 def platforms_tenants() -> None:
     """List tenants (one per district LMS) and their registrations."""
+    _echo_tenants()
+
+
+def _echo_tenants() -> None:
     from lti_tool.launch import tenancy
 
     for t in tenancy.list_tenants():
@@ -491,6 +496,45 @@ def platforms_schoology_api(
     click.echo(
         f"Schoology API configured for platform {platform_id}; user mapping: "
         f"{schoology.user_match(platform.settings)}."
+    )
+
+
+@click.group("tenants", help="Districts (tenants) and all of their data.")
+def tenants_cli() -> None:
+    """``ilp tenants ...``."""
+
+
+@tenants_cli.command("list")
+@with_appcontext
+def tenants_list() -> None:
+    """List tenants (one per district LMS) with their numbers and registrations."""
+    _echo_tenants()
+
+
+@tenants_cli.command("delete")
+@click.argument("tenant_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@with_appcontext
+def tenants_delete(tenant_id: int, yes: bool) -> None:
+    """Delete the district TENANT_ID and ALL of its data: registrations, people, courses,
+    plans, files, grades and audit log (irreversible; other tenants are untouched)."""
+    from lti_tool.privacy import district_deletion
+
+    try:
+        tenant, counts = district_deletion.tenant_summary(tenant_id)
+        if not yes:
+            click.confirm(
+                f"Delete tenant {tenant_id} ({tenant.name}) with {counts['people']} people, "
+                f"{counts['plans']} plans and {counts['files']} files, for good?",
+                abort=True,
+            )
+        counts = district_deletion.delete_tenant(tenant_id)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(
+        f"Deleted tenant {tenant_id}: {counts['people']} people, {counts['courses']} courses, "
+        f"{counts['plans']} plans, {counts['files']} files and everything attached to them."
     )
 
 
@@ -787,9 +831,56 @@ def purge_deleted_command(days: int | None) -> None:
     )
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Back up a SQLite install to FILE (safe while Lodestar runs; includes uploaded files).
+    On PostgreSQL it prints the pg_dump command to use instead."""
+    from lti_tool.privacy import backup
+
+    try:
+        manifest = backup.backup(file)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(
+        f"Backed up to {file} (schema {manifest.schema_revision}, {manifest.created_at} UTC, "
+        f"Lodestar {manifest.tool_version}). It holds every plan and file: keep it safe."
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@with_appcontext
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace this SQLite install's database with the backup FILE (a copy of the current
+    database is kept first). Stop Lodestar's web and worker processes before restoring."""
+    from lti_tool.privacy import backup
+
+    try:
+        made = backup.check(file).created_at
+        if not yes:
+            click.confirm(
+                f"Replace the current database with the backup of {made} UTC?", abort=True
+            )
+        restored = backup.restore(file)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(
+        f"Restored the backup of {restored.manifest.created_at} UTC. The database as it was "
+        f"before is kept in {restored.kept_copy}."
+    )
+    if restored.needs_upgrade:
+        click.echo("The backup comes from an older Lodestar: run `ilp db upgrade` now.")
+
+
 #: Lodestar's own commands (with Flask-Migrate's ``db``, what an operator sees).
 OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     platforms_cli,
+    tenants_cli,
     keys_cli,
     people_cli,
     reference_cli,
@@ -797,6 +888,8 @@ OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     sync_command,
     worker_command,
     purge_deleted_command,
+    backup_command,
+    restore_command,
 )
 
 

@@ -14,7 +14,8 @@ in ``allowed``, which looks the action up in ``RULES``. Rules
 * A counselor reviews plans across the tenant; an admin manages tenant settings, grants,
   registrations, export and deletion. Both rights come from Lodestar's own grants
   (``role_grants``), never from an LMS institution or system role by itself.
-* Anyone of the tenant with a session browses the occupation reference pages.
+* Anyone of the tenant with a session browses the occupation reference pages and reads the
+  privacy page.
 """
 
 from __future__ import annotations
@@ -102,6 +103,9 @@ class Action(enum.StrEnum):
     #: None: occupation reference pages (what the work is, wages, in demand here): anyone of
     #: the tenant with a session.
     BROWSE_CAREERS = "browse_careers"
+    #: None: the privacy page (what Lodestar keeps, who sees it): anyone of the tenant with
+    #: a session, students and parents included.
+    READ_PRIVACY_NOTICE = "read_privacy_notice"
 
 
 # -- what the rules ask the database: each a SQL condition, so one check (or a page's
@@ -363,6 +367,7 @@ RULES: dict[Action, Rule] = {
         STUDENT, lambda actor, student: and_(_counselor(actor), _was_learner(student.id))
     ),
     Action.BROWSE_CAREERS: Rule(TENANT, lambda actor, _none: _of_tenant(actor)),
+    Action.READ_PRIVACY_NOTICE: Rule(TENANT, lambda actor, _none: _of_tenant(actor)),
 }
 
 

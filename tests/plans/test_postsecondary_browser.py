@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from lti_tool.extensions import db
@@ -106,15 +105,18 @@ def test_student_adds_a_catalogue_program_and_pages_pass_axe(
         page.set_viewport_size({"width": 1280, "height": 900})
         _shot(page, "postsecondary-list-desktop", tmp_path)
 
-        # The screenshots resized the page: let it settle before the next navigation.
+        # The screenshots resized the page, and under load a mouse click can land while the
+        # frame lays out again and be lost. Follow the link with a DOM click instead (the
+        # page's own session script still handles it, as it does a person's click) and wait
+        # for the navigation it makes, generously.
         frame.wait_for_load_state()
-        heading = frame.get_by_role("heading", level=1, name="My money checklist")
-        frame.get_by_role("link", name="My money checklist").click()
-        try:
-            heading.wait_for(timeout=15000)
-        except PlaywrightTimeout:  # a click that landed while the frame laid out again
-            frame.get_by_role("link", name="My money checklist").click()
-            heading.wait_for(timeout=30000)
+        link = frame.get_by_role("link", name="My money checklist")
+        link.wait_for(state="visible", timeout=30000)
+        with frame.expect_navigation(
+            url=re.compile(r"/plans/me/money(\?|$)"), wait_until="load", timeout=90000
+        ):
+            link.evaluate("a => a.click()")
+        frame.get_by_role("heading", level=1, name="My money checklist").wait_for(timeout=30000)
         frame.get_by_role(
             "button", name=re.compile(r"Tick as done.*Learn what college costs")
         ).click()

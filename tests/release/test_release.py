@@ -34,6 +34,7 @@ SHIPPED = {
     "migrations": "lti_tool/_migrations",
 }
 OPERATOR_COMMANDS = {
+    "backup",
     "db",
     "demo",
     "keys",
@@ -41,7 +42,9 @@ OPERATOR_COMMANDS = {
     "platforms",
     "purge-deleted",
     "reference",
+    "restore",
     "sync",
+    "tenants",
     "worker",
 }
 FLASK_OPTIONS = ("-A", "--app", "--debug", "-e", "--env-file")

@@ -116,6 +116,7 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "manage resources": (A.MANAGE_RESOURCES, "-"),
     "recommend resource": (A.RECOMMEND_RESOURCE, "sam"),
     "browse careers": (A.BROWSE_CAREERS, "-"),
+    "read privacy notice": (A.READ_PRIVACY_NOTICE, "-"),
 }
 PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
 TEACHER = {"view class", "sync class", "tag course", "place activity", "manage reflections"}
@@ -164,8 +165,11 @@ EXPECTED: dict[str, set[str]] = {
     "otto": {"view family"},  # guards Olga, in his own tenant
     "olga": {"browse resources"},  # a learner of her own district
 }
-# Every person of a tenant browses the occupation reference pages of their own tenant.
-EXPECTED = {who: rights | {"browse careers"} for who, rights in EXPECTED.items()}
+# Every person of a tenant browses the occupation reference pages of their own tenant and
+# reads its privacy page.
+EXPECTED = {
+    who: rights | {"browse careers", "read privacy notice"} for who, rights in EXPECTED.items()
+}
 
 
 def resource(world: World, name: str) -> Any:
