@@ -326,6 +326,18 @@ TABLES: tuple[Table, ...] = (
         ("returned_at", "When a counselor returned it", (S.COUNSELOR,), PLAN_READERS),
         ("signed_at", "When a guardian signed it", (S.GUARDIAN,), PLAN_READERS),
         ("signature_name", "The signer's name", (S.GUARDIAN,), PLAN_READERS),
+        (
+            "signed_with_account",
+            "Signed with the guardian's own account",
+            (S.GUARDIAN,),
+            PLAN_READERS,
+        ),
+        (
+            "reviewed_with_child",
+            "Guardian confirmed reviewing it with the child",
+            (S.GUARDIAN,),
+            PLAN_READERS,
+        ),
     ),
     _table(
         "resume_settings",
