@@ -22,6 +22,7 @@ from flask.cli import FlaskGroup, routes_command, run_command, shell_command, wi
 
 from lti_tool import __version__
 from lti_tool.careers.commands import reference_cli
+from lti_tool.district.commands import purge_archived_command, rollover_command
 from lti_tool.errors import ToolError
 
 #: Flask's options of the group and its development commands: for developers.
@@ -797,6 +798,8 @@ OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     sync_command,
     worker_command,
     purge_deleted_command,
+    rollover_command,
+    purge_archived_command,
 )
 
 

@@ -39,8 +39,10 @@ OPERATOR_COMMANDS = {
     "keys",
     "people",
     "platforms",
+    "purge-archived",
     "purge-deleted",
     "reference",
+    "rollover",
     "sync",
     "worker",
 }
