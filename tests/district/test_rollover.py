@@ -9,11 +9,13 @@ import datetime as dt
 from flask import Flask
 from sqlalchemy import event, func, select
 
+from lti_tool import policy
 from lti_tool.district import rollover
 from lti_tool.extensions import db
-from lti_tool.models import AuditEvent, DistrictSettings, Person
+from lti_tool.models import AuditEvent, DistrictSettings, Person, Role
 from lti_tool.plans import reading
 from lti_tool.plans.models import Plan, PlanSnapshot
+from lti_tool.policy import Action
 from tests import factories
 
 JUNE = dt.datetime(2027, 6, 20, 15, 0, tzinfo=dt.UTC)
@@ -204,3 +206,26 @@ def test_the_commands(app: Flask, runner: object) -> None:
     assert invoke(args=["rollover", "--tenant", "999999"]).exit_code == 2
     purged = invoke(args=["purge-archived"])
     assert purged.exit_code == 0 and "Deleted 0 archived graduate(s)" in purged.output
+
+
+def test_an_archived_graduate_is_read_only(app: Flask) -> None:
+    with app.app_context():
+        owner = factories.tenant()
+        biology = factories.course(owner)
+        senior = factories.student_in(biology, grade_level=12)
+        teacher = factories.teacher_of(biology)
+        factories.plan(senior)
+        db.session.commit()
+        me = factories.actor(senior, biology, [Role.STUDENT])
+        their_teacher = factories.actor(teacher, biology, [Role.TEACHER])
+        assert policy.allowed(me, Action.EDIT_PLAN, senior)
+        assert policy.allowed(their_teacher, Action.COMMENT_PLAN, senior)
+
+        assert rollover.run(owner.id, now=JUNE).archived == 1
+        db.session.refresh(senior)
+        assert not policy.allowed(me, Action.EDIT_PLAN, senior)
+        assert not policy.allowed(their_teacher, Action.COMMENT_PLAN, senior)
+        assert not policy.allowed(their_teacher, Action.ATTACH_EVIDENCE, (biology, senior))
+        # Still readable (and exportable) until the retention period ends.
+        assert policy.allowed(me, Action.READ_PLAN, senior)
+        assert policy.allowed(their_teacher, Action.READ_PLAN, senior)
