@@ -13,7 +13,7 @@ from lti_tool import policy
 from lti_tool.district import rollover
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, DistrictSettings, Person, Role
-from lti_tool.plans import reading
+from lti_tool.plans import journey, reading, review_services
 from lti_tool.plans.models import Plan, PlanSnapshot
 from lti_tool.policy import Action
 from tests import factories
@@ -229,3 +229,18 @@ def test_an_archived_graduate_is_read_only(app: Flask) -> None:
         # Still readable (and exportable) until the retention period ends.
         assert policy.allowed(me, Action.READ_PLAN, senior)
         assert policy.allowed(their_teacher, Action.READ_PLAN, senior)
+
+
+def test_archived_graduates_leave_the_caseload_and_reports(app: Flask) -> None:
+    with app.app_context():
+        owner = factories.tenant()
+        biology = factories.course(owner)
+        senior = factories.student_in(biology, grade_level=12)
+        junior = factories.student_in(biology, grade_level=11)
+        counselor = factories.actor(factories.person(owner), roles=[Role.COUNSELOR])
+        db.session.commit()
+        before = {r.person_id for r in review_services.caseload_rows(counselor)}
+        assert before == {senior.id, junior.id}
+        rollover.run(owner.id, now=JUNE)
+        assert [r.person_id for r in review_services.caseload_rows(counselor)] == [junior.id]
+        assert journey.report(owner.id).students == 1
