@@ -6,9 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
+from lti_tool import jobs
 from lti_tool.actor import Actor
 from lti_tool.district import audit_log, bp, calendar, rollover, settings_page
 from lti_tool.errors import InvalidInput, NotFound
@@ -143,10 +152,18 @@ def rollover_page(actor: Actor) -> str:
 @bp.post("/rollover")
 @requires(Action.ADMIN_TENANT)
 def run_rollover(actor: Actor) -> BaseResponse:
-    """Run the rollover the admin confirmed (the school year shown on the page)."""
-    done = rollover.run(
-        actor.tenant_id, actor_id=actor.person_id, expected=request.form.get("school_year", "")
-    )
+    """Run the rollover the admin confirmed (the school year shown on the page): in the
+    background when RQ is configured (a large district's snapshots take minutes)."""
+    expected = request.form.get("school_year", "")
+    if current_app.config.get("ILP_REDIS_URL"):
+        jobs.enqueue(rollover.run_job, actor.tenant_id, actor.person_id, expected)
+        flash(
+            f"The rollover to {expected} is running in the background; this page shows "
+            "when it is done.",
+            "info",
+        )
+        return redirect(lurl("district.rollover_page"))
+    done = rollover.run(actor.tenant_id, actor_id=actor.person_id, expected=expected)
     if done.ran:
         flash(
             f"{done.starting} has started: {done.snapshots} snapshots taken, {done.advanced} "
@@ -155,5 +172,8 @@ def run_rollover(actor: Actor) -> BaseResponse:
             "success",
         )
     else:
-        flash("Nothing changed: that school year has started already.", "info")
+        flash(
+            "Nothing changed: that school year has started already, or its rollover is not open.",
+            "info",
+        )
     return redirect(lurl("district.rollover_page"))

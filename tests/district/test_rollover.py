@@ -244,3 +244,20 @@ def test_archived_graduates_leave_the_caseload_and_reports(app: Flask) -> None:
         rollover.run(owner.id, now=JUNE)
         assert [r.person_id for r in review_services.caseload_rows(counselor)] == [junior.id]
         assert journey.report(owner.id).students == 1
+
+
+def test_the_background_job_says_what_it_did(app: Flask) -> None:
+    ids = _school(app)
+    today = dt.datetime.now(dt.UTC).date()
+    with app.app_context():
+        db.session.add(
+            DistrictSettings(
+                tenant_id=ids["tenant"],
+                school_year_start_month=today.month,
+                school_year_start_day=min(today.day, 28),
+            )
+        )
+        db.session.commit()
+        year = rollover.preview(ids["tenant"]).starting
+        assert rollover.run_job(ids["tenant"], ids["teacher"], year).startswith(f"started {year}")
+        assert rollover.run_job(ids["tenant"], ids["teacher"], year) == f"nothing to do for {year}"
