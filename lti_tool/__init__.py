@@ -123,6 +123,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     http.init_http(app)
 
     from lti_tool.careers import bp as careers_bp
+    from lti_tool.district import bp as district_bp
     from lti_tool.grades import bp as grades_bp
     from lti_tool.launch import bp as launch_bp
     from lti_tool.launch.session import init_session
@@ -138,6 +139,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(relevance_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(district_bp)
     init_session(app)
     errors.register_error_handlers(app)
     cli.register(app)

@@ -23,6 +23,7 @@ from flask.cli import FlaskGroup, routes_command, run_command, shell_command, wi
 
 from lti_tool import __version__
 from lti_tool.careers.commands import reference_cli
+from lti_tool.district.commands import purge_archived_command, rollover_command
 from lti_tool.errors import ToolError
 
 #: Flask's options of the group and its development commands: for developers.
@@ -890,6 +891,8 @@ OPERATOR_COMMANDS: tuple[click.Command, ...] = (
     purge_deleted_command,
     backup_command,
     restore_command,
+    rollover_command,
+    purge_archived_command,
 )
 
 

@@ -429,6 +429,34 @@ class AuditEvent(Model):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[created_at]
 
+    __table_args__ = (
+        # The audit-log viewer pages a tenant's events newest first.
+        Index("ix_audit_events_tenant_created", "tenant_id", "created_at"),
+    )
+
+
+class DistrictSettings(Model):
+    """A district's calendar and retention choices; a tenant without a row has the defaults.
+
+    Other district settings live where their feature keeps them: the time zone on
+    ``Tenant``, the grade scale and course plan on ``PlanSettings``, the labour-market place
+    on ``CareerAreaDefault``, the milestone list in ``JourneyStep``.
+    """
+
+    __tablename__ = "district_settings"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The first day of the school year (July 1 unless the district chose otherwise).
+    school_year_start_month: Mapped[int] = mapped_column(default=7, server_default="7")
+    school_year_start_day: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: The school year the last year-end rollover started (``2027-2028``); None before any.
+    current_school_year: Mapped[str | None] = mapped_column(String(9))
+    #: How long archived graduates are kept before they are deleted, in days.
+    graduate_retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
+    updated_at: Mapped[updated_at]
+
 
 class ShortLivedValue(Model):
     """Key/value rows with an expiry: OIDC nonces, launch data, JWKS and token caches.

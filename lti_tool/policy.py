@@ -371,13 +371,38 @@ RULES: dict[Action, Rule] = {
 }
 
 
+#: What nobody may do any more to an archived graduate's plan (kept read-only until the
+#: district's retention period ends; reading, exporting and deleting stay as they were).
+CHANGES: frozenset[Action] = frozenset(
+    {
+        Action.EDIT_PLAN,
+        Action.COMMENT_PLAN,
+        Action.REVIEW_PLAN,
+        Action.SIGN_PLAN,
+        Action.ATTACH_EVIDENCE,
+        Action.NUDGE_STUDENT,
+        Action.SCORE_REFLECTION,
+        Action.RECOMMEND_RESOURCE,
+    }
+)
+
+
+def _archived(resource: Any) -> bool:
+    """Whether the resource is, or pairs a course with, an archived graduate."""
+    student = resource[1] if isinstance(resource, tuple) else resource
+    return isinstance(student, Person) and student.archived_at is not None
+
+
 def _condition(actor: Actor, action: Action, resource: Any) -> Clause:
     """The action's condition on the database, or ``false()`` without asking it: no rule,
-    a resource of a shape the rule does not take, or a record outside the actor's tenant."""
+    a resource of a shape the rule does not take, a record outside the actor's tenant, or a
+    change to an archived graduate's plan."""
     rule = RULES.get(action)
     if rule is None or not any(_fits(resource, shape) for shape in rule.takes):
         return false()
     if not _in_tenant(actor, resource):
+        return false()
+    if action in CHANGES and _archived(resource):
         return false()
     return rule.check(actor, resource)
 

@@ -7,6 +7,7 @@ LMS settings and REST API keys (Canvas or Schoology) live on one of its registra
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import zoneinfo
 from typing import Any, Protocol, TypeVar
@@ -16,7 +17,7 @@ from sqlalchemy import exists, select
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.lti_vocab import SHARED_ISSUERS
-from lti_tool.models import Course, Platform, Tenant
+from lti_tool.models import Course, DistrictSettings, Platform, Tenant
 
 
 class _TenantRecord(Protocol):
@@ -173,3 +174,27 @@ def set_district_zone(tenant: Tenant, name: str) -> str | None:
         )
     tenant.timezone = zone
     return zone
+
+
+# -- the school year ----------------------------------------------------------------------------
+
+#: The first day (month, day) of a school year unless the district chose another.
+DEFAULT_YEAR_START = (7, 1)
+
+
+def district_settings(tenant_id: int | None) -> DistrictSettings | None:
+    """The tenant's calendar and retention choices; None when it kept every default."""
+    return db.session.get(DistrictSettings, tenant_id) if tenant_id is not None else None
+
+
+def school_year_of(day: dt.date, start: tuple[int, int] = DEFAULT_YEAR_START) -> str:
+    """The school year ``day`` falls in when years begin on ``start`` (month, day):
+    ``"2026-2027"`` for any day from July 1, 2026 to June 30, 2027 by default."""
+    first = day.year if (day.month, day.day) >= start else day.year - 1
+    return f"{first}-{first + 1}"
+
+
+def next_school_year(year: str) -> str:
+    """The school year after ``year`` (``"2026-2027"`` -> ``"2027-2028"``)."""
+    first = int(year[:4]) + 1
+    return f"{first}-{first + 1}"

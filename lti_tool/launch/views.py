@@ -396,7 +396,8 @@ def admin_grant(actor: Actor) -> Any:
             **services.admin_overview(actor.tenant_id),
             keys=keys.published_keys(),
             form=request.form,
-        ), 400
+            grant_error=err.message,
+        ), 422
     flash("Granted. It applies on their next page (or at their first launch).", "success")
     return redirect(lurl("launch.admin"))
 

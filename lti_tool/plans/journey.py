@@ -264,12 +264,14 @@ class JourneyReport:
 
 
 def _student_ids(tenant_id: int) -> Select[int]:
-    """The ids of the tenant's students: anyone with an active student enrollment (as on the
-    caseload)."""
+    """The ids of the tenant's current students: anyone with an active student enrollment,
+    archived graduates aside (as on the caseload)."""
     enrolled = select(Enrollment.person_id).where(
         Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE
     )
-    return select(Person.id).where(Person.tenant_id == tenant_id, Person.id.in_(enrolled))
+    return select(Person.id).where(
+        Person.tenant_id == tenant_id, Person.id.in_(enrolled), Person.archived_at.is_(None)
+    )
 
 
 def report(tenant_id: int) -> JourneyReport:

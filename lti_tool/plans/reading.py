@@ -11,13 +11,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import func, select
 
-from lti_tool import audit
+from lti_tool import audit, tenants
 from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.extensions import db
-from lti_tool.models import Person
+from lti_tool.models import DistrictSettings, Person
 from lti_tool.plans import reference
 from lti_tool.plans.models import Plan
 from lti_tool.tenants import in_tenant, tenant_platform
@@ -133,11 +134,41 @@ def person_order() -> tuple[Any, ...]:
     )
 
 
-def school_year(day: dt.date | None = None) -> str:
-    """The school year a day falls in, e.g. ``"2026-2027"``; the year turns over on July 1."""
-    day = day or utcnow().date()
-    start = day.year if day.month >= 7 else day.year - 1
-    return f"{start}-{start + 1}"
+def school_year(day: dt.date | None = None, *, tenant_id: int | None = None) -> str:
+    """The school year a day falls in, e.g. ``"2026-2027"``, for the tenant's calendar (the
+    request's tenant when none is named; years turn over on July 1 unless the district set
+    another first day).
+
+    Without ``day``: today in the school's time zone, or the year the district's last year-end
+    rollover started when that is later (a rollover in June starts the new year early).
+    """
+    if tenant_id is None and has_request_context():
+        actor = g.get("actor")
+        tenant_id = actor.tenant_id if actor is not None else None
+    settings = _settings(tenant_id)
+    start = (
+        (settings.school_year_start_month, settings.school_year_start_day)
+        if settings is not None
+        else tenants.DEFAULT_YEAR_START
+    )
+    if day is not None:
+        return tenants.school_year_of(day, start)
+    today = utcnow().astimezone(tenants.tenant_zone(tenant_id)).date()
+    year = tenants.school_year_of(today, start)
+    started = settings.current_school_year if settings is not None else None
+    return started if started and started > year else year
+
+
+def _settings(tenant_id: int | None) -> DistrictSettings | None:
+    """The tenant's district settings, read once a request (pages ask the year many times)."""
+    if tenant_id is None:
+        return None
+    if not has_request_context():
+        return tenants.district_settings(tenant_id)
+    cache: dict[int, DistrictSettings | None] = g.setdefault("district_settings", {})
+    if tenant_id not in cache:
+        cache[tenant_id] = tenants.district_settings(tenant_id)
+    return cache[tenant_id]
 
 
 def uses_canvas(tenant_id: int) -> bool:

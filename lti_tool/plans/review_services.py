@@ -270,7 +270,11 @@ def guardian_overview(actor: Actor) -> list[PlanStatus]:
     people = (
         db.session.execute(
             select(Person)
-            .where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+            .where(
+                Person.tenant_id == actor.tenant_id,
+                Person.id.in_(ids),
+                Person.archived_at.is_(None),  # archived graduates leave the lists
+            )
             .order_by(*reading.person_order())
         )
         .scalars()
@@ -288,8 +292,8 @@ CASELOAD_FILTERS: dict[str, tuple[str, Callable[[PlanStatus], bool]]] = {
 
 
 def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
-    """Every student of the tenant (anyone with an active student enrollment in one of its
-    courses) with their plan status (four queries), filtered by ``status`` (a key of
+    """Every current student of the tenant (anyone with an active student enrollment in one
+    of its courses, archived graduates aside) with their plan status (four queries), filtered by ``status`` (a key of
     ``CASELOAD_FILTERS``).
 
     :raises InvalidInput: for an unknown filter.
@@ -302,13 +306,19 @@ def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
     people = (
         db.session.execute(
             select(Person)
-            .where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+            .where(
+                Person.tenant_id == actor.tenant_id,
+                Person.id.in_(ids),
+                Person.archived_at.is_(None),  # archived graduates leave the lists
+            )
             .order_by(*reading.person_order())
         )
         .scalars()
         .all()
     )
-    tenant_ids = select(Person.id).where(Person.tenant_id == actor.tenant_id, Person.id.in_(ids))
+    tenant_ids = select(Person.id).where(
+        Person.tenant_id == actor.tenant_id, Person.id.in_(ids), Person.archived_at.is_(None)
+    )
     rows = _statuses(actor.tenant_id, people, tenant_ids, reading.school_year())
     if status:
         rows = [r for r in rows if CASELOAD_FILTERS[status][1](r)]

@@ -548,6 +548,13 @@ TABLES: tuple[Table, ...] = (
         "source_release created_at",
     ),
     _table(
+        "district_settings",
+        "District school year and retention settings",
+        Kept.TENANT,
+        "tenant_id school_year_start_month school_year_start_day current_school_year "
+        "graduate_retention_days updated_at",
+    ),
+    _table(
         "plan_settings",
         "District plan settings",
         Kept.TENANT,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lti_tool.db import PURGE_AFTER_DAYS
 from lti_tool.extensions import db
-from lti_tool.models import Platform, Tenant
+from lti_tool.models import DistrictSettings, Platform, Tenant
 
 #: The retention period of archived graduates when the district set none (days).
 DEFAULT_ARCHIVE_DAYS = 365
@@ -37,14 +37,16 @@ class Operations:
     platforms: list[Platform]
 
 
-def retention() -> Retention:
-    """Retention figures from the install's settings."""
+def retention(tenant_id: int) -> Retention:
+    """Retention figures from the install's settings and the district's own choice for its
+    archived graduates (district settings page)."""
     config = current_app.config
+    chosen = db.session.get(DistrictSettings, tenant_id)
     return Retention(
         undo_days=PURGE_AFTER_DAYS,
         session_idle_minutes=int(config["ILP_SESSION_IDLE_MINUTES"]),
         launch_hours=round(int(config["ILP_LAUNCH_TOKEN_TTL"]) / 3600, 1),
-        archive_days=DEFAULT_ARCHIVE_DAYS,
+        archive_days=chosen.graduate_retention_days if chosen else DEFAULT_ARCHIVE_DAYS,
     )
 
 

@@ -22,6 +22,6 @@ def page(actor: Actor) -> str:
     return render_template(
         "privacy/page.html",
         tables=inventory.personal_tables(),
-        retention=notice.retention(),
+        retention=notice.retention(actor.tenant_id),
         operations=notice.operations(actor.tenant_id) if admin else None,
     )
