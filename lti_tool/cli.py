@@ -776,7 +776,7 @@ def people_import_students(file: Any, tenant: int | None, platform_id: int | Non
         _fail(err)
         return
     click.echo(
-        f"{report.rows} rows: {report.updated} students updated, {report.unchanged} unchanged, "
+        f"{report.rows} row(s): {report.updated} student(s) updated, {report.unchanged} unchanged, "
         f"{len(report.unmatched)} unmatched, {len(report.invalid)} invalid."
     )
     for kind, problems in (("unmatched", report.unmatched), ("invalid", report.invalid)):

@@ -236,7 +236,7 @@ def test_cli_import(lti: LtiDriver, app: Flask, platform_id: int, tmp_path: Any)
         args=["people", "import-students", str(path), "--platform", str(platform_id)]
     )
     assert result.exit_code == 0, result.output
-    assert "2 rows: 1 students updated, 0 unchanged, 1 unmatched, 0 invalid." in result.output
+    assert "2 row(s): 1 student(s) updated, 0 unchanged, 1 unmatched, 0 invalid." in result.output
     assert "line 3: unmatched: no known student has this lms_user_id" in result.output
     assert _info(app, first.sub)[0] == 12
     path.write_bytes(b"\x00\x01")
