@@ -285,6 +285,7 @@ def _enroll(
         ).scalars()
     }
     seen: list[int] = []
+    listed: list[Person] = []
     for member in students:
         if not member.lms_user_id:
             continue
@@ -300,8 +301,10 @@ def _enroll(
         if person.erased_at is not None:
             continue  # a tombstone stays one until the person's own launch
         _fill(person, member)
-        db.session.flush()
         people.by_lms.setdefault(member.lms_user_id, person)
+        listed.append(person)
+    db.session.flush()  # one flush gives the new people their ids
+    for person in listed:
         enrollment = enrollments.get(person.id)
         if enrollment is None:
             enrollment = Enrollment(
@@ -317,7 +320,7 @@ def _enroll(
             enrollments[person.id] = enrollment
             counts.enrollments_created += 1
             continue
-        if enrollment.source != SOURCE:
+        if enrollment.source != SOURCE or enrollment.id is None:
             continue  # a launch or the roster (NRPS) keeps this one up to date
         seen.append(enrollment.id)
         if enrollment.status != EnrollmentStatus.ACTIVE:

@@ -5,6 +5,7 @@ launch from a course nobody opened adopts what the list created."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,7 @@ from lti_tool.launch import grants
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, LmsKind, Person, Platform, Role
 from lti_tool.sandbox.data import CHEM_COURSE, CHEM_ONLY_STUDENTS, DISTRICT_ADMIN
 from tests.browser_client import open_in_new_tab
+from tests.core.test_store import REDIS_URL, _redis_available
 from tests.lti_driver import LtiDriver, token_of
 
 
@@ -235,3 +237,38 @@ def test_district_list_needs_an_admins_canvas_connection(
 
         assert lms_rest.api_key(platform, LmsKind.CANVAS) is not None
         assert not district.available(platform.tenant_id)
+
+
+@pytest.fixture
+def redis_app(app: Flask) -> Flask:
+    """The app with RQ on Redis (``ILP_TEST_REDIS_URL``); skipped without a Redis."""
+    if not _redis_available():
+        if os.environ.get("ILP_REQUIRE_REDIS"):
+            pytest.fail(f"Redis is required but not reachable at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from redis import Redis
+
+    app.config["ILP_REDIS_URL"] = REDIS_URL
+    app.config["ILP_SYNC_INLINE"] = False
+    Redis.from_url(REDIS_URL).flushdb()
+    return app
+
+
+def test_every_course_queues_on_rq_for_workers(lti: LtiDriver, redis_app: Flask) -> None:
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from lti_tool.grades.models import SyncRun, SyncStatus
+
+    bio1 = lti.course("sbx-course-bio1")
+    lti.launch(lti.state.district.teacher_of(bio1.context_id), bio1)
+    result = _invoke(redis_app, "sync", "all", "--every-course")
+    assert result.exit_code == 0, result.output
+    assert "2 syncs: 0 succeeded, 2 queued, 0 failed, 0 skipped." in result.output
+    with redis_app.app_context():
+        worker = SimpleWorker(["lodestar"], connection=Redis.from_url(REDIS_URL))
+        assert worker.work(burst=True)
+        db.session.expire_all()
+        statuses = {r.status for r in db.session.execute(select(SyncRun)).scalars()}
+    assert statuses == {SyncStatus.SUCCEEDED}
+    assert len(_students_of(redis_app, "sbx-course-bio1")) == 20
