@@ -108,10 +108,17 @@ def district_job(tenant_id: int) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.as_dict().items())
 
 
-def _district(tenant_id: int, report: Callable[[Outcome], None]) -> None:
-    if not district.available(tenant_id):
-        return
+def _district(tenant_id: int, report: Callable[[Outcome], None], *, explain: bool) -> None:
     what = "district course list (Canvas)"
+    if not district.available(tenant_id):
+        if explain:
+            why = (
+                "no Lodestar admin has connected Canvas"
+                if district.canvas_platform(tenant_id) is not None
+                else "the Canvas API is not set up"
+            )
+            report(Outcome(tenant_id, what, "skipped", why))
+        return
     if _queued():
         jobs.enqueue(district_job, tenant_id)
         report(Outcome(tenant_id, what, SyncStatus.QUEUED))
@@ -148,7 +155,8 @@ def run_round(
 
     for tenant in tenant_ids(tenant_id):
         if with_district:
-            _district(tenant, note)
+            # Asked for the district list alone: say why a tenant has none.
+            _district(tenant, note, explain=not wanted)
         for course_id in course_ids(tenant):
             course = db.session.get(Course, course_id)
             if course is None:

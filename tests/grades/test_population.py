@@ -226,7 +226,8 @@ def test_district_list_needs_an_admins_canvas_connection(
     lti: LtiDriver, app: Flask, platform_id: int
 ) -> None:
     result = _invoke(app, "sync", "district")
-    assert result.exit_code == 0 and "0 syncs" in result.output  # nothing connected: nothing to do
+    assert result.exit_code == 0, result.output  # nothing connected: nothing to do
+    assert "district course list (Canvas): skipped (the Canvas API is not set up)" in result.output
     with app.app_context():
         platform = db.session.get(Platform, platform_id)
         assert platform is not None
@@ -237,6 +238,9 @@ def test_district_list_needs_an_admins_canvas_connection(
 
         assert lms_rest.api_key(platform, LmsKind.CANVAS) is not None
         assert not district.available(platform.tenant_id)
+    result = _invoke(app, "sync", "district")
+    assert "skipped (no Lodestar admin has connected Canvas)" in result.output
+    assert "1 syncs: 0 succeeded, 0 queued, 0 failed, 1 skipped." in result.output
 
 
 @pytest.fixture
