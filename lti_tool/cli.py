@@ -685,15 +685,38 @@ def keys_retire(kid: str | None) -> None:
 
 
 @click.command("sync")
-@click.argument("what", type=click.Choice(["roster", "grades", "all"]))
+@click.argument("what", type=click.Choice(["roster", "grades", "all", "district"]))
 @click.option("--course", "course_id", type=int, default=None, help="Lodestar course id")
 @click.option("--context-id", default=None, help="The LMS context id (with --platform)")
 @click.option("--platform", "platform_id", type=int, default=None, help="Platform (tenant) id")
+@click.option(
+    "--every-course",
+    is_flag=True,
+    help="Every known course (of --tenant, else of all tenants), after the district's "
+    "course list where the Canvas API is connected; goes on past a failing course",
+)
+@click.option("--tenant", "tenant_id", type=int, default=None, help="Only this tenant")
+@click.option(
+    "--every",
+    "every",
+    default=None,
+    help="With --every-course or district: repeat every e.g. 30m, 6h, 1d until stopped",
+)
 @with_appcontext
 def sync_command(
-    what: str, course_id: int | None, context_id: str | None, platform_id: int | None
+    what: str,
+    course_id: int | None,
+    context_id: str | None,
+    platform_id: int | None,
+    every_course: bool,
+    tenant_id: int | None,
+    every: str | None,
 ) -> None:
-    """Pull roster and/or grades of a course from its LMS, with a progress bar."""
+    """Pull roster and/or grades of a course from its LMS, with a progress bar; or of every
+    course (--every-course); or the district's course list from Canvas REST (district)."""
+    if every_course or what == "district" or every:
+        _sync_population(what, tenant_id=tenant_id, every=every, every_course=every_course)
+        return
     from sqlalchemy import select
 
     from lti_tool.extensions import db
@@ -728,6 +751,82 @@ def sync_command(
             click.echo(f"{kind}: {run.status}: {run.error}", err=True)
     if failed:
         sys.exit(1)
+
+
+# -- population: every course, the district's course list, student information ------------
+
+
+def _sync_population(
+    what: str, *, tenant_id: int | None, every: str | None, every_course: bool
+) -> None:
+    """``ilp sync ... --every-course`` and ``ilp sync district``: one round, or a round every
+    ``--every`` (a scheduler of its own; with ILP_REDIS_URL the work goes to RQ workers)."""
+    from lti_tool.grades import every_course as rounds
+    from lti_tool.grades.models import SyncKind
+
+    if what != "district" and not every_course:
+        click.echo("Error: --every works with --every-course or `ilp sync district`.", err=True)
+        sys.exit(2)
+    interval = _duration(every) if every else None
+    if interval is not None and interval < 60:
+        click.echo("Error: --every must be at least 1m.", err=True)
+        sys.exit(2)
+    kinds = {
+        "roster": [SyncKind.ROSTER],
+        "grades": [SyncKind.GRADES],
+        "all": [SyncKind.ROSTER, SyncKind.GRADES],
+        "district": [],
+    }[what]
+
+    def report(outcome: rounds.Outcome) -> None:
+        line = f"tenant {outcome.tenant_id}\t{outcome.what}: {outcome.status}"
+        if outcome.message:
+            line += f" ({outcome.message})"
+        click.echo(line, err=outcome.status in ("failed", "partial"))
+
+    while True:
+        try:
+            summary = rounds.run_round(
+                kinds, tenant_id=tenant_id, with_district=what in ("all", "district"), report=report
+            )
+        except ToolError as err:
+            _fail(err)
+            return
+        click.echo(summary.line())
+        if interval is None:
+            if summary.failed:
+                sys.exit(1)
+            return
+        click.echo(f"Next round in {every}.")
+        time.sleep(interval)
+
+
+@people_cli.command("import-students")
+@click.argument("file", type=click.File("rb"))
+@click.option("--tenant", type=int, default=None, help="Tenant id (see `ilp platforms tenants`)")
+@click.option(
+    "--platform", "platform_id", type=int, default=None, help="A platform id, meaning its tenant"
+)
+@with_appcontext
+def people_import_students(file: Any, tenant: int | None, platform_id: int | None) -> None:
+    """Import students' grade level, graduation year and school from the district's CSV
+    (header row; match columns sis_id, email or lms_user_id; value columns grade_level,
+    graduation_year, school). Rows naming nobody known are reported, never created."""
+    from lti_tool.launch import student_info
+
+    data = file.read(student_info.MAX_FILE_BYTES + 1)
+    try:
+        report = student_info.import_students(_tenant_of(tenant, platform_id), data, actor_id=None)
+    except ToolError as err:
+        _fail(err)
+        return
+    click.echo(
+        f"{report.rows} row(s): {report.updated} student(s) updated, {report.unchanged} unchanged, "
+        f"{len(report.unmatched)} unmatched, {len(report.invalid)} invalid."
+    )
+    for kind, problems in (("unmatched", report.unmatched), ("invalid", report.invalid)):
+        for problem in problems:
+            click.echo(f"line {problem.line}: {kind}: {problem.reason}", err=True)
 
 
 @click.command("worker")

@@ -34,8 +34,10 @@ from lti_tool.errors import LmsApiError
 from lti_tool.grades.types import (
     LmsAssignment,
     LmsAttachment,
+    LmsCourse,
     LmsEnrollmentGrade,
     LmsScore,
+    RosterMember,
 )
 from lti_tool.http import OutboundSession, make_session
 from lti_tool.parse import finite_float, str_or_none, utc_datetime
@@ -399,6 +401,66 @@ class CanvasClient:
             )
         return results
 
+    def account_ids(self) -> list[str]:
+        """The root accounts the token's user administers (where a district's courses are).
+
+        :calls: ``GET /api/v1/accounts`` (the accounts the user may manage)
+        """
+        accounts = self._collect(
+            "the Canvas accounts you administer",
+            self._canvas.get_accounts,
+            lambda a: (str(a.id), getattr(a, "root_account_id", None)),
+        )
+        roots = [account_id for account_id, root in accounts if root is None]
+        return roots or [account_id for account_id, _ in accounts]
+
+    def list_account_courses(self, account_id: str) -> list[tuple[LmsCourse, Any]]:
+        """The account's courses with students (current and unpublished ones, not concluded),
+        each with the canvasapi course object :meth:`list_course_students` takes.
+
+        :calls: ``GET /api/v1/accounts/:account_id``, then
+            ``GET /api/v1/accounts/:account_id/courses`` with ``with_enrollments=true``,
+            ``enrollment_type[]=student`` and ``state[]=created,claimed,available``
+            (paginated with ``Link`` headers)
+        """
+        what = f"the courses of Canvas account {account_id}"
+        account = self._mapped(what, lambda: self._canvas.get_account(account_id))
+        return self._collect(
+            what,
+            lambda: account.get_courses(
+                with_enrollments=True,
+                enrollment_type=["student"],
+                state=["created", "claimed", "available"],
+            ),
+            lambda c: (
+                LmsCourse(
+                    lms_course_id=str(c.id),
+                    name=str(getattr(c, "name", "") or ""),
+                    course_code=str_or_none(getattr(c, "course_code", None)),
+                    sis_course_id=str_or_none(getattr(c, "sis_course_id", None)),
+                ),
+                c,
+            ),
+        )
+
+    def list_course_students(self, course: Any) -> list[RosterMember]:
+        """A course's active student enrollments with the users' SIS ids and emails.
+
+        ``user_id`` stays None (Canvas REST does not give the LTI 1.3 ``sub``); the Canvas
+        user id is ``lms_user_id``. Email comes only where the token may read addresses.
+
+        :calls: ``GET /api/v1/courses/:course_id/enrollments`` with
+            ``type[]=StudentEnrollment``, ``state[]=active`` and ``include[]=email``
+            (paginated with ``Link`` headers)
+        """
+        return self._collect(
+            f"the students of Canvas course {course.id}",
+            lambda: course.get_enrollments(
+                type=["StudentEnrollment"], state=["active"], include=["email"]
+            ),
+            _student_member,
+        )
+
     # -- helpers ---------------------------------------------------------------------------
 
     @staticmethod
@@ -519,6 +581,23 @@ class CanvasClient:
             url=url,
             detail=f"reading {what}: {type(exc).__name__}: {exc}",
         )
+
+
+def _student_member(enrollment: Any) -> RosterMember:
+    """A Canvas StudentEnrollment (with its ``user``) as a roster member."""
+    user = getattr(enrollment, "user", None)
+    user = user if isinstance(user, dict) else {}
+    return RosterMember(
+        user_id=None,
+        name=str(user.get("name") or ""),
+        given_name=None,
+        family_name=None,
+        email=str_or_none(user.get("email")),
+        roles=("StudentEnrollment",),
+        status="Active",
+        lms_user_id=str(getattr(enrollment, "user_id", None) or user.get("id") or "") or None,
+        sis_id=str_or_none(user.get("sis_user_id") or getattr(enrollment, "sis_user_id", None)),
+    )
 
 
 def _error_for_response(response: requests.Response, what: str, exc: Exception) -> LmsApiError:

@@ -29,6 +29,7 @@ from lti_tool.grades import lms_rest
 from lti_tool.grades.lti_services import LtiServiceClient
 from lti_tool.grades.models import Assignment, Grade, SyncKind, SyncRun, SyncStatus
 from lti_tool.grades.types import LmsAssignment, LmsScore, RosterMember
+from lti_tool.launch import provisional
 from lti_tool.launch import roles as lti_roles
 from lti_tool.launch.services import clip
 from lti_tool.models import Course, Enrollment, EnrollmentStatus, Person, Role
@@ -111,6 +112,11 @@ def upsert_members(
             select(Person).where(Person.tenant_id == course.tenant_id, Person.sub.in_(subs))
         ).scalars()
     }
+    unknown = {str(m.user_id): (m.sis_id, m.email) for m in members if str(m.user_id) not in people}
+    if unknown:
+        # Students the district's course list met before any launch or roster named them.
+        for adopted in provisional.adopt_members(course.tenant_id, unknown):
+            people[adopted.sub] = adopted
     # A person whose data was deleted on request stays a tombstone until their own next
     # launch: the roster neither refills their name nor enrolls them again.
     erased = {sub for sub, p in people.items() if p.erased_at is not None}

@@ -89,3 +89,14 @@ class LmsEnrollmentGrade:
     current_grade: str | None = None
     final_grade: str | None = None
     term: str | None = None
+
+
+@dataclass(frozen=True)
+class LmsCourse:
+    """A course of the district's account as its LMS REST API lists it."""
+
+    #: The LMS's own course id (Canvas course id).
+    lms_course_id: str
+    name: str
+    course_code: str | None = None
+    sis_course_id: str | None = None

@@ -19,7 +19,7 @@ from lti_tool import audit, hygiene, policy, session_records
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, LaunchError, LaunchRequired, NotAuthorized, NotFound
 from lti_tool.extensions import db
-from lti_tool.launch import grants, placements, tenancy
+from lti_tool.launch import grants, placements, provisional, student_info, tenancy
 from lti_tool.launch import roles as lti_roles
 from lti_tool.lti_vocab import (
     AGS_CLAIM,
@@ -114,10 +114,18 @@ def _person(tenant_id: int, body: Mapping[str, Any]) -> Person:
     person = db.session.execute(
         select(Person).where(Person.tenant_id == tenant_id, Person.sub == sub)
     ).scalar_one_or_none()
+    custom = custom_params(body)
+    if person is None:
+        # Known from the district's course list before this first launch: the same human.
+        person = provisional.adopt_person(
+            tenant_id,
+            sub,
+            lms_user_id=custom.get("lms_user_id") or custom.get("canvas_user_id"),
+            sis_id=present(_claim(body, LIS_CLAIM).get("person_sourcedid")),
+        )
     if person is None:
         person = Person(tenant_id=tenant_id, sub=sub)
         db.session.add(person)
-    custom = custom_params(body)
     given, family = present(body.get("given_name")), present(body.get("family_name"))
     name = present(body.get("name")) or " ".join(p for p in (given, family) if p)
     person.name = clip(name or person.name, 255)
@@ -130,6 +138,7 @@ def _person(tenant_id: int, body: Mapping[str, Any]) -> Person:
     )
     sis = present(_claim(body, LIS_CLAIM).get("person_sourcedid"))
     person.sis_id = clip(sis, 255) or person.sis_id
+    student_info.apply_launch(person, custom)
     person.last_launch_at = utcnow()
     # Their own launch brings them back after a deletion on request (a fresh start).
     person.erased_at = None
@@ -162,10 +171,16 @@ def _course(platform: Platform, body: Mapping[str, Any]) -> Course | None:
             Course.tenant_id == platform.tenant_id, Course.context_id == context_id
         )
     ).scalar_one_or_none()
+    custom = custom_params(body)
+    if course is None:
+        course = provisional.adopt_course(
+            platform.tenant_id,
+            clip(context_id, 255),
+            custom.get("lms_course_id") or custom.get("canvas_course_id"),
+        )
     if course is None:
         course = Course(tenant_id=platform.tenant_id, context_id=clip(context_id, 255))
         db.session.add(course)
-    custom = custom_params(body)
     course.title = clip(present(context.get("title")) or course.title, 255)
     course.label = clip(present(context.get("label")), 255) or course.label
     course.lms_course_id = (
@@ -364,6 +379,7 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
     institution = lti_roles.institution_roles(raw_roles)
     person.institution_roles = sorted(institution)
     db.session.flush()
+    provisional.absorb(person)
     grants.bind_pending(person)
     grants.apply_platform_rule(platform, person, institution_admin=Role.ADMIN in institution)
 

@@ -193,6 +193,8 @@ def _profile_page(form: forms.ProfileForm, person: Person, status: int = 200) ->
         form=form,
         skills=typed,
         suggestions=skills.suggestions(person.tenant_id, own=typed),
+        # What the LMS or the district's SIS says (it counts before the student's own entry).
+        school_says=person,
     ), status
 
 

@@ -3,7 +3,8 @@
 It seeds a deterministic demo district and implements OIDC launches, the
 platform JWKS, the OAuth2 token endpoint, NRPS, AGS, Deep Linking returns and
 fault injection, and a slice of Canvas's REST API for a person (OAuth2 sign-in, their
-enrollments with course grades, their courses with terms: :mod:`.canvas_rest`).  The demo command runs it next to the tool; the test suite
+enrollments with course grades, their courses with terms; for account admins the district's
+courses and their enrollments: :mod:`.canvas_rest`).  The demo command runs it next to the tool; the test suite
 runs it live with :func:`run_in_thread` or drives it with a Flask test client.
 
 Configuration keys (all optional):

@@ -8,7 +8,20 @@ Canvas answers REST calls with a person's OAuth2 token (``/login/oauth2/auth`` t
   ``final_score``, ``current_grade``, ``final_grade``); ``enrollment_state`` is
   ``completed`` in a concluded course, else ``active``; ``state[]`` filters,
 * ``GET /api/v1/users/:id/courses`` with ``include[]=term``,
-* ``GET /api/v1/courses/:id`` with ``include[]=term``.
+* ``GET /api/v1/courses/:id`` with ``include[]=term``,
+
+and for a Canvas account admin (``AccountAdmin``; anyone else gets Canvas's 401 "user not
+authorized to perform that action"), the district's course list:
+
+* ``GET /api/v1/accounts`` (the accounts the person administers), ``GET /api/v1/accounts/:id``,
+* ``GET /api/v1/accounts/:id/courses`` (``with_enrollments``, ``enrollment_type[]``,
+  ``state[]`` filters; every course is ``available`` unless concluded),
+* ``GET /api/v1/courses/:id/enrollments`` (``type[]``, ``state[]``; each with its ``user``:
+  ``id``, ``name``, ``sortable_name``, ``short_name``, ``sis_user_id``, ``integration_id``,
+  ``login_id``, and ``email`` with ``include[]=email``),
+
+paginated as Canvas does: ``page`` and ``per_page`` (default 10, at most 100) and a ``Link``
+header with ``current``, ``next``, ``first`` and ``last``.
 
 Course scores are the person's AGS results in the course (sum of scores over sum of
 maximums, in percent, rounded to 2 places); ``current_score`` counts graded items only,
@@ -28,7 +41,7 @@ from markupsafe import escape
 
 from .data import Course, User
 from .state import SandboxError, SandboxState
-from .vocab import ROLE_LEARNER
+from .vocab import ROLE_INSTRUCTOR, ROLE_LEARNER, ROLE_MENTOR
 
 canvas_rest = Blueprint("sandbox_canvas_rest", __name__)
 
@@ -209,3 +222,165 @@ def get_course(course_id: int) -> Response:
         if course.id == course_id:
             return _json(_course_json(course))
     raise SandboxError("The specified resource does not exist.", status=404, error="not_found")
+
+
+# --- the district's course list (account admins) ---------------------------------------------
+
+ACCOUNT_ADMIN = "AccountAdmin"
+
+
+def _account_admin() -> User:
+    caller = _caller()
+    if ACCOUNT_ADMIN not in caller.account_roles:
+        raise SandboxError("user not authorized to perform that action", status=401)
+    return caller
+
+
+def _account(account_id: str) -> dict[str, Any]:
+    district = _state().district
+    if account_id not in ("self", str(district.account_id)):
+        raise SandboxError("The specified resource does not exist.", status=404, error="not_found")
+    return {
+        "id": district.account_id,
+        "name": district.name,
+        "parent_account_id": None,
+        "root_account_id": None,
+        "workflow_state": "active",
+    }
+
+
+def _paged(items: list[Any]) -> Response:
+    """One page of ``items`` with Canvas's ``Link`` header."""
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+        per_page = min(100, max(1, int(request.args.get("per_page", "10"))))
+    except ValueError as exc:
+        raise SandboxError("page and per_page must be numbers") from exc
+    last = max(1, -(-len(items) // per_page))
+    response = _json(items[(page - 1) * per_page : page * per_page])
+    base = _state().url(request.path)
+    others = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
+
+    def link(number: int, rel: str) -> str:
+        query = urlencode([*others, ("page", str(number)), ("per_page", str(per_page))])
+        return f'<{base}?{query}>; rel="{rel}"'
+
+    links = [link(page, "current")]
+    if page < last:
+        links.append(link(page + 1, "next"))
+    links += [link(1, "first"), link(last, "last")]
+    response.headers["Link"] = ",".join(links)
+    return response
+
+
+@canvas_rest.get("/api/v1/accounts")
+def accounts() -> Response:
+    """The accounts the person administers: the district's root account, for its admins."""
+    caller = _caller()
+    if ACCOUNT_ADMIN not in caller.account_roles:
+        return _paged([])
+    return _paged([_account("self")])
+
+
+@canvas_rest.get("/api/v1/accounts/<account_id>")
+def get_account(account_id: str) -> Response:
+    """One account."""
+    _account_admin()
+    return _json(_account(account_id))
+
+
+def _account_course_json(course: Course) -> dict[str, Any]:
+    body = _course_json(course)
+    body.update(
+        {
+            "account_id": _state().district.account_id,
+            "sis_course_id": course.sis_id,
+            "workflow_state": "completed" if course.concluded else "available",
+        }
+    )
+    return body
+
+
+@canvas_rest.get("/api/v1/accounts/<account_id>/courses")
+def account_courses(account_id: str) -> Response:
+    """The account's courses, filtered as Canvas filters them."""
+    _account_admin()
+    _account(account_id)
+    district = _state().district
+    states = set(request.args.getlist("state[]"))
+    with_enrollments = request.args.get("with_enrollments") in ("true", "1", "True")
+    types = set(request.args.getlist("enrollment_type[]"))
+    wanted = {
+        "student": ROLE_LEARNER,
+        "teacher": ROLE_INSTRUCTOR,
+    }
+    body = []
+    for course in district.courses.values():
+        state = "completed" if course.concluded else "available"
+        if states and state not in states and "all" not in states:
+            continue
+        roster = district.enrollments.get(course.context_id, {}).values()
+        if with_enrollments and not roster:
+            continue
+        if types and not any(
+            wanted.get(t) in e.roles for e in roster for t in types if t in wanted
+        ):
+            continue
+        body.append(_account_course_json(course))
+    return _paged(body)
+
+
+_ENROLLMENT_TYPES = {
+    ROLE_LEARNER: "StudentEnrollment",
+    ROLE_INSTRUCTOR: "TeacherEnrollment",
+    ROLE_MENTOR: "ObserverEnrollment",
+}
+
+
+@canvas_rest.get("/api/v1/courses/<int:course_id>/enrollments")
+def course_enrollments(course_id: int) -> Response:
+    """A course's enrollments (one per person and type), with their users."""
+    _account_admin()
+    district = _state().district
+    course = next((c for c in district.courses.values() if c.id == course_id), None)
+    if course is None:
+        raise SandboxError("The specified resource does not exist.", status=404, error="not_found")
+    types = set(request.args.getlist("type[]"))
+    states = set(request.args.getlist("state[]")) or {"active", "invited"}
+    with_email = "email" in request.args.getlist("include[]")
+    body = []
+    for enrollment in district.enrollments.get(course.context_id, {}).values():
+        state = {"Active": "active", "Inactive": "inactive"}.get(enrollment.status, "deleted")
+        if course.concluded and state == "active":
+            state = "completed"
+        if state not in states:
+            continue
+        user = district.users[enrollment.sub]
+        for number, (role, kind) in enumerate(_ENROLLMENT_TYPES.items()):
+            if role not in enrollment.roles or (types and kind not in types):
+                continue
+            person: dict[str, Any] = {
+                "id": user.id,
+                "name": user.name,
+                "sortable_name": f"{user.family_name}, {user.given_name}",
+                "short_name": user.name,
+                "sis_user_id": user.sis_id,
+                "integration_id": None,
+                "login_id": user.email.split("@", 1)[0],
+            }
+            if with_email:
+                person["email"] = user.email
+            body.append(
+                {
+                    "id": (course.id * 10_000 + user.id) * 10 + number,
+                    "course_id": course.id,
+                    "user_id": user.id,
+                    "type": kind,
+                    "role": kind,
+                    "enrollment_state": state,
+                    "sis_course_id": course.sis_id,
+                    "sis_user_id": user.sis_id,
+                    "user": person,
+                }
+            )
+    return _paged(body)

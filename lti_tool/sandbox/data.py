@@ -44,6 +44,10 @@ class User:
     #: The time zone the person chose in the LMS (IANA name); ``None``: the account's or
     #: site's default (Canvas then sends the account's zone, Moodle sends ``99``).
     timezone: str | None = None
+    #: A student's grade level (9-12) and graduation year as the district's SIS keeps them;
+    #: the sandbox's own launches send them as custom parameters (with the school).
+    grade_level: int | None = None
+    graduation_year: int | None = None
 
 
 @dataclass
@@ -352,7 +356,12 @@ def seed_demo_district() -> District:
     * ``sbx-user-0042`` editing and ``sbx-user-0043`` non-editing teacher of
       ``sbx-course-whist`` (Moodle).
 
-    Students and staff carry SIS ids (``S24xxxx``, ``E1xxxx``); parents have none.
+    * ``sbx-user-0044`` teacher of ``sbx-course-chem`` (Chemistry, id 107), a course no demo
+      step opens Lodestar from, with students ``sbx-user-0045``/``0046`` (enrolled nowhere
+      else) and ``sbx-user-0010``.
+
+    Students and staff carry SIS ids (``S24xxxx``, ``E1xxxx``); parents have none. Students
+    have a grade level (9-12) and graduation year, as the district's SIS keeps them.
     """
     district = District(
         name=DEMO_DISTRICT_NAME,
@@ -393,8 +402,9 @@ def seed_demo_district() -> District:
     ]
     for user in [*teachers, counselor, admin]:
         user.sis_id = _staff_sis_id(user.id)
-    for student in students:
+    for index, student in enumerate(students):
         student.sis_id = _student_sis_id(student.id)
+        _set_grade(student, 9 + index % 4)
     for user in [*teachers, counselor, parent, admin, *students]:
         district.users[user.sub] = user
 
@@ -433,6 +443,18 @@ def seed_demo_district() -> District:
         )
     _seed_real_lms_people(district, students, line_item_number)
     return district
+
+
+def school_year_end(today: dt.date | None = None) -> int:
+    """The calendar year in which this school year ends (a year starts on August 15)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return today.year + 1 if (today.month, today.day) >= (8, 15) else today.year
+
+
+def _set_grade(student: User, grade: int) -> None:
+    """Give a seeded student a grade level and the graduation year that goes with it."""
+    student.grade_level = grade
+    student.graduation_year = school_year_end() + 12 - grade
 
 
 def _staff_sis_id(number: int) -> str:
@@ -517,6 +539,12 @@ FSCI_LITERAL_LINK = "sbx-rl-fsci-literal"
 """Forensic Science placement whose custom fields stay ``$Canvas.user.id``/``$Canvas.course.id``."""
 WHIST_COURSE = "sbx-course-whist"
 """World History (Moodle-flavoured)."""
+CHEM_COURSE = "sbx-course-chem"
+"""Chemistry (Canvas-flavoured): nobody opens Lodestar from it in the demo."""
+CHEM_TEACHER = user_sub(44)
+"""Teacher of Chemistry."""
+CHEM_ONLY_STUDENTS = (user_sub(45), user_sub(46))
+"""Students enrolled in Chemistry only (no launch or roster names them)."""
 
 _FSCI_ITEMS = (("Evidence Log", 20.0, "lab"), ("Crime Scene Report", 50.0, "project"))
 _WHIST_ITEMS = (("Primary Source Essay", 40.0, "essay"), ("Unit Quiz: Empires", 25.0, "quiz"))
@@ -551,6 +579,7 @@ def _seed_real_lms_people(district: District, students: list[User], line_item_nu
         user.sis_id = _staff_sis_id(user.id)
     for student in new_students:
         student.sis_id = _student_sis_id(student.id)
+        _set_grade(student, 11)
     people = [help_desk, pd_teacher, parent, *new_students, moodle_teacher, non_editing]
     for user in people:
         district.users[user.sub] = user
@@ -613,3 +642,22 @@ def _seed_real_lms_people(district: District, students: list[User], line_item_nu
     for course in list(district.courses.values()):
         if any(c.sub in district.enrollments[course.context_id] for c in children):
             enroll(course.context_id, parent, vocab.ROLE_MENTOR)
+
+    # A course nobody opened Lodestar from: only the district's course list shows it.
+    chemistry_teacher = _make_user(
+        44, "Samir Qureshi", "teacher", (vocab.INST_FACULTY,), _school_email("Samir Qureshi")
+    )
+    chemistry_teacher.sis_id = _staff_sis_id(44)
+    chemistry_students = [
+        _make_user(n, name, "student", (vocab.INST_STUDENT,), _school_email(name))
+        for n, name in ((45, "Leila Haddad"), (46, "Mateo Fischer"))
+    ]
+    for grade, student in zip((9, 10), chemistry_students, strict=True):
+        student.sis_id = _student_sis_id(student.id)
+        _set_grade(student, grade)
+    for user in (chemistry_teacher, *chemistry_students):
+        district.users[user.sub] = user
+    chem = add_course(107, "chem", "Chemistry", "CHEM", "canvas", "CR-CHEM")
+    enroll(chem, chemistry_teacher, vocab.ROLE_INSTRUCTOR)
+    for student in (*chemistry_students, students[3]):
+        enroll(chem, student, vocab.ROLE_LEARNER)

@@ -277,12 +277,13 @@ def _sandbox_claims(
             "version": PLATFORM_VERSION,
             "url": state.base_url + "/",
         },
-        vocab.CLAIM_LIS: {"person_sourcedid": f"sis-{user.id:06d}"},
+        vocab.CLAIM_LIS: _sandbox_lis(user),
     }
     # Like Canvas: the person's own time zone, else the account's default.
     custom: dict[str, str] = {
         "lms_user_id": str(user.id),
         "timezone": user.timezone or state.district.timezone,
+        **student_fields(state, user),
     }
 
     if user.kind == "parent":
@@ -432,7 +433,7 @@ def _flavoured_claims(
         # ext_lms from lti_build_standard_message, under the "ext" claim (lti_sign_jwt).
         claims["https://purl.imsglobal.org/spec/lti/claim/ext"] = {"lms": "moodle-2"}
     else:
-        claims[vocab.CLAIM_LIS] = {"person_sourcedid": f"sis-{user.id:06d}"}
+        claims[vocab.CLAIM_LIS] = _sandbox_lis(user)
         if user.kind == "parent":
             claims[vocab.CLAIM_ROLE_SCOPE_MENTOR] = state.mentees(
                 user.sub, course.context_id if course is not None else None
@@ -531,6 +532,22 @@ def _tool_platform(state: SandboxState, flavour: str) -> dict[str, str]:
     }
 
 
+def _sandbox_lis(user: User) -> dict[str, str]:
+    """The sandbox's ``lis`` claim: the person's SIS id, as its roster (NRPS) sends it."""
+    return {"person_sourcedid": user.sis_id} if user.sis_id else {}
+
+
+def student_fields(state: SandboxState, user: User) -> dict[str, str]:
+    """What the sandbox's SIS-fed custom fields say of a student: ``grade_level``,
+    ``graduation_year`` and ``school`` (nothing for other people)."""
+    if user.kind != "student" or user.grade_level is None:
+        return {}
+    fields = {"grade_level": str(user.grade_level), "school": state.district.school}
+    if user.graduation_year is not None:
+        fields["graduation_year"] = str(user.graduation_year)
+    return fields
+
+
 def _custom_claim(
     state: SandboxState, user: User, course: Course | None, link: ResourceLink | None, flavour: str
 ) -> dict[str, str]:
@@ -542,6 +559,7 @@ def _custom_claim(
     if flavour == "sandbox":
         fields["lms_user_id"] = str(user.id)
         fields["timezone"] = user.timezone or state.district.timezone
+        fields.update(student_fields(state, user))
         if course is not None:
             fields["lms_course_id"] = str(course.id)
         if link is not None:

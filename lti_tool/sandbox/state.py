@@ -384,7 +384,7 @@ class SandboxState:
 
     def _member_json(self, enrollment: Enrollment) -> dict[str, Any]:
         user = self.district.users[enrollment.sub]
-        return {
+        member: dict[str, Any] = {
             "status": enrollment.status,
             "name": user.name,
             "given_name": user.given_name,
@@ -393,6 +393,9 @@ class SandboxState:
             "user_id": user.sub,
             "roles": list(enrollment.roles),
         }
+        if user.sis_id:
+            member["lis_person_sourcedid"] = user.sis_id
+        return member
 
     # --- Resource links ---------------------------------------------------------
 

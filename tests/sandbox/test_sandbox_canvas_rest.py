@@ -88,3 +88,58 @@ def test_tokens_open_only_their_own_person(
     bad = sandbox_client.get("/api/v1/users/self", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401 and bad.get_json()["error"] == "invalid_token"
     assert sandbox_client.get("/api/v1/courses/999999", headers=auth).status_code == 404
+
+
+def test_an_account_admin_lists_the_district_courses_and_students(
+    sandbox_client: FlaskClient, sandbox_state: SandboxState
+) -> None:
+    district = sandbox_state.district
+    token, _ = _token(sandbox_client, sandbox_state, "sbx-user-0006")  # AccountAdmin
+    auth = {"Authorization": f"Bearer {token}"}
+    accounts = sandbox_client.get("/api/v1/accounts", headers=auth).get_json()
+    assert accounts == [
+        {
+            "id": 1,
+            "name": district.name,
+            "parent_account_id": None,
+            "root_account_id": None,
+            "workflow_state": "active",
+        }
+    ]
+    first = sandbox_client.get(
+        "/api/v1/accounts/1/courses",
+        query_string={"per_page": "4", "with_enrollments": "true", "enrollment_type[]": "student"},
+        headers=auth,
+    )
+    assert first.status_code == 200
+    assert len(first.get_json()) == 4
+    assert 'rel="next"' in first.headers["Link"] and 'rel="last"' in first.headers["Link"]
+    following = first.headers["Link"].split(",")[1].split(";")[0].strip("<>")
+    second = sandbox_client.get(following.removeprefix(sandbox_state.base_url), headers=auth)
+    assert 'rel="next"' not in second.headers["Link"]
+    courses = first.get_json() + second.get_json()
+    # Every course with students, the staff PD course too (a teacher learns there).
+    assert [c["id"] for c in courses] == [101, 102, 103, 104, 105, 106, 107]
+    chem = next(c for c in courses if c["id"] == 107)
+    assert chem["sis_course_id"] == "CR-CHEM" and chem["workflow_state"] == "available"
+    students = sandbox_client.get(
+        "/api/v1/courses/107/enrollments",
+        query_string={"type[]": "StudentEnrollment", "include[]": "email", "per_page": "100"},
+        headers=auth,
+    ).get_json()
+    assert [(e["user"]["id"], e["user"]["sis_user_id"], e["type"]) for e in students] == [
+        (45, "S240045", "StudentEnrollment"),
+        (46, "S240046", "StudentEnrollment"),
+        (10, "S240010", "StudentEnrollment"),
+    ]
+    assert students[0]["user"]["email"] == "leila.haddad@cedarridge.example"
+
+
+def test_only_account_admins_list_the_district(
+    sandbox_client: FlaskClient, sandbox_state: SandboxState
+) -> None:
+    token, _ = _token(sandbox_client, sandbox_state, "sbx-user-0001")  # a teacher
+    auth = {"Authorization": f"Bearer {token}"}
+    assert sandbox_client.get("/api/v1/accounts", headers=auth).get_json() == []
+    assert sandbox_client.get("/api/v1/accounts/1/courses", headers=auth).status_code == 401
+    assert sandbox_client.get("/api/v1/courses/107/enrollments", headers=auth).status_code == 401

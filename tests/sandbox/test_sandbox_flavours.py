@@ -26,6 +26,7 @@ from lti_tool.sandbox.data import (
     TEACHER_IN_PD,
     WHIST_COURSE,
     Enrollment,
+    school_year_end,
 )
 from lti_tool.sandbox.flavours import CANVAS_CUSTOM_FIELDS
 from lti_tool.sandbox.launch import build_launch_claims, login_initiation_url
@@ -165,13 +166,17 @@ def test_default_flavour_is_unchanged(shaped_launch: Callable[..., dict[str, Any
     claims = shaped_launch(STUDENT, BIO1)
     assert claims[vocab.CLAIM_ROLES] == [vocab.ROLE_LEARNER, vocab.INST_STUDENT]
     assert claims[vocab.CLAIM_LIS] == {
-        "person_sourcedid": "sis-000007",
+        "person_sourcedid": "S240007",  # the SIS id its roster (NRPS) sends too
         "course_offering_sourcedid": "sis-course-101",
     }
     assert claims[vocab.CLAIM_CUSTOM] == {
         "lms_user_id": "7",
         "lms_course_id": "101",
         "timezone": "America/Chicago",  # the account's default, as Canvas sends it
+        # The district's SIS-fed custom fields (Canvas has no variables for them).
+        "grade_level": "9",
+        "graduation_year": str(school_year_end() + 3),
+        "school": "Cedar Ridge High School",
     }
     assert claims[vocab.CLAIM_TOOL_PLATFORM]["product_family_code"] == "lodestar-sandbox"
     assert vocab.CLAIM_CANVAS_PLACEMENT not in claims
@@ -360,6 +365,9 @@ def test_per_call_custom_is_verbatim(shaped_launch: Callable[..., dict[str, Any]
         "lms_user_id": "7",
         "lms_course_id": "$Canvas.course.id",
         "timezone": "America/Chicago",
+        "grade_level": "9",
+        "graduation_year": str(school_year_end() + 3),
+        "school": "Cedar Ridge High School",
     }
     claims = shaped_launch(
         STUDENT, BIO1, flavour="canvas", custom={"lms_user_id": "$Canvas.user.id"}
@@ -446,8 +454,8 @@ def test_canvas_nrps_carries_sis_ids(
         bio1 = by_user(nrps(BIO1))
     assert bio1[STUDENT]["lis_person_sourcedid"] == "S240007"
     assert "lis_person_sourcedid" not in bio1["sbx-user-0005"]  # parents are not in the SIS
-    # The sandbox's own NRPS has no SIS ids, as before.
-    assert "lis_person_sourcedid" not in by_user(nrps(BIO1))[STUDENT]
+    # The sandbox's own NRPS sends the same SIS ids as its launches.
+    assert by_user(nrps(BIO1))[STUDENT]["lis_person_sourcedid"] == "S240007"
 
 
 def test_canvas_nrps_lists_active_members_only(

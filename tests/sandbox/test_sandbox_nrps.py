@@ -37,6 +37,7 @@ def test_memberships_first_page(
         "email": "margaret.ellison@cedarridge.example",
         "user_id": "sbx-user-0001",
         "roles": [vocab.ROLE_INSTRUCTOR],
+        "lis_person_sourcedid": "E100001",
     }
 
 

@@ -14,24 +14,35 @@ from lti_tool.sandbox import SandboxState, seed_demo_district, vocab
 
 COURSES = ["sbx-course-bio1", "sbx-course-alg2", "sbx-course-ied"]
 REAL_LMS_COURSES = ["sbx-course-pd", "sbx-course-fsci", "sbx-course-whist"]
+#: A course no demo step launches from (only the district's course list shows it).
+UNLAUNCHED_COURSES = ["sbx-course-chem"]
 
 
 def test_seed_shape() -> None:
     district = seed_demo_district()
-    assert list(district.courses) == COURSES + REAL_LMS_COURSES
+    assert list(district.courses) == COURSES + REAL_LMS_COURSES + UNLAUNCHED_COURSES
     kinds = Counter(u.kind for u in district.users.values())
-    # The first 36 people as ever, then 7 appended for the Canvas and Moodle shapes.
+    # The first 36 people as ever, then 7 appended for the Canvas and Moodle shapes, then 3
+    # of the Chemistry course.
     first = Counter(u.kind for u in list(district.users.values())[:36])
     assert first == {"teacher": 3, "student": 30, "counselor": 1, "parent": 1, "admin": 1}
-    assert kinds == {"teacher": 6, "student": 32, "counselor": 1, "parent": 2, "admin": 2}
+    assert kinds == {"teacher": 7, "student": 34, "counselor": 1, "parent": 2, "admin": 2}
     assert [district.teacher_of(c).sub for c in COURSES] == [
         "sbx-user-0001",
         "sbx-user-0002",
         "sbx-user-0003",
     ]
     assert [len(district.students_of(c)) for c in COURSES] == [20, 20, 20]
-    for student in district.users_of_kind("student"):
-        assert len(district.courses_of(student.sub)) == 2
+    for student in district.users_of_kind("student")[:30]:
+        chemistry = "sbx-course-chem" in {c.context_id for c in district.courses_of(student.sub)}
+        assert len(district.courses_of(student.sub)) == 2 + chemistry
+    assert [s.sub for s in district.students_of("sbx-course-chem")] == [
+        "sbx-user-0045",
+        "sbx-user-0046",
+        "sbx-user-0010",
+    ]
+    grades = Counter(s.grade_level for s in district.users_of_kind("student"))
+    assert set(grades) == {9, 10, 11, 12}
     assert [len(district.line_items[c]) for c in COURSES] == [3, 4, 5]
     for context_id in COURSES:
         learners = {s.sub for s in district.students_of(context_id)}
