@@ -180,9 +180,7 @@ def news_for(actor: Actor, limit: int = 100) -> list[NewsItem]:
         NewsItem(
             id=n.id,
             actor_name=a.display_name if a is not None else "A former member",
-            what=VERBS.get(n.kind, "changed {plan}").format(
-                plan="your plan" if s.id == actor.person_id else f"{reading.student_name(s)}'s plan"
-            ),
+            what=VERBS.get(n.kind, "changed {plan}").format(plan=_whose(n, s, actor)),
             student_id=s.id,
             student_name=reading.student_name(s),
             own_plan=s.id == actor.person_id,
@@ -192,6 +190,16 @@ def news_for(actor: Actor, limit: int = 100) -> list[NewsItem]:
         )
         for n, a, s in rows
     ]
+
+
+def _whose(notice: Notice, student: Person, actor: Actor) -> str:
+    """The plan as the reader says it: "your plan", "their plan" (the student acted on their
+    own), or "Maya Lopez's plan"."""
+    if student.id == actor.person_id:
+        return "your plan"
+    if notice.actor_id == student.id:
+        return "their plan"
+    return f"{reading.student_name(student)}'s plan"
 
 
 def unread_count(actor: Actor) -> int:
