@@ -4,6 +4,7 @@ a failing channel never breaks the change."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -216,3 +217,30 @@ def test_canvas_conversation_from_the_actor(
     assert len(failed) == 1
     assert failed[0].delivered_at is None
     assert failed[0].delivery_error and failed[0].delivery_error.startswith("Canvas: ")
+
+
+def test_with_redis_delivery_is_a_background_job(
+    lti: LtiDriver, app: Flask, smtp_server: _Inbox
+) -> None:
+    from redis import Redis
+    from rq import SimpleWorker
+
+    url = os.environ.get("ILP_TEST_NOTICE_REDIS_URL", "redis://127.0.0.1:6379/10")
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        pytest.skip(f"no Redis at {url}")
+    s = setup_review(lti, app)
+    Redis.from_url(url).flushdb()
+    app.config["ILP_REDIS_URL"] = url
+    response = post(lti, s["counselor"], f"/plans/students/{s['child_id']}/comments", body="Hi")
+    assert response.status_code == 302
+    # Nothing went out during the request: the job waits for a worker.
+    assert smtp_server.messages == []
+    assert all(n.delivered_at is None for n in _notices(app))
+    with app.app_context():
+        worker = SimpleWorker(["lodestar"], connection=Redis.from_url(url))
+        assert worker.work(burst=True)
+    assert len(smtp_server.messages) == 2
+    assert all(n.channel == "email" and n.delivered_at for n in _notices(app))
+    Redis.from_url(url).flushdb()
