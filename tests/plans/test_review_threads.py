@@ -184,7 +184,8 @@ def test_submit_return_reply_resubmit_approve(lti: LtiDriver, app: Flask) -> Non
     # The student sees it on top of the plan, with a link to the note, and answers it.
     html = page(lti, s["student"], "/plans/me")
     top = html.split('class="notice review-status', 1)[1].split("</aside>", 1)[0]
-    assert "Returned for changes" in top
+    assert "Returned for changes" in top and note in top
+    assert 'class="notice latest-note"' not in html  # the note is not shown twice
     assert f'href="#comment-{note_id}">Read Teresa Whitlock\'s note' in top
     assert "Submit my plan again" in html
     reply = post(lti, s["student"], f"{base}/comments/{note_id}/replies", body="Done, I added it.")
