@@ -111,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.launch import models as launch_models  # noqa: F401
     from lti_tool.plans import models as plan_models  # noqa: F401
     from lti_tool.plans import (
+        notice_models,  # noqa: F401
         postsecondary_models,  # noqa: F401
         resource_models,  # noqa: F401
     )

@@ -65,6 +65,14 @@ class Action(enum.StrEnum):
     COMMENT_PLAN = "comment_plan"
     #: Person: approve the yearly plan (counselors).
     REVIEW_PLAN = "review_plan"
+    #: Person: reply in a comment's thread (the student on their own plan, and everyone who
+    #: may comment).
+    REPLY_PLAN = "reply_plan"
+    #: Person: hand this school year's plan in for review (the student, as EDIT_PLAN).
+    SUBMIT_PLAN = "submit_plan"
+    #: Person: send this school year's plan back to the student for changes (counselors, as
+    #: REVIEW_PLAN).
+    RETURN_PLAN = "return_plan"
     #: Person: sign off the yearly plan (the student's guardians).
     SIGN_PLAN = "sign_plan"
     #: Person: download the whole plan (student, guardian, counselor, admin).
@@ -326,6 +334,10 @@ def _commenter(actor: Actor, student: Person) -> Clause:
     return or_(_teaches_student(me, student.id), _guards(me, student.id), _counselor(actor))
 
 
+def _replier(actor: Actor, student: Person) -> Clause:
+    return or_(_editor(actor, student), _commenter(actor, student))
+
+
 def _exporter(actor: Actor, student: Person) -> Clause:
     me = actor.person_id
     return or_(_is(student.id == me), _guards(me, student.id), _counselor(actor), _admin(actor))
@@ -352,6 +364,9 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_PLAN: Rule(STUDENT, _editor),
     Action.COMMENT_PLAN: Rule(STUDENT, _commenter),
     Action.REVIEW_PLAN: Rule(STUDENT, lambda actor, _student: _counselor(actor)),
+    Action.REPLY_PLAN: Rule(STUDENT, _replier),
+    Action.SUBMIT_PLAN: Rule(STUDENT, _editor),
+    Action.RETURN_PLAN: Rule(STUDENT, lambda actor, _student: _counselor(actor)),
     Action.SIGN_PLAN: Rule(STUDENT, lambda actor, student: _guards(actor.person_id, student.id)),
     Action.EXPORT_PLAN: Rule(STUDENT, _exporter),
     Action.DELETE_PLAN: Rule(STUDENT, lambda actor, _student: _admin(actor)),

@@ -269,6 +269,14 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "SESSION_COOKIE_PARTITIONED": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Email of "What's new" notices through the district's SMTP relay: off unless
+        # ILP_SMTP_HOST is set (Canvas conversations go first where Canvas is connected).
+        "ILP_SMTP_HOST": env.get("ILP_SMTP_HOST") or None,
+        "ILP_SMTP_PORT": _int("ILP_SMTP_PORT", env.get("ILP_SMTP_PORT", "587")),
+        "ILP_SMTP_USERNAME": env.get("ILP_SMTP_USERNAME") or None,
+        "ILP_SMTP_PASSWORD": env.get("ILP_SMTP_PASSWORD") or None,
+        "ILP_SMTP_FROM": env.get("ILP_SMTP_FROM") or None,
+        "ILP_SMTP_STARTTLS": _bool(env.get("ILP_SMTP_STARTTLS", "true")),
         # Largest request body accepted anywhere (uploads are capped lower, per file).
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

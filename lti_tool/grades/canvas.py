@@ -461,6 +461,27 @@ class CanvasClient:
             _student_member,
         )
 
+    def send_conversation(self, recipient_id: str, subject: str, body: str) -> str:
+        """Send one person a Canvas Inbox message from the token's owner (Canvas reuses their
+        private conversation if there is one, and notifies the person as they chose in
+        Canvas).
+
+        :calls: ``POST /api/v1/conversations`` with ``recipients[]``, ``subject``, ``body``,
+            ``group_conversation=false``
+        :returns: the id of the conversation.
+        :raises LmsApiError: when Canvas refuses (not retried: a message must not go twice).
+        """
+
+        def send() -> str:
+            conversations = self._canvas.create_conversation(
+                [str(recipient_id)], body, subject=subject, group_conversation=False
+            )
+            if not conversations:
+                raise ValueError("Canvas created no conversation")
+            return str(conversations[0].id)
+
+        return self._mapped("a conversation", send)
+
     # -- helpers ---------------------------------------------------------------------------
 
     @staticmethod

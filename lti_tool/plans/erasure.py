@@ -47,6 +47,7 @@ from lti_tool.plans.models import (
     PlanSnapshot,
     ResumeSettings,
 )
+from lti_tool.plans.notice_models import Notice
 from lti_tool.plans.postsecondary_models import ApplicationTask, ChecklistTick, PostsecondaryOption
 from lti_tool.plans.resource_models import ResourceRecommendation
 
@@ -243,6 +244,12 @@ def erase_student(actor_tenant_id: int, student: Person) -> dict[str, int]:
         delete(PostsecondaryOption).where(PostsecondaryOption.plan_id == plan_id)
     )
     counts["checklist_ticks"] = _run(delete(ChecklistTick).where(ChecklistTick.plan_id == plan_id))
+    # "What's new" notices for the person or about their plan (ids only, but they go too).
+    counts["notices"] = _run(
+        delete(Notice).where(
+            or_(Notice.recipient_id == pid, Notice.student_id == pid, Notice.plan_id == plan_id)
+        )
+    )
     counts["comments"] = _run(
         delete(PlanComment).where(PlanComment.id.in_([c.id for c in owned["plan_comment"]]))
     )

@@ -283,7 +283,8 @@ class PlanItem(Model):
 
 
 class PlanComment(Model):
-    """A comment on a plan by a teacher, counselor or guardian."""
+    """A comment on a plan by a teacher, counselor or guardian, or a reply in its thread (the
+    student may reply too)."""
 
     __tablename__ = "plan_comments"
 
@@ -294,6 +295,10 @@ class PlanComment(Model):
     )
     author_role: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
+    #: The comment this one answers (a reply in its thread); None for a thread's first comment.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_comments.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[created_at]
 
     author: Mapped[Person | None] = relationship()

@@ -1,5 +1,7 @@
-"""The logic of reviewing plans: comments, counselor approval, guardian sign-off, and the plan
-status of many students (guardian home, counselor caseload and its CSV export).
+"""The logic of reviewing plans: comment threads (the student replies), the review status of
+this school year's plan (the student submits, a counselor returns it for changes or approves
+it), guardian sign-off, and the plan status of many students (guardian home, counselor
+caseload and its CSV export).
 
 Approval and sign-off belong to the plan's snapshot of the current school year (July to June,
 e.g. "2026-2027", see ``reading.school_year``): approving or signing creates that snapshot
@@ -8,7 +10,8 @@ unless the other party already acted on it (so a guardian's signature or a couns
 approval always refers to the data that was there when it was given).
 
 Access is decided by ``lti_tool.policy`` in the views before these run. Every change is
-audited and committed together with its audit event. Functions listing many students run a
+audited and committed together with its audit event and a "What's new" notice for each
+participant (``plans.news``). Functions listing many students run a
 fixed number of queries however many students there are.
 """
 
@@ -27,11 +30,18 @@ from sqlalchemy.orm import defer
 from lti_tool import audit, policy
 from lti_tool.actor import Actor
 from lti_tool.db import utcnow
-from lti_tool.errors import InvalidInput
+from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Enrollment, EnrollmentStatus, Mentorship, Person, Role
-from lti_tool.plans import reading, yearly_snapshots
-from lti_tool.plans.models import Goal, GoalStatus, Plan, PlanComment, PlanSnapshot
+from lti_tool.plans import news, reading, yearly_snapshots
+from lti_tool.plans.models import (
+    Goal,
+    GoalStatus,
+    Plan,
+    PlanComment,
+    PlanSnapshot,
+    ReviewStatus,
+)
 
 # -- this school year's snapshot ----------------------------------------------------------------
 
@@ -64,11 +74,38 @@ def _snapshot_for(plan: Plan, year: str, *, refresh: bool) -> PlanSnapshot:
 
 def author_role(actor: Actor, student: Person) -> str:
     """In which capacity the actor comments on the student's plan."""
+    if actor.person_id == student.id:
+        return "student"
     if policy.allowed(actor, policy.Action.SIGN_PLAN, student):
         return "guardian"
     if policy.is_counselor(actor):
         return "counselor"
     return "teacher"
+
+
+#: The notice kind of each comment action.
+_COMMENT_KINDS = {"plan.comment": "comment", "plan.nudge": "nudge", "plan.reply": "reply"}
+
+
+def _new_comment(
+    actor: Actor,
+    student: Person,
+    plan: Plan,
+    body: str,
+    *,
+    role: str | None = None,
+    parent: PlanComment | None = None,
+) -> PlanComment:
+    comment = PlanComment(
+        plan_id=plan.id,
+        author_id=actor.person_id,
+        author_role=role or author_role(actor, student),
+        body=body,
+        parent_id=parent.id if parent is not None else None,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
 
 
 def add_comment_to_plan(
@@ -78,19 +115,17 @@ def add_comment_to_plan(
     *,
     action: str = "plan.comment",
     role: str | None = None,
+    parent: PlanComment | None = None,
     **detail: Any,
 ) -> PlanComment:
-    """Store a comment on the student's plan (the caller checked COMMENT_PLAN, or for a
-    teacher's nudge NUDGE_STUDENT); audited as ``action`` with ``detail``."""
+    """Store a comment on the student's plan, or with ``parent`` a reply in its thread (the
+    caller checked COMMENT_PLAN, REPLY_PLAN, or for a teacher's nudge NUDGE_STUDENT); audited
+    as ``action`` with ``detail``; every participant is told."""
     plan = reading.get_or_create_plan(student)
-    comment = PlanComment(
-        plan_id=plan.id,
-        author_id=actor.person_id,
-        author_role=role or author_role(actor, student),
-        body=body,
-    )
-    db.session.add(comment)
-    db.session.flush()
+    if parent is not None:
+        action = "plan.reply"
+        parent = thread_start(parent)
+    comment = _new_comment(actor, student, plan, body, role=role, parent=parent)
     audit.record(
         action,
         tenant_id=actor.tenant_id,
@@ -100,20 +135,136 @@ def add_comment_to_plan(
         plan_id=plan.id,
         student_id=student.id,
         author_role=comment.author_role,
+        **({"thread_id": parent.id} if parent is not None else {}),
         **detail,
+    )
+    news.notify(
+        actor,
+        student,
+        plan,
+        _COMMENT_KINDS.get(action, "comment"),
+        comment_id=comment.id,
+        thread_id=parent.id if parent is not None else comment.id,
     )
     db.session.commit()
     return comment
 
 
-def approve(actor: Actor, student: Person) -> PlanSnapshot:
-    """Approve this school year's plan (the caller checked REVIEW_PLAN); audited."""
+def thread_start(comment: PlanComment) -> PlanComment:
+    """The first comment of the thread ``comment`` belongs to (threads are one level deep)."""
+    if comment.parent_id is None:
+        return comment
+    first = db.session.get(PlanComment, comment.parent_id)
+    return first if first is not None else comment
+
+
+def comment_of(student: Person, comment_id: int) -> PlanComment:
+    """A comment on the student's plan.
+
+    :raises NotFound: for a comment of another plan (or none).
+    """
+    comment = db.session.execute(
+        select(PlanComment)
+        .join(Plan, Plan.id == PlanComment.plan_id)
+        .where(PlanComment.id == comment_id, Plan.person_id == student.id)
+    ).scalar_one_or_none()
+    if comment is None:
+        raise NotFound("That comment is not on this plan.")
+    return comment
+
+
+def review_status(snap: PlanSnapshot | None) -> ReviewStatus:
+    """Where this year's plan stands (no snapshot yet: a draft)."""
+    return ReviewStatus(snap.status) if snap is not None else ReviewStatus.DRAFT
+
+
+def submit(actor: Actor, student: Person) -> PlanSnapshot:
+    """The student hands this school year's plan in for review (the caller checked
+    SUBMIT_PLAN): the snapshot is taken again from the plan as it stands (unless a guardian
+    signed it already: their signature refers to its data) and becomes ``submitted``.
+    Audited as ``plan.submit``; participants are told.
+
+    :raises InvalidInput: when a counselor approved it already this school year.
+    """
     plan = reading.get_or_create_plan(student)
     year = reading.school_year()
     existing = this_years_snapshot(plan, year)
+    if review_status(existing) is ReviewStatus.APPROVED:
+        raise InvalidInput(
+            f"Your plan for {year} is approved already. Ask your counselor if it should change."
+        )
+    snap = _snapshot_for(plan, year, refresh=existing is None or existing.signed_at is None)
+    snap.status = ReviewStatus.SUBMITTED
+    snap.submitted_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "plan.submit",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_snapshot",
+        subject_id=snap.id,
+        plan_id=plan.id,
+        student_id=student.id,
+        school_year=year,
+        resubmitted=existing is not None and existing.submitted_at is not None,
+    )
+    news.notify(actor, student, plan, "submit")
+    db.session.commit()
+    return snap
+
+
+def return_for_changes(actor: Actor, student: Person, note: str) -> PlanComment:
+    """A counselor sends this school year's plan back to the student (the caller checked
+    RETURN_PLAN): the snapshot becomes ``returned`` (an approval given before is withdrawn)
+    and ``note`` starts a thread the student can answer. Audited as ``plan.return``;
+    participants are told. The caseload's bulk action calls it once per student.
+
+    :raises InvalidInput: without a note (the student must know what to change).
+    """
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Write what the student should change.")
+    if len(note) > 4000:
+        raise InvalidInput("Keep the note under 4,000 characters.")
+    plan = reading.get_or_create_plan(student)
+    year = reading.school_year()
+    snap = _snapshot_for(plan, year, refresh=False)
+    was = review_status(snap)
+    snap.status = ReviewStatus.RETURNED
+    snap.returned_at = utcnow()
+    snap.returned_by = actor.person_id
+    snap.approved_at = None
+    snap.approved_by = None
+    comment = _new_comment(actor, student, plan, note, role="counselor")
+    audit.record(
+        "plan.return",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_snapshot",
+        subject_id=snap.id,
+        plan_id=plan.id,
+        student_id=student.id,
+        school_year=year,
+        comment_id=comment.id,
+        previous_status=was.value,
+    )
+    news.notify(actor, student, plan, "return", comment_id=comment.id, thread_id=comment.id)
+    db.session.commit()
+    return comment
+
+
+def approve(actor: Actor, student: Person) -> PlanSnapshot:
+    """Approve this school year's plan (the caller checked REVIEW_PLAN), whatever its status
+    (a counselor may approve a plan the student has not submitted; the panel says so);
+    audited; participants are told."""
+    plan = reading.get_or_create_plan(student)
+    year = reading.school_year()
+    existing = this_years_snapshot(plan, year)
+    was = review_status(existing)
     snap = _snapshot_for(plan, year, refresh=existing is None or existing.signed_at is None)
     snap.approved_by = actor.person_id
     snap.approved_at = utcnow()
+    snap.status = ReviewStatus.APPROVED
     db.session.flush()
     audit.record(
         "plan.approve",
@@ -124,7 +275,9 @@ def approve(actor: Actor, student: Person) -> PlanSnapshot:
         plan_id=plan.id,
         student_id=student.id,
         school_year=year,
+        previous_status=was.value,
     )
+    news.notify(actor, student, plan, "approve")
     db.session.commit()
     return snap
 
@@ -174,6 +327,7 @@ def sign(actor: Actor, student: Person, *, reviewed_with_child: bool) -> PlanSna
         signed_with_account=True,
         reviewed_with_child=reviewed_with_child,
     )
+    news.notify(actor, student, plan, "sign")
     db.session.commit()
     return snap
 

@@ -41,7 +41,10 @@ class Audience(enum.StrEnum):
     TEACHERS = "the student's current teachers"
     COURSE_TEACHERS = "the teachers of the course"
     GUARDIANS = "the student's parents or guardians"
-    COUNSELORS = "counselors"
+    COUNSELORS = (
+        "the student's counselors (their caseload; every counselor until the district "
+        "assigns caseloads)"
+    )
     ADMINS = "district admins"
     NOBODY = "nobody in the pages (used by Lodestar only)"
 
@@ -312,8 +315,25 @@ TABLES: tuple[Table, ...] = (
         "plan_comments",
         "Comments on a plan",
         Kept.PLAN_ONLY,
-        "id plan_id author_id author_role created_at",
+        "id plan_id author_id author_role parent_id created_at",
         ("body", "The comment", (S.TEACHER, S.COUNSELOR, S.GUARDIAN, S.STUDENT), PLAN_READERS),
+    ),
+    _table(
+        "notices",
+        "What's new: a note that something happened on a plan (ids only, no words)",
+        Kept.PLAN_ONLY,
+        "id tenant_id recipient_id actor_id student_id plan_id comment_id",
+        (
+            "kind",
+            "What happened (a comment, a reply, submitted, returned, approved, signed)",
+            (S.LODESTAR,),
+            (A.PERSON,),
+        ),
+        ("created_at", "When it happened", (S.LODESTAR,), (A.PERSON,)),
+        ("read_at", "When the person read it", (S.LODESTAR,), (A.PERSON,)),
+        ("channel", "How it was also sent: Canvas Inbox or email", (S.LODESTAR,), (A.NOBODY,)),
+        ("delivered_at", "When it was sent outside Lodestar", (S.LODESTAR,), (A.NOBODY,)),
+        ("delivery_error", "Why sending failed (no personal data)", (S.LODESTAR,), (A.NOBODY,)),
     ),
     _table(
         "plan_snapshots",

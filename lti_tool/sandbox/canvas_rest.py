@@ -9,6 +9,11 @@ Canvas answers REST calls with a person's OAuth2 token (``/login/oauth2/auth`` t
   ``completed`` in a concluded course, else ``active``; ``state[]`` filters,
 * ``GET /api/v1/users/:id/courses`` with ``include[]=term``,
 * ``GET /api/v1/courses/:id`` with ``include[]=term``,
+* ``POST /api/v1/conversations`` (``recipients[]`` of user ids, ``subject``, ``body``,
+  ``group_conversation``, ``force_new``): an Inbox message from the caller; Canvas reuses the
+  private conversation of the same two people unless ``force_new``; an unknown recipient is
+  a 400 with ``errors``,
+* ``GET /api/v1/conversations``: the caller's conversations, newest first.
 
 and for a Canvas account admin (``AccountAdmin``; anyone else gets Canvas's 401 "user not
 authorized to perform that action"), the district's course list:
@@ -384,3 +389,86 @@ def course_enrollments(course_id: int) -> Response:
                 }
             )
     return _paged(body)
+
+
+# --- Inbox (conversations) -----------------------------------------------------------------
+
+
+def _conversation_json(conversation: dict[str, Any]) -> dict[str, Any]:
+    district = _state().district
+    people = [conversation["sender"], *conversation["recipients"]]
+    return {
+        "id": conversation["id"],
+        "subject": conversation["subject"],
+        "workflow_state": "unread",
+        "last_message": conversation["messages"][-1]["body"],
+        "message_count": len(conversation["messages"]),
+        "private": len(conversation["recipients"]) == 1,
+        "audience": [district.users[s].id for s in conversation["recipients"]],
+        "participants": [
+            {"id": district.users[s].id, "name": district.users[s].name} for s in people
+        ],
+        "messages": conversation["messages"],
+    }
+
+
+@canvas_rest.post("/api/v1/conversations")
+def create_conversation() -> Response:
+    """Send an Inbox message from the caller to the ``recipients[]`` (user ids)."""
+    caller = _caller()
+    district = _state().district
+    by_id = {str(u.id): u for u in district.users.values()}
+    wanted = request.form.getlist("recipients[]") or request.form.getlist("recipients")
+    body = (request.form.get("body") or "").strip()
+    unknown = [r for r in wanted if r not in by_id]
+    if not wanted or unknown:
+        return _json({"errors": [{"attribute": "recipients", "message": "invalid"}]}, 400)
+    if not body:
+        return _json({"errors": [{"attribute": "body", "message": "blank"}]}, 400)
+    recipients = [by_id[r].sub for r in wanted]
+    force_new = (request.form.get("force_new") or "").lower() == "true"
+    group = (request.form.get("group_conversation") or "").lower() == "true"
+    current = _state()
+    with current.lock:
+        targets = [recipients] if group or len(recipients) == 1 else [[r] for r in recipients]
+        made = []
+        for audience in targets:
+            existing = None
+            if not force_new and len(audience) == 1:
+                existing = next(
+                    (
+                        c
+                        for c in current.canvas_conversations
+                        if {c["sender"], *c["recipients"]} == {caller.sub, audience[0]}
+                        and len(c["recipients"]) == 1
+                    ),
+                    None,
+                )
+            message = {"author_id": caller.id, "body": body}
+            if existing is not None:
+                existing["messages"].append(message)
+                existing["subject"] = request.form.get("subject") or existing["subject"]
+                made.append(existing)
+                continue
+            conversation = {
+                "id": len(current.canvas_conversations) + 1,
+                "sender": caller.sub,
+                "recipients": audience,
+                "subject": request.form.get("subject") or "",
+                "messages": [message],
+            }
+            current.canvas_conversations.append(conversation)
+            made.append(conversation)
+    return _json([_conversation_json(c) for c in made], 201)
+
+
+@canvas_rest.get("/api/v1/conversations")
+def list_conversations() -> Response:
+    """The caller's conversations (sent or received), newest first."""
+    caller = _caller()
+    mine = [
+        c
+        for c in _state().canvas_conversations
+        if caller.sub == c["sender"] or caller.sub in c["recipients"]
+    ]
+    return _json([_conversation_json(c) for c in reversed(mine)])

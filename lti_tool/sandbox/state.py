@@ -153,6 +153,9 @@ class SandboxState:
         #: the ``sub`` of the person who signed in (see :mod:`.canvas_rest`).
         self.canvas_codes: dict[str, str] = {}
         self.canvas_tokens: dict[str, str] = {}
+        #: Canvas Inbox conversations sent through REST: id, sender sub, recipient subs,
+        #: subject and messages (see :mod:`.canvas_rest`).
+        self.canvas_conversations: list[dict[str, Any]] = []
         self._synthetic_counter = 0
         self._resource_link_counter = 0
         self._line_item_counter = max(

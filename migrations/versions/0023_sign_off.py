@@ -1,7 +1,7 @@
 """guardian sign-off with the guardian's own account and a "reviewed with my child" confirmation
 
 Revision ID: 0023_sign_off
-Revises: 0020_caseloads
+Revises: 0021_review_threads
 Create Date: 2026-12-07 19:45:00
 
 * ``plan_snapshots.signed_with_account``: the signature is the signed-in guardian's own LMS
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_sign_off"
-down_revision = "0020_caseloads"
+down_revision = "0021_review_threads"
 branch_labels = None
 depends_on = None
 

@@ -114,8 +114,9 @@ def test_comments_by_teacher_counselor_and_guardian(lti: LtiDriver, app: Flask) 
     assert html.index("Great lab work") < html.index("Proud of you")
     # In the school's zone (the sandbox's launches name America/Chicago), with its abbreviation.
     assert re.search(r"[AP]M C[SD]T</time>", html)
-    # The student reads comments but has no form.
-    assert 'name="body"' not in html and "<form" not in html
+    # The student starts no thread (no comment form) but may reply in each one.
+    assert 'id="comment-body"' not in html and 'id="review-form"' not in html
+    assert html.count('class="reply-form') == 3
 
 
 def test_comment_refusals(lti: LtiDriver, app: Flask) -> None:

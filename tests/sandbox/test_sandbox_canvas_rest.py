@@ -143,3 +143,40 @@ def test_only_account_admins_list_the_district(
     assert sandbox_client.get("/api/v1/accounts", headers=auth).get_json() == []
     assert sandbox_client.get("/api/v1/accounts/1/courses", headers=auth).status_code == 401
     assert sandbox_client.get("/api/v1/courses/107/enrollments", headers=auth).status_code == 401
+
+
+def test_inbox_conversations(sandbox_client: FlaskClient, sandbox_state: SandboxState) -> None:
+    district = sandbox_state.district
+    first = next(iter(district.courses.values()))
+    teacher = district.teacher_of(first.context_id)
+    assert teacher is not None
+    student = district.students_of(first.context_id)[0]
+    sandbox_state.canvas_conversations.clear()
+    sender, _ = _token(sandbox_client, sandbox_state, teacher.sub)
+    reader, _ = _token(sandbox_client, sandbox_state, student.sub)
+
+    def send(**form: object) -> tuple[int, object]:
+        answer = sandbox_client.post(
+            "/api/v1/conversations", data=form, headers={"Authorization": f"Bearer {sender}"}
+        )
+        return answer.status_code, answer.get_json()
+
+    status, made = send(**{"recipients[]": [str(student.id)], "subject": "Hi", "body": "One"})
+    assert status == 201 and isinstance(made, list)
+    assert made[0]["audience"] == [student.id] and made[0]["private"] is True
+    # The private conversation of the same two people is reused unless force_new.
+    status, again = send(**{"recipients[]": [str(student.id)], "subject": "Hi", "body": "Two"})
+    assert status == 201 and isinstance(again, list)
+    assert again[0]["id"] == made[0]["id"] and again[0]["message_count"] == 2
+    status, fresh = send(
+        **{"recipients[]": [str(student.id)], "subject": "Hi", "body": "3", "force_new": "true"}
+    )
+    assert status == 201 and isinstance(fresh, list) and fresh[0]["id"] != made[0]["id"]
+    # Unknown recipients and empty bodies are refused; no token is a 401.
+    assert send(**{"recipients[]": ["999999"], "body": "x"})[0] == 400
+    assert send(**{"recipients[]": [str(student.id)], "body": " "})[0] == 400
+    assert sandbox_client.post("/api/v1/conversations", data={"body": "x"}).status_code == 401
+    inbox = sandbox_client.get(
+        "/api/v1/conversations", headers={"Authorization": f"Bearer {reader}"}
+    ).get_json()
+    assert [c["last_message"] for c in inbox] == ["3", "Two"]

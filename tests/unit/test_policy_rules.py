@@ -94,7 +94,10 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "read accommodations": (A.READ_ACCOMMODATIONS, "sam"),
     "edit plan": (A.EDIT_PLAN, "sam"),
     "comment plan": (A.COMMENT_PLAN, "sam"),
+    "reply plan": (A.REPLY_PLAN, "sam"),
     "review plan": (A.REVIEW_PLAN, "sam"),
+    "submit plan": (A.SUBMIT_PLAN, "sam"),
+    "return plan": (A.RETURN_PLAN, "sam"),
     "sign plan": (A.SIGN_PLAN, "sam"),
     "export plan": (A.EXPORT_PLAN, "sam"),
     "delete plan": (A.DELETE_PLAN, "sam"),
@@ -118,13 +121,22 @@ CHECKS: dict[str, tuple[Action, str]] = {
     "browse careers": (A.BROWSE_CAREERS, "-"),
     "read privacy notice": (A.READ_PRIVACY_NOTICE, "-"),
 }
-PLAN_OWNER = {"read plan", "read accommodations", "edit plan", "export plan"}
+PLAN_OWNER = {
+    "read plan",
+    "read accommodations",
+    "edit plan",
+    "export plan",
+    "reply plan",
+    "submit plan",
+}
 TEACHER = {"view class", "sync class", "tag course", "place activity", "manage reflections"}
 COUNSELOR = {
     "read plan",
     "read accommodations",
     "comment plan",
+    "reply plan",
     "review plan",
+    "return plan",
     "export plan",
     "review caseload",
     "browse resources",
@@ -138,13 +150,21 @@ EXPECTED: dict[str, set[str]] = {
     "cam": {"view course as student", "browse resources"},
     "lee": {"browse resources"},  # a learner of the district, though the course ended
     "tia": TEACHER
-    | {"read plan", "comment plan", "attach evidence", "nudge student", "score reflection"},
+    | {
+        "read plan",
+        "comment plan",
+        "reply plan",
+        "attach evidence",
+        "nudge student",
+        "score reflection",
+    },
     "ted": set(),
     "tom": set(),
     "gus": {
         "read plan",
         "read accommodations",
         "comment plan",
+        "reply plan",
         "sign plan",
         "export plan",
         "view family",
