@@ -256,16 +256,44 @@ def _tenant_has_caseloads(tenant_id: int) -> Clause:
 
 
 def _on_caseload(counselor_id: int, tenant_id: int, person: Any, grade: Any = None) -> Clause:
-    """A rule of one of the counselor's counselor grants matches the student."""
+    """A rule of one of the counselor's counselor grants matches the student (as
+    ``rule_matches``, written so that a database works out the named students, grade levels
+    and schools once, not once per student)."""
+    grade_level = func.coalesce(
+        person.grade_level, grade if grade is not None else _plan_grade(person)
+    )
+
+    def mine(value: Any, kind: CaseloadRuleKind) -> Select[Any]:
+        return (
+            select(value)
+            .join(RoleGrant, RoleGrant.id == CaseloadRule.grant_id)
+            .where(
+                CaseloadRule.tenant_id == tenant_id,
+                CaseloadRule.kind == kind,
+                RoleGrant.tenant_id == tenant_id,
+                RoleGrant.person_id == counselor_id,
+                RoleGrant.role == GrantRole.COUNSELOR,
+            )
+        )
+
     rule = aliased(CaseloadRule)
     grant = aliased(RoleGrant)
-    return exists().where(
-        rule.tenant_id == tenant_id,
-        grant.id == rule.grant_id,
-        grant.tenant_id == tenant_id,
-        grant.person_id == counselor_id,
-        grant.role == GrantRole.COUNSELOR,
-        rule_matches(rule, person, grade),
+    initial = family_initial(person)
+    return or_(
+        person.id.in_(mine(CaseloadRule.student_id, CaseloadRuleKind.STUDENT)),
+        grade_level.in_(mine(CaseloadRule.grade_level, CaseloadRuleKind.GRADE)),
+        func.lower(person.school).in_(
+            mine(func.lower(CaseloadRule.school), CaseloadRuleKind.SCHOOL)
+        ),
+        exists().where(
+            rule.tenant_id == tenant_id,
+            rule.kind == CaseloadRuleKind.ALPHA,
+            grant.id == rule.grant_id,
+            grant.person_id == counselor_id,
+            grant.role == GrantRole.COUNSELOR,
+            initial >= func.lower(rule.alpha_from),
+            initial <= func.lower(rule.alpha_to),
+        ),
     )
 
 

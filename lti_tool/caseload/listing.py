@@ -223,8 +223,8 @@ class CaseloadPage:
 
     rows: list[CaseloadRow]
     total: int
-    #: Students on the caseload before search and filters.
-    caseload_size: int
+    #: Whether the caseload holds no student at all (before search and filters).
+    caseload_empty: bool
     #: Whether the tenant has any caseload rule (else every counselor has every student).
     tenant_has_rules: bool
     query: CaseloadQuery
@@ -249,53 +249,48 @@ class _Columns:
     """The per-student expressions of one query (built fresh for each statement)."""
 
     def __init__(self, year: str) -> None:
-        goals = (
-            select(
-                Goal.plan_id.label("plan_id"),
-                func.count(Goal.id).label("goals"),
-                func.sum(case((Goal.status == GoalStatus.ACHIEVED, 1), else_=0)).label("achieved"),
-                func.max(Goal.updated_at).label("goal_update"),
+        # Correlated subqueries on the plan: the database works them out only for the rows
+        # a filter or the sort needs, and for the page's rows (an index on the plan id each).
+        def of_goals(value: Any) -> Any:
+            return select(value).where(Goal.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+
+        def of_milestones(value: Any) -> Any:
+            return (
+                select(value)
+                .join(Goal, Goal.id == Milestone.goal_id)
+                .where(Goal.plan_id == Plan.id)
+                .correlate(Plan)
+                .scalar_subquery()
             )
-            .group_by(Goal.plan_id)
-            .subquery("goal_stats")
-        )
-        milestones = (
-            select(
-                Goal.plan_id.label("plan_id"),
-                func.count(Milestone.id).label("milestones"),
-                func.sum(case((Milestone.done.is_(True), 1), else_=0)).label("done"),
-            )
-            .join(Milestone, Milestone.goal_id == Goal.id)
-            .group_by(Goal.plan_id)
-            .subquery("milestone_stats")
-        )
-        self.goals_sq, self.milestones_sq = goals, milestones
+
         self.year = year
         self.grade = func.coalesce(Person.grade_level, Plan.grade_level)
         self.graduation = func.coalesce(Person.graduation_year, Plan.graduation_year)
-        self.goals = func.coalesce(goals.c.goals, 0)
-        self.achieved = func.coalesce(goals.c.achieved, 0)
-        self.milestones = func.coalesce(milestones.c.milestones, 0)
-        self.done = func.coalesce(milestones.c.done, 0)
+        self.goals = of_goals(func.count(Goal.id))
+        self.achieved = of_goals(
+            func.coalesce(func.sum(case((Goal.status == GoalStatus.ACHIEVED, 1), else_=0)), 0)
+        )
+        self.milestones = of_milestones(func.count(Milestone.id))
+        self.done = of_milestones(
+            func.coalesce(func.sum(case((Milestone.done.is_(True), 1), else_=0)), 0)
+        )
         self.status = func.coalesce(PlanSnapshot.status, literal(ReviewStatus.DRAFT.value))
         self.clusters = func.coalesce(cast(Plan.cluster_codes, String), "")
         self.activity = case(
             (seconds_between(Plan.updated_at, Plan.created_at) > 1, Plan.updated_at),
-            else_=goals.c.goal_update,
+            else_=of_goals(func.max(Goal.updated_at)),
         )
 
-    def joined(self, stmt: Select[Any]) -> Select[Any]:
-        """``stmt`` over people with their plan, goal and milestone counts and this year's
-        snapshot."""
-        return (
-            stmt.select_from(Person)
-            .outerjoin(Plan, and_(Plan.person_id == Person.id, Plan.tenant_id == Person.tenant_id))
-            .outerjoin(self.goals_sq, self.goals_sq.c.plan_id == Plan.id)
-            .outerjoin(self.milestones_sq, self.milestones_sq.c.plan_id == Plan.id)
-            .outerjoin(
-                PlanSnapshot,
-                and_(PlanSnapshot.plan_id == Plan.id, PlanSnapshot.school_year == self.year),
-            )
+    def joined(self, stmt: Select[Any], *, snapshot: bool = True) -> Select[Any]:
+        """``stmt`` over people with their plan and this year's snapshot."""
+        stmt = stmt.select_from(Person).outerjoin(
+            Plan, and_(Plan.person_id == Person.id, Plan.tenant_id == Person.tenant_id)
+        )
+        if not snapshot:
+            return stmt
+        return stmt.outerjoin(
+            PlanSnapshot,
+            and_(PlanSnapshot.plan_id == Plan.id, PlanSnapshot.school_year == self.year),
         )
 
     def on_caseload(self, actor: Actor) -> ColumnElement[bool]:
@@ -418,11 +413,11 @@ def caseload_page(actor: Actor, query: CaseloadQuery) -> CaseloadPage:
     filtered = (
         cols.joined(select(Person.id)).where(cols.on_caseload(actor)).where(*cols.matching(query))
     )
-    everyone = cols.joined(select(Person.id)).where(cols.on_caseload(actor))
-    total, size, has_rules = db.session.execute(
+    anyone = cols.joined(select(Person.id), snapshot=False).where(cols.on_caseload(actor)).exists()
+    total, any_student, has_rules = db.session.execute(
         select(
             select(func.count()).select_from(filtered.subquery()).scalar_subquery(),
-            select(func.count()).select_from(everyone.subquery()).scalar_subquery(),
+            anyone,
             select(CaseloadRule.id)
             .where(CaseloadRule.tenant_id == actor.tenant_id)
             .limit(1)
@@ -435,7 +430,7 @@ def caseload_page(actor: Actor, query: CaseloadQuery) -> CaseloadPage:
     return CaseloadPage(
         rows=rows,
         total=int(total),
-        caseload_size=int(size),
+        caseload_empty=not any_student,
         tenant_has_rules=has_rules is not None,
         query=query,
     )
@@ -445,14 +440,28 @@ def _rows(
     actor: Actor, query: CaseloadQuery, *, limit: int | None = None, offset: int = 0
 ) -> list[CaseloadRow]:
     cols = _Columns(reading.school_year())
-    stmt = (
-        cols.joined(select(*cols.row_columns()))
+    chosen = (
+        cols.joined(select(Person.id))
         .where(cols.on_caseload(actor))
         .where(*cols.matching(query))
         .order_by(*cols.order(query))
     )
     if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
+        # The page's ids first (only the sort key is worked out for every student), then
+        # the columns of those rows alone.
+        page_ids = chosen.limit(limit).offset(offset).subquery("page_ids")
+        stmt = (
+            cols.joined(select(*cols.row_columns()))
+            .join(page_ids, page_ids.c.id == Person.id)
+            .order_by(*cols.order(query))
+        )
+    else:
+        stmt = (
+            cols.joined(select(*cols.row_columns()))
+            .where(cols.on_caseload(actor))
+            .where(*cols.matching(query))
+            .order_by(*cols.order(query))
+        )
     return [_row(r) for r in db.session.execute(stmt).all()]
 
 
