@@ -321,13 +321,14 @@ def upload(actor: Actor, data: bytes) -> UploadResult:
         for kind, value in (("sis", sis), ("email", mail), ("lms", lms)):
             if value:
                 by_key.setdefault((kind, value.lower()), pid)
-    existing = set(
-        db.session.execute(
+    existing: set[tuple[int, int | None]] = {
+        (grant_id, student_id)
+        for grant_id, student_id in db.session.execute(
             select(CaseloadRule.grant_id, CaseloadRule.student_id).where(
                 CaseloadRule.tenant_id == tenant, CaseloadRule.kind == CaseloadRuleKind.STUDENT
             )
-        ).tuples()
-    )
+        ).all()
+    }
     unmatched: list[tuple[int, str]] = []
     added: list[CaseloadRule] = []
     already = 0
