@@ -358,17 +358,15 @@ def counselors_of(student: Person) -> list[Person]:
         target.id == student.id,
         rule_matches(rule, target),
     )
+    counselor_ids = select(RoleGrant.person_id).where(
+        RoleGrant.tenant_id == student.tenant_id,
+        RoleGrant.role == GrantRole.COUNSELOR,
+        or_(~_tenant_has_caseloads(student.tenant_id), matched),
+    )
     return list(
         db.session.execute(
             select(who)
-            .join(RoleGrant, RoleGrant.person_id == who.id)
-            .where(
-                RoleGrant.tenant_id == student.tenant_id,
-                RoleGrant.role == GrantRole.COUNSELOR,
-                who.tenant_id == student.tenant_id,
-                or_(~_tenant_has_caseloads(student.tenant_id), matched),
-            )
-            .distinct()
+            .where(who.tenant_id == student.tenant_id, who.id.in_(counselor_ids))
             .order_by(who.id)
         ).scalars()
     )
