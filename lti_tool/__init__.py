@@ -124,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     http.init_http(app)
 
     from lti_tool.careers import bp as careers_bp
+    from lti_tool.caseload import bp as caseload_bp
     from lti_tool.district import bp as district_bp
     from lti_tool.grades import bp as grades_bp
     from lti_tool.launch import bp as launch_bp
@@ -137,6 +138,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(grades_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(careers_bp)
+    app.register_blueprint(caseload_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(relevance_bp)
     app.register_blueprint(privacy_bp)

@@ -11,7 +11,9 @@ in ``allowed``, which looks the action up in ``RULES``. Rules
   *actively* enrolled in a course they *actively* teach; re-checked on every request against
   the enrollments table, never trusted from the launch alone.
 * A guardian reads the plans of students named in ``role_scope_mentor`` (active links).
-* A counselor reviews plans across the tenant; an admin manages tenant settings, grants,
+* A counselor reviews the plans of the students on their caseload (``caseload_rules`` on their
+  grant; while the tenant has no caseload rule at all, every counselor has every student);
+  an admin has every student of the tenant, and manages tenant settings, grants,
   registrations, export and deletion. Both rights come from Lodestar's own grants
   (``role_grants``), never from an LMS institution or system role by itself.
 * Anyone of the tenant with a session browses the occupation reference pages and reads the
@@ -25,13 +27,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from lti_tool.actor import Actor
 from lti_tool.errors import NotAuthorized
 from lti_tool.extensions import db
 from lti_tool.models import (
+    CaseloadRule,
+    CaseloadRuleKind,
     Course,
     Enrollment,
     EnrollmentStatus,
@@ -194,6 +210,180 @@ def _admin(actor: Actor) -> Clause:
     return _granted(actor, (GrantRole.ADMIN,))
 
 
+# -- caseloads: which students a counselor has ----------------------------------------------
+
+
+#: The plans table, by name: the plans feature sits above this module (only the student's own
+#: grade level is read from it).
+_PLANS = table("plans", column("id"), column("person_id"), column("grade_level"))
+
+
+def family_initial(person: Any) -> ColumnElement[str]:
+    """The lower-cased first letter of a person's family name, or of the last word of their
+    name when the LMS sent no family name, in SQL that SQLite and PostgreSQL both run
+    (``rtrim`` by the name's own non-space characters strips its last word)."""
+    name = func.trim(person.name)
+    last_word = func.substr(name, func.length(func.rtrim(name, func.replace(name, " ", ""))) + 1)
+    return func.lower(func.substr(func.coalesce(person.family_name, last_word), 1, 1))
+
+
+def _plan_grade(person: Any) -> ColumnElement[Any]:
+    """The grade level the student typed in their plan (a correlated subquery)."""
+    return (
+        select(_PLANS.c.grade_level)
+        .where(_PLANS.c.person_id == person.id)
+        .order_by(_PLANS.c.id)
+        .limit(1)
+        .correlate(person)
+        .scalar_subquery()
+    )
+
+
+def rule_matches(rule: Any, person: Any, grade: Any = None) -> Clause:
+    """A caseload rule (``CaseloadRule`` or an alias) matches a student (``Person`` or an
+    alias): the named student; the grade level (the LMS's or SIS's, else the student's own
+    ``grade``, by default read from their plan); the family name's first letter in the
+    range; the school."""
+    grade_level = func.coalesce(
+        person.grade_level, grade if grade is not None else _plan_grade(person)
+    )
+    initial = family_initial(person)
+    return or_(
+        and_(rule.kind == CaseloadRuleKind.STUDENT, rule.student_id == person.id),
+        and_(rule.kind == CaseloadRuleKind.GRADE, rule.grade_level == grade_level),
+        and_(
+            rule.kind == CaseloadRuleKind.ALPHA,
+            initial >= func.lower(rule.alpha_from),
+            initial <= func.lower(rule.alpha_to),
+        ),
+        and_(
+            rule.kind == CaseloadRuleKind.SCHOOL,
+            func.lower(rule.school) == func.lower(person.school),
+        ),
+    )
+
+
+def _tenant_has_caseloads(tenant_id: int) -> Clause:
+    return exists().where(CaseloadRule.tenant_id == tenant_id)
+
+
+def _on_caseload(counselor_id: int, tenant_id: int, person: Any, grade: Any = None) -> Clause:
+    """A rule of one of the counselor's counselor grants matches the student (as
+    ``rule_matches``, written so that a database works out the named students, grade levels
+    and schools once, not once per student)."""
+    grade_level = func.coalesce(
+        person.grade_level, grade if grade is not None else _plan_grade(person)
+    )
+
+    def mine(value: Any, kind: CaseloadRuleKind) -> Select[Any]:
+        return (
+            select(value)
+            .join(RoleGrant, RoleGrant.id == CaseloadRule.grant_id)
+            .where(
+                CaseloadRule.tenant_id == tenant_id,
+                CaseloadRule.kind == kind,
+                RoleGrant.tenant_id == tenant_id,
+                RoleGrant.person_id == counselor_id,
+                RoleGrant.role == GrantRole.COUNSELOR,
+            )
+        )
+
+    rule = aliased(CaseloadRule)
+    grant = aliased(RoleGrant)
+    initial = family_initial(person)
+    return or_(
+        person.id.in_(mine(CaseloadRule.student_id, CaseloadRuleKind.STUDENT)),
+        grade_level.in_(mine(CaseloadRule.grade_level, CaseloadRuleKind.GRADE)),
+        func.lower(person.school).in_(
+            mine(func.lower(CaseloadRule.school), CaseloadRuleKind.SCHOOL)
+        ),
+        exists().where(
+            rule.tenant_id == tenant_id,
+            rule.kind == CaseloadRuleKind.ALPHA,
+            grant.id == rule.grant_id,
+            grant.person_id == counselor_id,
+            grant.role == GrantRole.COUNSELOR,
+            initial >= func.lower(rule.alpha_from),
+            initial <= func.lower(rule.alpha_to),
+        ),
+    )
+
+
+def sees_student(actor: Actor, person: Any, grade: Any = None) -> Clause:
+    """Counselor rights over a student (a ``Person`` column set, correlated): an admin grant;
+    or a counselor grant and the student on the caseload, or the tenant has no caseload rule
+    at all (small districts, installs from before caseloads)."""
+    return or_(
+        _admin(actor),
+        and_(
+            _granted(actor, (GrantRole.COUNSELOR,)),
+            or_(
+                ~_tenant_has_caseloads(actor.tenant_id),
+                _on_caseload(actor.person_id, actor.tenant_id, person, grade),
+            ),
+        ),
+    )
+
+
+def _counselor_of(actor: Actor, student: Person) -> Clause:
+    """Counselor rights over this one student (see ``sees_student``)."""
+    person = aliased(Person)
+    return exists().where(person.id == student.id, sees_student(actor, person))
+
+
+def caseload_student_ids(actor: Actor) -> Select[Any]:
+    """Ids of the tenant's students (``tenant_students``) the actor has counselor rights
+    over: their caseload, every student for an admin or while the tenant has no caseload
+    rule, none for anyone else. A selectable for pages and notifications."""
+    return select(Person.id).where(tenant_students(actor.tenant_id), sees_student(actor, Person))
+
+
+def tenant_students(tenant_id: int, person: Any = Person) -> Clause:
+    """Who the tenant's students are: people of the tenant with an active student enrollment
+    in one of its courses, or known from the SIS (a CSV import), not archived, not erased."""
+    return and_(
+        person.tenant_id == tenant_id,
+        person.archived_at.is_(None),
+        person.erased_at.is_(None),
+        or_(
+            person.student_info_source.is_not(None),
+            exists().where(
+                Enrollment.person_id == person.id,
+                Enrollment.role == Role.STUDENT,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                Enrollment.course_id == Course.id,
+                Course.tenant_id == tenant_id,
+            ),
+        ),
+    )
+
+
+def counselors_of(student: Person) -> list[Person]:
+    """The counselors (launched, with a counselor grant) who have this student on their
+    caseload; every counselor of the tenant while it has no caseload rule. One query."""
+    rule = aliased(CaseloadRule)
+    who = aliased(Person)
+    target = aliased(Person)
+    matched = exists().where(
+        rule.grant_id == RoleGrant.id,
+        rule.tenant_id == student.tenant_id,
+        target.id == student.id,
+        rule_matches(rule, target),
+    )
+    counselor_ids = select(RoleGrant.person_id).where(
+        RoleGrant.tenant_id == student.tenant_id,
+        RoleGrant.role == GrantRole.COUNSELOR,
+        or_(~_tenant_has_caseloads(student.tenant_id), matched),
+    )
+    return list(
+        db.session.execute(
+            select(who)
+            .where(who.tenant_id == student.tenant_id, who.id.in_(counselor_ids))
+            .order_by(who.id)
+        ).scalars()
+    )
+
+
 def _of_tenant(actor: Actor) -> Clause:
     """The actor is a person of their tenant (a forged or confused actor is not)."""
     return exists().where(Person.id == actor.person_id, Person.tenant_id == actor.tenant_id)
@@ -316,13 +506,13 @@ def _reader(actor: Actor, student: Person) -> Clause:
         _is(student.id == me),
         _teaches_student(me, student.id),
         _guards(me, student.id),
-        _counselor(actor),
+        _counselor_of(actor, student),
     )
 
 
 def _accommodations_reader(actor: Actor, student: Person) -> Clause:
     me = actor.person_id
-    return or_(_is(student.id == me), _guards(me, student.id), _counselor(actor))
+    return or_(_is(student.id == me), _guards(me, student.id), _counselor_of(actor, student))
 
 
 def _editor(actor: Actor, student: Person) -> Clause:
@@ -331,7 +521,9 @@ def _editor(actor: Actor, student: Person) -> Clause:
 
 def _commenter(actor: Actor, student: Person) -> Clause:
     me = actor.person_id
-    return or_(_teaches_student(me, student.id), _guards(me, student.id), _counselor(actor))
+    return or_(
+        _teaches_student(me, student.id), _guards(me, student.id), _counselor_of(actor, student)
+    )
 
 
 def _replier(actor: Actor, student: Person) -> Clause:
@@ -340,7 +532,7 @@ def _replier(actor: Actor, student: Person) -> Clause:
 
 def _exporter(actor: Actor, student: Person) -> Clause:
     me = actor.person_id
-    return or_(_is(student.id == me), _guards(me, student.id), _counselor(actor), _admin(actor))
+    return or_(_is(student.id == me), _guards(me, student.id), _counselor_of(actor, student))
 
 
 COURSE: tuple[Shape, ...] = (Course,)
@@ -363,10 +555,10 @@ RULES: dict[Action, Rule] = {
     Action.READ_ACCOMMODATIONS: Rule(STUDENT, _accommodations_reader),
     Action.EDIT_PLAN: Rule(STUDENT, _editor),
     Action.COMMENT_PLAN: Rule(STUDENT, _commenter),
-    Action.REVIEW_PLAN: Rule(STUDENT, lambda actor, _student: _counselor(actor)),
+    Action.REVIEW_PLAN: Rule(STUDENT, _counselor_of),
     Action.REPLY_PLAN: Rule(STUDENT, _replier),
     Action.SUBMIT_PLAN: Rule(STUDENT, _editor),
-    Action.RETURN_PLAN: Rule(STUDENT, lambda actor, _student: _counselor(actor)),
+    Action.RETURN_PLAN: Rule(STUDENT, _counselor_of),
     Action.SIGN_PLAN: Rule(STUDENT, lambda actor, student: _guards(actor.person_id, student.id)),
     Action.EXPORT_PLAN: Rule(STUDENT, _exporter),
     Action.DELETE_PLAN: Rule(STUDENT, lambda actor, _student: _admin(actor)),
@@ -379,7 +571,8 @@ RULES: dict[Action, Rule] = {
     ),
     Action.MANAGE_RESOURCES: Rule(TENANT, lambda actor, _none: _counselor(actor)),
     Action.RECOMMEND_RESOURCE: Rule(
-        STUDENT, lambda actor, student: and_(_counselor(actor), _was_learner(student.id))
+        STUDENT,
+        lambda actor, student: and_(_counselor_of(actor, student), _was_learner(student.id)),
     ),
     Action.BROWSE_CAREERS: Rule(TENANT, lambda actor, _none: _of_tenant(actor)),
     Action.READ_PRIVACY_NOTICE: Rule(TENANT, lambda actor, _none: _of_tenant(actor)),

@@ -296,7 +296,7 @@ def landing_url(role: Role | None, course_id: int | None) -> str:
     if role == Role.GUARDIAN:
         return lurl("plans.guardian_home")
     if role == Role.COUNSELOR:
-        return lurl("plans.caseload")
+        return lurl("caseload.caseload")
     if role == Role.ADMIN:
         return lurl("launch.admin")
     return lurl("launch.no_role")

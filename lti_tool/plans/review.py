@@ -1,6 +1,6 @@
 """Reviewing plans, the pages: comment threads and replies, the student's "Submit my plan for
-review", a counselor's "Return for changes" and approval, guardian sign-off, guardian and
-counselor homes, and the caseload (with a CSV export).
+review", a counselor's "Return for changes" and approval, guardian sign-off and the guardian
+home (the counselor's caseload lives in ``lti_tool.caseload``).
 
 ``review_context(actor, plan)`` gives the plan page what its review panel
 (``templates/plans/review/panel.html``) needs. The logic (approval and sign-off of this
@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, g, redirect, render_template, request
+from flask import flash, g, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField, Form, TextAreaField
@@ -492,52 +492,3 @@ def guardian_home() -> str:
         )
         db.session.commit()
     return render_template("plans/guardian.html", children=cards, school_year=reading.school_year())
-
-
-def _caseload(actor: Actor, audit_action: str) -> tuple[str | None, list[Any]]:
-    """The filtered caseload for the page and the CSV, audited once."""
-    status = request.args.get("status") or None
-    rows = review_services.caseload_rows(actor, status)
-    # Which students were shown (ids), so "who saw this student's plan?" has an answer.
-    audit.record(
-        audit_action,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        status=status,
-        students=[r.person_id for r in rows],
-        student_count=len(rows),
-    )
-    db.session.commit()
-    return status, rows
-
-
-@bp.get("/caseload")
-@requires(Action.REVIEW_CASELOAD)
-def caseload(actor: Actor) -> str:
-    """A counselor's caseload across the tenant, with filters."""
-    status, rows = _caseload(actor, "caseload.view")
-    filters = {k: v[0] for k, v in review_services.CASELOAD_FILTERS.items()}
-    return render_template(
-        "plans/caseload.html",
-        students=rows,
-        status=status,
-        filters=filters,
-        school_year=reading.school_year(),
-    )
-
-
-@bp.get("/caseload.csv")
-@requires(Action.REVIEW_CASELOAD)
-def caseload_csv(actor: Actor) -> Response:
-    """The caseload (with the page's filter) as a CSV download."""
-    status, rows = _caseload(actor, "caseload.export")
-    year = reading.school_year()
-    filename = f"caseload-{year}{'-' + status if status else ''}.csv"
-    return Response(
-        review_services.caseload_csv_text(rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )

@@ -1,7 +1,7 @@
 """The logic of reviewing plans: comment threads (the student replies), the review status of
 this school year's plan (the student submits, a counselor returns it for changes or approves
-it), guardian sign-off, and the plan status of many students (guardian home, counselor
-caseload and its CSV export).
+it), guardian sign-off, the plan status of many students (guardian home), and the CSV formula
+guard (``csv_cell``) that the caseload and audit exports use.
 
 Approval and sign-off belong to the plan's snapshot of the current school year (July to June,
 e.g. "2026-2027", see ``reading.school_year``): approving or signing creates that snapshot
@@ -17,10 +17,8 @@ fixed number of queries however many students there are.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +30,7 @@ from lti_tool.actor import Actor
 from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.models import Enrollment, EnrollmentStatus, Mentorship, Person, Role
+from lti_tool.models import Mentorship, Person
 from lti_tool.plans import news, reading, yearly_snapshots
 from lti_tool.plans.models import (
     Goal,
@@ -437,62 +435,8 @@ def guardian_overview(actor: Actor) -> list[PlanStatus]:
     return _statuses(actor.tenant_id, people, ids, reading.school_year())
 
 
-#: Caseload filters: query value -> (label, keep row?).
-CASELOAD_FILTERS: dict[str, tuple[str, Callable[[PlanStatus], bool]]] = {
-    "needs_approval": ("Not yet approved this school year", lambda r: not r.approved),
-    "needs_signature": ("Not yet signed by a guardian this school year", lambda r: not r.signed),
-    "no_goals": ("No goals yet", lambda r: r.goals == 0),
-}
-
-
-def caseload_rows(actor: Actor, status: str | None = None) -> list[PlanStatus]:
-    """Every current student of the tenant (anyone with an active student enrollment in one
-    of its courses, archived graduates aside) with their plan status (four queries), filtered by ``status`` (a key of
-    ``CASELOAD_FILTERS``).
-
-    :raises InvalidInput: for an unknown filter.
-    """
-    if status and status not in CASELOAD_FILTERS:
-        raise InvalidInput("Unknown filter. Choose one of the filters on the caseload page.")
-    ids = select(Enrollment.person_id).where(
-        Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE
-    )
-    people = (
-        db.session.execute(
-            select(Person)
-            .where(
-                Person.tenant_id == actor.tenant_id,
-                Person.id.in_(ids),
-                Person.archived_at.is_(None),  # archived graduates leave the lists
-            )
-            .order_by(*reading.person_order())
-        )
-        .scalars()
-        .all()
-    )
-    tenant_ids = select(Person.id).where(
-        Person.tenant_id == actor.tenant_id, Person.id.in_(ids), Person.archived_at.is_(None)
-    )
-    rows = _statuses(actor.tenant_id, people, tenant_ids, reading.school_year())
-    if status:
-        rows = [r for r in rows if CASELOAD_FILTERS[status][1](r)]
-    return rows
-
-
 # -- CSV export ---------------------------------------------------------------------------------
 
-CSV_HEADER = (
-    "Student",
-    "SIS id",
-    "Grade level",
-    "Goals",
-    "Goals achieved",
-    "Career clusters",
-    "Interest inventory code",
-    "Last plan update",
-    "Approved this school year",
-    "Signed this school year",
-)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -500,29 +444,3 @@ def csv_cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def caseload_csv_text(rows: Iterable[PlanStatus]) -> str:
-    """The caseload as CSV text, the same columns as the page."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(
-            [
-                csv_cell(v)
-                for v in (
-                    r.name,
-                    r.sis_id or "",
-                    r.grade_level if r.grade_level is not None else "",
-                    r.goals,
-                    r.goals_achieved,
-                    "; ".join(r.clusters),
-                    r.inventory_code or "",
-                    r.last_update.strftime("%Y-%m-%d %H:%M UTC") if r.last_update else "",
-                    "yes" if r.approved else "no",
-                    "yes" if r.signed else "no",
-                )
-            ]
-        )
-    return out.getvalue()
