@@ -156,7 +156,7 @@ def test_caseload_csv_and_formula_guard(lti: LtiDriver, app: Flask) -> None:
     assert len(rows) == 1 + len(s["students"])
     by_name = {r[0]: r for r in rows[1:]}
     child = dict(zip(rows[0], by_name[s["child"].name], strict=True))
-    assert child["SIS id"] == ""  # none known for this student
+    assert child["SIS id"] == s["child"].sis_id  # the launch sends the SIS id, as NRPS does
     assert "@" in child["Email"]
     assert [child[k] for k in ("Grade level", "Goals", "Goals achieved")] == ["10", "2", "1"]
     assert child["Career clusters"] == "Healthcare & Human Services; Digital Technology"
