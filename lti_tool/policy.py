@@ -358,9 +358,10 @@ def tenant_students(tenant_id: int, person: Any = Person) -> Clause:
     )
 
 
-def counselors_of(student: Person) -> list[Person]:
+def counselors_of(student: Person, *, assigned_only: bool = False) -> list[Person]:
     """The counselors (launched, with a counselor grant) who have this student on their
-    caseload; every counselor of the tenant while it has no caseload rule. One query."""
+    caseload; every counselor of the tenant while it has no caseload rule, unless
+    ``assigned_only`` (then only counselors a rule names the student to). One query."""
     rule = aliased(CaseloadRule)
     who = aliased(Person)
     target = aliased(Person)
@@ -373,7 +374,7 @@ def counselors_of(student: Person) -> list[Person]:
     counselor_ids = select(RoleGrant.person_id).where(
         RoleGrant.tenant_id == student.tenant_id,
         RoleGrant.role == GrantRole.COUNSELOR,
-        or_(~_tenant_has_caseloads(student.tenant_id), matched),
+        matched if assigned_only else or_(~_tenant_has_caseloads(student.tenant_id), matched),
     )
     return list(
         db.session.execute(

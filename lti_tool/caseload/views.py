@@ -101,7 +101,7 @@ def _filters_of(form: MultiDict[str, str]) -> listing.CaseloadQuery:
 @requires(Action.REVIEW_CASELOAD)
 def caseload_bulk(actor: Actor) -> BaseResponse | tuple[str, int] | Response:
     """A bulk action on the ticked students, or on every student matching the filters:
-    a comment on each plan, or a CSV of them."""
+    a comment on each plan, their plans returned for changes with one note, or a CSV."""
     query = _filters_of(request.form)
     everyone = request.form.get("scope") == "all"
     if everyone:
@@ -122,15 +122,19 @@ def caseload_bulk(actor: Actor) -> BaseResponse | tuple[str, int] | Response:
                 "Cache-Control": "no-store",
             },
         )
-    # -- "Return for changes" goes here: review_services.return_for_changes (built with the
-    # two-way review), policy-checked per student like the comment below. --
-    if action != "comment":
+    if action not in ("comment", "return"):
         return _render(actor, query, status=400, error="Choose what to do with the students.")
+    returning = action == "return"
     body = (request.form.get("body") or "").strip()
     problem = (
         "Tick at least one student, or choose every matching student."
         if not ids
-        else "Write a comment first."
+        else (
+            "Write what the students should change first: your note starts a thread each "
+            "student can answer."
+            if returning
+            else "Write a comment first."
+        )
         if not body
         else "Keep a comment under 4,000 characters."
         if len(body) > COMMENT_LIMIT
@@ -139,16 +143,28 @@ def caseload_bulk(actor: Actor) -> BaseResponse | tuple[str, int] | Response:
     if problem:
         return _render(actor, query, status=422, body=body, error=problem)
     done = skipped = 0
+    needed = Action.RETURN_PLAN if returning else Action.COMMENT_PLAN
     for student in db.session.query(Person).filter(
         Person.tenant_id == actor.tenant_id, Person.id.in_(ids)
     ):
-        if policy.allowed(actor, Action.COMMENT_PLAN, student):
+        if not policy.allowed(actor, needed, student):
+            skipped += 1
+        elif returning:
+            review_services.return_for_changes(actor, student, body)
+            done += 1
+        else:
             review_services.add_comment_to_plan(
                 actor, student, body, action="plan.comment", bulk=True
             )
             done += 1
-        else:
-            skipped += 1
+    if returning:
+        message = (
+            f"{done} plan{' was' if done == 1 else 's were'} returned for changes with your note."
+        )
+        if skipped:
+            message += f" {skipped} could not be returned."
+        flash(message, "info")
+        return redirect(lurl("caseload.caseload", **query.args()))
     message = f"Your comment was added to {done} plan{'' if done == 1 else 's'}."
     if skipped:
         message += f" {skipped} student{'' if skipped == 1 else 's'} could not get it."

@@ -47,15 +47,15 @@ VERBS = {
 
 
 def participants(plan: Plan, thread_id: int | None = None) -> set[int]:
-    """The people who take part in the review of ``plan`` (ids; four queries):
+    """The people who take part in the review of ``plan`` (ids; five queries):
 
     * the student,
     * their active guardians,
     * everyone who acted on this school year's snapshot (approved, signed, returned it),
     * counselors who commented on the plan,
+    * the counselors whose caseload an admin assigned the student to (not every counselor of
+      a district that assigned no caseloads: they hear of the plans they take part in),
     * with ``thread_id``, everyone who wrote in that thread (a teacher who started it).
-
-    Extend here when counselors are assigned to students (``counselors_of(student)``).
     """
     people = {plan.person_id}
     people.update(
@@ -77,6 +77,9 @@ def participants(plan: Plan, thread_id: int | None = None) -> set[int]:
     )
     counselors = db.session.execute(writers.where(PlanComment.author_role == "counselor"))
     people.update(i for i in counselors.scalars() if i)
+    student = plan.person or db.session.get(Person, plan.person_id)
+    if student is not None:
+        people.update(c.id for c in policy.counselors_of(student, assigned_only=True))
     if thread_id is not None:
         in_thread = (PlanComment.id == thread_id) | (PlanComment.parent_id == thread_id)
         people.update(i for i in db.session.execute(writers.where(in_thread)).scalars() if i)

@@ -253,6 +253,47 @@ def test_bulk_comment_on_ticked_and_on_all_matching(app: Flask, client: FlaskCli
     assert activity_before < utcnow() - dt.timedelta(days=100)
 
 
+def test_bulk_return_for_changes(app: Flask, client: FlaskClient) -> None:
+    d = _district(app, 12)
+    sign_in(app, client, d["me"])
+    page = _get(client).get_data(as_text=True)
+    assert "Return their plans for changes" in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    ids = {name: i for i, name, _g in d["kids"]}
+    outsider = ids["Kid003 FamilyD"]  # grade 12: not mine
+
+    def post(**form: Any) -> Any:
+        return client.post("/plans/caseload/bulk", data={"csrf": token, **form})
+
+    # A return needs a note (the student must know what to change): 422, nothing returned.
+    refused = post(action="return", body="", scope="all", f_grade="9")
+    assert refused.status_code == 422
+    assert "Write what the students should change first" in refused.get_data(as_text=True)
+    done = post(
+        action="return",
+        body="Add a course plan for next year.",
+        student=[str(ids["Kid001 FamilyB"]), str(outsider)],
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(
+                select(Plan.person_id, PlanSnapshot.status)
+                .join(Plan, Plan.id == PlanSnapshot.plan_id)
+                .where(PlanSnapshot.school_year == reading.school_year())
+            ).all()
+        )
+        notes = db.session.execute(
+            select(Plan.person_id, PlanComment.body).join(Plan, Plan.id == PlanComment.plan_id)
+        ).all()
+    assert statuses[ids["Kid001 FamilyB"]] == ReviewStatus.RETURNED
+    assert outsider not in statuses or statuses[outsider] != ReviewStatus.RETURNED
+    assert notes == [(ids["Kid001 FamilyB"], "Add a course plan for next year.")]
+    # The filtered list shows it at once.
+    returned = _get(client, "/plans/caseload", status="returned").get_data(as_text=True)
+    assert "Kid001 FamilyB" in returned and "Kid003 FamilyD" not in returned
+
+
 def test_empty_caseload_admin_and_statement_count(app: Flask, client: FlaskClient) -> None:
     d = _district(app, 8)
     with app.app_context():

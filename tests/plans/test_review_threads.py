@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.models import AuditEvent, Person
+from lti_tool.models import AuditEvent, CaseloadRule, CaseloadRuleKind, Person, RoleGrant
 from lti_tool.plans.models import Plan, PlanComment, PlanSnapshot, ReviewStatus
 from lti_tool.plans.notice_models import Notice
 from tests import factories
@@ -307,3 +307,27 @@ def test_a_removed_guardian_hears_nothing(lti: LtiDriver, app: Flask) -> None:
         assert db.session.get(Person, s["parent_id"]) is not None
     post(lti, s["counselor"], f"/plans/students/{s['child_id']}/comments", body="Hello")
     assert [r for r, _k, _a in notices(app)] == [s["child_id"]]
+
+
+def test_the_assigned_counselor_hears_of_a_submit(lti: LtiDriver, app: Flask) -> None:
+    """Once an admin put the student on a counselor's caseload, the counselor is told of the
+    student's submit before taking any part in the review."""
+    s = setup_review(lti, app)
+    with app.app_context():
+        grant = db.session.execute(
+            select(RoleGrant).where(RoleGrant.person_id == s["counselor_id"])
+        ).scalar_one()
+        db.session.add(
+            CaseloadRule(
+                tenant_id=grant.tenant_id,
+                grant_id=grant.id,
+                kind=CaseloadRuleKind.STUDENT,
+                student_id=s["child_id"],
+            )
+        )
+        db.session.commit()
+    post(lti, s["student"], f"/plans/students/{s['child_id']}/submit")
+    assert set(notices(app)) == {
+        (s["parent_id"], "submit", s["child_id"]),
+        (s["counselor_id"], "submit", s["child_id"]),
+    }
