@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lti_tool.actor import Actor
 from lti_tool.careers import places, saved
@@ -23,7 +23,16 @@ from lti_tool.careers.models import Occupation
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.grades.models import Assignment
-from lti_tool.models import Course, Person, Role
+from lti_tool.launch import student_info
+from lti_tool.models import (
+    CaseloadRule,
+    CaseloadRuleKind,
+    Course,
+    GrantRole,
+    Person,
+    Role,
+    RoleGrant,
+)
 from lti_tool.plans import (
     career_clusters,
     goals_and_milestones,
@@ -126,9 +135,16 @@ DEMO_STATE, DEMO_METRO = "17", "0016980"
 
 
 def seed_demo_plans(tenant_id: int, district: District) -> int:
-    """Give most of ``district``'s students a plan in the tenant; returns how many got one."""
+    """Give most of ``district``'s students a plan in the tenant; returns how many got one.
+
+    Every student of the district is known first, with the grade level, graduation year and
+    school the district's SIS keeps (what ``ilp people import-students`` gives a real
+    district), and the demo counselor's caseload is grade 9 (an admin's assignment).
+    """
     _district_place(tenant_id, district)
     resources = _district_resources(tenant_id, district)
+    _sis_import(tenant_id, district)
+    _grade_nine_caseload(tenant_id, district)
     seeded = 0
     for index, user in enumerate(district.users_of_kind("student")):
         if index % EMPTY_EVERY == EMPTY_EVERY - 1:
@@ -136,7 +152,12 @@ def seed_demo_plans(tenant_id: int, district: District) -> int:
         person = _person(tenant_id, user.sub, user.name, user.given_name, user.family_name)
         if reading.find_plan(person) is not None:
             continue
-        _tell(Actor(tenant_id, person.id, None, frozenset({Role.STUDENT})), person, index)
+        _tell(
+            Actor(tenant_id, person.id, None, frozenset({Role.STUDENT})),
+            person,
+            index,
+            user.grade_level,
+        )
         if resources is not None and index % 3 == 0:
             counselor, resource = resources
             resource_services.recommend(
@@ -223,6 +244,62 @@ def _district_resources(
     return actor, made[0]
 
 
+def _sis_import(tenant_id: int, district: District) -> None:
+    """Every student of the district, with what the district's SIS says of them: their SIS
+    id, email, grade level, graduation year and school (a student's first launch finds them
+    by ``sub``)."""
+    for user in district.users_of_kind("student"):
+        person = _person(tenant_id, user.sub, user.name, user.given_name, user.family_name)
+        person.sis_id = person.sis_id or user.sis_id
+        person.email = person.email or user.email
+        student_info.apply(
+            person,
+            grade_level=user.grade_level,
+            graduation_year=user.graduation_year,
+            school=district.school,
+            source=student_info.CSV,
+        )
+    db.session.commit()
+
+
+#: The grade the demo counselor's caseload holds.
+DEMO_CASELOAD_GRADE = 9
+
+
+def _grade_nine_caseload(tenant_id: int, district: District) -> None:
+    """The demo counselor's caseload: every grade 9 student (once; an admin's assignment)."""
+    for counselor in district.users_of_kind("counselor"):
+        grant = db.session.execute(
+            select(RoleGrant).where(
+                RoleGrant.tenant_id == tenant_id,
+                RoleGrant.role == GrantRole.COUNSELOR,
+                or_(
+                    RoleGrant.sub == counselor.sub,
+                    RoleGrant.person_id.in_(
+                        select(Person.id).where(
+                            Person.tenant_id == tenant_id, Person.sub == counselor.sub
+                        )
+                    ),
+                ),
+            )
+        ).scalar_one_or_none()
+        if grant is None:
+            continue
+        exists = db.session.execute(
+            select(CaseloadRule.id).where(CaseloadRule.grant_id == grant.id)
+        ).first()
+        if exists is None:
+            db.session.add(
+                CaseloadRule(
+                    tenant_id=tenant_id,
+                    grant_id=grant.id,
+                    kind=CaseloadRuleKind.GRADE,
+                    grade_level=DEMO_CASELOAD_GRADE,
+                )
+            )
+    db.session.commit()
+
+
 def _person(tenant_id: int, sub: str, name: str, given: str, family: str) -> Person:
     """The student as their first launch will find them (by sub), made now if new."""
     person = db.session.execute(
@@ -248,10 +325,10 @@ def _answers(likes: str) -> dict[str, int]:
     return answers
 
 
-def _tell(actor: Actor, person: Person, index: int) -> None:
+def _tell(actor: Actor, person: Person, index: int, grade_level: int | None = None) -> None:
     story = STORIES[index % len(STORIES)]
     plan = reading.get_or_create_plan(person)
-    grade = 9 + index % 4
+    grade = grade_level or 9 + index % 4
     profile.update_profile(
         actor,
         plan,
@@ -259,7 +336,7 @@ def _tell(actor: Actor, person: Person, index: int) -> None:
             "about": story.about,
             "skills": story.skills,
             "grade_level": grade,
-            "graduation_year": dt.date.today().year + (12 - grade) + 1,
+            "graduation_year": person.graduation_year or dt.date.today().year + (12 - grade) + 1,
         },
     )
     inventory_results.save_inventory(actor, plan, _answers(story.likes))

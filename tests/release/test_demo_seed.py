@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 
+from lti_tool import policy
+from lti_tool.actor import Actor
 from lti_tool.careers import places
 from lti_tool.careers.models import (
     AreaKind,
@@ -15,6 +17,7 @@ from lti_tool.careers.models import (
     SavedOccupation,
 )
 from lti_tool.demo_seed import (
+    DEMO_CASELOAD_GRADE,
     DEMO_METRO,
     DEMO_STATE,
     EMPTY_EVERY,
@@ -23,7 +26,8 @@ from lti_tool.demo_seed import (
     seed_demo_plans,
 )
 from lti_tool.extensions import db
-from lti_tool.models import Person, Platform
+from lti_tool.launch import grants
+from lti_tool.models import CaseloadRule, Person, Platform, Role
 from lti_tool.plans.models import Goal, Plan, PlanItem, PlanItemKind
 from lti_tool.plans.postsecondary_models import PostsecondaryOption
 from lti_tool.plans.resource_models import CommunityResource, ResourceRecommendation
@@ -154,3 +158,61 @@ def test_the_demo_class_view_shows_matches_grades_and_one_click_attach(
     assert any(r[1].startswith("No plan yet") for r in rows)
     assert "Attach as evidence for these" in html
     assert table(html, "Active assignments")[0][1] == "Due"
+
+
+def test_every_student_is_known_and_the_demo_counselor_has_grade_nine(
+    app: Flask, sandbox: Flask, platform_id: int
+) -> None:
+    """The demo's SIS import knows every student (grade, graduation year, school) before
+    anyone launches, and the counselor's caseload is exactly the grade 9 students; the admin
+    still sees every student."""
+    district = get_state(sandbox).district
+    students = district.users_of_kind("student")
+    ninth = {u.sub for u in students if u.grade_level == DEMO_CASELOAD_GRADE}
+    with app.app_context():
+        tenant_id = db.session.get(Platform, platform_id).tenant_id  # type: ignore[union-attr]
+        seed_demo_plans(tenant_id, district)
+        seed_demo_plans(tenant_id, district)  # a second run adds no second rule
+        assert _count(CaseloadRule) == len(district.users_of_kind("counselor"))
+        people = {
+            p.sub: p
+            for p in db.session.execute(
+                select(Person).where(Person.tenant_id == tenant_id)
+            ).scalars()
+        }
+        for user in students:
+            known = people[user.sub]
+            assert (known.grade_level, known.graduation_year, known.school) == (
+                user.grade_level,
+                user.graduation_year,
+                district.school,
+            )
+            assert known.student_info_source == "csv" and known.sis_id == user.sis_id
+        counselor = people.get(district.users_of_kind("counselor")[0].sub) or Person(
+            tenant_id=tenant_id, sub=district.users_of_kind("counselor")[0].sub
+        )
+        db.session.add(counselor)
+        db.session.flush()
+        grants.bind_pending(counselor)  # as their first launch does
+        db.session.commit()
+        actor = Actor(tenant_id, counselor.id, None, frozenset({Role.COUNSELOR}))
+        mine = db.session.execute(
+            select(Person.sub).where(Person.id.in_(policy.caseload_student_ids(actor)))
+        ).scalars()
+        assert ninth and set(mine) == ninth
+        admin_user = next(u for u in district.users_of_kind("admin") if u.account_roles)
+        boss = Person(tenant_id=tenant_id, sub=admin_user.sub)
+        db.session.add(boss)
+        db.session.flush()
+        grants.bind_pending(boss)
+        db.session.commit()
+        everyone = db.session.execute(
+            select(Person.sub).where(
+                Person.id.in_(
+                    policy.caseload_student_ids(
+                        Actor(tenant_id, boss.id, None, frozenset({Role.ADMIN}))
+                    )
+                )
+            )
+        ).scalars()
+        assert set(everyone) == {u.sub for u in students}
