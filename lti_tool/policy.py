@@ -592,6 +592,9 @@ CHANGES: frozenset[Action] = frozenset(
         Action.NUDGE_STUDENT,
         Action.SCORE_REFLECTION,
         Action.RECOMMEND_RESOURCE,
+        Action.REPLY_PLAN,
+        Action.SUBMIT_PLAN,
+        Action.RETURN_PLAN,
     }
 )
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from lti_tool import policy
 from lti_tool.actor import Actor
 from lti_tool.careers.crosswalk import clusters_for
 from lti_tool.careers.models import Occupation, SavedOccupation
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.models import Enrollment, EnrollmentStatus, Person, Role
+from lti_tool.models import Person
 from lti_tool.plans import goals_and_milestones
 from lti_tool.plans.editing import bounded_text, record_change
 from lti_tool.plans.models import Goal, GoalCategory, GoalStatus, Plan
@@ -158,13 +159,12 @@ def goal_from_saved(actor: Actor, plan: Plan, soc_code: str) -> Goal:
     )
 
 
-def caseload_counts(tenant_id: int) -> list[tuple[str, str | None, int]]:
-    """For a counselor: every occupation the tenant's students saved, with how many saved
-    it, most saved first (SOC code, title, students). Students are those of the caseload
-    (an active student enrollment in a course of the tenant); one query."""
-    students = select(Enrollment.person_id).where(
-        Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE
-    )
+def caseload_counts(actor: Actor) -> list[tuple[str, str | None, int]]:
+    """For a counselor: every occupation the students of their caseload saved
+    (``policy.caseload_student_ids``: archived graduates aside), with how many saved it,
+    most saved first (SOC code, title, students); one query."""
+    tenant_id = actor.tenant_id
+    students = policy.caseload_student_ids(actor)
     students_n = func.count(func.distinct(Plan.person_id))
     rows = db.session.execute(
         select(SavedOccupation.soc_code, Occupation.title, students_n)

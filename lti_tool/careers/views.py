@@ -255,9 +255,7 @@ def in_demand_here(actor: Actor) -> Page:
 @requires(Action.REVIEW_CASELOAD)
 def caseload_saved(actor: Actor) -> str:
     """Which occupations the caseload saved: how many students saved each."""
-    return render_template(
-        "careers/caseload_saved.html", rows=saved.caseload_counts(actor.tenant_id)
-    )
+    return render_template("careers/caseload_saved.html", rows=saved.caseload_counts(actor))
 
 
 @bp.get("/admin/place")

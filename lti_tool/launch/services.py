@@ -138,7 +138,6 @@ def _person(tenant_id: int, body: Mapping[str, Any]) -> Person:
     )
     sis = present(_claim(body, LIS_CLAIM).get("person_sourcedid"))
     person.sis_id = clip(sis, 255) or person.sis_id
-    student_info.apply_launch(person, custom)
     person.last_launch_at = utcnow()
     # Their own launch brings them back after a deletion on request (a fresh start).
     person.erased_at = None
@@ -385,6 +384,11 @@ def record_launch(body: Mapping[str, Any]) -> LaunchResult:
 
     course = _course(platform, body)
     context_roles = lti_roles.context_roles(raw_roles, has_mentor_scope=True)
+    if Role.STUDENT in context_roles:
+        # A learner's grade level, graduation year and school (custom parameters); never a
+        # teacher's, a parent's or staff's, even when the LMS sends the fields to everyone
+        # (``$Canvas.account.name`` as the school, say): they would count as students.
+        student_info.apply_launch(person, custom_params(body))
     if Role.TEACHER in context_roles or Role.ADMIN in institution:
         # The LMS's zone for this person (Canvas and Moodle expand $Person.address.timezone;
         # Moodle's "99" is "the site's default"): the first valid one a teacher's or an

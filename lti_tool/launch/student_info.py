@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from lti_tool import audit, hygiene
 from lti_tool.errors import InvalidInput
@@ -219,11 +219,14 @@ def _read(text: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def _index(tenant_id: int) -> dict[str, dict[str, list[int]]]:
-    """Person ids of the tenant by SIS id, lower-cased email and LMS user id (one query)."""
+    """Person ids of the tenant's students (a student enrollment in any course, whatever its
+    status) by SIS id, lower-cased email and LMS user id (one query). A teacher, a parent or
+    staff is never matched: grade fields would make them count as students."""
     index: dict[str, dict[str, list[int]]] = {c: {} for c in MATCH_COLUMNS}
+    learner = exists().where(Enrollment.person_id == Person.id, Enrollment.role == Role.STUDENT)
     for person_id, sis_id, email, lms_user_id in db.session.execute(
         select(Person.id, Person.sis_id, func.lower(Person.email), Person.lms_user_id).where(
-            Person.tenant_id == tenant_id, Person.erased_at.is_(None)
+            Person.tenant_id == tenant_id, Person.erased_at.is_(None), learner
         )
     ):
         for column, value in (("sis_id", sis_id), ("email", email), ("lms_user_id", lms_user_id)):

@@ -26,11 +26,11 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from lti_tool import audit
+from lti_tool import audit, policy
 from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
-from lti_tool.models import Enrollment, EnrollmentStatus, Person, Role
+from lti_tool.models import Person
 from lti_tool.plans import journey_checks
 from lti_tool.plans.editing import bounded_text, record_change, whole_number
 from lti_tool.plans.journey_checks import CompletionCheck, PlanSet
@@ -264,20 +264,17 @@ class JourneyReport:
 
 
 def _student_ids(tenant_id: int) -> Select[int]:
-    """The ids of the tenant's current students: anyone with an active student enrollment,
-    archived graduates aside (as on the caseload)."""
-    enrolled = select(Enrollment.person_id).where(
-        Enrollment.role == Role.STUDENT, Enrollment.status == EnrollmentStatus.ACTIVE
-    )
-    return select(Person.id).where(
-        Person.tenant_id == tenant_id, Person.id.in_(enrolled), Person.archived_at.is_(None)
-    )
+    """The ids of the tenant's current students, as the caseload counts them
+    (``policy.tenant_students``: enrolled as a student or known from the SIS, archived
+    graduates aside)."""
+    return select(Person.id).where(policy.tenant_students(tenant_id))
 
 
-def report(tenant_id: int) -> JourneyReport:
-    """Completion of each step by grade across the tenant's students, in a fixed number of
-    queries however many students there are."""
-    ids = _student_ids(tenant_id)
+def report(tenant_id: int, actor: Actor | None = None) -> JourneyReport:
+    """Completion of each step by grade across the tenant's students (with ``actor``, the
+    students of their caseload), in a fixed number of queries however many students there
+    are."""
+    ids = _student_ids(tenant_id) if actor is None else policy.caseload_student_ids(actor)
     student_count = int(
         db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     )

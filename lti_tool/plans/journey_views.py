@@ -189,7 +189,7 @@ def dismiss_guide(actor: Actor, person: Person) -> BaseResponse:
 @requires(Action.REVIEW_CASELOAD)
 def journey_report(actor: Actor) -> str:
     """How many students of each grade completed each step."""
-    report = journey.report(actor.tenant_id)
+    report = journey.report(actor.tenant_id, actor)
     # Figures only, no student is named; the event says how many were counted.
     audit.record(
         "journey.report_view",

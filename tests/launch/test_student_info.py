@@ -101,10 +101,13 @@ def test_launch_custom_parameters_set_grade_year_and_school(lti: LtiDriver, app:
     # A Canvas launch (no variable for them) leaves them as they are.
     lti.launch(student, flavour="canvas")
     assert _info(app, student.sub)[0] == 10
-    # Teachers get nothing of the kind.
-    teacher = lti.person("teacher")
-    lti.launch(teacher)
+    # Teachers and parents get nothing of the kind, even when the LMS sends the fields to
+    # everyone (a school from ``$Canvas.account.name``): they would count as students.
+    teacher, parent = lti.person("teacher"), lti.person("parent")
+    lti.launch(teacher, custom={"school": "Cedar Ridge High School", "grade_level": "9"})
+    lti.launch(parent, custom={"school": "Cedar Ridge High School"})
     assert _info(app, teacher.sub) == (None, None, None, None)
+    assert _info(app, parent.sub) == (None, None, None, None)
 
 
 def test_profile_shows_what_the_school_says(lti: LtiDriver, app: Flask) -> None:
@@ -176,6 +179,16 @@ def test_admin_imports_a_district_csv(lti: LtiDriver, app: Flask) -> None:
     # The same file again: nothing to update.
     again = " ".join(_upload(lti, admin, csv_text.encode()).get_data(as_text=True).split())
     assert "0 students updated, 2 already up to date" in again
+    # A teacher named in the file is no student: never matched, never counted as one.
+    teacher = lti.person("teacher")
+    lti.launch(teacher)
+    staff = " ".join(
+        _upload(lti, admin, f"email,grade_level\n{teacher.email},9\n".encode())
+        .get_data(as_text=True)
+        .split()
+    )
+    assert "0 students updated" in staff and "no known student has this email" in staff
+    assert _info(app, teacher.sub) == (None, None, None, None)
     # A newer launch wins over the file.
     lti.launch(first)
     assert _info(app, first.sub) == (9, school_year_end() + 3, "Cedar Ridge High School", "launch")

@@ -531,3 +531,29 @@ def test_a_person_of_no_tenant_is_refused(app: Flask, world: World) -> None:
     cal = factories.actor(world["cal"])
     for action in (A.READ_PLAN, A.REVIEW_PLAN, A.EXPORT_PLAN):
         assert not policy.allowed(cal, action, ghost)
+
+
+#: What may still be done with an archived graduate's plan (kept read-only for the district's
+#: retention period): reading it, and exporting or deleting it on request.
+ARCHIVE_READS = {
+    policy.Action.READ_PLAN,
+    policy.Action.READ_ACCOMMODATIONS,
+    policy.Action.EXPORT_PLAN,
+    policy.Action.DELETE_PLAN,
+    policy.Action.READ_REFLECTION_FEEDBACK,
+}
+
+
+def test_every_action_on_a_student_is_a_change_or_a_read_of_an_archived_plan() -> None:
+    """A new action about a student must say whether it changes the plan (refused for an
+    archived graduate) or only reads it: reply, submit and return once slipped through."""
+    about_students = {
+        action
+        for action, rule in policy.RULES.items()
+        if any(
+            shape is Person or (isinstance(shape, tuple) and Person in shape)
+            for shape in rule.takes
+        )
+    }
+    unsorted = about_students - policy.CHANGES - ARCHIVE_READS
+    assert not unsorted, sorted(unsorted)
