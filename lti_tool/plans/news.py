@@ -13,6 +13,7 @@ Notices hold ids only; the page reads names from the database when it shows them
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import after_this_request, g, has_request_context
@@ -167,8 +168,20 @@ class NewsItem:
     unread: bool
 
 
+def _readable(actor: Actor, students: Iterable[Person]) -> set[int]:
+    """Which of these students' plans the actor may still read (one query): a notice about a
+    plan the reader lost access to (a guardian link ended, a caseload changed, a class left)
+    is not shown."""
+    unique = {s.id: s for s in students}
+    if not unique:
+        return set()
+    checks = [(Action.READ_PLAN, s) for s in unique.values()]
+    return {sid for sid, ok in zip(unique, policy.allowed_each(actor, checks), strict=True) if ok}
+
+
 def news_for(actor: Actor, limit: int = 100) -> list[NewsItem]:
-    """The actor's newest notices (one query), names read from the database now."""
+    """The actor's newest notices about plans they may still read (two queries), names read
+    from the database now."""
     who = aliased(Person)
     student = aliased(Person)
     rows = db.session.execute(
@@ -179,6 +192,7 @@ def news_for(actor: Actor, limit: int = 100) -> list[NewsItem]:
         .order_by(Notice.created_at.desc(), Notice.id.desc())
         .limit(limit)
     ).all()
+    readable = _readable(actor, (s for _n, _a, s in rows))
     return [
         NewsItem(
             id=n.id,
@@ -192,6 +206,7 @@ def news_for(actor: Actor, limit: int = 100) -> list[NewsItem]:
             unread=n.read_at is None,
         )
         for n, a, s in rows
+        if s.id in readable
     ]
 
 
@@ -206,14 +221,16 @@ def _whose(notice: Notice, student: Person, actor: Actor) -> str:
 
 
 def unread_count(actor: Actor) -> int:
-    """How many notices the actor has not read (one query, on the recipient index)."""
-    return int(
-        db.session.execute(
-            select(func.count(Notice.id)).where(
-                Notice.recipient_id == actor.person_id, Notice.read_at.is_(None)
-            )
-        ).scalar_one()
-    )
+    """How many notices the actor has not read about plans they may still read (one query
+    on the recipient index; a second only when there are any)."""
+    rows = db.session.execute(
+        select(Person, func.count(Notice.id))
+        .join(Notice, Notice.student_id == Person.id)
+        .where(Notice.recipient_id == actor.person_id, Notice.read_at.is_(None))
+        .group_by(Person.id)
+    ).all()
+    readable = _readable(actor, (s for s, _n in rows))
+    return sum(int(n) for s, n in rows if s.id in readable)
 
 
 def mark_all_read(actor: Actor) -> int:

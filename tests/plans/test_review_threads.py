@@ -6,10 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from lti_tool.actor import Actor
 from lti_tool.extensions import db
-from lti_tool.models import AuditEvent, CaseloadRule, CaseloadRuleKind, Person, RoleGrant
+from lti_tool.models import (
+    AuditEvent,
+    CaseloadRule,
+    CaseloadRuleKind,
+    Mentorship,
+    Person,
+    Role,
+    RoleGrant,
+)
+from lti_tool.plans import news
 from lti_tool.plans.models import Plan, PlanComment, PlanSnapshot, ReviewStatus
 from lti_tool.plans.notice_models import Notice
 from tests import factories
@@ -331,3 +341,31 @@ def test_the_assigned_counselor_hears_of_a_submit(lti: LtiDriver, app: Flask) ->
         (s["parent_id"], "submit", s["child_id"]),
         (s["counselor_id"], "submit", s["child_id"]),
     }
+
+
+def test_news_of_a_plan_the_reader_lost_is_hidden(lti: LtiDriver, app: Flask) -> None:
+    """A guardian whose link to the child ended (a custody change) no longer sees notices
+    about that plan, nor counts them."""
+    s = setup_review(lti, app)
+    post(lti, s["token"], f"/plans/students/{s['child_id']}/comments", body="Nice work.")
+    with app.app_context():
+        parent = Actor(
+            _tenant_of(s["parent_id"]),
+            s["parent_id"],
+            None,
+            frozenset({Role.GUARDIAN}),
+        )
+        assert [i.student_id for i in news.news_for(parent)] == [s["child_id"]]
+        assert news.unread_count(parent) == 1
+        db.session.execute(
+            update(Mentorship).where(Mentorship.guardian_id == s["parent_id"]).values(active=False)
+        )
+        db.session.commit()
+        assert news.news_for(parent) == []
+        assert news.unread_count(parent) == 0
+
+
+def _tenant_of(person_id: int) -> int:
+    person = db.session.get(Person, person_id)
+    assert person is not None
+    return person.tenant_id
