@@ -18,10 +18,13 @@ placeholder with the real LTI id, so nobody is counted twice:
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import column, func, or_, select, table, update
 
 from lti_tool.extensions import db
-from lti_tool.models import Course, Enrollment, Person
+from lti_tool.models import CaseloadRule, Course, Enrollment, Person
+
+#: The plans table by name (plans is a feature above this layer).
+_plans = table("plans", column("id"), column("tenant_id"), column("person_id"))
 
 #: Placeholder prefixes of provisional ``Person.sub`` and ``Course.context_id`` values.
 USER_PREFIX = "canvas-user:"
@@ -173,6 +176,24 @@ def absorb(person: Person) -> None:
             setattr(person, attr, getattr(duplicate, attr))
     if person.student_info_source is None:
         person.student_info_source = duplicate.student_info_source
+    # What others attached to the placeholder follows the student: a counselor's caseload
+    # assignment by name, and a plan a counselor's comment started before the first launch.
+    db.session.execute(
+        update(CaseloadRule)
+        .where(CaseloadRule.student_id == duplicate.id)
+        .values(student_id=person.id)
+    )
+    has_plan = db.session.execute(
+        select(_plans.c.id).where(
+            _plans.c.tenant_id == person.tenant_id, _plans.c.person_id == person.id
+        )
+    ).first()
+    if has_plan is None:
+        db.session.execute(
+            update(_plans)
+            .where(_plans.c.tenant_id == person.tenant_id, _plans.c.person_id == duplicate.id)
+            .values(person_id=person.id)
+        )
     db.session.flush()
     db.session.delete(duplicate)
     db.session.flush()
