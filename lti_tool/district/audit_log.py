@@ -6,7 +6,10 @@ A page costs a fixed number of statements whatever its size: the actions for the
 the page of events with their actors' names (one join), and the names of the students the
 page's events name. Event ``detail`` is JSON; the student filter reads its ``student_id``
 with SQLAlchemy's JSON accessor, which compiles to ``JSON_EXTRACT`` on SQLite and ``->>``
-on PostgreSQL.
+on PostgreSQL, and matches the ``students`` list that pages showing many students record
+(the caseload page and CSV, the family page, the class view) as text: SQLite gives the list
+back compact (``[1,11,21]``), PostgreSQL as stored (``[1, 11, 21]``), so the spaces are
+removed before the text is matched against ``[X]``, ``[X,%``, ``%,X,%`` and ``%,X]``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -27,6 +31,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import AuditEvent, Person
+from lti_tool.plans import viewers
 from lti_tool.plans.models import Plan
 from lti_tool.plans.review_services import csv_cell
 from lti_tool.tenants import tenant_zone
@@ -34,9 +39,10 @@ from lti_tool.tenants import tenant_zone
 PAGE_SIZE = 50
 #: The longest CSV export (a district that needs more narrows the dates).
 MOST_CSV_ROWS = 100_000
-#: The pseudo-action of "who saw this student's plan": plan views and exports.
+#: The pseudo-action of "who saw this student's plan": every action that shows a student's
+#: plan, portfolio or files (the same set as :func:`lti_tool.plans.viewers.viewers_of` reads).
 SEEN = "seen"
-SEEN_ACTIONS = ("plan.view", "plan.export")
+SEEN_ACTIONS = tuple(sorted(viewers.READ_ACTIONS))
 #: Most people a name search lists.
 MOST_MATCHES = 20
 
@@ -79,12 +85,23 @@ class Page:
     actions: list[str] = field(default_factory=list)
 
 
+#: A number the viewer accepts: ASCII digits only (``"²".isdigit()`` is true, yet ``int``
+#: refuses it) and short enough for any database's integer column.
+_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _number(value: str) -> int | None:
+    """``value`` as a number when it is 1 to 9 ASCII digits, else None."""
+    return int(value) if _NUMBER.fullmatch(value) else None
+
+
 def _id(value: str, label: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
+    number = _number(value)
+    if number is None:
         raise InvalidInput(f"{label}: a number (a person's id).")
-    return int(value)
+    return number
 
 
 def _day(value: str, label: str) -> dt.date | None:
@@ -117,8 +134,8 @@ def parse_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
         errors["action"] = "Choose an action from the list."
     else:
         values["action"] = action or None
-    page = str(args.get("page", "1")).strip()
-    values["page"] = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = _number(str(args.get("page", "1")).strip())
+    values["page"] = page if page is not None and 0 < page < 100_000 else 1
     if (
         values.get("date_from")
         and values.get("date_to")
@@ -146,6 +163,7 @@ def conditions(tenant_id: int, filters: Filters) -> list[ColumnElement[bool]]:
         terms.append(
             or_(
                 AuditEvent.detail["student_id"].as_integer() == filters.student_id,
+                _lists(filters.student_id),
                 and_(
                     AuditEvent.subject_type == "person",
                     AuditEvent.subject_id == filters.student_id,
@@ -164,6 +182,23 @@ def conditions(tenant_id: int, filters: Filters) -> list[ColumnElement[bool]]:
         end = filters.date_to + dt.timedelta(days=1)
         terms.append(AuditEvent.created_at < _start_of(end, zone))
     return terms
+
+
+def _lists(student_id: int) -> ColumnElement[bool]:
+    """The event's ``students`` list holds ``student_id`` (matched as JSON text, spaces
+    removed, so ``1`` matches neither ``11`` nor ``21``)."""
+    text = func.replace(AuditEvent.detail["students"].as_string(), " ", "")
+    return or_(
+        *(
+            text.like(pattern)
+            for pattern in (
+                f"[{student_id}]",
+                f"[{student_id},%",
+                f"%,{student_id},%",
+                f"%,{student_id}]",
+            )
+        )
+    )
 
 
 def known_actions(tenant_id: int) -> list[str]:
@@ -192,19 +227,24 @@ def _events(tenant_id: int, filters: Filters) -> Any:
     )
 
 
-def _student_of(event: AuditEvent) -> int | None:
+def _student_of(event: AuditEvent, wanted: int | None) -> int | None:
+    """The student the event is about: its ``student_id``, a person subject, or (for an
+    event listing many students) the student the viewer is filtered on."""
     detail = event.detail or {}
     value = detail.get("student_id")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if event.subject_type == "person":
         return event.subject_id
+    students = detail.get("students")
+    if wanted is not None and isinstance(students, list) and wanted in students:
+        return wanted
     return None
 
 
-def _rows(tenant_id: int, query: Any) -> list[Row]:
+def _rows(tenant_id: int, query: Any, wanted: int | None) -> list[Row]:
     rows = [
-        Row(event, name or email, _student_of(event))
+        Row(event, name or email, _student_of(event, wanted))
         for event, name, email in db.session.execute(query).all()
     ]
     ids = {r.student_id for r in rows if r.student_id is not None}
@@ -238,6 +278,7 @@ def page(actor: Actor, filters: Filters) -> Page:
     rows = _rows(
         actor.tenant_id,
         query.offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1),
+        filters.student_id,
     )
     return Page(
         rows=rows[:PAGE_SIZE],
@@ -264,7 +305,11 @@ CSV_HEADER = (
 def csv_lines(actor: Actor, filters: Filters) -> Iterator[str]:
     """The filtered events as CSV text, line by line (no paging; at most 100,000 rows);
     audited (``audit.export`` with the row count). Cells never start a formula."""
-    rows = _rows(actor.tenant_id, _events(actor.tenant_id, filters).limit(MOST_CSV_ROWS))
+    rows = _rows(
+        actor.tenant_id,
+        _events(actor.tenant_id, filters).limit(MOST_CSV_ROWS),
+        filters.student_id,
+    )
     zone = tenant_zone(actor.tenant_id)
     lines = [CSV_HEADER, *(_csv_values(r, zone) for r in rows)]
     audit.record(

@@ -131,7 +131,10 @@ def audit_csv(actor: Actor) -> Response:
     return Response(
         stream_with_context(audit_log.csv_lines(actor, filters)),
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="audit-log.csv"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -8,7 +8,9 @@ the database (``stored_files``), so the backup holds them too.
 Restore refuses anything that is not a Lodestar backup, a damaged one, and one from a newer
 schema than this Lodestar knows; it first keeps a copy of the current database next to it
 (``<database>.before-restore-<time>.sqlite``), then copies the backup into the live file
-with the same online API. A backup from an older schema is restored as it is, and the
+with the same online API. Both the backup and the kept copy hold every plan and file, so
+they are created readable by their owner only (mode 0600, whatever the umask). A backup from
+an older schema is restored as it is, and the
 operator is told to run ``ilp db upgrade``.
 
 PostgreSQL installs use ``pg_dump``/``pg_restore`` (see :func:`postgres_advice`).
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -90,6 +93,17 @@ def _database_path() -> Path:
     return Path(url.database)
 
 
+#: Backups and kept copies hold everyone's data: readable and writable by their owner only.
+PRIVATE_MODE = 0o600
+
+
+def _private_file(path: Path) -> int:
+    """Create (or empty) ``path`` with mode 0600 before any data goes in; its descriptor."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    os.chmod(path, PRIVATE_MODE)  # an existing file keeps its mode through os.open
+    return fd
+
+
 def _copy(source: Path, target: Path) -> None:
     """Copy one SQLite database into another with the online backup API."""
     src = sqlite3.connect(source)
@@ -146,7 +160,10 @@ def backup(target: Path) -> Manifest:
             sha256=_sha256(copy),
         )
         partial = target.with_name(target.name + ".partial")
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with (
+            os.fdopen(_private_file(partial), "wb") as handle,
+            zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
             archive.writestr(MANIFEST, json.dumps(manifest.as_dict(), indent=2))
             archive.write(copy, DATABASE)
         partial.replace(target)
@@ -235,6 +252,7 @@ def restore(source: Path) -> Restored:
         db.session.remove()
         db.engine.dispose()
         if target.exists():
+            os.close(_private_file(kept))  # an empty file is an empty SQLite database
             _copy(target, kept)
         _copy(copy, target)
     _known, heads = _known_revisions()

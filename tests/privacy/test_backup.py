@@ -6,8 +6,10 @@ PostgreSQL both commands point to pg_dump / pg_restore instead."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,3 +210,27 @@ def test_on_postgresql_the_commands_name_pg_dump_and_pg_restore(
     file.write_text("anything")
     refused = runner.invoke(args=["restore", str(file), "--yes"])
     assert refused.exit_code == 2 and "pg_restore" in refused.output
+
+
+def test_backup_and_kept_copy_are_readable_by_their_owner_only(
+    install: tuple[Flask, Path], tmp_path: Path
+) -> None:
+    """Both hold every plan and file: mode 0600 whatever the umask, even over an old file."""
+    app, path = install
+    file = tmp_path / "nightly.ilpbak"
+    file.write_bytes(b"")
+    file.chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        made = _ilp(app, "backup", str(file))
+        assert made.exit_code == 0, made.output
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+        done = _ilp(app, "restore", str(file), "--yes")
+        assert done.exit_code == 0, done.output
+    finally:
+        os.umask(old)
+    (kept,) = path.parent.glob("lodestar.sqlite.before-restore-*.sqlite")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    con = sqlite3.connect(kept)  # a real copy of the database, not an empty file
+    assert con.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+    con.close()
