@@ -70,8 +70,11 @@ def add_rule(actor: Actor, grant_id: int) -> Page | BaseResponse:
 
 @bp.post("/admin/caseloads/rules/<int:rule_id>/delete")
 @requires(Action.ADMIN_TENANT)
-def remove_rule(actor: Actor, rule_id: int) -> BaseResponse:
-    """Remove one rule of a caseload."""
+def remove_rule(actor: Actor, rule_id: int) -> BaseResponse | Page:
+    """Remove one rule of a caseload. Removing the district's last rule asks first: without
+    any rule every counselor sees every student again."""
+    if assignment.is_last_rule(actor.tenant_id, rule_id) and request.form.get("confirm") != "last":
+        return render_template("caseload/confirm_last.html", rule_id=rule_id), 409
     assignment.remove_rule(actor, rule_id)
     flash("Removed from the caseload.", "info")
     return redirect(lurl("caseload.admin"))

@@ -219,6 +219,14 @@ def add_rule(actor: Actor, grant: RoleGrant, form: dict[str, str], students: Ite
     return len(new)
 
 
+def is_last_rule(tenant_id: int, rule_id: int) -> bool:
+    """Whether ``rule_id`` is the tenant's only caseload rule (one query)."""
+    ids = db.session.execute(
+        select(CaseloadRule.id).where(CaseloadRule.tenant_id == tenant_id).limit(2)
+    ).scalars()
+    return list(ids) == [rule_id]
+
+
 def remove_rule(actor: Actor, rule_id: int) -> None:
     """Remove one rule of the tenant; audited.
 

@@ -142,6 +142,23 @@ def test_admin_assigns_by_each_kind_and_removes(app: Flask, client: FlaskClient)
         ]
     assert actions.count("caseload.rule_add") == 4 and actions.count("caseload.rule_remove") == 1
 
+    # The district's last rule asks first: without rules every counselor sees every student.
+    others = [r.id for r in rules if r.id != school_rule]
+    for rule_id in others[:-1]:
+        deleted = client.post(f"/admin/caseloads/rules/{rule_id}/delete", data={"csrf": csrf})
+        assert deleted.status_code == 302
+    last = client.post(f"/admin/caseloads/rules/{others[-1]}/delete", data={"csrf": csrf})
+    assert last.status_code == 409
+    assert "every counselor sees and reviews every student" in last.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CaseloadRule, others[-1]) is not None
+    confirmed = client.post(
+        f"/admin/caseloads/rules/{others[-1]}/delete", data={"csrf": csrf, "confirm": "last"}
+    )
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(CaseloadRule)).first() is None
+
 
 def _upload(client: FlaskClient, csrf: str, data: bytes) -> Any:
     return client.post(
