@@ -26,9 +26,9 @@ def _page(
     error_grant: int | None = None,
     typed: dict[str, str] | None = None,
     upload_result: assignment.UploadResult | None = None,
+    search_for: int | None = None,
+    text: str = "",
 ) -> Page:
-    search_for = request.args.get("search_for", type=int)
-    text = request.args.get("q", "")
     return render_template(
         "caseload/admin.html",
         counselors=assignment.counselors(actor.tenant_id),
@@ -66,6 +66,16 @@ def add_rule(actor: Actor, grant_id: int) -> Page | BaseResponse:
         "info",
     )
     return redirect(lurl("caseload.admin", _anchor=f"counselor-{grant.id}"))
+
+
+@bp.post("/admin/caseloads/find")
+@requires(Action.ADMIN_TENANT)
+def find_students(actor: Actor) -> Page:
+    """Find students to tick for one counselor (posted: a name never goes into a URL)."""
+    grant = request.form.get("search_for", "")
+    text = (request.form.get("q") or "").replace("\x00", "").strip()[:100]
+    search_for = int(grant) if grant.isascii() and grant.isdigit() and len(grant) < 10 else None
+    return _page(actor, search_for=search_for, text=text)
 
 
 @bp.post("/admin/caseloads/rules/<int:rule_id>/delete")

@@ -96,8 +96,16 @@ def test_admin_assigns_by_each_kind_and_removes(app: Flask, client: FlaskClient)
         == 302
     )
     assert _mine(app, d) == set(kids.values())
-    found = client.get("/admin/caseloads", query_string={"search_for": d["grant"], "q": "bo"})
-    assert "Bo Brown" in found.get_data(as_text=True)
+    # The search is posted: a student's name never goes into a URL.
+    found = client.post(
+        "/admin/caseloads/find", data={"csrf": csrf, "search_for": str(d["grant"]), "q": "bo"}
+    )
+    assert found.status_code == 200 and "Bo Brown" in found.get_data(as_text=True)
+    assert 'method="get"' not in found.get_data(as_text=True).split("Find students by")[0][-400:]
+    odd = client.post(
+        "/admin/caseloads/find", data={"csrf": csrf, "search_for": "²", "q": "b\x00o"}
+    )
+    assert odd.status_code == 200
     assert (
         client.post(
             url, data={"csrf": csrf, "kind": "student", "student": [str(kids["Bo Brown"])]}
