@@ -7,6 +7,8 @@ value means the same thing whichever LMS sent it:
 * :func:`str_or_none`: text without surrounding whitespace; ``None`` for nothing or blank;
 * :func:`finite_float` and :func:`int_or_none`: a number, or ``None`` for anything that is
   not one (booleans, blanks, ``NaN`` and infinities included);
+* :func:`digits_int`: a whole number a person typed or a form sent (a grade, a page, an
+  id): ASCII digits only and bounded, so ``"²"`` or a 25-digit id is refused, not a 500;
 * :func:`utc_datetime`: an ISO 8601 date and time (with ``Z`` or an offset, or local time in
   a given zone) as an aware UTC ``datetime``; :func:`epoch_datetime` the same for seconds
   since 1970.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,25 @@ def int_or_none(value: Any) -> int | None:
         return int(str(value).strip())
     except ValueError:
         return None
+
+
+#: What a form's whole number may look like: ASCII digits, at most nine (below any
+#: database's integer limit). ``str.isdigit`` also accepts "²" and other digits ``int``
+#: refuses.
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def digits_int(value: Any, low: int = 0, high: int = 999_999_999) -> int | None:
+    """``value`` (form or query-string text) as a whole number from ``low`` to ``high``, or
+    None for anything else: blank, signs, spaces inside, non-ASCII digits, too many digits,
+    out of range. Surrounding whitespace is ignored."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not _DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 def utc_datetime(value: Any, *, naive_zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:

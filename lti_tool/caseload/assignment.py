@@ -20,6 +20,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput, NotFound
 from lti_tool.extensions import db
 from lti_tool.models import CaseloadRule, CaseloadRuleKind, GrantRole, Person, RoleGrant
+from lti_tool.parse import digits_int
 from lti_tool.plans import reading
 from lti_tool.plans.models import Plan
 
@@ -171,10 +172,10 @@ def add_rule(actor: Actor, grant: RoleGrant, form: dict[str, str], students: Ite
     new: list[CaseloadRule] = []
     base = {"tenant_id": actor.tenant_id, "grant_id": grant.id, "created_by": actor.person_id}
     if kind == CaseloadRuleKind.GRADE:
-        raw = (form.get("grade_level") or "").strip()
-        if not raw.isdigit() or not 0 <= int(raw) <= 13:
+        grade = digits_int(form.get("grade_level"), 0, 13)
+        if grade is None:
             raise InvalidInput("Choose a grade level from 0 (kindergarten) to 13.")
-        new.append(CaseloadRule(kind=CaseloadRuleKind.GRADE, grade_level=int(raw), **base))
+        new.append(CaseloadRule(kind=CaseloadRuleKind.GRADE, grade_level=grade, **base))
     elif kind == CaseloadRuleKind.ALPHA:
         low, high = _letter(form.get("alpha_from")), _letter(form.get("alpha_to"))
         if low > high:
@@ -186,7 +187,7 @@ def add_rule(actor: Actor, grant: RoleGrant, form: dict[str, str], students: Ite
             raise InvalidInput("Type the school's name as the LMS or SIS spells it.")
         new.append(CaseloadRule(kind=CaseloadRuleKind.SCHOOL, school=school, **base))
     elif kind == CaseloadRuleKind.STUDENT:
-        ids = {int(i) for i in students if i.isdigit()}
+        ids = {n for n in map(digits_int, students) if n is not None}
         found = db.session.execute(
             select(Person.id).where(policy.tenant_students(actor.tenant_id), Person.id.in_(ids))
         ).scalars()

@@ -6,6 +6,11 @@ rows); the CSV export and "all N matching" bulk actions one (every matching row,
 The students are ``policy.caseload_student_ids``: the tenant's students the counselor has
 counselor rights over.
 
+What the counselor types in the search box (a name, an email, an SIS id) never travels in a
+URL: the search form posts it, :func:`remember_search` keeps it in the shared short-lived
+store under a random token bound to the counselor, and the page's links carry only that
+token (``search=``). A ``q=`` in a URL is ignored.
+
 "Last activity" is the student's own last change to their plan: the plan's ``updated_at``
 once it moved away from its ``created_at`` (the editing pages bump it on every change; a
 teacher's nudge or a counselor's comment only creates an empty plan, or none), else the
@@ -17,6 +22,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -43,9 +50,11 @@ from lti_tool.db import utcnow
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import CaseloadRule, Person
+from lti_tool.parse import digits_int
 from lti_tool.plans import reading, reference
 from lti_tool.plans.models import Goal, GoalStatus, Milestone, Plan, PlanSnapshot, ReviewStatus
 from lti_tool.plans.review_services import csv_cell
+from lti_tool.store import get_store
 
 PAGE_SIZE = 50
 
@@ -100,7 +109,12 @@ STATUS_LABELS = {
 class CaseloadQuery:
     """The search, filters, sort and page, as read from the query string."""
 
+    #: The search text (from the store, never from a URL).
     q: str = ""
+    #: The token the search text is kept under; what links carry instead of it.
+    search: str = ""
+    #: Whether the URL named a search that is gone (expired, or another person's).
+    search_lost: bool = False
     grade: int | None = None
     graduation: int | None = None
     cluster: str | None = None
@@ -125,10 +139,11 @@ class CaseloadQuery:
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:
-        """Query-string values of this query with ``changes`` (defaults left out)."""
+        """Query-string values of this query with ``changes`` (defaults left out): the
+        search's token, never its text."""
         query = replace(self, **changes)
         values: dict[str, Any] = {
-            "q": query.q,
+            "search": query.search if query.q else None,
             "grade": query.grade,
             "graduation": query.graduation,
             "cluster": query.cluster,
@@ -146,9 +161,10 @@ def _int(args: Mapping[str, str], key: str, low: int, high: int) -> int | None:
     raw = (args.get(key) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = digits_int(raw, low, high)
+    if number is None:
         raise InvalidInput("That filter is not one the caseload page offers.")
-    return int(raw)
+    return number
 
 
 def _choice(args: Mapping[str, str], key: str, allowed: Iterable[str]) -> str | None:
@@ -165,14 +181,58 @@ def cluster_options() -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in reference.framework("2024").clusters]
 
 
-def parse_query(args: Mapping[str, str]) -> CaseloadQuery:
-    """Read the query string.
+#: How long a search stays usable from its links (a working session, with breaks).
+SEARCH_TTL = 6 * 3600
+_SEARCH_KEY = "caseload-search:"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def search_text(raw: str | None) -> str:
+    """What the search box sent, as searched: single spaces, at most 100 characters."""
+    return " ".join((raw or "").split())[:100]
+
+
+def remember_search(actor: Actor, text: str) -> str:
+    """Keep ``text`` in the shared store for :data:`SEARCH_TTL` seconds; returns the random
+    token the page's links carry instead of the text. Only ``actor`` can read it back."""
+    token = secrets.token_urlsafe(18)
+    get_store().set(
+        _SEARCH_KEY + token,
+        {"tenant": actor.tenant_id, "person": actor.person_id, "q": text},
+        SEARCH_TTL,
+    )
+    return token
+
+
+def _recall_search(actor: Actor | None, token: str) -> str | None:
+    """The text kept under ``token`` for ``actor``; None when unknown, expired or not
+    theirs."""
+    if actor is None or not _TOKEN.fullmatch(token):
+        return None
+    kept = get_store().get(_SEARCH_KEY + token)
+    if (
+        not isinstance(kept, dict)
+        or kept.get("tenant") != actor.tenant_id
+        or kept.get("person") != actor.person_id
+        or not isinstance(kept.get("q"), str)
+    ):
+        return None
+    return search_text(kept["q"]) or None
+
+
+def parse_query(args: Mapping[str, str], actor: Actor | None = None) -> CaseloadQuery:
+    """Read the query string; ``search=`` (a token of :func:`remember_search`) is looked up
+    for ``actor``. A search that is gone leaves the list unsearched, with ``search_lost``.
 
     :raises InvalidInput: (400) for a value the page's controls never send.
     """
     status = _choice(args, "status", [s.value for s in ReviewStatus])
+    token = (args.get("search") or "").strip()
+    text = _recall_search(actor, token) if token else None
     return CaseloadQuery(
-        q=" ".join((args.get("q") or "").split())[:100],
+        q=text or "",
+        search=token if text else "",
+        search_lost=bool(token) and text is None,
         grade=_int(args, "grade", 0, 13),
         graduation=_int(args, "graduation", 1900, 2200),
         cluster=_choice(args, "cluster", [code for code, _name in cluster_options()]),
@@ -470,12 +530,15 @@ def all_matching(actor: Actor, query: CaseloadQuery) -> list[CaseloadRow]:
     return _rows(actor, query)
 
 
-def matching_ids(actor: Actor, query: CaseloadQuery) -> list[int]:
-    """Ids of every student matching the search and filters (one statement)."""
+def matching_ids(actor: Actor, query: CaseloadQuery, *, limit: int | None = None) -> list[int]:
+    """Ids of every student matching the search and filters (one statement); at most
+    ``limit`` of them when given."""
     cols = _Columns(reading.school_year())
     stmt = (
         cols.joined(select(Person.id)).where(cols.on_caseload(actor)).where(*cols.matching(query))
     )
+    if limit is not None:
+        stmt = stmt.order_by(Person.id).limit(limit)
     return [int(i) for i in db.session.execute(stmt).scalars()]
 
 

@@ -17,6 +17,7 @@ from lti_tool.actor import Actor
 from lti_tool.errors import InvalidInput
 from lti_tool.extensions import db
 from lti_tool.models import DistrictSettings
+from lti_tool.parse import digits_int
 from lti_tool.tenants import DEFAULT_YEAR_START
 
 #: Archived graduates are kept this many days unless the district chose otherwise.
@@ -47,10 +48,10 @@ def _saved(tenant_id: int) -> DistrictSettings:
 
 
 def _whole(value: Any, label: str, low: int, high: int) -> int:
-    text = str(value or "").strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = digits_int(str(value if value is not None else ""), low, high)
+    if number is None:
         raise InvalidInput(f"{label}: a whole number from {low} to {high}.")
-    return int(text)
+    return number
 
 
 def set_year_start(actor: Actor, form: Mapping[str, Any]) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 """A counselor opens a 120-student caseload in real Chromium inside the LMS iframe: filters
-by grade, sorts by a column heading, goes to the next page; axe passes; at 375 px nothing
+by grade, sorts by a column heading, goes to the next page, searches by name (the name
+stays out of the URL); axe passes; at 375 px nothing
 overflows the page sideways. Screenshots go to ``ILP_SCREENSHOTS`` when it is set."""
 
 from __future__ import annotations
@@ -114,4 +115,16 @@ def test_counselor_filters_sorts_and_pages_the_caseload(demo_stack: DemoStack) -
         frame.get_by_role("link", name="Previous 50").wait_for(timeout=15000)
         assert frame.locator("#cl-count").inner_text().startswith(f"Students 51{DASH}100 of ")
         _check(page, frame, "page2", failures)
+
+        # Search by name: the list's URL carries a token, never the name.
+        frame.get_by_label("Search by name, email, SIS id or LMS id").fill("Sis001 Learner")
+        with frame.expect_navigation(timeout=20000):
+            frame.get_by_role("button", name="Show students").click()
+        frame.locator("#cl-count").wait_for(timeout=15000)
+        found = frame.locator("table.caseload tbody th").all_inner_texts()
+        assert len(found) == 1 and found[0].startswith("Sis001 LearnerB"), found
+        assert "search=" in frame.url and "sis001" not in frame.url.lower(), frame.url
+        assert frame.get_by_label("Search by name, email, SIS id or LMS id").input_value() == (
+            "Sis001 Learner"
+        )
     assert not failures, failures

@@ -138,6 +138,19 @@ def test_each_section_saves_on_its_own_and_errors_keep_what_was_typed(
 
     bad = post(lti, admin, "/admin/district/retention", {"retention_days": "forever"})
     assert bad.status_code == 422 and 'value="forever"' in bad.get_data(as_text=True)
+    # Digits int() refuses ("²" is a digit to str.isdigit) and numbers past any integer
+    # column: the form's 422, never a 500.
+    for junk in ("\N{SUPERSCRIPT TWO}", "9" * 25, "\N{ARABIC-INDIC DIGIT THREE}"):
+        assert (
+            post(lti, admin, "/admin/district/retention", {"retention_days": junk}).status_code
+            == 422
+        )
+        assert (
+            post(
+                lti, admin, "/admin/district/year", {"start_month": junk, "start_day": "1"}
+            ).status_code
+            == 422
+        )
     assert (
         post(lti, admin, "/admin/district/retention", {"retention_days": "730"}).status_code == 302
     )
