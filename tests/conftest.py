@@ -170,3 +170,16 @@ def demo_stack(database_url: str, tmp_path: Path) -> Iterator[Any]:
     with tool_app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def run_queued_jobs(app: Flask) -> None:
+    """Run the background jobs a request queued, as ``ilp worker --burst`` does, when Redis
+    is configured (the PostgreSQL run); without Redis they already ran after the request."""
+    url = app.config.get("ILP_REDIS_URL")
+    if not url:
+        return
+    from redis import Redis
+    from rq import SimpleWorker
+
+    with app.app_context():
+        SimpleWorker(["lodestar"], connection=Redis.from_url(url)).work(burst=True)

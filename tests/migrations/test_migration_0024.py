@@ -56,3 +56,4 @@ def test_0024_adds_settings_and_the_index_both_ways(
         }
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 1
+        db.engine.dispose()

@@ -23,7 +23,7 @@ from lti_tool.models import LmsKind, Person, Platform
 from lti_tool.plans.notice_models import Notice
 from lti_tool.settings import load_settings
 from tests.browser_client import open_in_new_tab
-from tests.conftest import free_port
+from tests.conftest import free_port, run_queued_jobs
 from tests.lti_driver import LtiDriver
 from tests.plans.test_review_threads import comments, post, setup_review
 
@@ -91,6 +91,7 @@ def test_email_through_the_smtp_relay(lti: LtiDriver, app: Flask, smtp_server: _
     note = "Your essay on nursing needs a second draft."
     response = post(lti, s["counselor"], f"/plans/students/{s['child_id']}/comments", body=note)
     assert response.status_code == 302
+    run_queued_jobs(app)
     by_address = {to[0]: message for to, message in smtp_server.messages}
     child, parent = people[s["child_id"]], people[s["parent_id"]]
     assert set(by_address) == {child.email, parent.email}
@@ -115,6 +116,7 @@ def test_a_failing_relay_never_breaks_the_change(
     app.config.update(ILP_SMTP_HOST="127.0.0.1", ILP_SMTP_PORT=free_port(), ILP_SMTP_STARTTLS=False)
     response = post(lti, s["counselor"], f"/plans/students/{s['child_id']}/return", body="Redo")
     assert response.status_code == 302
+    run_queued_jobs(app)
     assert comments(app)[-1][3] == "Redo"
     notices = _notices(app)
     assert len(notices) == 2
@@ -181,6 +183,7 @@ def test_canvas_conversation_from_the_actor(
 
     response = post(lti, s["counselor"], f"/plans/students/{s['child_id']}/return", body="Redo")
     assert response.status_code == 302
+    run_queued_jobs(app)
     conversations = lti.state.canvas_conversations
     assert len(conversations) == 1
     sent = conversations[0]
@@ -213,6 +216,7 @@ def test_canvas_conversation_from_the_actor(
         db.session.commit()
     response = post(lti, s["counselor"], f"/plans/students/{s['child_id']}/approve")
     assert response.status_code == 302
+    run_queued_jobs(app)
     failed = [n for n in _notices(app) if n.kind == "approve" and n.channel == "canvas"]
     assert len(failed) == 1
     assert failed[0].delivered_at is None
