@@ -237,9 +237,15 @@ def test_filter_forms_put_no_csrf_token_in_the_url(
 ) -> None:
     counselor = lti.person("counselor")
     lti.launch(counselor)
+    html = lti.client.get("/plans/resources").get_data(as_text=True)
+    forms = re.findall(r'<form method="get".*?</form>', html, re.S)
+    assert forms and all('name="csrf"' not in form for form in forms)
+    # The caseload's search is posted (a name typed there never goes into a URL), with the
+    # token in the body.
     html = lti.client.get("/plans/caseload").get_data(as_text=True)
-    form = re.search(r'<form method="get".*?</form>', html, re.S)
-    assert form is not None and 'name="csrf"' not in form.group(0)
+    search = re.search(r'<form method="post"[^>]*caseload/search.*?</form>', html, re.S)
+    assert search is not None and 'name="csrf"' in search.group(0)
+    assert '<form method="get"' not in html
 
 
 def test_a_strange_csrf_value_is_a_refusal_not_a_crash(lti: LtiDriver) -> None:
