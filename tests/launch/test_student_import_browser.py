@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.models import Person
+from lti_tool.models import Course, Enrollment, Person, Role
 from lti_tool.sandbox import get_state
 from tests.browser import DemoStack, axe_violations, chromium, open_as
 
@@ -35,9 +35,15 @@ def _known(stack: DemoStack, admin_sub: str, student: Any) -> None:
             select(Person.tenant_id).where(Person.sub == admin_sub)
         ).scalar_one()
         if db.session.execute(select(Person.id).where(Person.sub == student.sub)).first() is None:
+            person = Person(
+                tenant_id=tenant_id, sub=student.sub, name=student.name, sis_id=student.sis_id
+            )
+            course = Course(tenant_id=tenant_id, context_id="roster-course", title="Biology 1")
+            db.session.add_all([person, course])
+            db.session.flush()
             db.session.add(
-                Person(
-                    tenant_id=tenant_id, sub=student.sub, name=student.name, sis_id=student.sis_id
+                Enrollment(
+                    course_id=course.id, person_id=person.id, role=Role.STUDENT, source="nrps"
                 )
             )
             db.session.commit()
