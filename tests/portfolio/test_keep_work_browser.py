@@ -118,8 +118,10 @@ def test_delete_a_goal_confirm_then_undo(demo_stack: DemoStack) -> None:
         assert "Build a robot for the science fair" in frame.locator("main").inner_text()
         _check(page, frame, "confirm", failures)
         # "No, keep it" goes back to the goal, which is still there.
-        frame.get_by_role("link", name="No, keep it").click()
-        frame.get_by_role("heading", level=1, name="Edit goal").wait_for(timeout=15000)
+        # Followed inside expect_navigation: under load a click may land while the page lays out.
+        with frame.expect_navigation(timeout=60000):
+            frame.get_by_role("link", name="No, keep it").click()
+        frame.get_by_role("heading", level=1, name="Edit goal").wait_for(timeout=30000)
         frame.get_by_role("link", name="Delete this goal…").click()
         frame.get_by_role("button", name="Yes, delete this goal").click()
 
