@@ -176,6 +176,35 @@ def review_status(snap: PlanSnapshot | None) -> ReviewStatus:
     return ReviewStatus(snap.status) if snap is not None else ReviewStatus.DRAFT
 
 
+def _snapshot_event(
+    actor: Actor,
+    student: Person,
+    plan: Plan,
+    snap: PlanSnapshot,
+    kind: str,
+    *,
+    comment_id: int | None = None,
+    **detail: Any,
+) -> None:
+    """Finish a change to this school year's snapshot: audited as ``plan.<kind>`` (with
+    ``detail``), participants told (a ``kind`` notice), committed together."""
+    db.session.flush()
+    audit.record(
+        f"plan.{kind}",
+        tenant_id=actor.tenant_id,
+        actor_id=actor.person_id,
+        subject_type="plan_snapshot",
+        subject_id=snap.id,
+        plan_id=plan.id,
+        student_id=student.id,
+        school_year=snap.school_year,
+        **({"comment_id": comment_id} if comment_id is not None else {}),
+        **detail,
+    )
+    news.notify(actor, student, plan, kind, comment_id=comment_id, thread_id=comment_id)
+    db.session.commit()
+
+
 def submit(actor: Actor, student: Person) -> PlanSnapshot:
     """The student hands this school year's plan in for review (the caller checked
     SUBMIT_PLAN): the snapshot is taken again from the plan as it stands (unless a guardian
@@ -194,20 +223,14 @@ def submit(actor: Actor, student: Person) -> PlanSnapshot:
     snap = _snapshot_for(plan, year, refresh=existing is None or existing.signed_at is None)
     snap.status = ReviewStatus.SUBMITTED
     snap.submitted_at = utcnow()
-    db.session.flush()
-    audit.record(
-        "plan.submit",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="plan_snapshot",
-        subject_id=snap.id,
-        plan_id=plan.id,
-        student_id=student.id,
-        school_year=year,
+    _snapshot_event(
+        actor,
+        student,
+        plan,
+        snap,
+        "submit",
         resubmitted=existing is not None and existing.submitted_at is not None,
     )
-    news.notify(actor, student, plan, "submit")
-    db.session.commit()
     return snap
 
 
@@ -234,20 +257,9 @@ def return_for_changes(actor: Actor, student: Person, note: str) -> PlanComment:
     snap.approved_at = None
     snap.approved_by = None
     comment = _new_comment(actor, student, plan, note, role="counselor")
-    audit.record(
-        "plan.return",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="plan_snapshot",
-        subject_id=snap.id,
-        plan_id=plan.id,
-        student_id=student.id,
-        school_year=year,
-        comment_id=comment.id,
-        previous_status=was.value,
+    _snapshot_event(
+        actor, student, plan, snap, "return", comment_id=comment.id, previous_status=was.value
     )
-    news.notify(actor, student, plan, "return", comment_id=comment.id, thread_id=comment.id)
-    db.session.commit()
     return comment
 
 
@@ -263,20 +275,7 @@ def approve(actor: Actor, student: Person) -> PlanSnapshot:
     snap.approved_by = actor.person_id
     snap.approved_at = utcnow()
     snap.status = ReviewStatus.APPROVED
-    db.session.flush()
-    audit.record(
-        "plan.approve",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="plan_snapshot",
-        subject_id=snap.id,
-        plan_id=plan.id,
-        student_id=student.id,
-        school_year=year,
-        previous_status=was.value,
-    )
-    news.notify(actor, student, plan, "approve")
-    db.session.commit()
+    _snapshot_event(actor, student, plan, snap, "approve", previous_status=was.value)
     return snap
 
 
@@ -312,21 +311,15 @@ def sign(actor: Actor, student: Person, *, reviewed_with_child: bool) -> PlanSna
     snap.signature_name = signer_name(db.session.get(Person, actor.person_id), actor.person_id)
     snap.signed_with_account = True
     snap.reviewed_with_child = reviewed_with_child
-    db.session.flush()
-    audit.record(
-        "plan.sign",
-        tenant_id=actor.tenant_id,
-        actor_id=actor.person_id,
-        subject_type="plan_snapshot",
-        subject_id=snap.id,
-        plan_id=plan.id,
-        student_id=student.id,
-        school_year=year,
+    _snapshot_event(
+        actor,
+        student,
+        plan,
+        snap,
+        "sign",
         signed_with_account=True,
         reviewed_with_child=reviewed_with_child,
     )
-    news.notify(actor, student, plan, "sign")
-    db.session.commit()
     return snap
 
 
