@@ -59,8 +59,16 @@ def test_oversize_upload_keeps_the_form(demo_stack: DemoStack) -> None:
         frame.get_by_role("heading", level=1, name="My portfolio").wait_for(timeout=15000)
         url_before = frame.url
 
-        # The browser's check: a message next to the field, the form is not sent.
-        frame.get_by_label("A file from my device").check()
+        # The browser's check: a message next to the field, the form is not sent. (Under load
+        # a first click can land while the page's script still sets the form up: the radio
+        # is clicked until it holds.)
+        source = frame.get_by_label("A file from my device")
+        for _ in range(5):
+            source.click()
+            if source.is_checked():
+                break
+            page.wait_for_timeout(500)
+        assert source.is_checked()
         frame.get_by_label("Title (optional").fill(TITLE)
         frame.get_by_label("Reflection: what does this work show").fill(REFLECTION)
         frame.locator("#file").set_input_files(_big_pdf())
